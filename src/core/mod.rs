@@ -1,0 +1,10 @@
+//! The lab's engine: everything that touches the operating system, with no UI.
+//!
+//! Each submodule offers a plain API returning `Result<_, Error>` so that the
+//! forms, the command line and the tests drive exactly the same code.
+
+pub mod clock;
+pub mod runtime_dir;
+pub mod shared_text;
+pub mod slots;
+pub mod timed_lock;

@@ -1,0 +1,162 @@
+//! An inter-process lock with a timeout, on the kernel's file locks.
+//!
+//! Why not raw_sync's shared mutex: in 0.1.5 `try_lock(Timeout::Val(..))`
+//! adds the sub-second part to `tv_nsec` without carrying into `tv_sec`, so a
+//! contended wait of e.g. 999 ms fails at once with EINVAL, and the mutex is
+//! not robust: a holder killed with SIGKILL leaves it locked forever (on
+//! Windows `WAIT_ABANDONED` panics). A file lock (`File::lock`, flock on
+//! Unix, LockFileEx on Windows) is released by the kernel when its holder
+//! dies, whatever the death. `tests/crate_defects.rs` shows both defects.
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// Longest sleep between two attempts: bounds the latency of a hand-over.
+const MAX_BACKOFF: Duration = Duration::from_millis(1);
+
+/// A lock file; each `FileLock` is its own open file description, so two of
+/// them exclude each other even inside one process.
+#[derive(Debug)]
+pub struct FileLock {
+    file: File,
+}
+
+/// Why an acquisition failed.
+#[derive(Debug)]
+pub enum AcquireError {
+    TimedOut(Duration),
+    Io(io::Error),
+}
+
+/// Held until dropped.
+#[derive(Debug)]
+pub struct LockGuard<'a> {
+    file: &'a File,
+}
+
+impl FileLock {
+    /// Opens (creating, owner-only) the lock file at `path`.
+    pub fn open(path: &Path) -> io::Result<Self> {
+        Ok(Self {
+            file: open_private(path)?,
+        })
+    }
+
+    /// Opens an existing lock file without creating it.
+    pub fn open_existing(path: &Path) -> io::Result<Self> {
+        Ok(Self {
+            file: File::open(path)?,
+        })
+    }
+
+    /// The underlying file, for a holder that stores a note in it.
+    pub fn file(&self) -> &File {
+        &self.file
+    }
+
+    /// Takes the lock without waiting; `Ok(None)` when someone else holds it.
+    pub fn try_acquire(&self) -> io::Result<Option<LockGuard<'_>>> {
+        match self.file.try_lock() {
+            Ok(()) => Ok(Some(LockGuard { file: &self.file })),
+            Err(TryLockError::WouldBlock) => Ok(None),
+            Err(TryLockError::Error(e)) => Err(e),
+        }
+    }
+
+    /// Takes the lock, waiting at most `timeout`.
+    ///
+    /// flock has no timed wait and a blocked flock cannot be interrupted
+    /// portably, so this polls with a short exponential back-off; the wait
+    /// costs no CPU to speak of and a hand-over is seen within ~1 ms.
+    pub fn acquire(&self, timeout: Duration) -> Result<LockGuard<'_>, AcquireError> {
+        let start = Instant::now();
+        let mut pause = Duration::from_micros(20);
+        loop {
+            if let Some(guard) = self.try_acquire().map_err(AcquireError::Io)? {
+                return Ok(guard);
+            }
+            let waited = start.elapsed();
+            if waited >= timeout {
+                return Err(AcquireError::TimedOut(waited));
+            }
+            std::thread::sleep(pause.min(timeout - waited));
+            pause = (pause * 2).min(MAX_BACKOFF);
+        }
+    }
+}
+
+impl Drop for LockGuard<'_> {
+    fn drop(&mut self) {
+        // An unlock error leaves nothing to do: closing the file releases it anyway.
+        let _ = self.file.unlock();
+    }
+}
+
+/// Opens or creates a file readable and writable by its owner only.
+pub fn open_private(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_lock(tag: &str) -> std::path::PathBuf {
+        std::env::temp_dir().join(format!("memlab-test-{tag}-{}", std::process::id()))
+    }
+
+    #[test]
+    fn two_handles_in_one_process_exclude_each_other() {
+        let path = temp_lock("excl");
+        let a = FileLock::open(&path).unwrap();
+        let b = FileLock::open(&path).unwrap();
+        let held = a.acquire(Duration::from_millis(100)).unwrap();
+        let start = Instant::now();
+        match b.acquire(Duration::from_millis(50)) {
+            Err(AcquireError::TimedOut(waited)) => {
+                assert!(waited >= Duration::from_millis(50));
+                assert!(start.elapsed() < Duration::from_secs(2));
+            }
+            other => panic!("expected a timeout, got {other:?}"),
+        }
+        drop(held);
+        assert!(b.acquire(Duration::from_millis(50)).is_ok());
+        std::fs::remove_file(path).unwrap();
+    }
+
+    #[test]
+    fn waiter_gets_the_lock_soon_after_release() {
+        let path = temp_lock("handover");
+        let a = FileLock::open(&path).unwrap();
+        let b = FileLock::open(&path).unwrap();
+        let held = a.acquire(Duration::from_millis(100)).unwrap();
+        let waiter = std::thread::spawn(move || {
+            let t = Instant::now();
+            let _g = b.acquire(Duration::from_secs(5)).expect("lock after release");
+            t.elapsed()
+        });
+        std::thread::sleep(Duration::from_millis(100));
+        drop(held);
+        let waited = waiter.join().unwrap();
+        assert!(waited >= Duration::from_millis(90), "waited {waited:?}");
+        assert!(waited < Duration::from_secs(5), "waited {waited:?}");
+        std::fs::remove_file(path).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn lock_file_is_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let path = temp_lock("mode");
+        let _lock = FileLock::open(&path).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        std::fs::remove_file(path).unwrap();
+    }
+}
