@@ -3,11 +3,15 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
-use crate::core::shared_text::{DEFAULT_NAME, Origin, SharedError, SharedText};
+use crate::core::shared_text::{
+    DEFAULT_NAME, Origin, SAMPLE_TEXT, SharedError, SharedText, is_stress_text, stress_text,
+};
 
 /// memlab: a live lab of memory management. Without a command it opens the window.
 #[derive(Debug, Parser)]
@@ -59,6 +63,19 @@ pub enum SharedAction {
     Watch,
     /// Rewrites a corrupt mapping as new (header and sample string).
     Reset,
+    /// Saves self-checking strings and loads, counting torn or garbled reads
+    /// (for consistency tests); prints a JSON summary, exits 1 if any was torn.
+    Stress {
+        /// This writer's tag (written into each of its strings).
+        #[arg(long, default_value = "w")]
+        tag: String,
+        /// How many saves.
+        #[arg(long, default_value_t = 2000)]
+        saves: u64,
+        /// Loads after each save (or in all, when --saves is 0).
+        #[arg(long, default_value_t = 1)]
+        loads: u64,
+    },
 }
 
 /// Runs one command; the process exits with the returned code.
@@ -132,8 +149,9 @@ fn run_shared(name: &str, action: SharedAction) -> Result<(), (u8, String)> {
             print(&mut out, &json);
         }
         SharedAction::Hold { seconds } => {
+            let stop = stop_on_signal();
             shared
-                .hold(Duration::from_secs_f64(seconds), || {
+                .hold(Duration::from_secs_f64(seconds), &stop, || {
                     print(
                         &mut out,
                         &format!(
@@ -148,25 +166,85 @@ fn run_shared(name: &str, action: SharedAction) -> Result<(), (u8, String)> {
             shared.reset().map_err(shared_err)?;
             print(&mut out, "reset");
         }
-        SharedAction::Watch => watch(&shared, |line| print(&mut out, line))?,
+        SharedAction::Watch => watch(&shared, &stop_on_signal(), |line| print(&mut out, line)),
+        SharedAction::Stress { tag, saves, loads } => {
+            if tag.contains(':') || tag.len() > 20 {
+                return Err((2, "--tag must be at most 20 bytes, without ':'".into()));
+            }
+            let report = stress(&shared, &tag, saves, loads);
+            print(&mut out, &report.to_string());
+            if report["torn"] != 0 {
+                return Err((1, format!("{} torn or garbled reads", report["torn"])));
+            }
+        }
     }
     Ok(())
 }
 
-/// Polls the change counter (an atomic read, no system call) every 2 ms,
-/// and loads under the lock only when it moved.
-fn watch(shared: &SharedText, mut print: impl FnMut(&str)) -> Result<(), (u8, String)> {
+/// A flag raised by Ctrl+C, SIGTERM or SIGHUP, so that `watch` and `hold`
+/// leave the mapping properly (the last to leave removes it).
+fn stop_on_signal() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    if let Err(e) = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed)) {
+        eprintln!("memlab: cannot catch Ctrl+C ({e}); it will end memlab without detaching");
+    }
+    stop
+}
+
+fn stress(shared: &SharedText, tag: &str, saves: u64, loads: u64) -> serde_json::Value {
+    let (mut done_saves, mut done_loads, mut torn, mut timeouts, mut errors) = (0u64, 0u64, 0u64, 0u64, 0u64);
+    let mut check = |result: Result<String, SharedError>| match result {
+        Ok(text) if text == SAMPLE_TEXT || is_stress_text(&text) => {}
+        Ok(text) => {
+            torn += 1;
+            eprintln!("memlab: torn or garbled read: {text:?}");
+        }
+        Err(SharedError::LockTimeout { .. }) => timeouts += 1,
+        Err(e) => {
+            errors += 1;
+            eprintln!("memlab: {e}");
+        }
+    };
+    let rounds = if saves == 0 { 1 } else { saves };
+    for i in 0..rounds {
+        if saves > 0 {
+            check(shared.save(&stress_text(tag, i)).map(|s| s.stored));
+            done_saves += 1;
+        }
+        for _ in 0..loads {
+            check(shared.load().map(|l| l.text));
+            done_loads += 1;
+        }
+    }
+    serde_json::json!({
+        "saves": done_saves, "loads": done_loads, "torn": torn, "timeouts": timeouts, "errors": errors
+    })
+}
+
+/// Polls the change counter (an atomic read) every 2 ms and loads under the
+/// lock only when it moved. Errors are reported once each and watching goes
+/// on: a corrupt mapping may be reset by another instance.
+fn watch(shared: &SharedText, stop: &AtomicBool, mut print: impl FnMut(&str)) {
     let mut last = None;
-    loop {
+    let mut last_error = None;
+    while !stop.load(Ordering::Relaxed) {
         let counter = shared.change_counter();
         if counter.is_none() || counter != last {
             match shared.load() {
                 Ok(loaded) => {
                     print(&loaded.text);
                     last = Some(loaded.change_counter);
+                    last_error = None;
                 }
-                Err(e @ SharedError::LockTimeout { .. }) => eprintln!("memlab: {e}"),
-                Err(e) => return Err(shared_err(e)),
+                Err(e) => {
+                    let message = e.to_string();
+                    if last_error.as_ref() != Some(&message) {
+                        eprintln!("memlab: {message}");
+                        last_error = Some(message);
+                    }
+                    last = counter;
+                }
             }
         }
         std::thread::sleep(Duration::from_millis(2));

@@ -20,7 +20,7 @@
 use std::fmt;
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
@@ -204,6 +204,28 @@ pub struct Saved {
 /// character boundary (never half a Hangul syllable).
 pub fn fit_to_capacity(text: &str) -> &str {
     &text[..text.floor_char_boundary(CHAR_LEN)]
+}
+
+/// The `i`-th string of a stress writer `tag`: its content is a function of
+/// `(tag, i)` alone, mixing one- and three-byte characters and lengths, so a
+/// reader can tell a whole value from a torn one.
+pub fn stress_text(tag: &str, i: u64) -> String {
+    let mut text = format!("{tag}:{i}:");
+    let fill = ['a', '가', 'z', '한', '*'][(i % 5) as usize];
+    let target = (30 + (i * 37) % 70) as usize;
+    while text.len() + fill.len_utf8() <= target.max(text.len()) {
+        text.push(fill);
+    }
+    text
+}
+
+/// True if `text` is exactly some `stress_text(tag, i)`.
+pub fn is_stress_text(text: &str) -> bool {
+    let mut parts = text.splitn(3, ':');
+    match (parts.next(), parts.next().and_then(|i| i.parse().ok())) {
+        (Some(tag), Some(i)) => stress_text(tag, i) == text,
+        _ => false,
+    }
 }
 
 /// Checks a mapping name as the OS objects and lock files will need it.
@@ -428,11 +450,23 @@ impl SharedText {
     }
 
     /// Takes the lock, calls `while_held` and keeps the lock for `duration`
-    /// (to show contention in class).
-    pub fn hold(&self, duration: Duration, while_held: impl FnOnce()) -> Result<(), SharedError> {
+    /// or until `stop` is set (to show contention in class).
+    pub fn hold(
+        &self,
+        duration: Duration,
+        stop: &AtomicBool,
+        while_held: impl FnOnce(),
+    ) -> Result<(), SharedError> {
         self.exclusive(|_| {
             while_held();
-            std::thread::sleep(duration);
+            let end = std::time::Instant::now() + duration;
+            while !stop.load(Ordering::Relaxed) {
+                let left = end.saturating_duration_since(std::time::Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                std::thread::sleep(left.min(Duration::from_millis(10)));
+            }
             Ok(())
         })
         .map(|_| ())
@@ -561,8 +595,9 @@ fn acquire<'a>(
     holder: impl Fn() -> Option<u32>,
 ) -> Result<crate::core::timed_lock::LockGuard<'a>, SharedError> {
     lock.acquire(timeout).map_err(|e| match e {
-        AcquireError::TimedOut(waited) => SharedError::LockTimeout {
-            waited_ms: waited.as_millis() as u64,
+        // The configured timeout, not the few microseconds over it actually waited.
+        AcquireError::TimedOut(_) => SharedError::LockTimeout {
+            waited_ms: timeout.as_millis() as u64,
             holder: holder(),
         },
         AcquireError::Io(e) => SharedError::io("taking the lock", e),
@@ -865,6 +900,26 @@ mod tests {
     }
 
     #[test]
+    fn stress_texts_check_themselves() {
+        for i in 0..500 {
+            let text = stress_text("w3", i);
+            assert!(text.len() <= CHAR_LEN, "{text}");
+            assert!(is_stress_text(&text), "{text}");
+            // Half of this value over the next one, as a torn read would give.
+            let next = stress_text("w3", i + 1);
+            let mut bytes = next.clone().into_bytes();
+            let half = text.len().min(next.len()) / 2;
+            bytes[..half].copy_from_slice(&text.as_bytes()[..half]);
+            let torn = String::from_utf8_lossy(&bytes);
+            if torn != next {
+                assert!(!is_stress_text(&torn), "{torn}");
+            }
+        }
+        assert!(!is_stress_text("w1:5:"));
+        assert!(!is_stress_text(SAMPLE_TEXT));
+    }
+
+    #[test]
     fn names_are_checked() {
         for bad in ["", "a/b", "a\\b", "nul\0", ".", "..", "tab\there"] {
             let err = validate_name(bad).unwrap_err();
@@ -946,7 +1001,8 @@ mod tests {
         assert_eq!(info.problem, None);
         assert_eq!(info.bytes.len(), MAPPING_SIZE);
         std::thread::scope(|s| {
-            s.spawn(|| b.hold(Duration::from_millis(300), || {}).unwrap());
+            let never = AtomicBool::new(false);
+            s.spawn(move || b.hold(Duration::from_millis(300), &never, || {}).unwrap());
             std::thread::sleep(Duration::from_millis(100));
             match a.info().unwrap().lock {
                 LockState::Held { pid, held_ms } => {

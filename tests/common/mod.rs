@@ -1,0 +1,175 @@
+//! Helpers for tests that run the real memlab binary in several processes.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_memlab");
+pub const SAMPLE: &str = "샘플입니다 !";
+
+/// A mapping name of this test's own, so tests run in parallel.
+pub fn unique(tag: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!("t-{tag}-{}-{nanos}", std::process::id())
+}
+
+/// The POSIX shared memory object behind a mapping name (Linux).
+pub fn object_path(name: &str) -> PathBuf {
+    PathBuf::from(format!("/dev/shm/memlab.{name}"))
+}
+
+/// Runs `memlab shared --name NAME ARGS...` to completion (at most 30 s).
+pub fn shared(name: &str, args: &[&str]) -> Output {
+    let mut all = vec!["shared", "--name", name];
+    all.extend_from_slice(args);
+    run(&all)
+}
+
+/// Runs memlab with `args` to completion (at most 30 s).
+pub fn run(args: &[&str]) -> Output {
+    let child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start memlab");
+    let pid = child.id();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(Duration::from_secs(30)) {
+        Ok(output) => output.expect("wait for memlab"),
+        Err(_) => {
+            kill(pid, libc::SIGKILL);
+            panic!("memlab {args:?} did not finish within 30 s");
+        }
+    }
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).trim_end().to_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+pub fn kill(pid: u32, signal: i32) {
+    // SAFETY: kill has no memory-safety preconditions.
+    unsafe {
+        libc::kill(pid as i32, signal);
+    }
+}
+
+/// A memlab process that keeps running; its output lines arrive on channels.
+/// Dropping it kills it (SIGKILL) and reaps it.
+pub struct Running {
+    pub child: Child,
+    stdout: Receiver<String>,
+    stderr: Receiver<String>,
+}
+
+impl Running {
+    pub fn shared(name: &str, args: &[&str]) -> Self {
+        let mut all = vec!["shared", "--name", name];
+        all.extend_from_slice(args);
+        Self::start(&all)
+    }
+
+    pub fn start(args: &[&str]) -> Self {
+        let mut child = Command::new(BIN)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start memlab");
+        let stdout = lines(child.stdout.take().unwrap());
+        let stderr = lines(child.stderr.take().unwrap());
+        Self {
+            child,
+            stdout,
+            stderr,
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The next stdout line, waiting at most `timeout`.
+    pub fn line(&self, timeout: Duration) -> Option<String> {
+        self.stdout.recv_timeout(timeout).ok()
+    }
+
+    /// Waits for a stdout line equal to `want`.
+    pub fn expect_line(&self, want: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        let mut seen = Vec::new();
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.stdout.recv_timeout(left) {
+                Ok(line) if line == want => return,
+                Ok(line) => seen.push(line),
+                Err(_) => break,
+            }
+        }
+        panic!("no line {want:?} within {timeout:?}; saw {seen:?}");
+    }
+
+    /// Every stderr line so far (waiting up to `wait` for the first).
+    pub fn stderr_lines(&self, wait: Duration) -> Vec<String> {
+        let mut out: Vec<String> = self.stderr.recv_timeout(wait).into_iter().collect();
+        out.extend(self.stderr.try_iter());
+        out
+    }
+
+    pub fn signal(&self, signal: i32) {
+        kill(self.pid(), signal);
+    }
+
+    /// Waits for the process to end (at most `timeout`); its exit status.
+    pub fn wait(&mut self, timeout: Duration) -> std::process::ExitStatus {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "process did not end in {timeout:?}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn lines(pipe: impl std::io::Read + Send + 'static) -> Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// Removes what a test left (a stale object is recovered and, as its last
+/// instance leaves, removed).
+pub fn cleanup(name: &str) {
+    let _ = shared(name, &["info"]);
+}
