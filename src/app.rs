@@ -56,12 +56,16 @@ impl MemlabApp {
             .iter()
             .position(|l| l.id() == selected)
             .unwrap_or(0);
-        let [lab] = self.labs().into_iter().enumerate().fold([None], |mut acc, (i, l)| {
-            if i == index {
-                acc[0] = Some(l);
-            }
-            acc
-        });
+        let [lab] = self
+            .labs()
+            .into_iter()
+            .enumerate()
+            .fold([None], |mut acc, (i, l)| {
+                if i == index {
+                    acc[0] = Some(l);
+                }
+                acc
+            });
         lab.expect("index is in range")
     }
 
@@ -185,8 +189,14 @@ impl Screenshot {
 fn save_png(out: &Path, image: &egui::ColorImage) -> Result<(), String> {
     let [w, h] = image.size;
     let bytes: Vec<u8> = image.pixels.iter().flat_map(|p| p.to_array()).collect();
-    image::save_buffer(out, &bytes, w as u32, h as u32, image::ExtendedColorType::Rgba8)
-        .map_err(|e| format!("writing {}: {e}", out.display()))
+    image::save_buffer(
+        out,
+        &bytes,
+        w as u32,
+        h as u32,
+        image::ExtendedColorType::Rgba8,
+    )
+    .map_err(|e| format!("writing {}: {e}", out.display()))
 }
 
 fn claim_instance() -> Option<Slot> {
@@ -214,6 +224,19 @@ fn title(instance: &Option<Slot>) -> String {
     }
 }
 
+/// Ctrl+C, SIGTERM and SIGHUP close the window like its close button, so
+/// that the labs detach properly (the last instance removes the mapping).
+fn close_on_signal(ctx: &egui::Context) {
+    let ctx = ctx.clone();
+    let result = ctrlc::set_handler(move || {
+        ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        ctx.request_repaint();
+    });
+    if let Err(e) = result {
+        eprintln!("memlab: cannot catch Ctrl+C ({e}); it will end memlab without detaching");
+    }
+}
+
 /// Opens the window and runs until it is closed.
 pub fn run_window() -> ExitCode {
     let instance = claim_instance();
@@ -222,6 +245,7 @@ pub fn run_window() -> ExitCode {
         options(title(&instance)),
         Box::new(move |cc| {
             crate::fonts::install(&cc.egui_ctx);
+            close_on_signal(&cc.egui_ctx);
             let app = cc
                 .storage
                 .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
@@ -244,7 +268,8 @@ pub fn run_window() -> ExitCode {
 
 /// Opens the window on one lab with fresh state, saves a PNG once it has settled, and exits.
 pub fn screenshot(out: &Path, lab: &str, lang: &str) -> Result<(), String> {
-    let lang = Lang::from_code(lang).ok_or_else(|| format!("no language {lang:?}; use en or ko"))?;
+    let lang =
+        Lang::from_code(lang).ok_or_else(|| format!("no language {lang:?}; use en or ko"))?;
     let mut app = MemlabApp::default();
     app.select(lab)?;
     app.set_lang(lang);

@@ -82,8 +82,9 @@ pub enum SharedAction {
 pub fn run(command: Command) -> ExitCode {
     let result = match command {
         Command::Shared { name, action } => run_shared(&name, action),
-        Command::Screenshot { out, lab, lang } => crate::app::screenshot(&out, &lab, &lang)
-            .map_err(|e| (2, e)),
+        Command::Screenshot { out, lab, lang } => {
+            crate::app::screenshot(&out, &lab, &lang).map_err(|e| (2, e))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -193,7 +194,8 @@ fn stop_on_signal() -> Arc<AtomicBool> {
 }
 
 fn stress(shared: &SharedText, tag: &str, saves: u64, loads: u64) -> serde_json::Value {
-    let (mut done_saves, mut done_loads, mut torn, mut timeouts, mut errors) = (0u64, 0u64, 0u64, 0u64, 0u64);
+    let (mut done_saves, mut done_loads, mut torn, mut timeouts, mut errors) =
+        (0u64, 0u64, 0u64, 0u64, 0u64);
     let mut check = |result: Result<String, SharedError>| match result {
         Ok(text) if text == SAMPLE_TEXT || is_stress_text(&text) => {}
         Ok(text) => {

@@ -4,9 +4,9 @@
 //! egui; `forms` are the labs' windows; `cli` drives the same core from the
 //! command line; `app` is the shell that lists the labs.
 
-pub mod core;
 pub mod app;
 pub mod cli;
+pub mod core;
 pub mod fonts;
 pub mod forms;
 pub mod i18n;

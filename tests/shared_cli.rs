@@ -33,7 +33,11 @@ fn long_save_keeps_whole_characters_and_says_so() {
     let saved = shared(&name, &["save", &long]);
     assert!(saved.status.success());
     assert_eq!(stdout(&saved), "가".repeat(33));
-    assert!(stderr(&saved).contains("120 bytes do not fit"), "{}", stderr(&saved));
+    assert!(
+        stderr(&saved).contains("120 bytes do not fit"),
+        "{}",
+        stderr(&saved)
+    );
     assert_eq!(stdout(&shared(&name, &["load"])), "가".repeat(33));
     drop(keeper);
     cleanup(&name);
@@ -79,7 +83,10 @@ fn creator_leaving_keeps_the_mapping_and_the_last_removes_it() {
 
     creator.signal(libc::SIGTERM);
     assert!(creator.wait(WAIT).success(), "SIGTERM detaches cleanly");
-    assert!(object_path(&name).exists(), "the creator leaving must not remove it");
+    assert!(
+        object_path(&name).exists(),
+        "the creator leaving must not remove it"
+    );
 
     // A newcomer joins the same object: no split.
     let saved = shared(&name, &["save", "after the creator"]);
@@ -99,17 +106,31 @@ fn stale_object_after_sigkill_is_recovered_keeping_valid_text() {
     a.expect_line(SAMPLE, WAIT);
     let b = Running::shared(&name, &["watch"]);
     b.expect_line(SAMPLE, WAIT);
-    assert!(shared(&name, &["save", "survives SIGKILL"]).status.success());
+    assert!(
+        shared(&name, &["save", "survives SIGKILL"])
+            .status
+            .success()
+    );
     a.signal(libc::SIGKILL);
     b.signal(libc::SIGKILL);
     drop((a, b));
-    assert!(object_path(&name).exists(), "SIGKILL leaves the OS object behind");
+    assert!(
+        object_path(&name).exists(),
+        "SIGKILL leaves the OS object behind"
+    );
 
     let loaded = shared(&name, &["load"]);
     assert_eq!(loaded.status.code(), Some(0), "{}", stderr(&loaded));
     assert_eq!(stdout(&loaded), "survives SIGKILL");
-    assert!(stderr(&loaded).contains("recovered the stale mapping"), "{}", stderr(&loaded));
-    assert!(!object_path(&name).exists(), "recovered, then removed by its last instance");
+    assert!(
+        stderr(&loaded).contains("recovered the stale mapping"),
+        "{}",
+        stderr(&loaded)
+    );
+    assert!(
+        !object_path(&name).exists(),
+        "recovered, then removed by its last instance"
+    );
 }
 
 #[test]
@@ -131,7 +152,11 @@ fn lock_holder_killed_others_time_out_then_recover_last_save() {
     let name = unique("holder");
     let keeper = Running::shared(&name, &["watch"]);
     keeper.expect_line(SAMPLE, WAIT);
-    assert!(shared(&name, &["save", "last completed save"]).status.success());
+    assert!(
+        shared(&name, &["save", "last completed save"])
+            .status
+            .success()
+    );
 
     let holder = Running::shared(&name, &["hold", "--seconds", "60"]);
     let line = holder.line(WAIT).expect("hold reports it holds the lock");
@@ -143,7 +168,10 @@ fn lock_holder_killed_others_time_out_then_recover_last_save() {
     assert_eq!(timed_out.status.code(), Some(3), "{}", stderr(&timed_out));
     let message = stderr(&timed_out);
     assert!(
-        message.contains(&format!("lock timed out after 1000 ms; held by PID {}", holder.pid())),
+        message.contains(&format!(
+            "lock timed out after 1000 ms; held by PID {}",
+            holder.pid()
+        )),
         "{message}"
     );
     assert!(waited >= Duration::from_millis(1000), "waited {waited:?}");
@@ -153,7 +181,11 @@ fn lock_holder_killed_others_time_out_then_recover_last_save() {
     let loaded = shared(&name, &["load"]);
     assert_eq!(loaded.status.code(), Some(0), "{}", stderr(&loaded));
     assert_eq!(stdout(&loaded), "last completed save");
-    assert!(stderr(&loaded).contains("took over the lock from PID"), "{}", stderr(&loaded));
+    assert!(
+        stderr(&loaded).contains("took over the lock from PID"),
+        "{}",
+        stderr(&loaded)
+    );
     drop(keeper);
     cleanup(&name);
 }
@@ -175,13 +207,24 @@ fn corrupt_mapping_is_reported_never_crashes_and_can_be_reset() {
     corrupt_bytes(&name, 0, b"XXXXXXXX");
     let loaded = shared(&name, &["load"]);
     assert_eq!(loaded.status.code(), Some(4), "{}", stderr(&loaded));
-    assert!(stderr(&loaded).contains("corrupt: bad magic"), "{}", stderr(&loaded));
+    assert!(
+        stderr(&loaded).contains("corrupt: bad magic"),
+        "{}",
+        stderr(&loaded)
+    );
     let info = shared(&name, &["info"]);
     assert!(info.status.success(), "info still works: {}", stderr(&info));
     let json: serde_json::Value = serde_json::from_slice(&info.stdout).unwrap();
-    assert!(json["problem"].as_str().unwrap().contains("magic"), "{json}");
+    assert!(
+        json["problem"].as_str().unwrap().contains("magic"),
+        "{json}"
+    );
     let refused = shared(&name, &["save", "x"]);
-    assert_eq!(refused.status.code(), Some(4), "a save never writes over a corrupt mapping");
+    assert_eq!(
+        refused.status.code(),
+        Some(4),
+        "a save never writes over a corrupt mapping"
+    );
 
     let reset = shared(&name, &["reset"]);
     assert!(reset.status.success(), "{}", stderr(&reset));
@@ -191,7 +234,11 @@ fn corrupt_mapping_is_reported_never_crashes_and_can_be_reset() {
     corrupt_bytes(&name, 56, &[b'A'; 101]);
     let loaded = shared(&name, &["load"]);
     assert_eq!(loaded.status.code(), Some(4));
-    assert!(stderr(&loaded).contains("no terminator"), "{}", stderr(&loaded));
+    assert!(
+        stderr(&loaded).contains("no terminator"),
+        "{}",
+        stderr(&loaded)
+    );
     assert!(shared(&name, &["reset"]).status.success());
 
     // Invalid UTF-8 is shown lossily.
@@ -210,7 +257,11 @@ fn corrupt_mapping_is_reported_never_crashes_and_can_be_reset() {
         .unwrap();
     let loaded = shared(&name, &["load"]);
     assert_eq!(loaded.status.code(), Some(4), "{}", stderr(&loaded));
-    assert!(stderr(&loaded).contains("smaller than"), "{}", stderr(&loaded));
+    assert!(
+        stderr(&loaded).contains("smaller than"),
+        "{}",
+        stderr(&loaded)
+    );
     assert!(shared(&name, &["reset"]).status.success());
     assert_eq!(stdout(&shared(&name, &["load"])), SAMPLE);
 
@@ -246,7 +297,11 @@ fn a_name_taken_by_another_kind_of_object_is_refused() {
     let out = shared(&name, &["load"]);
     std::fs::remove_dir(object_path(&name)).unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("taken by another kind of object"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("taken by another kind of object"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -258,7 +313,10 @@ fn object_and_lock_files_are_owner_only() {
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&object_path(&name)), 0o600);
     let info: serde_json::Value = serde_json::from_slice(&shared(&name, &["info"]).stdout).unwrap();
-    assert_eq!(info["os_object"], format!("POSIX shared memory /dev/shm/memlab.{name}"));
+    assert_eq!(
+        info["os_object"],
+        format!("POSIX shared memory /dev/shm/memlab.{name}")
+    );
     drop(keeper);
     cleanup(&name);
 }
@@ -269,9 +327,24 @@ fn four_writers_and_readers_never_see_a_torn_string() {
     let keeper = Running::shared(&name, &["watch"]);
     keeper.expect_line(SAMPLE, WAIT);
     let mut workers: Vec<Running> = (0..4)
-        .map(|w| Running::shared(&name, &["stress", "--tag", &format!("w{w}"), "--saves", "2000", "--loads", "1"]))
+        .map(|w| {
+            Running::shared(
+                &name,
+                &[
+                    "stress",
+                    "--tag",
+                    &format!("w{w}"),
+                    "--saves",
+                    "2000",
+                    "--loads",
+                    "1",
+                ],
+            )
+        })
         .collect();
-    workers.extend((0..2).map(|_| Running::shared(&name, &["stress", "--saves", "0", "--loads", "4000"])));
+    workers.extend(
+        (0..2).map(|_| Running::shared(&name, &["stress", "--saves", "0", "--loads", "4000"])),
+    );
     for worker in &mut workers {
         let line = worker.line(Duration::from_secs(120)).expect("a summary");
         let report: serde_json::Value = serde_json::from_str(&line).unwrap();

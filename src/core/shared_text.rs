@@ -132,9 +132,14 @@ pub enum Origin {
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum LockState {
     Free,
-    Held { pid: Option<u32>, held_ms: u64 },
+    Held {
+        pid: Option<u32>,
+        held_ms: u64,
+    },
     /// Its holder died holding it; the next operation takes it over.
-    Abandoned { pid: u32 },
+    Abandoned {
+        pid: u32,
+    },
 }
 
 impl fmt::Display for LockState {
@@ -424,7 +429,9 @@ impl SharedText {
             let idle = 1 - active;
             write_text(&header.text[idle], stored.as_bytes());
             header.active.store(idle as u32, Ordering::Release);
-            header.last_writer_pid.store(std::process::id(), Ordering::Relaxed);
+            header
+                .last_writer_pid
+                .store(std::process::id(), Ordering::Relaxed);
             header.last_write_ms.store(now_unix_ms(), Ordering::Relaxed);
             Ok(header.change_counter.fetch_add(1, Ordering::AcqRel) + 1)
         })?;
@@ -440,7 +447,9 @@ impl SharedText {
     /// the lock: the way out of a corrupt mapping.
     pub fn reset(&self) -> Result<(), SharedError> {
         let _op = self.op.lock().unwrap_or_else(PoisonError::into_inner);
-        let _guard = acquire(&self.data_lock, self.timeout, || self.read_mapped().holder())?;
+        let _guard = acquire(&self.data_lock, self.timeout, || {
+            self.read_mapped().holder()
+        })?;
         let mut mapped = self.mapped.write().unwrap_or_else(PoisonError::into_inner);
         mapped.resize_object()?;
         mapped.refresh(&self.os_id)?;
@@ -553,7 +562,9 @@ impl SharedText {
         f: impl FnOnce(&Mapped) -> Result<R, SharedError>,
     ) -> Result<(R, Option<u32>), SharedError> {
         let _op = self.op.lock().unwrap_or_else(PoisonError::into_inner);
-        let _guard = acquire(&self.data_lock, self.timeout, || self.read_mapped().holder())?;
+        let _guard = acquire(&self.data_lock, self.timeout, || {
+            self.read_mapped().holder()
+        })?;
         self.mapped
             .write()
             .unwrap_or_else(PoisonError::into_inner)
@@ -614,7 +625,8 @@ fn attach_first(name: &str, os_id: &str) -> Result<(Mapped, Origin), SharedError
         Ok((header, _)) => {
             // Its holder, if any, is dead: nobody is attached.
             header.lock_holder_pid.store(0, Ordering::Release);
-            let note = "left by instances that ended without detaching; its text was valid and is kept";
+            let note =
+                "left by instances that ended without detaching; its text was valid and is kept";
             let origin = Origin::RecoveredStale {
                 kept_text: true,
                 note: note.into(),
@@ -640,7 +652,8 @@ fn initialise(h: &Header) {
     h.version.store(VERSION, Ordering::Relaxed);
     h.capacity.store(CHAR_LEN as u32, Ordering::Relaxed);
     h.creator_pid.store(std::process::id(), Ordering::Relaxed);
-    h.last_writer_pid.store(std::process::id(), Ordering::Relaxed);
+    h.last_writer_pid
+        .store(std::process::id(), Ordering::Relaxed);
     h.last_write_ms.store(now_unix_ms(), Ordering::Relaxed);
     h.change_counter.fetch_add(1, Ordering::AcqRel);
     h.magic.store(MAGIC, Ordering::Release);
@@ -829,7 +842,10 @@ impl Mapped {
         if active > 1 {
             return Err(format!("active buffer index {active}, expected 0 or 1"));
         }
-        if !h.text[active].iter().any(|b| b.load(Ordering::Relaxed) == 0) {
+        if !h.text[active]
+            .iter()
+            .any(|b| b.load(Ordering::Relaxed) == 0)
+        {
             return Err(format!("no terminator within {TEXT_BUF} bytes"));
         }
         Ok((h, active))
@@ -966,7 +982,11 @@ mod tests {
         assert_eq!(saved.truncated_from, Some(150));
         assert_eq!(a.load().unwrap().text, "한".repeat(33));
         assert_eq!(a.save("a\0b").unwrap_err().exit_code(), 2);
-        assert_eq!(a.load().unwrap().text, "한".repeat(33), "a refused save loses nothing");
+        assert_eq!(
+            a.load().unwrap().text,
+            "한".repeat(33),
+            "a refused save loses nothing"
+        );
     }
 
     #[test]

@@ -58,10 +58,7 @@ impl SlotTable {
             file.set_len(0)?;
             file.seek(SeekFrom::Start(0))?;
             writeln!(file, "{}", std::process::id())?;
-            return Ok(Slot {
-                index,
-                _lock: lock,
-            });
+            return Ok(Slot { index, _lock: lock });
         }
         Err(io::Error::other(format!(
             "all {MAX_SLOTS} instance slots are taken"
@@ -82,7 +79,8 @@ impl SlotTable {
                 continue;
             }
             let mut text = String::new();
-            let pid = (&*lock.file())
+            let pid = lock
+                .file()
                 .read_to_string(&mut text)
                 .ok()
                 .and_then(|_| text.trim().parse().ok());
@@ -116,7 +114,13 @@ mod tests {
         assert!(live.iter().all(|s| s.pid == me));
         drop(a);
         let live = table.live().unwrap();
-        assert_eq!(live, vec![Attached { index: b.index(), pid: me }]);
+        assert_eq!(
+            live,
+            vec![Attached {
+                index: b.index(),
+                pid: me
+            }]
+        );
         let c = table.claim().unwrap();
         assert_eq!(c.index(), 0, "the lowest free slot is reused");
         drop((b, c));

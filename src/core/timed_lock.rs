@@ -138,7 +138,9 @@ mod tests {
         let held = a.acquire(Duration::from_millis(100)).unwrap();
         let waiter = std::thread::spawn(move || {
             let t = Instant::now();
-            let _g = b.acquire(Duration::from_secs(5)).expect("lock after release");
+            let _g = b
+                .acquire(Duration::from_secs(5))
+                .expect("lock after release");
             t.elapsed()
         });
         std::thread::sleep(Duration::from_millis(100));

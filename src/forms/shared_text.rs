@@ -118,7 +118,8 @@ impl Connection {
         let live = Arc::new(AtomicBool::new(live));
         let stop = Arc::new(AtomicBool::new(false));
         let worker = {
-            let (name, ctx, live, stop) = (name.to_owned(), ctx.clone(), live.clone(), stop.clone());
+            let (name, ctx, live, stop) =
+                (name.to_owned(), ctx.clone(), live.clone(), stop.clone());
             std::thread::Builder::new()
                 .name("shared-text worker".into())
                 .spawn(move || worker(&name, &job_rx, &event_tx, &ctx, live, stop))
@@ -131,7 +132,6 @@ impl Connection {
             threads: worker.into_iter().collect(),
         }
     }
-
 }
 
 impl Drop for Connection {
@@ -534,7 +534,7 @@ impl SharedTextForm {
                     ui.monospace(value);
                     ui.end_row();
                 };
-                row(lang.pick("Mapping name", "매핑 이름"), info.name.clone());
+                row(lang.pick("Name", "이름"), info.name.clone());
                 row(lang.pick("OS object", "OS 객체"), info.os_object.clone());
                 row(
                     lang.pick("Size", "크기"),
@@ -601,7 +601,13 @@ fn hex_dump(bytes: &[u8]) -> String {
             let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
             let ascii: String = chunk
                 .iter()
-                .map(|&b| if b.is_ascii_graphic() || b == b' ' { b as char } else { '.' })
+                .map(|&b| {
+                    if b.is_ascii_graphic() || b == b' ' {
+                        b as char
+                    } else {
+                        '.'
+                    }
+                })
                 .collect();
             format!("{:04x}  {:<47}  {ascii}", row * 16, hex.join(" "))
         })

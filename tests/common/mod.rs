@@ -55,7 +55,9 @@ pub fn run(args: &[&str]) -> Output {
 }
 
 pub fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).trim_end().to_owned()
+    String::from_utf8_lossy(&output.stdout)
+        .trim_end()
+        .to_owned()
 }
 
 pub fn stderr(output: &Output) -> String {
@@ -142,7 +144,10 @@ impl Running {
             if let Some(status) = self.child.try_wait().unwrap() {
                 return status;
             }
-            assert!(Instant::now() < deadline, "process did not end in {timeout:?}");
+            assert!(
+                Instant::now() < deadline,
+                "process did not end in {timeout:?}"
+            );
             std::thread::sleep(Duration::from_millis(10));
         }
     }

@@ -1,0 +1,170 @@
+//! The shared text form driven through its UI (egui_kittest): click by label,
+//! type, read values; two forms on one mapping behave like two windows.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use memlab::forms::shared_text::SharedTextForm;
+use memlab::i18n::Lang;
+
+use common::{Running, SAMPLE, unique};
+
+fn form(name: &str, lang: Lang) -> Harness<'static, SharedTextForm> {
+    Harness::builder()
+        .with_size([900.0, 800.0])
+        .with_context_setup(memlab::fonts::install)
+        .build_ui_state(
+            move |ui, form: &mut SharedTextForm| form.ui(ui, lang),
+            SharedTextForm::with_name(name),
+        )
+}
+
+/// Steps the harness until `done` holds (the form's worker threads answer
+/// asynchronously), failing after 10 s.
+fn wait_until(
+    harness: &mut Harness<'_, SharedTextForm>,
+    what: &str,
+    done: impl Fn(&Harness<'_, SharedTextForm>) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        harness.step();
+        if done(harness) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn text_of(harness: &Harness<'_, SharedTextForm>, label: &str) -> String {
+    harness.get_by_label(label).value().unwrap_or_default()
+}
+
+fn shows(harness: &Harness<'_, SharedTextForm>, part: &str) -> bool {
+    harness.query_all_by_label_contains(part).next().is_some()
+}
+
+/// Replaces the field's content by typing, as a user would.
+fn type_into(harness: &mut Harness<'_, SharedTextForm>, label: &str, text: &str) {
+    harness.get_by_label(label).focus();
+    harness.step();
+    harness.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    harness.get_by_label(label).type_text(text);
+    harness.step();
+}
+
+#[test]
+fn typed_korean_saved_in_one_form_loads_in_the_other() {
+    let name = unique("ui-two");
+    let mut one = form(&name, Lang::En);
+    let mut two = form(&name, Lang::Ko);
+    wait_until(&mut one, "the sample string", |h| {
+        text_of(h, "Text") == SAMPLE
+    });
+    wait_until(&mut two, "the sample string", |h| {
+        text_of(h, "문자열") == SAMPLE
+    });
+
+    type_into(&mut one, "Text", "안녕하세요 memlab");
+    assert_eq!(text_of(&one, "Text"), "안녕하세요 memlab");
+    one.get_by_label("Save").click();
+    wait_until(&mut one, "Saved", |h| shows(h, "Saved"));
+
+    two.get_by_label("불러오기").click();
+    wait_until(&mut two, "the loaded text", |h| {
+        text_of(h, "문자열") == "안녕하세요 memlab"
+    });
+
+    // And back, with the book's Korean button labels.
+    type_into(&mut two, "문자열", "저장 테스트");
+    two.get_by_label("저장하기").click();
+    wait_until(&mut two, "저장됨", |h| shows(h, "저장됨"));
+    one.get_by_label("Load").click();
+    wait_until(&mut one, "the text saved in Korean", |h| {
+        text_of(h, "Text") == "저장 테스트"
+    });
+    assert!(shows(&one, "Attached now"), "the info panel is shown");
+}
+
+#[test]
+fn too_long_text_is_cut_on_a_character_boundary_and_the_form_says_so() {
+    let name = unique("ui-long");
+    let mut one = form(&name, Lang::En);
+    wait_until(&mut one, "the sample string", |h| {
+        text_of(h, "Text") == SAMPLE
+    });
+    type_into(&mut one, "Text", &"한".repeat(40));
+    assert!(
+        shows(&one, "Save will keep 99"),
+        "the form warns before saving"
+    );
+    one.get_by_label("Save").click();
+    wait_until(&mut one, "the cut notice", |h| {
+        shows(h, "Saved, cut to fit: 99 / 120")
+    });
+    assert_eq!(text_of(&one, "Text"), "한".repeat(33));
+}
+
+#[test]
+fn live_mode_follows_another_instance_without_clicking_load() {
+    let name = unique("ui-live");
+    let mut one = form(&name, Lang::En);
+    let mut two = form(&name, Lang::En);
+    wait_until(&mut one, "the sample string", |h| {
+        text_of(h, "Text") == SAMPLE
+    });
+    wait_until(&mut two, "the sample string", |h| {
+        text_of(h, "Text") == SAMPLE
+    });
+    two.get_by_label("Live").click();
+    two.step();
+
+    let saved = common::shared(&name, &["save", "from another process"]);
+    assert!(saved.status.success());
+    wait_until(&mut two, "the live update", |h| {
+        text_of(h, "Text") == "from another process"
+    });
+    assert_eq!(text_of(&one, "Text"), SAMPLE, "without Live, nothing moves");
+}
+
+#[test]
+fn lock_held_by_another_process_shows_waiting_then_a_timeout_message() {
+    let name = unique("ui-timeout");
+    let mut one = form(&name, Lang::En);
+    wait_until(&mut one, "the sample string", |h| {
+        text_of(h, "Text") == SAMPLE
+    });
+    let holder = Running::shared(&name, &["hold", "--seconds", "20"]);
+    let line = holder.line(Duration::from_secs(10)).expect("holder holds");
+    assert!(line.starts_with("holding"), "{line}");
+
+    one.get_by_label("Load").click();
+    wait_until(&mut one, "the waiting notice", |h| {
+        shows(h, "waiting for the lock")
+    });
+    let message = format!("lock timed out after 1000 ms; held by PID {}", holder.pid());
+    wait_until(&mut one, "the timeout message", |h| shows(h, &message));
+    wait_until(&mut one, "the lock in the info panel", |h| {
+        shows(h, &format!("held by PID {} for", holder.pid()))
+    });
+    drop(holder);
+}
+
+#[test]
+fn bad_mapping_name_is_refused_in_the_form() {
+    let name = unique("ui-name");
+    let mut one = form(&name, Lang::En);
+    wait_until(&mut one, "the sample string", |h| {
+        text_of(h, "Text") == SAMPLE
+    });
+    type_into(&mut one, "Mapping name", "bad/name");
+    one.get_by_label("Open").click();
+    wait_until(&mut one, "the error", |h| {
+        shows(h, "bad mapping name \"bad/name\": it contains '/'")
+    });
+    assert_eq!(text_of(&one, "Text"), SAMPLE, "the text is kept");
+}
