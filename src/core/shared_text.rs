@@ -559,24 +559,36 @@ impl SharedText {
     /// process as the holder; reports a holder that died holding the lock.
     fn exclusive<R>(
         &self,
-        f: impl FnOnce(&Mapped) -> Result<R, SharedError>,
+        f: impl FnOnce(&OpView<'_>) -> Result<R, SharedError>,
     ) -> Result<(R, Option<u32>), SharedError> {
         let _op = self.op.lock().unwrap_or_else(PoisonError::into_inner);
         let _guard = acquire(&self.data_lock, self.timeout, || {
             self.read_mapped().holder()
         })?;
-        self.mapped
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .refresh(&self.os_id)?;
-        let mapped = self.read_mapped();
-        let recovered = mapped.header().ok().and_then(|h| {
+        // One size check per operation: remap (write side) only when another
+        // process resized the object; otherwise the read side is enough.
+        let mut mapped = self.read_mapped();
+        let mut object_len = mapped.object_len();
+        if !mapped.is_current(object_len) {
+            drop(mapped);
+            self.mapped
+                .write()
+                .unwrap_or_else(PoisonError::into_inner)
+                .refresh(&self.os_id)?;
+            mapped = self.read_mapped();
+            object_len = mapped.object_len();
+        }
+        let view = OpView {
+            mapped: &mapped,
+            object_len,
+        };
+        let recovered = view.header().ok().and_then(|h| {
             let previous = h.lock_holder_pid.swap(std::process::id(), Ordering::AcqRel);
             h.lock_since_ms.store(now_unix_ms(), Ordering::Relaxed);
             (previous != 0).then_some(previous)
         });
-        let result = f(&mapped);
-        if let Ok(h) = mapped.header() {
+        let result = f(&view);
+        if let Ok(h) = view.header() {
             h.lock_holder_pid.store(0, Ordering::Release);
         }
         result.map(|value| (value, recovered))
@@ -764,9 +776,13 @@ impl Mapped {
     }
 
     /// Remaps when another process changed the object's size.
+    /// True when our view matches an object of `object_len` bytes.
+    fn is_current(&self, object_len: u64) -> bool {
+        self.object.is_none() || self.shmem.as_ref().map_or(0, |s| s.len() as u64) == object_len
+    }
+
     fn refresh(&mut self, os_id: &str) -> Result<(), SharedError> {
-        let mapped_len = self.shmem.as_ref().map_or(0, |s| s.len() as u64);
-        if self.object.is_some() && self.object_len() != mapped_len {
+        if !self.is_current(self.object_len()) {
             self.map(os_id)
                 .map_err(|e| shmem_error(&self.name, "remapping", e))?;
         }
@@ -799,10 +815,14 @@ impl Mapped {
         }
     }
 
-    /// The header, if the object and our view of it are big enough.
+    /// The header, if the object (measured now) and our view of it are big enough.
     fn header(&self) -> Result<&Header, String> {
+        self.header_at(self.object_len())
+    }
+
+    /// The header, for an object measured as `object_len` bytes.
+    fn header_at(&self, object_len: u64) -> Result<&Header, String> {
         let shmem = self.shmem.as_ref();
-        let object_len = self.object_len();
         let mapped_len = shmem.map_or(0, |s| s.len());
         if (object_len as usize) < MAPPING_SIZE || mapped_len < MAPPING_SIZE {
             return Err(format!(
@@ -825,30 +845,7 @@ impl Mapped {
 
     /// Validates the header and the active text; returns the active index.
     fn check(&self) -> Result<(&Header, usize), String> {
-        let h = self.header()?;
-        let magic = h.magic.load(Ordering::Acquire);
-        if magic != MAGIC {
-            return Err(format!("bad magic number {magic:#018x}"));
-        }
-        let version = h.version.load(Ordering::Relaxed);
-        if version != VERSION {
-            return Err(format!("layout version {version}, expected {VERSION}"));
-        }
-        let capacity = h.capacity.load(Ordering::Relaxed);
-        if capacity as usize != CHAR_LEN {
-            return Err(format!("capacity {capacity}, expected {CHAR_LEN}"));
-        }
-        let active = h.active.load(Ordering::Acquire) as usize;
-        if active > 1 {
-            return Err(format!("active buffer index {active}, expected 0 or 1"));
-        }
-        if !h.text[active]
-            .iter()
-            .any(|b| b.load(Ordering::Relaxed) == 0)
-        {
-            return Err(format!("no terminator within {TEXT_BUF} bytes"));
-        }
-        Ok((h, active))
+        validate(self.header()?)
     }
 
     fn bytes(&self) -> Vec<u8> {
@@ -875,6 +872,51 @@ impl Mapped {
                 }
             }
         }
+    }
+}
+
+/// Checks magic, version, capacity, active index and terminator; returns
+/// the header and the active buffer's index.
+fn validate(h: &Header) -> Result<(&Header, usize), String> {
+    let magic = h.magic.load(Ordering::Acquire);
+    if magic != MAGIC {
+        return Err(format!("bad magic number {magic:#018x}"));
+    }
+    let version = h.version.load(Ordering::Relaxed);
+    if version != VERSION {
+        return Err(format!("layout version {version}, expected {VERSION}"));
+    }
+    let capacity = h.capacity.load(Ordering::Relaxed);
+    if capacity as usize != CHAR_LEN {
+        return Err(format!("capacity {capacity}, expected {CHAR_LEN}"));
+    }
+    let active = h.active.load(Ordering::Acquire) as usize;
+    if active > 1 {
+        return Err(format!("active buffer index {active}, expected 0 or 1"));
+    }
+    if !h.text[active]
+        .iter()
+        .any(|b| b.load(Ordering::Relaxed) == 0)
+    {
+        return Err(format!("no terminator within {TEXT_BUF} bytes"));
+    }
+    Ok((h, active))
+}
+
+/// The mapping during one locked operation: the object's size was checked
+/// once when the operation began, so each access need not ask the OS again.
+struct OpView<'a> {
+    mapped: &'a Mapped,
+    object_len: u64,
+}
+
+impl OpView<'_> {
+    fn header(&self) -> Result<&Header, String> {
+        self.mapped.header_at(self.object_len)
+    }
+
+    fn check(&self) -> Result<(&Header, usize), String> {
+        validate(self.header()?)
     }
 }
 
