@@ -4,8 +4,28 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// Every allocation of memlab (egui's included) goes to the memory manager
+/// chosen at run time, as Delphi's SetMemoryManager would.
+#[global_allocator]
+static GLOBAL: memlab::core::alloc::GlobalDispatcher = memlab::core::alloc::GlobalDispatcher;
+
 fn main() -> ExitCode {
-    let cli = memlab::cli::Cli::parse();
+    let cli = match memlab::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            // One clear line and exit code 2, as for every other bad input.
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or("bad usage");
+            let first = first.trim_start_matches("error: ");
+            eprintln!("memlab: error: {first} (see memlab --help)");
+            return ExitCode::from(2);
+        }
+        Err(e) => {
+            // --help and --version
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+    };
     match cli.command {
         Some(command) => memlab::cli::run(command),
         None => memlab::app::run_window(),

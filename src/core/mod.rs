@@ -3,6 +3,7 @@
 //! Each submodule offers a plain API returning `Result<_, Error>` so that the
 //! forms, the command line and the tests drive exactly the same code.
 
+pub mod alloc;
 pub mod clock;
 pub mod runtime_dir;
 pub mod shared_text;

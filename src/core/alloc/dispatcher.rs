@@ -1,0 +1,524 @@
+//! `Dispatcher`: a `GlobalAlloc` that sends each allocation to the active
+//! memory manager and each free/realloc back to the manager that owns the
+//! block (Delphi's `SetMemoryManager`, but safe to switch at any moment).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::ptr;
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering::Relaxed};
+
+use mimalloc::MiMalloc;
+
+use super::counters::{Counters, Snapshot};
+use super::heap::{DEFAULT_HEAP_MAX, HeapStatus, PrivateHeap};
+use super::kind::ManagerKind;
+
+/// Routes allocations to the active [`ManagerKind`]; never allocates itself.
+///
+/// # Who frees a block
+/// A block is always freed/resized by the manager that allocated it, found
+/// from the address alone (no header, no allocation):
+/// 1. inside the private heap's reserved range → the heap ([`PrivateHeap::owns`]);
+/// 2. else, if this dispatcher ever used mimalloc and
+///    `mi_is_in_heap_region(p)` → mimalloc;
+/// 3. else → the system allocator.
+///
+/// This is sound because the three managers get their memory from disjoint,
+/// live OS mappings: the OS never maps one address twice, so a *live* block's
+/// address can lie in only one manager's memory. mimalloc's page map only
+/// marks pages it currently owns (pages are unregistered before mimalloc
+/// releases memory), so it says "yes" exactly for mimalloc's memory. The
+/// `mimalloc_used` flag is set before the first mimalloc allocation; any
+/// thread freeing such a block obtained it through synchronisation that
+/// happens-after that store, so it reads `true` (a relaxed load is enough by
+/// write-read coherence). Until then the lookup is skipped, which keeps the
+/// default manager's free path as cheap as a direct call.
+pub struct Dispatcher {
+    active: AtomicU8,
+    mimalloc_used: AtomicBool,
+    heap_fallbacks: AtomicU64,
+    heap: PrivateHeap,
+    counters: Counters,
+}
+
+impl Default for Dispatcher {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Dispatcher {
+    /// Default manager active, private heap of [`DEFAULT_HEAP_MAX`] bytes.
+    pub const fn new() -> Self {
+        Self::with_heap_max(DEFAULT_HEAP_MAX)
+    }
+
+    /// Like [`new`](Self::new) with a different private-heap maximum (tests).
+    pub const fn with_heap_max(max_bytes: usize) -> Self {
+        Self {
+            active: AtomicU8::new(ManagerKind::Default as u8),
+            mimalloc_used: AtomicBool::new(false),
+            heap_fallbacks: AtomicU64::new(0),
+            heap: PrivateHeap::new(max_bytes),
+            counters: Counters::new(),
+        }
+    }
+
+    /// Make `kind` the manager for all *new* allocations; returns the previous one.
+    /// Existing blocks keep going back to their own manager.
+    pub fn set_active(&self, kind: ManagerKind) -> ManagerKind {
+        ManagerKind::from_u8(self.active.swap(kind as u8, Relaxed))
+    }
+
+    /// The manager new allocations go to.
+    #[inline]
+    pub fn active(&self) -> ManagerKind {
+        ManagerKind::from_u8(self.active.load(Relaxed))
+    }
+
+    /// The private heap (for status or direct use).
+    pub fn heap(&self) -> &PrivateHeap {
+        &self.heap
+    }
+
+    /// GetHeapStatus of the private heap.
+    pub fn heap_status(&self) -> HeapStatus {
+        self.heap.status()
+    }
+
+    /// Heap allocations that were served by the default manager instead.
+    pub fn heap_fallbacks(&self) -> u64 {
+        self.heap_fallbacks.load(Relaxed)
+    }
+
+    /// Per-manager counters (see [`Snapshot`] on exactness).
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            active: self.active(),
+            default: self.counters.read(ManagerKind::Default),
+            heap: self.counters.read(ManagerKind::Heap),
+            mimalloc: self.counters.read(ManagerKind::Mimalloc),
+            heap_fallbacks: self.heap_fallbacks(),
+        }
+    }
+
+    /// Which manager owns the live block at `p` (see the type docs).
+    #[inline]
+    pub fn owner_of(&self, p: *const u8) -> ManagerKind {
+        if self.heap.owns(p) {
+            ManagerKind::Heap
+        } else if self.mimalloc_used.load(Relaxed)
+            // SAFETY: a pure address query, valid for any pointer value.
+            && unsafe { libmimalloc_sys::mi_is_in_heap_region(p.cast()) }
+        {
+            ManagerKind::Mimalloc
+        } else {
+            ManagerKind::Default
+        }
+    }
+
+    /// Allocate with an explicit manager, ignoring the active one (benchmarks).
+    /// A full private heap falls back to the default manager as usual.
+    ///
+    /// # Safety
+    /// Same contract as [`GlobalAlloc::alloc`]; free the block with this
+    /// dispatcher (`dealloc`/`realloc`), whatever is active by then.
+    #[inline]
+    pub unsafe fn alloc_with(&self, kind: ManagerKind, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded caller contract.
+        unsafe { self.alloc_impl(kind, layout, false) }
+    }
+
+    #[inline(always)]
+    unsafe fn alloc_impl(&self, kind: ManagerKind, layout: Layout, zeroed: bool) -> *mut u8 {
+        // SAFETY (whole fn): the caller upholds GlobalAlloc's contract for
+        // `layout`, which is all System/MiMalloc/PrivateHeap require.
+        let (p, served) = match kind {
+            ManagerKind::Default => (unsafe { system_alloc(layout, zeroed) }, kind),
+            ManagerKind::Mimalloc => {
+                if !self.mimalloc_used.load(Relaxed) {
+                    self.mimalloc_used.store(true, Relaxed);
+                }
+                let p = if zeroed {
+                    unsafe { MiMalloc.alloc_zeroed(layout) }
+                } else {
+                    unsafe { MiMalloc.alloc(layout) }
+                };
+                (p, kind)
+            }
+            ManagerKind::Heap => {
+                let p = unsafe { self.heap.alloc(layout) };
+                if p.is_null() {
+                    // Heap full: memlab never aborts because a manager ran out.
+                    self.heap_fallbacks.fetch_add(1, Relaxed);
+                    (
+                        unsafe { system_alloc(layout, zeroed) },
+                        ManagerKind::Default,
+                    )
+                } else {
+                    if zeroed {
+                        // Reused heap memory is not zero.
+                        unsafe { p.write_bytes(0, layout.size()) };
+                    }
+                    (p, kind)
+                }
+            }
+        };
+        if !p.is_null() {
+            self.counters.on_alloc(served, layout.size());
+        }
+        p
+    }
+
+    /// Free `p` with `owner` (which must be `owner_of(p)`).
+    #[inline(always)]
+    unsafe fn free_owned(&self, owner: ManagerKind, p: *mut u8, layout: Layout) {
+        // SAFETY: `p` is a live block of `owner` with `layout` (caller).
+        unsafe {
+            match owner {
+                ManagerKind::Default => System.dealloc(p, layout),
+                ManagerKind::Heap => self.heap.dealloc(p, layout),
+                ManagerKind::Mimalloc => MiMalloc.dealloc(p, layout),
+            }
+        }
+        self.counters.on_free(owner, layout.size());
+    }
+
+    /// Move a block to `target`: allocate there, copy, free at `owner`.
+    /// On failure the old block is left untouched (GlobalAlloc::realloc rule).
+    #[cold]
+    unsafe fn move_block(
+        &self,
+        target: ManagerKind,
+        owner: ManagerKind,
+        p: *mut u8,
+        layout: Layout,
+        new_size: usize,
+    ) -> *mut u8 {
+        // SAFETY: caller guarantees new_size is valid with layout.align().
+        let new_layout = unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };
+        // SAFETY: non-zero size (realloc contract).
+        let q = unsafe { self.alloc_impl(target, new_layout, false) };
+        if !q.is_null() {
+            // SAFETY: both blocks are live, distinct, and at least this long.
+            unsafe {
+                ptr::copy_nonoverlapping(p, q, layout.size().min(new_size));
+                self.free_owned(owner, p, layout);
+            }
+        }
+        q
+    }
+}
+
+#[inline(always)]
+unsafe fn system_alloc(layout: Layout, zeroed: bool) -> *mut u8 {
+    // SAFETY: forwarded GlobalAlloc contract.
+    unsafe {
+        if zeroed {
+            System.alloc_zeroed(layout)
+        } else {
+            System.alloc(layout)
+        }
+    }
+}
+
+// SAFETY: every block is allocated by exactly one of System / MiMalloc /
+// PrivateHeap (all correct allocators) and freed or resized by the same one,
+// identified soundly by `owner_of`; no path allocates through the global
+// allocator (the heap lock is a spin lock, counters are static atomics).
+unsafe impl GlobalAlloc for Dispatcher {
+    #[inline]
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded caller contract.
+        unsafe { self.alloc_impl(self.active(), layout, false) }
+    }
+
+    #[inline]
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded caller contract.
+        unsafe { self.alloc_impl(self.active(), layout, true) }
+    }
+
+    #[inline]
+    unsafe fn dealloc(&self, p: *mut u8, layout: Layout) {
+        // SAFETY: `p` is live and came from this dispatcher (caller).
+        unsafe { self.free_owned(self.owner_of(p), p, layout) }
+    }
+
+    /// Same manager as active: that manager's own realloc (the heap tries in
+    /// place first, else allocates a new block, falling back to default when
+    /// full). Different manager: the block moves to the active one.
+    unsafe fn realloc(&self, p: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let owner = self.owner_of(p);
+        let target = self.active();
+        if owner != target {
+            // SAFETY: forwarded caller contract.
+            return unsafe { self.move_block(target, owner, p, layout, new_size) };
+        }
+        // SAFETY (all arms): `p` is a live block of `owner` with `layout`, and
+        // `new_size` is valid (caller contract of GlobalAlloc::realloc).
+        let q = match owner {
+            ManagerKind::Default => unsafe { System.realloc(p, layout, new_size) },
+            ManagerKind::Mimalloc => unsafe { MiMalloc.realloc(p, layout, new_size) },
+            ManagerKind::Heap => {
+                if unsafe { self.heap.try_realloc_in_place(p, layout, new_size) } {
+                    p
+                } else {
+                    return unsafe { self.move_block(target, owner, p, layout, new_size) };
+                }
+            }
+        };
+        if !q.is_null() {
+            self.counters.on_resize(owner, layout.size(), new_size);
+        }
+        q
+    }
+}
+
+impl std::fmt::Debug for Dispatcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dispatcher")
+            .field("active", &self.active())
+            .field("heap", &self.heap)
+            .field("heap_fallbacks", &self.heap_fallbacks())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layout(n: usize) -> Layout {
+        Layout::from_size_align(n, 16).unwrap()
+    }
+
+    fn boxed(max: usize) -> Box<Dispatcher> {
+        Box::new(Dispatcher::with_heap_max(max))
+    }
+
+    #[test]
+    fn routing_survives_a_switch() {
+        let d = boxed(64 << 20);
+        let before = d.snapshot();
+        assert_eq!(d.set_active(ManagerKind::Heap), ManagerKind::Default);
+        // SAFETY: all blocks below are freed through `d` with their layouts.
+        unsafe {
+            let a = d.alloc(layout(1000));
+            a.write_bytes(7, 1000);
+            assert_eq!(d.owner_of(a), ManagerKind::Heap);
+            let mid = d.snapshot();
+            assert_eq!(mid.heap.live_blocks, before.heap.live_blocks + 1);
+            assert_eq!(mid.heap.live_bytes, before.heap.live_bytes + 1000);
+            d.set_active(ManagerKind::Default);
+            let b = d.alloc(layout(24));
+            assert_eq!(d.owner_of(b), ManagerKind::Default);
+            d.dealloc(a, layout(1000)); // heap takes it back although default is active
+            d.dealloc(b, layout(24));
+        }
+        let after = d.snapshot();
+        assert_eq!(after.heap.live_blocks, before.heap.live_blocks);
+        assert_eq!(after.heap.live_bytes, before.heap.live_bytes);
+        assert_eq!(after.default.live_blocks, before.default.live_blocks);
+        assert_eq!(after.heap.total_allocations, 1);
+        assert_eq!(d.heap_status().allocated_bytes, 0);
+    }
+
+    #[test]
+    fn exact_counters_per_manager() {
+        let d = boxed(64 << 20);
+        for kind in ManagerKind::ALL {
+            d.set_active(kind);
+            let sizes: Vec<usize> = (1..=50).map(|i| i * 37).collect();
+            let base = d.snapshot().get(kind);
+            // SAFETY: freed below with the same layouts.
+            let ptrs: Vec<*mut u8> = sizes
+                .iter()
+                .map(|&n| unsafe { d.alloc(layout(n)) })
+                .collect();
+            let mid = d.snapshot().get(kind);
+            assert_eq!(mid.live_blocks - base.live_blocks, 50, "{kind}");
+            assert_eq!(
+                mid.live_bytes - base.live_bytes,
+                sizes.iter().sum::<usize>() as u64,
+                "{kind}"
+            );
+            assert_eq!(mid.total_allocations - base.total_allocations, 50);
+            for (p, n) in ptrs.into_iter().zip(&sizes) {
+                assert_eq!(d.owner_of(p), kind);
+                // SAFETY: allocated above with this layout.
+                unsafe { d.dealloc(p, layout(*n)) };
+            }
+            let end = d.snapshot().get(kind);
+            assert_eq!(
+                (end.live_blocks, end.live_bytes),
+                (base.live_blocks, base.live_bytes)
+            );
+        }
+    }
+
+    #[test]
+    fn full_heap_falls_back_to_default() {
+        let d = boxed(2 << 20);
+        d.set_active(ManagerKind::Heap);
+        let l = layout(512 << 10);
+        // SAFETY: freed below with `l`.
+        let ptrs: Vec<*mut u8> = (0..8).map(|_| unsafe { d.alloc(l) }).collect();
+        assert!(ptrs.iter().all(|p| !p.is_null()));
+        let s = d.snapshot();
+        assert!(s.heap.live_blocks >= 2 && s.heap.live_blocks < 4, "{s:?}");
+        assert_eq!(s.default.live_blocks, 8 - s.heap.live_blocks);
+        assert_eq!(s.heap_fallbacks, s.default.live_blocks);
+        for p in &ptrs {
+            let expect = if d.heap().owns(*p) {
+                ManagerKind::Heap
+            } else {
+                ManagerKind::Default
+            };
+            assert_eq!(d.owner_of(*p), expect);
+        }
+        // A heap block that cannot grow (heap full) still grows: moved to default.
+        let heap_block = *ptrs.iter().find(|p| d.heap().owns(**p)).unwrap();
+        // SAFETY: live block of layout `l`; the result replaces it.
+        let grown = unsafe {
+            heap_block.write_bytes(0x5A, l.size());
+            d.realloc(heap_block, l, 1 << 20)
+        };
+        assert!(!grown.is_null());
+        assert_eq!(d.owner_of(grown), ManagerKind::Default);
+        // SAFETY: the first l.size() bytes were copied.
+        assert!(
+            unsafe { std::slice::from_raw_parts(grown, l.size()) }
+                .iter()
+                .all(|&b| b == 0x5A)
+        );
+        // SAFETY: each block freed once with its layout.
+        unsafe {
+            d.dealloc(grown, layout(1 << 20));
+            for p in ptrs.into_iter().filter(|p| *p != heap_block) {
+                d.dealloc(p, l);
+            }
+        }
+        let s = d.snapshot();
+        assert_eq!(s.total_live_blocks(), 0);
+        assert_eq!(s.total_live_bytes(), 0);
+        assert_eq!(d.heap_status().live_blocks, 0);
+    }
+
+    #[test]
+    fn realloc_across_managers_keeps_data() {
+        let d = boxed(64 << 20);
+        let order = [
+            ManagerKind::Heap,
+            ManagerKind::Default,
+            ManagerKind::Mimalloc,
+            ManagerKind::Heap,
+            ManagerKind::Mimalloc,
+            ManagerKind::Default,
+        ];
+        d.set_active(order[0]);
+        let mut size = 100;
+        // SAFETY: one live block, always replaced by realloc's result.
+        unsafe {
+            let mut p = d.alloc(layout(size));
+            for i in 0..size {
+                *p.add(i) = i as u8;
+            }
+            for &kind in &order[1..] {
+                d.set_active(kind);
+                let new_size = size * 3;
+                p = d.realloc(p, layout(size), new_size);
+                assert!(!p.is_null());
+                assert_eq!(d.owner_of(p), kind, "block moves to the active manager");
+                for i in 0..100 {
+                    assert_eq!(*p.add(i), i as u8);
+                }
+                size = new_size;
+                let s = d.snapshot();
+                assert_eq!(s.total_live_blocks(), 1);
+                assert_eq!(s.get(kind).live_bytes, size as u64);
+            }
+            // Same manager: shrink in place is a resize, not a new block.
+            let before = d.snapshot().get(ManagerKind::Default);
+            p = d.realloc(p, layout(size), 50);
+            let after = d.snapshot().get(ManagerKind::Default);
+            assert_eq!(after.total_allocations, before.total_allocations);
+            assert_eq!(after.live_bytes, 50);
+            d.dealloc(p, layout(50));
+        }
+        assert_eq!(d.snapshot().total_live_bytes(), 0);
+    }
+
+    #[test]
+    fn heap_realloc_grows_by_moving_when_blocked() {
+        let d = boxed(64 << 20);
+        d.set_active(ManagerKind::Heap);
+        // SAFETY: blocks freed below with their current layouts.
+        unsafe {
+            let a = d.alloc(layout(64));
+            let b = d.alloc(layout(64)); // sits right after `a`, blocking growth
+            a.write_bytes(9, 64);
+            let a2 = d.realloc(a, layout(64), 10_000);
+            assert_ne!(a2, a, "could not grow in place, so it moved");
+            assert_eq!(d.owner_of(a2), ManagerKind::Heap);
+            assert!(std::slice::from_raw_parts(a2, 64).iter().all(|&x| x == 9));
+            let a3 = d.realloc(a2, layout(10_000), 20_000); // top of heap: in place
+            assert_eq!(d.owner_of(a3), ManagerKind::Heap);
+            let s = d.snapshot().heap;
+            assert_eq!((s.live_blocks, s.live_bytes), (2, 20_064));
+            d.dealloc(a3, layout(20_000));
+            d.dealloc(b, layout(64));
+        }
+        assert_eq!(d.heap_status().allocated_bytes, 0);
+    }
+
+    #[test]
+    fn mimalloc_and_default_are_told_apart() {
+        let d = boxed(16 << 20);
+        // SAFETY: each block freed once through `d`.
+        unsafe {
+            let sys_before = d.alloc(layout(48)); // before mimalloc was ever used
+            d.set_active(ManagerKind::Mimalloc);
+            let mi: Vec<*mut u8> = [8, 100, 5000, 300_000, 5 << 20]
+                .iter()
+                .map(|&n| d.alloc(layout(n)))
+                .collect();
+            d.set_active(ManagerKind::Default);
+            let sys: Vec<*mut u8> = [8, 100, 5000, 300_000, 5 << 20]
+                .iter()
+                .map(|&n| d.alloc(layout(n)))
+                .collect();
+            for &p in &mi {
+                assert_eq!(d.owner_of(p), ManagerKind::Mimalloc);
+            }
+            for &p in sys.iter().chain([&sys_before]) {
+                assert_eq!(d.owner_of(p), ManagerKind::Default);
+            }
+            let z = d.alloc_zeroed(layout(4096));
+            assert!(std::slice::from_raw_parts(z, 4096).iter().all(|&b| b == 0));
+            d.dealloc(z, layout(4096));
+            for (p, n) in mi.into_iter().zip([8, 100, 5000, 300_000, 5 << 20]) {
+                d.dealloc(p, layout(n));
+            }
+            for (p, n) in sys.into_iter().zip([8, 100, 5000, 300_000, 5 << 20]) {
+                d.dealloc(p, layout(n));
+            }
+            d.dealloc(sys_before, layout(48));
+        }
+        assert_eq!(d.snapshot().total_live_blocks(), 0);
+    }
+
+    #[test]
+    fn heap_alloc_zeroed_really_zeroes_reused_memory() {
+        let d = boxed(8 << 20);
+        d.set_active(ManagerKind::Heap);
+        // SAFETY: blocks freed once with their layout.
+        unsafe {
+            let p = d.alloc(layout(256));
+            p.write_bytes(0xFF, 256);
+            d.dealloc(p, layout(256));
+            let q = d.alloc_zeroed(layout(256));
+            assert!(std::slice::from_raw_parts(q, 256).iter().all(|&b| b == 0));
+            d.dealloc(q, layout(256));
+        }
+    }
+}

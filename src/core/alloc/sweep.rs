@@ -1,0 +1,558 @@
+//! Size sweep: every chosen manager over block sizes 1 KB .. 64 MB (powers
+//! of two), median of several repeats, crossover detection and CSV export.
+
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+use super::bench::{BenchError, BenchResult, BenchSpec, DEFAULT_ITERATIONS, run_on};
+use super::sysinfo::SystemInfo;
+use super::{Dispatcher, ManagerKind, dispatcher};
+
+/// The 17 sweep sizes in KB: 1, 2, 4, ..., 65536.
+pub const SWEEP_SIZES_KB: [u32; 17] = {
+    let mut a = [0u32; 17];
+    let mut i = 0;
+    while i < 17 {
+        a[i] = 1 << i;
+        i += 1;
+    }
+    a
+};
+
+/// Bytes allocated per measurement in [`Iterations::Auto`] mode for big blocks.
+const AUTO_BYTE_BUDGET: u64 = 256 << 20;
+/// Fewest pairs [`Iterations::Auto`] uses.
+const AUTO_MIN_ITERATIONS: u32 = 10;
+
+/// How many alloc/free pairs each measurement does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Iterations {
+    /// 1000 pairs up to 256 KB; above that as many pairs as fit in 256 MiB
+    /// of allocations (512 KB: 512, 1 MB: 256, ... 16 MB: 16), but at least
+    /// 10 (32 MB and 64 MB). Keeps a touched 64 MB sweep to seconds, not minutes.
+    Auto,
+    /// The same count for every size (the book uses 1000).
+    Fixed(u32),
+}
+
+impl Iterations {
+    /// Pairs for one block size.
+    pub fn for_size(self, size_kb: u32) -> u32 {
+        match self {
+            Self::Fixed(n) => n,
+            Self::Auto => {
+                let by_budget = AUTO_BYTE_BUDGET / (u64::from(size_kb.max(1)) * 1024);
+                by_budget.clamp(
+                    u64::from(AUTO_MIN_ITERATIONS),
+                    u64::from(DEFAULT_ITERATIONS),
+                ) as u32
+            }
+        }
+    }
+}
+
+/// What to sweep.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SweepSpec {
+    /// Managers to compare.
+    pub managers: Vec<ManagerKind>,
+    /// Block sizes in KB (default: [`SWEEP_SIZES_KB`]).
+    pub sizes_kb: Vec<u32>,
+    /// Repeats per (size, manager); the median is reported.
+    pub repeats: u32,
+    /// Pairs per measurement.
+    pub iterations: Iterations,
+    /// Touch every page of each block.
+    pub touch: bool,
+}
+
+impl Default for SweepSpec {
+    fn default() -> Self {
+        Self {
+            managers: ManagerKind::ALL.to_vec(),
+            sizes_kb: SWEEP_SIZES_KB.to_vec(),
+            repeats: 5,
+            iterations: Iterations::Auto,
+            touch: false,
+        }
+    }
+}
+
+impl SweepSpec {
+    /// Check the spec (each size is checked like a [`BenchSpec`]).
+    pub fn validate(&self) -> Result<(), BenchError> {
+        if self.managers.is_empty() {
+            return Err(BenchError::NoManagers);
+        }
+        if self.sizes_kb.is_empty() {
+            return Err(BenchError::NoSizes);
+        }
+        if self.repeats == 0 {
+            return Err(BenchError::ZeroRepeats);
+        }
+        for &size_kb in &self.sizes_kb {
+            BenchSpec {
+                manager: ManagerKind::Default,
+                size_kb,
+                iterations: self.iterations.for_size(size_kb),
+                touch: self.touch,
+            }
+            .validate()?;
+        }
+        Ok(())
+    }
+}
+
+/// One (size, manager) cell of the sweep.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct SweepRow {
+    /// Block size in KB.
+    pub size_kb: u32,
+    /// Manager.
+    pub manager: ManagerKind,
+    /// Pairs per repeat.
+    pub iterations: u32,
+    /// Repeats measured.
+    pub repeats: u32,
+    /// Median of the repeats' total time, ms.
+    pub median_ms: f64,
+    /// Median ns per pair.
+    pub median_ns_per_pair: f64,
+    /// Fastest repeat, ns per pair.
+    pub min_ns_per_pair: f64,
+    /// Slowest repeat, ns per pair.
+    pub max_ns_per_pair: f64,
+    /// Median minor faults per repeat.
+    pub minor_faults: Option<u64>,
+    /// Median major faults per repeat.
+    pub major_faults: Option<u64>,
+    /// Heap fallbacks over all repeats.
+    pub heap_fallbacks: u64,
+}
+
+/// Result of [`run`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SweepReport {
+    /// Rows by size, then manager in the spec's order.
+    pub rows: Vec<SweepRow>,
+    /// The spec that was run.
+    pub spec: SweepSpec,
+    /// Stopped by the callback; `rows` holds the sizes completed before.
+    pub cancelled: bool,
+}
+
+fn median_f64(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+fn median_u64(v: &mut [u64]) -> u64 {
+    v.sort_unstable();
+    v[(v.len() - 1) / 2]
+}
+
+/// Run the sweep on the process-wide dispatcher.
+///
+/// `progress(done, total)` counts measurements (size × manager × repeat) and
+/// is also called inside each measurement; return `false` to cancel.
+pub fn run(
+    spec: &SweepSpec,
+    progress: &dyn Fn(u32, u32) -> bool,
+) -> Result<SweepReport, BenchError> {
+    run_sweep_on(dispatcher(), spec, progress)
+}
+
+/// [`run`] on a given dispatcher.
+pub fn run_sweep_on(
+    d: &Dispatcher,
+    spec: &SweepSpec,
+    progress: &dyn Fn(u32, u32) -> bool,
+) -> Result<SweepReport, BenchError> {
+    spec.validate()?;
+    let total = (spec.sizes_kb.len() * spec.managers.len()) as u32 * spec.repeats;
+    let mut done = 0u32;
+    let mut rows = Vec::with_capacity(spec.sizes_kb.len() * spec.managers.len());
+    for &size_kb in &spec.sizes_kb {
+        let iterations = spec.iterations.for_size(size_kb);
+        let mut samples: Vec<Vec<BenchResult>> = vec![Vec::new(); spec.managers.len()];
+        // Managers interleaved within each repeat, so slow drift of the
+        // machine (frequency, other load) hits all of them alike.
+        for _ in 0..spec.repeats {
+            for (mi, &manager) in spec.managers.iter().enumerate() {
+                let bspec = BenchSpec {
+                    manager,
+                    size_kb,
+                    iterations,
+                    touch: spec.touch,
+                };
+                let r = run_on(d, &bspec, &|_, _| progress(done, total))?;
+                if r.cancelled {
+                    return Ok(SweepReport {
+                        rows,
+                        spec: spec.clone(),
+                        cancelled: true,
+                    });
+                }
+                samples[mi].push(r);
+                done += 1;
+            }
+        }
+        for (mi, s) in samples.iter().enumerate() {
+            let mut ms: Vec<f64> = s.iter().map(|r| r.ms).collect();
+            let mut ns: Vec<f64> = s.iter().map(|r| r.ns_per_pair).collect();
+            let faults = |f: fn(&BenchResult) -> Option<u64>| {
+                let mut v: Vec<u64> = s.iter().filter_map(f).collect();
+                (!v.is_empty()).then(|| median_u64(&mut v))
+            };
+            rows.push(SweepRow {
+                size_kb,
+                manager: spec.managers[mi],
+                iterations,
+                repeats: spec.repeats,
+                median_ms: median_f64(&mut ms),
+                median_ns_per_pair: median_f64(&mut ns),
+                min_ns_per_pair: ns[0],
+                max_ns_per_pair: ns[ns.len() - 1],
+                minor_faults: faults(|r| r.minor_faults),
+                major_faults: faults(|r| r.major_faults),
+                heap_fallbacks: s.iter().map(|r| r.heap_fallbacks).sum(),
+            });
+        }
+        if !progress(done, total) {
+            return Ok(SweepReport {
+                rows,
+                spec: spec.clone(),
+                cancelled: true,
+            });
+        }
+    }
+    Ok(SweepReport {
+        rows,
+        spec: spec.clone(),
+        cancelled: false,
+    })
+}
+
+/// A size where the faster manager changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Crossover {
+    /// Largest size (KB) where `faster_below` still won.
+    pub below_kb: u32,
+    /// Smallest size (KB) where `faster_from` wins.
+    pub from_kb: u32,
+    /// Winner at `below_kb`.
+    pub faster_below: ManagerKind,
+    /// Winner at `from_kb`.
+    pub faster_from: ManagerKind,
+}
+
+/// Fastest manager (lowest median ns/pair) per size, sizes ascending.
+pub fn fastest_by_size(rows: &[SweepRow]) -> Vec<(u32, ManagerKind)> {
+    let mut sizes: Vec<u32> = rows.iter().map(|r| r.size_kb).collect();
+    sizes.sort_unstable();
+    sizes.dedup();
+    sizes
+        .into_iter()
+        .filter_map(|size| {
+            rows.iter()
+                .filter(|r| r.size_kb == size)
+                .min_by(|a, b| a.median_ns_per_pair.total_cmp(&b.median_ns_per_pair))
+                .map(|r| (size, r.manager))
+        })
+        .collect()
+}
+
+/// Sizes where the overall fastest manager changes (any difference counts).
+pub fn crossovers(rows: &[SweepRow]) -> Vec<Crossover> {
+    crossovers_with_margin(rows, 0.0)
+}
+
+/// Like [`crossovers`], but the lead only changes hands when the new winner
+/// is faster than the current leader *at that size* by more than `margin`
+/// (0.05 = 5 %). Sizes where managers are within noise of each other then do
+/// not produce flip-flopping crossovers.
+pub fn crossovers_with_margin(rows: &[SweepRow], margin: f64) -> Vec<Crossover> {
+    let ns = |size: u32, m: ManagerKind| {
+        rows.iter()
+            .find(|r| r.size_kb == size && r.manager == m)
+            .map(|r| r.median_ns_per_pair)
+    };
+    let mut out = Vec::new();
+    let fastest = fastest_by_size(rows);
+    let Some(&(mut prev_size, mut leader)) = fastest.first() else {
+        return out;
+    };
+    for &(size, winner) in &fastest[1..] {
+        let beaten = match (ns(size, leader), ns(size, winner)) {
+            (Some(l), Some(w)) => l > w * (1.0 + margin),
+            _ => true, // leader not measured at this size
+        };
+        if winner != leader && beaten {
+            out.push(Crossover {
+                below_kb: prev_size,
+                from_kb: size,
+                faster_below: leader,
+                faster_from: winner,
+            });
+            leader = winner;
+        }
+        prev_size = size;
+    }
+    out
+}
+
+/// Sizes where the faster of the two managers `a`, `b` changes.
+pub fn crossovers_between(rows: &[SweepRow], a: ManagerKind, b: ManagerKind) -> Vec<Crossover> {
+    crossovers_between_with_margin(rows, a, b, 0.0)
+}
+
+/// [`crossovers_between`] with a noise margin (see [`crossovers_with_margin`]).
+pub fn crossovers_between_with_margin(
+    rows: &[SweepRow],
+    a: ManagerKind,
+    b: ManagerKind,
+    margin: f64,
+) -> Vec<Crossover> {
+    let two: Vec<SweepRow> = rows
+        .iter()
+        .filter(|r| r.manager == a || r.manager == b)
+        .copied()
+        .collect();
+    // Only sizes measured for both managers.
+    let both: Vec<SweepRow> = two
+        .iter()
+        .filter(|r| two.iter().filter(|o| o.size_kb == r.size_kb).count() == 2)
+        .copied()
+        .collect();
+    crossovers_with_margin(&both, margin)
+}
+
+fn opt(v: Option<u64>) -> String {
+    v.map_or_else(String::new, |n| n.to_string())
+}
+
+/// CSV with a `#` comment header naming the machine, allocator versions and
+/// the sweep settings, then one line per row.
+pub fn to_csv(report: &SweepReport, info: &SystemInfo) -> String {
+    let mut s = String::new();
+    let spec = &report.spec;
+    // Writing to a String cannot fail.
+    let _ = writeln!(s, "# memlab allocation sweep");
+    let _ = writeln!(s, "# cpu: {} ({} logical CPUs)", info.cpu, info.cpus);
+    let _ = writeln!(s, "# os: {}", info.os);
+    let _ = writeln!(
+        s,
+        "# default manager: {}{}",
+        ManagerKind::Default.describe(),
+        info.libc
+            .as_deref()
+            .map(|v| format!(", {v}"))
+            .unwrap_or_default()
+    );
+    let _ = writeln!(
+        s,
+        "# mimalloc: crate {}, C library {}",
+        info.mimalloc_crate, info.mimalloc_c
+    );
+    let _ = writeln!(s, "# heap: talc {}", info.talc);
+    let _ = writeln!(s, "# page size: {} bytes", info.page_size);
+    let _ = writeln!(
+        s,
+        "# repeats: {} (median reported), iterations: {}, touch: {}{}",
+        spec.repeats,
+        match spec.iterations {
+            Iterations::Auto => "auto (1000 up to 256 KB, then 256 MiB per run, min 10)".to_owned(),
+            Iterations::Fixed(n) => format!("fixed {n}"),
+        },
+        spec.touch,
+        if report.cancelled {
+            ", CANCELLED (partial)"
+        } else {
+            ""
+        }
+    );
+    let _ = writeln!(
+        s,
+        "size_kb,manager,iterations,repeats,median_ms,median_ns_per_pair,min_ns_per_pair,max_ns_per_pair,minor_faults,major_faults,heap_fallbacks"
+    );
+    for r in &report.rows {
+        let _ = writeln!(
+            s,
+            "{},{},{},{},{:.4},{:.1},{:.1},{:.1},{},{},{}",
+            r.size_kb,
+            r.manager,
+            r.iterations,
+            r.repeats,
+            r.median_ms,
+            r.median_ns_per_pair,
+            r.min_ns_per_pair,
+            r.max_ns_per_pair,
+            opt(r.minor_faults),
+            opt(r.major_faults),
+            r.heap_fallbacks
+        );
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(size_kb: u32, manager: ManagerKind, ns: f64) -> SweepRow {
+        SweepRow {
+            size_kb,
+            manager,
+            iterations: 1,
+            repeats: 1,
+            median_ms: ns / 1e6,
+            median_ns_per_pair: ns,
+            min_ns_per_pair: ns,
+            max_ns_per_pair: ns,
+            minor_faults: Some(0),
+            major_faults: None,
+            heap_fallbacks: 0,
+        }
+    }
+
+    #[test]
+    fn sizes_and_auto_iterations() {
+        assert_eq!(SWEEP_SIZES_KB.len(), 17);
+        assert_eq!((SWEEP_SIZES_KB[0], SWEEP_SIZES_KB[16]), (1, 65536));
+        let a = Iterations::Auto;
+        assert_eq!(a.for_size(1), 1000);
+        assert_eq!(a.for_size(256), 1000);
+        assert_eq!(a.for_size(512), 512);
+        assert_eq!(a.for_size(1024), 256);
+        assert_eq!(a.for_size(65536), 10);
+        assert_eq!(Iterations::Fixed(1000).for_size(65536), 1000);
+    }
+
+    #[test]
+    fn crossover_detection() {
+        use ManagerKind::*;
+        let rows = vec![
+            row(1, Default, 10.0),
+            row(1, Mimalloc, 5.0),
+            row(2, Default, 10.0),
+            row(2, Mimalloc, 8.0),
+            row(4, Default, 10.0),
+            row(4, Mimalloc, 12.0),
+            row(4, Heap, 11.0),
+            row(8, Heap, 1.0),
+            row(8, Default, 2.0),
+            row(8, Mimalloc, 3.0),
+        ];
+        assert_eq!(
+            crossovers(&rows),
+            vec![
+                Crossover {
+                    below_kb: 2,
+                    from_kb: 4,
+                    faster_below: Mimalloc,
+                    faster_from: Default
+                },
+                Crossover {
+                    below_kb: 4,
+                    from_kb: 8,
+                    faster_below: Default,
+                    faster_from: Heap
+                },
+            ]
+        );
+        assert_eq!(
+            crossovers_between(&rows, Default, Mimalloc),
+            vec![Crossover {
+                below_kb: 2,
+                from_kb: 4,
+                faster_below: Mimalloc,
+                faster_from: Default
+            }]
+        );
+        assert_eq!(crossovers_between(&rows, Heap, Mimalloc), vec![]);
+        // Default beats Mimalloc at 4 KB by only 20 %: with a 25 % margin the
+        // lead stays with Mimalloc until 8 KB, where Heap wins clearly.
+        assert_eq!(
+            crossovers_with_margin(&rows, 0.25),
+            vec![Crossover {
+                below_kb: 4,
+                from_kb: 8,
+                faster_below: Mimalloc,
+                faster_from: Heap
+            }]
+        );
+        assert!(crossovers(&[]).is_empty());
+    }
+
+    #[test]
+    fn small_real_sweep_and_csv() {
+        let d = Box::new(Dispatcher::with_heap_max(64 << 20));
+        let spec = SweepSpec {
+            sizes_kb: vec![1, 64, 1024],
+            repeats: 3,
+            iterations: Iterations::Fixed(20),
+            ..SweepSpec::default()
+        };
+        let last = std::cell::Cell::new((0, 0));
+        let rep = run_sweep_on(&d, &spec, &|done, total| {
+            last.set((done, total));
+            true
+        })
+        .unwrap();
+        assert!(!rep.cancelled);
+        assert_eq!(rep.rows.len(), 9);
+        assert_eq!(last.get(), (27, 27));
+        assert!(rep.rows.iter().all(|r| r.median_ns_per_pair > 0.0
+            && r.min_ns_per_pair <= r.median_ns_per_pair
+            && r.median_ns_per_pair <= r.max_ns_per_pair));
+        let csv = to_csv(&rep, &SystemInfo::collect());
+        assert!(csv.starts_with("# memlab allocation sweep\n# cpu: "));
+        assert!(csv.contains("# heap: talc 5.1.1"));
+        assert!(csv.contains("# repeats: 3"));
+        let data: Vec<&str> = csv.lines().filter(|l| !l.starts_with('#')).collect();
+        assert_eq!(data.len(), 10);
+        assert!(data[0].starts_with("size_kb,manager,"));
+        assert!(data[1].starts_with("1,default,20,3,"));
+        assert_eq!(d.snapshot().total_live_blocks(), 0);
+    }
+
+    #[test]
+    fn bad_specs_and_cancel() {
+        let bad = SweepSpec {
+            managers: vec![],
+            ..SweepSpec::default()
+        };
+        assert_eq!(run(&bad, &|_, _| true), Err(BenchError::NoManagers));
+        let bad = SweepSpec {
+            repeats: 0,
+            ..SweepSpec::default()
+        };
+        assert_eq!(bad.validate(), Err(BenchError::ZeroRepeats));
+        let bad = SweepSpec {
+            sizes_kb: vec![1, 0],
+            ..SweepSpec::default()
+        };
+        assert_eq!(bad.validate(), Err(BenchError::SizeOutOfRange(0)));
+        let bad = SweepSpec {
+            iterations: Iterations::Fixed(0),
+            ..SweepSpec::default()
+        };
+        assert_eq!(bad.validate(), Err(BenchError::ZeroIterations));
+        let d = Box::new(Dispatcher::with_heap_max(8 << 20));
+        let spec = SweepSpec {
+            sizes_kb: vec![1, 2, 4],
+            repeats: 1,
+            iterations: Iterations::Fixed(10),
+            ..SweepSpec::default()
+        };
+        let rep = run_sweep_on(&d, &spec, &|done, _| done < 3).unwrap();
+        assert!(rep.cancelled);
+        assert_eq!(rep.rows.len(), 3, "first size complete, then stopped");
+    }
+}
