@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::clock::format_unix_ms;
 use crate::core::shared_text::{
-    CHAR_LEN, DEFAULT_NAME, Loaded, Origin, Saved, SharedError, SharedInfo, SharedText,
+    CHAR_LEN, DEFAULT_NAME, Loaded, LockState, Origin, Saved, SharedError, SharedInfo, SharedText,
     fit_to_capacity, validate_name,
 };
 use crate::i18n::Lang;
@@ -284,14 +284,7 @@ impl SharedTextForm {
     fn handle(&mut self, event: Event, lang: Lang) {
         match event {
             Event::Opened { origin, instance } => {
-                let how = match origin {
-                    Origin::Created => lang.pick("created it", "새로 만듦").to_owned(),
-                    Origin::Joined => lang.pick("joined it", "기존 매핑에 연결").to_owned(),
-                    Origin::RecoveredStale { note, .. } => format!(
-                        "{}: {note}",
-                        lang.pick("recovered a stale mapping", "남아 있던 매핑 복구")
-                    ),
-                };
+                let how = origin_text(&origin, lang);
                 let status = format!(
                     "{} {instance} ({how})",
                     lang.pick("Attached as instance", "연결됨: 인스턴스")
@@ -531,7 +524,7 @@ impl SharedTextForm {
             .show(ui, |ui| {
                 let mut row = |key: &str, value: String| {
                     ui.label(key);
-                    ui.monospace(value);
+                    ui.add(egui::Label::new(egui::RichText::new(value).monospace()).wrap());
                     ui.end_row();
                 };
                 row(lang.pick("Name", "이름"), info.name.clone());
@@ -561,6 +554,14 @@ impl SharedTextForm {
                     .join(", ");
                 row(lang.pick("Attached now", "연결된 인스턴스"), attached);
                 row(
+                    lang.pick("This instance", "이 인스턴스"),
+                    format!(
+                        "#{} ({})",
+                        info.this_instance,
+                        origin_text(&info.origin, lang)
+                    ),
+                );
+                row(
                     lang.pick("Change counter", "변경 횟수"),
                     info.change_counter.to_string(),
                 );
@@ -569,7 +570,7 @@ impl SharedTextForm {
                     _ => "-".into(),
                 };
                 row(lang.pick("Last writer", "마지막으로 쓴 프로세스"), writer);
-                row(lang.pick("Lock", "잠금"), info.lock.to_string());
+                row(lang.pick("Lock", "잠금"), lock_text(&info.lock, lang));
                 if let Some(problem) = &info.problem {
                     row(lang.pick("Problem", "문제"), problem.clone());
                 }
@@ -580,6 +581,31 @@ impl SharedTextForm {
             .show(ui, |ui| {
                 ui.monospace(hex_dump(&info.bytes));
             });
+    }
+}
+
+fn origin_text(origin: &Origin, lang: Lang) -> String {
+    match origin {
+        Origin::Created => lang.pick("created the mapping", "매핑을 새로 만듦").into(),
+        Origin::Joined => lang.pick("joined the mapping", "기존 매핑에 연결").into(),
+        Origin::RecoveredStale { note, .. } => format!(
+            "{}: {note}",
+            lang.pick("recovered a stale mapping", "남아 있던 매핑 복구")
+        ),
+    }
+}
+
+fn lock_text(lock: &LockState, lang: Lang) -> String {
+    match (lang, lock) {
+        (Lang::Ko, LockState::Free) => "사용 가능".into(),
+        (Lang::Ko, LockState::Held { pid, held_ms }) => format!(
+            "{}이(가) {held_ms} ms째 잡고 있음",
+            pid.map_or("알 수 없는 PID".into(), |p| format!("PID {p}"))
+        ),
+        (Lang::Ko, LockState::Abandoned { pid }) => {
+            format!("PID {pid}이(가) 잡은 채 종료됨 (다음 작업이 회수)")
+        }
+        (Lang::En, lock) => lock.to_string(),
     }
 }
 
