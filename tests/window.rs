@@ -7,14 +7,20 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// Two X servers starting at once can race for one display number, so the
+/// window tests of this binary take turns.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// A private X server; killed on drop.
 struct Xvfb {
     child: Child,
     display: String,
+    _turn: std::sync::MutexGuard<'static, ()>,
 }
 
 impl Xvfb {
     fn start() -> Self {
+        let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
         let mut child = Command::new("Xvfb")
             .args([
                 "-displayfd",
@@ -35,7 +41,28 @@ impl Xvfb {
             .unwrap();
         let display = format!(":{}", line.trim());
         assert!(display.len() > 1, "Xvfb gave no display number");
-        Self { child, display }
+        // Wait until the server answers.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !Command::new("xdotool")
+            .arg("getdisplaygeometry")
+            .env("DISPLAY", &display)
+            .stderr(Stdio::null())
+            .stdout(Stdio::null())
+            .status()
+            .expect("xdotool is needed for the window tests: run .ci/test, which installs it")
+            .success()
+        {
+            assert!(
+                Instant::now() < deadline,
+                "Xvfb on {display} does not answer"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self {
+            child,
+            display,
+            _turn: turn,
+        }
     }
 }
 
@@ -108,6 +135,7 @@ fn window_title_names_the_app_instance_and_pid() {
         .env("DISPLAY", &x.display)
         .env("HOME", &home)
         .env_remove("WAYLAND_DISPLAY")
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let want = format!("PID {}", child.id());
@@ -122,11 +150,11 @@ fn window_title_names_the_app_instance_and_pid() {
         if let Some(line) = names.lines().find(|l| l.contains(&want)) {
             break line.to_owned();
         }
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "memlab exited before its window showed: {:?}",
-            child.try_wait()
-        );
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut err = String::new();
+            let _ = std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err);
+            panic!("memlab exited ({status}) before its window showed: {err}");
+        }
         assert!(
             Instant::now() < deadline,
             "no window titled with {want}; saw {names:?}"

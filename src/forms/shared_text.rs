@@ -368,6 +368,8 @@ impl SharedTextForm {
 
     pub fn ui(&mut self, ui: &mut egui::Ui, lang: Lang) {
         if self.conn.is_none() && self.status.is_none() {
+            // First frame (perhaps with a name restored from the last run).
+            self.name_field = self.name.clone();
             self.connect(ui.ctx());
         }
         let events: Vec<Event> = self
