@@ -167,4 +167,25 @@ fn bad_mapping_name_is_refused_in_the_form() {
         shows(h, "bad mapping name \"bad/name\": it contains '/'")
     });
     assert_eq!(text_of(&one, "Text"), SAMPLE, "the text is kept");
+
+    // A good name switches the form to that mapping, detaching from the old one.
+    let other = unique("ui-name2");
+    let saved = common::shared(&name, &["save", "old mapping"]);
+    assert!(saved.status.success());
+    type_into(&mut one, "Mapping name", &other);
+    one.get_by_label("Open").click();
+    wait_until(&mut one, "the new mapping in the info panel", |h| {
+        shows(h, &format!("/dev/shm/memlab.{other}"))
+    });
+    wait_until(&mut one, "the new mapping's sample", |h| {
+        text_of(h, "Text") == SAMPLE
+    });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while common::object_path(&name).exists() {
+        assert!(
+            Instant::now() < deadline,
+            "the old mapping was not detached"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }

@@ -265,7 +265,13 @@ impl SharedTextForm {
     }
 
     fn connect(&mut self, ctx: &egui::Context) {
-        drop(self.conn.take());
+        if let Some(old) = self.conn.take() {
+            // Its worker may be waiting up to a second for the lock: let it
+            // finish and detach off the UI thread.
+            let _ = std::thread::Builder::new()
+                .name("shared-text detach".into())
+                .spawn(move || drop(old));
+        }
         self.info = None;
         self.pending = Some((Job::Load, Instant::now()));
         self.corrupt = false;
