@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::core::runtime_dir;
 use crate::core::slots::{Slot, SlotTable};
 use crate::forms::Lab;
+use crate::forms::alloc_bench::AllocBenchForm;
+use crate::forms::memory_managers::MemoryManagersPanel;
 use crate::forms::shared_text::SharedTextForm;
 use crate::i18n::Lang;
 
@@ -22,12 +24,18 @@ pub struct MemlabApp {
     /// None until the user picks one: then the system locale decides.
     lang: Option<Lang>,
     shared: SharedTextForm,
+    alloc_bench: AllocBenchForm,
+    memory_managers: MemoryManagersPanel,
 }
 
 impl MemlabApp {
     /// The labs, in the order the shell lists them.
-    fn labs(&mut self) -> [&mut dyn Lab; 1] {
-        [&mut self.shared]
+    fn labs(&mut self) -> [&mut dyn Lab; 3] {
+        [
+            &mut self.shared,
+            &mut self.alloc_bench,
+            &mut self.memory_managers,
+        ]
     }
 
     pub fn lang(&self) -> Lang {
@@ -267,12 +275,15 @@ pub fn run_window() -> ExitCode {
 }
 
 /// Opens the window on one lab with fresh state, saves a PNG once it has settled, and exits.
-pub fn screenshot(out: &Path, lab: &str, lang: &str) -> Result<(), String> {
+pub fn screenshot(out: &Path, lab: &str, lang: &str, demo: bool) -> Result<(), String> {
     let lang =
         Lang::from_code(lang).ok_or_else(|| format!("no language {lang:?}; use en or ko"))?;
     let mut app = MemlabApp::default();
     app.select(lab)?;
     app.set_lang(lang);
+    if demo {
+        app.selected_lab().demo();
+    }
     let instance = claim_instance();
     let result = ShotResult::default();
     let mut options = options(title(&instance));

@@ -14,10 +14,17 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() => {
             // One clear line and exit code 2, as for every other bad input.
+            // clap's message can span lines (e.g. the missing arguments
+            // listed below it); keep them, up to its usage block.
             let text = e.to_string();
-            let first = text.lines().next().unwrap_or("bad usage");
-            let first = first.trim_start_matches("error: ");
-            eprintln!("memlab: error: {first} (see memlab --help)");
+            let message = text
+                .lines()
+                .take_while(|l| !l.is_empty() && !l.starts_with("Usage:"))
+                .map(str::trim)
+                .collect::<Vec<_>>()
+                .join(" ");
+            let message = message.trim_start_matches("error: ");
+            eprintln!("memlab: error: {message} (see memlab --help)");
             return ExitCode::from(2);
         }
         Err(e) => {

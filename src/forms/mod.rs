@@ -1,5 +1,7 @@
 //! The labs' windows: UI only; the work is done by `crate::core`.
 
+pub mod alloc_bench;
+pub mod memory_managers;
 pub mod shared_text;
 
 use eframe::egui;
@@ -18,6 +20,8 @@ pub trait Lab {
     fn settled(&self) -> bool {
         true
     }
+    /// Fills the lab with example results, for screenshots (`memlab screenshot --demo`).
+    fn demo(&mut self) {}
     /// Releases OS resources before the process ends.
     fn shutdown(&mut self) {}
 }

@@ -1,0 +1,298 @@
+//! The allocation benchmark form and the memory managers panel driven
+//! through their UI (egui_kittest): type a size, Run, Cancel, switch managers.
+//!
+//! This test binary does not install the dispatcher as its global allocator;
+//! the benchmarks route explicitly through it, so they measure the same, and
+//! switching the active manager only changes what `dispatcher().active()` says.
+
+use std::time::{Duration, Instant};
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use memlab::core::alloc::{ManagerKind, dispatcher};
+use memlab::forms::alloc_bench::AllocBenchForm;
+use memlab::forms::memory_managers::MemoryManagersPanel;
+use memlab::i18n::Lang;
+
+fn bench_form(lang: Lang) -> Harness<'static, AllocBenchForm> {
+    Harness::builder()
+        .with_size([1100.0, 1400.0])
+        .with_context_setup(memlab::fonts::install)
+        .build_ui_state(
+            move |ui, form: &mut AllocBenchForm| {
+                egui::ScrollArea::vertical().show(ui, |ui| form.ui(ui, lang));
+            },
+            AllocBenchForm::default(),
+        )
+}
+
+/// Steps until `done` holds, failing after `secs` seconds.
+fn wait_until<S>(
+    harness: &mut Harness<'_, S>,
+    what: &str,
+    secs: u64,
+    done: impl Fn(&Harness<'_, S>) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        harness.step();
+        if done(harness) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn shows<S>(harness: &Harness<'_, S>, part: &str) -> bool {
+    harness.query_all_by_label_contains(part).next().is_some()
+}
+
+/// Replaces a number field's content by typing, then leaves it with Enter.
+fn type_number<S>(harness: &mut Harness<'_, S>, label: &str, text: &str) {
+    harness.get_by_label(label).focus();
+    harness.step();
+    harness.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    harness.get_by_label(label).type_text(text);
+    harness.step();
+    harness.key_press(egui::Key::Enter);
+    harness.step();
+    harness.step();
+}
+
+#[test]
+fn a_run_adds_a_history_row_with_the_size_typed() {
+    let mut h = bench_form(Lang::En);
+    h.step();
+    assert_eq!(h.get_by_label("Size (KB)").value().as_deref(), Some("4"));
+    type_number(&mut h, "Size (KB)", "8");
+    assert_eq!(h.state().size_kb, 8);
+    h.get_by_label("Run").click();
+    wait_until(&mut h, "a history row", 20, |h| {
+        h.state().history().len() == 1
+    });
+    h.step();
+    h.step();
+    let row = h.state().history()[0];
+    assert_eq!(
+        (row.size_kb, row.iterations, row.cancelled),
+        (8, 1000, false)
+    );
+    assert_eq!(row.manager, ManagerKind::Default);
+    assert!(row.ms > 0.0 && row.ns_per_pair > 0.0);
+    assert!(shows(&h, "8 KB"), "the history table shows the size");
+    assert!(shows(&h, "#1"), "the history table has a row");
+    // The book's button: its caption shows the last time.
+    let caption = format!("Run ({:.1} ms)", row.ms);
+    assert!(shows(&h, &caption), "no button {caption:?}");
+    h.check_accessibility();
+
+    // A second run with another manager adds a second row.
+    h.get_by_role_and_label(Role::RadioButton, "mimalloc")
+        .click();
+    h.step();
+    h.get_by_label(&caption).click();
+    wait_until(&mut h, "a second row", 20, |h| {
+        h.state().history().len() == 2
+    });
+    assert_eq!(h.state().history()[1].manager, ManagerKind::Mimalloc);
+}
+
+#[test]
+fn cancel_stops_a_long_run_within_seconds() {
+    let mut h = bench_form(Lang::En);
+    h.step();
+    type_number(&mut h, "Size (KB)", "65536");
+    type_number(&mut h, "Iterations", "100000");
+    h.get_by_label("Touch every page").click();
+    h.step();
+    assert_eq!(
+        (h.state().size_kb, h.state().iterations, h.state().touch),
+        (65536, 100_000, true)
+    );
+    h.get_by_label("Run").click();
+    wait_until(&mut h, "the progress bar", 10, |h| {
+        h.state().running() && shows(h, "pairs") && h.query_by_label("Cancel").is_some()
+    });
+    // Let it make some progress, and check the window stays responsive.
+    let t0 = Instant::now();
+    for _ in 0..10 {
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        t0.elapsed() < Duration::from_secs(2),
+        "frames are not blocked"
+    );
+    assert!(h.state().running());
+    h.get_by_label("Cancel").click();
+    let clicked = Instant::now();
+    wait_until(&mut h, "the cancelled row", 5, |h| {
+        !h.state().running() && h.state().history().len() == 1
+    });
+    let row = h.state().history()[0];
+    assert!(row.cancelled, "{row:?}");
+    assert!(row.iterations_done < 100_000);
+    assert!(
+        clicked.elapsed() < Duration::from_secs(3),
+        "cancel took {:?}",
+        clicked.elapsed()
+    );
+    h.step();
+    h.step();
+    assert!(shows(&h, "Cancelled after"), "the status line says so");
+    assert!(shows(&h, "cancelled "), "the history row is marked");
+}
+
+#[test]
+fn out_of_range_sizes_are_clamped_and_the_form_says_why() {
+    let mut h = bench_form(Lang::En);
+    h.step();
+    type_number(&mut h, "Size (KB)", "70000");
+    assert_eq!(h.state().size_kb, 65536);
+    assert!(
+        shows(&h, "size must be 1 to 65536 KB; clamped to 65536"),
+        "no clamp message"
+    );
+    assert_eq!(
+        h.get_by_label("Size (KB)").value().as_deref(),
+        Some("65536")
+    );
+    type_number(&mut h, "Size (KB)", "0");
+    assert_eq!(h.state().size_kb, 1);
+    assert!(shows(&h, "clamped to 1"));
+    type_number(&mut h, "Size (KB)", "abc");
+    assert_eq!(h.state().size_kb, 1, "kept");
+    assert!(shows(&h, "is not a number"));
+    type_number(&mut h, "Size (KB)", "16");
+    assert_eq!(h.state().size_kb, 16);
+    assert!(!shows(&h, "size must be"), "the note goes away");
+    type_number(&mut h, "Iterations", "0");
+    assert_eq!(h.state().iterations, 1);
+    assert!(shows(&h, "iterations must be 1 to"));
+}
+
+#[test]
+fn korean_form_runs_and_clamps() {
+    let mut h = bench_form(Lang::Ko);
+    h.step();
+    type_number(&mut h, "크기 (KB)", "99999");
+    assert!(shows(&h, "크기는 1~65536 KB여야 합니다"));
+    type_number(&mut h, "크기 (KB)", "2");
+    h.get_by_label("실행").click();
+    wait_until(&mut h, "a history row", 20, |h| {
+        h.state().history().len() == 1
+    });
+    h.step();
+    h.step();
+    assert!(shows(&h, "2 KB"));
+    assert!(shows(&h, "마지막 실행"));
+    h.check_accessibility();
+}
+
+/// Puts the default manager back even when an assertion fails.
+struct RestoreDefault;
+
+impl Drop for RestoreDefault {
+    fn drop(&mut self) {
+        dispatcher().set_active(ManagerKind::Default);
+    }
+}
+
+#[test]
+fn memory_managers_panel_switches_the_active_manager() {
+    let _restore = RestoreDefault;
+    let mut h = Harness::builder()
+        .with_size([1000.0, 1200.0])
+        .with_context_setup(memlab::fonts::install)
+        .build_ui_state(
+            |ui, panel: &mut MemoryManagersPanel| {
+                egui::ScrollArea::vertical().show(ui, |ui| panel.ui(ui, Lang::En));
+            },
+            MemoryManagersPanel::default(),
+        );
+    h.step();
+    h.step();
+    assert!(
+        shows(&h, "not this process's global allocator"),
+        "the test binary does not install the dispatcher, and the panel says so"
+    );
+    assert!(shows(&h, "GetHeapStatus"));
+    assert!(shows(&h, "AllocMemCount"));
+    for kind in [
+        ManagerKind::Heap,
+        ManagerKind::Mimalloc,
+        ManagerKind::Default,
+    ] {
+        h.get_by_role_and_label(Role::RadioButton, kind.name())
+            .click();
+        h.step();
+        assert_eq!(dispatcher().active(), kind);
+        h.step();
+        assert!(shows(&h, &format!("{} (active)", kind.name())));
+    }
+    // The panel follows switches made elsewhere (e.g. the CLI or code).
+    dispatcher().set_active(ManagerKind::Heap);
+    h.step();
+    assert!(shows(&h, "heap (active)"));
+    dispatcher().set_active(ManagerKind::Default);
+    h.step();
+    h.check_accessibility();
+}
+
+#[test]
+fn sweep_plots_marks_crossovers_and_exports_csv() {
+    let mut h = bench_form(Lang::En);
+    h.step();
+    assert!(
+        h.query_by_label("Export CSV").is_some(),
+        "the export button is there (disabled until a sweep ran)"
+    );
+    type_number(&mut h, "Repeats (median)", "1");
+    assert_eq!(h.state().sweep_repeats, 1);
+    // Sweep only default and heap.
+    h.get_by_role_and_label(Role::CheckBox, "mimalloc").click();
+    h.step();
+    h.get_by_label("Run sweep").click();
+    wait_until(&mut h, "the sweep", 60, |h| {
+        h.state().sweep_report().is_some()
+    });
+    h.step();
+    h.step();
+    let report = h.state().sweep_report().unwrap();
+    assert!(!report.cancelled);
+    assert_eq!(report.rows.len(), 17 * 2, "17 sizes x 2 managers");
+    assert!(shows(&h, "Crossovers"));
+    assert!(shows(&h, "Why the curves bend"));
+    assert!(shows(&h, "M_MMAP_THRESHOLD"));
+    h.check_accessibility();
+
+    let path = std::env::temp_dir().join(format!("memlab-ui-sweep-{}.csv", std::process::id()));
+    let field = h.get_by_label("CSV file");
+    field.focus();
+    h.step();
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    h.get_by_label("CSV file").type_text(path.to_str().unwrap());
+    h.step();
+    h.get_by_label("Export CSV").click();
+    h.step();
+    h.step();
+    assert!(shows(&h, "Written to"), "success is shown");
+    let csv = std::fs::read_to_string(&path).expect("CSV written");
+    assert!(csv.starts_with("# memlab allocation sweep\n"));
+    assert!(csv.contains("\n1,default,1000,1,"));
+    let _ = std::fs::remove_file(&path);
+
+    // A path that cannot be written is an error in the form, not a panic.
+    h.get_by_label("CSV file").focus();
+    h.step();
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    h.get_by_label("CSV file")
+        .type_text("/nonexistent-dir/x.csv");
+    h.step();
+    h.get_by_label("Export CSV").click();
+    h.step();
+    h.step();
+    assert!(shows(&h, "Cannot write /nonexistent-dir/x.csv"));
+}
