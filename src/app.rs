@@ -57,24 +57,12 @@ impl MemlabApp {
         self.lang = Some(lang);
     }
 
+    /// The selected lab (the first one if the saved id is unknown).
     fn selected_lab(&mut self) -> &mut dyn Lab {
         let selected = self.selected.clone();
-        let index = self
-            .labs()
-            .iter()
-            .position(|l| l.id() == selected)
-            .unwrap_or(0);
-        let [lab] = self
-            .labs()
-            .into_iter()
-            .enumerate()
-            .fold([None], |mut acc, (i, l)| {
-                if i == index {
-                    acc[0] = Some(l);
-                }
-                acc
-            });
-        lab.expect("index is in range")
+        let labs = self.labs();
+        let index = labs.iter().position(|l| l.id() == selected).unwrap_or(0);
+        labs.into_iter().nth(index).expect("the shell has at least one lab")
     }
 
     /// True once the selected lab shows what it will show.
