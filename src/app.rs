@@ -62,7 +62,9 @@ impl MemlabApp {
         let selected = self.selected.clone();
         let labs = self.labs();
         let index = labs.iter().position(|l| l.id() == selected).unwrap_or(0);
-        labs.into_iter().nth(index).expect("the shell has at least one lab")
+        labs.into_iter()
+            .nth(index)
+            .expect("the shell has at least one lab")
     }
 
     /// True once the selected lab shows what it will show.
