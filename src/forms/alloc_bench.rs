@@ -720,10 +720,10 @@ impl AllocBenchForm {
             ui.label(lang.pick("Memory manager", "메모리 관리자"));
             for kind in ManagerKind::ALL {
                 ui.radio_value(&mut self.manager, kind, kind.name())
-                    .on_hover_text(kind.describe());
+                    .on_hover_text(super::manager_description(kind, lang));
             }
             ui.add_space(8.0);
-            ui.weak(self.manager.describe());
+            ui.weak(super::manager_description(self.manager, lang));
         });
         ui.add_space(4.0);
         ui.horizontal_wrapped(|ui| {

@@ -174,14 +174,14 @@ impl MemoryManagersPanel {
             for kind in ManagerKind::ALL {
                 if ui
                     .radio_value(&mut active, kind, kind.name())
-                    .on_hover_text(kind.describe())
+                    .on_hover_text(super::manager_description(kind, lang))
                     .changed()
                 {
                     d.set_active(kind);
                 }
             }
         });
-        ui.weak(active.describe());
+        ui.weak(super::manager_description(active, lang));
         ui.add_space(6.0);
         ui.columns(2, |cols| {
             cols[0].label(

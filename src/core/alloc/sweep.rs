@@ -178,6 +178,20 @@ pub fn run_sweep_on(
     let total = (spec.sizes_kb.len() * spec.managers.len()) as u32 * spec.repeats;
     let mut done = 0u32;
     let mut rows = Vec::with_capacity(spec.sizes_kb.len() * spec.managers.len());
+    // One untimed run per manager first: a manager's first use (mimalloc's
+    // lazy set-up, the heap's first commit) would otherwise land in the first
+    // sample and make `--repeats 1` misleading.
+    if let Some(&first_kb) = spec.sizes_kb.first() {
+        for &manager in &spec.managers {
+            let warm = BenchSpec {
+                manager,
+                size_kb: first_kb,
+                iterations: 100,
+                touch: spec.touch,
+            };
+            run_on(d, &warm, &|_, _| true)?;
+        }
+    }
     for &size_kb in &spec.sizes_kb {
         let iterations = spec.iterations.for_size(size_kb);
         let mut samples: Vec<Vec<BenchResult>> = vec![Vec::new(); spec.managers.len()];
