@@ -12,6 +12,11 @@ use std::time::{Duration, Instant};
 
 use memlab::core::shared_text::SharedText;
 
+#[path = "../tests/common/xvfb.rs"]
+#[allow(dead_code)]
+mod xvfb;
+use xvfb::Xvfb;
+
 const BIN: &str = env!("CARGO_BIN_EXE_memlab");
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -111,31 +116,14 @@ fn cpu_time(pid: u32) -> Option<Duration> {
 }
 
 fn idle_window_cpu() {
-    let Ok(mut xvfb) = Command::new("Xvfb")
-        .args([
-            "-displayfd",
-            "1",
-            "-screen",
-            "0",
-            "1280x800x24",
-            "-nolisten",
-            "tcp",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-    else {
+    let Some(x) = Xvfb::try_start() else {
         println!("idle window CPU: not measured (no Xvfb; run .ci/test once to install it)");
         return;
     };
-    let mut display = String::new();
-    BufReader::new(xvfb.stdout.take().unwrap())
-        .read_line(&mut display)
-        .unwrap();
     let home = std::env::temp_dir().join(format!("memlab-bench-home-{}", std::process::id()));
     std::fs::create_dir_all(&home).unwrap();
     let mut app = Command::new(BIN)
-        .env("DISPLAY", format!(":{}", display.trim()))
+        .env("DISPLAY", &x.display)
         .env("HOME", &home)
         .env_remove("WAYLAND_DISPLAY")
         .spawn()
@@ -154,8 +142,6 @@ fn idle_window_cpu() {
     }
     let _ = app.kill();
     let _ = app.wait();
-    let _ = xvfb.kill();
-    let _ = xvfb.wait();
     let _ = std::fs::remove_dir_all(home);
 }
 

@@ -5,6 +5,8 @@
 //! the benchmarks route explicitly through it, so they measure the same, and
 //! switching the active manager only changes what `dispatcher().active()` says.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use egui::accesskit::Role;
@@ -14,6 +16,8 @@ use memlab::core::alloc::{ManagerKind, dispatcher};
 use memlab::forms::alloc_bench::AllocBenchForm;
 use memlab::forms::memory_managers::MemoryManagersPanel;
 use memlab::i18n::Lang;
+
+use common::ui::{shows, type_into, wait_until_for};
 
 fn bench_form(lang: Lang) -> Harness<'static, AllocBenchForm> {
     Harness::builder()
@@ -27,35 +31,9 @@ fn bench_form(lang: Lang) -> Harness<'static, AllocBenchForm> {
         )
 }
 
-/// Steps until `done` holds, failing after `secs` seconds.
-fn wait_until<S>(
-    harness: &mut Harness<'_, S>,
-    what: &str,
-    secs: u64,
-    done: impl Fn(&Harness<'_, S>) -> bool,
-) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        harness.step();
-        if done(harness) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-fn shows<S>(harness: &Harness<'_, S>, part: &str) -> bool {
-    harness.query_all_by_label_contains(part).next().is_some()
-}
-
 /// Replaces a number field's content by typing, then leaves it with Enter.
 fn type_number<S>(harness: &mut Harness<'_, S>, label: &str, text: &str) {
-    harness.get_by_label(label).focus();
-    harness.step();
-    harness.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
-    harness.get_by_label(label).type_text(text);
-    harness.step();
+    type_into(harness, label, text);
     harness.key_press(egui::Key::Enter);
     harness.step();
     harness.step();
@@ -69,7 +47,7 @@ fn a_run_adds_a_history_row_with_the_size_typed() {
     type_number(&mut h, "Size (KB)", "8");
     assert_eq!(h.state().size_kb, 8);
     h.get_by_label("Run").click();
-    wait_until(&mut h, "a history row", 20, |h| {
+    wait_until_for(&mut h, "a history row", 20, |h| {
         h.state().history().len() == 1
     });
     h.step();
@@ -93,7 +71,7 @@ fn a_run_adds_a_history_row_with_the_size_typed() {
         .click();
     h.step();
     h.get_by_label(&caption).click();
-    wait_until(&mut h, "a second row", 20, |h| {
+    wait_until_for(&mut h, "a second row", 20, |h| {
         h.state().history().len() == 2
     });
     assert_eq!(h.state().history()[1].manager, ManagerKind::Mimalloc);
@@ -112,7 +90,7 @@ fn cancel_stops_a_long_run_within_seconds() {
         (65536, 100_000, true)
     );
     h.get_by_label("Run").click();
-    wait_until(&mut h, "the progress bar", 10, |h| {
+    wait_until_for(&mut h, "the progress bar", 10, |h| {
         h.state().running() && shows(h, "pairs") && h.query_by_label("Cancel").is_some()
     });
     // Let it make some progress, and check the window stays responsive.
@@ -128,7 +106,7 @@ fn cancel_stops_a_long_run_within_seconds() {
     assert!(h.state().running());
     h.get_by_label("Cancel").click();
     let clicked = Instant::now();
-    wait_until(&mut h, "the cancelled row", 5, |h| {
+    wait_until_for(&mut h, "the cancelled row", 5, |h| {
         !h.state().running() && h.state().history().len() == 1
     });
     let row = h.state().history()[0];
@@ -181,7 +159,7 @@ fn korean_form_runs_and_clamps() {
     assert!(shows(&h, "크기는 1~65536 KB여야 합니다"));
     type_number(&mut h, "크기 (KB)", "2");
     h.get_by_label("실행").click();
-    wait_until(&mut h, "a history row", 20, |h| {
+    wait_until_for(&mut h, "a history row", 20, |h| {
         h.state().history().len() == 1
     });
     h.step();
@@ -255,7 +233,7 @@ fn sweep_plots_marks_crossovers_and_exports_csv() {
     h.get_by_role_and_label(Role::CheckBox, "mimalloc").click();
     h.step();
     h.get_by_label("Run sweep").click();
-    wait_until(&mut h, "the sweep", 60, |h| {
+    wait_until_for(&mut h, "the sweep", 60, |h| {
         h.state().sweep_report().is_some()
     });
     h.step();

@@ -10,6 +10,7 @@ use egui_kittest::kittest::Queryable;
 use memlab::forms::shared_text::SharedTextForm;
 use memlab::i18n::Lang;
 
+use common::ui::{shows, type_into, wait_until};
 use common::{Running, SAMPLE, unique};
 
 fn form(name: &str, lang: Lang) -> Harness<'static, SharedTextForm> {
@@ -22,39 +23,8 @@ fn form(name: &str, lang: Lang) -> Harness<'static, SharedTextForm> {
         )
 }
 
-/// Steps the harness until `done` holds (the form's worker threads answer
-/// asynchronously), failing after 10 s.
-fn wait_until(
-    harness: &mut Harness<'_, SharedTextForm>,
-    what: &str,
-    done: impl Fn(&Harness<'_, SharedTextForm>) -> bool,
-) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        harness.step();
-        if done(harness) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
 fn text_of(harness: &Harness<'_, SharedTextForm>, label: &str) -> String {
     harness.get_by_label(label).value().unwrap_or_default()
-}
-
-fn shows(harness: &Harness<'_, SharedTextForm>, part: &str) -> bool {
-    harness.query_all_by_label_contains(part).next().is_some()
-}
-
-/// Replaces the field's content by typing, as a user would.
-fn type_into(harness: &mut Harness<'_, SharedTextForm>, label: &str, text: &str) {
-    harness.get_by_label(label).focus();
-    harness.step();
-    harness.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
-    harness.get_by_label(label).type_text(text);
-    harness.step();
 }
 
 #[test]

@@ -1,6 +1,9 @@
 //! Helpers for tests that run the real memlab binary in several processes.
 #![allow(dead_code)]
 
+pub mod ui;
+pub mod xvfb;
+
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
