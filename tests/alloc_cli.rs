@@ -116,13 +116,8 @@ fn bad_input_is_one_error_line_and_exit_code_2() {
         let mut all = vec!["bench"];
         all.extend_from_slice(args);
         let out = run(&all);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(out.stdout.is_empty(), "{args:?}");
-        let err = stderr(&out);
-        let lines: Vec<&str> = err.lines().collect();
-        assert_eq!(lines.len(), 1, "{args:?}: {err}");
-        assert!(lines[0].starts_with("memlab: error: "), "{args:?}: {err}");
-        assert!(lines[0].contains(message), "{args:?}: {err}");
+        assert_one_error_line(&out, args, message);
     }
 }
 
@@ -149,12 +144,7 @@ fn bad_sweep_input_is_one_error_line_and_exit_code_2() {
         let mut all = vec!["sweep"];
         all.extend_from_slice(args);
         let out = run(&all);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        let err = stderr(&out);
-        let lines: Vec<&str> = err.lines().collect();
-        assert_eq!(lines.len(), 1, "{args:?}: {err}");
-        assert!(lines[0].starts_with("memlab: error: "), "{args:?}: {err}");
-        assert!(lines[0].contains(message), "{args:?}: {err}");
+        assert_one_error_line(&out, args, message);
     }
 }
 
@@ -243,4 +233,14 @@ fn unwritable_csv_is_an_error() {
             .any(|l| l.starts_with("memlab: error: cannot write /nonexistent-dir/x.csv")),
         "{err}"
     );
+}
+
+/// Exit code 2 and exactly one stderr line, `memlab: error: ...` containing `message`.
+fn assert_one_error_line(out: &std::process::Output, args: &[&str], message: &str) {
+    assert_eq!(out.status.code(), Some(2), "{args:?}");
+    let err = stderr(out);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 1, "{args:?}: {err}");
+    assert!(lines[0].starts_with("memlab: error: "), "{args:?}: {err}");
+    assert!(lines[0].contains(message), "{args:?}: {err}");
 }

@@ -34,15 +34,20 @@ pub fn shared(name: &str, args: &[&str]) -> Output {
     run(&all)
 }
 
-/// Runs memlab with `args` to completion (at most 30 s).
-pub fn run(args: &[&str]) -> Output {
-    let child = Command::new(BIN)
+/// Starts memlab with `args`, no stdin, stdout and stderr piped.
+fn spawn(args: &[&str]) -> Child {
+    Command::new(BIN)
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("start memlab");
+        .expect("start memlab")
+}
+
+/// Runs memlab with `args` to completion (at most 30 s).
+pub fn run(args: &[&str]) -> Output {
+    let child = spawn(args);
     let pid = child.id();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
@@ -90,13 +95,7 @@ impl Running {
     }
 
     pub fn start(args: &[&str]) -> Self {
-        let mut child = Command::new(BIN)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start memlab");
+        let mut child = spawn(args);
         let stdout = lines(child.stdout.take().unwrap());
         let stderr = lines(child.stderr.take().unwrap());
         Self {
