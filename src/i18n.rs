@@ -43,3 +43,30 @@ impl Lang {
         }
     }
 }
+
+/// A fixed text in both languages (for tables of text such as a lab's help).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tr {
+    pub en: &'static str,
+    pub ko: &'static str,
+}
+
+impl Tr {
+    pub const fn new(en: &'static str, ko: &'static str) -> Self {
+        Self { en, ko }
+    }
+
+    /// The text in `lang`.
+    pub fn get(&self, lang: Lang) -> &'static str {
+        lang.pick(self.en, self.ko)
+    }
+}
+
+/// A value the window shows as a sentence in the user's language.
+///
+/// Core errors and notes carry data, not sentences; each form renders them
+/// through this trait (English and Korean), while the command line prints
+/// their English `Display`.
+pub trait Localized {
+    fn localized(&self, lang: Lang) -> String;
+}

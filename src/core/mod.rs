@@ -5,6 +5,8 @@
 
 pub mod alloc;
 pub mod clock;
+#[cfg(unix)]
+pub mod probe;
 pub mod runtime_dir;
 pub mod shared_text;
 pub mod slots;

@@ -96,17 +96,6 @@ fn holder_note(holder: Option<u32>) -> String {
 }
 
 impl SharedError {
-    /// The command line's exit code: 2 bad usage or name, 3 lock timeout,
-    /// 4 corrupt mapping, 1 anything else.
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            Self::BadName { .. } | Self::NameTaken { .. } | Self::BadText(_) => 2,
-            Self::LockTimeout { .. } => 3,
-            Self::Corrupt { .. } => 4,
-            Self::Io { .. } => 1,
-        }
-    }
-
     fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         Self::Io {
             context: context.into(),
@@ -775,12 +764,12 @@ impl Mapped {
         Ok(())
     }
 
-    /// Remaps when another process changed the object's size.
     /// True when our view matches an object of `object_len` bytes.
     fn is_current(&self, object_len: u64) -> bool {
         self.object.is_none() || self.shmem.as_ref().map_or(0, |s| s.len() as u64) == object_len
     }
 
+    /// Remaps when another process changed the object's size.
     fn refresh(&mut self, os_id: &str) -> Result<(), SharedError> {
         if !self.is_current(self.object_len()) {
             self.map(os_id)
@@ -981,7 +970,7 @@ mod tests {
     fn names_are_checked() {
         for bad in ["", "a/b", "a\\b", "nul\0", ".", "..", "tab\there"] {
             let err = validate_name(bad).unwrap_err();
-            assert_eq!(err.exit_code(), 2, "{bad:?}: {err}");
+            assert!(matches!(err, SharedError::BadName { .. }), "{bad:?}: {err}");
         }
         assert!(validate_name(&"x".repeat(MAX_NAME_LEN + 1)).is_err());
         assert!(validate_name(&"x".repeat(MAX_NAME_LEN)).is_ok());
@@ -1023,7 +1012,10 @@ mod tests {
         assert_eq!(saved.stored, "한".repeat(33));
         assert_eq!(saved.truncated_from, Some(150));
         assert_eq!(a.load().unwrap().text, "한".repeat(33));
-        assert_eq!(a.save("a\0b").unwrap_err().exit_code(), 2);
+        assert!(matches!(
+            a.save("a\0b").unwrap_err(),
+            SharedError::BadText(_)
+        ));
         assert_eq!(
             a.load().unwrap().text,
             "한".repeat(33),
@@ -1078,7 +1070,7 @@ mod tests {
                 t.set_timeout(Duration::from_millis(50));
                 t.load().unwrap_err()
             };
-            assert_eq!(err.exit_code(), 3);
+            assert!(matches!(err, SharedError::LockTimeout { .. }), "{err}");
             assert!(err.to_string().contains("held by PID"), "{err}");
         });
     }

@@ -6,7 +6,29 @@ pub mod shared_text;
 
 use eframe::egui;
 
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Tr};
+
+/// What a lab teaches, for its help panel: the chapter's section it shows,
+/// the Win32 calls it stands for and what each became on this OS, and a few
+/// things to try.
+#[derive(Debug, Clone, Copy)]
+pub struct LabHelp {
+    /// The section of the chapter, e.g. "§10, form 2: the shared string (SampleMMF)".
+    pub section: Tr,
+    /// Each Win32 call of the section and what it became here.
+    pub calls: &'static [Call],
+    /// Things to try, in order (three or so).
+    pub try_these: &'static [Tr],
+}
+
+/// One Win32 call and what memlab does for it on this OS.
+#[derive(Debug, Clone, Copy)]
+pub struct Call {
+    /// The Win32 name, e.g. `CreateFileMapping`.
+    pub win32: &'static str,
+    /// What it became here, e.g. "shm_open + ftruncate + posix_fallocate".
+    pub here: Tr,
+}
 
 /// One lab of the shell, as in egui's demo: a name, a UI, optional per-frame work.
 pub trait Lab {
@@ -24,6 +46,10 @@ pub trait Lab {
     fn demo(&mut self) {}
     /// Releases OS resources before the process ends.
     fn shutdown(&mut self) {}
+    /// The lab's help: chapter section, Win32 calls, things to try.
+    fn help(&self) -> Option<&'static LabHelp> {
+        None
+    }
 }
 
 /// What a memory manager is, in the UI's language (the core's text is English).

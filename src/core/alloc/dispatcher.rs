@@ -128,35 +128,44 @@ impl Dispatcher {
         unsafe { self.alloc_impl(kind, layout, false) }
     }
 
+    /// Allocates through `kind` (the heap falls back to default when full)
+    /// and counts the block under the manager that really served it.
+    ///
+    /// # Safety
+    /// `layout` has a non-zero size (the contract of [`GlobalAlloc::alloc`]).
     #[inline(always)]
     unsafe fn alloc_impl(&self, kind: ManagerKind, layout: Layout, zeroed: bool) -> *mut u8 {
-        // SAFETY (whole fn): the caller upholds GlobalAlloc's contract for
-        // `layout`, which is all System/MiMalloc/PrivateHeap require.
         let (p, served) = match kind {
+            // SAFETY: non-zero layout (caller), all the system allocator needs.
             ManagerKind::Default => (unsafe { system_alloc(layout, zeroed) }, kind),
             ManagerKind::Mimalloc => {
                 if !self.mimalloc_used.load(Relaxed) {
                     self.mimalloc_used.store(true, Relaxed);
                 }
                 let p = if zeroed {
+                    // SAFETY: non-zero layout (caller).
                     unsafe { MiMalloc.alloc_zeroed(layout) }
                 } else {
+                    // SAFETY: non-zero layout (caller).
                     unsafe { MiMalloc.alloc(layout) }
                 };
                 (p, kind)
             }
             ManagerKind::Heap => {
+                // SAFETY: non-zero layout (caller).
                 let p = unsafe { self.heap.alloc(layout) };
                 if p.is_null() {
                     // Heap full: memlab never aborts because a manager ran out.
                     self.heap_fallbacks.fetch_add(1, Relaxed);
                     (
+                        // SAFETY: non-zero layout (caller).
                         unsafe { system_alloc(layout, zeroed) },
                         ManagerKind::Default,
                     )
                 } else {
                     if zeroed {
                         // Reused heap memory is not zero.
+                        // SAFETY: `p` is a fresh block of `layout.size()` bytes.
                         unsafe { p.write_bytes(0, layout.size()) };
                     }
                     (p, kind)
@@ -169,7 +178,10 @@ impl Dispatcher {
         p
     }
 
-    /// Free `p` with `owner` (which must be `owner_of(p)`).
+    /// Frees `p` with `owner` and counts it.
+    ///
+    /// # Safety
+    /// `p` is a live block allocated by `owner` (that is, `owner_of(p)`) with `layout`.
     #[inline(always)]
     unsafe fn free_owned(&self, owner: ManagerKind, p: *mut u8, layout: Layout) {
         // SAFETY: `p` is a live block of `owner` with `layout` (caller).
@@ -185,6 +197,10 @@ impl Dispatcher {
 
     /// Move a block to `target`: allocate there, copy, free at `owner`.
     /// On failure the old block is left untouched (GlobalAlloc::realloc rule).
+    ///
+    /// # Safety
+    /// `p` is a live block of `owner` with `layout`; `new_size` is non-zero and
+    /// valid with `layout.align()` (the contract of [`GlobalAlloc::realloc`]).
     #[cold]
     unsafe fn move_block(
         &self,
@@ -209,6 +225,10 @@ impl Dispatcher {
     }
 }
 
+/// The system allocator, zeroed or not.
+///
+/// # Safety
+/// `layout` has a non-zero size.
 #[inline(always)]
 unsafe fn system_alloc(layout: Layout, zeroed: bool) -> *mut u8 {
     // SAFETY: forwarded GlobalAlloc contract.
@@ -254,15 +274,19 @@ unsafe impl GlobalAlloc for Dispatcher {
             // SAFETY: forwarded caller contract.
             return unsafe { self.move_block(target, owner, p, layout, new_size) };
         }
-        // SAFETY (all arms): `p` is a live block of `owner` with `layout`, and
-        // `new_size` is valid (caller contract of GlobalAlloc::realloc).
+        // In every arm `p` is a live block of `owner` with `layout`, and
+        // `new_size` is valid (the caller's contract of GlobalAlloc::realloc).
         let q = match owner {
+            // SAFETY: see above; the system allocator owns `p`.
             ManagerKind::Default => unsafe { System.realloc(p, layout, new_size) },
+            // SAFETY: see above; mimalloc owns `p`.
             ManagerKind::Mimalloc => unsafe { MiMalloc.realloc(p, layout, new_size) },
             ManagerKind::Heap => {
+                // SAFETY: see above; the private heap owns `p`.
                 if unsafe { self.heap.try_realloc_in_place(p, layout, new_size) } {
                     p
                 } else {
+                    // SAFETY: see above.
                     return unsafe { self.move_block(target, owner, p, layout, new_size) };
                 }
             }
@@ -386,11 +410,8 @@ mod tests {
         assert!(!grown.is_null());
         assert_eq!(d.owner_of(grown), ManagerKind::Default);
         // SAFETY: the first l.size() bytes were copied.
-        assert!(
-            unsafe { std::slice::from_raw_parts(grown, l.size()) }
-                .iter()
-                .all(|&b| b == 0x5A)
-        );
+        let copied = unsafe { std::slice::from_raw_parts(grown, l.size()) };
+        assert!(copied.iter().all(|&b| b == 0x5A));
         // SAFETY: each block freed once with its layout.
         unsafe {
             d.dealloc(grown, layout(1 << 20));

@@ -158,6 +158,12 @@ impl PrivateHeap {
         self.max
     }
 
+    /// The reserved address range (start, length), once the heap was first used.
+    pub fn reservation(&self) -> Option<(usize, usize)> {
+        let s = self.start.load(Ordering::Acquire);
+        (s != 0).then(|| (s, self.status().reserved_bytes))
+    }
+
     /// Does `p` point into this heap's reserved range? Lock-free, no allocation.
     ///
     /// Sound without the lock: the range is published once and never changes

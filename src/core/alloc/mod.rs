@@ -34,9 +34,9 @@ pub use dispatcher::Dispatcher;
 pub use heap::{DEFAULT_HEAP_MAX, HeapStatus, PrivateHeap};
 pub use kind::{ManagerKind, UnknownManager};
 
-/// Version of the `talc` crate (keep in sync with Cargo.toml; tests/versions.rs checks).
+/// Version of the `talc` crate (keep in sync with Cargo.toml; tests/alloc_versions.rs checks).
 pub const TALC_VERSION: &str = "5.1.1";
-/// Version of the `mimalloc` crate (keep in sync with Cargo.toml; tests/versions.rs checks).
+/// Version of the `mimalloc` crate (keep in sync with Cargo.toml; tests/alloc_versions.rs checks).
 pub const MIMALLOC_CRATE_VERSION: &str = "0.1.52";
 
 /// The process-wide dispatcher (1 GiB private heap, default manager active).
@@ -75,6 +75,29 @@ unsafe impl GlobalAlloc for GlobalDispatcher {
         // SAFETY: forwarded caller contract.
         unsafe { DISPATCHER.realloc(p, layout, new_size) }
     }
+}
+
+/// An address range that memlab's memory managers reserved, named for the
+/// address-space map.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct OwnRegion {
+    /// What it is, e.g. "private heap (talc)".
+    pub name: &'static str,
+    pub start: usize,
+    pub len: usize,
+}
+
+/// The ranges the process-wide dispatcher's managers reserved so far.
+pub fn own_regions() -> Vec<OwnRegion> {
+    let mut out = Vec::new();
+    if let Some((start, len)) = DISPATCHER.heap().reservation() {
+        out.push(OwnRegion {
+            name: "private heap (talc)",
+            start,
+            len,
+        });
+    }
+    out
 }
 
 /// Is [`GlobalDispatcher`] the process's global allocator? (Allocates one

@@ -1,0 +1,269 @@
+//! `memlab bench` and `memlab sweep`: the allocation benchmark from the command line.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+
+use super::{Failure, stop_on_signal};
+use crate::core::alloc::bench::{self, BenchSpec, MAX_SIZE_KB};
+use crate::core::alloc::sweep::{self, Iterations, SWEEP_SIZES_KB, SweepReport, SweepSpec};
+use crate::core::alloc::sysinfo::SystemInfo;
+use crate::core::alloc::{self, ManagerKind, UnknownManager};
+use crate::forms::alloc_bench::{CROSSOVER_MARGIN, crossover_text, format_ns, format_size_kb};
+
+/// Arguments of `memlab bench` (numbers are range-checked by the core).
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// The memory manager: default, heap or mimalloc.
+    #[arg(long, default_value = "default")]
+    pub manager: String,
+    /// Block size in KB, 1 to 65536.
+    #[arg(
+        long,
+        value_name = "KB",
+        default_value_t = 4,
+        allow_negative_numbers = true
+    )]
+    pub size_kb: i64,
+    /// Alloc/free pairs (at least 1).
+    #[arg(long, default_value_t = 1000, allow_negative_numbers = true)]
+    pub iterations: i64,
+    /// Write one byte to every page of each block (forces the pages to exist).
+    #[arg(long)]
+    pub touch: bool,
+    /// Print the result as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `memlab sweep`.
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// Comma-separated managers (default, heap, mimalloc).
+    #[arg(long, default_value = "default,heap,mimalloc")]
+    pub managers: String,
+    /// Measurements per size and manager; the median is reported.
+    #[arg(long, default_value_t = 5, allow_negative_numbers = true)]
+    pub repeats: i64,
+    /// Write the rows as CSV (with a header naming CPU, OS and allocator versions).
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
+    /// Write one byte to every page of each block.
+    #[arg(long)]
+    pub touch: bool,
+    /// Largest block size in KB (1 to 65536), for a quicker sweep: the sizes
+    /// are the powers of two up to it.
+    #[arg(
+        long,
+        value_name = "KB",
+        default_value_t = 65536,
+        allow_negative_numbers = true
+    )]
+    pub max_size_kb: i64,
+    /// Pairs per measurement for every size (default: 1000 up to 256 KB, then
+    /// 256 MiB of blocks per measurement, at least 10).
+    #[arg(long, allow_negative_numbers = true)]
+    pub iterations: Option<i64>,
+}
+
+/// A count option as u32 in `1..=u32::MAX`, or the message for exit code 2.
+fn positive_u32(what: &str, value: i64) -> Result<u32, Failure> {
+    match u32::try_from(value) {
+        Ok(n) if n >= 1 => Ok(n),
+        Ok(_) => Err(Failure::usage(format!(
+            "{what} must be at least 1, got {value}"
+        ))),
+        Err(_) if value < 0 => Err(Failure::usage(format!(
+            "{what} must be at least 1, got {value}"
+        ))),
+        Err(_) => Err(Failure::usage(format!(
+            "{what} must be at most {}, got {value}",
+            u32::MAX
+        ))),
+    }
+}
+
+fn parse_managers(list: &str) -> Result<Vec<ManagerKind>, Failure> {
+    let mut out = Vec::new();
+    for part in list.split(',').filter(|p| !p.trim().is_empty()) {
+        let kind: ManagerKind = part.parse().map_err(|e: UnknownManager| Failure::from(e))?;
+        if !out.contains(&kind) {
+            out.push(kind);
+        }
+    }
+    Ok(out)
+}
+
+pub(super) fn run_bench(args: &BenchArgs) -> Result<(), Failure> {
+    let manager: ManagerKind = args
+        .manager
+        .parse()
+        .map_err(|e: UnknownManager| Failure::from(e))?;
+    // Out of u32 is out of range too; the core's message, with the number as given.
+    let size_kb = u32::try_from(args.size_kb).map_err(|_| {
+        Failure::usage(format!(
+            "size must be 1 to {MAX_SIZE_KB} KB, got {}",
+            args.size_kb
+        ))
+    })?;
+    let iterations = match args.iterations {
+        0 => 0, // the core says why
+        n => positive_u32("iterations", n)?,
+    };
+    let spec = BenchSpec {
+        manager,
+        size_kb,
+        iterations,
+        touch: args.touch,
+    };
+    spec.validate()?;
+    let result = bench::run(&spec, &|_, _| true).map_err(Failure::from)?;
+    let line = if args.json {
+        let mut json = serde_json::to_value(result).map_err(|e| Failure::failed(e.to_string()))?;
+        json["dispatcher_installed"] = alloc::is_installed().into();
+        json.to_string()
+    } else {
+        let faults = match (result.minor_faults, result.major_faults) {
+            (Some(minor), Some(major)) => format!("page faults {minor} minor / {major} major"),
+            _ => "page faults not available on this OS".to_owned(),
+        };
+        let fallbacks = match result.heap_fallbacks {
+            0 => String::new(),
+            n => format!("; the private heap was full {n} times (served by default)"),
+        };
+        format!(
+            "{manager}: {} pairs of {}, touch {}: {:.3} ms, {} per pair, {faults}{fallbacks}",
+            result.iterations,
+            format_size_kb(size_kb),
+            if args.touch { "yes" } else { "no" },
+            result.ms,
+            format_ns(result.ns_per_pair),
+        )
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    Ok(())
+}
+
+pub(super) fn run_sweep(args: &SweepArgs) -> Result<(), Failure> {
+    let managers = parse_managers(&args.managers)?;
+    let repeats = match args.repeats {
+        0 => 0, // the core says why
+        n => positive_u32("repeats", n)?,
+    };
+    let max_kb = u32::try_from(args.max_size_kb)
+        .ok()
+        .filter(|kb| (1..=MAX_SIZE_KB).contains(kb))
+        .ok_or_else(|| {
+            Failure::usage(format!(
+                "--max-size-kb must be 1 to {MAX_SIZE_KB}, got {}",
+                args.max_size_kb
+            ))
+        })?;
+    let iterations = match args.iterations {
+        None => Iterations::Auto,
+        Some(0) => Iterations::Fixed(0), // the core says why
+        Some(n) => Iterations::Fixed(positive_u32("iterations", n)?),
+    };
+    let spec = SweepSpec {
+        managers,
+        sizes_kb: SWEEP_SIZES_KB
+            .into_iter()
+            .filter(|&kb| kb <= max_kb)
+            .collect(),
+        repeats,
+        iterations,
+        touch: args.touch,
+    };
+    spec.validate()?;
+    let stop = stop_on_signal();
+    let show_progress = std::io::stderr().is_terminal();
+    let report = sweep::run(&spec, &|done, total| {
+        if show_progress {
+            eprint!("\rmemlab: sweep {done}/{total} measurements");
+        }
+        !stop.load(Ordering::Relaxed)
+    })
+    .map_err(Failure::from)?;
+    if show_progress {
+        eprintln!();
+    }
+    let mut out = std::io::stdout().lock();
+    for line in sweep_table(&report) {
+        let _ = writeln!(out, "{line}");
+    }
+    let _ = out.flush();
+    if let Some(path) = &args.csv {
+        let csv = sweep::to_csv(&report, &SystemInfo::collect());
+        std::fs::write(path, csv)
+            .map_err(|e| Failure::failed(format!("cannot write {}: {e}", path.display())))?;
+        let _ = writeln!(out, "CSV written to {}", path.display());
+    }
+    if report.cancelled {
+        return Err(Failure::failed(
+            "sweep cancelled; the results above are partial",
+        ));
+    }
+    Ok(())
+}
+
+/// The sweep as text: a table of median ns per pair, then the crossovers.
+pub fn sweep_table(report: &SweepReport) -> Vec<String> {
+    let managers = &report.spec.managers;
+    let mut lines = Vec::new();
+    let mut header = format!("{:>8}", "size");
+    for m in managers {
+        header.push_str(&format!(" {:>12}", m.name()));
+    }
+    header.push_str("  fastest");
+    lines.push(format!(
+        "median ns per alloc/free pair, repeats: {}, touch: {}",
+        report.spec.repeats,
+        if report.spec.touch { "yes" } else { "no" }
+    ));
+    lines.push(header);
+    let fastest = sweep::fastest_by_size(&report.rows);
+    for (size, winner) in &fastest {
+        let mut line = format!("{:>8}", format_size_kb(*size));
+        for m in managers {
+            let cell = report
+                .rows
+                .iter()
+                .find(|r| r.size_kb == *size && r.manager == *m)
+                .map_or_else(|| "-".to_owned(), |r| format_ns(r.median_ns_per_pair));
+            line.push_str(&format!(" {cell:>12}"));
+        }
+        line.push_str(&format!("  {winner}"));
+        lines.push(line);
+    }
+    lines.push(String::new());
+    let overall = sweep::crossovers_with_margin(&report.rows, CROSSOVER_MARGIN);
+    lines.push(format!(
+        "crossovers (the fastest manager changes, by more than {:.0} %):",
+        CROSSOVER_MARGIN * 100.0
+    ));
+    if overall.is_empty() {
+        match fastest.first() {
+            Some((_, m)) => lines.push(format!("  none: {m} leads at every size")),
+            None => lines.push("  none: nothing measured".into()),
+        }
+    }
+    for c in &overall {
+        lines.push(format!("  {}", crossover_text(c)));
+    }
+    for (i, &a) in managers.iter().enumerate() {
+        for &b in &managers[i + 1..] {
+            let pair = sweep::crossovers_between_with_margin(&report.rows, a, b, CROSSOVER_MARGIN);
+            let text = if pair.is_empty() {
+                "no crossover".to_owned()
+            } else {
+                pair.iter()
+                    .map(crossover_text)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
+            lines.push(format!("  {a} vs {b}: {text}"));
+        }
+    }
+    lines
+}

@@ -1,0 +1,92 @@
+//! The one place where an error becomes an exit code and a line on stderr.
+//!
+//! Exit codes (documented in the README): 0 success, 1 anything else,
+//! 2 bad usage or input, 3 lock timeout, 4 corrupt mapping. Each core error
+//! type gets one `From` impl here, so a new lab adds its mapping beside the
+//! others and the core never knows about exit codes.
+
+use std::process::ExitCode;
+
+use crate::core::alloc::UnknownManager;
+use crate::core::alloc::bench::BenchError;
+use crate::core::shared_text::SharedError;
+
+/// Anything else: the operation was valid but failed.
+pub const FAILED: u8 = 1;
+/// Bad usage or input (a bad name, a number out of range, ...).
+pub const USAGE: u8 = 2;
+/// A lock was not obtained within its timeout.
+pub const TIMEOUT: u8 = 3;
+/// A mapping's bytes are not memlab's layout.
+pub const CORRUPT: u8 = 4;
+
+/// Why a command failed: its exit code and one English line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    /// Bad usage or input (exit code 2).
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self {
+            code: USAGE,
+            message: message.into(),
+        }
+    }
+
+    /// Any other failure (exit code 1).
+    pub fn failed(message: impl Into<String>) -> Self {
+        Self {
+            code: FAILED,
+            message: message.into(),
+        }
+    }
+
+    /// Prints the line and gives the exit code.
+    pub fn report(self) -> ExitCode {
+        eprintln!("memlab: error: {}", self.message);
+        ExitCode::from(self.code)
+    }
+}
+
+impl From<SharedError> for Failure {
+    fn from(e: SharedError) -> Self {
+        let code = match &e {
+            SharedError::BadName { .. }
+            | SharedError::NameTaken { .. }
+            | SharedError::BadText(_) => USAGE,
+            SharedError::LockTimeout { .. } => TIMEOUT,
+            SharedError::Corrupt { .. } => CORRUPT,
+            SharedError::Io { .. } => FAILED,
+        };
+        Self {
+            code,
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<BenchError> for Failure {
+    fn from(e: BenchError) -> Self {
+        let code = match &e {
+            BenchError::AllocFailed { .. } => FAILED,
+            BenchError::SizeOutOfRange(_)
+            | BenchError::ZeroIterations
+            | BenchError::NoManagers
+            | BenchError::ZeroRepeats
+            | BenchError::NoSizes => USAGE,
+        };
+        Self {
+            code,
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<UnknownManager> for Failure {
+    fn from(e: UnknownManager) -> Self {
+        Self::usage(e.to_string())
+    }
+}

@@ -1,0 +1,92 @@
+//! The command line: every lab's core, scriptable, with exit codes for scripts and tests.
+//!
+//! One file per lab (`shared`, `alloc`); `exit` is the one place where core
+//! errors become exit codes and English lines.
+
+mod alloc;
+mod exit;
+mod shared;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use clap::{Parser, Subcommand};
+
+use crate::core::shared_text::DEFAULT_NAME;
+pub use alloc::{BenchArgs, SweepArgs, sweep_table};
+pub use exit::Failure;
+pub use shared::SharedAction;
+
+/// memlab: a live lab of memory management. Without a command it opens the window.
+#[derive(Debug, Parser)]
+#[command(name = "memlab", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The shared text box (SampleMMF): one string shared by every instance.
+    Shared {
+        /// The mapping's name.
+        #[arg(long, default_value = DEFAULT_NAME)]
+        name: String,
+        #[command(subcommand)]
+        action: SharedAction,
+    },
+    /// Times alloc/free pairs of one block size through one memory manager
+    /// (the book's ExamTst2: GetMem/FreeMem, 1000 pairs of 4 KB).
+    Bench(BenchArgs),
+    /// Every manager over block sizes 1 KB .. 64 MB (powers of two): median of
+    /// K repeats per size, a table, the crossovers, optionally a CSV.
+    Sweep(SweepArgs),
+    /// Opens the window, saves a PNG of it once it has settled, and exits.
+    Screenshot {
+        /// Where to write the PNG.
+        #[arg(long)]
+        out: PathBuf,
+        /// The lab to show (its id, e.g. `shared`).
+        #[arg(long, default_value = "shared")]
+        lab: String,
+        /// UI language: `en` or `ko`.
+        #[arg(long, default_value = "en")]
+        lang: String,
+        /// Fill the lab with example results first (the allocation benchmark
+        /// runs the book's cases and a quick sweep).
+        #[arg(long)]
+        demo: bool,
+    },
+}
+
+/// Runs one command; the process exits with the returned code.
+pub fn run(command: Command) -> ExitCode {
+    let result = match command {
+        Command::Shared { name, action } => shared::run(&name, action),
+        Command::Bench(args) => alloc::run_bench(&args),
+        Command::Sweep(args) => alloc::run_sweep(&args),
+        Command::Screenshot {
+            out,
+            lab,
+            lang,
+            demo,
+        } => crate::app::screenshot(&out, &lab, &lang, demo).map_err(Failure::usage),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => failure.report(),
+    }
+}
+
+/// A flag raised by Ctrl+C, SIGTERM or SIGHUP, so that `watch` and `hold`
+/// leave the mapping properly (the last to leave removes it).
+fn stop_on_signal() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    if let Err(e) = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed)) {
+        eprintln!("memlab: cannot catch Ctrl+C ({e}); it will end memlab without detaching");
+    }
+    stop
+}
