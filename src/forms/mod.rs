@@ -3,6 +3,7 @@
 pub mod alloc_bench;
 pub mod memory_managers;
 pub mod shared_text;
+pub mod widgets;
 
 use eframe::egui;
 
