@@ -279,16 +279,17 @@ mod tests {
     #[test]
     fn dropping_gives_up_on_a_stuck_thread_after_the_grace() {
         let mut threads = StoppingThreads::new();
+        // Ignores the stop; the test process ends it.
         threads
             .spawn("test stuck", |_| {
-                std::thread::sleep(JOIN_GRACE + Duration::from_millis(500))
+                std::thread::sleep(Duration::from_secs(600))
             })
             .unwrap();
         let t0 = Instant::now();
         drop(threads);
         let waited = t0.elapsed();
         assert!(
-            waited >= JOIN_GRACE && waited < JOIN_GRACE + Duration::from_millis(400),
+            waited >= JOIN_GRACE && waited < JOIN_GRACE + Duration::from_secs(5),
             "{waited:?}"
         );
     }
@@ -317,7 +318,9 @@ mod tests {
             done
         })
         .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
         while job.progress().0 < 10 {
+            assert!(Instant::now() < deadline, "no progress");
             std::thread::sleep(Duration::from_millis(1));
         }
         assert_eq!(job.progress().1, 1_000_000);
