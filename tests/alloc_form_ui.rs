@@ -20,16 +20,25 @@ use memlab::i18n::Lang;
 
 use common::ui::{shows, type_into, wait_until, wait_until_for};
 
-fn bench_form(lang: Lang) -> Harness<'static, AllocBenchForm> {
+/// A lab alone in a scroll area of `size`, in `lang`.
+fn lab_harness<L: Lab + 'static>(lab: L, lang: Lang, size: [f32; 2]) -> Harness<'static, L> {
     Harness::builder()
-        .with_size([1100.0, 1400.0])
+        .with_size(size)
         .with_context_setup(memlab::fonts::install)
         .build_ui_state(
-            move |ui, form: &mut AllocBenchForm| {
-                egui::ScrollArea::vertical().show(ui, |ui| form.ui(ui, lang));
+            move |ui, lab: &mut L| {
+                egui::ScrollArea::vertical().show(ui, |ui| lab.ui(ui, lang));
             },
-            AllocBenchForm::default(),
+            lab,
         )
+}
+
+fn bench_form(lang: Lang) -> Harness<'static, AllocBenchForm> {
+    lab_harness(AllocBenchForm::default(), lang, [1100.0, 1400.0])
+}
+
+fn managers_panel(lang: Lang) -> Harness<'static, MemoryManagersPanel> {
+    lab_harness(MemoryManagersPanel::default(), lang, [1000.0, 1200.0])
 }
 
 /// Replaces a number field's content by typing, then leaves it with Enter.
@@ -182,15 +191,7 @@ impl Drop for RestoreDefault {
 #[test]
 fn memory_managers_panel_switches_the_active_manager() {
     let _restore = RestoreDefault;
-    let mut h = Harness::builder()
-        .with_size([1000.0, 1200.0])
-        .with_context_setup(memlab::fonts::install)
-        .build_ui_state(
-            |ui, panel: &mut MemoryManagersPanel| {
-                egui::ScrollArea::vertical().show(ui, |ui| panel.ui(ui, Lang::En));
-            },
-            MemoryManagersPanel::default(),
-        );
+    let mut h = managers_panel(Lang::En);
     h.step();
     h.step();
     assert!(
@@ -301,15 +302,7 @@ fn both_labs_show_their_help_in_both_languages() {
         }
         h.check_accessibility();
 
-        let mut h = Harness::builder()
-            .with_size([1000.0, 1600.0])
-            .with_context_setup(memlab::fonts::install)
-            .build_ui_state(
-                move |ui, panel: &mut MemoryManagersPanel| {
-                    egui::ScrollArea::vertical().show(ui, |ui| panel.ui(ui, lang));
-                },
-                MemoryManagersPanel::default(),
-            );
+        let mut h = managers_panel(lang);
         h.step();
         assert!(
             !shows(&h, "GetMemoryManager / SetMemoryManager"),

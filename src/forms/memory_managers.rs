@@ -16,7 +16,7 @@ use egui_plot::{AxisHints, GridMark, Legend, Line, Plot, PlotPoints};
 use serde::{Deserialize, Serialize};
 
 use super::alloc_messages::{SamplerNotStarted, manager_description};
-use super::widgets::{Level, StoppingThreads, lab_help, manager_color, show_line};
+use super::widgets::{Level, StoppingThreads, header_row, lab_help, manager_color, show_line};
 use super::{Call, Lab, LabHelp};
 use crate::core::alloc::{self, HeapStatus, ManagerKind, Snapshot, dispatcher};
 use crate::core::format::{byte_unit, format_bytes};
@@ -225,16 +225,16 @@ fn counters_table(ui: &mut egui::Ui, snap: &Snapshot, lang: Lang) {
         .striped(true)
         .num_columns(5)
         .show(ui, |ui| {
-            for head in [
-                lang.pick("manager", "관리자"),
-                lang.pick("live blocks", "사용 중인 블록"),
-                lang.pick("live bytes", "사용 중인 바이트"),
-                lang.pick("allocations", "할당 횟수"),
-                lang.pick("frees", "해제 횟수"),
-            ] {
-                ui.strong(head);
-            }
-            ui.end_row();
+            header_row(
+                ui,
+                &[
+                    lang.pick("manager", "관리자"),
+                    lang.pick("live blocks", "사용 중인 블록"),
+                    lang.pick("live bytes", "사용 중인 바이트"),
+                    lang.pick("allocations", "할당 횟수"),
+                    lang.pick("frees", "해제 횟수"),
+                ],
+            );
             for kind in ManagerKind::ALL {
                 let c = snap.get(kind);
                 let name = if kind == snap.active {

@@ -5,7 +5,7 @@ use eframe::egui;
 
 use crate::core::alloc::bench::BenchResult;
 use crate::core::format::format_size_kb;
-use crate::forms::widgets::{Level, manager_color, show_line};
+use crate::forms::widgets::{Level, header_row, manager_color, show_line};
 use crate::i18n::Lang;
 
 /// Runs kept in the history table.
@@ -71,21 +71,21 @@ impl HistoryTable {
             .num_columns(10)
             .min_col_width(40.0)
             .show(ui, |ui| {
-                for head in [
-                    "#",
-                    lang.pick("manager", "관리자"),
-                    lang.pick("size", "크기"),
-                    lang.pick("pairs", "반복"),
-                    lang.pick("touch", "쓰기"),
-                    "ms",
-                    lang.pick("ns / pair", "ns / 쌍"),
-                    lang.pick("minor faults", "마이너 폴트"),
-                    lang.pick("major faults", "메이저 폴트"),
-                    lang.pick("note", "비고"),
-                ] {
-                    ui.strong(head);
-                }
-                ui.end_row();
+                header_row(
+                    ui,
+                    &[
+                        "#",
+                        lang.pick("manager", "관리자"),
+                        lang.pick("size", "크기"),
+                        lang.pick("pairs", "반복"),
+                        lang.pick("touch", "쓰기"),
+                        "ms",
+                        lang.pick("ns / pair", "ns / 쌍"),
+                        lang.pick("minor faults", "마이너 폴트"),
+                        lang.pick("major faults", "메이저 폴트"),
+                        lang.pick("note", "비고"),
+                    ],
+                );
                 for (i, r) in self.runs.iter().enumerate().rev() {
                     row(ui, lang, i + 1, r);
                 }
