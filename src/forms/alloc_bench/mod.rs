@@ -1,7 +1,7 @@
 //! The allocation benchmark form (the book's ExamTst2): a block size in KB
 //! and a Run button that times GetMem/FreeMem pairs and shows the
 //! milliseconds in its caption; below it the history of runs
-//! ([`HistoryTable`]) and the sweep over block sizes ([`SweepPanel`]).
+//! (`HistoryTable`) and the sweep over block sizes ([`SweepPanel`]).
 //!
 //! The UI thread never runs a benchmark: one [`Job`] at a time does (so two
 //! runs never disturb each other's timing), calling `bench::run` or
@@ -17,8 +17,9 @@ use std::collections::VecDeque;
 use eframe::egui;
 use serde::{Deserialize, Serialize};
 
-pub use history::HistoryTable;
 pub use sweep::SweepPanel;
+
+use history::HistoryTable;
 
 use crate::core::alloc::ManagerKind;
 use crate::core::alloc::bench::{

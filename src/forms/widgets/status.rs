@@ -62,10 +62,6 @@ impl Status {
         }
     }
 
-    pub fn level(&self) -> Level {
-        self.level
-    }
-
     /// The message in `lang`.
     pub fn text(&self, lang: Lang) -> String {
         self.message.localized(lang)
@@ -73,12 +69,6 @@ impl Status {
 
     pub fn ui(&self, ui: &mut egui::Ui, lang: Lang) -> egui::Response {
         show_line(ui, self.level, self.text(lang))
-    }
-}
-
-impl std::fmt::Debug for Status {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:?}: {}", self.level, self.text(Lang::En))
     }
 }
 
