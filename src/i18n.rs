@@ -70,3 +70,77 @@ impl Tr {
 pub trait Localized {
     fn localized(&self, lang: Lang) -> String;
 }
+
+/// An OS error (a file that cannot be written, a thread that cannot start):
+/// English as the OS says it; Korean from its kind, with the OS's number.
+impl Localized for std::io::Error {
+    fn localized(&self, lang: Lang) -> String {
+        use std::io::ErrorKind as K;
+        if lang == Lang::En {
+            return self.to_string();
+        }
+        let what = match self.kind() {
+            K::NotFound => "경로나 대상이 없습니다",
+            K::PermissionDenied => "권한이 없습니다",
+            K::AlreadyExists => "이미 있습니다",
+            K::NotADirectory => "디렉터리가 아닌 경로가 있습니다",
+            K::IsADirectory => "디렉터리입니다",
+            K::ReadOnlyFilesystem => "읽기 전용 파일 시스템입니다",
+            K::StorageFull => "저장 공간이 가득 찼습니다",
+            K::QuotaExceeded => "디스크 할당량을 넘었습니다",
+            K::InvalidInput | K::InvalidFilename => "잘못된 이름이나 값입니다",
+            K::OutOfMemory => "메모리가 모자랍니다",
+            K::WouldBlock | K::ResourceBusy => "자원이 사용 중입니다",
+            K::TimedOut => "시간이 초과되었습니다",
+            K::Interrupted => "중단되었습니다",
+            _ => "입출력 오류입니다",
+        };
+        match self.raw_os_error() {
+            Some(code) => format!("{what} (OS 오류 {code})"),
+            None => what.to_owned(),
+        }
+    }
+}
+
+/// The ASCII words of `text` that are not in `allowed` (case-insensitive):
+/// what a test of a Korean renderer looks for, since numbers, units, paths,
+/// crate and manager names may stay ASCII but English sentences may not.
+#[cfg(test)]
+pub(crate) fn english_words(text: &str, allowed: &[&str]) -> Vec<String> {
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| w.len() > 1 && w.chars().any(|c| c.is_ascii_alphabetic()))
+        .filter(|w| !allowed.iter().any(|a| a.eq_ignore_ascii_case(w)))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn os_errors_read_in_korean_with_their_number() {
+        let denied = std::io::Error::from_raw_os_error(libc::EACCES);
+        let ko = denied.localized(Lang::Ko);
+        assert_eq!(ko, format!("권한이 없습니다 (OS 오류 {})", libc::EACCES));
+        assert!(english_words(&ko, &["OS"]).is_empty(), "{ko}");
+        assert_eq!(denied.localized(Lang::En), denied.to_string());
+        let plain = std::io::Error::new(std::io::ErrorKind::StorageFull, "disk full");
+        assert_eq!(plain.localized(Lang::Ko), "저장 공간이 가득 찼습니다");
+    }
+
+    #[test]
+    fn english_words_skips_allowed_and_single_letters() {
+        assert_eq!(
+            english_words(
+                "mimalloc 4 KB: 쌍당 3.1 ns, a b, Win32",
+                &["mimalloc", "kb", "ns", "Win32"]
+            ),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            english_words("크기 must be 1", &[]),
+            vec!["must".to_owned(), "be".to_owned()]
+        );
+    }
+}

@@ -13,22 +13,32 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use memlab::core::alloc::{ManagerKind, dispatcher};
+use memlab::forms::Lab;
 use memlab::forms::alloc_bench::AllocBenchForm;
 use memlab::forms::memory_managers::MemoryManagersPanel;
 use memlab::i18n::Lang;
 
-use common::ui::{shows, type_into, wait_until_for};
+use common::ui::{shows, type_into, wait_until, wait_until_for};
 
-fn bench_form(lang: Lang) -> Harness<'static, AllocBenchForm> {
+/// A lab alone in a scroll area of `size`, in `lang`.
+fn lab_harness<L: Lab + 'static>(lab: L, lang: Lang, size: [f32; 2]) -> Harness<'static, L> {
     Harness::builder()
-        .with_size([1100.0, 1400.0])
+        .with_size(size)
         .with_context_setup(memlab::fonts::install)
         .build_ui_state(
-            move |ui, form: &mut AllocBenchForm| {
-                egui::ScrollArea::vertical().show(ui, |ui| form.ui(ui, lang));
+            move |ui, lab: &mut L| {
+                egui::ScrollArea::vertical().show(ui, |ui| lab.ui(ui, lang));
             },
-            AllocBenchForm::default(),
+            lab,
         )
+}
+
+fn bench_form(lang: Lang) -> Harness<'static, AllocBenchForm> {
+    lab_harness(AllocBenchForm::default(), lang, [1100.0, 1400.0])
+}
+
+fn managers_panel(lang: Lang) -> Harness<'static, MemoryManagersPanel> {
+    lab_harness(MemoryManagersPanel::default(), lang, [1000.0, 1200.0])
 }
 
 /// Replaces a number field's content by typing, then leaves it with Enter.
@@ -181,15 +191,7 @@ impl Drop for RestoreDefault {
 #[test]
 fn memory_managers_panel_switches_the_active_manager() {
     let _restore = RestoreDefault;
-    let mut h = Harness::builder()
-        .with_size([1000.0, 1200.0])
-        .with_context_setup(memlab::fonts::install)
-        .build_ui_state(
-            |ui, panel: &mut MemoryManagersPanel| {
-                egui::ScrollArea::vertical().show(ui, |ui| panel.ui(ui, Lang::En));
-            },
-            MemoryManagersPanel::default(),
-        );
+    let mut h = managers_panel(Lang::En);
     h.step();
     h.step();
     assert!(
@@ -228,7 +230,7 @@ fn sweep_plots_marks_crossovers_and_exports_csv() {
         "the export button is there (disabled until a sweep ran)"
     );
     type_number(&mut h, "Repeats (median)", "1");
-    assert_eq!(h.state().sweep_repeats, 1);
+    assert_eq!(h.state().sweep.repeats, 1);
     // Sweep only default and heap.
     h.get_by_role_and_label(Role::CheckBox, "mimalloc").click();
     h.step();
@@ -273,4 +275,105 @@ fn sweep_plots_marks_crossovers_and_exports_csv() {
     h.step();
     h.step();
     assert!(shows(&h, "Cannot write /nonexistent-dir/x.csv"));
+}
+
+/// Both labs show their help collapsed under the heading; opening it shows
+/// the book's section, its Win32 calls and things to try, in either language.
+#[test]
+fn both_labs_show_their_help_in_both_languages() {
+    for (lang, header, try_this) in [
+        (Lang::En, "From the book to this lab", "Try this"),
+        (Lang::Ko, "책에서 이 실습으로", "해 볼 것"),
+    ] {
+        let mut h = bench_form(lang);
+        h.step();
+        assert!(!shows(&h, "GetTickCount"), "closed at first");
+        h.get_by_label(header).click();
+        h.step();
+        h.step();
+        for part in [
+            "§7",
+            "GetMem(P, Size)",
+            "FreeMem(P)",
+            "GetTickCount",
+            try_this,
+        ] {
+            assert!(shows(&h, part), "{lang:?}: no {part:?} in the bench help");
+        }
+        h.check_accessibility();
+
+        let mut h = managers_panel(lang);
+        h.step();
+        assert!(
+            !shows(&h, "GetMemoryManager / SetMemoryManager"),
+            "closed at first"
+        );
+        h.get_by_label(header).click();
+        h.step();
+        h.step();
+        for part in [
+            "§6",
+            "GetMemoryManager / SetMemoryManager",
+            "AllocMemCount / AllocMemSize",
+            "HeapCreate",
+            try_this,
+        ] {
+            assert!(shows(&h, part), "{lang:?}: no {part:?} in the panel's help");
+        }
+        assert_eq!(
+            MemoryManagersPanel::default()
+                .help()
+                .map(|help| help.calls.len()),
+            Some(6)
+        );
+        h.get_by_label(header).click();
+        wait_until(&mut h, "the help to close", |h| {
+            !shows(h, "GetMemoryManager / SetMemoryManager")
+        });
+    }
+}
+
+/// A status is kept as data and rendered in the language of each frame: an
+/// OS error from Export CSV reads in Korean (no English sentence), then in
+/// English once the user switches.
+#[test]
+fn a_status_follows_the_language_switch() {
+    let mut h = Harness::builder()
+        .with_size([1100.0, 1400.0])
+        .with_context_setup(memlab::fonts::install)
+        .build_ui_state(
+            |ui, (form, lang): &mut (AllocBenchForm, Lang)| {
+                let lang = *lang;
+                egui::ScrollArea::vertical().show(ui, |ui| form.ui(ui, lang));
+            },
+            (AllocBenchForm::default(), Lang::Ko),
+        );
+    h.step();
+    type_number(&mut h, "반복 측정 (중앙값)", "1");
+    for name in ["heap", "mimalloc"] {
+        h.get_by_role_and_label(Role::CheckBox, name).click();
+        h.step();
+    }
+    h.get_by_label("스윕 실행").click();
+    wait_until_for(&mut h, "the sweep", 60, |h| {
+        h.state().0.sweep_report().is_some()
+    });
+    type_into(&mut h, "CSV 파일", "/nonexistent-dir/x.csv");
+    h.get_by_label("CSV로 내보내기").click();
+    h.step();
+    h.step();
+    let korean = format!(
+        "쓸 수 없음: /nonexistent-dir/x.csv: 경로나 대상이 없습니다 (OS 오류 {})",
+        libc::ENOENT
+    );
+    assert!(shows(&h, &korean), "no {korean:?}");
+    assert!(!shows(&h, "No such file"), "no English OS text");
+    h.state_mut().1 = Lang::En;
+    h.step();
+    h.step();
+    assert!(shows(
+        &h,
+        "Cannot write /nonexistent-dir/x.csv: No such file"
+    ));
+    assert!(!shows(&h, "쓸 수 없음"));
 }

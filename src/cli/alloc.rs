@@ -9,7 +9,7 @@ use crate::core::alloc::bench::{self, BenchSpec, MAX_SIZE_KB};
 use crate::core::alloc::sweep::{self, Iterations, SWEEP_SIZES_KB, SweepReport, SweepSpec};
 use crate::core::alloc::sysinfo::SystemInfo;
 use crate::core::alloc::{self, ManagerKind, UnknownManager};
-use crate::forms::alloc_bench::{CROSSOVER_MARGIN, crossover_text, format_ns, format_size_kb};
+use crate::core::format::{CROSSOVER_MARGIN, crossover_text, format_ns, format_size_kb};
 
 /// Arguments of `memlab bench` (numbers are range-checked by the core).
 #[derive(Debug, clap::Args)]

@@ -5,6 +5,7 @@
 
 pub mod alloc;
 pub mod clock;
+pub mod format;
 #[cfg(unix)]
 pub mod probe;
 pub mod runtime_dir;

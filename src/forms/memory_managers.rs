@@ -8,18 +8,19 @@
 //! bounded ring, so the plot also covers the time the panel was hidden.
 
 use std::collections::VecDeque;
-use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use eframe::egui::{self, RichText};
 use egui_plot::{AxisHints, GridMark, Legend, Line, Plot, PlotPoints};
 use serde::{Deserialize, Serialize};
 
-use super::alloc_bench::{GREEN, ORANGE, format_bytes, manager_color};
+use super::alloc_messages::{SamplerNotStarted, manager_description};
+use super::widgets::{Level, StoppingThreads, header_row, lab_help, manager_color, show_line};
+use super::{Call, Lab, LabHelp};
 use crate::core::alloc::{self, HeapStatus, ManagerKind, Snapshot, dispatcher};
-use crate::i18n::Lang;
+use crate::core::format::{byte_unit, format_bytes};
+use crate::i18n::{Lang, Localized, Tr};
 
 /// Sampling and repaint period.
 const PERIOD: Duration = Duration::from_millis(250);
@@ -39,8 +40,9 @@ type Ring = Arc<Mutex<VecDeque<Sample>>>;
 struct Sampler {
     ring: Ring,
     start: Instant,
-    stop: Option<Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    /// Why the sampling thread could not start (the plot then stays still).
+    failed: Option<std::io::Error>,
+    _thread: StoppingThreads,
 }
 
 fn sample(start: Instant) -> Sample {
@@ -58,30 +60,28 @@ impl Sampler {
         if let Ok(mut r) = ring.lock() {
             r.push_back(sample(start));
         }
-        let (stop, stopped) = mpsc::channel::<()>();
-        let thread = {
+        let mut thread = StoppingThreads::new();
+        let failed = {
             let ring = ring.clone();
-            std::thread::Builder::new()
-                .name("memory-managers sampler".into())
-                .spawn(move || {
-                    // The sender is dropped to stop: the wait ends at once.
-                    while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(PERIOD) {
-                        let s = sample(start);
-                        if let Ok(mut r) = ring.lock() {
-                            if r.len() >= RING {
-                                r.pop_front();
-                            }
-                            r.push_back(s);
+            thread.spawn("memory-managers sampler", move |stop| {
+                // Raising the stop ends the wait at once.
+                while !stop.wait(PERIOD) {
+                    let s = sample(start);
+                    if let Ok(mut r) = ring.lock() {
+                        if r.len() >= RING {
+                            r.pop_front();
                         }
+                        r.push_back(s);
                     }
-                })
-                .ok()
-        };
+                }
+            })
+        }
+        .err();
         Self {
             ring,
             start,
-            stop: Some(stop),
-            thread,
+            failed,
+            _thread: thread,
         }
     }
 
@@ -90,15 +90,6 @@ impl Sampler {
             .lock()
             .map(|r| r.iter().copied().collect())
             .unwrap_or_default()
-    }
-}
-
-impl Drop for Sampler {
-    fn drop(&mut self) {
-        drop(self.stop.take());
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 
@@ -114,14 +105,22 @@ pub struct MemoryManagersPanel {
     demo_since: Option<Instant>,
 }
 
-impl MemoryManagersPanel {
+impl Lab for MemoryManagersPanel {
+    fn id(&self) -> &'static str {
+        "memory-managers"
+    }
+
+    fn title(&self, lang: Lang) -> &'static str {
+        lang.pick("Memory managers", "메모리 관리자")
+    }
+
     /// Stops the sampler thread.
-    pub fn shutdown(&mut self) {
+    fn shutdown(&mut self) {
         drop(self.sampler.take());
     }
 
     /// True once a few samples are in (for screenshots).
-    pub fn settled(&self) -> bool {
+    fn settled(&self) -> bool {
         let samples = if self.demo_since.is_some() { 12 } else { 4 };
         self.sampler
             .as_ref()
@@ -130,12 +129,12 @@ impl MemoryManagersPanel {
 
     /// Makes the private heap the active manager, as a user would with the
     /// radio buttons, so that a screenshot shows it growing.
-    pub fn demo(&mut self) {
+    fn demo(&mut self) {
         dispatcher().set_active(ManagerKind::Heap);
         self.demo_since = Some(Instant::now());
     }
 
-    pub fn ui(&mut self, ui: &mut egui::Ui, lang: Lang) {
+    fn ui(&mut self, ui: &mut egui::Ui, lang: Lang) {
         let installed = *self.installed.get_or_insert_with(alloc::is_installed);
         let sampler = self.sampler.get_or_insert_with(Sampler::start);
         // Live numbers: refresh while shown (this runs only while the lab is shown).
@@ -145,22 +144,25 @@ impl MemoryManagersPanel {
         let heap = d.heap_status();
 
         ui.heading(lang.pick("Memory managers", "메모리 관리자"));
+        lab_help(ui, &HELP, lang);
         ui.label(lang.pick(
             "Like Delphi's SetMemoryManager: choose the manager that serves every new allocation of this program, egui's included. A block is always freed by the manager that allocated it, so switching at any moment loses nothing.",
             "델파이의 SetMemoryManager처럼, 이 프로그램(egui 포함)의 모든 새 할당을 맡을 관리자를 고릅니다. 블록은 언제나 그것을 할당한 관리자가 해제하므로 언제 바꿔도 잃는 것이 없습니다.",
         ));
         ui.add_space(4.0);
         if installed {
-            ui.colored_label(
-                GREEN,
+            show_line(
+                ui,
+                Level::Info,
                 lang.pick(
                     "The dispatcher is this program's global allocator: every allocation is routed and counted.",
                     "디스패처가 이 프로그램의 전역 할당자입니다: 모든 할당이 전달되고 집계됩니다.",
                 ),
             );
         } else {
-            ui.colored_label(
-                ORANGE,
+            show_line(
+                ui,
+                Level::Warn,
                 lang.pick(
                     "The dispatcher is not this process's global allocator (e.g. a test harness): switching only affects allocations made through it explicitly, and only those are counted.",
                     "디스패처가 이 프로세스의 전역 할당자가 아닙니다(예: 테스트 하네스): 전환은 디스패처를 직접 거치는 할당에만 적용되고, 그것만 집계됩니다.",
@@ -174,14 +176,14 @@ impl MemoryManagersPanel {
             for kind in ManagerKind::ALL {
                 if ui
                     .radio_value(&mut active, kind, kind.name())
-                    .on_hover_text(super::manager_description(kind, lang))
+                    .on_hover_text(manager_description(kind, lang))
                     .changed()
                 {
                     d.set_active(kind);
                 }
             }
         });
-        ui.weak(super::manager_description(active, lang));
+        ui.weak(manager_description(active, lang));
         ui.add_space(6.0);
         ui.columns(2, |cols| {
             cols[0].label(
@@ -208,6 +210,13 @@ impl MemoryManagersPanel {
             .strong(),
         );
         live_plot(ui, &sampler.samples(), sampler.start, lang);
+        if let Some(e) = &sampler.failed {
+            show_line(ui, Level::Warn, SamplerNotStarted(e).localized(lang));
+        }
+    }
+
+    fn help(&self) -> Option<&'static LabHelp> {
+        Some(&HELP)
     }
 }
 
@@ -216,16 +225,16 @@ fn counters_table(ui: &mut egui::Ui, snap: &Snapshot, lang: Lang) {
         .striped(true)
         .num_columns(5)
         .show(ui, |ui| {
-            for head in [
-                lang.pick("manager", "관리자"),
-                lang.pick("live blocks", "사용 중인 블록"),
-                lang.pick("live bytes", "사용 중인 바이트"),
-                lang.pick("allocations", "할당 횟수"),
-                lang.pick("frees", "해제 횟수"),
-            ] {
-                ui.strong(head);
-            }
-            ui.end_row();
+            header_row(
+                ui,
+                &[
+                    lang.pick("manager", "관리자"),
+                    lang.pick("live blocks", "사용 중인 블록"),
+                    lang.pick("live bytes", "사용 중인 바이트"),
+                    lang.pick("allocations", "할당 횟수"),
+                    lang.pick("frees", "해제 횟수"),
+                ],
+            );
             for kind in ManagerKind::ALL {
                 let c = snap.get(kind);
                 let name = if kind == snap.active {
@@ -255,8 +264,9 @@ fn fallback_line(ui: &mut egui::Ui, fallbacks: u64, lang: Lang) {
             "힙 대체 할당: 없음. 전용 힙이 가득 찬 적이 없습니다.",
         ));
     } else {
-        ui.colored_label(
-            ORANGE,
+        show_line(
+            ui,
+            Level::Warn,
             match lang {
                 Lang::En => format!(
                     "Heap fallbacks: {fallbacks}. The private heap was full, and those allocations were served by the default manager instead (memlab never aborts because a manager ran out)."
@@ -371,15 +381,7 @@ fn live_plot(ui: &mut egui::Ui, samples: &[Sample], start: Instant, lang: Lang) 
         .unwrap_or(0)
         .max(1);
     // One unit for the whole axis, chosen by the largest value.
-    let (div, unit) = if max >= 1 << 30 {
-        ((1u64 << 30) as f64, "GiB")
-    } else if max >= 1 << 20 {
-        ((1u64 << 20) as f64, "MiB")
-    } else if max >= 1 << 10 {
-        (1024.0, "KiB")
-    } else {
-        (1.0, "B")
-    };
+    let (div, unit) = byte_unit(max);
     Plot::new("mm-live-bytes")
         .height(170.0)
         .show_crosshair(false)
@@ -426,28 +428,68 @@ fn live_plot(ui: &mut egui::Ui, samples: &[Sample], start: Instant, lang: Lang) 
         });
 }
 
-impl super::Lab for MemoryManagersPanel {
-    fn id(&self) -> &'static str {
-        "memory-managers"
-    }
-
-    fn title(&self, lang: Lang) -> &'static str {
-        lang.pick("Memory managers", "메모리 관리자")
-    }
-
-    fn ui(&mut self, ui: &mut egui::Ui, lang: Lang) {
-        MemoryManagersPanel::ui(self, ui, lang);
-    }
-
-    fn settled(&self) -> bool {
-        MemoryManagersPanel::settled(self)
-    }
-
-    fn demo(&mut self) {
-        MemoryManagersPanel::demo(self);
-    }
-
-    fn shutdown(&mut self) {
-        MemoryManagersPanel::shutdown(self);
-    }
-}
+/// The panel's help: the book's §6, Delphi's memory manager.
+static HELP: LabHelp = LabHelp {
+    section: Tr::new(
+        "§6: Delphi's memory manager (TMemoryManager, SetMemoryManager, GetHeapStatus)",
+        "§6: 델파이의 메모리 관리자 (TMemoryManager, SetMemoryManager, GetHeapStatus)",
+    ),
+    calls: &[
+        Call {
+            win32: "GetMemoryManager / SetMemoryManager",
+            here: Tr::new(
+                "the dispatcher's active / set_active (the radio buttons): memlab's #[global_allocator] sends every new allocation to the chosen manager; switching is safe at any moment because each block is freed by the manager that owns its address",
+                "디스패처의 active / set_active (라디오 버튼): memlab의 #[global_allocator]가 모든 새 할당을 고른 관리자에게 보냅니다. 블록은 언제나 그 주소를 가진 관리자가 해제하므로 언제 바꿔도 안전합니다",
+            ),
+        },
+        Call {
+            win32: "GetMem / FreeMem / ReallocMem",
+            here: Tr::new(
+                "alloc / dealloc / realloc of Rust's GlobalAlloc, through the dispatcher; a realloc stays with the block's manager while it is active, otherwise the block moves to the active one",
+                "디스패처를 거치는 Rust GlobalAlloc의 alloc / dealloc / realloc입니다. realloc은 블록의 관리자가 사용 중이면 그 관리자가 맡고, 아니면 블록을 사용 중인 관리자로 옮깁니다",
+            ),
+        },
+        Call {
+            win32: "AllocMemCount / AllocMemSize",
+            here: Tr::new(
+                "the counters table: live blocks and live bytes per manager, kept exactly by the dispatcher",
+                "카운터 표: 관리자별 사용 중인 블록 수와 바이트 수이며, 디스패처가 정확히 셉니다",
+            ),
+        },
+        Call {
+            win32: "GetHeapStatus",
+            here: Tr::new(
+                "the private heap's table: reserved, committed, uncommitted, allocated, free and overhead bytes, from talc's counters",
+                "전용 힙 표: 예약, 커밋, 미커밋, 할당됨, 여유, 부가 공간 바이트이며 talc의 카운터에서 읽습니다",
+            ),
+        },
+        Call {
+            win32: "HeapCreate",
+            here: Tr::new(
+                "the private heap reserves one address range on first use (an inaccessible mapping, through the region crate) and commits it with mprotect, 1 MiB or more at a time, as it grows; committed pages are never given back",
+                "전용 힙은 처음 쓸 때 주소 범위 하나를 예약하고(region 크레이트로 만든 접근 불가 매핑), 커질 때마다 mprotect로 1 MiB 이상씩 커밋합니다. 커밋한 페이지는 돌려주지 않습니다",
+            ),
+        },
+        Call {
+            win32: "HeapAlloc / HeapFree",
+            here: Tr::new(
+                "talc hands out and takes back blocks inside that range; when it is full, the default manager serves the block instead (a heap fallback, counted)",
+                "talc가 그 범위 안에서 블록을 내주고 돌려받습니다. 가득 차면 기본 관리자가 대신 할당합니다 (힙 대체 할당으로 집계)",
+            ),
+        },
+    ],
+    try_these: &[
+        Tr::new(
+            "Choose heap: the window's own allocations now go to the private heap; watch its live bytes and its committed size grow.",
+            "heap을 골라 보세요. 이 창의 할당이 이제 전용 힙으로 갑니다. 사용 중인 바이트와 커밋 크기가 늘어나는 것을 보세요.",
+        ),
+        Tr::new(
+            "Choose default again: the heap's live blocks fall as their owners free them, while its committed size stays, as a Win32 heap's does.",
+            "다시 default를 골라 보세요. 전용 힙의 블록은 해제되면서 줄지만, 커밋 크기는 Win32 힙처럼 그대로 남습니다.",
+        ),
+        Tr::new(
+            "Run the benchmark lab with the heap manager at 65536 KB, then come back: committed has grown by the block and stays, and the heap's allocations counted every pair.",
+            "벤치마크 실습에서 heap 관리자로 65536 KB를 실행한 뒤 돌아와 보세요. 커밋이 블록만큼 늘어난 채로 남고, 힙의 할당 횟수가 쌍마다 늘어 있습니다.",
+        ),
+    ],
+};

@@ -1,8 +1,10 @@
 //! The labs' windows: UI only; the work is done by `crate::core`.
 
 pub mod alloc_bench;
+pub mod alloc_messages;
 pub mod memory_managers;
 pub mod shared_text;
+pub mod widgets;
 
 use eframe::egui;
 
@@ -49,21 +51,5 @@ pub trait Lab {
     /// The lab's help: chapter section, Win32 calls, things to try.
     fn help(&self) -> Option<&'static LabHelp> {
         None
-    }
-}
-
-/// What a memory manager is, in the UI's language (the core's text is English).
-pub fn manager_description(
-    kind: crate::core::alloc::ManagerKind,
-    lang: Lang,
-) -> std::borrow::Cow<'static, str> {
-    use crate::core::alloc::ManagerKind;
-    match (lang, kind) {
-        (Lang::En, _) => kind.describe().into(),
-        (Lang::Ko, ManagerKind::Default) => format!("시스템 할당자: {}", kind.describe()).into(),
-        (Lang::Ko, ManagerKind::Heap) => "전용 힙: 주소 범위(기본 1 GiB)를 한 번 예약하고, 커지면서 페이지를 커밋하며, \
-             talc 할당자로 블록을 나눠 줍니다 (Win32 HeapCreate/HeapAlloc 역할). 가득 차면 기본 관리자로 넘깁니다"
-            .into(),
-        (Lang::Ko, ManagerKind::Mimalloc) => "mimalloc (Microsoft), mimalloc 크레이트 사용".into(),
     }
 }

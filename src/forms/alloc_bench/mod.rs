@@ -1,0 +1,360 @@
+//! The allocation benchmark form (the book's ExamTst2): a block size in KB
+//! and a Run button that times GetMem/FreeMem pairs and shows the
+//! milliseconds in its caption; below it the history of runs
+//! (`HistoryTable`) and the sweep over block sizes ([`SweepPanel`]).
+//!
+//! The UI thread never runs a benchmark: one [`Job`] at a time does (so two
+//! runs never disturb each other's timing), calling `bench::run` or
+//! `sweep::run` of the core, whose progress callback also carries Cancel.
+
+mod explanation;
+mod help;
+mod history;
+mod sweep;
+
+use std::collections::VecDeque;
+
+use eframe::egui;
+use serde::{Deserialize, Serialize};
+
+pub use sweep::SweepPanel;
+
+use history::HistoryTable;
+
+use crate::core::alloc::ManagerKind;
+use crate::core::alloc::bench::{
+    self, BenchError, BenchResult, BenchSpec, DEFAULT_ITERATIONS, MAX_SIZE_KB,
+};
+use crate::core::alloc::sweep::{self as alloc_sweep, SweepReport, SweepSpec};
+use crate::forms::alloc_messages::{BenchNote, LastRun, NumberRule, manager_description};
+use crate::forms::widgets::{
+    InputNote, Job, NumberInput, Poll, Status, lab_help, show_note, show_status,
+};
+use crate::forms::{Lab, LabHelp};
+use crate::i18n::{Lang, Localized};
+
+/// Largest iteration count the form accepts.
+pub const MAX_ITERATIONS: u32 = 100_000_000;
+/// Largest repeat count of the sweep in the form.
+pub const MAX_REPEATS: u32 = 99;
+
+/// What a finished job hands back.
+enum Outcome {
+    Bench(Result<BenchResult, BenchError>),
+    Sweep(Result<SweepReport, BenchError>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum JobKind {
+    Bench,
+    Sweep,
+}
+
+/// The running job if it is of `kind`.
+fn running(job: &Option<(JobKind, Job<Outcome>)>, kind: JobKind) -> Option<&Job<Outcome>> {
+    job.as_ref().filter(|(k, _)| *k == kind).map(|(_, job)| job)
+}
+
+/// What the screenshot demo still has to run.
+enum Queued {
+    Bench(BenchSpec),
+    Sweep(SweepSpec),
+}
+
+/// The allocation benchmark form.
+#[derive(Serialize, Deserialize)]
+#[serde(default)]
+pub struct AllocBenchForm {
+    /// Block size in KB (1..=65536).
+    pub size_kb: u32,
+    /// Manager under test.
+    pub manager: ManagerKind,
+    /// Alloc/free pairs.
+    pub iterations: u32,
+    /// Touch every page of each block.
+    pub touch: bool,
+    /// The sweep's settings and results.
+    pub sweep: SweepPanel,
+    #[serde(skip)]
+    size_note: Option<InputNote>,
+    #[serde(skip)]
+    iterations_note: Option<InputNote>,
+    #[serde(skip)]
+    history: HistoryTable,
+    #[serde(skip)]
+    job: Option<(JobKind, Job<Outcome>)>,
+    #[serde(skip)]
+    status: Option<Status>,
+    #[serde(skip)]
+    queue: VecDeque<Queued>,
+}
+
+impl Default for AllocBenchForm {
+    fn default() -> Self {
+        Self {
+            size_kb: 4,
+            manager: ManagerKind::Default,
+            iterations: DEFAULT_ITERATIONS,
+            touch: false,
+            sweep: SweepPanel::default(),
+            size_note: None,
+            iterations_note: None,
+            history: HistoryTable::default(),
+            job: None,
+            status: None,
+            queue: VecDeque::new(),
+        }
+    }
+}
+
+impl AllocBenchForm {
+    /// The runs so far, oldest first.
+    pub fn history(&self) -> &[BenchResult] {
+        self.history.runs()
+    }
+
+    /// The last sweep, if any.
+    pub fn sweep_report(&self) -> Option<&SweepReport> {
+        self.sweep.report()
+    }
+
+    /// Is a benchmark or sweep running?
+    pub fn running(&self) -> bool {
+        self.job.is_some()
+    }
+
+    fn spec(&self) -> BenchSpec {
+        BenchSpec {
+            manager: self.manager,
+            size_kb: self.size_kb,
+            iterations: self.iterations,
+            touch: self.touch,
+        }
+    }
+
+    fn start_job(
+        &mut self,
+        kind: JobKind,
+        ctx: &egui::Context,
+        work: impl FnOnce(&dyn Fn(u32, u32) -> bool) -> Outcome + Send + 'static,
+    ) -> Result<(), Status> {
+        let job = Job::start("alloc-bench worker", ctx, work)
+            .map_err(|e| Status::error(BenchNote::WorkerNotStarted(e)))?;
+        self.job = Some((kind, job));
+        Ok(())
+    }
+
+    fn start_bench(&mut self, spec: BenchSpec, ctx: &egui::Context) {
+        self.status = spec
+            .validate()
+            .map_err(Status::error)
+            .and_then(|()| {
+                self.start_job(JobKind::Bench, ctx, move |progress| {
+                    Outcome::Bench(bench::run(&spec, progress))
+                })
+            })
+            .err();
+    }
+
+    fn start_sweep(&mut self, spec: SweepSpec, ctx: &egui::Context) {
+        let started = spec.validate().map_err(Status::error).and_then(|()| {
+            self.start_job(JobKind::Sweep, ctx, move |progress| {
+                Outcome::Sweep(alloc_sweep::run(&spec, progress))
+            })
+        });
+        self.sweep.set_status(started.err());
+    }
+
+    /// Takes a finished job's result and starts the next queued one.
+    fn poll(&mut self, ctx: &egui::Context) {
+        let polled = self.job.as_ref().map(|(kind, job)| (*kind, job.poll()));
+        match polled {
+            None | Some((_, Poll::Running)) => {}
+            Some((_, Poll::Done(outcome))) => {
+                self.job = None;
+                self.finish(outcome);
+            }
+            Some((kind, Poll::Lost)) => {
+                self.job = None;
+                let lost = Some(Status::error(BenchNote::WorkerLost));
+                match kind {
+                    JobKind::Bench => self.status = lost,
+                    JobKind::Sweep => self.sweep.set_status(lost),
+                }
+            }
+        }
+        if self.job.is_none()
+            && let Some(next) = self.queue.pop_front()
+        {
+            match next {
+                Queued::Bench(spec) => self.start_bench(spec, ctx),
+                Queued::Sweep(spec) => self.start_sweep(spec, ctx),
+            }
+        }
+    }
+
+    fn finish(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::Bench(Ok(r)) => {
+                self.status = if r.cancelled {
+                    Some(Status::warn(BenchNote::Cancelled {
+                        done: r.iterations_done,
+                        total: r.iterations,
+                    }))
+                } else if r.heap_fallbacks > 0 {
+                    Some(Status::warn(BenchNote::HeapFull {
+                        fallbacks: r.heap_fallbacks,
+                    }))
+                } else {
+                    None
+                };
+                self.history.push(r);
+            }
+            Outcome::Bench(Err(e)) => self.status = Some(Status::error(e)),
+            Outcome::Sweep(result) => self.sweep.finish(result),
+        }
+    }
+
+    /// Size, iterations, touch, manager, Run with its progress or last
+    /// result, the status line and the history.
+    fn bench_section(&mut self, ui: &mut egui::Ui, lang: Lang) {
+        ui.horizontal(|ui| {
+            ui.add(NumberInput::new(
+                lang.pick("Size (KB)", "크기 (KB)"),
+                &mut self.size_kb,
+                1..=MAX_SIZE_KB,
+                &mut self.size_note,
+            ));
+            for (kb, text) in [
+                (4, lang.pick("4 KB (book)", "4 KB (책)")),
+                (4096, lang.pick("4 MB (book)", "4 MB (책)")),
+            ] {
+                if ui.button(text).clicked() {
+                    self.size_kb = kb;
+                    self.size_note = None;
+                }
+            }
+            ui.add_space(12.0);
+            ui.add(NumberInput::new(
+                lang.pick("Iterations", "반복 횟수"),
+                &mut self.iterations,
+                1..=MAX_ITERATIONS,
+                &mut self.iterations_note,
+            ));
+            ui.checkbox(
+                &mut self.touch,
+                lang.pick("Touch every page", "모든 페이지에 쓰기"),
+            )
+            .on_hover_text(lang.pick(
+                "Write one byte per page of each block, so the OS really has to provide the pages",
+                "블록의 페이지마다 1바이트를 써서 운영체제가 실제로 페이지를 내주게 합니다",
+            ));
+        });
+        show_note(ui, lang, self.size_note.as_ref(), &NumberRule::Size);
+        show_note(
+            ui,
+            lang,
+            self.iterations_note.as_ref(),
+            &NumberRule::Iterations,
+        );
+        ui.horizontal_wrapped(|ui| {
+            ui.label(lang.pick("Memory manager", "메모리 관리자"));
+            for kind in ManagerKind::ALL {
+                ui.radio_value(&mut self.manager, kind, kind.name())
+                    .on_hover_text(manager_description(kind, lang));
+            }
+            ui.add_space(8.0);
+            ui.weak(manager_description(self.manager, lang));
+        });
+        ui.add_space(4.0);
+        ui.horizontal_wrapped(|ui| {
+            let caption = match self.history.last() {
+                Some(last) => format!("{} ({:.1} ms)", lang.pick("Run", "실행"), last.ms),
+                None => lang.pick("Run", "실행").to_owned(),
+            };
+            // Wide enough for any caption, so what follows never moves.
+            let run = egui::Button::new(caption).min_size(egui::vec2(150.0, 0.0));
+            if ui.add_enabled(self.job.is_none(), run).clicked() {
+                let spec = self.spec();
+                self.start_bench(spec, ui.ctx());
+            }
+            if let Some(job) = running(&self.job, JobKind::Bench) {
+                job.progress_ui(ui, lang, lang.pick("pairs", "쌍"));
+            } else if let Some(last) = self.history.last() {
+                ui.label(LastRun(*last).localized(lang));
+            }
+        });
+        show_status(ui, lang, self.status.as_ref());
+        self.history.ui(ui, lang);
+    }
+}
+
+impl Lab for AllocBenchForm {
+    fn id(&self) -> &'static str {
+        "alloc-bench"
+    }
+
+    fn title(&self, lang: Lang) -> &'static str {
+        lang.pick("Allocation benchmark", "메모리 할당 벤치마크")
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, lang: Lang) {
+        self.poll(ui.ctx());
+        ui.heading(lang.pick(
+            "Allocation benchmark (ExamTst2)",
+            "메모리 할당 벤치마크 (ExamTst2)",
+        ));
+        lab_help(ui, &help::HELP, lang);
+        ui.label(lang.pick(
+            "Allocates and frees a block of the given size again and again, as GetMem/FreeMem would, through the chosen memory manager, and times it.",
+            "GetMem/FreeMem처럼 지정한 크기의 블록을 선택한 메모리 관리자로 할당하고 해제하기를 반복하며 시간을 잽니다.",
+        ));
+        ui.add_space(6.0);
+        self.bench_section(ui, lang);
+        ui.separator();
+        let busy = self.job.is_some();
+        let running = running(&self.job, JobKind::Sweep);
+        let sweep = &mut self.sweep;
+        let start = egui::CollapsingHeader::new(lang.pick(
+            "Sweep: 1 KB to 64 MB, every manager",
+            "스윕: 1 KB부터 64 MB까지, 모든 관리자",
+        ))
+        .id_salt("alloc-sweep")
+        .default_open(true)
+        .show(ui, |ui| sweep.ui(ui, lang, busy, running))
+        .body_returned
+        .flatten();
+        if let Some(spec) = start {
+            self.start_sweep(spec, ui.ctx());
+        }
+    }
+
+    /// True when nothing runs and nothing is queued.
+    fn settled(&self) -> bool {
+        self.job.is_none() && self.queue.is_empty()
+    }
+
+    /// Queues the book's cases and a quick sweep, to show a filled form.
+    fn demo(&mut self) {
+        for size_kb in [4, 4096] {
+            for manager in ManagerKind::ALL {
+                self.queue
+                    .push_back(Queued::Bench(BenchSpec::new(manager, size_kb)));
+            }
+        }
+        self.queue.push_back(Queued::Sweep(SweepSpec {
+            repeats: 3,
+            ..SweepSpec::default()
+        }));
+    }
+
+    /// Cancels a running job and waits briefly for its worker.
+    fn shutdown(&mut self) {
+        self.queue.clear();
+        drop(self.job.take());
+    }
+
+    fn help(&self) -> Option<&'static LabHelp> {
+        Some(&help::HELP)
+    }
+}

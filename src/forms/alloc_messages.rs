@@ -1,0 +1,403 @@
+//! The allocation labs' sentences, in English and Korean, rendered from
+//! data: the core's errors and values (`BenchError`, `UnknownManager`,
+//! crossovers, what each manager is) and the benchmark form's own notes.
+//! No egui here: the forms show these strings, tests read them.
+
+use std::borrow::Cow;
+use std::io;
+use std::path::PathBuf;
+
+use super::alloc_bench::{MAX_ITERATIONS, MAX_REPEATS};
+use crate::core::alloc::bench::{BenchError, BenchResult, MAX_SIZE_KB};
+use crate::core::alloc::sweep::Crossover;
+use crate::core::alloc::{ManagerKind, UnknownManager};
+use crate::core::format::{crossover_text, format_ns, format_size_kb};
+use crate::i18n::{Lang, Localized};
+
+impl Localized for BenchError {
+    fn localized(&self, lang: Lang) -> String {
+        if lang == Lang::En {
+            return self.to_string();
+        }
+        match self {
+            Self::SizeOutOfRange(got) => {
+                format!("크기는 1~{MAX_SIZE_KB} KB여야 합니다 (입력: {got})")
+            }
+            Self::ZeroIterations => "반복 횟수는 1 이상이어야 합니다 (입력: 0)".into(),
+            Self::AllocFailed { manager, size_kb } => format!(
+                "{manager} 관리자가 {} 블록을 할당하지 못했습니다",
+                format_size_kb(*size_kb)
+            ),
+            Self::NoManagers => "메모리 관리자를 하나 이상 고르세요".into(),
+            Self::ZeroRepeats => "반복 측정 횟수는 1 이상이어야 합니다 (입력: 0)".into(),
+            Self::NoSizes => "블록 크기를 하나 이상 고르세요".into(),
+        }
+    }
+}
+
+impl Localized for UnknownManager {
+    fn localized(&self, lang: Lang) -> String {
+        match lang {
+            Lang::En => self.to_string(),
+            Lang::Ko => format!(
+                "알 수 없는 메모리 관리자 {:?} (default, heap, mimalloc 중 하나여야 합니다)",
+                self.0
+            ),
+        }
+    }
+}
+
+impl Localized for Crossover {
+    fn localized(&self, lang: Lang) -> String {
+        match lang {
+            Lang::En => crossover_text(self),
+            Lang::Ko => format!(
+                "{}와 {} 사이: {} → {}",
+                format_size_kb(self.below_kb),
+                format_size_kb(self.from_kb),
+                self.faster_below,
+                self.faster_from
+            ),
+        }
+    }
+}
+
+/// What a memory manager is, in the UI's language (the core's text is English).
+pub fn manager_description(kind: ManagerKind, lang: Lang) -> Cow<'static, str> {
+    match (lang, kind) {
+        (Lang::En, _) => kind.describe().into(),
+        (Lang::Ko, ManagerKind::Default) => {
+            // The core names this build's C library after an English prefix.
+            let library = kind.describe();
+            let library = library
+                .strip_prefix("system allocator: ")
+                .unwrap_or(library);
+            format!("시스템 할당자: {library}").into()
+        }
+        (Lang::Ko, ManagerKind::Heap) => "전용 힙: 주소 범위(기본 1 GiB)를 한 번 예약하고, 커지면서 페이지를 커밋하며, \
+             talc 할당자로 블록을 나눠 줍니다 (Win32 HeapCreate/HeapAlloc 역할). 가득 차면 기본 관리자로 넘깁니다"
+            .into(),
+        (Lang::Ko, ManagerKind::Mimalloc) => "mimalloc (Microsoft), mimalloc 크레이트 사용".into(),
+    }
+}
+
+/// The rule of one number field of the benchmark form, for its notes.
+#[derive(Clone, Copy, Debug)]
+pub enum NumberRule {
+    Size,
+    Iterations,
+    Repeats,
+}
+
+impl Localized for NumberRule {
+    fn localized(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (Self::Size, Lang::En) => format!("size must be 1 to {MAX_SIZE_KB} KB"),
+            (Self::Size, Lang::Ko) => format!("크기는 1~{MAX_SIZE_KB} KB여야 합니다"),
+            (Self::Iterations, Lang::En) => format!("iterations must be 1 to {MAX_ITERATIONS}"),
+            (Self::Iterations, Lang::Ko) => {
+                format!("반복 횟수는 1~{MAX_ITERATIONS} 사이여야 합니다")
+            }
+            (Self::Repeats, Lang::En) => format!("repeats must be 1 to {MAX_REPEATS}"),
+            (Self::Repeats, Lang::Ko) => {
+                format!("반복 측정 횟수는 1~{MAX_REPEATS} 사이여야 합니다")
+            }
+        }
+    }
+}
+
+/// What the benchmark form says about a run, a sweep or an export.
+#[derive(Debug)]
+pub enum BenchNote {
+    /// Cancel was pressed during a run.
+    Cancelled {
+        done: u32,
+        total: u32,
+    },
+    /// The private heap was full for some pairs (served by the default manager).
+    HeapFull {
+        fallbacks: u64,
+    },
+    /// The worker ended without a result (it panicked).
+    WorkerLost,
+    /// No thread could be started for the run.
+    WorkerNotStarted(io::Error),
+    /// Cancel was pressed during a sweep; the sizes done are shown.
+    SweepCancelled {
+        sizes_done: usize,
+        sizes: usize,
+    },
+    CsvWritten(PathBuf),
+    CsvNotWritten {
+        path: PathBuf,
+        error: io::Error,
+    },
+}
+
+impl Localized for BenchNote {
+    fn localized(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (Self::Cancelled { done, total }, Lang::En) => {
+                format!("Cancelled after {done} / {total} pairs")
+            }
+            (Self::Cancelled { done, total }, Lang::Ko) => {
+                format!("취소됨: {done} / {total}쌍 완료")
+            }
+            (Self::HeapFull { fallbacks }, Lang::En) => format!(
+                "The private heap was full: {fallbacks} blocks were served by the default manager instead"
+            ),
+            (Self::HeapFull { fallbacks }, Lang::Ko) => {
+                format!("전용 힙이 가득 참: {fallbacks}개 블록을 대신 기본 관리자가 할당했습니다")
+            }
+            (Self::WorkerLost, Lang::En) => "the benchmark worker stopped without a result".into(),
+            (Self::WorkerLost, Lang::Ko) => "벤치마크 작업 스레드가 결과 없이 끝났습니다".into(),
+            (Self::WorkerNotStarted(e), Lang::En) => format!("cannot start the worker thread: {e}"),
+            (Self::WorkerNotStarted(e), Lang::Ko) => {
+                format!("작업 스레드를 시작할 수 없습니다: {}", e.localized(lang))
+            }
+            (Self::SweepCancelled { sizes_done, sizes }, Lang::En) => {
+                format!("Cancelled; sizes measured: {sizes_done} / {sizes} (partial results below)")
+            }
+            (Self::SweepCancelled { sizes_done, sizes }, Lang::Ko) => {
+                format!("취소됨; 측정한 크기: {sizes_done} / {sizes} (아래는 일부 결과)")
+            }
+            (Self::CsvWritten(path), Lang::En) => format!("Written to {}", path.display()),
+            (Self::CsvWritten(path), Lang::Ko) => format!("저장함: {}", path.display()),
+            (Self::CsvNotWritten { path, error }, Lang::En) => {
+                format!("Cannot write {}: {error}", path.display())
+            }
+            (Self::CsvNotWritten { path, error }, Lang::Ko) => {
+                format!("쓸 수 없음: {}: {}", path.display(), error.localized(lang))
+            }
+        }
+    }
+}
+
+/// The memory managers panel could not start its sampling thread.
+pub struct SamplerNotStarted<'a>(pub &'a io::Error);
+
+impl Localized for SamplerNotStarted<'_> {
+    fn localized(&self, lang: Lang) -> String {
+        match lang {
+            Lang::En => format!(
+                "cannot start the sampling thread, the plot stays still: {}",
+                self.0
+            ),
+            Lang::Ko => format!(
+                "표본 수집 스레드를 시작할 수 없어 그래프가 멈춰 있습니다: {}",
+                self.0.localized(lang)
+            ),
+        }
+    }
+}
+
+/// The line beside Run: what the last run measured.
+pub struct LastRun(pub BenchResult);
+
+impl Localized for LastRun {
+    fn localized(&self, lang: Lang) -> String {
+        let r = &self.0;
+        let faults = match (r.minor_faults, r.major_faults, lang) {
+            (Some(minor), Some(major), Lang::En) => {
+                format!("page faults: {minor} minor, {major} major")
+            }
+            (Some(minor), Some(major), Lang::Ko) => {
+                format!("페이지 폴트: 마이너 {minor}, 메이저 {major}")
+            }
+            (_, _, Lang::En) => "page faults: not available on this OS".into(),
+            (_, _, Lang::Ko) => "페이지 폴트: 이 OS에서는 알 수 없음".into(),
+        };
+        let (size, ms, per_pair) = (format_size_kb(r.size_kb), r.ms, format_ns(r.ns_per_pair));
+        match lang {
+            Lang::En => format!(
+                "Last run: {}, {size} × {} pairs{}: {ms:.3} ms, {per_pair} per pair; {faults}",
+                r.manager,
+                r.iterations_done,
+                if r.touch { ", pages touched" } else { "" },
+            ),
+            Lang::Ko => format!(
+                "마지막 실행: {}, {size} × {}쌍{}: {ms:.3} ms, 쌍당 {per_pair}; {faults}",
+                r.manager,
+                r.iterations_done,
+                if r.touch { ", 페이지에 씀" } else { "" },
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::english_words;
+
+    /// ASCII that may stay in Korean text: manager, crate and library names,
+    /// units, and the words of the test paths.
+    const ALLOWED: &[&str] = &[
+        "default",
+        "heap",
+        "mimalloc",
+        "glibc",
+        "musl",
+        "malloc",
+        "ptmalloc2",
+        "libmalloc",
+        "talc",
+        "Microsoft",
+        "Win32",
+        "HeapCreate",
+        "HeapAlloc",
+        "KB",
+        "MB",
+        "GiB",
+        "ms",
+        "ns",
+        "OS",
+        "tmp",
+        "csv",
+        "abc",
+    ];
+
+    fn assert_korean(text: &str) {
+        let english = english_words(text, ALLOWED);
+        assert!(english.is_empty(), "English {english:?} in {text:?}");
+        assert!(
+            text.chars().any(|c| ('가'..='힣').contains(&c)),
+            "no Hangul in {text:?}"
+        );
+    }
+
+    fn every_bench_error() -> Vec<BenchError> {
+        let all = vec![
+            BenchError::SizeOutOfRange(70_000),
+            BenchError::ZeroIterations,
+            BenchError::AllocFailed {
+                manager: ManagerKind::Heap,
+                size_kb: 65536,
+            },
+            BenchError::NoManagers,
+            BenchError::ZeroRepeats,
+            BenchError::NoSizes,
+        ];
+        // A new variant fails to compile here until it is added above.
+        for e in &all {
+            match e {
+                BenchError::SizeOutOfRange(_)
+                | BenchError::ZeroIterations
+                | BenchError::AllocFailed { .. }
+                | BenchError::NoManagers
+                | BenchError::ZeroRepeats
+                | BenchError::NoSizes => {}
+            }
+        }
+        all
+    }
+
+    fn run(cancelled: bool, faults: Option<u64>) -> BenchResult {
+        BenchResult {
+            manager: ManagerKind::Mimalloc,
+            size_kb: 4096,
+            iterations: 1000,
+            iterations_done: 1000,
+            touch: true,
+            ms: 1.5,
+            ns_per_pair: 1500.0,
+            minor_faults: faults,
+            major_faults: faults,
+            heap_fallbacks: 0,
+            cancelled,
+        }
+    }
+
+    #[test]
+    fn every_bench_error_reads_in_korean() {
+        for e in every_bench_error() {
+            let ko = e.localized(Lang::Ko);
+            assert_korean(&ko);
+            assert_eq!(e.localized(Lang::En), e.to_string(), "English is Display");
+        }
+        let unknown = UnknownManager("jemalloc".into());
+        let ko = unknown.localized(Lang::Ko);
+        assert!(ko.contains("\"jemalloc\""), "{ko}");
+        assert_korean(&ko.replace("\"jemalloc\"", ""));
+    }
+
+    #[test]
+    fn notes_runs_rules_and_managers_read_in_korean() {
+        let denied = || io::Error::from_raw_os_error(libc::EACCES);
+        let notes = [
+            BenchNote::Cancelled {
+                done: 10,
+                total: 100,
+            },
+            BenchNote::HeapFull { fallbacks: 3 },
+            BenchNote::WorkerLost,
+            BenchNote::WorkerNotStarted(io::Error::from(io::ErrorKind::OutOfMemory)),
+            BenchNote::SweepCancelled {
+                sizes_done: 2,
+                sizes: 17,
+            },
+            BenchNote::CsvWritten("/tmp/a.csv".into()),
+            BenchNote::CsvNotWritten {
+                path: "/tmp/a.csv".into(),
+                error: denied(),
+            },
+        ];
+        for note in &notes {
+            assert_korean(&note.localized(Lang::Ko));
+        }
+        let oom = io::Error::from(io::ErrorKind::OutOfMemory);
+        assert_korean(&SamplerNotStarted(&oom).localized(Lang::Ko));
+        for r in [run(false, Some(3)), run(true, None)] {
+            assert_korean(&LastRun(r).localized(Lang::Ko));
+        }
+        for rule in [
+            NumberRule::Size,
+            NumberRule::Iterations,
+            NumberRule::Repeats,
+        ] {
+            assert_korean(&rule.localized(Lang::Ko));
+        }
+        for kind in ManagerKind::ALL {
+            assert_korean(&manager_description(kind, Lang::Ko));
+        }
+        let crossover = Crossover {
+            below_kb: 512,
+            from_kb: 1024,
+            faster_below: ManagerKind::Mimalloc,
+            faster_from: ManagerKind::Default,
+        };
+        assert_eq!(
+            crossover.localized(Lang::Ko),
+            "512 KB와 1 MB 사이: mimalloc → default"
+        );
+        assert_eq!(crossover.localized(Lang::En), crossover_text(&crossover));
+    }
+
+    #[test]
+    fn input_notes_read_in_korean_after_each_rule() {
+        use crate::forms::widgets::InputNote;
+        let notes = [
+            InputNote::Clamped {
+                typed: "0".into(),
+                to: 1,
+            },
+            InputNote::Rounded {
+                typed: "4.6".into(),
+                to: 5,
+            },
+            InputNote::NotANumber {
+                typed: "abc".into(),
+                kept: 4,
+            },
+        ];
+        for note in &notes {
+            for rule in [
+                NumberRule::Size,
+                NumberRule::Iterations,
+                NumberRule::Repeats,
+            ] {
+                assert_korean(&note.localized_with(&rule, Lang::Ko));
+            }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! UI pieces every lab uses, so that each form only does its own job: the
+//! number input, the status line, the worker job with progress and Cancel,
+//! the help panel, table headings and the shared colours.
+
+pub mod help;
+pub mod job;
+pub mod number;
+pub mod palette;
+pub mod status;
+pub mod table;
+
+pub use help::lab_help;
+pub use job::{Job, Poll, Stop, StoppingThreads};
+pub use number::{InputNote, NumberInput, show_note};
+pub use palette::manager_color;
+pub use status::{Level, Status, show_line, show_status};
+pub use table::header_row;
