@@ -5,6 +5,10 @@
 
 pub mod alloc;
 pub mod clock;
+#[cfg(target_os = "linux")]
+pub mod filemap;
+#[cfg(target_os = "linux")]
+pub mod mutex;
 #[cfg(unix)]
 pub mod probe;
 pub mod runtime_dir;
