@@ -1,6 +1,8 @@
 //! The labs' windows: UI only; the work is done by `crate::core`.
 
 pub mod alloc_bench;
+#[cfg(target_os = "linux")]
+pub mod filemap_messages;
 pub mod memory_managers;
 pub mod shared_text;
 

@@ -170,6 +170,15 @@ pub struct CrashedHolder {
     pub signal: Option<i32>,
 }
 
+/// How "crash while holding" in a child went wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CrashProblem {
+    /// It exited instead of dying by a signal (e.g. it could not take the lock).
+    NotKilled,
+    /// It did not end in time.
+    TooSlow,
+}
+
 /// Everything that can go wrong, as data.
 #[derive(Debug, thiserror::Error)]
 pub enum MutexError {
@@ -203,9 +212,12 @@ pub enum MutexError {
     Pthread { call: &'static str, errno: i32 },
     #[error("raw_sync: {message}")]
     RawSync { message: String },
-    #[error("the child holding the lock did not {what} (exit status {status:?})")]
+    #[error("the child holding the lock {}", match problem {
+        CrashProblem::NotKilled => format!("ended without a signal (exit status {status:?})"),
+        CrashProblem::TooSlow => "did not end within 10 s (it was killed)".into(),
+    })]
     CrashFailed {
-        what: &'static str,
+        problem: CrashProblem,
         status: Option<i32>,
     },
     #[error("the lock's owner thread is gone")]
@@ -307,7 +319,7 @@ pub fn crash_in_child(
                         signal: Some(signal),
                     }),
                     None => Err(MutexError::CrashFailed {
-                        what: "die by a signal",
+                        problem: CrashProblem::NotKilled,
                         status: status.code(),
                     }),
                 };
@@ -317,7 +329,7 @@ pub fn crash_in_child(
                 let _ = child.kill();
                 let _ = child.wait();
                 return Err(MutexError::CrashFailed {
-                    what: "end in time",
+                    problem: CrashProblem::TooSlow,
                     status: None,
                 });
             }
