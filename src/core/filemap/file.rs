@@ -164,7 +164,7 @@ impl LockedFile {
     }
 
     /// The file's size now (another process may have changed it).
-    pub fn len(&self) -> Result<u64, FileMapError> {
+    pub fn size(&self) -> Result<u64, FileMapError> {
         self.file
             .metadata()
             .map(|m| m.len())
@@ -190,7 +190,7 @@ impl LockedFile {
     /// (`posix_fallocate`), so that a full disk is reported now; on failure
     /// the file is put back to its size before.
     pub(crate) fn grow(&self, size: u64) -> Result<(), FileMapError> {
-        let before = self.len()?;
+        let before = self.size()?;
         let Ok(wanted) = libc::off_t::try_from(size) else {
             return Err(FileMapError::TooLarge { requested: size });
         };
@@ -200,7 +200,7 @@ impl LockedFile {
         if rc == 0 {
             return Ok(());
         }
-        if self.len().is_ok_and(|now| now != before) {
+        if self.size().is_ok_and(|now| now != before) {
             // Nothing of ours maps the new part yet: putting the size back loses nothing.
             let _ = self.file.set_len(before);
         }
@@ -221,7 +221,7 @@ impl LockedFile {
             Some(libc::EFBIG | libc::EINVAL) => FileMapError::TooLarge { requested: size },
             Some(libc::ENOSPC | libc::EDQUOT) => FileMapError::DiskFull {
                 path: self.path.clone(),
-                file_len: self.len().unwrap_or(0),
+                file_len: self.size().unwrap_or(0),
                 requested: size,
             },
             _ => FileMapError::io(Op::SetEndOfFile, &self.path, e),

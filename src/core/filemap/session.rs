@@ -89,7 +89,7 @@ impl FileMapSession {
         let (file, created) = LockedFile::open(path, request)?;
         let opened = Opened {
             path: path.into(),
-            len: file.len()?,
+            len: file.size()?,
             created,
             access: request.access,
             sharing: request.sharing,
@@ -122,7 +122,7 @@ impl FileMapSession {
 
     /// The file's size now.
     pub fn file_len(&self) -> Result<u64, FileMapError> {
-        self.file()?.len()
+        self.file()?.size()
     }
 
     /// `CreateFileMapping` with a size: 0 = the file's size (an error for an
@@ -132,7 +132,7 @@ impl FileMapSession {
             return Err(FileMapError::MappingOpen { size });
         }
         let file = self.file()?;
-        let before = file.len()?;
+        let before = file.size()?;
         let mapped = match size {
             0 if before == 0 => {
                 return Err(FileMapError::EmptyFile {
@@ -152,7 +152,7 @@ impl FileMapSession {
             }
             n => n,
         };
-        let after = file.len()?;
+        let after = file.size()?;
         self.mapping = MappingState::Open { size: mapped };
         Ok(MappingCreated {
             requested: size,
@@ -291,11 +291,11 @@ impl FileMapSession {
                 op: Op::SetEndOfFile,
             });
         }
-        let before = file.len()?;
+        let before = file.size()?;
         file.set_len(size)?;
         Ok(EndOfFile {
             before,
-            after: file.len()?,
+            after: file.size()?,
         })
     }
 

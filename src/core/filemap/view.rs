@@ -79,7 +79,7 @@ impl View {
             _ => FileMapError::io(Op::Map, file.path(), e),
         })?;
         let granularity = granularity();
-        let unaligned = (offset % granularity != 0).then(|| Unaligned {
+        let unaligned = (!offset.is_multiple_of(granularity)).then(|| Unaligned {
             offset,
             granularity,
             mapped_from: offset - offset % granularity,
@@ -110,7 +110,7 @@ impl View {
     /// Bytes of the view that the file still backs (all of them unless
     /// someone shortened the file).
     pub fn backed_len(&self) -> Result<u64, FileMapError> {
-        let file_len = self.file.len()?;
+        let file_len = self.file.size()?;
         Ok(file_len.saturating_sub(self.offset).min(self.len()))
     }
 
@@ -141,7 +141,7 @@ impl View {
     pub fn flush(&self) -> Result<Flushed, FileMapError> {
         let backed = self.backed_len()?;
         if backed < self.len() {
-            return Err(self.shortened(self.file.len()?, self.len()));
+            return Err(self.shortened(self.file.size()?, self.len()));
         }
         let start = Instant::now();
         self.map
@@ -165,7 +165,7 @@ impl View {
                 view_len: self.len(),
             });
         }
-        let file_len = self.file.len()?;
+        let file_len = self.file.size()?;
         if self.offset + at + len > file_len {
             return Err(self.shortened(file_len, at + len));
         }
@@ -183,7 +183,7 @@ impl View {
     /// The probe stopped at view byte `at`: the file shrank meanwhile, or
     /// the page has no storage behind it.
     fn fault(&self, at: u64) -> FileMapError {
-        match self.file.len() {
+        match self.file.size() {
             Ok(file_len) if file_len < self.offset + self.len() => {
                 self.shortened(file_len, self.len())
             }

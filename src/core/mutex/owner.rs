@@ -458,12 +458,13 @@ fn realtime_deadline(timeout: Duration) -> libc::timespec {
     };
     // SAFETY: `now` is a valid timespec to fill.
     unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut now) };
-    let nanos = now.tv_nsec as i64 + i64::from(timeout.subsec_nanos());
+    // Both terms are below 1e9, so the sum fits a 32-bit c_long too.
+    let nanos = now.tv_nsec + timeout.subsec_nanos() as libc::c_long;
     libc::timespec {
         tv_sec: now.tv_sec
             + timeout.as_secs() as libc::time_t
             + (nanos / 1_000_000_000) as libc::time_t,
-        tv_nsec: (nanos % 1_000_000_000) as _,
+        tv_nsec: nanos % 1_000_000_000,
     }
 }
 
