@@ -431,6 +431,18 @@ fn bad_paths_are_typed_errors() {
         Err(FileMapError::NotFound { .. })
     ));
     assert!(!dir.file("absent").exists(), "OpenExisting creates nothing");
+    let read_only = OpenRequest {
+        access: Access::ReadOnly,
+        ..OpenRequest::default()
+    };
+    assert!(matches!(
+        FileMapSession::open(&dir.file("absent"), read_only),
+        Err(FileMapError::NotFound { .. })
+    ));
+    assert!(
+        !dir.file("absent").exists(),
+        "a read-only open creates nothing"
+    );
     assert!(matches!(
         FileMapSession::open(&dir.0, OpenRequest::default()),
         Err(FileMapError::IsADirectory { .. })

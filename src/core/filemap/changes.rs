@@ -15,9 +15,21 @@ use std::io;
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
 
 use crate::core::runtime_dir;
 use crate::core::timed_lock::open_private;
+
+/// How long joining may wait for a stamp file being removed.
+const JOIN_TIMEOUT: Duration = Duration::from_millis(500);
+
+fn try_lock_shared(file: &File) -> io::Result<bool> {
+    match file.try_lock_shared() {
+        Ok(()) => Ok(true),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(false),
+        Err(std::fs::TryLockError::Error(e)) => Err(e),
+    }
+}
 
 #[derive(Debug)]
 pub struct ChangeStamp {
@@ -32,10 +44,17 @@ impl ChangeStamp {
         let dir = runtime_dir::base_dir()?.join("filemap");
         runtime_dir::ensure_private_dir(&dir)?;
         let path = dir.join(format!("{dev:x}-{ino}.stamp"));
+        let deadline = Instant::now() + JOIN_TIMEOUT;
         loop {
             let file = open_private(&path)?;
-            // Blocks only while a last user removes the file (an unlink).
-            file.lock_shared()?;
+            // Waits only while a last user removes the file (an unlink);
+            // bounded all the same, as something else could hold it.
+            while !try_lock_shared(&file)? {
+                if Instant::now() >= deadline {
+                    return Err(io::ErrorKind::TimedOut.into());
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
             // If that happened meanwhile, this file is no longer at `path`.
             let linked = std::fs::metadata(&path)
                 .is_ok_and(|m| file.metadata().is_ok_and(|f| f.ino() == m.ino()));

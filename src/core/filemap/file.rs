@@ -87,7 +87,8 @@ impl LockedFile {
                 true
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                if request.disposition == Disposition::OpenExisting {
+                // A read-only open cannot create the file either.
+                if request.disposition == Disposition::OpenExisting || !writable {
                     return Err(FileMapError::NotFound { path: path.into() });
                 }
                 false

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use memmap2::{MmapOptions, MmapRaw};
 
 use super::MutexError;
-use crate::core::timed_lock::{FileLock, open_private};
+use crate::core::timed_lock::{AcquireError, FileLock, open_private};
 
 /// Bytes of the mapping.
 pub const BLOCK_SIZE: usize = 4096;
@@ -55,9 +55,7 @@ impl Block {
     pub fn open(dir: &Path) -> Result<Self, MutexError> {
         let gate_path = dir.join("gate");
         let gate = FileLock::open(&gate_path).map_err(|e| MutexError::io("opening the gate", e))?;
-        let _held = gate.acquire(GATE_TIMEOUT).map_err(|_| {
-            MutexError::io("waiting for the gate", std::io::ErrorKind::TimedOut.into())
-        })?;
+        let _held = gate.acquire(GATE_TIMEOUT).map_err(gate_error)?;
         let path = dir.join("block");
         let file = open_private(&path).map_err(|e| MutexError::io("opening the block", e))?;
         let len = file
@@ -157,10 +155,17 @@ impl Block {
     /// Runs `f` under the gate lock (a reset must not race an opener).
     pub fn under_gate<R>(&self, f: impl FnOnce() -> R) -> Result<R, MutexError> {
         let gate = FileLock::open(&self.gate).map_err(|e| MutexError::io("opening the gate", e))?;
-        let _held = gate.acquire(GATE_TIMEOUT).map_err(|_| {
-            MutexError::io("waiting for the gate", std::io::ErrorKind::TimedOut.into())
-        })?;
+        let _held = gate.acquire(GATE_TIMEOUT).map_err(gate_error)?;
         Ok(f())
+    }
+}
+
+fn gate_error(e: AcquireError) -> MutexError {
+    match e {
+        AcquireError::TimedOut(_) => {
+            MutexError::io("waiting for the gate", std::io::ErrorKind::TimedOut.into())
+        }
+        AcquireError::Io(e) => MutexError::io("taking the gate", e),
     }
 }
 
