@@ -60,11 +60,6 @@ impl MutexKind {
             Self::Robust => "robust",
         }
     }
-
-    /// Whether a waiter is told that the previous owner died.
-    pub fn reports_owner_death(self) -> bool {
-        self == Self::Robust
-    }
 }
 
 impl fmt::Display for MutexKind {
