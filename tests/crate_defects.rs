@@ -750,3 +750,51 @@ fn memlab_recovers_an_object_left_at_size_zero() {
     drop(text);
     assert!(!object.exists());
 }
+
+// ---------------------------------------------------------------------------
+// The file-mapping lab's mutex lesson (issue 10) around defect 1
+// ---------------------------------------------------------------------------
+
+/// Defect 1, the mutex lesson's side: `BookMutex` of kind RawSync keeps
+/// raw_sync's own timed wait (the lesson is about that crate), notices when
+/// it fails at once with EINVAL and polls for the rest of the wait: a
+/// contended 999 ms acquire really waits 999 ms and says it hit the bug.
+#[test]
+fn memlab_book_mutex_waits_the_whole_timeout_despite_raw_syncs_einval() {
+    use memlab::core::mutex::{self, AcquireResult, BookMutex, MutexKind};
+    let name = unique("book-mutex-einval");
+    let holder = BookMutex::open(&name, MutexKind::RawSync).expect("open");
+    assert!(
+        holder
+            .acquire(Duration::from_millis(999))
+            .unwrap()
+            .result
+            .acquired()
+    );
+    let waiter = BookMutex::open(&name, MutexKind::RawSync).expect("open");
+    let mut hit_bug = false;
+    // The bug needs now.tv_nsec + 999 ms to pass a whole second: almost
+    // always; three tries make it certain for all practical purposes.
+    for _ in 0..3 {
+        let start = Instant::now();
+        let report = waiter.acquire(Duration::from_millis(999)).unwrap();
+        let took = start.elapsed();
+        eprintln!("BookMutex(raw_sync) acquire(999 ms) while held: {report:?} in {took:?}");
+        assert_eq!(
+            report.result,
+            AcquireResult::TimedOut {
+                holder: Some(std::process::id())
+            }
+        );
+        assert!(took >= Duration::from_millis(999), "gave up after {took:?}");
+        assert!(took < Duration::from_millis(2500), "took {took:?}");
+        hit_bug |= report.deadline_bug;
+        if hit_bug {
+            break;
+        }
+    }
+    assert!(hit_bug, "raw_sync's EINVAL was never seen: fixed upstream?");
+    holder.release().unwrap();
+    drop((holder, waiter));
+    mutex::remove(&name).unwrap();
+}

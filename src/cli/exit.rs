@@ -9,6 +9,10 @@ use std::process::ExitCode;
 
 use crate::core::alloc::UnknownManager;
 use crate::core::alloc::bench::BenchError;
+#[cfg(target_os = "linux")]
+use crate::core::filemap::FileMapError;
+#[cfg(target_os = "linux")]
+use crate::core::mutex::MutexError;
 use crate::core::shared_text::SharedError;
 
 /// Anything else: the operation was valid but failed.
@@ -88,5 +92,64 @@ impl From<BenchError> for Failure {
 impl From<UnknownManager> for Failure {
     fn from(e: UnknownManager) -> Self {
         Self::usage(e.to_string())
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl From<FileMapError> for Failure {
+    fn from(e: FileMapError) -> Self {
+        use FileMapError as E;
+        let code = match &e {
+            E::NotFound { .. }
+            | E::IsADirectory { .. }
+            | E::NotRegularFile { .. }
+            | E::ReadOnly { .. }
+            | E::PermissionDenied { .. }
+            | E::EmptyFile { .. }
+            | E::TooLarge { .. }
+            | E::ViewOutOfRange { .. }
+            | E::OutsideView { .. }
+            | E::NoViewAt { .. }
+            | E::ReadOnlyAccess { .. }
+            | E::MappingOpen { .. }
+            | E::NoMapping
+            | E::MappingClosed
+            | E::FileClosed
+            | E::ViewClosed { .. }
+            | E::NoSuchView { .. }
+            | E::StillMapped { .. } => USAGE,
+            E::InUse { .. }
+            | E::DiskFull { .. }
+            | E::FileShortened { .. }
+            | E::Unbacked { .. }
+            | E::NoDataDir
+            | E::Io { .. } => FAILED,
+        };
+        Self {
+            code,
+            message: e.to_string(),
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl From<MutexError> for Failure {
+    fn from(e: MutexError) -> Self {
+        use MutexError as E;
+        let code = match &e {
+            E::TimedOut { .. } | E::Stuck { .. } => TIMEOUT,
+            E::BadName { .. } | E::AlreadyHeld { .. } | E::NotHeld { .. } => USAGE,
+            E::ResetRefused { .. }
+            | E::NotRecoverable
+            | E::Pthread { .. }
+            | E::RawSync { .. }
+            | E::CrashFailed { .. }
+            | E::OwnerGone
+            | E::Io { .. } => FAILED,
+        };
+        Self {
+            code,
+            message: e.to_string(),
+        }
     }
 }

@@ -5,6 +5,8 @@
 
 mod alloc;
 mod exit;
+#[cfg(target_os = "linux")]
+mod filemap;
 mod shared;
 
 use std::path::PathBuf;
@@ -17,6 +19,8 @@ use clap::{Parser, Subcommand};
 use crate::core::shared_text::DEFAULT_NAME;
 pub use alloc::{BenchArgs, SweepArgs, sweep_table};
 pub use exit::Failure;
+#[cfg(target_os = "linux")]
+pub use filemap::{FilemapArgs, KindArg, MutexAction};
 pub use shared::SharedAction;
 
 /// memlab: a live lab of memory management. Without a command it opens the window.
@@ -43,6 +47,27 @@ pub enum Command {
     /// Every manager over block sizes 1 KB .. 64 MB (powers of two): median of
     /// K repeats per size, a table, the crossovers, optionally a CSV.
     Sweep(SweepArgs),
+    /// Maps a file step by step (the book's CreateFile, CreateFileMapping,
+    /// MapViewOfFile, FlushViewOfFile, UnmapViewOfFile, SetEndOfFile),
+    /// printing what each step did.
+    #[cfg(target_os = "linux")]
+    Filemap(FilemapArgs),
+    /// The book's LockMap mutex three ways: take, hold, crash while holding,
+    /// reset, or look at it.
+    #[cfg(target_os = "linux")]
+    Mutex {
+        /// Which lock: memlab's file lock, raw_sync's mutex, or a robust pthread mutex.
+        #[arg(long, value_enum, default_value = "file")]
+        kind: KindArg,
+        /// The lock's name.
+        #[arg(long, default_value = crate::core::mutex::DEFAULT_NAME)]
+        name: String,
+        /// How long to wait for it (the book's REQUEST_TIMEOUT: 1000 ms).
+        #[arg(long, default_value_t = 1000)]
+        timeout_ms: u64,
+        #[command(subcommand)]
+        action: MutexAction,
+    },
     /// Opens the window, saves a PNG of it once it has settled, and exits.
     Screenshot {
         /// Where to write the PNG.
@@ -67,6 +92,15 @@ pub fn run(command: Command) -> ExitCode {
         Command::Shared { name, action } => shared::run(&name, action),
         Command::Bench(args) => alloc::run_bench(&args),
         Command::Sweep(args) => alloc::run_sweep(&args),
+        #[cfg(target_os = "linux")]
+        Command::Filemap(args) => filemap::run_filemap(args),
+        #[cfg(target_os = "linux")]
+        Command::Mutex {
+            kind,
+            name,
+            timeout_ms,
+            action,
+        } => filemap::run_mutex(kind, &name, timeout_ms, action),
         Command::Screenshot {
             out,
             lab,

@@ -5,7 +5,11 @@
 
 pub mod alloc;
 pub mod clock;
+#[cfg(target_os = "linux")]
+pub mod filemap;
 pub mod format;
+#[cfg(target_os = "linux")]
+pub mod mutex;
 #[cfg(unix)]
 pub mod probe;
 pub mod runtime_dir;

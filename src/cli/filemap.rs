@@ -1,0 +1,422 @@
+//! `memlab filemap` and `memlab mutex`: the file-mapping lab from the
+//! command line, each step printed as it is done, so a class can follow it
+//! in a terminal.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use clap::{Args, Subcommand, ValueEnum};
+
+use super::{Failure, stop_on_signal};
+use crate::core::filemap::{
+    self, Access, Disposition, FileMapSession, OpenRequest, RawCall, Sharing, ViewMapped,
+};
+use crate::core::mutex::{self, AcquireResult, BookMutex, MutexKind, MutexState, ResetOutcome};
+
+/// Longest `--hold`, in seconds.
+const MAX_HOLD_SECONDS: f64 = 3600.0;
+
+/// `memlab filemap`: the book's steps on a real file.
+#[derive(Debug, Args)]
+pub struct FilemapArgs {
+    /// The file to map (default: the demo file in memlab's data folder,
+    /// $XDG_DATA_HOME/memlab or ~/.local/share/memlab).
+    pub path: Option<PathBuf>,
+    /// CreateFileMapping's size in bytes (suffixes K, M, G; 0x for hex):
+    /// 0 = the file's size; larger grows the file; smaller maps only that part.
+    #[arg(long, value_parser = parse_size)]
+    pub size: u64,
+    /// A view, OFFSET:LEN (LEN 0 or empty = to the end of the mapping); repeat for more.
+    #[arg(long = "view", value_name = "OFFSET:LEN", value_parser = parse_view)]
+    pub views: Vec<(u64, u64)>,
+    /// Writes TEXT at file OFFSET, through the view that holds it.
+    #[arg(long, num_args = 2, value_names = ["OFFSET", "TEXT"])]
+    pub write: Option<Vec<String>>,
+    /// Flushes every view (FlushViewOfFile) and prints the time it took.
+    #[arg(long)]
+    pub flush: bool,
+    /// After unmapping and closing the mapping: SetEndOfFile at this size.
+    #[arg(long, value_name = "N", value_parser = parse_size)]
+    pub set_eof: Option<u64>,
+    /// Share the file with other memlab instances instead of opening it exclusively.
+    #[arg(long)]
+    pub share: bool,
+    /// Open read-only (map with --size 0; writes are refused).
+    #[arg(long)]
+    pub read_only: bool,
+    /// Fail if the file does not exist (by default an empty one is created).
+    #[arg(long)]
+    pub existing: bool,
+    /// Keeps the file open and mapped this many seconds after mapping the
+    /// views (before writing), e.g. to try a second instance; Ctrl+C ends it.
+    #[arg(long, value_name = "SECONDS")]
+    pub hold: Option<f64>,
+}
+
+/// The lock kinds, as the command line names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    /// memlab's file lock (flock): freed by the kernel when its holder dies.
+    File,
+    /// raw_sync's mutex: not robust, stuck when its holder dies.
+    RawSync,
+    /// A robust pthread mutex: the next waiter is told the owner died.
+    Robust,
+}
+
+impl From<KindArg> for MutexKind {
+    fn from(kind: KindArg) -> Self {
+        match kind {
+            KindArg::File => Self::FileLock,
+            KindArg::RawSync => Self::RawSync,
+            KindArg::Robust => Self::Robust,
+        }
+    }
+}
+
+/// What `memlab mutex` does with the lock.
+#[derive(Debug, Subcommand)]
+pub enum MutexAction {
+    /// Takes the lock (waiting the timeout) and holds it until killed or --seconds.
+    Hold {
+        #[arg(long, default_value_t = MAX_HOLD_SECONDS)]
+        seconds: f64,
+    },
+    /// Takes the lock and dies by SIGKILL while holding it.
+    Crash,
+    /// Waits the timeout for the lock: exit 0 when acquired (telling whether
+    /// the previous owner died, where the lock can tell), 3 on a timeout.
+    Acquire,
+    /// Re-initialises a lock stuck with a dead holder.
+    Reset,
+    /// Prints who holds the lock, without taking it.
+    Status,
+}
+
+fn print(line: &str) {
+    let mut out = std::io::stdout().lock();
+    // A closed pipe (e.g. `| head`) is no reason to fail the command.
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+pub(super) fn run_filemap(args: FilemapArgs) -> Result<(), Failure> {
+    let hold = match args.hold {
+        Some(s) if !(s.is_finite() && (0.0..=MAX_HOLD_SECONDS).contains(&s)) => {
+            return Err(Failure::usage(format!(
+                "--hold must be 0 to {MAX_HOLD_SECONDS} seconds, got {s}"
+            )));
+        }
+        other => other.map(Duration::from_secs_f64),
+    };
+    let write = match &args.write {
+        Some(pair) => Some((
+            parse_size(&pair[0]).map_err(|e| Failure::usage(format!("--write OFFSET: {e}")))?,
+            pair[1].clone(),
+        )),
+        None => None,
+    };
+    let path = match args.path {
+        Some(path) => path,
+        None => filemap::demo_file()?,
+    };
+    let request = OpenRequest {
+        access: if args.read_only {
+            Access::ReadOnly
+        } else {
+            Access::ReadWrite
+        },
+        sharing: if args.share {
+            Sharing::Shared
+        } else {
+            Sharing::Exclusive
+        },
+        disposition: if args.existing {
+            Disposition::OpenExisting
+        } else {
+            Disposition::OpenOrCreate
+        },
+    };
+    let (mut session, opened) = FileMapSession::open(&path, request)?;
+    print(&format!(
+        "open: {} ({}, {} bytes; {}, {})",
+        opened.path.display(),
+        if opened.created {
+            "created"
+        } else {
+            "existing"
+        },
+        opened.len,
+        if args.share {
+            "shared with other instances"
+        } else {
+            "exclusive"
+        },
+        if args.read_only {
+            "read-only"
+        } else {
+            "read-write"
+        },
+    ));
+
+    let mapping = session.create_mapping(args.size)?;
+    let change = if mapping.file_len_after > mapping.file_len_before {
+        "grown"
+    } else if mapping.size < mapping.file_len_after {
+        "maps only the first part"
+    } else {
+        "unchanged"
+    };
+    print(&format!(
+        "mapping: {} bytes (asked {}); file {} -> {} bytes ({change})",
+        mapping.size, mapping.requested, mapping.file_len_before, mapping.file_len_after
+    ));
+
+    for &(offset, len) in &args.views {
+        let view = session.map_view(offset, len)?;
+        print(&view_line(&view));
+    }
+
+    if let Some(duration) = hold {
+        print(&format!(
+            "holding for {} s as PID {}",
+            duration.as_secs_f64(),
+            std::process::id()
+        ));
+        let stop = stop_on_signal();
+        let end = Instant::now() + duration;
+        while !stop.load(Ordering::Relaxed) && Instant::now() < end {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    if let Some((offset, text)) = write {
+        let written = session.write_at_file_offset(offset, text.as_bytes())?;
+        print(&format!(
+            "write: {} bytes at file offset {} through view #{} (view offset {})",
+            written.len, written.file_offset, written.view, written.at
+        ));
+        let mut through_view = vec![0; text.len()];
+        session.read_view(written.view, written.at, &mut through_view)?;
+        let mut through_file = vec![0; text.len()];
+        let n = session.read_file(offset, &mut through_file)?;
+        through_file.truncate(n);
+        print(&format!(
+            "compare: view {:?}, ordinary file read {:?}: {}",
+            String::from_utf8_lossy(&through_view),
+            String::from_utf8_lossy(&through_file),
+            if through_view == through_file {
+                "equal (one page cache)"
+            } else {
+                "DIFFERENT"
+            }
+        ));
+    }
+
+    let views = session.views();
+    if args.flush {
+        for view in &views {
+            let flushed = session.flush_view(view.view)?;
+            print(&format!(
+                "flush: view #{}, {} bytes in {:.3} ms",
+                flushed.view,
+                flushed.bytes,
+                flushed.took.as_secs_f64() * 1e3
+            ));
+        }
+    }
+    for view in &views {
+        session.unmap_view(view.view)?;
+        print(&format!("unmap: view #{}", view.view));
+    }
+    session.close_mapping()?;
+    print("close mapping");
+    if let Some(size) = args.set_eof {
+        let eof = session.set_end_of_file(size)?;
+        print(&format!(
+            "set end of file: {} -> {} bytes",
+            eof.before, eof.after
+        ));
+    }
+    session.close_file()?;
+    print("close file");
+    Ok(())
+}
+
+fn view_line(view: &ViewMapped) -> String {
+    let mut line = format!(
+        "view #{}: file offset {}, {} bytes at {:#x}",
+        view.view, view.offset, view.len, view.address
+    );
+    if let Some(u) = view.unaligned {
+        let raw = match u.raw_mmap {
+            RawCall::Failed { errno } => {
+                format!("fails: {}", std::io::Error::from_raw_os_error(errno))
+            }
+            RawCall::Succeeded => "succeeds".into(),
+        };
+        line += &format!(
+            "; offset {} is not a multiple of the granularity {} (Windows: 64 KiB): \
+             memmap2 mapped from {} (rounded down) and points {} bytes in; raw mmap at offset {} {raw}",
+            u.offset,
+            u.granularity,
+            u.mapped_from,
+            u.offset - u.mapped_from,
+            u.offset
+        );
+    }
+    line
+}
+
+pub(super) fn run_mutex(
+    kind: KindArg,
+    name: &str,
+    timeout_ms: u64,
+    action: MutexAction,
+) -> Result<(), Failure> {
+    if let MutexAction::Hold { seconds } = action
+        && !(seconds.is_finite() && (0.0..=MAX_HOLD_SECONDS).contains(&seconds))
+    {
+        return Err(Failure::usage(format!(
+            "--seconds must be 0 to {MAX_HOLD_SECONDS}, got {seconds}"
+        )));
+    }
+    let kind = MutexKind::from(kind);
+    let timeout = Duration::from_millis(timeout_ms);
+    let lock = BookMutex::open(name, kind)?;
+    let me = std::process::id();
+    let take = |lock: &BookMutex| -> Result<(), Failure> {
+        let report = lock.acquire(timeout)?;
+        if report.deadline_bug {
+            eprintln!(
+                "memlab: raw_sync's timed wait failed at once with EINVAL (its deadline bug); memlab polled instead"
+            );
+        }
+        let report = report.require_acquired()?;
+        let died = match report.result {
+            AcquireResult::AcquiredOwnerDied { previous } => format!(
+                "; the previous owner ({}) died holding it",
+                previous.map_or_else(|| "PID unknown".into(), |p| format!("PID {p}"))
+            ),
+            _ => String::new(),
+        };
+        print(&format!(
+            "acquired {kind} {name:?} after {} ms{died}",
+            report.waited.as_millis()
+        ));
+        Ok(())
+    };
+    match action {
+        MutexAction::Acquire => {
+            take(&lock)?;
+            lock.release()?;
+        }
+        MutexAction::Hold { seconds } => {
+            take(&lock)?;
+            print(&format!("holding {kind} {name:?} as PID {me}"));
+            let stop = stop_on_signal();
+            let end = Instant::now() + Duration::from_secs_f64(seconds);
+            while !stop.load(Ordering::Relaxed) && Instant::now() < end {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            lock.release()?;
+            print("released");
+        }
+        MutexAction::Crash => {
+            take(&lock)?;
+            print(&format!(
+                "holding {kind} {name:?} as PID {me}; dying by SIGKILL now"
+            ));
+            mutex::die_by_sigkill();
+        }
+        MutexAction::Reset => {
+            let line = match lock.reset()? {
+                ResetOutcome::NothingToReset => {
+                    "nothing to reset: the kernel frees a file lock when its holder dies".into()
+                }
+                ResetOutcome::WasFree => "the lock was free; nothing changed".into(),
+                ResetOutcome::Reinitialised { dead_holder } => format!(
+                    "re-initialised (its holder {} was dead)",
+                    dead_holder.map_or_else(|| "PID unknown".into(), |p| format!("PID {p}"))
+                ),
+            };
+            print(&line);
+        }
+        MutexAction::Status => {
+            let line = match lock.state()? {
+                MutexState::Free => "free".into(),
+                MutexState::HeldHere => "held by this process".into(),
+                MutexState::Held { pid } => format!(
+                    "held by {}",
+                    pid.map_or_else(|| "an unknown process".into(), |p| format!("PID {p}"))
+                ),
+                MutexState::Abandoned { pid } => format!(
+                    "abandoned: PID {pid} died holding it; the next acquire gets it, told so"
+                ),
+                MutexState::Stuck { pid } => {
+                    format!("stuck: PID {pid} died holding it; only a reset frees it")
+                }
+            };
+            print(&format!("{kind} {name:?}: {line}"));
+        }
+    }
+    Ok(())
+}
+
+/// A byte count: decimal, or hex with 0x, with an optional K, M or G (KiB,
+/// MiB, GiB) suffix.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let (digits, unit) = match t.char_indices().last() {
+        Some((i, c @ ('k' | 'K' | 'm' | 'M' | 'g' | 'G'))) if !t.starts_with("0x") => {
+            let shift = match c.to_ascii_uppercase() {
+                'K' => 10,
+                'M' => 20,
+                _ => 30,
+            };
+            (&t[..i], 1u64 << shift)
+        }
+        _ => (t, 1),
+    };
+    let value = match digits.strip_prefix("0x") {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => digits.parse(),
+    }
+    .map_err(|_| format!("{text:?} is not a byte count (e.g. 4096, 64K, 1M, 0x1000)"))?;
+    value
+        .checked_mul(unit)
+        .ok_or_else(|| format!("{text:?} is too large"))
+}
+
+fn parse_view(text: &str) -> Result<(u64, u64), String> {
+    let (offset, len) = text
+        .split_once(':')
+        .ok_or_else(|| format!("{text:?} is not OFFSET:LEN"))?;
+    let len = if len.trim().is_empty() {
+        0
+    } else {
+        parse_size(len)?
+    };
+    Ok((parse_size(offset)?, len))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_views_parse() {
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert_eq!(parse_size("64K"), Ok(65536));
+        assert_eq!(parse_size("1M"), Ok(1 << 20));
+        assert_eq!(parse_size("0x1000"), Ok(4096));
+        assert!(parse_size("-1").is_err());
+        assert!(parse_size("12Q").is_err());
+        assert!(parse_size("99999999999999G").is_err());
+        assert_eq!(parse_view("4K:100"), Ok((4096, 100)));
+        assert_eq!(parse_view("100:"), Ok((100, 0)));
+        assert!(parse_view("100").is_err());
+    }
+}

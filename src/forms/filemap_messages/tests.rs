@@ -1,0 +1,320 @@
+//! Every error and note of the lab through the Korean renderer.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::*;
+use crate::core::mutex::{
+    AcquireReport, AcquireResult, CrashProblem, MutexError, MutexKind, MutexState, ResetOutcome,
+};
+
+/// Every FileMapError variant once; the match below has no wildcard, so
+/// a new variant does not compile until it is added here.
+fn file_errors() -> Vec<FileMapError> {
+    let path = PathBuf::from("/tmp/데모.bin");
+    let io = || io::Error::from_raw_os_error(libc::ENOSPC);
+    use FileMapError as E;
+    let all = vec![
+        E::NotFound { path: path.clone() },
+        E::IsADirectory { path: path.clone() },
+        E::NotRegularFile { path: path.clone() },
+        E::ReadOnly {
+            path: path.clone(),
+            why: ReadOnlyWhy::NoWriteBit,
+        },
+        E::ReadOnly {
+            path: path.clone(),
+            why: ReadOnlyWhy::FileSystem,
+        },
+        E::PermissionDenied {
+            path: path.clone(),
+            uid: 65534,
+        },
+        E::InUse {
+            path: path.clone(),
+            holder: Some(Holder {
+                pid: 42,
+                program: "memlab".into(),
+            }),
+            holder_shares: false,
+        },
+        E::InUse {
+            path: path.clone(),
+            holder: Some(Holder {
+                pid: 43,
+                program: "cat".into(),
+            }),
+            holder_shares: true,
+        },
+        E::InUse {
+            path: path.clone(),
+            holder: None,
+            holder_shares: false,
+        },
+        E::EmptyFile { path: path.clone() },
+        E::DiskFull {
+            path: path.clone(),
+            file_len: 5,
+            requested: 4 << 20,
+        },
+        E::TooLarge {
+            requested: u64::MAX,
+        },
+        E::FileShortened {
+            file_len: 100,
+            start: 100,
+            end: 8192,
+        },
+        E::Unbacked {
+            view: 1,
+            file_offset: 4096,
+        },
+        E::ViewOutOfRange {
+            offset: 0,
+            len: 10,
+            mapping_size: 5,
+        },
+        E::OutsideView {
+            view: 2,
+            at: 5,
+            len: 10,
+            view_len: 8,
+        },
+        E::NoViewAt {
+            offset: 9000,
+            len: 3,
+        },
+        E::ReadOnlyAccess { op: Op::WriteView },
+        E::MappingOpen { size: 4096 },
+        E::NoMapping,
+        E::MappingClosed,
+        E::FileClosed,
+        E::ViewClosed { view: 3 },
+        E::NoSuchView { view: 9 },
+        E::StillMapped {
+            views: 2,
+            mapping_open: true,
+        },
+        E::NoDataDir,
+        E::Io {
+            op: Op::Flush,
+            path: path.clone(),
+            source: io(),
+        },
+        E::Io {
+            op: Op::DataDir,
+            path,
+            source: io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                "not a private directory of this user",
+            ),
+        },
+    ];
+    for e in &all {
+        match e {
+            E::NotFound { .. }
+            | E::IsADirectory { .. }
+            | E::NotRegularFile { .. }
+            | E::ReadOnly { .. }
+            | E::PermissionDenied { .. }
+            | E::InUse { .. }
+            | E::EmptyFile { .. }
+            | E::DiskFull { .. }
+            | E::TooLarge { .. }
+            | E::FileShortened { .. }
+            | E::Unbacked { .. }
+            | E::ViewOutOfRange { .. }
+            | E::OutsideView { .. }
+            | E::NoViewAt { .. }
+            | E::ReadOnlyAccess { .. }
+            | E::MappingOpen { .. }
+            | E::NoMapping
+            | E::MappingClosed
+            | E::FileClosed
+            | E::ViewClosed { .. }
+            | E::NoSuchView { .. }
+            | E::StillMapped { .. }
+            | E::NoDataDir
+            | E::Io { .. } => {}
+        }
+    }
+    all
+}
+
+fn mutex_errors() -> Vec<MutexError> {
+    use MutexError as E;
+    let all = vec![
+        E::BadName {
+            name: "a/b".into(),
+            reason: "it contains '/'",
+        },
+        E::TimedOut {
+            kind: MutexKind::FileLock,
+            waited_ms: 1000,
+            holder: Some(7),
+        },
+        E::TimedOut {
+            kind: MutexKind::Robust,
+            waited_ms: 1000,
+            holder: None,
+        },
+        E::Stuck {
+            kind: MutexKind::RawSync,
+            waited_ms: 1000,
+            dead_holder: 8,
+        },
+        E::AlreadyHeld {
+            kind: MutexKind::Robust,
+        },
+        E::NotHeld {
+            kind: MutexKind::RawSync,
+        },
+        E::ResetRefused {
+            kind: MutexKind::RawSync,
+            pid: 9,
+        },
+        E::NotRecoverable,
+        E::Pthread {
+            call: "pthread_mutex_timedlock",
+            errno: libc::EINVAL,
+        },
+        E::RawSync {
+            message: "Failed to acquire mutex : 22".into(),
+        },
+        E::RawSync {
+            message: "Failed to initialize pthread_mutexattr_t".into(),
+        },
+        E::CrashFailed {
+            problem: CrashProblem::NotKilled,
+            status: Some(3),
+        },
+        E::CrashFailed {
+            problem: CrashProblem::TooSlow,
+            status: None,
+        },
+        E::OwnerGone,
+        E::Io {
+            context: "opening the gate",
+            source: io::Error::from_raw_os_error(libc::EACCES),
+        },
+    ];
+    for e in &all {
+        match e {
+            E::BadName { .. }
+            | E::TimedOut { .. }
+            | E::Stuck { .. }
+            | E::AlreadyHeld { .. }
+            | E::NotHeld { .. }
+            | E::ResetRefused { .. }
+            | E::NotRecoverable
+            | E::Pthread { .. }
+            | E::RawSync { .. }
+            | E::CrashFailed { .. }
+            | E::OwnerGone
+            | E::Io { .. } => {}
+        }
+    }
+    all
+}
+
+fn notes() -> Vec<Box<dyn Localized>> {
+    let report = |result, deadline_bug| AcquireReport {
+        kind: MutexKind::Robust,
+        result,
+        waited: Duration::from_millis(1000),
+        deadline_bug,
+    };
+    vec![
+        Box::new(MappingCreated {
+            requested: 8192,
+            size: 8192,
+            file_len_before: 0,
+            file_len_after: 8192,
+        }),
+        Box::new(MappingCreated {
+            requested: 100,
+            size: 100,
+            file_len_before: 8192,
+            file_len_after: 8192,
+        }),
+        Box::new(Unaligned {
+            offset: 100,
+            granularity: 4096,
+            mapped_from: 0,
+            raw_mmap: RawCall::Failed {
+                errno: libc::EINVAL,
+            },
+        }),
+        Box::new(Unaligned {
+            offset: 100,
+            granularity: 4096,
+            mapped_from: 0,
+            raw_mmap: RawCall::Succeeded,
+        }),
+        Box::new(report(AcquireResult::Acquired, true)),
+        Box::new(report(
+            AcquireResult::AcquiredOwnerDied { previous: Some(5) },
+            false,
+        )),
+        Box::new(report(AcquireResult::TimedOut { holder: None }, false)),
+        Box::new(report(AcquireResult::Stuck { dead_holder: 5 }, false)),
+        Box::new(MutexState::Free),
+        Box::new(MutexState::HeldHere),
+        Box::new(MutexState::Held { pid: Some(3) }),
+        Box::new(MutexState::Abandoned { pid: 3 }),
+        Box::new(MutexState::Stuck { pid: 3 }),
+        Box::new(ResetOutcome::NothingToReset),
+        Box::new(ResetOutcome::WasFree),
+        Box::new(ResetOutcome::Reinitialised { dead_holder: None }),
+        Box::new(MutexKind::FileLock),
+        Box::new(MutexKind::RawSync),
+        Box::new(MutexKind::Robust),
+    ]
+}
+
+/// Words that only an English sentence would contain.
+const ENGLISH: &[&str] = &[
+    "the", "is", "a", "an", "to", "of", "and", "not", "was", "it", "by", "in", "no", "with",
+    "failed", "bytes", "file", "view", "lock", "held", "error", "denied", "such",
+];
+
+fn assert_korean(text: &str) {
+    assert!(
+        text.chars().any(|c| ('가'..='힣').contains(&c)),
+        "no Hangul in {text:?}"
+    );
+    let mut run = 0;
+    for token in text.split_whitespace() {
+        let word = token.trim_matches(|c: char| c.is_ascii_punctuation());
+        assert!(
+            !ENGLISH.contains(&word.to_ascii_lowercase().as_str()),
+            "English word {word:?} in {text:?}"
+        );
+        let english = !word.is_empty() && word.chars().all(|c| c.is_ascii_alphabetic());
+        run = if english { run + 1 } else { 0 };
+        assert!(run < 3, "three English words in a row in {text:?}");
+    }
+}
+
+#[test]
+fn every_error_and_note_reads_in_korean_without_english_sentences() {
+    for e in file_errors() {
+        let ko = e.localized(Lang::Ko);
+        assert_korean(&ko);
+        assert_eq!(e.localized(Lang::En), e.to_string());
+    }
+    for e in mutex_errors() {
+        assert_korean(&e.localized(Lang::Ko));
+        assert_eq!(e.localized(Lang::En), e.to_string());
+    }
+    for note in notes() {
+        assert_korean(&note.localized(Lang::Ko));
+        assert!(!note.localized(Lang::En).is_empty());
+    }
+}
+
+#[test]
+fn the_check_catches_english() {
+    let caught = std::panic::catch_unwind(|| assert_korean("파일: the file was shortened"));
+    assert!(caught.is_err());
+}

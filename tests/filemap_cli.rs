@@ -1,0 +1,332 @@
+//! `memlab filemap` as a class would run it: real processes and real files.
+//! The steps printed in order, a second process refused while the first
+//! holds the file (and allowed when both share), a file shortened by
+//! `truncate` while memlab maps it, every bad path (nonexistent, directory,
+//! read-only, no permission as user nobody, a full disk in a tiny tmpfs) and
+//! the default demo file in the per-user data folder.
+#![cfg(target_os = "linux")]
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::ExitStatusExt;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::{BIN, Running, run, stderr, stdout};
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("memlab-fmcli-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        Self(dir)
+    }
+
+    fn file(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+
+    fn arg(&self, name: &str) -> String {
+        self.file(name).to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Waits for a stdout line starting with `prefix`.
+fn wait_for(proc: &Running, prefix: &str) -> String {
+    let mut seen = Vec::new();
+    while let Some(line) = proc.line(Duration::from_secs(20)) {
+        if line.starts_with(prefix) {
+            return line;
+        }
+        seen.push(line);
+    }
+    panic!("no line starting with {prefix:?}; saw {seen:?}");
+}
+
+#[test]
+fn the_steps_run_in_order_and_say_what_they_did() {
+    let dir = TempDir::new("steps");
+    let path = dir.arg("steps.bin");
+    let out = run(&[
+        "filemap",
+        &path,
+        "--size",
+        "64K",
+        "--view",
+        "0:4096",
+        "--view",
+        "100:200",
+        "--view",
+        "8K:",
+        "--write",
+        "8200",
+        "안녕 hello",
+        "--flush",
+        "--set-eof",
+        "100",
+    ]);
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}\n{}", stderr(&out));
+    let lines: Vec<&str> = text.lines().collect();
+    let expect_prefixes = [
+        "open: ",
+        "mapping: 65536 bytes (asked 65536); file 0 -> 65536 bytes (grown)",
+        "view #1: file offset 0, 4096 bytes at 0x",
+        "view #2: file offset 100, 200 bytes at 0x",
+        "view #3: file offset 8192, 57344 bytes at 0x",
+        "write: 12 bytes at file offset 8200 through view #3 (view offset 8)",
+        "compare: view \"안녕 hello\", ordinary file read \"안녕 hello\": equal",
+        "flush: view #1, 4096 bytes in ",
+        "flush: view #2, 200 bytes in ",
+        "flush: view #3, 57344 bytes in ",
+        "unmap: view #1",
+        "unmap: view #2",
+        "unmap: view #3",
+        "close mapping",
+        "set end of file: 65536 -> 100 bytes",
+        "close file",
+    ];
+    assert_eq!(lines.len(), expect_prefixes.len(), "{text}");
+    for (line, prefix) in lines.iter().zip(expect_prefixes) {
+        assert!(
+            line.starts_with(prefix),
+            "{line:?} should start with {prefix:?}"
+        );
+    }
+    assert!(
+        lines[3].contains("raw mmap at offset 100 fails: Invalid argument (os error 22)"),
+        "{}",
+        lines[3]
+    );
+    assert!(lines[3].contains("memmap2 mapped from 0 (rounded down)"));
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 100);
+
+    // The write went through to the file before it was cut; map it again.
+    let out = run(&[
+        "filemap", &path, "--size", "16K", "--write", "8200", "x", "--view", "8K:",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(bytes.len(), 16384);
+    assert_eq!(&bytes[8200..8201], b"x");
+}
+
+#[test]
+fn a_second_process_is_refused_unless_both_share() {
+    let dir = TempDir::new("exclusive");
+    let path = dir.arg("held.bin");
+    let holder = Running::start(&[
+        "filemap", &path, "--size", "8K", "--view", "0:0", "--hold", "60",
+    ]);
+    wait_for(&holder, "holding for");
+
+    let out = run(&["filemap", &path, "--size", "0"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("is in use by memlab PID {}", holder.pid())),
+        "{err}"
+    );
+    let out = run(&["filemap", &path, "--size", "0", "--share"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "sharing needs both to share: {}",
+        stderr(&out)
+    );
+    drop(holder);
+
+    let a = Running::start(&[
+        "filemap", &path, "--size", "0", "--view", "0:0", "--share", "--hold", "60",
+    ]);
+    wait_for(&a, "holding for");
+    let out = run(&[
+        "filemap", &path, "--size", "0", "--view", "0:0", "--share", "--write", "10", "shared",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(&["filemap", &path, "--size", "0"]);
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("in use by memlab PID {}", a.pid()))
+            && err.contains("other instances share it"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_file_shortened_while_mapped_is_reported_and_memlab_lives() {
+    let dir = TempDir::new("truncated");
+    let path = dir.arg("t.bin");
+    let mut memlab = Running::start(&[
+        "filemap", &path, "--size", "12K", "--view", "0:0", "--hold", "1.5", "--write", "9000",
+        "too late",
+    ]);
+    wait_for(&memlab, "holding for");
+    let status = Command::new("truncate")
+        .args(["-s", "100", &path])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let status = memlab.wait(Duration::from_secs(20));
+    assert_eq!(status.signal(), None, "memlab was killed: {status:?}");
+    assert_eq!(status.code(), Some(1));
+    let err = memlab.stderr_lines(Duration::from_secs(5)).join("\n");
+    assert!(
+        err.contains("the file was shortened to 100 bytes by someone else"),
+        "{err}"
+    );
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 100);
+}
+
+#[test]
+fn bad_paths_are_clear_errors() {
+    let dir = TempDir::new("bad");
+    let check = |args: &[&str], code: i32, needle: &str| {
+        let out = run(args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "one line: {err}");
+    };
+    let missing = dir.arg("no-dir/f.bin");
+    check(&["filemap", &missing, "--size", "4K"], 2, "does not exist");
+    check(
+        &["filemap", &dir.arg("absent"), "--size", "4K", "--existing"],
+        2,
+        "does not exist",
+    );
+    assert!(!dir.file("absent").exists());
+    let d = dir.0.to_string_lossy().into_owned();
+    check(&["filemap", &d, "--size", "0"], 2, "is a directory");
+    let empty = dir.arg("empty");
+    check(&["filemap", &empty, "--size", "0"], 2, "ERROR_FILE_INVALID");
+    check(
+        &["filemap", &empty, "--size", "4K", "--view", "5:4096"],
+        2,
+        "does not fit",
+    );
+    check(&["filemap", &empty, "--size", "12Q"], 2, "not a byte count");
+
+    let ro = dir.file("ro.bin");
+    std::fs::write(&ro, b"keep me").unwrap();
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let ro_arg = ro.to_string_lossy().into_owned();
+    check(&["filemap", &ro_arg, "--size", "0"], 2, "is read-only");
+    let out = run(&[
+        "filemap",
+        &ro_arg,
+        "--size",
+        "0",
+        "--read-only",
+        "--view",
+        "0:0",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    check(
+        &[
+            "filemap",
+            &ro_arg,
+            "--size",
+            "0",
+            "--read-only",
+            "--view",
+            "0:0",
+            "--write",
+            "0",
+            "x",
+        ],
+        2,
+        "opened read-only",
+    );
+    assert_eq!(std::fs::read(&ro).unwrap(), b"keep me");
+}
+
+#[test]
+fn no_permission_as_user_nobody() {
+    let dir = TempDir::new("perm");
+    let private = dir.file("private.bin");
+    std::fs::write(&private, b"root's").unwrap();
+    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let out = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", BIN])
+        .args(["filemap", &private.to_string_lossy(), "--size", "0"])
+        .env_remove("XDG_RUNTIME_DIR")
+        .env("HOME", "/nonexistent")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run setpriv");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("no permission to open") && err.contains("user id 65534"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&private).unwrap(), b"root's");
+}
+
+#[test]
+fn a_full_disk_on_grow_is_an_error_and_loses_nothing() {
+    let dir = TempDir::new("full");
+    let mount = dir.file("tiny");
+    std::fs::create_dir(&mount).unwrap();
+    let m = mount.to_string_lossy();
+    // A 1 MiB tmpfs in a private mount namespace: growing to 4 MiB cannot fit.
+    let script = format!(
+        "mount -t tmpfs -o size=1m tmpfs {m} && printf 'hello' > {m}/f && \
+         {BIN} filemap {m}/f --size 4M; echo rc=$?; stat -c size=%s {m}/f; cat {m}/f"
+    );
+    let out = Command::new("unshare")
+        .args(["-m", "sh", "-c", &script])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run unshare");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}\n{err}");
+    assert!(text.contains("rc=1"), "{text}\n{err}");
+    assert!(
+        err.contains("the disk is full") && err.contains("the file was left at 5 bytes"),
+        "{err}"
+    );
+    assert!(text.contains("size=5"), "{text}");
+    assert!(text.trim_end().ends_with("hello"), "{text}");
+}
+
+#[test]
+fn the_default_file_lives_in_the_private_data_folder() {
+    let dir = TempDir::new("datadir");
+    let out = Command::new(BIN)
+        .args([
+            "filemap", "--size", "4K", "--view", "0:0", "--write", "0", "demo",
+        ])
+        .env("XDG_DATA_HOME", &dir.0)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let data = dir.file("memlab");
+    let demo = data.join("filemap-demo.bin");
+    assert!(
+        text.starts_with(&format!("open: {} (created, 0 bytes", demo.display())),
+        "{text}"
+    );
+    let mode = std::fs::metadata(&data).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700);
+    assert_eq!(&std::fs::read(&demo).unwrap()[..4], b"demo");
+}
