@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use memlab::forms::Lab;
 use memlab::forms::shared_text::SharedTextForm;
 use memlab::i18n::Lang;
 
@@ -144,8 +145,9 @@ fn bad_mapping_name_is_refused_in_the_form() {
     assert!(saved.status.success());
     type_into(&mut one, "Mapping name", &other);
     one.get_by_label("Open").click();
+    let other_object = common::object_path(&other).display().to_string();
     wait_until(&mut one, "the new mapping in the info panel", |h| {
-        shows(h, &format!("/dev/shm/memlab.{other}"))
+        shows(h, &other_object)
     });
     wait_until(&mut one, "the new mapping's sample", |h| {
         text_of(h, "Text") == SAMPLE

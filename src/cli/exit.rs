@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use crate::core::alloc::UnknownManager;
 use crate::core::alloc::bench::BenchError;
 use crate::core::shared_text::SharedError;
+use crate::core::shm_object::ObjectError;
 
 /// Anything else: the operation was valid but failed.
 pub const FAILED: u8 = 1;
@@ -54,12 +55,17 @@ impl Failure {
 impl From<SharedError> for Failure {
     fn from(e: SharedError) -> Self {
         let code = match &e {
+            // The name cannot be used: another one must be chosen.
             SharedError::BadName { .. }
-            | SharedError::NameTaken { .. }
-            | SharedError::BadText(_) => USAGE,
+            | SharedError::NulInText
+            | SharedError::Object(
+                ObjectError::NameTaken { .. }
+                | ObjectError::Foreign { .. }
+                | ObjectError::Exposed { .. },
+            ) => USAGE,
             SharedError::LockTimeout { .. } => TIMEOUT,
             SharedError::Corrupt { .. } => CORRUPT,
-            SharedError::Io { .. } => FAILED,
+            SharedError::Object(_) | SharedError::Removed { .. } | SharedError::Io { .. } => FAILED,
         };
         Self {
             code,

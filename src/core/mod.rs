@@ -5,9 +5,10 @@
 
 pub mod alloc;
 pub mod clock;
+pub mod ofd_lock;
 #[cfg(unix)]
 pub mod probe;
-pub mod runtime_dir;
 pub mod shared_text;
+pub mod shm_object;
 pub mod slots;
 pub mod timed_lock;

@@ -22,9 +22,21 @@ pub fn unique(tag: &str) -> String {
     format!("t-{tag}-{}-{nanos}", std::process::id())
 }
 
-/// The POSIX shared memory object behind a mapping name (Linux).
+/// This account's effective uid.
+pub fn euid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
+/// The POSIX shared memory object behind a mapping name for this account
+/// (Linux): names are per account, like Win32's session namespace.
 pub fn object_path(name: &str) -> PathBuf {
-    PathBuf::from(format!("/dev/shm/memlab.{name}"))
+    object_path_of(euid(), name)
+}
+
+/// The object of the mapping `name` of the account `uid`.
+pub fn object_path_of(uid: u32, name: &str) -> PathBuf {
+    PathBuf::from(format!("/dev/shm/memlab.{uid}.{name}"))
 }
 
 /// Runs `memlab shared --name NAME ARGS...` to completion (at most 30 s).
