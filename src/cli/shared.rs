@@ -168,17 +168,16 @@ fn follow(mut shared: SharedText, reattach: bool, stop: &AtomicBool) -> Result<(
         let mut removed = false;
         watch(&shared, WATCH_INTERVAL, |event| {
             match event {
-                Some(WatchEvent::Value(loaded)) => {
-                    if !print(&loaded.text) {
-                        return ControlFlow::Break(());
-                    }
+                // Nobody reads our output any more.
+                Some(WatchEvent::Value(loaded)) if !print(&loaded.text) => {
+                    return ControlFlow::Break(());
                 }
+                Some(WatchEvent::Value(_)) | None => {}
                 Some(WatchEvent::Failed(e)) => eprintln!("memlab: {e}"),
                 Some(WatchEvent::Removed) => {
                     removed = true;
                     return ControlFlow::Break(());
                 }
-                None => {}
             }
             if stop.load(Ordering::Relaxed) || output_closed() {
                 ControlFlow::Break(())
