@@ -263,22 +263,20 @@ impl SharedTextForm {
             });
         }
         if self.removed {
-            ui.horizontal(|ui| {
-                let gone = SharedError::Removed {
-                    name: self.name.clone(),
-                };
-                status_label(ui, Level::Warn, gone.localized(lang));
-                if ui
-                    .button(lang.pick("Re-attach", "다시 연결"))
-                    .on_hover_text(lang.pick(
-                        "Attach to the object now under this name (a new one if there is none)",
-                        "지금 이 이름을 가진 객체에 연결합니다 (없으면 새로 만듦)",
-                    ))
-                    .clicked()
-                {
-                    self.connect(ui.ctx());
-                }
-            });
+            let gone = SharedError::Removed {
+                name: self.name.clone(),
+            };
+            status_label(ui, Level::Warn, gone.localized(lang));
+            if ui
+                .button(lang.pick("Re-attach", "다시 연결"))
+                .on_hover_text(lang.pick(
+                    "Attach to the object now under this name (a new one if there is none)",
+                    "지금 이 이름을 가진 객체에 연결합니다 (없으면 새로 만듦)",
+                ))
+                .clicked()
+            {
+                self.connect(ui.ctx());
+            }
         }
     }
 }
@@ -290,7 +288,7 @@ fn status_label(ui: &mut egui::Ui, level: Level, text: String) {
         Level::Warn => ui.visuals().warn_fg_color,
         Level::Error => ui.visuals().error_fg_color,
     };
-    ui.add(egui::Label::new(egui::RichText::new(text).color(color)).wrap());
+    ui.colored_label(color, text);
 }
 
 impl Lab for SharedTextForm {
