@@ -5,6 +5,8 @@
 mod help;
 mod info;
 mod messages;
+#[cfg(test)]
+mod messages_tests;
 mod worker;
 
 use std::sync::atomic::Ordering;
