@@ -13,9 +13,10 @@
 //!   roster's locks it belongs to the open file and dies with its process,
 //!   and it costs one system call less than an OFD byte lock per operation
 //!   (flock and fcntl locks do not interact on Linux).
-//! - **Never a SIGBUS**: the object's storage is reserved when it is made,
-//!   and every access to the mapping copies through `crate::core::probe`, so
-//!   an object truncated underneath is an error value, not a death.
+//! - **Never a SIGBUS**: the object's storage is reserved when it is made;
+//!   writes into the mapping copy through `crate::core::probe` and reads use
+//!   `pread` on the object (see `view`), so an object truncated underneath
+//!   is an error value, not a death.
 //! - **Two text buffers**: a save writes the idle buffer and then flips the
 //!   active index, so a writer killed half-way leaves the last completed
 //!   save in place.
@@ -352,9 +353,14 @@ impl SharedText {
         Ok(match (free, holder) {
             (Some(_), None) => LockState::Free,
             (Some(_), Some(pid)) => LockState::Abandoned { pid },
+            // Only a recorded holder (a save, a hold) says since when; a
+            // load holds the lock for microseconds and records nothing.
             (None, pid) => LockState::Held {
                 pid,
-                held_ms: image.map_or(0, |i| now_unix_ms().saturating_sub(i.lock_since_ms())),
+                held_ms: match (pid, image) {
+                    (Some(_), Some(i)) => now_unix_ms().saturating_sub(i.lock_since_ms()),
+                    _ => 0,
+                },
             },
         })
     }
@@ -447,8 +453,8 @@ fn attach(name: &str, file: &File, arrival: Arrival) -> Result<(View, Origin), S
             let read = view.read();
             let reason = problem(&read);
             if reason.is_some() {
-                let path = shm_object::SHM_DIR.as_ref();
-                shm_object::reserve(file, MAPPING_SIZE as u64, path)?;
+                let path = std::path::Path::new(shm_object::SHM_DIR).join(object_file_name(name));
+                shm_object::reserve(file, MAPPING_SIZE as u64, &path)?;
                 let counter = read.map_or(0, |i| i.counter());
                 view.write_at(0, &fresh(counter + 1).0)
                     .map_err(|_| no_space())?;
