@@ -50,21 +50,9 @@ impl FileLock {
         })
     }
 
-    /// Opens an existing lock file without creating it.
-    pub fn open_existing(path: &Path) -> io::Result<Self> {
-        Ok(Self {
-            file: File::open(path)?,
-        })
-    }
-
     /// Locks an already open file (its own open file description).
     pub fn from_file(file: File) -> Self {
         Self { file }
-    }
-
-    /// The underlying file, for a holder that stores a note in it.
-    pub fn file(&self) -> &File {
-        &self.file
     }
 
     /// Takes the lock without waiting; `Ok(None)` when someone else holds it.

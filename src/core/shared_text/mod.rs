@@ -52,7 +52,6 @@ pub const DEFAULT_NAME: &str = "SampleMMF";
 pub const SAMPLE_TEXT: &str = "샘플입니다 !";
 /// The book's `REQUEST_TIMEOUT`.
 pub const LOCK_TIMEOUT: Duration = Duration::from_millis(1000);
-pub use super::slots::GATE_TIMEOUT;
 
 /// The object's file name in `/dev/shm` for a mapping name: per account,
 /// like Win32's session namespace.
