@@ -140,6 +140,14 @@ fn idle_window_cpu() {
             used.as_secs_f64() / window.as_secs_f64() * 100.0
         );
     }
+    // SIGTERM closes the window like its close button, so it detaches and
+    // removes its objects; SIGKILL only if it does not end in time.
+    // SAFETY: kill has no memory-safety preconditions; the child is not reaped yet.
+    unsafe { libc::kill(app.id() as i32, libc::SIGTERM) };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while app.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let _ = app.kill();
     let _ = app.wait();
     let _ = std::fs::remove_dir_all(home);

@@ -8,8 +8,7 @@ use std::time::{Duration, Instant};
 use eframe::egui;
 use serde::{Deserialize, Serialize};
 
-use crate::core::runtime_dir;
-use crate::core::slots::{Slot, SlotTable};
+use crate::core::slots::Roster;
 use crate::forms::Lab;
 use crate::forms::alloc_bench::AllocBenchForm;
 use crate::forms::memory_managers::MemoryManagersPanel;
@@ -128,7 +127,7 @@ impl MemlabApp {
 /// The eframe app: the shell, its saved state, and this instance's slot.
 struct Window {
     app: MemlabApp,
-    _instance: Option<Slot>,
+    _instance: Option<Roster>,
     screenshot: Option<Screenshot>,
 }
 
@@ -197,10 +196,8 @@ fn save_png(out: &Path, image: &egui::ColorImage) -> Result<(), String> {
     .map_err(|e| format!("writing {}: {e}", out.display()))
 }
 
-fn claim_instance() -> Option<Slot> {
-    let dir = runtime_dir::base_dir().ok()?.join("instances");
-    runtime_dir::ensure_private_dir(&dir).ok()?;
-    SlotTable::new(&dir).claim().ok()
+fn claim_instance() -> Option<Roster> {
+    Roster::join_windows().ok()
 }
 
 fn options(title: String) -> eframe::NativeOptions {
@@ -214,7 +211,7 @@ fn options(title: String) -> eframe::NativeOptions {
     }
 }
 
-fn title(instance: &Option<Slot>) -> String {
+fn title(instance: &Option<Roster>) -> String {
     let pid = std::process::id();
     match instance {
         Some(slot) => format!("memlab — instance {} — PID {pid}", slot.index() + 1),

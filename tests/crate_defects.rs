@@ -5,10 +5,17 @@
 //! The `crate_*` tests assert the DEFECT's observable behaviour. They are
 //! meant to fail the day a new version of the crate fixes it: if one of them
 //! fails after a dependency update, do not "fix" the test; revisit the design
-//! it justifies (`src/core/timed_lock.rs` for raw_sync, the lifecycle notes at
-//! the top of `src/core/shared_text.rs` for shared_memory) and then update or
-//! delete the test. The `memlab_*` tests assert memlab's own behaviour; a
-//! failure there is a regression in memlab.
+//! it justifies (`src/core/timed_lock.rs` for raw_sync, `src/core/shm_object.rs`
+//! and the notes at the top of `src/core/shared_text/mod.rs` for
+//! shared_memory) and then update or delete the test. The `memlab_*` tests
+//! assert memlab's own behaviour; a failure there is a regression in memlab.
+//!
+//! shared_memory 0.12.4 is no longer used by memlab itself: defects 5 and 6
+//! (it maps whatever the name names, never a descriptor that was checked, and
+//! it reserves no storage, so a full /dev/shm kills with SIGBUS) are what
+//! moved memlab to objects opened and checked by descriptor (rustix) and
+//! mapped with memmap2. Defects 3 and 4 stay proven because memlab's roster
+//! and gate still answer them.
 //!
 //! Linux only (POSIX shared memory under /dev/shm, SIGKILL, glibc's timed
 //! mutex). Every OS object gets a name with this process's PID and the test's
@@ -24,8 +31,8 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use memlab::core::runtime_dir;
-use memlab::core::shared_text::{MAPPING_SIZE, Origin, SAMPLE_TEXT, SharedText};
+use memlab::core::shared_text::{MAPPING_SIZE, Origin, SAMPLE_TEXT, SharedError, SharedText};
+use memlab::core::shm_object::ObjectError;
 use memlab::core::timed_lock::{AcquireError, FileLock};
 use raw_sync::Timeout;
 use raw_sync::locks::{LockImpl, LockInit, Mutex};
@@ -72,16 +79,13 @@ impl Drop for ShmUnlink {
 }
 
 /// Removes what a memlab mapping name leaves (its shm object, if still
-/// there, and its lock directory) when dropped. Declare it before the
-/// `SharedText`s so that it runs after they are dropped.
+/// there) when dropped. Declare it before the `SharedText`s so that it runs
+/// after they are dropped.
 struct MemlabCleanup(String);
 
 impl Drop for MemlabCleanup {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(memlab_object(&self.0));
-        if let Ok(base) = runtime_dir::base_dir() {
-            let _ = std::fs::remove_dir_all(base.join("maps").join(&self.0));
-        }
     }
 }
 
@@ -507,7 +511,8 @@ fn memlab_cli_takes_over_the_lock_of_a_killed_holder() {
 /// gone: a newcomer's `open` fails and its `create` makes a fresh object,
 /// while the old attachments keep the old memory: split brain. In memlab the
 /// first window is often closed first, so memlab never leaves a handle as
-/// the crate's owner (see shared_text.rs). If this test fails, the crate no
+/// the crate's owner (memlab's roster removes the object only when the last
+/// instance leaves: see slots.rs). If this test fails, the crate no
 /// longer unlinks on the owner's drop: revisit that lifecycle.
 #[test]
 fn crate_shared_memory_creator_drop_unlinks_while_others_are_attached() {
@@ -566,7 +571,7 @@ fn crate_shared_memory_creator_drop_unlinks_while_others_are_attached() {
 
 /// Defect 3, memlab's side: dropping the creating `SharedText` leaves the
 /// object in place; a third instance joins it and reads what the second
-/// saved; dropping every instance removes /dev/shm/memlab.<name>.
+/// saved; dropping every instance removes /dev/shm/memlab.<uid>.<name>.
 #[test]
 fn memlab_creator_leaving_keeps_the_object_for_the_others() {
     let name = unique("creator-leaves");
@@ -598,9 +603,11 @@ fn memlab_creator_leaving_keeps_the_object_for_the_others() {
 
 /// Defect 4a (shared_memory 0.12.4): `create()` on an existing id fails with
 /// `MappingIdExists` (shm_open with O_EXCL) and `open()` fails on a missing
-/// one: "create or open" is two calls with a race between them. memlab
-/// serialises attaching under its gate lock instead. If this test fails,
-/// the crate changed its create semantics: revisit shared_text.rs.
+/// one: "create or open" is two calls with a race between them. memlab makes
+/// a new object unnamed, complete, and names it with linkat, which fails if
+/// the name exists (then it joins that object), and it serialises attaching
+/// under its gate lock. If this test fails,
+/// the crate changed its create semantics: revisit slots.rs.
 #[test]
 fn crate_shared_memory_create_on_an_existing_id_is_an_error() {
     let id = shm_id("create-exists");
@@ -627,7 +634,8 @@ fn crate_shared_memory_create_on_an_existing_id_is_an_error() {
 /// libc::shm_open and no ftruncate: the crate's `open()` fstat()s size 0 and
 /// mmap()s 0 bytes, which fails with EINVAL, so it returns
 /// `MapOpenFailed(22)`; once the size is set the same open succeeds. memlab
-/// never maps an object smaller than its layout and attaches under a lock.
+/// names its objects only once they are sized, reserved and written, and
+/// reads a short object as "too small", never past its end.
 /// If this test fails, the crate now copes with the window: revisit.
 #[test]
 fn crate_shared_memory_open_before_the_creators_ftruncate_fails() {
@@ -710,7 +718,8 @@ fn memlab_concurrent_first_opens_create_exactly_once() {
 }
 
 /// Defect 4, memlab's side: the 0-byte object that a creator dying between
-/// shm_open and ftruncate would leave is recovered (re-created), not mapped.
+/// shm_open and ftruncate would leave (an older memlab, or another program)
+/// is recovered (rewritten whole), not trusted.
 #[test]
 fn memlab_recovers_an_object_left_at_size_zero() {
     let name = unique("size-zero");
@@ -750,6 +759,225 @@ fn memlab_recovers_an_object_left_at_size_zero() {
     drop(text);
     assert!(!object.exists());
 }
+
+// ---------------------------------------------------------------------------
+// Defect 5: shared_memory maps whatever the name names
+// ---------------------------------------------------------------------------
+
+/// Defect 5 (shared_memory 0.12.4): `ShmemConf::open()` opens the object by
+/// name, maps it and exposes no descriptor, so nothing can check the object
+/// it maps: a check made by name beforehand is a check of whatever was there
+/// then. Here a checked object (ours, 0600, full of 'A') is replaced under
+/// its name by another account's 0666 object full of 'B', as /dev/shm lets
+/// anyone plant one; the crate maps the replacement without a word. memlab
+/// opens once, checks that descriptor (fstat: owner, type, mode) and maps
+/// that same descriptor with memmap2. If this test fails, the crate now
+/// checks what it maps, or maps a given descriptor: revisit shm_object.rs.
+#[test]
+fn crate_shared_memory_maps_whatever_the_name_names() {
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+    if !is_root() {
+        return eprintln!("SKIPPED: needs root to plant another account's object");
+    }
+    let id = shm_id("maps-by-name");
+    let _unlink = ShmUnlink(id.clone());
+    let path = dev_shm(&id);
+    let write_object = |fill: u8, mode: u32| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(&path)
+            .unwrap();
+        std::io::Write::write_all(&mut file, &[fill; 4096]).unwrap();
+        file.set_permissions(std::fs::Permissions::from_mode(mode))
+            .unwrap();
+    };
+    write_object(b'A', 0o600);
+    let checked = std::fs::File::open(&path).unwrap();
+    let meta = checked.metadata().unwrap();
+    assert_eq!(
+        (meta.uid(), meta.mode() & 0o777),
+        (0, 0o600),
+        "checked: ours"
+    );
+
+    std::fs::remove_file(&path).unwrap();
+    write_object(b'B', 0o666);
+    std::os::unix::fs::chown(&path, Some(NOBODY), Some(NOBODY)).unwrap();
+
+    let shmem = ShmemConf::new()
+        .os_id(&id)
+        .open()
+        .expect("the crate opens the planted object");
+    // SAFETY: the object is 4096 bytes and so is the mapping; nothing else
+    // in this process writes it.
+    let mapped = unsafe { shmem.as_ptr().read_volatile() };
+    let mut still_checked = [0u8; 1];
+    std::io::Read::read_exact(&mut &checked, &mut still_checked).unwrap();
+    eprintln!(
+        "checked object reads {:?}, the crate's mapping reads {:?}",
+        still_checked[0] as char, mapped as char
+    );
+    assert_eq!(still_checked[0], b'A');
+    assert_eq!(mapped, b'B', "the crate mapped the planted object");
+}
+
+/// Defect 5, memlab's side: another account's object planted under memlab's
+/// name, with valid memlab bytes and mode 0666, is refused with the owner's
+/// uid, and its bytes, owner and mode stay exactly as they were.
+#[test]
+fn memlab_refuses_a_planted_object_and_leaves_it_untouched() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    if !is_root() {
+        return eprintln!("SKIPPED: needs root to plant another account's object");
+    }
+    let name = unique("planted");
+    let _cleanup = MemlabCleanup(name.clone());
+    let object = memlab_object(&name);
+    let bytes = {
+        let real = SharedText::open(&name).expect("a real object to copy");
+        real.save("planted text").unwrap();
+        std::fs::read(&object).unwrap()
+    };
+    assert!(!object.exists());
+    std::fs::write(&object, &bytes).unwrap();
+    std::fs::set_permissions(&object, std::fs::Permissions::from_mode(0o666)).unwrap();
+    std::os::unix::fs::chown(&object, Some(NOBODY), Some(NOBODY)).unwrap();
+
+    let err = SharedText::open(&name).unwrap_err();
+    eprintln!("memlab on a planted object: {err}");
+    assert!(
+        matches!(
+            err,
+            SharedError::Object(ObjectError::Foreign { owner: NOBODY, .. })
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("another account (uid 65534"),
+        "{err}"
+    );
+    let meta = std::fs::metadata(&object).unwrap();
+    assert_eq!((meta.uid(), meta.mode() & 0o7777), (NOBODY, 0o666));
+    assert_eq!(
+        std::fs::read(&object).unwrap(),
+        bytes,
+        "not one byte changed"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Defect 6: shared_memory reserves no storage
+// ---------------------------------------------------------------------------
+
+/// Defect 6 (shared_memory 0.12.4): `create()` sizes the object with
+/// ftruncate alone and reserves no storage, so on a full /dev/shm (64 MB by
+/// default in containers) it succeeds, and the first write to the memory
+/// kills the process with SIGBUS. A child in its own mount namespace
+/// (`unshare -m`) with a full 16 KiB tmpfs on /dev/shm shows it. memlab
+/// reserves the storage with posix_fallocate before naming the object. If
+/// this test fails, the crate reserves storage now: revisit shm_object.rs.
+#[test]
+fn crate_shared_memory_create_on_a_full_dev_shm_dies_of_sigbus() {
+    const TEST: &str = "crate_shared_memory_create_on_a_full_dev_shm_dies_of_sigbus";
+    if child_role("full-shm-crate").is_some() {
+        fill_private_dev_shm();
+        let shmem = ShmemConf::new()
+            .size(64 * 1024)
+            .os_id("/memlab-defect-full")
+            .create()
+            .expect("child: create");
+        println!("created on a full /dev/shm");
+        // SAFETY: the mapping is 64 KiB long; this process is its only user.
+        unsafe { shmem.as_ptr().write_volatile(1) };
+        println!("survived the first write");
+        std::process::exit(0);
+    }
+    if !is_root() {
+        return eprintln!("SKIPPED: needs root for a private mount namespace");
+    }
+    let mut kid = Kid::spawn(in_private_mounts(TEST, "full-shm-crate"));
+    kid.wait_for_line("created on a full /dev/shm");
+    let status = wait_with_timeout(&mut kid.child, CHILD_EXIT_TIMEOUT);
+    use std::os::unix::process::ExitStatusExt;
+    eprintln!("shared_memory on a full /dev/shm: {status:?}");
+    assert_eq!(status.signal(), Some(libc::SIGBUS), "{status:?}");
+}
+
+/// Defect 6, memlab's side: on the same full /dev/shm, attaching fails with
+/// a plain "no space" error (no signal) and leaves nothing behind.
+#[test]
+fn memlab_on_a_full_dev_shm_says_no_space_and_leaves_nothing() {
+    const TEST: &str = "memlab_on_a_full_dev_shm_says_no_space_and_leaves_nothing";
+    if child_role("full-shm-memlab").is_some() {
+        fill_private_dev_shm();
+        match SharedText::open("full") {
+            Ok(_) => println!("error: none"),
+            Err(e) => println!("error: {e}"),
+        }
+        let mut left: Vec<String> = std::fs::read_dir("/dev/shm")
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        println!("left: {}", left.join(","));
+        std::process::exit(0);
+    }
+    if !is_root() {
+        return eprintln!("SKIPPED: needs root for a private mount namespace");
+    }
+    let mut kid = Kid::spawn(in_private_mounts(TEST, "full-shm-memlab"));
+    let error = kid.wait_for_line("error: ");
+    let left = kid.wait_for_line("left: ");
+    let status = wait_with_timeout(&mut kid.child, CHILD_EXIT_TIMEOUT);
+    eprintln!("memlab on a full /dev/shm: {error}; {left}; {status:?}");
+    assert!(status.success(), "{status:?}");
+    // libtest prints the test's name on the same line first.
+    assert!(
+        error.ends_with("error: no space left in /dev/shm for a shared memory object of 520 bytes"),
+        "{error}"
+    );
+    assert_eq!(left, "left: fill", "only the filler remains");
+}
+
+const NOBODY: u32 = 65534;
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// Re-executes this test binary for `test` in `role`, in a mount namespace
+/// of its own, so that what it mounts on /dev/shm is seen by nobody else.
+fn in_private_mounts(test: &str, role: &str) -> Command {
+    let mut command = Command::new("unshare");
+    command
+        .args(["--mount", "--propagation", "private", "--"])
+        .arg(std::env::current_exe().unwrap())
+        .args(["--exact", test, "--nocapture", "--test-threads=1"])
+        .env(CHILD_ROLE_ENV, role)
+        .env(CHILD_ARG_ENV, "");
+    command
+}
+
+/// In a child with private mounts: a 16 KiB tmpfs on /dev/shm, filled.
+fn fill_private_dev_shm() {
+    let mounted = Command::new("mount")
+        .args([
+            "-t",
+            "tmpfs",
+            "-o",
+            "size=16k,mode=1777",
+            "tmpfs",
+            "/dev/shm",
+        ])
+        .status()
+        .expect("child: mount");
+    assert!(mounted.success(), "child: mount failed");
+    let mut fill = std::fs::File::create("/dev/shm/fill").unwrap();
+    let full = std::io::Write::write_all(&mut fill, &vec![7u8; 1 << 20]);
+    assert!(full.is_err(), "child: the tmpfs should be full");
 
 // ---------------------------------------------------------------------------
 // The file-mapping lab's mutex lesson (issue 10) around defect 1

@@ -305,7 +305,7 @@ fn a_name_taken_by_another_kind_of_object_is_refused() {
 }
 
 #[test]
-fn object_and_lock_files_are_owner_only() {
+fn the_object_is_owner_only_and_named_per_account() {
     use std::os::unix::fs::PermissionsExt;
     let name = unique("mode");
     let keeper = Running::shared(&name, &["watch"]);
@@ -315,8 +315,9 @@ fn object_and_lock_files_are_owner_only() {
     let info: serde_json::Value = serde_json::from_slice(&shared(&name, &["info"]).stdout).unwrap();
     assert_eq!(
         info["os_object"],
-        format!("POSIX shared memory /dev/shm/memlab.{name}")
+        format!("POSIX shared memory /dev/shm/memlab.{}.{name}", euid())
     );
+    assert_eq!(info["uid"], euid());
     drop(keeper);
     cleanup(&name);
 }

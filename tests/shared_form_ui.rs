@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use memlab::forms::Lab;
 use memlab::forms::shared_text::SharedTextForm;
 use memlab::i18n::Lang;
 
@@ -144,8 +145,9 @@ fn bad_mapping_name_is_refused_in_the_form() {
     assert!(saved.status.success());
     type_into(&mut one, "Mapping name", &other);
     one.get_by_label("Open").click();
+    let other_object = common::object_path(&other).display().to_string();
     wait_until(&mut one, "the new mapping in the info panel", |h| {
-        shows(h, &format!("/dev/shm/memlab.{other}"))
+        shows(h, &other_object)
     });
     wait_until(&mut one, "the new mapping's sample", |h| {
         text_of(h, "Text") == SAMPLE
@@ -158,4 +160,60 @@ fn bad_mapping_name_is_refused_in_the_form() {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+#[test]
+fn an_object_removed_by_someone_else_is_shown_and_reattached_on_request() {
+    let name = unique("ui-removed");
+    let mut one = form(&name, Lang::En);
+    wait_until(&mut one, "the sample string", |h| {
+        text_of(h, "Text") == SAMPLE
+    });
+    std::fs::remove_file(common::object_path(&name)).unwrap();
+    let notice = format!("the mapping {name:?} was removed by someone else");
+    wait_until(&mut one, "the removal notice", |h| shows(h, &notice));
+    one.get_by_label("Re-attach").click();
+    wait_until(&mut one, "a new object, attached", |h| {
+        !shows(h, &notice) && shows(h, "created the mapping") && text_of(h, "Text") == SAMPLE
+    });
+    assert!(common::object_path(&name).exists());
+    one.state_mut().shutdown();
+    assert!(
+        !common::object_path(&name).exists(),
+        "the last to leave removes it"
+    );
+}
+
+#[test]
+fn errors_and_lock_states_read_in_korean() {
+    let name = unique("ui-ko");
+    let mut one = form(&name, Lang::Ko);
+    wait_until(&mut one, "the sample string", |h| {
+        text_of(h, "문자열") == SAMPLE
+    });
+    assert!(shows(&one, "매핑을 새로 만듦"), "the origin in Korean");
+
+    type_into(&mut one, "매핑 이름", "bad/name");
+    one.get_by_label("열기").click();
+    wait_until(&mut one, "the bad name in Korean", |h| {
+        shows(
+            h,
+            "매핑 이름 \"bad/name\"은(는) 쓸 수 없습니다: '/' 또는 '\\'가 들어 있습니다",
+        )
+    });
+
+    let holder = Running::shared(&name, &["hold", "--seconds", "20"]);
+    let line = holder.line(Duration::from_secs(10)).expect("holder holds");
+    assert!(line.starts_with("holding"), "{line}");
+    one.get_by_label("불러오기").click();
+    let message = format!(
+        "1000 ms 동안 잠금을 얻지 못했습니다. PID {}이(가) 잡고 있습니다",
+        holder.pid()
+    );
+    wait_until(&mut one, "the timeout in Korean", |h| shows(h, &message));
+    let lock = format!("PID {}이(가) ", holder.pid());
+    wait_until(&mut one, "the lock state in Korean", |h| {
+        shows(h, &lock) && shows(h, "ms째 잡고 있음")
+    });
+    drop(holder);
 }

@@ -14,6 +14,7 @@ use crate::core::filemap::FileMapError;
 #[cfg(target_os = "linux")]
 use crate::core::mutex::MutexError;
 use crate::core::shared_text::SharedError;
+use crate::core::shm_object::ObjectError;
 
 /// Anything else: the operation was valid but failed.
 pub const FAILED: u8 = 1;
@@ -58,12 +59,17 @@ impl Failure {
 impl From<SharedError> for Failure {
     fn from(e: SharedError) -> Self {
         let code = match &e {
+            // The name cannot be used: another one must be chosen.
             SharedError::BadName { .. }
-            | SharedError::NameTaken { .. }
-            | SharedError::BadText(_) => USAGE,
+            | SharedError::NulInText
+            | SharedError::Object(
+                ObjectError::NameTaken { .. }
+                | ObjectError::Foreign { .. }
+                | ObjectError::Exposed { .. },
+            ) => USAGE,
             SharedError::LockTimeout { .. } => TIMEOUT,
             SharedError::Corrupt { .. } => CORRUPT,
-            SharedError::Io { .. } => FAILED,
+            SharedError::Object(_) | SharedError::Removed { .. } | SharedError::Io { .. } => FAILED,
         };
         Self {
             code,

@@ -1,15 +1,17 @@
 //! `memlab shared ...`: the shared text box from the command line.
 
 use std::io::Write;
+use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use clap::Subcommand;
 
 use super::{Failure, stop_on_signal};
 use crate::core::shared_text::{
-    Origin, SAMPLE_TEXT, SharedError, SharedText, is_stress_text, stress_text,
+    Origin, SAMPLE_TEXT, SharedError, SharedText, WATCH_INTERVAL, WatchEvent, is_stress_text,
+    stress_text, watch,
 };
-use std::sync::atomic::{AtomicBool, Ordering};
 
 #[derive(Debug, Subcommand)]
 pub enum SharedAction {
@@ -25,12 +27,19 @@ pub enum SharedAction {
         #[arg(long)]
         seconds: f64,
     },
-    /// Prints the string, then each new value as other instances save it, until killed.
-    Watch,
+    /// Prints the string, then each new value as other instances save it,
+    /// until stopped (Ctrl+C, SIGTERM, SIGHUP) or its output is closed.
+    Watch {
+        /// If someone removes the object, attach again (to a new object)
+        /// instead of ending with an error.
+        #[arg(long)]
+        reattach: bool,
+    },
     /// Rewrites a corrupt mapping as new (header and sample string).
     Reset,
     /// Saves self-checking strings and loads, counting torn or garbled reads
-    /// (for consistency tests); prints a JSON summary, exits 1 if any was torn.
+    /// (for consistency tests); prints a JSON summary, exits 1 if any was
+    /// torn. Ctrl+C, SIGTERM and SIGHUP stop it early, detaching properly.
     Stress {
         /// This writer's tag (written into each of its strings).
         #[arg(long, default_value = "w")]
@@ -52,20 +61,14 @@ pub(super) fn run(name: &str, action: SharedAction) -> Result<(), Failure> {
             "--seconds must be 0 to 3600, got {seconds}"
         )));
     }
-    let shared = SharedText::open(name)?;
-    match shared.origin() {
-        Origin::Created => eprintln!("memlab: created the mapping {name:?}"),
-        Origin::Joined => {}
-        Origin::RecoveredStale { note, .. } => {
-            eprintln!("memlab: recovered the stale mapping {name:?}: {note}")
-        }
+    if let SharedAction::Stress { tag, .. } = &action
+        && (tag.contains(':') || tag.len() > 20)
+    {
+        return Err(Failure::usage(
+            "--tag must be at most 20 bytes, without ':'",
+        ));
     }
-    let mut out = std::io::stdout().lock();
-    let print = |out: &mut std::io::StdoutLock<'_>, line: &str| {
-        // A closed pipe (e.g. `| head`) is no reason to fail the command.
-        let _ = writeln!(out, "{line}");
-        let _ = out.flush();
-    };
+    let shared = open(name)?;
     let note_recovery = |from: Option<u32>| {
         if let Some(pid) = from {
             eprintln!("memlab: took over the lock from PID {pid}, which died holding it");
@@ -78,7 +81,7 @@ pub(super) fn run(name: &str, action: SharedAction) -> Result<(), Failure> {
             if loaded.lossy {
                 eprintln!("memlab: the stored bytes are not valid UTF-8; shown lossily");
             }
-            print(&mut out, &loaded.text);
+            print(&loaded.text);
         }
         SharedAction::Save { text } => {
             let saved = shared.save(&text)?;
@@ -89,38 +92,30 @@ pub(super) fn run(name: &str, action: SharedAction) -> Result<(), Failure> {
                     saved.stored.len()
                 );
             }
-            print(&mut out, &saved.stored);
+            print(&saved.stored);
         }
         SharedAction::Info => {
             let info = shared.info()?;
             let json = serde_json::to_string(&info).map_err(|e| Failure::failed(e.to_string()))?;
-            print(&mut out, &json);
+            print(&json);
         }
         SharedAction::Hold { seconds } => {
             let stop = stop_on_signal();
             shared.hold(Duration::from_secs_f64(seconds), &stop, || {
-                print(
-                    &mut out,
-                    &format!(
-                        "holding the lock of {name:?} as PID {} for {seconds} s",
-                        std::process::id()
-                    ),
-                )
+                print(&format!(
+                    "holding the lock of {name:?} as PID {} for {seconds} s",
+                    std::process::id()
+                ));
             })?;
         }
         SharedAction::Reset => {
             shared.reset()?;
-            print(&mut out, "reset");
+            print("reset");
         }
-        SharedAction::Watch => watch(&shared, &stop_on_signal(), |line| print(&mut out, line)),
+        SharedAction::Watch { reattach } => follow(shared, reattach, &stop_on_signal())?,
         SharedAction::Stress { tag, saves, loads } => {
-            if tag.contains(':') || tag.len() > 20 {
-                return Err(Failure::usage(
-                    "--tag must be at most 20 bytes, without ':'",
-                ));
-            }
-            let report = stress(&shared, &tag, saves, loads);
-            print(&mut out, &report.to_string());
+            let report = stress(&shared, &tag, saves, loads, &stop_on_signal());
+            print(&report.to_string());
             if report["torn"] != 0 {
                 return Err(Failure::failed(format!(
                     "{} torn or garbled reads",
@@ -132,7 +127,85 @@ pub(super) fn run(name: &str, action: SharedAction) -> Result<(), Failure> {
     Ok(())
 }
 
-fn stress(shared: &SharedText, tag: &str, saves: u64, loads: u64) -> serde_json::Value {
+/// Attaches, and says how when it is news (created, or recovered).
+fn open(name: &str) -> Result<SharedText, SharedError> {
+    let shared = SharedText::open(name)?;
+    match shared.origin() {
+        Origin::Created => eprintln!("memlab: created the mapping {name:?}"),
+        Origin::Joined => {}
+        origin @ Origin::RecoveredStale { .. } => eprintln!("memlab: {name:?}: {origin}"),
+    }
+    Ok(shared)
+}
+
+/// Prints a line; false once the output is gone (e.g. `| head` ended).
+fn print(line: &str) -> bool {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}").and_then(|()| out.flush()).is_ok()
+}
+
+/// True when nobody reads our output any more: the reading end of the pipe
+/// is closed. Checked between values, since a watch may print nothing for
+/// hours and would otherwise never notice.
+fn output_closed() -> bool {
+    use rustix::event::{PollFd, PollFlags, Timespec};
+    let stdout = std::io::stdout();
+    let mut fds = [PollFd::new(&stdout, PollFlags::empty())];
+    let now = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    rustix::event::poll(&mut fds, Some(&now)).is_ok()
+        && fds[0]
+            .revents()
+            .intersects(PollFlags::ERR | PollFlags::HUP | PollFlags::NVAL)
+}
+
+/// `watch`: prints each new value until stopped or the output is closed.
+fn follow(mut shared: SharedText, reattach: bool, stop: &AtomicBool) -> Result<(), Failure> {
+    let name = shared.name().to_owned();
+    loop {
+        let mut removed = false;
+        watch(&shared, WATCH_INTERVAL, |event| {
+            match event {
+                // Nobody reads our output any more.
+                Some(WatchEvent::Value(loaded)) if !print(&loaded.text) => {
+                    return ControlFlow::Break(());
+                }
+                Some(WatchEvent::Value(_)) | None => {}
+                Some(WatchEvent::Failed(e)) => eprintln!("memlab: {e}"),
+                Some(WatchEvent::Removed) => {
+                    removed = true;
+                    return ControlFlow::Break(());
+                }
+            }
+            if stop.load(Ordering::Relaxed) || output_closed() {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
+        if !removed {
+            return Ok(());
+        }
+        let gone = SharedError::Removed { name: name.clone() };
+        if !reattach {
+            return Err(gone.into());
+        }
+        eprintln!("memlab: {gone}; attaching again");
+        // Leave the orphan first: it removes nothing (its name is gone).
+        drop(shared);
+        shared = open(&name)?;
+    }
+}
+
+fn stress(
+    shared: &SharedText,
+    tag: &str,
+    saves: u64,
+    loads: u64,
+    stop: &AtomicBool,
+) -> serde_json::Value {
     let (mut done_saves, mut done_loads, mut torn, mut timeouts, mut errors) =
         (0u64, 0u64, 0u64, 0u64, 0u64);
     let mut check = |result: Result<String, SharedError>| match result {
@@ -148,46 +221,24 @@ fn stress(shared: &SharedText, tag: &str, saves: u64, loads: u64) -> serde_json:
         }
     };
     let rounds = if saves == 0 { 1 } else { saves };
-    for i in 0..rounds {
+    'rounds: for i in 0..rounds {
         if saves > 0 {
             check(shared.save(&stress_text(tag, i)).map(|s| s.stored));
             done_saves += 1;
         }
         for _ in 0..loads {
+            if stop.load(Ordering::Relaxed) {
+                break 'rounds;
+            }
             check(shared.load().map(|l| l.text));
             done_loads += 1;
         }
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
     }
     serde_json::json!({
-        "saves": done_saves, "loads": done_loads, "torn": torn, "timeouts": timeouts, "errors": errors
+        "saves": done_saves, "loads": done_loads, "torn": torn, "timeouts": timeouts,
+        "errors": errors, "stopped": stop.load(Ordering::Relaxed)
     })
-}
-
-/// Polls the change counter (an atomic read) every 2 ms and loads under the
-/// lock only when it moved. Errors are reported once each and watching goes
-/// on: a corrupt mapping may be reset by another instance.
-fn watch(shared: &SharedText, stop: &AtomicBool, mut print: impl FnMut(&str)) {
-    let mut last = None;
-    let mut last_error = None;
-    while !stop.load(Ordering::Relaxed) {
-        let counter = shared.change_counter();
-        if counter.is_none() || counter != last {
-            match shared.load() {
-                Ok(loaded) => {
-                    print(&loaded.text);
-                    last = Some(loaded.change_counter);
-                    last_error = None;
-                }
-                Err(e) => {
-                    let message = e.to_string();
-                    if last_error.as_ref() != Some(&message) {
-                        eprintln!("memlab: {message}");
-                        last_error = Some(message);
-                    }
-                    last = counter;
-                }
-            }
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
 }

@@ -10,9 +10,10 @@ pub mod filemap;
 pub mod format;
 #[cfg(target_os = "linux")]
 pub mod mutex;
+pub mod ofd_lock;
 #[cfg(unix)]
 pub mod probe;
-pub mod runtime_dir;
 pub mod shared_text;
+pub mod shm_object;
 pub mod slots;
 pub mod timed_lock;

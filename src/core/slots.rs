@@ -1,130 +1,262 @@
-//! Who is attached: one lock file per slot, held for as long as its process lives.
+//! Who is attached to a shared object, read from the object itself.
 //!
-//! The kernel drops a dead process's file locks, so a slot taken by a
-//! process killed with SIGKILL frees itself; no PID table can go stale.
+//! Every instance that opens a named object agrees on the roster whatever
+//! its environment, because the roster is byte-range locks (`ofd_lock`) on
+//! the object's own descriptor: byte 0 is the *gate*, which serialises
+//! attaching and leaving, and bytes 64.. are the *slots*, one held by each
+//! attached instance. The kernel drops a dead process's locks, so a slot
+//! taken by a process killed with SIGKILL frees itself and no table of PIDs
+//! can go stale. Only the instance that leaves last, holding the gate and
+//! seeing no other slot held, removes the object, and only if the name
+//! still names it.
 
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::time::Duration;
 
-use super::timed_lock::FileLock;
+use super::ofd_lock;
+use super::shm_object::{self, IoOp, ObjectError, ShmDir};
+use super::timed_lock::AcquireError;
 
-/// How many instances may attach to one table at once.
+/// How many instances may attach to one object at once.
 pub const MAX_SLOTS: usize = 64;
+/// Attaching or leaving waits at most this long for the others to finish theirs.
+pub const GATE_TIMEOUT: Duration = Duration::from_secs(5);
+const GATE: u64 = 0;
+/// Far from the gate, so that one open file's gate and slot locks never merge.
+const FIRST_SLOT: u64 = 64;
+/// Tries before giving up on a name that is removed and re-created under us.
+const MAX_ATTEMPTS: u32 = 50;
 
-/// The slot files of one directory.
-#[derive(Debug, Clone)]
-pub struct SlotTable {
-    dir: PathBuf,
+/// How an instance came to the object, as seen under the gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arrival {
+    /// A new object, not yet visible to anyone: set it up.
+    Created,
+    /// Other instances are attached.
+    Joined,
+    /// The object exists but no instance is attached: all of them died.
+    Stale,
 }
 
-/// A slot held by this process; dropping it frees the slot.
+/// This instance's place on an object's roster; dropping it leaves (and
+/// removes the object if this was the last instance).
 #[derive(Debug)]
-pub struct Slot {
-    index: usize,
-    _lock: FileLock,
+pub struct Roster {
+    dir: ShmDir,
+    file_name: String,
+    file: File,
+    slot: usize,
 }
 
-/// One live holder of a slot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub struct Attached {
-    /// Zero-based slot index; shown to people as `index + 1`.
-    pub index: usize,
-    /// The holder's PID, once it has written it.
-    pub pid: Option<u32>,
-}
-
-impl SlotTable {
-    pub fn new(dir: &Path) -> Self {
-        Self {
-            dir: dir.to_path_buf(),
-        }
-    }
-
-    fn path(&self, index: usize) -> PathBuf {
-        self.dir.join(format!("slot.{index:02}"))
-    }
-
-    /// Takes the lowest free slot and records this process's PID in it.
-    pub fn claim(&self) -> io::Result<Slot> {
-        for index in 0..MAX_SLOTS {
-            let lock = FileLock::open(&self.path(index))?;
-            let Some(guard) = lock.try_acquire()? else {
-                continue;
-            };
-            // The guard would unlock on drop: keep the lock for the slot's life.
-            std::mem::forget(guard);
-            let mut file: &File = lock.file();
-            file.set_len(0)?;
-            file.seek(SeekFrom::Start(0))?;
-            writeln!(file, "{}", std::process::id())?;
-            return Ok(Slot { index, _lock: lock });
-        }
-        Err(io::Error::other(format!(
-            "all {MAX_SLOTS} instance slots are taken"
-        )))
-    }
-
-    /// The slots held now, by any process (this one included).
-    pub fn live(&self) -> io::Result<Vec<Attached>> {
-        let mut out = Vec::new();
-        for index in 0..MAX_SLOTS {
-            let path = self.path(index);
-            let lock = match FileLock::open_existing(&path) {
-                Ok(lock) => lock,
-                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(e),
-            };
-            if lock.try_acquire()?.is_some() {
-                continue;
+impl Roster {
+    /// Attaches to the object `file_name` of `/dev/shm`, creating it with
+    /// `size` bytes if there is none. `setup` runs under the gate, before
+    /// this instance takes its slot: it sees a created object before anyone
+    /// else can, and a stale one before anyone else attaches.
+    pub fn join<T, E: From<ObjectError>>(
+        file_name: &str,
+        size: u64,
+        mut setup: impl FnMut(&File, Arrival) -> Result<T, E>,
+    ) -> Result<(Self, T), E> {
+        let dir = ShmDir::open()?;
+        let path = dir.path_of(file_name);
+        let gate_error = |e: AcquireError| match e {
+            AcquireError::TimedOut(waited) => ObjectError::Busy {
+                path: path.clone(),
+                waited_ms: waited.as_millis() as u64,
+            },
+            AcquireError::Io(e) => ObjectError::io(IoOp::Lock, &path, e),
+        };
+        for _ in 0..MAX_ATTEMPTS {
+            if let Some(file) = dir.open_object(file_name)? {
+                ofd_lock::lock(&file, GATE, GATE_TIMEOUT).map_err(gate_error)?;
+                // Its last instance removed it while we waited for the gate.
+                if shm_object::is_unlinked(&file)
+                    .map_err(|e| ObjectError::io(IoOp::Inspect, &path, e))?
+                {
+                    continue;
+                }
+                let others = slots_held(&file, &path)?;
+                let arrival = if others.is_empty() {
+                    Arrival::Stale
+                } else {
+                    Arrival::Joined
+                };
+                let value = setup(&file, arrival)?;
+                let slot = claim(&file, &path)?;
+                return Ok((Self::entered(dir, file_name, file, slot), value));
             }
-            let mut text = String::new();
-            let pid = lock
-                .file()
-                .read_to_string(&mut text)
-                .ok()
-                .and_then(|_| text.trim().parse().ok());
-            out.push(Attached { index, pid });
+            let file = dir.create_unnamed(size)?;
+            // Nobody else can see this object yet: both locks are free.
+            ofd_lock::lock(&file, GATE, Duration::ZERO).map_err(gate_error)?;
+            let value = setup(&file, Arrival::Created)?;
+            let slot = claim(&file, &path)?;
+            if dir.publish(&file, file_name)? {
+                return Ok((Self::entered(dir, file_name, file, slot), value));
+            }
+            // Another instance named its object first: join that one.
         }
-        Ok(out)
+        Err(ObjectError::Unsettled {
+            path,
+            attempts: MAX_ATTEMPTS,
+        }
+        .into())
+    }
+
+    /// A place on the roster of this account's memlab windows, whose index
+    /// is the window's instance number (an empty object named
+    /// `memlab-windows.<uid>`).
+    pub fn join_windows() -> Result<Self, ObjectError> {
+        let name = format!("memlab-windows.{}", shm_object::euid());
+        Self::join(&name, 0, |_, _| Ok::<_, ObjectError>(())).map(|(roster, ())| roster)
+    }
+
+    fn entered(dir: ShmDir, file_name: &str, file: File, slot: usize) -> Self {
+        // An unlock error is harmless: the gate goes with the file anyway.
+        let _ = ofd_lock::unlock(&file, GATE);
+        Self {
+            dir,
+            file_name: file_name.to_owned(),
+            file,
+            slot,
+        }
+    }
+
+    /// The object's open file (this instance's own open file description).
+    pub fn file(&self) -> &File {
+        &self.file
+    }
+
+    /// Zero-based slot index; shown to people as `index + 1`.
+    pub fn index(&self) -> usize {
+        self.slot
+    }
+
+    /// Where the object is seen in the file system.
+    pub fn path(&self) -> PathBuf {
+        self.dir.path_of(&self.file_name)
+    }
+
+    /// The slots held now, by any instance (this one included), in order.
+    pub fn attached(&self) -> Result<Vec<usize>, ObjectError> {
+        let mut all = slots_held(&self.file, &self.path())?;
+        all.push(self.slot);
+        all.sort_unstable();
+        all.dedup();
+        Ok(all)
+    }
+
+    /// True if someone removed the object's name: new instances then get
+    /// another object, and this one keeps memory nobody else can reach.
+    pub fn removed(&self) -> Result<bool, ObjectError> {
+        shm_object::is_unlinked(&self.file)
+            .map_err(|e| ObjectError::io(IoOp::Inspect, &self.path(), e))
     }
 }
 
-impl Slot {
-    pub fn index(&self) -> usize {
-        self.index
+impl Drop for Roster {
+    fn drop(&mut self) {
+        // Leave under the gate, so that nobody attaches between our check
+        // that we are the last and the removal of the object. Without the
+        // gate nothing proves the object unused, so nothing is removed.
+        let gated = ofd_lock::lock(&self.file, GATE, GATE_TIMEOUT).is_ok();
+        let _ = ofd_lock::unlock(&self.file, FIRST_SLOT + self.slot as u64);
+        let last = gated
+            && self.removed().is_ok_and(|removed| !removed)
+            && slots_held(&self.file, &self.path()).is_ok_and(|others| others.is_empty());
+        if last {
+            let _ = self.dir.remove_if_same(&self.file_name, &self.file);
+        }
+        // A mapping of the object keeps its open file (and so its locks)
+        // alive after the descriptor closes: unlock explicitly.
+        let _ = ofd_lock::unlock(&self.file, GATE);
     }
+}
+
+/// Takes the lowest free slot.
+fn claim(file: &File, path: &std::path::Path) -> Result<usize, ObjectError> {
+    for index in 0..MAX_SLOTS {
+        if ofd_lock::try_lock(file, FIRST_SLOT + index as u64)
+            .map_err(|e| ObjectError::io(IoOp::Lock, path, e))?
+        {
+            return Ok(index);
+        }
+    }
+    Err(ObjectError::Full {
+        path: path.to_path_buf(),
+        max: MAX_SLOTS,
+    })
+}
+
+/// The slots held by other open files of the object.
+fn slots_held(file: &File, path: &std::path::Path) -> Result<Vec<usize>, ObjectError> {
+    let range = FIRST_SLOT..FIRST_SLOT + MAX_SLOTS as u64;
+    let held = ofd_lock::locked_by_others(file, range)
+        .map_err(|e| ObjectError::io(IoOp::Lock, path, e))?;
+    Ok(held
+        .into_iter()
+        .map(|at| (at - FIRST_SLOT) as usize)
+        .collect())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn roster_name(tag: &str) -> String {
+        format!(
+            "memlab-unit-roster.{}.{tag}.{}",
+            shm_object::euid(),
+            std::process::id()
+        )
+    }
+
+    fn join(name: &str) -> (Roster, Arrival) {
+        Roster::join(name, 0, |_, arrival| Ok::<_, ObjectError>(arrival)).unwrap()
+    }
+
     #[test]
-    fn claims_distinct_slots_and_frees_on_drop() {
-        let dir = std::env::temp_dir().join(format!("memlab-slots-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let table = SlotTable::new(&dir);
-        let a = table.claim().unwrap();
-        let b = table.claim().unwrap();
-        assert_ne!(a.index(), b.index());
-        let me = Some(std::process::id());
-        let live = table.live().unwrap();
-        assert_eq!(live.len(), 2);
-        assert!(live.iter().all(|s| s.pid == me));
+    fn claims_distinct_slots_and_the_last_to_leave_removes_the_object() {
+        let name = roster_name("slots");
+        let (a, arrival) = join(&name);
+        assert_eq!(arrival, Arrival::Created);
+        let (b, arrival) = join(&name);
+        assert_eq!(arrival, Arrival::Joined);
+        assert_eq!((a.index(), b.index()), (0, 1));
+        assert_eq!(a.attached().unwrap(), vec![0, 1]);
+        assert_eq!(b.attached().unwrap(), vec![0, 1]);
+        let path = a.path();
         drop(a);
-        let live = table.live().unwrap();
-        assert_eq!(
-            live,
-            vec![Attached {
-                index: b.index(),
-                pid: me
-            }]
-        );
-        let c = table.claim().unwrap();
+        assert!(path.exists(), "b is still attached");
+        assert_eq!(b.attached().unwrap(), vec![1]);
+        let (c, _) = join(&name);
         assert_eq!(c.index(), 0, "the lowest free slot is reused");
         drop((b, c));
-        assert!(table.live().unwrap().is_empty());
-        std::fs::remove_dir_all(dir).unwrap();
+        assert!(!path.exists(), "the last to leave removes it");
+    }
+
+    #[test]
+    fn an_object_nobody_holds_is_stale_and_a_removed_one_is_noticed() {
+        let name = roster_name("stale");
+        let (a, _) = join(&name);
+        let path = a.path();
+        // An object with no slot held, as a SIGKILLed instance leaves it.
+        let dir = ShmDir::open().unwrap();
+        let leftover = dir.create_unnamed(0).unwrap();
+        drop(a);
+        assert!(dir.publish(&leftover, &name).unwrap());
+        drop(leftover);
+        let (b, arrival) = join(&name);
+        assert_eq!(arrival, Arrival::Stale);
+        assert!(!b.removed().unwrap());
+        std::fs::remove_file(&path).unwrap();
+        assert!(b.removed().unwrap());
+        let (c, arrival) = join(&name);
+        assert_eq!(arrival, Arrival::Created, "a new object under the name");
+        drop(b);
+        assert!(path.exists(), "b must not remove c's object");
+        drop(c);
+        assert!(!path.exists());
     }
 }

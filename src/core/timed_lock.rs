@@ -1,4 +1,4 @@
-//! An inter-process lock with a timeout, on the kernel's file locks.
+//! Inter-process locks with a timeout, on the kernel's file locks.
 //!
 //! Why not raw_sync's shared mutex: in 0.1.5 `try_lock(Timeout::Val(..))`
 //! adds the sub-second part to `tv_nsec` without carrying into `tv_sec`, so a
@@ -7,6 +7,10 @@
 //! Windows `WAIT_ABANDONED` panics). A file lock (`File::lock`, flock on
 //! Unix, LockFileEx on Windows) is released by the kernel when its holder
 //! dies, whatever the death. `tests/crate_defects.rs` shows both defects.
+//!
+//! The kernel's locks have no timed wait that can be interrupted portably,
+//! so every timed wait here is [`retry_until`]: short non-blocking attempts
+//! with an exponential back-off capped at 1 ms.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io;
@@ -24,10 +28,12 @@ pub struct FileLock {
 }
 
 /// Why an acquisition failed.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum AcquireError {
+    #[error("timed out after {} ms", .0.as_millis())]
     TimedOut(Duration),
-    Io(io::Error),
+    #[error(transparent)]
+    Io(#[from] io::Error),
 }
 
 /// Held until dropped.
@@ -44,16 +50,9 @@ impl FileLock {
         })
     }
 
-    /// Opens an existing lock file without creating it.
-    pub fn open_existing(path: &Path) -> io::Result<Self> {
-        Ok(Self {
-            file: File::open(path)?,
-        })
-    }
-
-    /// The underlying file, for a holder that stores a note in it.
-    pub fn file(&self) -> &File {
-        &self.file
+    /// Locks an already open file (its own open file description).
+    pub fn from_file(file: File) -> Self {
+        Self { file }
     }
 
     /// Takes the lock without waiting; `Ok(None)` when someone else holds it.
@@ -65,25 +64,9 @@ impl FileLock {
         }
     }
 
-    /// Takes the lock, waiting at most `timeout`.
-    ///
-    /// flock has no timed wait and a blocked flock cannot be interrupted
-    /// portably, so this polls with a short exponential back-off; the wait
-    /// costs no CPU to speak of and a hand-over is seen within ~1 ms.
+    /// Takes the lock, waiting at most `timeout`; a hand-over is seen within ~1 ms.
     pub fn acquire(&self, timeout: Duration) -> Result<LockGuard<'_>, AcquireError> {
-        let start = Instant::now();
-        let mut pause = Duration::from_micros(20);
-        loop {
-            if let Some(guard) = self.try_acquire().map_err(AcquireError::Io)? {
-                return Ok(guard);
-            }
-            let waited = start.elapsed();
-            if waited >= timeout {
-                return Err(AcquireError::TimedOut(waited));
-            }
-            std::thread::sleep(pause.min(timeout - waited));
-            pause = (pause * 2).min(MAX_BACKOFF);
-        }
+        retry_until(timeout, || self.try_acquire())
     }
 }
 
@@ -91,6 +74,28 @@ impl Drop for LockGuard<'_> {
     fn drop(&mut self) {
         // An unlock error leaves nothing to do: closing the file releases it anyway.
         let _ = self.file.unlock();
+    }
+}
+
+/// Calls `attempt` until it gives `Some`, for at most `timeout`, sleeping
+/// 20 µs, 40 µs, ... up to 1 ms between attempts: the wait costs no CPU to
+/// speak of and a release is noticed within about a millisecond.
+pub fn retry_until<T>(
+    timeout: Duration,
+    mut attempt: impl FnMut() -> io::Result<Option<T>>,
+) -> Result<T, AcquireError> {
+    let start = Instant::now();
+    let mut pause = Duration::from_micros(20);
+    loop {
+        if let Some(done) = attempt()? {
+            return Ok(done);
+        }
+        let waited = start.elapsed();
+        if waited >= timeout {
+            return Err(AcquireError::TimedOut(waited));
+        }
+        std::thread::sleep(pause.min(timeout - waited));
+        pause = (pause * 2).min(MAX_BACKOFF);
     }
 }
 
@@ -160,5 +165,13 @@ mod tests {
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
         std::fs::remove_file(path).unwrap();
+    }
+
+    #[test]
+    fn errors_read_as_sentences() {
+        let timed_out = AcquireError::TimedOut(Duration::from_millis(1000));
+        assert_eq!(timed_out.to_string(), "timed out after 1000 ms");
+        let io = AcquireError::from(io::Error::from_raw_os_error(libc::EBADF));
+        assert!(io.to_string().contains("Bad file descriptor"), "{io}");
     }
 }

@@ -22,9 +22,21 @@ pub fn unique(tag: &str) -> String {
     format!("t-{tag}-{}-{nanos}", std::process::id())
 }
 
-/// The POSIX shared memory object behind a mapping name (Linux).
+/// This account's effective uid.
+pub fn euid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
+/// The POSIX shared memory object behind a mapping name for this account
+/// (Linux): names are per account, like Win32's session namespace.
 pub fn object_path(name: &str) -> PathBuf {
-    PathBuf::from(format!("/dev/shm/memlab.{name}"))
+    object_path_of(euid(), name)
+}
+
+/// The object of the mapping `name` of the account `uid`.
+pub fn object_path_of(uid: u32, name: &str) -> PathBuf {
+    PathBuf::from(format!("/dev/shm/memlab.{uid}.{name}"))
 }
 
 /// Runs `memlab shared --name NAME ARGS...` to completion (at most 30 s).
@@ -34,10 +46,32 @@ pub fn shared(name: &str, args: &[&str]) -> Output {
     run(&all)
 }
 
-/// Starts memlab with `args`, no stdin, stdout and stderr piped.
-fn spawn(args: &[&str]) -> Child {
-    Command::new(BIN)
-        .args(args)
+/// `memlab ARGS...`, to adjust (environment, directory) before running.
+pub fn memlab(args: &[&str]) -> Command {
+    let mut command = Command::new(BIN);
+    command.args(args);
+    command
+}
+
+/// `memlab ARGS...` run as the account `nobody` (65534), as another student
+/// on the same machine would (the tests run as root).
+pub fn memlab_as_nobody(args: &[&str]) -> Command {
+    let mut command = Command::new("setpriv");
+    command
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(BIN)
+        .args(args);
+    command
+}
+
+/// True when the tests run as root (needed to act as another account).
+pub fn is_root() -> bool {
+    euid() == 0
+}
+
+/// Starts `command` with no stdin, stdout and stderr piped.
+fn spawn(mut command: Command) -> Child {
+    command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -47,7 +81,13 @@ fn spawn(args: &[&str]) -> Child {
 
 /// Runs memlab with `args` to completion (at most 30 s).
 pub fn run(args: &[&str]) -> Output {
-    let child = spawn(args);
+    run_command(memlab(args))
+}
+
+/// Runs `command` to completion (at most 30 s).
+pub fn run_command(command: Command) -> Output {
+    let what = format!("{command:?}");
+    let child = spawn(command);
     let pid = child.id();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
@@ -57,7 +97,7 @@ pub fn run(args: &[&str]) -> Output {
         Ok(output) => output.expect("wait for memlab"),
         Err(_) => {
             kill(pid, libc::SIGKILL);
-            panic!("memlab {args:?} did not finish within 30 s");
+            panic!("{what} did not finish within 30 s");
         }
     }
 }
@@ -95,7 +135,12 @@ impl Running {
     }
 
     pub fn start(args: &[&str]) -> Self {
-        let mut child = spawn(args);
+        Self::command(memlab(args))
+    }
+
+    /// Starts `command` (e.g. from [`memlab`] with another environment).
+    pub fn command(command: Command) -> Self {
+        let mut child = spawn(command);
         let stdout = lines(child.stdout.take().unwrap());
         let stderr = lines(child.stderr.take().unwrap());
         Self {

@@ -1,0 +1,193 @@
+use std::ops::ControlFlow;
+
+use super::*;
+
+fn unique(tag: &str) -> String {
+    format!("unit-{tag}-{}", std::process::id())
+}
+
+fn object_path(name: &str) -> PathBuf {
+    PathBuf::from(shm_object::SHM_DIR).join(object_file_name(name))
+}
+
+#[test]
+fn fits_on_a_character_boundary() {
+    let hangul = "가".repeat(40); // 3 bytes each: 120 bytes
+    let fitted = fit_to_capacity(&hangul);
+    assert_eq!(fitted.len(), 99);
+    assert_eq!(fitted.chars().count(), 33);
+    assert_eq!(fit_to_capacity("short"), "short");
+    assert_eq!(fit_to_capacity(&"a".repeat(100)).len(), 100);
+}
+
+#[test]
+fn creator_writes_the_sample_and_saves_round_trip() {
+    let name = unique("roundtrip");
+    let a = SharedText::open(&name).unwrap();
+    assert_eq!(a.origin(), &Origin::Created);
+    assert_eq!(a.load().unwrap().text, SAMPLE_TEXT);
+    let b = SharedText::open(&name).unwrap();
+    assert_eq!(b.origin(), &Origin::Joined);
+    let saved = a.save("안녕하세요, memlab").unwrap();
+    assert_eq!(saved.truncated_from, None);
+    let loaded = b.load().unwrap();
+    assert_eq!(loaded.text, "안녕하세요, memlab");
+    assert!(!loaded.lossy);
+    assert_eq!(loaded.change_counter, saved.change_counter);
+}
+
+#[test]
+fn long_save_is_cut_and_reported() {
+    let name = unique("cut");
+    let a = SharedText::open(&name).unwrap();
+    let long = "한".repeat(50);
+    let saved = a.save(&long).unwrap();
+    assert_eq!(saved.stored, "한".repeat(33));
+    assert_eq!(saved.truncated_from, Some(150));
+    assert_eq!(a.load().unwrap().text, "한".repeat(33));
+    assert!(matches!(
+        a.save("a\0b").unwrap_err(),
+        SharedError::NulInText
+    ));
+    assert_eq!(
+        a.load().unwrap().text,
+        "한".repeat(33),
+        "a refused save loses nothing"
+    );
+}
+
+#[test]
+fn last_to_leave_removes_the_object_and_creator_leaving_does_not() {
+    let name = unique("leave");
+    let path = object_path(&name);
+    let a = SharedText::open(&name).unwrap();
+    let b = SharedText::open(&name).unwrap();
+    b.save("kept").unwrap();
+    drop(a);
+    assert!(
+        path.exists(),
+        "the creator leaving must not remove the object"
+    );
+    let c = SharedText::open(&name).unwrap();
+    assert_eq!(c.origin(), &Origin::Joined);
+    assert_eq!(c.load().unwrap().text, "kept");
+    drop((b, c));
+    assert!(!path.exists(), "the last to leave removes the object");
+}
+
+#[test]
+fn info_reports_instances_and_lock() {
+    let name = unique("info");
+    let a = SharedText::open(&name).unwrap();
+    let b = SharedText::open(&name).unwrap();
+    let info = a.info().unwrap();
+    let me = Some(std::process::id());
+    assert_eq!(
+        info.attached,
+        vec![
+            Attached { index: 0, pid: me },
+            Attached { index: 1, pid: me }
+        ]
+    );
+    assert_eq!(info.size, MAPPING_SIZE as u64);
+    assert_eq!(info.lock, LockState::Free);
+    assert_eq!(info.problem, None);
+    assert!(!info.removed);
+    assert_eq!(info.path, object_path(&name));
+    assert_eq!(info.bytes.len(), MAPPING_SIZE);
+    std::thread::scope(|s| {
+        let never = AtomicBool::new(false);
+        s.spawn(move || b.hold(Duration::from_millis(300), &never, || {}).unwrap());
+        std::thread::sleep(Duration::from_millis(100));
+        match a.info().unwrap().lock {
+            LockState::Held { pid, held_ms } => {
+                assert_eq!(pid, Some(std::process::id()));
+                assert!(held_ms < 5000);
+            }
+            other => panic!("expected held, got {other:?}"),
+        }
+        let err = {
+            let mut t = SharedText::open(&name).unwrap();
+            t.set_timeout(Duration::from_millis(50));
+            t.load().unwrap_err()
+        };
+        assert!(matches!(err, SharedError::LockTimeout { .. }), "{err}");
+        assert!(err.to_string().contains("held by PID"), "{err}");
+    });
+}
+
+#[test]
+fn a_truncated_object_is_an_error_never_a_signal_and_reset_repairs_it() {
+    let name = unique("truncated");
+    let a = SharedText::open(&name).unwrap();
+    a.save("before").unwrap();
+    let object = std::fs::OpenOptions::new()
+        .write(true)
+        .open(object_path(&name))
+        .unwrap();
+    for size in [0, 10, 300] {
+        object.set_len(size).unwrap();
+        let err = a.load().unwrap_err();
+        assert!(
+            matches!(
+                err,
+                SharedError::Corrupt {
+                    reason: CorruptReason::TooSmall { .. },
+                    ..
+                }
+            ),
+            "{size}: {err}"
+        );
+        assert!(a.save("x").is_err());
+        assert_eq!(a.change_counter().is_some(), size >= 24);
+        let info = a.info().unwrap();
+        assert_eq!(info.size, size);
+        assert!(matches!(info.problem, Some(CorruptReason::TooSmall { .. })));
+    }
+    a.reset().unwrap();
+    assert_eq!(a.load().unwrap().text, SAMPLE_TEXT);
+    a.save("after").unwrap();
+    assert_eq!(a.load().unwrap().text, "after");
+}
+
+#[test]
+fn a_removed_object_is_noticed_and_left_alone() {
+    let name = unique("removed");
+    let a = SharedText::open(&name).unwrap();
+    std::fs::remove_file(object_path(&name)).unwrap();
+    assert!(a.removed().unwrap());
+    assert!(a.info().unwrap().removed);
+    let mut events = Vec::new();
+    watch(&a, Duration::from_millis(1), |event| {
+        if let Some(event) = event {
+            events.push(event);
+        }
+        if events.len() < 2 {
+            ControlFlow::Continue(())
+        } else {
+            ControlFlow::Break(())
+        }
+    });
+    assert!(matches!(events[0], WatchEvent::Removed), "{events:?}");
+    assert!(matches!(events[1], WatchEvent::Value(_)), "{events:?}");
+    // A newcomer gets a new object; the orphan leaving must not remove it.
+    let b = SharedText::open(&name).unwrap();
+    assert_eq!(b.origin(), &Origin::Created);
+    drop(a);
+    assert!(object_path(&name).exists());
+    drop(b);
+    assert!(!object_path(&name).exists());
+}
+
+#[test]
+fn a_watch_sees_each_save_once() {
+    let name = unique("watch");
+    let a = SharedText::open(&name).unwrap();
+    let b = SharedText::open(&name).unwrap();
+    let mut state = Watch::new();
+    assert!(matches!(state.poll(&a), Some(WatchEvent::Value(l)) if l.text == SAMPLE_TEXT));
+    assert!(state.poll(&a).is_none(), "nothing moved");
+    b.save("moved").unwrap();
+    assert!(matches!(state.poll(&a), Some(WatchEvent::Value(l)) if l.text == "moved"));
+    assert!(state.poll(&a).is_none());
+}

@@ -1,0 +1,97 @@
+//! Following other instances' saves: poll the change counter (one small
+//! copy, no lock) and load under the lock only when it moves. Used by
+//! `memlab shared watch` and by the form's Live mode.
+
+use std::ops::ControlFlow;
+use std::time::{Duration, Instant};
+
+use super::{Loaded, SharedError, SharedText};
+
+/// How often `memlab shared watch` looks at the counter.
+pub const WATCH_INTERVAL: Duration = Duration::from_millis(2);
+/// How often a watch checks that the object still has its name (fstat).
+const REMOVAL_CHECK: Duration = Duration::from_millis(200);
+
+/// What one look found.
+#[derive(Debug)]
+pub enum WatchEvent {
+    /// A new value (or the first one).
+    Value(Loaded),
+    /// A load failed; each distinct error is reported once, and watching
+    /// goes on (a corrupt mapping may be reset by another instance).
+    Failed(SharedError),
+    /// Someone removed the object's name: nobody new will see this
+    /// instance's saves, nor this instance theirs. Reported once.
+    Removed,
+}
+
+/// The state of one watch: what was last seen.
+#[derive(Debug)]
+pub struct Watch {
+    last_counter: Option<u64>,
+    last_error: Option<String>,
+    next_removal_check: Instant,
+    removed: bool,
+}
+
+impl Default for Watch {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Watch {
+    /// A watch whose first look loads the current value.
+    pub fn new() -> Self {
+        Self {
+            last_counter: None,
+            last_error: None,
+            next_removal_check: Instant::now(),
+            removed: false,
+        }
+    }
+
+    /// Looks once: loads if the counter moved (or cannot be read).
+    pub fn poll(&mut self, shared: &SharedText) -> Option<WatchEvent> {
+        if !self.removed && Instant::now() >= self.next_removal_check {
+            self.next_removal_check = Instant::now() + REMOVAL_CHECK;
+            if shared.removed().unwrap_or(false) {
+                self.removed = true;
+                return Some(WatchEvent::Removed);
+            }
+        }
+        let counter = shared.change_counter();
+        if counter.is_some() && counter == self.last_counter {
+            return None;
+        }
+        match shared.load() {
+            Ok(loaded) => {
+                self.last_counter = Some(loaded.change_counter);
+                self.last_error = None;
+                Some(WatchEvent::Value(loaded))
+            }
+            Err(e) => {
+                self.last_counter = counter;
+                let message = e.to_string();
+                if self.last_error.as_ref() == Some(&message) {
+                    return None;
+                }
+                self.last_error = Some(message);
+                Some(WatchEvent::Failed(e))
+            }
+        }
+    }
+}
+
+/// Looks every `every` and hands `step` what it found (`None`: nothing
+/// new), until `step` breaks.
+pub fn watch(
+    shared: &SharedText,
+    every: Duration,
+    mut step: impl FnMut(Option<WatchEvent>) -> ControlFlow<()>,
+) {
+    let mut state = Watch::new();
+    while step(state.poll(shared)).is_continue() {
+        std::thread::sleep(every);
+    }
+}

@@ -1,0 +1,341 @@
+//! Every sentence the shared text form shows, rendered from data in the
+//! user's language: the core's errors, origins and lock states (through
+//! `Localized`) and the form's own status lines. English is the core's
+//! `Display`, the same words as the command line.
+
+use std::io;
+
+use crate::core::shared_text::{CorruptReason, LockState, NameProblem, Origin, SharedError};
+use crate::core::shm_object::{IoOp, ObjectError, ObjectKind};
+use crate::i18n::{Lang, Localized};
+
+/// How a status line reads: as news, a warning or an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+/// The status line's content, kept as data so that it follows a switch of
+/// language.
+#[derive(Debug)]
+pub(super) enum Status {
+    Attached {
+        instance: usize,
+        origin: Origin,
+    },
+    Loaded {
+        lossy: bool,
+        recovered_from: Option<u32>,
+    },
+    Saved {
+        kept: usize,
+        asked: Option<usize>,
+        recovered_from: Option<u32>,
+    },
+    Reset,
+    Failed(SharedError),
+}
+
+impl Status {
+    pub(super) fn level(&self) -> Level {
+        match self {
+            Self::Failed(_) => Level::Error,
+            Self::Loaded {
+                lossy,
+                recovered_from,
+            } if *lossy || recovered_from.is_some() => Level::Warn,
+            Self::Saved {
+                asked,
+                recovered_from,
+                ..
+            } if asked.is_some() || recovered_from.is_some() => Level::Warn,
+            Self::Attached { .. } | Self::Loaded { .. } | Self::Saved { .. } | Self::Reset => {
+                Level::Info
+            }
+        }
+    }
+
+    pub(super) fn text(&self, lang: Lang) -> String {
+        let ko = lang == Lang::Ko;
+        let took_over = |from: &Option<u32>| match (from, ko) {
+            (None, _) => String::new(),
+            (Some(pid), false) => {
+                format!(" (took over the lock from PID {pid}, which died holding it)")
+            }
+            (Some(pid), true) => {
+                format!(" (잠금을 잡은 채 종료된 PID {pid}에게서 잠금을 넘겨받음)")
+            }
+        };
+        match self {
+            Self::Attached { instance, origin } => format!(
+                "{} {instance} ({})",
+                lang.pick("Attached as instance", "연결됨: 인스턴스"),
+                origin.localized(lang)
+            ),
+            Self::Loaded {
+                lossy,
+                recovered_from,
+            } => {
+                let loaded = if *lossy {
+                    lang.pick(
+                        "Loaded; the bytes were not valid UTF-8 and are shown with replacement marks",
+                        "불러옴: UTF-8이 아닌 바이트는 대체 문자로 표시됨",
+                    )
+                } else {
+                    lang.pick("Loaded", "불러옴")
+                };
+                format!("{loaded}{}", took_over(recovered_from))
+            }
+            Self::Saved {
+                kept,
+                asked,
+                recovered_from,
+            } => {
+                let saved = match (asked, ko) {
+                    (None, _) => lang.pick("Saved", "저장됨").to_owned(),
+                    (Some(asked), false) => format!(
+                        "Saved, cut to fit: {kept} / {asked} bytes kept (whole characters only)"
+                    ),
+                    (Some(asked), true) => {
+                        format!("저장됨, 잘림: {kept} / {asked} 바이트만 저장 (글자 단위)")
+                    }
+                };
+                format!("{saved}{}", took_over(recovered_from))
+            }
+            Self::Reset => lang.pick("Mapping reset", "매핑을 초기화함").into(),
+            Self::Failed(e) => e.localized(lang),
+        }
+    }
+}
+
+impl Localized for SharedError {
+    fn localized(&self, lang: Lang) -> String {
+        if lang == Lang::En {
+            return self.to_string();
+        }
+        match self {
+            Self::BadName { name, reason } => {
+                format!(
+                    "매핑 이름 {name:?}은(는) 쓸 수 없습니다: {}",
+                    reason.localized(lang)
+                )
+            }
+            Self::Object(e) => e.localized(lang),
+            Self::LockTimeout { waited_ms, holder } => {
+                let holder = match holder {
+                    Some(pid) => format!("PID {pid}이(가) 잡고 있습니다"),
+                    None => "누가 잡고 있는지 알 수 없습니다".into(),
+                };
+                format!("{waited_ms} ms 동안 잠금을 얻지 못했습니다. {holder}")
+            }
+            Self::Corrupt { name, reason } => {
+                format!(
+                    "매핑 {name:?}이(가) 손상되었습니다: {}",
+                    reason.localized(lang)
+                )
+            }
+            Self::NulInText => {
+                "문자열에 NUL 문자가 있어 저장하지 않았습니다 (매핑 안에서는 문자열이 거기서 끝납니다)"
+                    .into()
+            }
+            Self::Removed { name } => format!(
+                "누군가 매핑 {name:?}의 객체를 지웠습니다. 이 창은 옛 메모리를 그대로 쓰고 있어, \
+                 새로 연결하는 인스턴스는 이 창의 문자열을 볼 수 없습니다"
+            ),
+            Self::Io { op, name, source } => format!(
+                "매핑 {name:?}: {} 실패 - {}",
+                op.localized(lang),
+                os_error_ko(source)
+            ),
+        }
+    }
+}
+
+impl Localized for ObjectError {
+    fn localized(&self, lang: Lang) -> String {
+        if lang == Lang::En {
+            return self.to_string();
+        }
+        match self {
+            Self::NameTaken { path, kind } => format!(
+                "이름이 다른 종류의 객체에 쓰이고 있습니다: {}은(는) {}입니다",
+                path.display(),
+                kind.localized(lang)
+            ),
+            Self::Foreign { path, owner, you } => format!(
+                "{}은(는) 다른 계정(uid {owner})의 것입니다 (지금 계정은 uid {you}). \
+                 memlab은 이 객체를 쓰지도, 바꾸지도, 지우지도 않습니다",
+                path.display()
+            ),
+            Self::Exposed { path, mode } => format!(
+                "{}은(는) 다른 계정에도 열려 있습니다 (권한 {mode}). \
+                 memlab은 나만 쓸 수 있는 객체(권한 0600)만 씁니다",
+                path.display()
+            ),
+            Self::UnsafeFolder { path, owner, mode } => format!(
+                "{}은(는) 공유 메모리를 두기에 안전한 폴더가 아닙니다 (소유자 uid {owner}, 권한 {mode}). \
+                 다른 계정이 객체를 지우거나 바꿔치기할 수 있습니다",
+                path.display()
+            ),
+            Self::NoSpace { folder, needed } => format!(
+                "{}에 공간이 없어 {needed}바이트짜리 공유 메모리 객체를 둘 수 없습니다",
+                folder.display()
+            ),
+            Self::Busy { path, waited_ms } => format!(
+                "{}이(가) {waited_ms} ms 동안 바빴습니다: 다른 인스턴스가 계속 연결하거나 떠나고 있습니다",
+                path.display()
+            ),
+            Self::Full { path, max } => {
+                format!("{}의 인스턴스 자리 {max}개가 모두 찼습니다", path.display())
+            }
+            Self::Unsettled { path, attempts } => format!(
+                "연결하는 동안 {}이(가) 계속 지워지고 다시 만들어졌습니다 ({attempts}번 시도)",
+                path.display()
+            ),
+            Self::Io { op, path, source } => format!(
+                "{}: {} 실패 - {}",
+                path.display(),
+                op.localized(lang),
+                os_error_ko(source)
+            ),
+        }
+    }
+}
+
+impl Localized for NameProblem {
+    fn localized(&self, lang: Lang) -> String {
+        match (lang, *self) {
+            (Lang::En, problem) => problem.to_string(),
+            (Lang::Ko, Self::Empty) => "비어 있습니다".into(),
+            (Lang::Ko, Self::TooLong { len, max }) => {
+                format!("{len}바이트로, 최대 {max}바이트보다 깁니다")
+            }
+            (Lang::Ko, Self::Nul) => "NUL 문자가 들어 있습니다".into(),
+            (Lang::Ko, Self::Slash) => "'/' 또는 '\\'가 들어 있습니다".into(),
+            (Lang::Ko, Self::DotName) => "'.'과 '..'은 이름으로 쓸 수 없습니다".into(),
+            (Lang::Ko, Self::Control) => "제어 문자가 들어 있습니다".into(),
+        }
+    }
+}
+
+impl Localized for CorruptReason {
+    fn localized(&self, lang: Lang) -> String {
+        match (lang, *self) {
+            (Lang::En, reason) => reason.to_string(),
+            (Lang::Ko, Self::TooSmall { size, need }) => {
+                format!("객체가 {size}바이트로, memlab 구조에 필요한 {need}바이트보다 작습니다")
+            }
+            (Lang::Ko, Self::BadMagic(magic)) => format!("매직 번호가 틀립니다 ({magic:#018x})"),
+            (Lang::Ko, Self::BadVersion { found, expected }) => {
+                format!("구조 버전이 {found}입니다 (기대값 {expected})")
+            }
+            (Lang::Ko, Self::BadCapacity { found, expected }) => {
+                format!("용량이 {found}입니다 (기대값 {expected})")
+            }
+            (Lang::Ko, Self::BadActive(index)) => {
+                format!("활성 버퍼 번호가 {index}입니다 (0 또는 1이어야 함)")
+            }
+            (Lang::Ko, Self::NoTerminator { within }) => {
+                format!("{within}바이트 안에 문자열 끝(NUL)이 없습니다")
+            }
+            (Lang::Ko, Self::Unreadable) => "바이트를 읽을 수 없었습니다".into(),
+        }
+    }
+}
+
+impl Localized for Origin {
+    fn localized(&self, lang: Lang) -> String {
+        match (lang, self) {
+            (Lang::En, origin) => origin.to_string(),
+            (Lang::Ko, Self::Created) => "매핑을 새로 만듦".into(),
+            (Lang::Ko, Self::Joined) => "기존 매핑에 연결".into(),
+            (Lang::Ko, Self::RecoveredStale { reason: None, .. }) => {
+                "남아 있던 매핑 복구: 연결을 끊지 못하고 끝난 인스턴스들이 남긴 것으로, \
+                 문자열이 올바라 그대로 둠"
+                    .into()
+            }
+            (
+                Lang::Ko,
+                Self::RecoveredStale {
+                    reason: Some(reason),
+                    ..
+                },
+            ) => format!(
+                "남아 있던 매핑 복구: 끝난 인스턴스들이 남긴 것으로, 올바르지 않아({}) 샘플 문자열로 다시 씀",
+                reason.localized(lang)
+            ),
+        }
+    }
+}
+
+impl Localized for LockState {
+    fn localized(&self, lang: Lang) -> String {
+        match (lang, self) {
+            (Lang::En, lock) => lock.to_string(),
+            (Lang::Ko, Self::Free) => "사용 가능".into(),
+            (Lang::Ko, Self::Held { pid, held_ms }) => format!(
+                "{}이(가) {held_ms} ms째 잡고 있음",
+                pid.map_or("알 수 없는 PID".into(), |p| format!("PID {p}"))
+            ),
+            (Lang::Ko, Self::Abandoned { pid }) => {
+                format!("PID {pid}이(가) 잡은 채 종료됨 (다음 작업이 넘겨받음)")
+            }
+        }
+    }
+}
+
+impl Localized for ObjectKind {
+    fn localized(&self, lang: Lang) -> String {
+        match (lang, self) {
+            (Lang::En, kind) => kind.to_string(),
+            (Lang::Ko, Self::Directory) => "폴더".into(),
+            (Lang::Ko, Self::Symlink) => "심볼릭 링크".into(),
+            (Lang::Ko, Self::Fifo) => "이름 있는 파이프".into(),
+            (Lang::Ko, Self::Socket) => "소켓".into(),
+            (Lang::Ko, Self::Device) => "장치 파일".into(),
+        }
+    }
+}
+
+impl Localized for IoOp {
+    fn localized(&self, lang: Lang) -> String {
+        match (lang, self) {
+            (Lang::En, op) => op.to_string(),
+            (Lang::Ko, Self::OpenFolder) => "폴더 열기".into(),
+            (Lang::Ko, Self::Open) => "열기".into(),
+            (Lang::Ko, Self::Create) => "객체 만들기".into(),
+            (Lang::Ko, Self::Reserve) => "저장 공간 확보".into(),
+            (Lang::Ko, Self::Publish) => "이름 붙이기".into(),
+            (Lang::Ko, Self::Remove) => "지우기".into(),
+            (Lang::Ko, Self::Lock) => "잠금".into(),
+            (Lang::Ko, Self::Map) => "메모리 매핑".into(),
+            (Lang::Ko, Self::Inspect) => "상태 확인".into(),
+        }
+    }
+}
+
+/// An OS error in Korean: what it means for the common ones, and its
+/// number (the OS's own message is English).
+fn os_error_ko(e: &io::Error) -> String {
+    let Some(errno) = e.raw_os_error() else {
+        return "알 수 없는 오류".into();
+    };
+    let meaning = match errno {
+        libc::ENOENT => "없음",
+        libc::EACCES | libc::EPERM => "권한 없음",
+        libc::EEXIST => "이미 있음",
+        libc::ENOSPC | libc::EDQUOT => "공간 부족",
+        libc::ENOMEM => "메모리 부족",
+        libc::EMFILE | libc::ENFILE => "열린 파일이 너무 많음",
+        libc::ELOOP => "심볼릭 링크",
+        libc::EROFS => "읽기 전용 파일 시스템",
+        libc::EINVAL => "잘못된 인자",
+        libc::EBUSY | libc::EAGAIN => "사용 중",
+        libc::EIO => "입출력 오류",
+        libc::EOPNOTSUPP => "지원되지 않음",
+        _ => "운영체제 오류",
+    };
+    format!("{meaning} (errno {errno})")
+}

@@ -1,0 +1,200 @@
+//! The threads behind the shared text form: the UI thread never touches the
+//! mapping. A worker runs Load, Save and Reset (each may wait up to a
+//! second for the lock) and a monitor follows the mapping (Live mode, and
+//! the info panel's facts), asking for a repaint only when something
+//! changed, so an idle window does not repaint.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+
+use crate::core::shared_text::{
+    Loaded, Origin, Saved, SharedError, SharedInfo, SharedText, Watch, WatchEvent,
+};
+
+/// How often live mode looks at the change counter.
+const LIVE_POLL: Duration = Duration::from_millis(10);
+/// How often the info facts are refreshed.
+const INFO_POLL: Duration = Duration::from_millis(250);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum JobKind {
+    Load,
+    Save,
+    Reset,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Job {
+    Load,
+    Save(String),
+    Reset,
+}
+
+impl Job {
+    pub(super) fn kind(&self) -> JobKind {
+        match self {
+            Self::Load => JobKind::Load,
+            Self::Save(_) => JobKind::Save,
+            Self::Reset => JobKind::Reset,
+        }
+    }
+}
+
+pub(super) enum Event {
+    Opened { origin: Origin, instance: usize },
+    OpenFailed(SharedError),
+    Loaded(Loaded),
+    Saved(Saved),
+    ResetDone,
+    Failed(SharedError),
+    Live(Loaded),
+    Removed,
+    Info(Box<SharedInfo>),
+}
+
+/// The threads serving one attachment; dropping it detaches.
+pub(super) struct Connection {
+    pub(super) jobs: Sender<Job>,
+    pub(super) events: Receiver<Event>,
+    pub(super) live: Arc<AtomicBool>,
+    stop: Arc<AtomicBool>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Connection {
+    pub(super) fn start(name: &str, live: bool, ctx: &egui::Context) -> Self {
+        let (jobs, job_rx) = mpsc::channel();
+        let (event_tx, events) = mpsc::channel();
+        let live = Arc::new(AtomicBool::new(live));
+        let stop = Arc::new(AtomicBool::new(false));
+        let worker = {
+            let (name, ctx, live, stop) =
+                (name.to_owned(), ctx.clone(), live.clone(), stop.clone());
+            std::thread::Builder::new()
+                .name("shared-text worker".into())
+                .spawn(move || worker(&name, &job_rx, &event_tx, &ctx, live, stop))
+        };
+        Self {
+            jobs,
+            events,
+            live,
+            stop,
+            threads: worker.into_iter().collect(),
+        }
+    }
+
+    /// Detaches off the UI thread: the worker may be waiting up to a second
+    /// for the lock.
+    pub(super) fn detach_in_background(self) {
+        let _ = std::thread::Builder::new()
+            .name("shared-text detach".into())
+            .spawn(move || drop(self));
+    }
+}
+
+impl Drop for Connection {
+    /// Stops the threads and waits (briefly) for them to detach from the mapping.
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        let (jobs, _) = mpsc::channel();
+        drop(std::mem::replace(&mut self.jobs, jobs));
+        let deadline = Instant::now() + Duration::from_secs(2);
+        for thread in self.threads.drain(..) {
+            while !thread.is_finished() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            if thread.is_finished() {
+                let _ = thread.join();
+            }
+        }
+    }
+}
+
+fn send(events: &Sender<Event>, ctx: &egui::Context, event: Event) {
+    if events.send(event).is_ok() {
+        ctx.request_repaint();
+    }
+}
+
+fn worker(
+    name: &str,
+    jobs: &Receiver<Job>,
+    events: &Sender<Event>,
+    ctx: &egui::Context,
+    live: Arc<AtomicBool>,
+    stop: Arc<AtomicBool>,
+) {
+    let shared = match SharedText::open(name) {
+        Ok(shared) => Arc::new(shared),
+        Err(e) => return send(events, ctx, Event::OpenFailed(e)),
+    };
+    let opened = Event::Opened {
+        origin: shared.origin().clone(),
+        instance: shared.instance_number(),
+    };
+    send(events, ctx, opened);
+    let monitor = {
+        let (shared, events, ctx) = (shared.clone(), events.clone(), ctx.clone());
+        std::thread::Builder::new()
+            .name("shared-text monitor".into())
+            .spawn(move || monitor(&shared, &events, &ctx, &live, &stop))
+    };
+    let run = |job: Job| {
+        let event = match job {
+            Job::Load => shared.load().map(Event::Loaded),
+            Job::Save(text) => shared.save(&text).map(Event::Saved),
+            Job::Reset => shared.reset().map(|()| Event::ResetDone),
+        };
+        send(events, ctx, event.unwrap_or_else(Event::Failed));
+    };
+    // As in the book, the form shows the shared string when it opens.
+    run(Job::Load);
+    while let Ok(job) = jobs.recv() {
+        run(job);
+    }
+    if let Ok(monitor) = monitor {
+        let _ = monitor.join();
+    }
+}
+
+/// Follows the mapping with the core's watch while Live is on, and
+/// refreshes the info facts, sending only what changed.
+fn monitor(
+    shared: &SharedText,
+    events: &Sender<Event>,
+    ctx: &egui::Context,
+    live: &AtomicBool,
+    stop: &AtomicBool,
+) {
+    let mut watch: Option<Watch> = None;
+    let mut last_info: Option<SharedInfo> = None;
+    let mut next_info = Instant::now();
+    while !stop.load(Ordering::Relaxed) {
+        if live.load(Ordering::Relaxed) {
+            // A new watch loads at once: turning Live on shows the value now.
+            match watch.get_or_insert_with(Watch::new).poll(shared) {
+                Some(WatchEvent::Value(loaded)) => send(events, ctx, Event::Live(loaded)),
+                Some(WatchEvent::Failed(e)) => send(events, ctx, Event::Failed(e)),
+                Some(WatchEvent::Removed) => send(events, ctx, Event::Removed),
+                None => {}
+            }
+        } else {
+            watch = None;
+        }
+        if Instant::now() >= next_info {
+            next_info = Instant::now() + INFO_POLL;
+            if let Ok(info) = shared.info()
+                && last_info.as_ref() != Some(&info)
+            {
+                last_info = Some(info.clone());
+                send(events, ctx, Event::Info(Box::new(info)));
+            }
+        }
+        std::thread::sleep(LIVE_POLL);
+    }
+}
