@@ -978,6 +978,7 @@ fn fill_private_dev_shm() {
     let mut fill = std::fs::File::create("/dev/shm/fill").unwrap();
     let full = std::io::Write::write_all(&mut fill, &vec![7u8; 1 << 20]);
     assert!(full.is_err(), "child: the tmpfs should be full");
+}
 
 // ---------------------------------------------------------------------------
 // The file-mapping lab's mutex lesson (issue 10) around defect 1

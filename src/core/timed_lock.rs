@@ -55,6 +55,11 @@ impl FileLock {
         Self { file }
     }
 
+    /// The locked file (to find its holder in /proc/locks).
+    pub fn file(&self) -> &File {
+        &self.file
+    }
+
     /// Takes the lock without waiting; `Ok(None)` when someone else holds it.
     pub fn try_acquire(&self) -> io::Result<Option<LockGuard<'_>>> {
         match self.file.try_lock() {
