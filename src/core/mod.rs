@@ -11,3 +11,5 @@ pub mod runtime_dir;
 pub mod shared_text;
 pub mod slots;
 pub mod timed_lock;
+#[cfg(target_os = "linux")]
+pub mod vm;

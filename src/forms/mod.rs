@@ -3,6 +3,8 @@
 pub mod alloc_bench;
 pub mod memory_managers;
 pub mod shared_text;
+#[cfg(target_os = "linux")]
+pub mod vm_messages;
 
 use eframe::egui;
 
