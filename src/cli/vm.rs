@@ -506,7 +506,9 @@ fn map_lines(diff: &MapDiff) -> Vec<String> {
             .map(|c| format!("~ {}", region_line(&c.after))),
     );
     if !ram.is_empty() {
-        lines.push(format!("({} regions changed only in RAM use)", ram.len()));
+        let n = ram.len();
+        let regions = if n == 1 { "region" } else { "regions" };
+        lines.push(format!("({n} {regions} changed only in RAM use)"));
     }
     if lines.is_empty() {
         lines.push("no region appeared, vanished or changed".into());

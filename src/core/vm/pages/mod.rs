@@ -528,3 +528,49 @@ fn locked_bytes() -> u64 {
         .and_then(|s| s.vmlck)
         .map_or(0, |kb| kb * 1024)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_form_can_move_the_lab_and_its_answers_to_a_worker() {
+        fn send<T: Send + Sync + 'static>() {}
+        send::<PageLab>();
+        send::<PageQuery>();
+        send::<PageError>();
+        send::<Snapshot>();
+    }
+
+    #[test]
+    fn runs_and_queries_walk_the_table() {
+        let mut lab = PageLab::new();
+        let id = lab.reserve(10).unwrap();
+        lab.commit(id, 2..6).unwrap();
+        lab.protect(id, 4..5, Protection::ReadOnly).unwrap();
+        let runs: Vec<_> = lab
+            .runs(id)
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.pages, r.page.state, r.page.protection))
+            .collect();
+        use PageState::*;
+        use Protection::*;
+        assert_eq!(
+            runs,
+            vec![
+                (0..2, Reserved, NoAccess),
+                (2..4, Committed, ReadWrite),
+                (4..5, Committed, ReadOnly),
+                (5..6, Committed, ReadWrite),
+                (6..10, Reserved, NoAccess),
+            ]
+        );
+        let q = lab.query(id, 3).unwrap();
+        assert_eq!((q.region_pages, q.region_size), (1, lab.page_size()));
+        assert_eq!(lab.resident(id).unwrap(), vec![false; 10]);
+        // Decommitting reserved pages is fine, as on Windows.
+        lab.decommit(id, 0..10, Decommit::Remap).unwrap();
+        assert_eq!(lab.runs(id).unwrap().len(), 1);
+    }
+}

@@ -13,8 +13,11 @@ use std::time::Instant;
 use procfs::process::{MMPermissions, MMapPath, MemoryMap, Process, VmFlags};
 use serde::Serialize;
 
+mod diff;
+
 use super::ReadError;
 use super::pages::{ReservationId, live_reservations};
+pub use diff::{Change, Field, MapDiff, diff};
 
 /// VMMap's types, as they exist on Linux.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -413,7 +416,7 @@ fn with_free_gaps(regions: Vec<Region>, lowest: u64, top: u64) -> Vec<Region> {
     out
 }
 
-fn totals(regions: &[Region]) -> Vec<TypeTotal> {
+pub(super) fn totals(regions: &[Region]) -> Vec<TypeTotal> {
     RegionType::ALL
         .iter()
         .map(|&kind| {
@@ -443,95 +446,57 @@ fn totals(regions: &[Region]) -> Vec<TypeTotal> {
         .collect()
 }
 
-/// What differs in a region that kept its start address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Field {
-    Size,
-    Type,
-    Protection,
-    Path,
-    Owner,
-    Resident,
-    Private,
-    Locked,
-    Charged,
-}
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
 
-/// A region present in both snapshots, with what changed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Change {
-    pub before: Region,
-    pub after: Region,
-    pub fields: Vec<Field>,
-}
-
-/// What appeared, vanished or changed between two snapshots (free gaps
-/// left out: they follow from the rest). Regions are matched by start.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct MapDiff {
-    pub appeared: Vec<Region>,
-    pub vanished: Vec<Region>,
-    pub changed: Vec<Change>,
-}
-
-impl MapDiff {
-    pub fn is_empty(&self) -> bool {
-        self.appeared.is_empty() && self.vanished.is_empty() && self.changed.is_empty()
-    }
-}
-
-/// The diff from `before` to `after`.
-pub fn diff(before: &Snapshot, after: &Snapshot) -> MapDiff {
-    let used = |s: &Snapshot| -> Vec<Region> {
-        s.regions
-            .iter()
-            .filter(|r| r.kind != RegionType::Free)
-            .cloned()
-            .collect()
-    };
-    let (old, new) = (used(before), used(after));
-    let mut out = MapDiff::default();
-    let find = |list: &[Region], start: u64| {
-        list.binary_search_by_key(&start, |r| r.start)
-            .ok()
-            .map(|i| list[i].clone())
-    };
-    for b in &old {
-        match find(&new, b.start) {
-            None => out.vanished.push(b.clone()),
-            Some(a) => {
-                let fields = changed_fields(b, &a);
-                if !fields.is_empty() {
-                    out.changed.push(Change {
-                        before: b.clone(),
-                        after: a,
-                        fields,
-                    });
-                }
-            }
+    pub(super) fn region(start: u64, size: u64, kind: RegionType) -> Region {
+        Region {
+            start,
+            size,
+            kind,
+            protection: "rw-p".into(),
+            path: String::new(),
+            owner: None,
+            committed: size,
+            resident: size / 2,
+            private: size / 2,
+            shared: 0,
+            locked: 0,
+            swap: 0,
+            charged: true,
         }
     }
-    out.appeared = new
-        .into_iter()
-        .filter(|a| find(&old, a.start).is_none())
-        .collect();
-    out
-}
 
-fn changed_fields(b: &Region, a: &Region) -> Vec<Field> {
-    [
-        (b.size != a.size, Field::Size),
-        (b.kind != a.kind, Field::Type),
-        (b.protection != a.protection, Field::Protection),
-        (b.path != a.path, Field::Path),
-        (b.owner != a.owner, Field::Owner),
-        (b.resident != a.resident, Field::Resident),
-        (b.private != a.private, Field::Private),
-        (b.locked != a.locked, Field::Locked),
-        (b.charged != a.charged, Field::Charged),
-    ]
-    .into_iter()
-    .filter_map(|(changed, f)| changed.then_some(f))
-    .collect()
+    #[test]
+    fn gaps_fill_user_space_and_totals_count_them() {
+        let regions = vec![
+            region(0x10000, 0x1000, RegionType::Image),
+            region(0x11000, 0x2000, RegionType::Heap),
+            region(0x20000, 0x1000, RegionType::Stack),
+            region(1 << 63, 0x1000, RegionType::Image),
+        ];
+        let all = with_free_gaps(regions, 0x1000, 0x40000);
+        let spans: Vec<_> = all.iter().map(|r| (r.start, r.end(), r.kind)).collect();
+        assert_eq!(
+            spans,
+            vec![
+                (0x1000, 0x10000, RegionType::Free),
+                (0x10000, 0x11000, RegionType::Image),
+                (0x11000, 0x13000, RegionType::Heap),
+                (0x13000, 0x20000, RegionType::Free),
+                (0x20000, 0x21000, RegionType::Stack),
+                (0x21000, 0x40000, RegionType::Free),
+                (1 << 63, (1 << 63) + 0x1000, RegionType::Image),
+            ]
+        );
+        let t = totals(&all);
+        let free = t.iter().find(|t| t.kind == RegionType::Free).unwrap();
+        assert_eq!((free.blocks, free.largest), (3, 0x1f000));
+        let image = t.iter().find(|t| t.kind == RegionType::Image).unwrap();
+        assert_eq!(
+            (image.blocks, image.size, image.resident),
+            (2, 0x2000, 0x1000)
+        );
+    }
 }
