@@ -33,7 +33,7 @@ fn limit_text(limit: Option<u64>, lang: Lang) -> String {
     }
 }
 
-fn errno_text(errno: i32) -> String {
+fn errno_label(errno: i32) -> String {
     match errno_name(errno) {
         Some(name) => format!("{name}, errno {errno}"),
         None => format!("errno {errno}"),
@@ -132,7 +132,7 @@ impl Localized for PageError {
             } => format!(
                 "mlock이 {} 잠금을 거부했습니다 ({}): 잠금 한도 RLIMIT_MEMLOCK은 {}, 이미 잠긴 양은 {}입니다",
                 format_bytes(*bytes),
-                errno_text(*errno),
+                errno_label(*errno),
                 limit_text(*limit, lang),
                 format_bytes(*locked)
             ),
@@ -147,7 +147,7 @@ impl Localized for PageError {
                 format_bytes(*bytes)
             ),
             Self::Os { op, errno } => {
-                format!("{} 실패 ({})", op.os_call(), errno_text(*errno))
+                format!("{} 실패 ({})", op.os_call(), errno_label(*errno))
             }
         }
     }
@@ -205,7 +205,7 @@ impl Localized for ReadError {
             Some(errno) => format!(
                 "{}을(를) 읽을 수 없습니다 ({})",
                 self.file,
-                errno_text(errno)
+                errno_label(errno)
             ),
             None => format!("{}의 내용을 이해할 수 없습니다", self.file),
         }

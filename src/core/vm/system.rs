@@ -83,8 +83,7 @@ pub fn facts() -> Result<SystemFacts, ReadError> {
     Ok(SystemFacts {
         page_size,
         allocation_granularity: None,
-        lowest_address: read_number("/proc/sys/vm/mmap_min_addr")
-            .map_or(page_size, |n| (n as usize).max(page_size)),
+        lowest_address: lowest_address(page_size),
         highest_address: highest_address(page_size)?,
         arch: std::env::consts::ARCH,
         processors: online_processors(),
@@ -152,28 +151,40 @@ fn online_processors() -> usize {
     usize::try_from(n).unwrap_or(1).max(1)
 }
 
-/// The last byte of user space. The kernel does not publish TASK_SIZE, so
-/// it is read off the highest user mapping (the main stack sits just below
-/// it, whatever the randomisation): user space ends at the next power of
-/// two, less one guard page on x86-64 (TASK_SIZE_MAX = 2^47 - 4096 there).
+/// The lowest address a mapping may use (`vm.mmap_min_addr`, at least a page).
+pub(super) fn lowest_address(page_size: usize) -> usize {
+    read_number("/proc/sys/vm/mmap_min_addr").map_or(page_size, |n| (n as usize).max(page_size))
+}
+
+/// The end of user space (one past its last byte), from the end of the
+/// highest user mapping. The kernel does not publish TASK_SIZE, but the main
+/// stack sits just below it whatever the randomisation: user space ends at
+/// the next power of two, less one guard page on x86-64 (TASK_SIZE_MAX =
+/// 2^47 - 4096 there).
+pub(super) fn user_space_end(highest_mapping_end: u64, page_size: u64) -> u64 {
+    let guard = if cfg!(target_arch = "x86_64") {
+        page_size
+    } else {
+        0
+    };
+    highest_mapping_end.next_power_of_two() - guard
+}
+
+/// Mappings at or above this address are in the kernel's half ([vsyscall]).
+pub(super) const KERNEL_HALF: u64 = 1 << 63;
+
+/// The last byte of user space (see [`user_space_end`]).
 fn highest_address(page_size: usize) -> Result<usize, ReadError> {
     let maps = procfs::process::Process::myself()
         .and_then(|p| p.maps())
         .map_err(|e| ReadError::new("/proc/self/maps", &e))?;
     let top = maps
         .iter()
-        // [vsyscall] lives in the kernel's half, at 0xffffffffff600000.
-        .filter(|m| m.address.1 < 1 << 63)
         .map(|m| m.address.1)
+        .filter(|&end| end < KERNEL_HALF)
         .max()
         .unwrap_or(1 << 47);
-    let end = top.next_power_of_two() as usize;
-    let guard = if cfg!(target_arch = "x86_64") {
-        page_size
-    } else {
-        0
-    };
-    Ok(end - guard - 1)
+    Ok(user_space_end(top, page_size as u64) as usize - 1)
 }
 
 #[cfg(test)]

@@ -15,8 +15,8 @@ use serde::Serialize;
 
 mod diff;
 
-use super::ReadError;
 use super::pages::{ReservationId, live_reservations};
+use super::{ReadError, system};
 pub use diff::{Change, Field, MapDiff, diff};
 
 /// VMMap's types, as they exist on Linux.
@@ -182,25 +182,17 @@ impl Snapshot {
             .smaps()
             .map_err(|e| ReadError::new("/proc/self/smaps", &e))?;
         let page = region::page::size() as u64;
-        let lowest = std::fs::read_to_string("/proc/sys/vm/mmap_min_addr")
-            .ok()
-            .and_then(|s| s.trim().parse().ok())
-            .map_or(page, |n: u64| n.max(page));
+        let lowest = system::lowest_address(page as usize) as u64;
         let stacks = thread_stack_pointers(&myself);
         let mut regions = classify(&maps.0, &stacks, landmarks);
-        let highest = regions
+        let top = regions
             .iter()
             .map(Region::end)
-            .filter(|&e| e < 1 << 63)
+            .filter(|&end| end < system::KERNEL_HALF)
             .max()
-            .unwrap_or(1 << 47)
-            .next_power_of_two()
-            - if cfg!(target_arch = "x86_64") {
-                page
-            } else {
-                0
-            };
-        regions = with_free_gaps(regions, lowest, highest);
+            .unwrap_or(1 << 47);
+        let end = system::user_space_end(top, page);
+        regions = with_free_gaps(regions, lowest, end);
         let totals = totals(&regions);
         let largest_free = totals
             .iter()
@@ -211,7 +203,7 @@ impl Snapshot {
             totals,
             largest_free,
             lowest_address: lowest,
-            highest_address: highest - 1,
+            highest_address: end - 1,
             took_us: started.elapsed().as_micros() as u64,
         })
     }
