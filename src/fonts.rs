@@ -7,6 +7,11 @@ use eframe::egui::{self, FontData, FontDefinitions, FontFamily};
 
 const NANUM_GOTHIC: &[u8] = include_bytes!("../assets/NanumGothic.ttf");
 
+/// The bundled font's bytes (the address-space map shows where they lie).
+pub fn bundled_font() -> &'static [u8] {
+    NANUM_GOTHIC
+}
+
 /// Adds NanumGothic after egui's default fonts, as a fallback for Hangul.
 pub fn install(ctx: &egui::Context) {
     let mut fonts = FontDefinitions::default();

@@ -15,6 +15,8 @@ use crate::core::filemap::FileMapError;
 use crate::core::mutex::MutexError;
 use crate::core::shared_text::SharedError;
 use crate::core::shm_object::ObjectError;
+#[cfg(target_os = "linux")]
+use crate::core::vm::{ReadError, pages::PageError};
 
 /// Anything else: the operation was valid but failed.
 pub const FAILED: u8 = 1;
@@ -157,5 +159,39 @@ impl From<MutexError> for Failure {
             code,
             message: e.to_string(),
         }
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl From<PageError> for Failure {
+    fn from(e: PageError) -> Self {
+        let code = match &e {
+            PageError::ZeroPages
+            | PageError::TooManyPages { .. }
+            | PageError::NoSuchReservation { .. }
+            | PageError::Released { .. }
+            | PageError::EmptyRange { .. }
+            | PageError::OutOfRange { .. }
+            | PageError::ProtectReserved { .. }
+            | PageError::LockNotCommitted { .. }
+            | PageError::LockNoAccess { .. }
+            | PageError::NotLocked { .. } => USAGE,
+            // Valid requests the system refused.
+            PageError::LockLimit { .. }
+            | PageError::AddressSpace { .. }
+            | PageError::CommitRefused { .. }
+            | PageError::Os { .. } => FAILED,
+        };
+        Self {
+            code,
+            message: e.to_string(),
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl From<ReadError> for Failure {
+    fn from(e: ReadError) -> Self {
+        Self::failed(e.to_string())
     }
 }

@@ -1,6 +1,6 @@
 //! The command line: every lab's core, scriptable, with exit codes for scripts and tests.
 //!
-//! One file per lab (`shared`, `alloc`); `exit` is the one place where core
+//! One file per lab (`shared`, `alloc`, `vm`); `exit` is the one place where core
 //! errors become exit codes and English lines.
 
 mod alloc;
@@ -8,6 +8,8 @@ mod exit;
 #[cfg(target_os = "linux")]
 mod filemap;
 mod shared;
+#[cfg(target_os = "linux")]
+mod vm;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,6 +24,8 @@ pub use exit::Failure;
 #[cfg(target_os = "linux")]
 pub use filemap::{FilemapArgs, KindArg, MutexAction};
 pub use shared::SharedAction;
+#[cfg(target_os = "linux")]
+pub use vm::VmArgs;
 
 /// memlab: a live lab of memory management. Without a command it opens the window.
 #[derive(Debug, Parser)]
@@ -68,6 +72,25 @@ pub enum Command {
         #[command(subcommand)]
         action: MutexAction,
     },
+    /// The page lab (VirtualAlloc and friends): runs a script of steps on
+    /// memlab's own reservations and prints the pages and costs after each.
+    #[cfg(target_os = "linux")]
+    Vm(VmArgs),
+    /// GetSystemInfo: page size, address range, memory, commit charge, limits.
+    #[cfg(target_os = "linux")]
+    Sysinfo {
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The address-space map of memlab itself (like VMMap): every region,
+    /// its type and memlab's own objects, with totals per type.
+    #[cfg(target_os = "linux")]
+    Maps {
+        /// Print one JSON object with a `regions` array.
+        #[arg(long)]
+        json: bool,
+    },
     /// Opens the window, saves a PNG of it once it has settled, and exits.
     Screenshot {
         /// Where to write the PNG.
@@ -101,6 +124,12 @@ pub fn run(command: Command) -> ExitCode {
             timeout_ms,
             action,
         } => filemap::run_mutex(kind, &name, timeout_ms, action),
+        #[cfg(target_os = "linux")]
+        Command::Vm(args) => vm::run_script(&args),
+        #[cfg(target_os = "linux")]
+        Command::Sysinfo { json } => vm::run_sysinfo(json),
+        #[cfg(target_os = "linux")]
+        Command::Maps { json } => vm::run_maps(json),
         Command::Screenshot {
             out,
             lab,

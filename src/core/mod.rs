@@ -18,3 +18,5 @@ pub mod shared_text;
 pub mod shm_object;
 pub mod slots;
 pub mod timed_lock;
+#[cfg(target_os = "linux")]
+pub mod vm;

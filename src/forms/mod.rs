@@ -6,6 +6,8 @@ pub mod alloc_messages;
 pub mod filemap_messages;
 pub mod memory_managers;
 pub mod shared_text;
+#[cfg(target_os = "linux")]
+pub mod vm_messages;
 pub mod widgets;
 
 use eframe::egui;

@@ -1,0 +1,494 @@
+//! The address-space map, in the style of Sysinternals VMMap, for memlab
+//! itself: every region of /proc/self/smaps with a VMMap type, the free gaps
+//! between them, totals per type, memlab's own objects named, and the diff
+//! between two snapshots.
+//!
+//! A [`Snapshot`] is plain data: take it on a worker thread, draw it on the
+//! UI thread. Taking one reads smaps once (a few hundred regions: about a
+//! millisecond, see `benches/vm.rs`).
+
+use std::collections::HashSet;
+use std::time::Instant;
+
+use procfs::process::{MMPermissions, MMapPath, MemoryMap, Process, VmFlags};
+use serde::Serialize;
+
+mod diff;
+
+use super::pages::{ReservationId, live_reservations};
+use super::{ReadError, system};
+pub use diff::{Change, Field, MapDiff, diff};
+
+/// VMMap's types, as they exist on Linux.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegionType {
+    /// An executable or shared library (any mapping of a file that is
+    /// mapped executable somewhere), and the kernel's [vdso]/[vvar].
+    Image,
+    /// Any other mapped file.
+    MappedFile,
+    /// Shared memory: /dev/shm objects, memfd, System V, shared anonymous.
+    Shareable,
+    /// The brk heap and memory managers' reservations (the private heap).
+    Heap,
+    /// The main stack and the threads' stacks (with their guard pages).
+    Stack,
+    /// Private anonymous memory with some access.
+    PrivateData,
+    /// Private anonymous memory with no access (`PROT_NONE`).
+    Reserved,
+    /// Address space nothing uses.
+    Free,
+}
+
+impl RegionType {
+    pub const ALL: [Self; 8] = [
+        Self::Image,
+        Self::MappedFile,
+        Self::Shareable,
+        Self::Heap,
+        Self::Stack,
+        Self::PrivateData,
+        Self::Reserved,
+        Self::Free,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Image => "image",
+            Self::MappedFile => "mapped file",
+            Self::Shareable => "shareable",
+            Self::Heap => "heap",
+            Self::Stack => "stack",
+            Self::PrivateData => "private data",
+            Self::Reserved => "reserved",
+            Self::Free => "free",
+        }
+    }
+}
+
+/// One of memlab's own objects, found in the map.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Owner {
+    /// A memory manager's reservation (`core::alloc::own_regions`).
+    Manager { name: &'static str },
+    /// A shared text mapping, `/dev/shm/memlab.NAME`.
+    SharedText { name: String },
+    /// A page lab reservation.
+    PageLab { id: ReservationId, pages: usize },
+    /// A thread's stack (found by the thread's stack pointer).
+    ThreadStack { tid: i32, thread: String },
+    /// The region holds the bundled font (`include_bytes!` puts it in the
+    /// executable's read-only data, so it has no region of its own).
+    BundledFont { offset: u64, len: u64 },
+}
+
+impl std::fmt::Display for Owner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Manager { name } => write!(f, "{name}"),
+            Self::SharedText { name } => write!(f, "shared text mapping {name:?}"),
+            Self::PageLab { id, pages } => write!(f, "page lab reservation {id} ({pages} pages)"),
+            Self::ThreadStack { tid, thread } => write!(f, "stack of thread {tid} ({thread})"),
+            Self::BundledFont { offset, len } => write!(
+                f,
+                "holds the bundled font: {len} bytes at +{offset:#x} (include_bytes!, not a region of its own)"
+            ),
+        }
+    }
+}
+
+/// One region of the address space. Sizes in bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Region {
+    pub start: u64,
+    pub size: u64,
+    #[serde(rename = "type")]
+    pub kind: RegionType,
+    /// As the kernel shows it, e.g. `rw-p` (`""` for free gaps).
+    pub protection: String,
+    /// The file, or a kernel name such as `[heap]`; `""` if anonymous.
+    pub path: String,
+    pub owner: Option<Owner>,
+    /// Accessible (not `PROT_NONE`): what VMMap calls committed.
+    pub committed: u64,
+    /// In RAM (smaps `Rss`).
+    pub resident: u64,
+    /// Only this process's (`Private_Clean + Private_Dirty`).
+    pub private: u64,
+    /// Shared with others (`Shared_Clean + Shared_Dirty`).
+    pub shared: u64,
+    pub locked: u64,
+    pub swap: u64,
+    /// Counted in the commit charge (the kernel's `ac` flag).
+    pub charged: bool,
+}
+
+impl Region {
+    pub fn end(&self) -> u64 {
+        self.start + self.size
+    }
+    pub fn contains(&self, addr: u64) -> bool {
+        (self.start..self.end()).contains(&addr)
+    }
+}
+
+/// VMMap's summary row for one type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct TypeTotal {
+    #[serde(rename = "type")]
+    pub kind: RegionType,
+    pub size: u64,
+    pub committed: u64,
+    pub resident: u64,
+    pub private: u64,
+    pub shared: u64,
+    pub locked: u64,
+    pub blocks: usize,
+    pub largest: u64,
+}
+
+/// Things of memlab the core cannot find by itself, because they belong to
+/// UI modules (the core never imports them).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Landmarks {
+    /// The bundled font's bytes (`crate::fonts`).
+    pub font: Option<&'static [u8]>,
+}
+
+/// The address space at one moment.
+#[derive(Debug, Clone, Serialize)]
+pub struct Snapshot {
+    /// Every region and free gap, by address.
+    pub regions: Vec<Region>,
+    /// One row per type, in [`RegionType::ALL`]'s order.
+    pub totals: Vec<TypeTotal>,
+    pub largest_free: u64,
+    /// The user part of the address space: [lowest, highest].
+    pub lowest_address: u64,
+    pub highest_address: u64,
+    /// How long taking it took, in microseconds.
+    pub took_us: u64,
+}
+
+impl Snapshot {
+    /// Reads /proc/self/smaps and names what it can.
+    pub fn take(landmarks: Landmarks) -> Result<Self, ReadError> {
+        let started = Instant::now();
+        let myself = Process::myself().map_err(|e| ReadError::new("/proc/self", &e))?;
+        let maps = myself
+            .smaps()
+            .map_err(|e| ReadError::new("/proc/self/smaps", &e))?;
+        let page = region::page::size() as u64;
+        let lowest = system::lowest_address(page as usize) as u64;
+        let stacks = thread_stack_pointers(&myself);
+        let mut regions = classify(&maps.0, &stacks, landmarks);
+        let top = regions
+            .iter()
+            .map(Region::end)
+            .filter(|&end| end < system::KERNEL_HALF)
+            .max()
+            .unwrap_or(1 << 47);
+        let end = system::user_space_end(top, page);
+        regions = with_free_gaps(regions, lowest, end);
+        let totals = totals(&regions);
+        let largest_free = totals
+            .iter()
+            .find(|t| t.kind == RegionType::Free)
+            .map_or(0, |t| t.largest);
+        Ok(Self {
+            regions,
+            totals,
+            largest_free,
+            lowest_address: lowest,
+            highest_address: end - 1,
+            took_us: started.elapsed().as_micros() as u64,
+        })
+    }
+
+    /// The region (or free gap) holding `addr`.
+    pub fn region_at(&self, addr: u64) -> Option<&Region> {
+        let i = self.regions.partition_point(|r| r.end() <= addr);
+        self.regions.get(i).filter(|r| r.contains(addr))
+    }
+
+    /// The row of one type.
+    pub fn total(&self, kind: RegionType) -> TypeTotal {
+        self.totals
+            .iter()
+            .copied()
+            .find(|t| t.kind == kind)
+            .expect("one row per type")
+    }
+}
+
+fn bytes(m: &MemoryMap, key: &str) -> u64 {
+    m.extension.map.get(key).copied().unwrap_or(0)
+}
+
+/// (stack pointer, tid, thread name) of every thread blocked in the kernel
+/// (/proc/self/task/TID/syscall; a running thread shows no pointer).
+fn thread_stack_pointers(myself: &Process) -> Vec<(u64, i32, String)> {
+    let Ok(tasks) = myself.tasks() else {
+        return Vec::new();
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| {
+            let procfs::process::Syscall::Blocked { stack_pointer, .. } = t.syscall().ok()? else {
+                return None;
+            };
+            let name = t.stat().map(|s| s.comm).unwrap_or_default();
+            Some((stack_pointer, t.tid, name))
+        })
+        .collect()
+}
+
+/// Gives every mapping a type and, where it is one of memlab's, an owner.
+fn classify(maps: &[MemoryMap], stacks: &[(u64, i32, String)], marks: Landmarks) -> Vec<Region> {
+    let images: HashSet<&std::path::Path> = maps
+        .iter()
+        .filter(|m| m.perms.contains(MMPermissions::EXECUTE))
+        .filter_map(|m| match &m.pathname {
+            MMapPath::Path(p) => Some(p.as_path()),
+            _ => None,
+        })
+        .collect();
+    let own = crate::core::alloc::own_regions();
+    let lab = live_reservations();
+    let font = marks
+        .font
+        .map(|f| (f.as_ptr() as u64, f.len() as u64))
+        .filter(|(_, len)| *len > 0);
+    let mut out: Vec<Region> = maps
+        .iter()
+        .map(|m| {
+            let (start, end) = m.address;
+            let shared_map = m.perms.contains(MMPermissions::SHARED);
+            let no_access = !m
+                .perms
+                .intersects(MMPermissions::READ | MMPermissions::WRITE | MMPermissions::EXECUTE);
+            let (mut kind, path) = match &m.pathname {
+                MMapPath::Path(p) => {
+                    let text = p.to_string_lossy().into_owned();
+                    let kind = if text.starts_with("/dev/shm/")
+                        || text.starts_with("/memfd:")
+                        || text.starts_with("/dev/zero")
+                    {
+                        RegionType::Shareable
+                    } else if images.contains(p.as_path()) {
+                        RegionType::Image
+                    } else {
+                        RegionType::MappedFile
+                    };
+                    (kind, text)
+                }
+                MMapPath::Heap => (RegionType::Heap, "[heap]".into()),
+                MMapPath::Stack => (RegionType::Stack, "[stack]".into()),
+                MMapPath::TStack(tid) => (RegionType::Stack, format!("[stack:{tid}]")),
+                MMapPath::Vdso => (RegionType::Image, "[vdso]".into()),
+                MMapPath::Vvar => (RegionType::Image, "[vvar]".into()),
+                MMapPath::Vsyscall => (RegionType::Image, "[vsyscall]".into()),
+                MMapPath::Vsys(key) => (RegionType::Shareable, format!("/SYSV{key:08x}")),
+                // procfs strips the brackets of other kernel names.
+                MMapPath::Other(name) if name.starts_with("anon:") => {
+                    (private_kind(no_access), format!("[{name}]"))
+                }
+                MMapPath::Other(name) if name.starts_with("anon_shmem:") => {
+                    (RegionType::Shareable, format!("[{name}]"))
+                }
+                MMapPath::Other(name) => (RegionType::Image, format!("[{name}]")),
+                MMapPath::Anonymous | MMapPath::Rollup if shared_map => {
+                    (RegionType::Shareable, String::new())
+                }
+                MMapPath::Anonymous | MMapPath::Rollup => (private_kind(no_access), String::new()),
+            };
+            let overlaps = |s: usize, len: usize| (s as u64) < end && start < (s + len) as u64;
+            let mut owner = None;
+            if let Some(o) = own.iter().find(|o| overlaps(o.start, o.len)) {
+                kind = RegionType::Heap;
+                owner = Some(Owner::Manager { name: o.name });
+            } else if let Some(l) = lab.iter().find(|l| overlaps(l.start, l.len)) {
+                owner = Some(Owner::PageLab {
+                    id: l.id,
+                    pages: l.pages,
+                });
+            } else if let Some(name) = path.strip_prefix("/dev/shm/memlab.") {
+                owner = Some(Owner::SharedText {
+                    name: name.trim_end_matches(" (deleted)").to_owned(),
+                });
+            } else if let Some((tid, thread)) = stacks
+                .iter()
+                .find(|(sp, _, _)| (start..end).contains(sp))
+                .map(|(_, tid, name)| (*tid, name.clone()))
+            {
+                kind = RegionType::Stack;
+                owner = Some(Owner::ThreadStack { tid, thread });
+            } else if let Some((f, len)) = font.filter(|(f, _)| (start..end).contains(f)) {
+                owner = Some(Owner::BundledFont {
+                    offset: f - start,
+                    len,
+                });
+            }
+            Region {
+                start,
+                size: end - start,
+                kind,
+                protection: m.perms.as_str(),
+                path,
+                owner,
+                committed: if no_access { 0 } else { end - start },
+                resident: bytes(m, "Rss"),
+                private: bytes(m, "Private_Clean") + bytes(m, "Private_Dirty"),
+                shared: bytes(m, "Shared_Clean") + bytes(m, "Shared_Dirty"),
+                locked: bytes(m, "Locked"),
+                swap: bytes(m, "Swap"),
+                charged: m.extension.vm_flags.contains(VmFlags::AC),
+            }
+        })
+        .collect();
+    // A thread stack's guard page (no access, just below it) is part of it.
+    for i in 1..out.len() {
+        let (below, above) = out.split_at_mut(i);
+        let (guard, stack) = (&mut below[i - 1], &above[0]);
+        if let Some(Owner::ThreadStack { .. }) = &stack.owner
+            && guard.end() == stack.start
+            && guard.kind == RegionType::Reserved
+            && guard.owner.is_none()
+        {
+            guard.kind = RegionType::Stack;
+            guard.owner = stack.owner.clone();
+        }
+    }
+    out
+}
+
+fn private_kind(no_access: bool) -> RegionType {
+    if no_access {
+        RegionType::Reserved
+    } else {
+        RegionType::PrivateData
+    }
+}
+
+/// Adds a Free region for every gap of user space between `lowest` and `top`.
+fn with_free_gaps(regions: Vec<Region>, lowest: u64, top: u64) -> Vec<Region> {
+    let mut out = Vec::with_capacity(regions.len() * 2 + 1);
+    let mut cursor = lowest;
+    let free = |start: u64, end: u64| Region {
+        start,
+        size: end - start,
+        kind: RegionType::Free,
+        protection: String::new(),
+        path: String::new(),
+        owner: None,
+        committed: 0,
+        resident: 0,
+        private: 0,
+        shared: 0,
+        locked: 0,
+        swap: 0,
+        charged: false,
+    };
+    for r in regions {
+        let start = r.start.min(top);
+        if start > cursor {
+            out.push(free(cursor, start));
+        }
+        cursor = cursor.max(r.end());
+        out.push(r);
+    }
+    if top > cursor {
+        // Before any kernel-half region such as [vsyscall].
+        let at = out.partition_point(|r| r.start < top);
+        out.insert(at, free(cursor, top));
+    }
+    out
+}
+
+pub(super) fn totals(regions: &[Region]) -> Vec<TypeTotal> {
+    RegionType::ALL
+        .iter()
+        .map(|&kind| {
+            let mut t = TypeTotal {
+                kind,
+                size: 0,
+                committed: 0,
+                resident: 0,
+                private: 0,
+                shared: 0,
+                locked: 0,
+                blocks: 0,
+                largest: 0,
+            };
+            for r in regions.iter().filter(|r| r.kind == kind) {
+                t.size += r.size;
+                t.committed += r.committed;
+                t.resident += r.resident;
+                t.private += r.private;
+                t.shared += r.shared;
+                t.locked += r.locked;
+                t.blocks += 1;
+                t.largest = t.largest.max(r.size);
+            }
+            t
+        })
+        .collect()
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+
+    pub(super) fn region(start: u64, size: u64, kind: RegionType) -> Region {
+        Region {
+            start,
+            size,
+            kind,
+            protection: "rw-p".into(),
+            path: String::new(),
+            owner: None,
+            committed: size,
+            resident: size / 2,
+            private: size / 2,
+            shared: 0,
+            locked: 0,
+            swap: 0,
+            charged: true,
+        }
+    }
+
+    #[test]
+    fn gaps_fill_user_space_and_totals_count_them() {
+        let regions = vec![
+            region(0x10000, 0x1000, RegionType::Image),
+            region(0x11000, 0x2000, RegionType::Heap),
+            region(0x20000, 0x1000, RegionType::Stack),
+            region(1 << 63, 0x1000, RegionType::Image),
+        ];
+        let all = with_free_gaps(regions, 0x1000, 0x40000);
+        let spans: Vec<_> = all.iter().map(|r| (r.start, r.end(), r.kind)).collect();
+        assert_eq!(
+            spans,
+            vec![
+                (0x1000, 0x10000, RegionType::Free),
+                (0x10000, 0x11000, RegionType::Image),
+                (0x11000, 0x13000, RegionType::Heap),
+                (0x13000, 0x20000, RegionType::Free),
+                (0x20000, 0x21000, RegionType::Stack),
+                (0x21000, 0x40000, RegionType::Free),
+                (1 << 63, (1 << 63) + 0x1000, RegionType::Image),
+            ]
+        );
+        let t = totals(&all);
+        let free = t.iter().find(|t| t.kind == RegionType::Free).unwrap();
+        assert_eq!((free.blocks, free.largest), (3, 0x1f000));
+        let image = t.iter().find(|t| t.kind == RegionType::Image).unwrap();
+        assert_eq!(
+            (image.blocks, image.size, image.resident),
+            (2, 0x2000, 0x1000)
+        );
+    }
+}
