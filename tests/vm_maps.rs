@@ -10,7 +10,6 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use memlab::core::alloc::dispatcher;
-use memlab::core::runtime_dir;
 use memlab::core::shared_text::SharedText;
 use memlab::core::vm::maps::{self, Field, Landmarks, Owner, RegionType, Snapshot};
 use memlab::core::vm::pages::PageLab;
@@ -22,15 +21,12 @@ fn take() -> Snapshot {
     .expect("read /proc/self/smaps")
 }
 
-/// Removes the shared mapping's object and lock directory, whatever happens.
+/// Removes the shared mapping's object, whatever happens.
 struct Cleanup(String);
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(common::object_path(&self.0));
-        if let Ok(base) = runtime_dir::base_dir() {
-            let _ = std::fs::remove_dir_all(base.join("maps").join(&self.0));
-        }
     }
 }
 

@@ -147,6 +147,21 @@ impl Roster {
         Ok(all)
     }
 
+    /// The object opened again by its name, if the name still names it. An
+    /// object created unnamed keeps its first name (`/dev/shm/#INODE`) in
+    /// whatever is mapped from its first open file; a mapping made from this
+    /// one shows its real path in /proc/self/maps.
+    pub fn named_file(&self) -> Result<Option<File>, ObjectError> {
+        let Some(file) = self.dir.open_object(&self.file_name)? else {
+            return Ok(None);
+        };
+        let id = |f: &File| rustix::fs::fstat(f).map(|st| (st.st_dev, st.st_ino));
+        let same = id(&file)
+            .and_then(|a| id(&self.file).map(|b| a == b))
+            .map_err(|e| ObjectError::io(IoOp::Inspect, &self.path(), e))?;
+        Ok(same.then_some(file))
+    }
+
     /// True if someone removed the object's name: new instances then get
     /// another object, and this one keeps memory nobody else can reach.
     pub fn removed(&self) -> Result<bool, ObjectError> {

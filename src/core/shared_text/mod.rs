@@ -59,6 +59,14 @@ pub fn object_file_name(name: &str) -> String {
     format!("memlab.{}.{name}", shm_object::euid())
 }
 
+/// The mapping name of this account's shared text object at `path` (as
+/// /proc/self/maps shows it), if it is one.
+pub fn name_from_object_path(path: &str) -> Option<&str> {
+    let file_name = path.strip_prefix(shm_object::SHM_DIR)?.strip_prefix('/')?;
+    let name = file_name.strip_prefix(&object_file_name(""))?;
+    Some(name.trim_end_matches(" (deleted)"))
+}
+
 /// The POSIX shared memory name (`shm_open`'s) for a mapping name.
 pub fn os_id(name: &str) -> String {
     format!("/{}", object_file_name(name))
@@ -160,7 +168,7 @@ impl SharedText {
     pub fn open(name: &str) -> Result<Self, SharedError> {
         validate_name(name)?;
         let size = MAPPING_SIZE as u64;
-        let (roster, (view, origin)) =
+        let (roster, (mut view, origin)) =
             Roster::join(&object_file_name(name), size, |file, arrival| {
                 attach(name, file, arrival)
             })?;
@@ -169,6 +177,17 @@ impl SharedText {
             name: name.into(),
             source: e,
         };
+        if origin == Origin::Created {
+            // Mapped before it had a name: map it again by its name, so that
+            // the address-space map shows /dev/shm/memlab.UID.NAME.
+            if let Some(named) = roster.named_file()? {
+                view = View::map(&named).map_err(|source| SharedError::Io {
+                    op: IoOp::Map,
+                    name: name.into(),
+                    source,
+                })?;
+            }
+        }
         let data_lock = FileLock::from_file(roster.file().try_clone().map_err(io)?);
         // Reopening through /proc gives a new open file of the same object,
         // with no path to race on.

@@ -74,7 +74,7 @@ impl RegionType {
 pub enum Owner {
     /// A memory manager's reservation (`core::alloc::own_regions`).
     Manager { name: &'static str },
-    /// A shared text mapping, `/dev/shm/memlab.NAME`.
+    /// A shared text mapping, `/dev/shm/memlab.UID.NAME`.
     SharedText { name: String },
     /// A page lab reservation.
     PageLab { id: ReservationId, pages: usize },
@@ -315,9 +315,9 @@ fn classify(maps: &[MemoryMap], stacks: &[(u64, i32, String)], marks: Landmarks)
                     id: l.id,
                     pages: l.pages,
                 });
-            } else if let Some(name) = path.strip_prefix("/dev/shm/memlab.") {
+            } else if let Some(name) = crate::core::shared_text::name_from_object_path(&path) {
                 owner = Some(Owner::SharedText {
-                    name: name.trim_end_matches(" (deleted)").to_owned(),
+                    name: name.to_owned(),
                 });
             } else if let Some((tid, thread)) = stacks
                 .iter()
