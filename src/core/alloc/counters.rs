@@ -180,6 +180,9 @@ pub struct Snapshot {
     /// Heap allocations that were served by the default manager because the
     /// private heap was full.
     pub heap_fallbacks: u64,
+    /// mimalloc allocations that were served by the default manager because
+    /// the mimalloc arena was full (or could not be set up).
+    pub mimalloc_fallbacks: u64,
 }
 
 impl Snapshot {
