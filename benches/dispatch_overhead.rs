@@ -4,9 +4,13 @@
 //! +2 ns per pair, with the counters exact.
 //!
 //! Each case is a non-inlined function per pair, like a real call through
-//! `__rust_alloc`. Cases are interleaved over several rounds and the median
-//! round is reported. Run: `cargo bench --bench dispatch_overhead`
-//! (`PAIRS=` and `ROUNDS=` change the defaults of 1M pairs and 11 rounds).
+//! `__rust_alloc`. Cases are interleaved over several rounds (every other
+//! round in reverse order) and the median round is reported. An overhead is
+//! the median over rounds of the difference between the two cases *in the
+//! same round*, which is far less sensitive to other load on the machine
+//! than the difference of two medians. Run: `cargo bench --bench
+//! dispatch_overhead` (`PAIRS=` and `ROUNDS=` change the defaults of 300,000
+//! pairs per measurement and 21 rounds).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
@@ -141,11 +145,11 @@ fn main() {
     let pairs: u32 = std::env::var("PAIRS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(1_000_000);
+        .unwrap_or(300_000);
     let rounds: usize = std::env::var("ROUNDS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(11);
+        .unwrap_or(21);
     FRESH.set_active(ManagerKind::Default);
     // MIXED: use the heap and mimalloc once, so both ranges exist and the
     // default path pays for both ownership checks.
@@ -168,20 +172,26 @@ fn main() {
     println!();
     println!("|---|{}", "---:|".repeat(sizes.len()));
     let mut table = vec![vec![0.0; sizes.len()]; CASES.len()];
+    // samples[size][case][round]
+    let mut samples = vec![vec![Vec::with_capacity(rounds); CASES.len()]; sizes.len()];
     for (si, &size) in sizes.iter().enumerate() {
         let l = Layout::from_size_align(size, 16).unwrap();
-        let mut samples = vec![Vec::with_capacity(rounds); CASES.len()];
-        for _ in 0..rounds {
-            for (ci, (_, kind, f)) in CASES.iter().enumerate() {
+        for round in 0..rounds {
+            let mut order: Vec<usize> = (0..CASES.len()).collect();
+            if round % 2 == 1 {
+                order.reverse();
+            }
+            for ci in order {
+                let (_, kind, f) = CASES[ci];
                 if let Some(k) = kind {
-                    MIXED.set_active(*k);
+                    MIXED.set_active(k);
                 }
-                ns_per_pair(*f, l, pairs / 10); // warm-up
-                samples[ci].push(ns_per_pair(*f, l, pairs));
+                ns_per_pair(f, l, pairs / 10); // warm-up
+                samples[si][ci].push(ns_per_pair(f, l, pairs));
             }
         }
-        for (ci, s) in samples.into_iter().enumerate() {
-            table[ci][si] = median(s);
+        for (ci, s) in samples[si].iter().enumerate() {
+            table[ci][si] = median(s.clone());
         }
     }
     for (ci, (name, _, _)) in CASES.iter().enumerate() {
@@ -241,14 +251,12 @@ fn main() {
     for (name, a, b, counts) in rows {
         let cells: Vec<String> = (0..sizes.len())
             .map(|i| {
-                let ns = table[a][i] - table[b][i];
+                let per_round = samples[i][a].iter().zip(&samples[i][b]);
+                let ns = median(per_round.map(|(x, y)| x - y).collect());
                 if counts {
                     worst = worst.max(ns);
                 }
-                format!(
-                    "{ns:+.2} ({:+.0} %)",
-                    (table[a][i] / table[b][i] - 1.0) * 100.0
-                )
+                format!("{ns:+.2} ({:+.0} %)", ns / table[b][i] * 100.0)
             })
             .collect();
         println!("| {name} | {} |", cells.join(" | "));

@@ -134,7 +134,8 @@ impl Dispatcher {
     }
 
     /// Allocate with an explicit manager, ignoring the active one (benchmarks).
-    /// A full private heap falls back to the default manager as usual.
+    /// A full private heap or mimalloc arena falls back to the default manager
+    /// as usual.
     ///
     /// # Safety
     /// Same contract as [`GlobalAlloc::alloc`]; free the block with this
