@@ -124,12 +124,37 @@ impl Dispatcher {
     /// Which manager owns the live block at `p` (see the type docs).
     #[inline]
     pub fn owner_of(&self, p: *const u8) -> ManagerKind {
+        self.with_owner(p, |owner| owner)
+    }
+
+    /// `then(owner of p)`, with the owner a constant in each branch, so that
+    /// what `then` does with it (the free path, its counters) is specialised
+    /// per manager instead of matching on the kind again.
+    #[inline(always)]
+    fn with_owner<R>(&self, p: *const u8, then: impl FnOnce(ManagerKind) -> R) -> R {
         if self.heap.owns(p) {
-            ManagerKind::Heap
+            then(ManagerKind::Heap)
         } else if self.arena.owns(p) {
-            ManagerKind::Mimalloc
+            then(ManagerKind::Mimalloc)
         } else {
-            ManagerKind::Default
+            then(ManagerKind::Default)
+        }
+    }
+
+    /// [`alloc_impl`](Self::alloc_impl) with the kind a constant in each arm,
+    /// so the hot path branches once on the kind.
+    ///
+    /// # Safety
+    /// As [`alloc_impl`](Self::alloc_impl).
+    #[inline(always)]
+    unsafe fn alloc_as(&self, kind: ManagerKind, layout: Layout, zeroed: bool) -> *mut u8 {
+        // SAFETY: forwarded caller contract.
+        unsafe {
+            match kind {
+                ManagerKind::Default => self.alloc_impl(ManagerKind::Default, layout, zeroed),
+                ManagerKind::Heap => self.alloc_impl(ManagerKind::Heap, layout, zeroed),
+                ManagerKind::Mimalloc => self.alloc_impl(ManagerKind::Mimalloc, layout, zeroed),
+            }
         }
     }
 
@@ -140,10 +165,10 @@ impl Dispatcher {
     /// # Safety
     /// Same contract as [`GlobalAlloc::alloc`]; free the block with this
     /// dispatcher (`dealloc`/`realloc`), whatever is active by then.
-    #[inline]
+    #[inline(always)]
     pub unsafe fn alloc_with(&self, kind: ManagerKind, layout: Layout) -> *mut u8 {
         // SAFETY: forwarded caller contract.
-        unsafe { self.alloc_impl(kind, layout, false) }
+        unsafe { self.alloc_as(kind, layout, false) }
     }
 
     /// Allocates through `kind` (the heap and mimalloc fall back to default
@@ -259,22 +284,23 @@ unsafe fn system_alloc(layout: Layout, zeroed: bool) -> *mut u8 {
 // allocator (the heap and arena locks are spin locks, counters are atomics,
 // mimalloc allocates its bookkeeping itself).
 unsafe impl GlobalAlloc for Dispatcher {
-    #[inline]
+    #[inline(always)]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: forwarded caller contract.
-        unsafe { self.alloc_impl(self.active(), layout, false) }
+        unsafe { self.alloc_as(self.active(), layout, false) }
     }
 
-    #[inline]
+    #[inline(always)]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         // SAFETY: forwarded caller contract.
-        unsafe { self.alloc_impl(self.active(), layout, true) }
+        unsafe { self.alloc_as(self.active(), layout, true) }
     }
 
-    #[inline]
+    #[inline(always)]
     unsafe fn dealloc(&self, p: *mut u8, layout: Layout) {
-        // SAFETY: `p` is live and came from this dispatcher (caller).
-        unsafe { self.free_owned(self.owner_of(p), p, layout) }
+        // SAFETY: `p` is live and came from this dispatcher (caller), and
+        // `with_owner` names the manager that owns it.
+        self.with_owner(p, |owner| unsafe { self.free_owned(owner, p, layout) })
     }
 
     /// Same manager as active: that manager's own realloc (the heap tries in
