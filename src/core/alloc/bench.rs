@@ -11,24 +11,26 @@
 //! # What the figure includes
 //! The loop adds the dispatcher (1 to 2 ns per pair, see
 //! `benches/dispatch_overhead.rs`) and one clock read per batch of pairs
-//! (batches last about [`CLOCK_INTERVAL`], so that is far below 0.1 %).
-//! Everything else is the allocator in the state memlab's process left it:
+//! (batches last about [`CLOCK_INTERVAL`], so that is far below 0.1 %); a
+//! manager's one-off set-up in the process is done before timing
+//! (`set_up`). Everything else is the allocator in the state memlab's
+//! process left it, which is why `memlab bench --size-kb 4` reads about 30 ns
+//! with glibc where a bare loop in a fresh program reads about 17 ns:
 //!
-//! A bare loop over glibc malloc/free of 4 KB in a fresh process takes about
-//! 17-22 ns per pair; `memlab bench --size-kb 4` about 30 ns. The difference
-//! is glibc's, not memlab's: a bare loop over the system allocator inside
-//! memlab's process, right before the benchmark, measures the same 29-30 ns
-//! (`cargo bench --bench book_table` prints that loop as a reference row). In
-//! a fresh process the 4 KB block is split off the top of the heap and merged
-//! back into it on free. In a process that has run for a while (memlab has
-//! parsed its arguments, set up its state and freed some of it) the heap has
-//! free chunks below the top; a 4 KB block (above tcache's 1032 bytes) is then
-//! carved from such a chunk and coalesced with its free neighbour on free: two
-//! `unlink_chunk` calls and a pass over the unsorted bin per pair, about twice
-//! the instructions of `_int_malloc` (callgrind: 207 vs 111 per call). That is
-//! the real cost of glibc in a used heap, which is what a program sees.
-//! mimalloc's per-size free lists do not depend on such history, which is why
-//! its figure moves less.
+//! Why 4 KB costs more here than in a fresh program: glibc serves a 4 KB
+//! block (above its 1032-byte tcache) from its bins. In a fresh process the
+//! block is cut from the top of the heap and merged back into it on free. In
+//! a process that has been running (memlab has parsed its arguments, set up
+//! its state and freed some of it) there are free chunks below the top: the
+//! block is carved from one of them and coalesced with its free neighbour on
+//! free, two `unlink_chunk` calls per pair and about twice the instructions in
+//! `_int_malloc` (callgrind: 207 against 111 per call). A bare loop over glibc
+//! inside memlab's own process measures the same (29.5 ns against 30.5 ns);
+//! `cargo bench --bench book_table` prints such a loop next to every row. The
+//! sweep shows it by size: 2 KB to 16 KB fit the holes and cost about 30 ns,
+//! 32 KB and more do not and cost about 19 ns. That is glibc's real cost in a
+//! heap that has been used. mimalloc's free lists per size class do not
+//! depend on that history.
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::hint::black_box;

@@ -1,6 +1,6 @@
 //! Memory managers for memlab: a switchable global allocator ([`Dispatcher`]),
 //! a private heap ([`PrivateHeap`]), mimalloc in an arena of its own
-//! ([`MimallocArena`]), and benchmarks over them ([`bench`], [`sweep`]).
+//! ([`MimallocArena`]), and benchmarks over them ([`bench`](mod@bench), [`sweep`]).
 //!
 //! # Installing the dispatcher
 //! The library owns the one process-wide instance, [`DISPATCHER`], so any
