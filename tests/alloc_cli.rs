@@ -326,6 +326,26 @@ fn a_bad_csv_path_is_reported_before_the_sweep_starts() {
         );
     }
     assert!(!missing.exists());
+    // An existing file is opened early but replaced only by the finished sweep.
+    let existing = dir.join("old.csv");
+    std::fs::write(&existing, "~".repeat(100_000)).unwrap();
+    let out = run(&[
+        "sweep",
+        "--managers",
+        "default",
+        "--max-size-kb",
+        "2",
+        "--iterations",
+        "5",
+        "--repeats",
+        "1",
+        "--csv",
+        existing.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let csv = std::fs::read_to_string(&existing).unwrap();
+    assert!(csv.starts_with("# memlab allocation sweep\n"), "{csv}");
+    assert!(!csv.contains('~'), "old bytes left behind");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -254,11 +254,19 @@ impl CsvOut {
         })
     }
 
-    /// Replaces the file's contents with `text`.
+    /// Replaces the file's contents with `text` (a pipe or device, such as
+    /// `/dev/stdout`, is just written to).
     fn write(&mut self, text: &str) -> Result<(), Failure> {
-        self.file
-            .set_len(0)
-            .and_then(|()| self.file.write_all(text.as_bytes()))
+        let regular = self.file.metadata().is_ok_and(|m| m.is_file());
+        let truncate = || {
+            if regular {
+                self.file.set_len(0)
+            } else {
+                Ok(())
+            }
+        };
+        truncate()
+            .and_then(|()| (&self.file).write_all(text.as_bytes()))
             .map_err(|e| Failure::failed(format!("cannot write {}: {e}", self.path.display())))
     }
 
