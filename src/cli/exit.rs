@@ -94,7 +94,9 @@ impl From<BenchError> for Failure {
             | BenchError::ZeroIterations
             | BenchError::NoManagers
             | BenchError::ZeroRepeats
-            | BenchError::NoSizes => USAGE,
+            | BenchError::NoSizes
+            | BenchError::TooManyRepeats { .. }
+            | BenchError::SweepTooLarge { .. } => USAGE,
         };
         Self {
             code,
