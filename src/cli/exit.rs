@@ -63,6 +63,8 @@ impl From<SharedError> for Failure {
         let code = match &e {
             // The name cannot be used: another one must be chosen.
             SharedError::BadName { .. }
+            | SharedError::BadPath { .. }
+            | SharedError::ForeignFile { .. }
             | SharedError::NulInText
             | SharedError::Object(
                 ObjectError::NameTaken { .. }
