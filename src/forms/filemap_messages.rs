@@ -271,4 +271,4 @@ mod steps;
 #[cfg(test)]
 mod tests;
 
-pub use steps::{FileStep, MutexNote, StepNote};
+pub use steps::{FileStep, MutexNote, StepNote, ViewNote};

@@ -3,6 +3,8 @@
 pub mod alloc_bench;
 pub mod alloc_messages;
 #[cfg(target_os = "linux")]
+pub mod filemap;
+#[cfg(target_os = "linux")]
 pub mod filemap_messages;
 pub mod memory_managers;
 pub mod shared_text;

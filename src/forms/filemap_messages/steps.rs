@@ -60,6 +60,8 @@ pub enum StepNote {
     BadNumber { step: FileStep, error: ByteCountError },
     /// The step's thread ended without a result.
     Lost { step: FileStep },
+    /// No file was opened yet.
+    NoFile { step: FileStep },
 }
 
 impl StepNote {
@@ -73,14 +75,17 @@ impl StepNote {
             Self::MappingClosed => FileStep::CloseMapping,
             Self::FileClosed { .. } => FileStep::CloseFile,
             Self::EndOfFile(_) => FileStep::SetEndOfFile,
-            Self::Failed { step, .. } | Self::BadNumber { step, .. } | Self::Lost { step } => *step,
+            Self::Failed { step, .. }
+            | Self::BadNumber { step, .. }
+            | Self::Lost { step }
+            | Self::NoFile { step } => *step,
         }
     }
 
     pub fn is_error(&self) -> bool {
         matches!(
             self,
-            Self::Failed { .. } | Self::BadNumber { .. } | Self::Lost { .. }
+            Self::Failed { .. } | Self::BadNumber { .. } | Self::Lost { .. } | Self::NoFile { .. }
         )
     }
 }
@@ -180,6 +185,12 @@ impl Localized for StepNote {
                 .pick(
                     "the step's thread ended without a result",
                     "단계를 맡은 스레드가 결과 없이 끝났습니다",
+                )
+                .into(),
+            Self::NoFile { .. } => lang
+                .pick(
+                    "no file is open: press Open or Create first",
+                    "연 파일이 없습니다: 먼저 열기나 만들기를 누르세요",
                 )
                 .into(),
         };
@@ -286,6 +297,106 @@ impl Localized for CrashedHolder {
             (Lang::Ko, None) => {
                 format!("잡은 채 죽기: 자식 프로세스 {pid}이(가) 잠금을 잡은 뒤 끝났습니다")
             }
+        }
+    }
+}
+
+/// What a view panel says about the bytes in sight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViewNote {
+    /// The ordinary read of the bytes in sight against the view.
+    Compared {
+        bytes: usize,
+        differ: usize,
+        missing: usize,
+    },
+    /// Where typing goes.
+    Cursor {
+        view_offset: u64,
+        file_offset: u64,
+        hex: bool,
+    },
+    NoCursor,
+    /// The view's last flush.
+    Flushed(Flushed),
+    NotFlushed,
+}
+
+impl Localized for ViewNote {
+    fn localized(&self, lang: Lang) -> String {
+        let ko = lang == Lang::Ko;
+        match *self {
+            Self::Compared {
+                bytes,
+                differ: 0,
+                missing: 0,
+            } if ko => format!(
+                "보통의 파일 읽기(pread)로 읽은 같은 {bytes} 바이트: 뷰와 똑같음 (같은 페이지 캐시)"
+            ),
+            Self::Compared {
+                bytes,
+                differ: 0,
+                missing: 0,
+            } => format!(
+                "the same {bytes} bytes by an ordinary file read (pread): equal to the view (one page cache)"
+            ),
+            Self::Compared {
+                bytes,
+                differ,
+                missing,
+            } if ko => format!(
+                "보통의 파일 읽기(pread)로 읽은 같은 {bytes} 바이트: {differ} 바이트가 다르고, \
+                 {missing} 바이트는 파일에 없음 (강조 표시)"
+            ),
+            Self::Compared {
+                bytes,
+                differ,
+                missing,
+            } => format!(
+                "the same {bytes} bytes by an ordinary file read (pread): {differ} differ and {missing} are missing from the file (highlighted)"
+            ),
+            Self::Cursor {
+                view_offset,
+                file_offset,
+                hex,
+            } if ko => format!(
+                "커서: 뷰 오프셋 {view_offset:#x}, 파일 오프셋 {file_offset:#x}. {}",
+                if hex {
+                    "16진수(0-9, a-f)를 입력하면 덮어씁니다"
+                } else {
+                    "글자를 입력하면 UTF-8 바이트로 덮어씁니다"
+                }
+            ),
+            Self::Cursor {
+                view_offset,
+                file_offset,
+                hex,
+            } => format!(
+                "cursor: view offset {view_offset:#x}, file offset {file_offset:#x}. {}",
+                if hex {
+                    "Type hex digits (0-9, a-f) to overwrite"
+                } else {
+                    "Type text to overwrite it with its UTF-8 bytes"
+                }
+            ),
+            Self::NoCursor => lang
+                .pick(
+                    "Click a byte, then type to change it; the other views and the file read change with it.",
+                    "바이트를 누른 뒤 입력하면 바뀝니다. 다른 뷰와 파일 읽기도 함께 바뀝니다.",
+                )
+                .into(),
+            Self::Flushed(f) if ko => format!(
+                "마지막 플러시: {} 바이트, {}",
+                f.bytes,
+                ms(f.took)
+            ),
+            Self::Flushed(f) => format!("last flush: {} bytes in {}", f.bytes, ms(f.took)),
+            Self::NotFlushed => lang
+                .pick(
+                    "not flushed yet: the page cache holds the writes, the disk gets them later",
+                    "아직 플러시 안 함: 쓴 내용은 페이지 캐시에 있고, 디스크에는 나중에 기록됩니다",
+                )
+                .into(),
         }
     }
 }

@@ -337,6 +337,9 @@ fn log_lines() -> Vec<Box<dyn Localized>> {
         StepNote::Lost {
             step: FileStep::Flush,
         },
+        StepNote::NoFile {
+            step: FileStep::MapView,
+        },
     ];
     let mutex = vec![
         MutexNote::Opened {
@@ -379,7 +382,8 @@ fn log_lines() -> Vec<Box<dyn Localized>> {
             | StepNote::EndOfFile(_)
             | StepNote::Failed { .. }
             | StepNote::BadNumber { .. }
-            | StepNote::Lost { .. } => all.push(Box::new(note)),
+            | StepNote::Lost { .. }
+            | StepNote::NoFile { .. } => all.push(Box::new(note)),
         }
     }
     for note in mutex {
