@@ -14,6 +14,8 @@ use crate::forms::alloc_bench::AllocBenchForm;
 #[cfg(target_os = "linux")]
 use crate::forms::filemap::FileMapLab;
 use crate::forms::memory_managers::MemoryManagersPanel;
+#[cfg(target_os = "linux")]
+use crate::forms::mutex_lab::MutexLab;
 use crate::forms::shared_text::SharedTextForm;
 use crate::i18n::Lang;
 
@@ -29,6 +31,8 @@ pub struct MemlabApp {
     memory_managers: MemoryManagersPanel,
     #[cfg(target_os = "linux")]
     filemap: FileMapLab,
+    #[cfg(target_os = "linux")]
+    mutex: MutexLab,
 }
 
 impl MemlabApp {
@@ -40,6 +44,8 @@ impl MemlabApp {
             &mut self.memory_managers,
             #[cfg(target_os = "linux")]
             &mut self.filemap,
+            #[cfg(target_os = "linux")]
+            &mut self.mutex,
         ]
     }
 

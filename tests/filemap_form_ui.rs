@@ -75,7 +75,10 @@ fn go_to<S>(h: &mut Harness<'_, S>, label: &str, n: usize, offset: &str) {
 
 /// Sends typed text to whatever has the keyboard (a grid, after `go_to`).
 fn type_keys<S>(h: &mut Harness<'_, S>, text: &str) {
-    h.get_all_by_role(Role::Grid).next().unwrap().type_text(text);
+    h.get_all_by_role(Role::Grid)
+        .next()
+        .unwrap()
+        .type_text(text);
     h.step();
     h.step();
 }
@@ -121,15 +124,23 @@ fn two_views(h: &mut Harness<'_, FileMapLab>) {
     type_into(h, "Mapping size", "64K");
     click(h, "Create mapping");
     wait_until(h, "the mapping", |h| {
-        shows(h, "CreateFileMapping: mapping of 65536 bytes (asked 65536); file 0 -> 65536 bytes")
+        shows(
+            h,
+            "CreateFileMapping: mapping of 65536 bytes (asked 65536); file 0 -> 65536 bytes",
+        )
     });
     for (offset, len) in [("0", "8K"), ("4096", "4096")] {
         type_into(h, "View offset", offset);
         type_into(h, "Length", len);
         click(h, "Map view");
     }
-    wait_until(h, "two views", |h| h.query_all_by_role(Role::Grid).count() == 2);
-    assert!(shows(h, "MapViewOfFile: view #2 at offset 4096, 4096 bytes"));
+    wait_until(h, "two views", |h| {
+        h.query_all_by_role(Role::Grid).count() == 2
+    });
+    assert!(shows(
+        h,
+        "MapViewOfFile: view #2 at offset 4096, 4096 bytes"
+    ));
 }
 
 #[test]
@@ -138,7 +149,10 @@ fn two_views_of_the_same_bytes_change_together_and_match_the_file() {
     let path = folder.file("two.bin");
     let mut h = lab(&path, Lang::En);
     two_views(&mut h);
-    assert!(shows(&h, "file 65536 bytes · mapping 65536 bytes, open · views mapped: 2"));
+    assert!(shows(
+        &h,
+        "file 65536 bytes · mapping 65536 bytes, open · views mapped: 2"
+    ));
 
     // Type hex into view #2 at its first byte (file offset 4096).
     go_to(&mut h, "Go to offset", 1, "0");
@@ -155,7 +169,10 @@ fn two_views_of_the_same_bytes_change_together_and_match_the_file() {
     assert!(one.contains("00001000 48 65 6c 6c 6f 00"), "{one}");
     assert!(one.contains("Hello...........│ Hello..........."), "{one}");
     assert_eq!(&std::fs::read(&path).unwrap()[4096..4101], b"Hello");
-    assert!(shows(&h, "the same 128 bytes by an ordinary file read (pread): equal"));
+    assert!(shows(
+        &h,
+        "the same 128 bytes by an ordinary file read (pread): equal"
+    ));
 
     // Text typed into view #1 reaches view #2 at once.
     h.get_all_by_label("Text").next().unwrap().click();
@@ -169,7 +186,10 @@ fn two_views_of_the_same_bytes_change_together_and_match_the_file() {
     // FlushViewOfFile, timed.
     h.get_all_by_label("Flush").nth(1).unwrap().click();
     wait_until(&mut h, "the flush", |h| {
-        shows(h, "FlushViewOfFile: view #2: 4096 bytes written to the file in")
+        shows(
+            h,
+            "FlushViewOfFile: view #2: 4096 bytes written to the file in",
+        )
     });
     assert!(shows(&h, "last flush: 4096 bytes in"));
     h.state_mut().shutdown();
@@ -190,7 +210,10 @@ fn closed_things_are_refused_by_name_and_the_end_of_file_is_set_last() {
         shows(h, "offset 100 is not a multiple of the granularity")
     });
     assert!(shows(&h, "memmap2 silently mapped from 0 (rounded down)"));
-    assert!(shows(&h, "the raw mmap call with offset 100 fails: Invalid argument"));
+    assert!(shows(
+        &h,
+        "the raw mmap call with offset 100 fails: Invalid argument"
+    ));
 
     h.get_all_by_label("Unmap").next().unwrap().click();
     wait_until(&mut h, "the unmap", |h| {
@@ -227,11 +250,16 @@ fn closed_things_are_refused_by_name_and_the_end_of_file_is_set_last() {
     });
     click(&mut h, "Set end of file");
     wait_until(&mut h, "the new end", |h| {
-        shows(h, "SetFilePointer + SetEndOfFile: file size 65536 -> 100 bytes")
+        shows(
+            h,
+            "SetFilePointer + SetEndOfFile: file size 65536 -> 100 bytes",
+        )
     });
     assert_eq!(std::fs::metadata(&path).unwrap().len(), 100);
     click(&mut h, "Close file");
-    wait_until(&mut h, "the close", |h| shows(h, "CloseHandle(file): the file is closed"));
+    wait_until(&mut h, "the close", |h| {
+        shows(h, "CloseHandle(file): the file is closed")
+    });
     click(&mut h, "Create mapping");
     wait_until(&mut h, "the refusal", |h| {
         shows(h, "CreateFileMapping: the file was closed: open it again")
@@ -258,7 +286,10 @@ fn a_file_shortened_by_someone_else_is_reported_and_survived() {
         .set_len(4100)
         .unwrap();
     wait_until(&mut h, "the notice", |h| {
-        shows(h, "the file was shortened to 4100 bytes by someone else: bytes 4100..8192 are gone")
+        shows(
+            h,
+            "the file was shortened to 4100 bytes by someone else: bytes 4100..8192 are gone",
+        )
     });
     let one = grid(&h, 0);
     assert!(one.contains("00001000 00 00 00 00 -- --"), "{one}");
@@ -299,9 +330,13 @@ fn a_second_instance_is_refused_unless_both_share_and_then_sees_writes_live() {
     });
     type_into(&mut one, "Mapping size", "16K");
     click(&mut one, "Create mapping");
-    wait_until(&mut one, "the mapping", |h| shows(h, "file 0 -> 16384 bytes"));
+    wait_until(&mut one, "the mapping", |h| {
+        shows(h, "file 0 -> 16384 bytes")
+    });
     click(&mut one, "Map view");
-    wait_until(&mut one, "a view", |h| h.query_all_by_role(Role::Grid).count() == 1);
+    wait_until(&mut one, "a view", |h| {
+        h.query_all_by_role(Role::Grid).count() == 1
+    });
     let out = run(&[
         "filemap",
         path.to_str().unwrap(),
@@ -337,16 +372,28 @@ fn the_walk_through_reads_in_korean() {
     type_into(&mut h, "매핑 크기", "8K");
     click(&mut h, "매핑 만들기");
     wait_until(&mut h, "the mapping", |h| {
-        shows(h, "8192 바이트 매핑 (요청 8192); 파일 0 -> 8192 바이트: 매핑 크기만큼 늘어남")
+        shows(
+            h,
+            "8192 바이트 매핑 (요청 8192); 파일 0 -> 8192 바이트: 매핑 크기만큼 늘어남",
+        )
     });
     type_into(&mut h, "뷰 오프셋", "100");
     click(&mut h, "뷰 매핑");
     wait_until(&mut h, "the unaligned view", |h| {
-        shows(h, "할당 단위(여기서는 4096 바이트, Windows는 64 KiB)의 배수가 아닙니다")
+        shows(
+            h,
+            "할당 단위(여기서는 4096 바이트, Windows는 64 KiB)의 배수가 아닙니다",
+        )
     });
-    assert!(shows(&h, "보통의 파일 읽기(pread)로 읽은 같은 128 바이트: 뷰와 똑같음"));
+    assert!(shows(
+        &h,
+        "보통의 파일 읽기(pread)로 읽은 같은 128 바이트: 뷰와 똑같음"
+    ));
     let grid = grid(&h, 0);
-    assert!(grid.contains("오프셋") && grid.contains("파일 읽기"), "{grid}");
+    assert!(
+        grid.contains("오프셋") && grid.contains("파일 읽기"),
+        "{grid}"
+    );
     click(&mut h, "파일 닫기");
     wait_until(&mut h, "the close", |h| {
         shows(h, "매핑된 뷰 1개가 해제될 때까지 파일은 열린 채 잠겨 있음")
@@ -362,7 +409,9 @@ fn a_64_mib_view_is_edited_at_its_last_byte() {
     wait_until(&mut h, "the file", |h| shows(h, "CreateFile: "));
     type_into(&mut h, "Mapping size", "64M");
     click(&mut h, "Create mapping");
-    wait_until(&mut h, "the mapping", |h| shows(h, "file 0 -> 67108864 bytes"));
+    wait_until(&mut h, "the mapping", |h| {
+        shows(h, "file 0 -> 67108864 bytes")
+    });
     click(&mut h, "Map view");
     wait_until(&mut h, "the view", |h| {
         shows(h, "view #1 at offset 0, 67108864 bytes")

@@ -160,8 +160,5 @@ fn the_form_keeps_its_string_in_a_file_after_it_closes() {
         shows(h, "파일 이름을 쓸 수 없습니다")
     });
     two.state_mut().shutdown();
-    assert_eq!(
-        stdout(&shared_file(&path, &["load"])),
-        "파일이 기억합니다"
-    );
+    assert_eq!(stdout(&shared_file(&path, &["load"])), "파일이 기억합니다");
 }

@@ -108,7 +108,10 @@ impl Roster {
                 };
                 let value = setup(&file, arrival)?;
                 let slot = claim(&file, &path)?;
-                return Ok((Self::entered(dir, file_name, file, slot, last_leaves), value));
+                return Ok((
+                    Self::entered(dir, file_name, file, slot, last_leaves),
+                    value,
+                ));
             }
             let file = dir.create_unnamed(size)?;
             // Nobody else can see this object yet: both locks are free.
@@ -116,7 +119,10 @@ impl Roster {
             let value = setup(&file, Arrival::Created)?;
             let slot = claim(&file, &path)?;
             if dir.publish(&file, file_name)? {
-                return Ok((Self::entered(dir, file_name, file, slot, last_leaves), value));
+                return Ok((
+                    Self::entered(dir, file_name, file, slot, last_leaves),
+                    value,
+                ));
             }
             // Another instance named its object first: join that one.
         }

@@ -7,6 +7,8 @@ pub mod filemap;
 #[cfg(target_os = "linux")]
 pub mod filemap_messages;
 pub mod memory_managers;
+#[cfg(target_os = "linux")]
+pub mod mutex_lab;
 pub mod shared_text;
 #[cfg(target_os = "linux")]
 pub mod vm_messages;

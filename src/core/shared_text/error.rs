@@ -24,7 +24,10 @@ pub enum SharedError {
     BadPath { path: PathBuf, reason: NameProblem },
     /// A backing file that holds something else: memlab never writes it.
     #[error("{} is not a shared text file of memlab ({reason}): it is left as it is; choose another file, or an empty one", path.display())]
-    ForeignFile { path: PathBuf, reason: CorruptReason },
+    ForeignFile {
+        path: PathBuf,
+        reason: CorruptReason,
+    },
     /// The object could not be opened, created, named or kept.
     #[error(transparent)]
     Object(#[from] ObjectError),
@@ -52,7 +55,10 @@ pub enum SharedError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NameProblem {
     Empty,
-    TooLong { len: usize, max: usize },
+    TooLong {
+        len: usize,
+        max: usize,
+    },
     Nul,
     Slash,
     DotName,

@@ -73,7 +73,10 @@ fn a_file_of_something_else_is_refused_and_left_as_it_is() {
         ),
         "{err}"
     );
-    assert!(err.to_string().contains("is not a shared text file of memlab"));
+    assert!(
+        err.to_string()
+            .contains("is not a shared text file of memlab")
+    );
     assert_eq!(std::fs::read_to_string(&path).unwrap(), words, "untouched");
     let short = folder.file("short.txt");
     std::fs::write(&short, "hi").unwrap();

@@ -42,8 +42,8 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::clock::now_unix_ms;
-use super::shm_object::{self, IoOp, ObjectError};
 use super::shm_object::ShmDir;
+use super::shm_object::{self, IoOp, ObjectError};
 use super::slots::{Arrival, Roster, WhenLastLeaves};
 use super::timed_lock::{AcquireError, FileLock, LockGuard};
 pub use error::{
@@ -221,7 +221,12 @@ impl SharedText {
             Backing::Memory { name } => {
                 validate_name(name)?;
                 let dir = ShmDir::open()?;
-                (backing.clone(), dir, object_file_name(name), WhenLastLeaves::Remove)
+                (
+                    backing.clone(),
+                    dir,
+                    object_file_name(name),
+                    WhenLastLeaves::Remove,
+                )
             }
             Backing::File { path } => {
                 validate_file_path(path)?;

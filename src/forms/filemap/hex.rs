@@ -273,10 +273,18 @@ pub(super) fn grid(
         }
     }
     let rows = read(state.top_row);
-    let text = paint(ui, rect, &font, state, &columns, info.offset, &rows, row_h, lang);
-    response.widget_info(|| {
-        egui::WidgetInfo::labeled(egui::Role::Grid, ui.is_enabled(), &text)
-    });
+    let text = paint(
+        ui,
+        rect,
+        &font,
+        state,
+        &columns,
+        info.offset,
+        &rows,
+        row_h,
+        lang,
+    );
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Grid, ui.is_enabled(), &text));
     (rows, edits)
 }
 
@@ -390,7 +398,10 @@ fn paint(
         (0, lang.pick("offset", "오프셋").to_owned()),
         (columns.hex(), hex_head),
         (columns.text(), lang.pick("view", "뷰").to_owned()),
-        (columns.file(), lang.pick("file read", "파일 읽기").to_owned()),
+        (
+            columns.file(),
+            lang.pick("file read", "파일 읽기").to_owned(),
+        ),
     ];
     let mut all = String::new();
     for (col, head) in heads {
@@ -398,7 +409,11 @@ fn paint(
             head.clone(),
             format(weak, Color32::TRANSPARENT),
         ));
-        painter.galley(rect.min + egui::vec2(col as f32 * char_w, 0.0), galley, weak);
+        painter.galley(
+            rect.min + egui::vec2(col as f32 * char_w, 0.0),
+            galley,
+            weak,
+        );
         all += &head;
         all.push(' ');
     }
@@ -501,7 +516,12 @@ mod tests {
         type_text(&mut state, "8zz65", 64, &rows(0, &[0xff; 64]), &mut edits);
         assert_eq!(
             edits,
-            vec![(2, vec![0x4f]), (2, vec![0x48]), (3, vec![0x6f]), (3, vec![0x65])]
+            vec![
+                (2, vec![0x4f]),
+                (2, vec![0x48]),
+                (3, vec![0x6f]),
+                (3, vec![0x65])
+            ]
         );
         assert_eq!(state.cursor, Some(4));
         state.side = Side::Text;

@@ -271,10 +271,7 @@ impl Lab for FileMapLab {
         {
             self.snapshot = Snapshot::of(&guard);
         }
-        ui.heading(lang.pick(
-            "File mapping, step by step",
-            "파일 매핑, 한 단계씩",
-        ));
+        ui.heading(lang.pick("File mapping, step by step", "파일 매핑, 한 단계씩"));
         lab_help(ui, &help::HELP, lang);
         ui.label(lang.pick(
             "Each button is one call of the book's walk-through, run for real on a file. Map two views of the same bytes, type into one, and watch the other and an ordinary file read change with it.",

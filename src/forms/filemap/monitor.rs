@@ -55,7 +55,10 @@ impl Monitor {
                         let ranges = seen.lock().unwrap_or_else(PoisonError::into_inner).clone();
                         for (view, at, len) in ranges {
                             let mut buf = vec![0; len];
-                            session.read_view(view, at, &mut buf).is_ok().hash(&mut hash);
+                            session
+                                .read_view(view, at, &mut buf)
+                                .is_ok()
+                                .hash(&mut hash);
                             buf.hash(&mut hash);
                         }
                         let bytes = hash.finish();

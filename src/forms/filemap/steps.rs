@@ -183,7 +183,11 @@ impl FileMapLab {
                 .into();
         }
         let file = match (s.file_open, s.file_len) {
-            (true, Some(len)) => format!("{} {len} {}", lang.pick("file", "파일"), lang.pick("bytes", "바이트")),
+            (true, Some(len)) => format!(
+                "{} {len} {}",
+                lang.pick("file", "파일"),
+                lang.pick("bytes", "바이트")
+            ),
             (true, None) => lang.pick("file open", "파일 열림").into(),
             (false, _) => lang.pick("file handle closed", "파일 핸들 닫힘").into(),
         };
@@ -237,7 +241,10 @@ impl FileMapLab {
                 .stick_to_bottom(true)
                 .show(ui, |ui| {
                     if self.log.is_empty() {
-                        ui.weak(lang.pick("Each step's result appears here.", "각 단계의 결과가 여기에 나옵니다."));
+                        ui.weak(lang.pick(
+                            "Each step's result appears here.",
+                            "각 단계의 결과가 여기에 나옵니다.",
+                        ));
                     }
                     for status in &self.log {
                         status.ui(ui, lang);

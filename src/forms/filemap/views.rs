@@ -16,7 +16,11 @@ pub(super) enum ViewAction {
     Flush(u32),
     Unmap(u32),
     /// Bytes typed into the view.
-    Write { view: u32, at: u64, bytes: Vec<u8> },
+    Write {
+        view: u32,
+        at: u64,
+        bytes: Vec<u8>,
+    },
     /// The go-to field did not hold a byte count.
     BadOffset(crate::core::filemap::ByteCountError),
 }
@@ -58,8 +62,11 @@ impl ViewPanel {
             ui.horizontal_wrapped(|ui| {
                 ui.strong(format!("{} #{}", lang.pick("View", "뷰"), info.view));
                 let facts = if self.unmapped {
-                    lang.pick("unmapped (UnmapViewOfFile)", "매핑 해제됨 (UnmapViewOfFile)")
-                        .to_owned()
+                    lang.pick(
+                        "unmapped (UnmapViewOfFile)",
+                        "매핑 해제됨 (UnmapViewOfFile)",
+                    )
+                    .to_owned()
                 } else {
                     format!(
                         "{} {} ({:#x}) · {} {} · {} {:#x}",
@@ -175,9 +182,7 @@ impl ViewPanel {
             let out = egui::ScrollArea::horizontal()
                 .id_salt(("filemap-hex", info.view))
                 .max_width((ui.available_width() - slider_w).max(0.0))
-                .show(ui, |ui| {
-                    hex::grid(ui, &mut self.hex, &info, lang, read)
-                })
+                .show(ui, |ui| hex::grid(ui, &mut self.hex, &info, lang, read))
                 .inner;
             let mut from_end = max_top - self.hex.top_row.min(max_top);
             ui.spacing_mut().slider_width = height;

@@ -49,19 +49,33 @@ pub enum StepNote {
     MappingCreated(MappingCreated),
     ViewMapped(ViewMapped),
     Flushed(Flushed),
-    Unmapped { view: u32 },
+    Unmapped {
+        view: u32,
+    },
     MappingClosed,
     /// The file handle is closed; `views_left` views still keep it open.
-    FileClosed { views_left: usize },
+    FileClosed {
+        views_left: usize,
+    },
     EndOfFile(EndOfFile),
     /// The step was refused or failed.
-    Failed { step: FileStep, error: FileMapError },
+    Failed {
+        step: FileStep,
+        error: FileMapError,
+    },
     /// A size or offset field did not hold a byte count.
-    BadNumber { step: FileStep, error: ByteCountError },
+    BadNumber {
+        step: FileStep,
+        error: ByteCountError,
+    },
     /// The step's thread ended without a result.
-    Lost { step: FileStep },
+    Lost {
+        step: FileStep,
+    },
     /// No file was opened yet.
-    NoFile { step: FileStep },
+    NoFile {
+        step: FileStep,
+    },
 }
 
 impl StepNote {
@@ -122,7 +136,11 @@ impl Localized for StepNote {
                     (true, created) => format!(
                         "{} ({}, {} 바이트; {access}, {sharing})",
                         o.path.display(),
-                        if created { "새로 만듦" } else { "있던 파일" },
+                        if created {
+                            "새로 만듦"
+                        } else {
+                            "있던 파일"
+                        },
                         o.len
                     ),
                 }
@@ -202,9 +220,9 @@ impl Localized for ByteCountError {
     fn localized(&self, lang: Lang) -> String {
         match (lang, self) {
             (Lang::En, e) => e.to_string(),
-            (Lang::Ko, Self::NotACount { text }) => format!(
-                "{text:?}은(는) 바이트 수가 아닙니다 (예: 4096, 64K, 1M, 0x1000)"
-            ),
+            (Lang::Ko, Self::NotACount { text }) => {
+                format!("{text:?}은(는) 바이트 수가 아닙니다 (예: 4096, 64K, 1M, 0x1000)")
+            }
             (Lang::Ko, Self::TooLarge { text }) => format!("{text:?}은(는) 너무 큽니다"),
         }
     }
@@ -214,11 +232,16 @@ impl Localized for ByteCountError {
 #[derive(Debug)]
 pub enum MutexNote {
     /// The lock of this kind was opened (its small mapping joined).
-    Opened { kind: MutexKind, name: String },
+    Opened {
+        kind: MutexKind,
+        name: String,
+    },
     /// `LockMap`'s wait and what it gave.
     Acquire(AcquireReport),
     /// `UnlockMap`.
-    Released { kind: MutexKind },
+    Released {
+        kind: MutexKind,
+    },
     /// "Crash while holding": a child took the lock and was killed.
     Crashed(CrashedHolder),
     Reset(ResetOutcome),
