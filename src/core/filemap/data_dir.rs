@@ -1,9 +1,17 @@
-//! memlab's per-user data folder, home of the file-mapping lab's demo file.
+//! memlab's per-user data folder, home of the file-mapping lab's demo file
+//! (and of the shared text's default backing file).
+//!
+//! The window's saved state lives in the same folder (eframe's storage for
+//! the app id "memlab"), and eframe creates it 0755. So the folder is made
+//! owner-only (0700) when memlab makes it, and an existing one is accepted
+//! when it is a real directory (not a link) of this user that no one else
+//! can write to: nobody else can then plant or replace a file in it.
 
-use std::path::PathBuf;
+use std::io;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+use std::path::{Path, PathBuf};
 
 use super::{FileMapError, Op};
-use crate::core::runtime_dir;
 
 /// The demo file's name in the data folder.
 pub const DEMO_FILE_NAME: &str = "filemap-demo.bin";
@@ -23,11 +31,70 @@ pub fn data_dir() -> Result<PathBuf, FileMapError> {
     let base = xdg.or_else(home).ok_or(FileMapError::NoDataDir)?;
     std::fs::create_dir_all(&base).map_err(|e| FileMapError::io(Op::DataDir, &base, e))?;
     let dir = base.join("memlab");
-    runtime_dir::ensure_private_dir(&dir).map_err(|e| FileMapError::io(Op::DataDir, &dir, e))?;
+    ensure_own_dir(&dir).map_err(|e| FileMapError::io(Op::DataDir, &dir, e))?;
     Ok(dir)
+}
+
+/// Creates `dir` owner-only if it is missing; refuses one that is a link,
+/// not a directory, another user's, or writable by others.
+fn ensure_own_dir(dir: &Path) -> io::Result<()> {
+    match std::fs::DirBuilder::new().mode(0o700).create(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(e),
+    }
+    let meta = std::fs::symlink_metadata(dir)?;
+    let refuse = |why: String| io::Error::new(io::ErrorKind::PermissionDenied, why);
+    if !meta.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!("{} exists and is not a directory", dir.display()),
+        ));
+    }
+    let me = rustix::process::geteuid().as_raw();
+    if meta.uid() != me || meta.mode() & 0o022 != 0 {
+        return Err(refuse(format!(
+            "{} is not a folder of this user that only this user can write to (owner {}, mode {:o})",
+            dir.display(),
+            meta.uid(),
+            meta.mode() & 0o777
+        )));
+    }
+    Ok(())
 }
 
 /// The default file of the lab: the demo file in the data folder.
 pub fn demo_file() -> Result<PathBuf, FileMapError> {
     Ok(data_dir()?.join(DEMO_FILE_NAME))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    #[test]
+    fn a_new_folder_is_private_and_eframes_0755_one_is_accepted() {
+        let base = std::env::temp_dir().join(format!("memlab-unit-datadir-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        std::fs::create_dir(&base).unwrap();
+        let made = base.join("new");
+        ensure_own_dir(&made).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&made), 0o700);
+        let eframes = base.join("eframe");
+        std::fs::create_dir(&eframes).unwrap();
+        std::fs::set_permissions(&eframes, std::fs::Permissions::from_mode(0o755)).unwrap();
+        ensure_own_dir(&eframes).unwrap();
+        assert_eq!(mode(&eframes), 0o755, "left as it is");
+        let open = base.join("open");
+        std::fs::create_dir(&open).unwrap();
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+        assert!(ensure_own_dir(&open).is_err(), "others could plant files");
+        let link = base.join("link");
+        std::os::unix::fs::symlink(&made, &link).unwrap();
+        assert!(ensure_own_dir(&link).is_err(), "a link is not the folder");
+        std::fs::remove_dir_all(&base).unwrap();
+    }
 }

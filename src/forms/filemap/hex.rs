@@ -69,6 +69,11 @@ pub(super) fn grid_id(view: u32) -> egui::Id {
     egui::Id::unique(("filemap-grid", view))
 }
 
+/// Rows a view of `len` bytes shows at once (at most [`ROWS`]).
+pub(super) fn rows_in_sight(len: u64) -> u64 {
+    len.div_ceil(ROW_BYTES).clamp(1, ROWS)
+}
+
 /// The last top row of a view of `len` bytes.
 pub(super) fn max_top(len: u64) -> u64 {
     len.div_ceil(ROW_BYTES).saturating_sub(ROWS)
@@ -211,7 +216,7 @@ pub(super) fn grid(
     ));
     let char_w = probe.size().x / columns.total() as f32;
     let row_h = probe.size().y;
-    let size = egui::vec2(probe.size().x, row_h * (ROWS + 1) as f32);
+    let size = egui::vec2(probe.size().x, row_h * (rows_in_sight(info.len) + 1) as f32);
     let (rect, _) = ui.allocate_exact_size(size, Sense::hover());
     let response = ui.interact(rect, grid_id(info.view), Sense::click());
     let len = info.len;

@@ -5,7 +5,7 @@
 
 use eframe::egui;
 
-use super::hex::{self, HexState, ROW_BYTES, ROWS, Rows, Side};
+use super::hex::{self, HexState, ROW_BYTES, Rows, Side};
 use crate::core::filemap::{FileMapError, FileMapSession, Flushed, ViewInfo, parse_byte_count};
 use crate::forms::filemap_messages::ViewNote;
 use crate::forms::widgets::{Level, show_line};
@@ -95,7 +95,8 @@ impl ViewPanel {
                 ui.label(lang.pick("Edit as", "편집"));
                 ui.radio_value(&mut self.hex.side, Side::Hex, lang.pick("Hex", "16진수"));
                 ui.radio_value(&mut self.hex.side, Side::Text, lang.pick("Text", "텍스트"));
-                ui.separator();
+            });
+            ui.horizontal_wrapped(|ui| {
                 let label = ui.label(lang.pick("Go to offset", "이동할 오프셋"));
                 let field = ui
                     .add(egui::TextEdit::singleline(&mut self.goto).desired_width(90.0))
@@ -177,18 +178,22 @@ impl ViewPanel {
         let info = self.info;
         let max_top = hex::max_top(info.len);
         let slider_w = ui.spacing().interact_size.y + ui.spacing().item_spacing.x;
-        let height = ui.text_style_height(&egui::TextStyle::Monospace) * (ROWS + 1) as f32;
+        let height = ui.text_style_height(&egui::TextStyle::Monospace)
+            * (hex::rows_in_sight(info.len) + 1) as f32;
         ui.horizontal(|ui| {
             let out = egui::ScrollArea::horizontal()
                 .id_salt(("filemap-hex", info.view))
                 .max_width((ui.available_width() - slider_w).max(0.0))
                 .show(ui, |ui| hex::grid(ui, &mut self.hex, &info, lang, read))
                 .inner;
+            if max_top == 0 {
+                // Every row is in sight: nothing to scroll.
+                return out;
+            }
             let mut from_end = max_top - self.hex.top_row.min(max_top);
             ui.spacing_mut().slider_width = height;
             let slider = ui
-                .add_enabled(
-                    max_top > 0,
+                .add(
                     egui::Slider::new(&mut from_end, 0..=max_top)
                         .vertical()
                         .show_value(false),

@@ -18,6 +18,8 @@ const STATE_POLL: Duration = Duration::from_millis(200);
 /// What a button asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Action {
+    /// Open the chosen lock, to show who holds it.
+    Open,
     /// `LockMap`: wait up to the timeout.
     Take(Duration),
     /// `UnlockMap`.
@@ -98,9 +100,15 @@ impl Handle {
     }
 }
 
-/// Runs `action` on `mutex` (the crash runs `program`, memlab itself).
-pub(super) fn run(action: Action, mutex: &BookMutex, program: Option<PathBuf>) -> MutexNote {
+/// Runs `action` on `mutex` (the crash runs `program`, memlab itself);
+/// the log line, if the action has one.
+pub(super) fn run(
+    action: Action,
+    mutex: &BookMutex,
+    program: Option<PathBuf>,
+) -> Option<MutexNote> {
     let result = match action {
+        Action::Open => return None,
         Action::Take(timeout) => mutex.acquire(timeout).map(MutexNote::Acquire),
         Action::Release => mutex
             .release()
@@ -117,5 +125,5 @@ pub(super) fn run(action: Action, mutex: &BookMutex, program: Option<PathBuf>) -
             .map(MutexNote::Crashed),
         Action::Reset => mutex.reset().map(MutexNote::Reset),
     };
-    result.unwrap_or_else(MutexNote::Failed)
+    Some(result.unwrap_or_else(MutexNote::Failed))
 }

@@ -60,7 +60,7 @@ impl From<KindChoice> for MutexKind {
 /// wait for the watcher's next look).
 struct Done {
     opened: Option<Handle>,
-    note: MutexNote,
+    note: Option<MutexNote>,
     state: Option<Result<MutexState, String>>,
 }
 
@@ -87,6 +87,12 @@ pub struct MutexLab {
     /// The last wait's result, for the stuck notice.
     #[serde(skip)]
     last: Option<AcquireResult>,
+    /// The name as typed; it becomes `name` on Enter or with the next action.
+    #[serde(skip)]
+    name_field: String,
+    /// The lock that could not be opened (not tried again by itself).
+    #[serde(skip)]
+    failed: Option<(KindChoice, String)>,
 }
 
 impl Default for MutexLab {
@@ -101,6 +107,8 @@ impl Default for MutexLab {
             queue: VecDeque::new(),
             log: VecDeque::new(),
             last: None,
+            name_field: String::new(),
+            failed: None,
         }
     }
 }
@@ -141,10 +149,16 @@ impl MutexLab {
     }
 
     /// Starts the next queued action, opening the chosen lock first if the
-    /// one open is another.
+    /// one open is another; with nothing queued, opens the chosen lock to
+    /// show who holds it.
     fn start_next(&mut self, ctx: &egui::Context) {
         if self.job.is_some() {
             return;
+        }
+        let chosen = (self.kind, self.name.clone());
+        if self.queue.is_empty() && self.current().is_none() && self.failed.as_ref() != Some(&chosen)
+        {
+            self.queue.push_back(Action::Open);
         }
         let Some(action) = self.queue.pop_front() else {
             return;
@@ -165,7 +179,7 @@ impl MutexLab {
                     Err(e) => {
                         return Done {
                             opened: None,
-                            note: MutexNote::Failed(e),
+                            note: Some(MutexNote::Failed(e)),
                             state: None,
                         };
                     }
@@ -205,11 +219,16 @@ impl MutexLab {
                     lock.show(state);
                 }
                 match &done.note {
-                    MutexNote::Acquire(report) => self.last = Some(report.result),
-                    MutexNote::Reset(_) => self.last = None,
+                    Some(MutexNote::Acquire(report)) => self.last = Some(report.result),
+                    Some(MutexNote::Reset(_)) => self.last = None,
+                    Some(MutexNote::Failed(_)) if self.current().is_none() => {
+                        self.failed = Some((self.kind, self.name.clone()));
+                    }
                     _ => {}
                 }
-                self.push_log(done.note);
+                if let Some(note) = done.note {
+                    self.push_log(note);
+                }
             }
             Some(Poll::Lost) => {
                 self.job = None;
@@ -233,8 +252,12 @@ impl MutexLab {
         }
         ui.horizontal_wrapped(|ui| {
             let label = ui.label(lang.pick("Name", "이름"));
-            ui.add(egui::TextEdit::singleline(&mut self.name).desired_width(160.0))
+            let field = ui
+                .add(egui::TextEdit::singleline(&mut self.name_field).desired_width(160.0))
                 .labelled_by(label.id);
+            if field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+                self.name = self.name_field.clone();
+            }
             let label = ui.label(lang.pick("Timeout (ms)", "제한 시간 (ms)"));
             ui.add(egui::DragValue::new(&mut self.timeout_ms).range(0..=MAX_TIMEOUT_MS))
                 .labelled_by(label.id);
@@ -274,6 +297,8 @@ impl MutexLab {
             ];
             for (action, text, hover) in buttons {
                 if ui.button(text).on_hover_text(hover).clicked() {
+                    self.name = self.name_field.clone();
+                    self.failed = None;
                     self.queue.push_back(action);
                     ui.ctx().request_repaint();
                 }
@@ -330,6 +355,7 @@ impl MutexLab {
             Some((action, job)) => {
                 ui.spinner();
                 let what = match action {
+                    Action::Open => lang.pick("CreateMutex: opening", "CreateMutex: 여는 중"),
                     Action::Take(_) => lang.pick(
                         "WaitForSingleObject: waiting",
                         "WaitForSingleObject: 기다리는 중",
@@ -403,6 +429,9 @@ impl Lab for MutexLab {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, lang: Lang) {
+        if self.name_field.is_empty() {
+            self.name_field = self.name.clone();
+        }
         self.poll(ui.ctx());
         ui.heading(lang.pick(
             "The book's mutex: LockMap / UnlockMap",
