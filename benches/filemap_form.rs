@@ -32,7 +32,11 @@ impl Drop for TempDir {
     }
 }
 
-fn step_until(h: &mut Harness<'_, FileMapLab>, what: &str, done: impl Fn(&Harness<'_, FileMapLab>) -> bool) {
+fn step_until(
+    h: &mut Harness<'_, FileMapLab>,
+    what: &str,
+    done: impl Fn(&Harness<'_, FileMapLab>) -> bool,
+) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while !done(h) {
         assert!(Instant::now() < deadline, "no {what}");
@@ -71,10 +75,14 @@ fn lab_with_view(dir: &TempDir, size: &str) -> Harness<'static, FileMapLab> {
     type_into(&mut h, "Mapping size", size);
     h.get_by_label("Create mapping").click();
     h.step();
-    step_until(&mut h, "mapping", |h| shows(h, "CreateFileMapping: mapping"));
+    step_until(&mut h, "mapping", |h| {
+        shows(h, "CreateFileMapping: mapping")
+    });
     h.get_by_label("Map view").click();
     h.step();
-    step_until(&mut h, "view", |h| h.query_all_by_role(Role::Grid).count() == 1);
+    step_until(&mut h, "view", |h| {
+        h.query_all_by_role(Role::Grid).count() == 1
+    });
     type_into(&mut h, "Go to offset", "0");
     h.key_press(egui::Key::Enter);
     h.step();
@@ -116,7 +124,10 @@ fn main() {
     std::fs::create_dir_all(&dir.0).unwrap();
     for size in ["64M", "4K"] {
         let mut h = lab_with_view(&dir, size);
-        measure(&format!("file-mapping lab, a {size} view paged and typed into"), &mut h);
+        measure(
+            &format!("file-mapping lab, a {size} view paged and typed into"),
+            &mut h,
+        );
         h.state_mut().shutdown();
     }
 }

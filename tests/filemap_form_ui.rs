@@ -53,13 +53,6 @@ fn lab(path: &Path, lang: Lang) -> Harness<'static, FileMapLab> {
         )
 }
 
-/// Types into the labelled field and leaves it with Enter.
-fn enter<S>(h: &mut Harness<'_, S>, label: &str, text: &str) {
-    type_into(h, label, text);
-    h.key_press(egui::Key::Enter);
-    h.step();
-}
-
 /// The `n`th view's go-to field: moves its cursor to `offset` and gives its
 /// grid the keyboard.
 fn go_to<S>(h: &mut Harness<'_, S>, label: &str, n: usize, offset: &str) {

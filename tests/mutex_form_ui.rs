@@ -192,7 +192,7 @@ fn a_live_holder_makes_another_window_time_out_and_names_it() {
     click(&mut two, "Take (LockMap)");
     let me = std::process::id();
     wait_until(&mut two, "the timeout", |h| {
-        shows(h, &format!("timed out after 10")) && shows(h, &format!("held by PID {me}"))
+        shows(h, "timed out after 10") && shows(h, &format!("held by PID {me}"))
     });
     // Reset refuses while a live process holds it.
     pick(&mut two, "the robust pthread mutex");

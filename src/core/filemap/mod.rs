@@ -203,6 +203,16 @@ fn holder_text(holder: Option<&Holder>) -> String {
     }
 }
 
+impl FileMapError {
+    pub(crate) fn io(op: Op, path: impl Into<PathBuf>, source: io::Error) -> Self {
+        Self::Io {
+            op,
+            path: path.into(),
+            source,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,15 +234,5 @@ mod tests {
             parse_byte_count("99999999999999G"),
             Err(ByteCountError::TooLarge { .. })
         ));
-    }
-}
-
-impl FileMapError {
-    pub(crate) fn io(op: Op, path: impl Into<PathBuf>, source: io::Error) -> Self {
-        Self::Io {
-            op,
-            path: path.into(),
-            source,
-        }
     }
 }

@@ -156,7 +156,9 @@ impl MutexLab {
             return;
         }
         let chosen = (self.kind, self.name.clone());
-        if self.queue.is_empty() && self.current().is_none() && self.failed.as_ref() != Some(&chosen)
+        if self.queue.is_empty()
+            && self.current().is_none()
+            && self.failed.as_ref() != Some(&chosen)
         {
             self.queue.push_back(Action::Open);
         }
