@@ -291,7 +291,7 @@ fn a_file_shortened_by_someone_else_is_reported_and_survived() {
     type_keys(&mut h, "41");
     wait_until(&mut h, "the refusal", |h| {
         shows(h, "the file was shortened to 4100 bytes by someone else")
-            && shows(h, "PByte(View)^ :=")
+            && shows(h, "writing through the view: ")
     });
     h.get_all_by_label("Flush").next().unwrap().click();
     wait_until(&mut h, "the flush refused", |h| {

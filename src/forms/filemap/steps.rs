@@ -218,7 +218,7 @@ impl FileMapLab {
                 ui.spinner();
                 ui.label(format!(
                     "{}: {} {} ms",
-                    step.win32(),
+                    step.name(lang),
                     lang.pick("working,", "작업 중,"),
                     job.elapsed().as_millis()
                 ));

@@ -26,13 +26,14 @@ pub enum FileStep {
 }
 
 impl FileStep {
-    /// The Win32 call (the same in both languages).
-    pub fn win32(self) -> &'static str {
+    /// The Win32 call (the same in both languages); a write through a view
+    /// is no call at all, just a store through the view's pointer.
+    pub fn name(self, lang: Lang) -> &'static str {
         match self {
             Self::Open => "CreateFile",
             Self::CreateMapping => "CreateFileMapping",
             Self::MapView => "MapViewOfFile",
-            Self::Write => "PByte(View)^ :=",
+            Self::Write => lang.pick("writing through the view", "뷰에 쓰기"),
             Self::Flush => "FlushViewOfFile",
             Self::Unmap => "UnmapViewOfFile",
             Self::CloseMapping => "CloseHandle(mapping)",
@@ -212,7 +213,7 @@ impl Localized for StepNote {
                 )
                 .into(),
         };
-        format!("{}: {what}", self.step().win32())
+        format!("{}: {what}", self.step().name(lang))
     }
 }
 

@@ -57,7 +57,7 @@ impl SharedTextForm {
         self
     }
 
-    /// The backing choice, then the name or path row, then what is in use.
+    /// The backing choice, then the name or path row.
     pub(super) fn backing_rows(&mut self, ui: &mut egui::Ui, lang: Lang) {
         let before = self.backing.use_file;
         ui.horizontal_wrapped(|ui| {
@@ -85,7 +85,6 @@ impl SharedTextForm {
         if self.backing.use_file != before {
             self.open_backing(ui.ctx());
         }
-        in_use_line(ui, self.info.as_ref(), lang);
     }
 
     fn file_row(&mut self, ui: &mut egui::Ui, lang: Lang) {
@@ -119,8 +118,9 @@ impl SharedTextForm {
     }
 }
 
-/// Which backing is in use: always one line, so nothing below it moves.
-fn in_use_line(ui: &mut egui::Ui, info: Option<&SharedInfo>, lang: Lang) {
+/// Which backing is in use (drawn under the form's controls, so that its
+/// length, which changes with the backing, moves none of them).
+pub(super) fn in_use_line(ui: &mut egui::Ui, info: Option<&SharedInfo>, lang: Lang) {
     let text = match info.map(|i| (&i.backing, i)) {
         None => lang.pick("In use: -", "사용 중: -").to_owned(),
         Some((Backing::Memory { .. }, info)) => format!(

@@ -332,6 +332,7 @@ impl Lab for SharedTextForm {
         ui.add_space(4.0);
         self.text_row(ui, lang);
         self.status_line(ui, lang);
+        backing::in_use_line(ui, self.info.as_ref(), lang);
         ui.separator();
         egui::CollapsingHeader::new(lang.pick("Mapping info", "매핑 정보"))
             .default_open(true)
