@@ -33,8 +33,8 @@ use handle::{Action, Handle};
 const LOG_LINES: usize = 50;
 /// Lines of the log in sight.
 const LOG_ROWS: f32 = 6.0;
-/// Longest wait the form accepts, in milliseconds.
-const MAX_TIMEOUT_MS: u32 = 60_000;
+/// Longest wait the form accepts, in milliseconds (ten times the book's).
+const MAX_TIMEOUT_MS: u32 = 10_000;
 
 /// The lock kinds, as the form remembers them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -472,10 +472,17 @@ impl Lab for MutexLab {
             .extend([Action::Crash, Action::Take(BOOK_TIMEOUT), Action::Release]);
     }
 
-    /// Releases the lock if this window holds it.
+    /// Releases the lock if this window holds it; a wait still running is
+    /// left to end on its own thread, so closing never waits for it.
     fn shutdown(&mut self) {
         self.queue.clear();
-        drop(self.lock.take());
+        if let Some(lock) = self.lock.take() {
+            if self.job.is_some() {
+                lock.close();
+            } else {
+                drop(lock);
+            }
+        }
     }
 
     fn help(&self) -> Option<&'static LabHelp> {
