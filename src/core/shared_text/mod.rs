@@ -42,8 +42,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::clock::now_unix_ms;
-use super::shm_object::ShmDir;
-use super::shm_object::{self, IoOp, ObjectError};
+use super::shm_object::{self, IoOp, ObjectError, ShmDir};
 use super::slots::{Arrival, Roster, WhenLastLeaves};
 use super::timed_lock::{AcquireError, FileLock, LockGuard};
 pub use error::{
