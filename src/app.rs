@@ -11,7 +11,11 @@ use serde::{Deserialize, Serialize};
 use crate::core::slots::Roster;
 use crate::forms::Lab;
 use crate::forms::alloc_bench::AllocBenchForm;
+#[cfg(target_os = "linux")]
+use crate::forms::filemap::FileMapLab;
 use crate::forms::memory_managers::MemoryManagersPanel;
+#[cfg(target_os = "linux")]
+use crate::forms::mutex_lab::MutexLab;
 use crate::forms::shared_text::SharedTextForm;
 use crate::i18n::Lang;
 
@@ -25,15 +29,23 @@ pub struct MemlabApp {
     shared: SharedTextForm,
     alloc_bench: AllocBenchForm,
     memory_managers: MemoryManagersPanel,
+    #[cfg(target_os = "linux")]
+    filemap: FileMapLab,
+    #[cfg(target_os = "linux")]
+    mutex: MutexLab,
 }
 
 impl MemlabApp {
     /// The labs, in the order the shell lists them.
-    fn labs(&mut self) -> [&mut dyn Lab; 3] {
-        [
+    fn labs(&mut self) -> Vec<&mut dyn Lab> {
+        vec![
             &mut self.shared,
             &mut self.alloc_bench,
             &mut self.memory_managers,
+            #[cfg(target_os = "linux")]
+            &mut self.filemap,
+            #[cfg(target_os = "linux")]
+            &mut self.mutex,
         ]
     }
 

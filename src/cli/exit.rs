@@ -62,7 +62,10 @@ impl From<SharedError> for Failure {
     fn from(e: SharedError) -> Self {
         let code = match &e {
             // The name cannot be used: another one must be chosen.
-            SharedError::BadName { .. } | SharedError::NulInText => USAGE,
+            SharedError::BadName { .. }
+            | SharedError::BadPath { .. }
+            | SharedError::ForeignFile { .. }
+            | SharedError::NulInText => USAGE,
             SharedError::Object(e) => object_code(e),
             SharedError::LockTimeout { .. } => TIMEOUT,
             SharedError::Corrupt { .. } => CORRUPT,

@@ -368,26 +368,7 @@ pub(super) fn run_mutex(
 /// A byte count: decimal, or hex with 0x, with an optional K, M or G (KiB,
 /// MiB, GiB) suffix.
 fn parse_size(text: &str) -> Result<u64, String> {
-    let t = text.trim();
-    let (digits, unit) = match t.char_indices().last() {
-        Some((i, c @ ('k' | 'K' | 'm' | 'M' | 'g' | 'G'))) if !t.starts_with("0x") => {
-            let shift = match c.to_ascii_uppercase() {
-                'K' => 10,
-                'M' => 20,
-                _ => 30,
-            };
-            (&t[..i], 1u64 << shift)
-        }
-        _ => (t, 1),
-    };
-    let value = match digits.strip_prefix("0x") {
-        Some(hex) => u64::from_str_radix(hex, 16),
-        None => digits.parse(),
-    }
-    .map_err(|_| format!("{text:?} is not a byte count (e.g. 4096, 64K, 1M, 0x1000)"))?;
-    value
-        .checked_mul(unit)
-        .ok_or_else(|| format!("{text:?} is too large"))
+    filemap::parse_byte_count(text).map_err(|e| e.to_string())
 }
 
 fn parse_view(text: &str) -> Result<(u64, u64), String> {

@@ -42,6 +42,10 @@ pub enum Command {
         /// The mapping's name.
         #[arg(long, default_value = DEFAULT_NAME)]
         name: String,
+        /// Keep the string in this file instead of shared memory: it then
+        /// survives every instance closing (created 0600 if missing).
+        #[arg(long, value_name = "PATH", conflicts_with = "name")]
+        file: Option<PathBuf>,
         #[command(subcommand)]
         action: SharedAction,
     },
@@ -112,7 +116,7 @@ pub enum Command {
 /// Runs one command; the process exits with the returned code.
 pub fn run(command: Command) -> ExitCode {
     let result = match command {
-        Command::Shared { name, action } => shared::run(&name, action),
+        Command::Shared { name, file, action } => shared::run(&name, file, action),
         Command::Bench(args) => alloc::run_bench(&args),
         Command::Sweep(args) => alloc::run_sweep(&args),
         #[cfg(target_os = "linux")]

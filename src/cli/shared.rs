@@ -2,6 +2,7 @@
 
 use std::io::Write;
 use std::ops::ControlFlow;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -9,8 +10,8 @@ use clap::Subcommand;
 
 use super::{Failure, stop_on_signal};
 use crate::core::shared_text::{
-    Origin, SAMPLE_TEXT, SharedError, SharedText, WATCH_INTERVAL, WatchEvent, is_stress_text,
-    stress_text, watch,
+    Backing, Origin, SAMPLE_TEXT, SharedError, SharedText, WATCH_INTERVAL, WatchEvent,
+    is_stress_text, stress_text, watch,
 };
 
 #[derive(Debug, Subcommand)]
@@ -53,7 +54,12 @@ pub enum SharedAction {
     },
 }
 
-pub(super) fn run(name: &str, action: SharedAction) -> Result<(), Failure> {
+/// Runs `action` on the mapping `name`, or on the string kept in `file`.
+pub(super) fn run(name: &str, file: Option<PathBuf>, action: SharedAction) -> Result<(), Failure> {
+    let backing = match file {
+        Some(path) => Backing::File { path },
+        None => Backing::memory(name),
+    };
     if let SharedAction::Hold { seconds } = action
         && !(seconds.is_finite() && (0.0..=3600.0).contains(&seconds))
     {
@@ -68,7 +74,8 @@ pub(super) fn run(name: &str, action: SharedAction) -> Result<(), Failure> {
             "--tag must be at most 20 bytes, without ':'",
         ));
     }
-    let shared = open(name)?;
+    let shared = open(&backing)?;
+    let name = shared.name().to_owned();
     let note_recovery = |from: Option<u32>| {
         if let Some(pid) = from {
             eprintln!("memlab: took over the lock from PID {pid}, which died holding it");
@@ -128,11 +135,12 @@ pub(super) fn run(name: &str, action: SharedAction) -> Result<(), Failure> {
 }
 
 /// Attaches, and says how when it is news (created, or recovered).
-fn open(name: &str) -> Result<SharedText, SharedError> {
-    let shared = SharedText::open(name)?;
+fn open(backing: &Backing) -> Result<SharedText, SharedError> {
+    let shared = SharedText::attach(backing)?;
+    let name = shared.name();
     match shared.origin() {
         Origin::Created => eprintln!("memlab: created the mapping {name:?}"),
-        Origin::Joined => {}
+        Origin::Joined | Origin::OpenedFile => {}
         origin @ Origin::RecoveredStale { .. } => eprintln!("memlab: {name:?}: {origin}"),
     }
     Ok(shared)
@@ -163,6 +171,7 @@ fn output_closed() -> bool {
 
 /// `watch`: prints each new value until stopped or the output is closed.
 fn follow(mut shared: SharedText, reattach: bool, stop: &AtomicBool) -> Result<(), Failure> {
+    let backing = shared.backing().clone();
     let name = shared.name().to_owned();
     loop {
         let mut removed = false;
@@ -195,7 +204,7 @@ fn follow(mut shared: SharedText, reattach: bool, stop: &AtomicBool) -> Result<(
         eprintln!("memlab: {gone}; attaching again");
         // Leave the orphan first: it removes nothing (its name is gone).
         drop(shared);
-        shared = open(&name)?;
+        shared = open(&backing)?;
     }
 }
 

@@ -148,18 +148,26 @@ impl fmt::Display for IoOp {
     }
 }
 
-/// The shared memory folder, opened once and checked.
+/// The shared memory folder (or, for a file-backed object, the file's
+/// folder), opened once and checked.
 #[derive(Debug)]
 pub struct ShmDir {
     fd: OwnedFd,
+    path: PathBuf,
 }
 
 impl ShmDir {
     /// Opens `/dev/shm` and checks that other accounts cannot remove or
-    /// replace what is in it: it must belong to root or to this account and,
-    /// if others may write to it, carry the sticky bit (as `1777` does).
+    /// replace what is in it (see [`open_folder`](Self::open_folder)).
     pub fn open() -> Result<Self, ObjectError> {
-        let path = Path::new(SHM_DIR);
+        Self::open_folder(Path::new(SHM_DIR))
+    }
+
+    /// Opens `path` as the folder of memlab's objects, with the checks of
+    /// `/dev/shm`: it must belong to root or to this account and, if others
+    /// may write to it, carry the sticky bit (as `1777` does). Used for a
+    /// file that backs the shared text instead of shared memory.
+    pub fn open_folder(path: &Path) -> Result<Self, ObjectError> {
         let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
         let fd = rustix::fs::openat(CWD, path, flags, Mode::empty())
             .map_err(|e| ObjectError::io(IoOp::OpenFolder, path, e))?;
@@ -173,12 +181,15 @@ impl ShmDir {
                 mode: ModeBits(st.st_mode),
             });
         }
-        Ok(Self { fd })
+        Ok(Self {
+            fd,
+            path: path.to_path_buf(),
+        })
     }
 
     /// Where `file_name` is seen (for messages and the info panel).
     pub fn path_of(&self, file_name: &str) -> PathBuf {
-        Path::new(SHM_DIR).join(file_name)
+        self.path.join(file_name)
     }
 
     /// Opens the object `file_name` read-write if it exists, after checking
@@ -225,7 +236,7 @@ impl ShmDir {
     /// its storage reserved: a full file system is [`ObjectError::NoSpace`]
     /// here, not a SIGBUS later, and leaves nothing behind.
     pub fn create_unnamed(&self, size: u64) -> Result<File, ObjectError> {
-        let folder = Path::new(SHM_DIR);
+        let folder = self.path.as_path();
         let flags = OFlags::TMPFILE | OFlags::RDWR | OFlags::CLOEXEC;
         let fd = rustix::fs::openat(&self.fd, ".", flags, Mode::RUSR | Mode::WUSR)
             .map_err(|e| ObjectError::io(IoOp::Create, folder, e))?;
@@ -233,7 +244,7 @@ impl ShmDir {
         rustix::fs::fchmod(&fd, Mode::RUSR | Mode::WUSR)
             .map_err(|e| ObjectError::io(IoOp::Create, folder, e))?;
         let file = File::from(fd);
-        reserve(&file, size, folder)?;
+        reserve_in(&file, size, folder, folder)?;
         Ok(file)
     }
 
@@ -277,11 +288,17 @@ impl ShmDir {
 
 /// Sets the object's size and reserves its storage (`ftruncate`, then
 /// `posix_fallocate`), so that no page of it can be missing later.
+/// `shown_as` is the object's path, for messages.
 pub fn reserve(file: &File, size: u64, shown_as: &Path) -> Result<(), ObjectError> {
+    let folder = shown_as.parent().unwrap_or(Path::new(SHM_DIR));
+    reserve_in(file, size, folder, shown_as)
+}
+
+fn reserve_in(file: &File, size: u64, folder: &Path, shown_as: &Path) -> Result<(), ObjectError> {
     let no_space = |e: rustix::io::Errno| match e {
         rustix::io::Errno::NOSPC | rustix::io::Errno::FBIG | rustix::io::Errno::DQUOT => {
             ObjectError::NoSpace {
-                folder: Path::new(SHM_DIR).to_path_buf(),
+                folder: folder.to_path_buf(),
                 needed: size,
             }
         }

@@ -8,7 +8,8 @@
 //! taken by a process killed with SIGKILL frees itself and no table of PIDs
 //! can go stale. Only the instance that leaves last, holding the gate and
 //! seeing no other slot held, removes the object, and only if the name
-//! still names it.
+//! still names it; an object that must outlive its instances (a file that
+//! backs the shared text) is kept.
 
 use std::fs::File;
 use std::path::PathBuf;
@@ -39,16 +40,24 @@ pub enum Arrival {
     Stale,
 }
 
+/// What the last instance to leave does with the object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhenLastLeaves {
+    /// Removes it, as Windows frees a mapping when its last handle closes.
+    Remove,
+    /// Keeps it, so that it survives every instance closing (a file).
+    Keep,
+}
+
 /// This instance's place on an object's roster; dropping it leaves (and
-/// removes the object if this was the last instance).
+/// removes the object if this was the last instance and it is not kept).
 #[derive(Debug)]
 pub struct Roster {
     dir: ShmDir,
     file_name: String,
     file: File,
     slot: usize,
-    /// Keep the object when the last instance leaves (see [`Roster::keep_object`]).
-    keep: bool,
+    last_leaves: WhenLastLeaves,
 }
 
 impl Roster {
@@ -59,9 +68,21 @@ impl Roster {
     pub fn join<T, E: From<ObjectError>>(
         file_name: &str,
         size: u64,
-        mut setup: impl FnMut(&File, Arrival) -> Result<T, E>,
+        setup: impl FnMut(&File, Arrival) -> Result<T, E>,
     ) -> Result<(Self, T), E> {
         let dir = ShmDir::open()?;
+        Self::join_in(dir, file_name, size, WhenLastLeaves::Remove, setup)
+    }
+
+    /// [`join`](Self::join) for the object `file_name` of the checked
+    /// folder `dir`, kept or removed when its last instance leaves.
+    pub fn join_in<T, E: From<ObjectError>>(
+        dir: ShmDir,
+        file_name: &str,
+        size: u64,
+        last_leaves: WhenLastLeaves,
+        mut setup: impl FnMut(&File, Arrival) -> Result<T, E>,
+    ) -> Result<(Self, T), E> {
         let path = dir.path_of(file_name);
         let gate_error = |e: AcquireError| match e {
             AcquireError::TimedOut(waited) => ObjectError::Busy {
@@ -87,7 +108,10 @@ impl Roster {
                 };
                 let value = setup(&file, arrival)?;
                 let slot = claim(&file, &path)?;
-                return Ok((Self::entered(dir, file_name, file, slot), value));
+                return Ok((
+                    Self::entered(dir, file_name, file, slot, last_leaves),
+                    value,
+                ));
             }
             let file = dir.create_unnamed(size)?;
             // Nobody else can see this object yet: both locks are free.
@@ -95,7 +119,10 @@ impl Roster {
             let value = setup(&file, Arrival::Created)?;
             let slot = claim(&file, &path)?;
             if dir.publish(&file, file_name)? {
-                return Ok((Self::entered(dir, file_name, file, slot), value));
+                return Ok((
+                    Self::entered(dir, file_name, file, slot, last_leaves),
+                    value,
+                ));
             }
             // Another instance named its object first: join that one.
         }
@@ -114,7 +141,13 @@ impl Roster {
         Self::join(&name, 0, |_, _| Ok::<_, ObjectError>(())).map(|(roster, ())| roster)
     }
 
-    fn entered(dir: ShmDir, file_name: &str, file: File, slot: usize) -> Self {
+    fn entered(
+        dir: ShmDir,
+        file_name: &str,
+        file: File,
+        slot: usize,
+        last_leaves: WhenLastLeaves,
+    ) -> Self {
         // An unlock error is harmless: the gate goes with the file anyway.
         let _ = ofd_lock::unlock(&file, GATE);
         Self {
@@ -122,15 +155,8 @@ impl Roster {
             file_name: file_name.to_owned(),
             file,
             slot,
-            keep: false,
+            last_leaves,
         }
-    }
-
-    /// The object outlives its last instance, like a file: for state that
-    /// must survive everyone leaving (a lock left held by a dead holder is
-    /// the mutex lesson's point). A later instance then arrives as `Stale`.
-    pub fn keep_object(&mut self) {
-        self.keep = true;
     }
 
     /// Runs `f` under the gate, so that it does not race an instance that is
@@ -212,7 +238,7 @@ impl Drop for Roster {
         let gated = ofd_lock::lock(&self.file, GATE, GATE_TIMEOUT).is_ok();
         let _ = ofd_lock::unlock(&self.file, FIRST_SLOT + self.slot as u64);
         let last = gated
-            && !self.keep
+            && self.last_leaves == WhenLastLeaves::Remove
             && self.removed().is_ok_and(|removed| !removed)
             && slots_held(&self.file, &self.path()).is_ok_and(|others| others.is_empty());
         if last {

@@ -267,5 +267,8 @@ impl Localized for Unaligned {
 }
 
 mod mutex;
+mod steps;
 #[cfg(test)]
 mod tests;
+
+pub use steps::{FileStep, MutexNote, StepNote, ViewNote};

@@ -3,8 +3,12 @@
 pub mod alloc_bench;
 pub mod alloc_messages;
 #[cfg(target_os = "linux")]
+pub mod filemap;
+#[cfg(target_os = "linux")]
 pub mod filemap_messages;
 pub mod memory_managers;
+#[cfg(target_os = "linux")]
+pub mod mutex_lab;
 pub mod shared_text;
 #[cfg(target_os = "linux")]
 pub mod vm_messages;

@@ -161,6 +161,40 @@ pub enum FileMapError {
     },
 }
 
+/// Why a typed byte count was not understood.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ByteCountError {
+    #[error("{text:?} is not a byte count (e.g. 4096, 64K, 1M, 0x1000)")]
+    NotACount { text: String },
+    #[error("{text:?} is too large")]
+    TooLarge { text: String },
+}
+
+/// A byte count as people type one: decimal, or hex with 0x, with an
+/// optional K, M or G (KiB, MiB, GiB) after a decimal number.
+pub fn parse_byte_count(text: &str) -> Result<u64, ByteCountError> {
+    let t = text.trim();
+    let (digits, unit) = match t.char_indices().last() {
+        Some((i, c @ ('k' | 'K' | 'm' | 'M' | 'g' | 'G'))) if !t.starts_with("0x") => {
+            let shift = match c.to_ascii_uppercase() {
+                'K' => 10,
+                'M' => 20,
+                _ => 30,
+            };
+            (&t[..i], 1u64 << shift)
+        }
+        _ => (t, 1),
+    };
+    let value = match digits.strip_prefix("0x") {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => digits.parse(),
+    }
+    .map_err(|_| ByteCountError::NotACount { text: text.into() })?;
+    value
+        .checked_mul(unit)
+        .ok_or_else(|| ByteCountError::TooLarge { text: text.into() })
+}
+
 fn holder_text(holder: Option<&Holder>) -> String {
     match holder {
         Some(h) if h.is_memlab() => format!("memlab PID {}", h.pid),
@@ -176,5 +210,29 @@ impl FileMapError {
             path: path.into(),
             source,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_counts_parse() {
+        assert_eq!(parse_byte_count("4096"), Ok(4096));
+        assert_eq!(parse_byte_count(" 64K "), Ok(65536));
+        assert_eq!(parse_byte_count("1M"), Ok(1 << 20));
+        assert_eq!(parse_byte_count("2g"), Ok(2 << 30));
+        assert_eq!(parse_byte_count("0x1000"), Ok(4096));
+        for bad in ["-1", "12Q", "", "0xZZ", "K"] {
+            assert!(
+                matches!(parse_byte_count(bad), Err(ByteCountError::NotACount { .. })),
+                "{bad:?}"
+            );
+        }
+        assert!(matches!(
+            parse_byte_count("99999999999999G"),
+            Err(ByteCountError::TooLarge { .. })
+        ));
     }
 }

@@ -14,8 +14,8 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use memmap2::{MmapOptions, MmapRaw};
 
 use super::MutexError;
-use crate::core::shm_object::euid;
-use crate::core::slots::{Arrival, Roster};
+use crate::core::shm_object::{ShmDir, euid};
+use crate::core::slots::{Arrival, Roster, WhenLastLeaves};
 
 /// Bytes of the mapping.
 pub const BLOCK_SIZE: usize = 4096;
@@ -61,9 +61,12 @@ unsafe impl Sync for Block {}
 impl Block {
     /// Maps the block of the lock `name`, initialising it if no instance has yet.
     pub fn open(name: &str) -> Result<Self, MutexError> {
-        let (mut roster, (mut map, arrival)) = Roster::join(
+        let (roster, (mut map, arrival)) = Roster::join_in(
+            ShmDir::open()?,
             &object_file_name(name),
             BLOCK_SIZE as u64,
+            // A lock left held by a dead holder must outlive everyone.
+            WhenLastLeaves::Keep,
             |file: &File, arrival| -> Result<(MmapRaw, Arrival), MutexError> {
                 let map = map(file)?;
                 if arrival != Arrival::Joined {
@@ -75,7 +78,6 @@ impl Block {
                 Ok((map, arrival))
             },
         )?;
-        roster.keep_object();
         if arrival == Arrival::Created {
             // Mapped before it had a name: map it again by its name, so
             // that the address-space map shows /dev/shm/memlab-mutex.UID.NAME.

@@ -4,6 +4,7 @@
 
 use std::fmt;
 use std::io;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -18,6 +19,15 @@ pub const MAX_NAME_LEN: usize = 100;
 pub enum SharedError {
     #[error("bad mapping name {name:?}: {reason}")]
     BadName { name: String, reason: NameProblem },
+    /// A backing file's path whose file name cannot be used.
+    #[error("bad file path {}: its file name cannot be used ({reason})", path.display())]
+    BadPath { path: PathBuf, reason: NameProblem },
+    /// A backing file that holds something else: memlab never writes it.
+    #[error("{} is not a shared text file of memlab ({reason}): it is left as it is; choose another file, or an empty one", path.display())]
+    ForeignFile {
+        path: PathBuf,
+        reason: CorruptReason,
+    },
     /// The object could not be opened, created, named or kept.
     #[error(transparent)]
     Object(#[from] ObjectError),
@@ -45,11 +55,16 @@ pub enum SharedError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NameProblem {
     Empty,
-    TooLong { len: usize, max: usize },
+    TooLong {
+        len: usize,
+        max: usize,
+    },
     Nul,
     Slash,
     DotName,
     Control,
+    /// A file name that is not UTF-8 (a file path's last part).
+    NotUtf8,
 }
 
 impl fmt::Display for NameProblem {
@@ -61,6 +76,7 @@ impl fmt::Display for NameProblem {
             Self::Slash => write!(f, "it contains '/' or '\\'"),
             Self::DotName => write!(f, "'.' and '..' are not names"),
             Self::Control => write!(f, "it contains a control character"),
+            Self::NotUtf8 => write!(f, "it is not valid UTF-8"),
         }
     }
 }
@@ -109,6 +125,25 @@ pub fn name_problem(name: &str) -> Option<NameProblem> {
     }
 }
 
+/// Checks a backing file's path: its file name must be usable as a
+/// mapping name (it becomes the object's name in its folder).
+pub fn validate_file_path(path: &Path) -> Result<(), SharedError> {
+    // The raw last part: "dir/" names no file, "dir/." and ".." are dots.
+    let bytes = path.as_os_str().as_encoded_bytes();
+    let last = bytes.rsplit(|&b| b == b'/').next().unwrap_or_default();
+    let name = std::str::from_utf8(last).map_err(|_| SharedError::BadPath {
+        path: path.into(),
+        reason: NameProblem::NotUtf8,
+    })?;
+    validate_name(name).map_err(|e| match e {
+        SharedError::BadName { reason, .. } => SharedError::BadPath {
+            path: path.into(),
+            reason,
+        },
+        other => other,
+    })
+}
+
 /// How this instance came to the mapping.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -117,6 +152,9 @@ pub enum Origin {
     Created,
     /// Other instances were attached: this one opened their object.
     Joined,
+    /// A backing file that no instance had open: what was saved in it is
+    /// kept (if its bytes are not valid, the form offers a reset).
+    OpenedFile,
     /// An object was left by instances that all ended without detaching.
     /// Its bytes were checked: valid, its text was kept (`reason` None);
     /// invalid for `reason`, it was rewritten with the sample.
@@ -131,6 +169,10 @@ impl fmt::Display for Origin {
         match self {
             Self::Created => write!(f, "created the mapping"),
             Self::Joined => write!(f, "joined the mapping"),
+            Self::OpenedFile => write!(
+                f,
+                "opened the saved file: no other instance had it open, and what it holds is kept"
+            ),
             Self::RecoveredStale {
                 reason: Some(reason),
                 ..

@@ -28,10 +28,10 @@ use crate::core::slots::MAX_SLOTS;
 /// The book's `CharLen`: bytes of text, a terminator comes on top.
 pub const CHAR_LEN: usize = 100;
 pub(super) const TEXT_BUF: usize = CHAR_LEN + 1;
-const MAGIC: u64 = u64::from_le_bytes(*b"memlabST");
+pub(super) const MAGIC: u64 = u64::from_le_bytes(*b"memlabST");
 const VERSION: u32 = 2;
 
-const MAGIC_AT: usize = 0;
+pub(super) const MAGIC_AT: usize = 0;
 const VERSION_AT: usize = 8;
 const CAPACITY_AT: usize = 12;
 pub(super) const COUNTER_AT: usize = 16;

@@ -20,6 +20,12 @@
 //! - **Two text buffers**: a save writes the idle buffer and then flips the
 //!   active index, so a writer killed half-way leaves the last completed
 //!   save in place.
+//! - **Or a file**: the same layout, roster and locks in a file of the
+//!   user's choice ([`Backing::File`]), checked the same way (its folder,
+//!   `O_NOFOLLOW`, owner and mode 0600, storage reserved, reads that cannot
+//!   fault); the last instance to leave keeps it, so the string survives
+//!   every instance closing, as the book's mapping of a named file does.
+//!   A file that holds something else is refused and never written.
 
 mod error;
 mod layout;
@@ -28,7 +34,7 @@ mod view;
 mod watch;
 
 use std::fs::File;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -36,11 +42,12 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::clock::now_unix_ms;
-use super::shm_object::{self, IoOp, ObjectError};
-use super::slots::{Arrival, Roster};
+use super::shm_object::{self, IoOp, ObjectError, ShmDir};
+use super::slots::{Arrival, Roster, WhenLastLeaves};
 use super::timed_lock::{AcquireError, FileLock, LockGuard};
 pub use error::{
-    LockState, MAX_NAME_LEN, NameProblem, Origin, SharedError, name_problem, validate_name,
+    LockState, MAX_NAME_LEN, NameProblem, Origin, SharedError, name_problem, validate_file_path,
+    validate_name,
 };
 pub use layout::{CHAR_LEN, CorruptReason, MAPPING_SIZE};
 use layout::{HOLDER_AT, Image, LOCK_SINCE_AT, PIDS_AT, SAVE_FIELDS, holder_record};
@@ -74,6 +81,33 @@ pub fn os_id(name: &str) -> String {
     format!("/{}", object_file_name(name))
 }
 
+/// Where the shared string lives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Backing {
+    /// A named POSIX shared memory object, like the book's page-file-backed
+    /// mapping: the last instance to leave removes it.
+    Memory { name: String },
+    /// A file, like the book's mapping of a named file: it outlives every
+    /// instance (an absolute path once attached).
+    File { path: PathBuf },
+}
+
+impl Backing {
+    /// The book's mapping: shared memory named `SampleMMF`.
+    pub fn memory(name: &str) -> Self {
+        Self::Memory { name: name.into() }
+    }
+
+    pub fn file(path: impl Into<PathBuf>) -> Self {
+        Self::File { path: path.into() }
+    }
+
+    pub fn is_file(&self) -> bool {
+        matches!(self, Self::File { .. })
+    }
+}
+
 /// One attached instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Attached {
@@ -87,6 +121,7 @@ pub struct Attached {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SharedInfo {
     pub name: String,
+    pub backing: Backing,
     pub os_object: String,
     pub path: PathBuf,
     pub size: u64,
@@ -143,7 +178,9 @@ pub fn fit_to_capacity(text: &str) -> &str {
 /// One instance's attachment to a named shared string.
 #[derive(Debug)]
 pub struct SharedText {
+    /// The mapping's name, or the backing file's path, for messages.
     name: String,
+    backing: Backing,
     roster: Roster,
     view: View,
     /// flock on this instance's own open file of the object.
@@ -168,11 +205,55 @@ impl SharedText {
     /// Attaches to the mapping `name`, creating it or recovering a stale one
     /// if no other instance is attached.
     pub fn open(name: &str) -> Result<Self, SharedError> {
-        validate_name(name)?;
+        Self::attach(&Backing::memory(name))
+    }
+
+    /// Attaches to the shared string kept in the file `path` (created, mode
+    /// 0600, if there is none; initialised if it is empty).
+    pub fn open_file(path: &Path) -> Result<Self, SharedError> {
+        Self::attach(&Backing::file(path))
+    }
+
+    /// Attaches to the shared string wherever `backing` says.
+    pub fn attach(backing: &Backing) -> Result<Self, SharedError> {
         let size = MAPPING_SIZE as u64;
+        let (backing, dir, file_name, last_leaves) = match backing {
+            Backing::Memory { name } => {
+                validate_name(name)?;
+                let dir = ShmDir::open()?;
+                (
+                    backing.clone(),
+                    dir,
+                    object_file_name(name),
+                    WhenLastLeaves::Remove,
+                )
+            }
+            Backing::File { path } => {
+                validate_file_path(path)?;
+                let path = std::path::absolute(path).map_err(|source| SharedError::Io {
+                    op: IoOp::Open,
+                    name: path.display().to_string(),
+                    source,
+                })?;
+                let folder = path.parent().unwrap_or(Path::new("/"));
+                let dir = ShmDir::open_folder(folder)?;
+                let file_name = path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or_default()
+                    .to_owned();
+                (Backing::File { path }, dir, file_name, WhenLastLeaves::Keep)
+            }
+        };
+        let name = match &backing {
+            Backing::Memory { name } => name.clone(),
+            Backing::File { path } => path.display().to_string(),
+        };
+        let name = name.as_str();
+        let shown_as = dir.path_of(&file_name);
         let (roster, (mut view, origin)) =
-            Roster::join(&object_file_name(name), size, |file, arrival| {
-                attach(name, file, arrival)
+            Roster::join_in(dir, &file_name, size, last_leaves, |file, arrival| {
+                attach(name, &backing, &shown_as, file, arrival)
             })?;
         let io = |e| SharedError::Io {
             op: IoOp::Open,
@@ -203,6 +284,7 @@ impl SharedText {
         let _ = view.write_at(PIDS_AT + 4 * roster.index(), &pid);
         Ok(Self {
             name: name.into(),
+            backing,
             roster,
             view,
             data_lock,
@@ -213,8 +295,14 @@ impl SharedText {
         })
     }
 
+    /// The mapping's name, or the backing file's path.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Where the string lives.
+    pub fn backing(&self) -> &Backing {
+        &self.backing
     }
 
     pub fn origin(&self) -> &Origin {
@@ -343,9 +431,14 @@ impl SharedText {
             })
             .collect();
         let path = self.roster.path();
+        let os_object = match self.backing {
+            Backing::Memory { .. } => format!("POSIX shared memory {}", path.display()),
+            Backing::File { .. } => format!("file {}", path.display()),
+        };
         Ok(SharedInfo {
             name: self.name.clone(),
-            os_object: format!("POSIX shared memory {}", path.display()),
+            backing: self.backing.clone(),
+            os_object,
             path,
             size: self.size()?,
             capacity: CHAR_LEN,
@@ -431,7 +524,7 @@ impl SharedText {
                         need: MAPPING_SIZE as u64,
                     },
                 },
-                Ok(_) => no_space(),
+                Ok(_) => no_space(&self.roster.path()),
                 Err(e) => e,
             })
     }
@@ -455,29 +548,63 @@ impl SharedText {
 }
 
 /// Under the gate: maps the object and, for the first instance, writes a
-/// new one's bytes or checks a stale one's.
-fn attach(name: &str, file: &File, arrival: Arrival) -> Result<(View, Origin), SharedError> {
+/// new one's bytes or checks a stale one's. `shown_as` is the object's path.
+fn attach(
+    name: &str,
+    backing: &Backing,
+    shown_as: &Path,
+    file: &File,
+    arrival: Arrival,
+) -> Result<(View, Origin), SharedError> {
     let view = View::map(file).map_err(|source| SharedError::Io {
         op: IoOp::Map,
         name: name.into(),
         source,
     })?;
     let fresh = |counter| Image::fresh(SAMPLE_TEXT, std::process::id(), now_unix_ms(), counter);
+    let init = |counter| {
+        shm_object::reserve(file, MAPPING_SIZE as u64, shown_as)?;
+        view.write_at(0, &fresh(counter).0)
+            .map_err(|_| no_space(shown_as))
+    };
     let origin = match arrival {
         Arrival::Joined => Origin::Joined,
         Arrival::Created => {
-            view.write_at(0, &fresh(1).0).map_err(|_| no_space())?;
+            view.write_at(0, &fresh(1).0)
+                .map_err(|_| no_space(shown_as))?;
             Origin::Created
+        }
+        // A file nobody has open: what it holds is the user's. An empty
+        // one is initialised; one of memlab's is kept as it is (if its
+        // bytes are not valid, loads say so and the form offers a reset);
+        // anything else is refused, never written.
+        Arrival::Stale if backing.is_file() => {
+            let size = shm_object::size_of(file).map_err(|source| SharedError::Io {
+                op: IoOp::Inspect,
+                name: name.into(),
+                source,
+            })?;
+            let read = view.read();
+            if size == 0 {
+                init(1)?;
+                Origin::Created
+            } else if view.has_magic() {
+                if read.as_ref().is_ok_and(|i| i.validate().is_ok()) {
+                    let _ = view.write_at(HOLDER_AT, &0u32.to_ne_bytes());
+                }
+                Origin::OpenedFile
+            } else {
+                return Err(SharedError::ForeignFile {
+                    path: shown_as.into(),
+                    reason: problem(&read).unwrap_or(CorruptReason::Unreadable),
+                });
+            }
         }
         Arrival::Stale => {
             let read = view.read();
             let reason = problem(&read);
             if reason.is_some() {
-                let path = std::path::Path::new(shm_object::SHM_DIR).join(object_file_name(name));
-                shm_object::reserve(file, MAPPING_SIZE as u64, &path)?;
-                let counter = read.map_or(0, |i| i.counter());
-                view.write_at(0, &fresh(counter + 1).0)
-                    .map_err(|_| no_space())?;
+                init(read.map_or(0, |i| i.counter()) + 1)?;
             } else {
                 // Its holder, if any, is dead: nobody is attached.
                 let _ = view.write_at(HOLDER_AT, &0u32.to_ne_bytes());
@@ -501,13 +628,26 @@ fn problem(read: &Result<Image, CorruptReason>) -> Option<CorruptReason> {
 
 /// A write into the object's reserved storage failed although the object
 /// is whole: a full file system (the storage was given back by someone).
-fn no_space() -> SharedError {
+fn no_space(object: &Path) -> SharedError {
     ObjectError::NoSpace {
-        folder: shm_object::SHM_DIR.into(),
+        folder: object.parent().unwrap_or(Path::new("/")).into(),
         needed: MAPPING_SIZE as u64,
     }
     .into()
 }
 
+impl Drop for SharedText {
+    /// A file's backing is written out when an instance leaves, as the book's
+    /// file is updated when a view is unmapped; a failure loses nothing the
+    /// page cache does not still hold.
+    fn drop(&mut self) {
+        if self.backing.is_file() {
+            let _ = self.view.flush();
+        }
+    }
+}
+
+#[cfg(test)]
+mod file_tests;
 #[cfg(test)]
 mod tests;

@@ -20,7 +20,7 @@ use std::os::unix::fs::FileExt;
 
 use memmap2::{MmapOptions, MmapRaw};
 
-use super::layout::{COUNTER_AT, CorruptReason, HOLDER_AT, Image, MAPPING_SIZE};
+use super::layout::{COUNTER_AT, CorruptReason, HOLDER_AT, Image, MAGIC, MAGIC_AT, MAPPING_SIZE};
 use crate::core::probe::{self, Fault};
 
 #[derive(Debug)]
@@ -83,6 +83,19 @@ impl View {
         let mut bytes = [0; 8];
         (self.read_at(COUNTER_AT, &mut bytes).ok() == Some(bytes.len()))
             .then(|| u64::from_ne_bytes(bytes))
+    }
+
+    /// True if the object starts with memlab's magic number (a backing file
+    /// memlab wrote, whatever the state of the rest).
+    pub(super) fn has_magic(&self) -> bool {
+        let mut bytes = [0; 8];
+        self.read_at(MAGIC_AT, &mut bytes).ok() == Some(bytes.len())
+            && u64::from_ne_bytes(bytes) == MAGIC
+    }
+
+    /// Writes the view's pages to the file and waits (msync).
+    pub(super) fn flush(&self) -> io::Result<()> {
+        self.map.flush()
     }
 
     /// The PID recorded as the lock's holder, if any.

@@ -4,8 +4,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::*;
+use crate::core::filemap::{
+    Access, ByteCountError, EndOfFile, Flushed, Opened, Sharing, ViewMapped,
+};
 use crate::core::mutex::{
-    AcquireReport, AcquireResult, CrashProblem, MutexError, MutexKind, MutexState, ResetOutcome,
+    AcquireReport, AcquireResult, CrashProblem, CrashedHolder, MutexError, MutexKind, MutexState,
+    ResetOutcome,
 };
 
 /// Every FileMapError variant once; the match below has no wildcard, so
@@ -275,7 +279,131 @@ fn notes() -> Vec<Box<dyn Localized>> {
         Box::new(MutexKind::FileLock),
         Box::new(MutexKind::RawSync),
         Box::new(MutexKind::Robust),
+        Box::new(ByteCountError::NotACount { text: "12Q".into() }),
+        Box::new(ByteCountError::TooLarge { text: "9G".into() }),
     ]
+}
+
+/// Every log line of the two labs once; the matches below have no
+/// wildcard, so a new variant does not compile until it is added here.
+fn log_lines() -> Vec<Box<dyn Localized>> {
+    let opened = |access, sharing, created| Opened {
+        path: PathBuf::from("/tmp/데모.bin"),
+        len: 4096,
+        created,
+        access,
+        sharing,
+    };
+    let mapped = |unaligned| ViewMapped {
+        view: 2,
+        offset: 100,
+        len: 4000,
+        address: 0x7f00_0000_0064,
+        unaligned,
+    };
+    let steps = vec![
+        StepNote::Opened(opened(Access::ReadWrite, Sharing::Exclusive, true)),
+        StepNote::Opened(opened(Access::ReadOnly, Sharing::Shared, false)),
+        StepNote::MappingCreated(MappingCreated {
+            requested: 0,
+            size: 4096,
+            file_len_before: 4096,
+            file_len_after: 4096,
+        }),
+        StepNote::ViewMapped(mapped(None)),
+        StepNote::ViewMapped(mapped(Some(Unaligned {
+            offset: 100,
+            granularity: 4096,
+            mapped_from: 0,
+            raw_mmap: RawCall::Failed {
+                errno: libc::EINVAL,
+            },
+        }))),
+        StepNote::Flushed(Flushed {
+            view: 1,
+            bytes: 1 << 20,
+            took: Duration::from_micros(1234),
+        }),
+        StepNote::Unmapped { view: 1 },
+        StepNote::MappingClosed,
+        StepNote::FileClosed { views_left: 0 },
+        StepNote::FileClosed { views_left: 2 },
+        StepNote::EndOfFile(EndOfFile {
+            before: 8192,
+            after: 100,
+        }),
+        StepNote::Failed {
+            step: FileStep::Write,
+            error: FileMapError::ViewClosed { view: 1 },
+        },
+        StepNote::BadNumber {
+            step: FileStep::CreateMapping,
+            error: ByteCountError::NotACount { text: "x".into() },
+        },
+        StepNote::Lost {
+            step: FileStep::Flush,
+        },
+        StepNote::NoFile {
+            step: FileStep::MapView,
+        },
+    ];
+    let mutex = vec![
+        MutexNote::Opened {
+            kind: MutexKind::Robust,
+            name: "LockMap".into(),
+        },
+        MutexNote::Acquire(AcquireReport {
+            kind: MutexKind::RawSync,
+            result: AcquireResult::Stuck { dead_holder: 5 },
+            waited: Duration::from_millis(1000),
+            deadline_bug: true,
+        }),
+        MutexNote::Released {
+            kind: MutexKind::FileLock,
+        },
+        MutexNote::Crashed(CrashedHolder {
+            pid: 77,
+            signal: Some(libc::SIGKILL),
+        }),
+        MutexNote::Crashed(CrashedHolder {
+            pid: 77,
+            signal: None,
+        }),
+        MutexNote::Reset(ResetOutcome::Reinitialised {
+            dead_holder: Some(77),
+        }),
+        MutexNote::Failed(MutexError::NotRecoverable),
+        MutexNote::Lost,
+    ];
+    let mut all: Vec<Box<dyn Localized>> = Vec::new();
+    for note in steps {
+        match note {
+            StepNote::Opened(_)
+            | StepNote::MappingCreated(_)
+            | StepNote::ViewMapped(_)
+            | StepNote::Flushed(_)
+            | StepNote::Unmapped { .. }
+            | StepNote::MappingClosed
+            | StepNote::FileClosed { .. }
+            | StepNote::EndOfFile(_)
+            | StepNote::Failed { .. }
+            | StepNote::BadNumber { .. }
+            | StepNote::Lost { .. }
+            | StepNote::NoFile { .. } => all.push(Box::new(note)),
+        }
+    }
+    for note in mutex {
+        match note {
+            MutexNote::Opened { .. }
+            | MutexNote::Acquire(_)
+            | MutexNote::Released { .. }
+            | MutexNote::Crashed(_)
+            | MutexNote::Reset(_)
+            | MutexNote::Failed(_)
+            | MutexNote::Lost => all.push(Box::new(note)),
+        }
+    }
+    all
 }
 
 /// Words that only an English sentence would contain.
@@ -313,7 +441,7 @@ fn every_error_and_note_reads_in_korean_without_english_sentences() {
         assert_korean(&e.localized(Lang::Ko));
         assert_eq!(e.localized(Lang::En), e.to_string());
     }
-    for note in notes() {
+    for note in notes().into_iter().chain(log_lines()) {
         assert_korean(&note.localized(Lang::Ko));
         assert!(!note.localized(Lang::En).is_empty());
     }

@@ -3,7 +3,7 @@
 use eframe::egui;
 
 use crate::core::clock::format_unix_ms;
-use crate::core::shared_text::{CHAR_LEN, SharedInfo};
+use crate::core::shared_text::{Backing, CHAR_LEN, SharedInfo};
 use crate::i18n::{Lang, Localized};
 
 pub(super) fn info_panel(ui: &mut egui::Ui, info: Option<&SharedInfo>, lang: Lang) {
@@ -21,9 +21,12 @@ pub(super) fn info_panel(ui: &mut egui::Ui, info: Option<&SharedInfo>, lang: Lan
                 ui.end_row();
             };
             row(lang.pick("Name", "이름"), info.name.clone());
+            let kind = match info.backing {
+                Backing::Memory { .. } => lang.pick("POSIX shared memory", "POSIX 공유 메모리"),
+                Backing::File { .. } => lang.pick("file", "파일"),
+            };
             let os_object = format!(
-                "{} {} ({} uid {})",
-                lang.pick("POSIX shared memory", "POSIX 공유 메모리"),
+                "{kind} {} ({} uid {})",
                 info.path.display(),
                 lang.pick("owner", "소유자"),
                 info.uid

@@ -122,6 +122,17 @@ impl Localized for SharedError {
                     reason.localized(lang)
                 )
             }
+            Self::BadPath { path, reason } => format!(
+                "파일 경로 {}의 파일 이름을 쓸 수 없습니다: {}",
+                path.display(),
+                reason.localized(lang)
+            ),
+            Self::ForeignFile { path, reason } => format!(
+                "{}은(는) memlab의 공유 문자열 파일이 아닙니다 ({}). 그대로 두었습니다. \
+                 다른 파일이나 빈 파일을 고르세요",
+                path.display(),
+                reason.localized(lang)
+            ),
             Self::Object(e) => e.localized(lang),
             Self::LockTimeout { waited_ms, holder } => {
                 let holder = match holder {
@@ -216,6 +227,7 @@ impl Localized for NameProblem {
             (Lang::Ko, Self::Slash) => "'/' 또는 '\\'가 들어 있습니다".into(),
             (Lang::Ko, Self::DotName) => "'.'과 '..'은 이름으로 쓸 수 없습니다".into(),
             (Lang::Ko, Self::Control) => "제어 문자가 들어 있습니다".into(),
+            (Lang::Ko, Self::NotUtf8) => "UTF-8이 아닙니다".into(),
         }
     }
 }
@@ -251,6 +263,9 @@ impl Localized for Origin {
             (Lang::En, origin) => origin.to_string(),
             (Lang::Ko, Self::Created) => "매핑을 새로 만듦".into(),
             (Lang::Ko, Self::Joined) => "기존 매핑에 연결".into(),
+            (Lang::Ko, Self::OpenedFile) => {
+                "저장된 파일을 엶: 열고 있던 다른 인스턴스가 없었고, 파일 내용은 그대로 둠".into()
+            }
             (Lang::Ko, Self::RecoveredStale { reason: None, .. }) => {
                 "남아 있던 매핑 복구: 연결을 끊지 못하고 끝난 인스턴스들이 남긴 것으로, \
                  문자열이 올바라 그대로 둠"

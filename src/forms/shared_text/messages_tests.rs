@@ -11,6 +11,8 @@ use crate::core::shm_object::{IoOp, ModeBits, ObjectError, ObjectKind};
 use crate::i18n::{Lang, Localized};
 
 const NAME: &str = "SampleMMF";
+/// A backing file's path, as the data shows it.
+const FILE: &str = "/home/student/shared-text.mmf";
 
 fn path() -> PathBuf {
     PathBuf::from("/dev/shm/memlab.1000.SampleMMF")
@@ -158,11 +160,20 @@ fn every_shared_error() -> Vec<SharedError> {
         NameProblem::Slash,
         NameProblem::DotName,
         NameProblem::Control,
+        NameProblem::NotUtf8,
     ]
     .into_iter()
-    .map(|reason| SharedError::BadName {
-        name: NAME.into(),
-        reason,
+    .flat_map(|reason| {
+        [
+            SharedError::BadName {
+                name: NAME.into(),
+                reason,
+            },
+            SharedError::BadPath {
+                path: PathBuf::from(FILE),
+                reason,
+            },
+        ]
     })
     .collect();
     all.extend(every_object_error().into_iter().map(SharedError::Object));
@@ -182,6 +193,14 @@ fn every_shared_error() -> Vec<SharedError> {
                 reason,
             }),
     );
+    all.extend(
+        every_corrupt_reason()
+            .into_iter()
+            .map(|reason| SharedError::ForeignFile {
+                path: PathBuf::from(FILE),
+                reason,
+            }),
+    );
     all.push(SharedError::NulInText);
     all.push(SharedError::Removed { name: NAME.into() });
     for op in every_io_op() {
@@ -194,6 +213,8 @@ fn every_shared_error() -> Vec<SharedError> {
     for e in &all {
         match e {
             SharedError::BadName { .. }
+            | SharedError::BadPath { .. }
+            | SharedError::ForeignFile { .. }
             | SharedError::Object(_)
             | SharedError::LockTimeout { .. }
             | SharedError::Corrupt { .. }
@@ -209,6 +230,7 @@ fn every_origin() -> Vec<Origin> {
     let mut all = vec![
         Origin::Created,
         Origin::Joined,
+        Origin::OpenedFile,
         Origin::RecoveredStale {
             kept_text: true,
             reason: None,
@@ -252,7 +274,7 @@ fn assert_korean(what: &str, text: &str) {
         "{what}: no Korean in {text:?}"
     );
     let mut rest = text.to_owned();
-    for data in ["/dev/shm/memlab.1000.SampleMMF", "/dev/shm", NAME] {
+    for data in ["/dev/shm/memlab.1000.SampleMMF", "/dev/shm", FILE, NAME] {
         rest = rest.replace(data, " ");
     }
     for word in rest.split(|c: char| !c.is_ascii_alphabetic()) {

@@ -2,6 +2,7 @@
 //! named mapping, live following, and an info panel. The work runs on the
 //! threads of `worker`; this module is the form itself.
 
+mod backing;
 mod help;
 mod info;
 mod messages;
@@ -30,6 +31,8 @@ pub struct SharedTextForm {
     pub name: String,
     /// Follow other instances' saves.
     pub live: bool,
+    /// Shared memory or a file.
+    pub backing: backing::BackingChoice,
     #[serde(skip)]
     name_field: String,
     #[serde(skip)]
@@ -65,6 +68,7 @@ impl SharedTextForm {
         Self {
             name: name.to_owned(),
             live: false,
+            backing: backing::BackingChoice::default(),
             name_field: name.to_owned(),
             text: String::new(),
             conn: None,
@@ -86,7 +90,8 @@ impl SharedTextForm {
         self.corrupt = false;
         self.removed = false;
         self.own_save = None;
-        self.conn = Some(Connection::start(&self.name, self.live, ctx));
+        let backing = self.backing.backing(&self.name);
+        self.conn = Some(Connection::start(backing, self.live, ctx));
     }
 
     fn submit(&mut self, job: Job) {
@@ -306,7 +311,7 @@ impl Lab for SharedTextForm {
         if self.conn.is_none() && self.status.is_none() {
             // First frame (perhaps with a name restored from the last run).
             self.name_field = self.name.clone();
-            self.connect(ui.ctx());
+            self.open_backing(ui.ctx());
         }
         let events: Vec<Event> = self
             .conn
@@ -323,10 +328,11 @@ impl Lab for SharedTextForm {
             "같은 이름의 매핑에 연결된 모든 memlab 인스턴스가 한 문자열을 공유합니다. 여기서 저장하고 다른 창에서 불러오세요.",
         ));
         ui.add_space(6.0);
-        self.name_row(ui, lang);
+        self.backing_rows(ui, lang);
         ui.add_space(4.0);
         self.text_row(ui, lang);
         self.status_line(ui, lang);
+        backing::in_use_line(ui, self.info.as_ref(), lang);
         ui.separator();
         egui::CollapsingHeader::new(lang.pick("Mapping info", "매핑 정보"))
             .default_open(true)

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use eframe::egui;
 
 use crate::core::shared_text::{
-    Loaded, Origin, Saved, SharedError, SharedInfo, SharedText, Watch, WatchEvent,
+    Backing, Loaded, Origin, Saved, SharedError, SharedInfo, SharedText, Watch, WatchEvent,
 };
 
 /// How often live mode looks at the change counter.
@@ -67,17 +67,16 @@ pub(super) struct Connection {
 }
 
 impl Connection {
-    pub(super) fn start(name: &str, live: bool, ctx: &egui::Context) -> Self {
+    pub(super) fn start(backing: Backing, live: bool, ctx: &egui::Context) -> Self {
         let (jobs, job_rx) = mpsc::channel();
         let (event_tx, events) = mpsc::channel();
         let live = Arc::new(AtomicBool::new(live));
         let stop = Arc::new(AtomicBool::new(false));
         let worker = {
-            let (name, ctx, live, stop) =
-                (name.to_owned(), ctx.clone(), live.clone(), stop.clone());
+            let (ctx, live, stop) = (ctx.clone(), live.clone(), stop.clone());
             std::thread::Builder::new()
                 .name("shared-text worker".into())
-                .spawn(move || worker(&name, &job_rx, &event_tx, &ctx, live, stop))
+                .spawn(move || worker(&backing, &job_rx, &event_tx, &ctx, live, stop))
         };
         Self {
             jobs,
@@ -122,14 +121,14 @@ fn send(events: &Sender<Event>, ctx: &egui::Context, event: Event) {
 }
 
 fn worker(
-    name: &str,
+    backing: &Backing,
     jobs: &Receiver<Job>,
     events: &Sender<Event>,
     ctx: &egui::Context,
     live: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
 ) {
-    let shared = match SharedText::open(name) {
+    let shared = match SharedText::attach(backing) {
         Ok(shared) => Arc::new(shared),
         Err(e) => return send(events, ctx, Event::OpenFailed(e)),
     };

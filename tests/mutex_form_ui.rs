@@ -1,0 +1,231 @@
+//! The mutex lab driven through its UI (egui_kittest): for each kind of
+//! lock, a child really takes it and dies by SIGKILL, and the window's next
+//! wait gets what that lock can give (acquired, told the owner died, or
+//! stuck until reset); a live holder makes another window time out; waits
+//! never freeze the window; in English and Korean.
+#![cfg(target_os = "linux")]
+
+mod common;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use memlab::core::mutex;
+use memlab::forms::Lab;
+use memlab::forms::mutex_lab::MutexLab;
+use memlab::i18n::Lang;
+
+use common::ui::shows;
+use common::{BIN, unique};
+
+/// Removes the lock's files when dropped.
+struct Cleanup(String);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let _ = mutex::remove(&self.0);
+    }
+}
+
+fn lab(name: &str, lang: Lang) -> Harness<'static, MutexLab> {
+    Harness::builder()
+        .with_size([1000.0, 900.0])
+        .with_context_setup(memlab::fonts::install)
+        .build_ui_state(
+            move |ui, lab: &mut MutexLab| {
+                egui::ScrollArea::vertical().show(ui, |ui| lab.ui(ui, lang));
+            },
+            MutexLab::with_name(name, Some(PathBuf::from(BIN))),
+        )
+}
+
+/// Steps until `done` holds (30 s at most), checking that no frame waits
+/// for a lock; on a timeout, fails with every text shown.
+fn wait_until<S>(h: &mut Harness<'_, S>, what: &str, done: impl Fn(&Harness<'_, S>) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let frame = Instant::now();
+        h.step();
+        let took = frame.elapsed();
+        assert!(
+            took < Duration::from_millis(700),
+            "a frame took {took:?}: the window waited for a lock"
+        );
+        if done(h) {
+            return;
+        }
+        if Instant::now() > deadline {
+            let texts: Vec<String> = h
+                .root()
+                .children_recursive()
+                .filter_map(|n| n.accesskit_node().value().or(n.accesskit_node().label()))
+                .collect();
+            panic!("timed out waiting for {what}; shown: {texts:#?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// The first text shown that contains `part`.
+fn text_of<S>(h: &Harness<'_, S>, part: &str) -> String {
+    h.query_all_by_label_contains(part)
+        .next()
+        .and_then(|n| n.accesskit_node().value().or(n.accesskit_node().label()))
+        .unwrap_or_default()
+}
+
+fn click<S>(h: &mut Harness<'_, S>, label: &str) {
+    h.get_by_label(label).click();
+    h.step();
+}
+
+/// Picks the kind of lock.
+fn pick<S>(h: &mut Harness<'_, S>, label: &str) {
+    h.get_by_role_and_label(Role::RadioButton, label).click();
+    h.step();
+}
+
+/// Crashes a holder of the chosen lock in a child; its PID.
+fn crash(h: &mut Harness<'_, MutexLab>, button: &str, killed: &str) -> u32 {
+    click(h, button);
+    wait_until(h, "the crashed holder", |h| shows(h, killed));
+    let line = text_of(h, killed);
+    line.split("PID ")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|pid| pid.parse().ok())
+        .unwrap_or_else(|| panic!("no PID in {line:?}"))
+}
+
+const KILLED: &str = "was killed by signal 9 (SIGKILL)";
+
+#[test]
+fn the_file_lock_is_acquired_after_its_holder_is_killed_but_cannot_tell() {
+    let name = unique("mxui-file");
+    let _cleanup = Cleanup(name.clone());
+    let mut h = lab(&name, Lang::En);
+    pick(&mut h, "memlab's file lock");
+    crash(&mut h, "Crash while holding", KILLED);
+    click(&mut h, "Take (LockMap)");
+    wait_until(&mut h, "the lock", |h| {
+        shows(h, "acquired memlab's file lock after")
+    });
+    let line = text_of(&h, "WaitForSingleObject: acquired");
+    assert!(
+        !line.contains("previous owner"),
+        "a file lock cannot tell: {line}"
+    );
+    wait_until(&mut h, "the state", |h| {
+        shows(h, "State: held by this instance")
+    });
+    click(&mut h, "Release (UnlockMap)");
+    wait_until(&mut h, "the release", |h| {
+        shows(h, "ReleaseMutex: released memlab's file lock")
+    });
+    h.state_mut().shutdown();
+}
+
+#[test]
+fn the_robust_mutex_is_acquired_and_names_the_dead_owner() {
+    let name = unique("mxui-robust");
+    let _cleanup = Cleanup(name.clone());
+    let mut h = lab(&name, Lang::En);
+    pick(&mut h, "the robust pthread mutex");
+    let pid = crash(&mut h, "Crash while holding", KILLED);
+    wait_until(&mut h, "the abandoned state", |h| {
+        shows(h, &format!("State: abandoned: PID {pid} died holding it"))
+    });
+    click(&mut h, "Take (LockMap)");
+    let told = format!("the previous owner (PID {pid}) died holding it (WAIT_ABANDONED)");
+    wait_until(&mut h, "the lock, with the dead owner", |h| shows(h, &told));
+    h.state_mut().shutdown();
+}
+
+#[test]
+fn raw_syncs_mutex_is_stuck_until_reset_and_the_window_never_waits() {
+    let name = unique("mxui-raw");
+    let _cleanup = Cleanup(name.clone());
+    let mut h = lab(&name, Lang::En);
+    pick(&mut h, "raw_sync's mutex");
+    let pid = crash(&mut h, "Crash while holding", KILLED);
+    click(&mut h, "Take (LockMap)");
+    wait_until(&mut h, "the wait shown while it lasts", |h| {
+        shows(h, "WaitForSingleObject: waiting")
+    });
+    let stuck = format!("its holder PID {pid} is dead: only a reset frees it");
+    wait_until(&mut h, "stuck", |h| shows(h, &stuck));
+    assert!(shows(
+        &h,
+        "Stuck: its holder died and this lock cannot tell anyone"
+    ));
+    wait_until(&mut h, "the state", |h| {
+        shows(h, &format!("State: stuck: PID {pid} died holding it"))
+    });
+    click(&mut h, "Reset");
+    wait_until(&mut h, "the reset", |h| {
+        shows(
+            h,
+            &format!("re-initialised (its holder PID {pid} was dead)"),
+        )
+    });
+    click(&mut h, "Take (LockMap)");
+    wait_until(&mut h, "the lock after the reset", |h| {
+        shows(h, "WaitForSingleObject: acquired raw_sync's mutex after")
+    });
+    assert!(!shows(&h, "Stuck: its holder died"));
+    h.state_mut().shutdown();
+}
+
+#[test]
+fn a_live_holder_makes_another_window_time_out_and_names_it() {
+    let name = unique("mxui-live");
+    let _cleanup = Cleanup(name.clone());
+    let mut one = lab(&name, Lang::En);
+    let mut two = lab(&name, Lang::En);
+    click(&mut one, "Take (LockMap)");
+    wait_until(&mut one, "the lock", |h| {
+        shows(h, "acquired memlab's file lock")
+    });
+    click(&mut two, "Take (LockMap)");
+    let me = std::process::id();
+    wait_until(&mut two, "the timeout", |h| {
+        shows(h, "timed out after 10") && shows(h, &format!("held by PID {me}"))
+    });
+    // Reset refuses while a live process holds it.
+    pick(&mut two, "the robust pthread mutex");
+    click(&mut two, "Take (LockMap)");
+    wait_until(&mut two, "the robust lock", |h| {
+        shows(h, "acquired the robust pthread mutex")
+    });
+    pick(&mut one, "the robust pthread mutex");
+    click(&mut one, "Reset");
+    wait_until(&mut one, "the refusal", |h| {
+        shows(
+            h,
+            &format!("cannot reset the robust pthread mutex: PID {me} is alive and holds it"),
+        )
+    });
+    one.state_mut().shutdown();
+    two.state_mut().shutdown();
+}
+
+#[test]
+fn the_lesson_reads_in_korean() {
+    let name = unique("mxui-ko");
+    let _cleanup = Cleanup(name.clone());
+    let mut h = lab(&name, Lang::Ko);
+    pick(&mut h, "견고한(robust) pthread 뮤텍스");
+    let pid = crash(&mut h, "잡은 채 죽기", "신호 9 (SIGKILL)(으)로 죽었습니다");
+    click(&mut h, "잡기 (LockMap)");
+    let told = format!("이전 소유자(PID {pid})가 잡은 채 죽었습니다 (WAIT_ABANDONED)");
+    wait_until(&mut h, "the lock in Korean", |h| shows(h, &told));
+    wait_until(&mut h, "the state in Korean", |h| {
+        shows(h, "상태: 이 인스턴스가 잡고 있음")
+    });
+    click(&mut h, "놓기 (UnlockMap)");
+    wait_until(&mut h, "the release in Korean", |h| shows(h, "을(를) 놓음"));
+    h.state_mut().shutdown();
+}
