@@ -10,9 +10,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::slots::Roster;
 use crate::forms::Lab;
+use crate::forms::address_map::AddressMapForm;
 use crate::forms::alloc_bench::AllocBenchForm;
 use crate::forms::memory_managers::MemoryManagersPanel;
+use crate::forms::page_lab::PageLabForm;
 use crate::forms::shared_text::SharedTextForm;
+use crate::forms::system_info::SystemInfoForm;
 use crate::i18n::Lang;
 
 /// What the window remembers between runs.
@@ -25,15 +28,21 @@ pub struct MemlabApp {
     shared: SharedTextForm,
     alloc_bench: AllocBenchForm,
     memory_managers: MemoryManagersPanel,
+    system_info: SystemInfoForm,
+    page_lab: PageLabForm,
+    address_map: AddressMapForm,
 }
 
 impl MemlabApp {
     /// The labs, in the order the shell lists them.
-    fn labs(&mut self) -> [&mut dyn Lab; 3] {
+    fn labs(&mut self) -> [&mut dyn Lab; 6] {
         [
             &mut self.shared,
             &mut self.alloc_bench,
             &mut self.memory_managers,
+            &mut self.system_info,
+            &mut self.page_lab,
+            &mut self.address_map,
         ]
     }
 

@@ -1,11 +1,19 @@
 //! The labs' windows: UI only; the work is done by `crate::core`.
 
+#[cfg(target_os = "linux")]
+pub mod address_map;
 pub mod alloc_bench;
 pub mod alloc_messages;
 #[cfg(target_os = "linux")]
 pub mod filemap_messages;
 pub mod memory_managers;
+#[cfg(target_os = "linux")]
+pub mod page_lab;
 pub mod shared_text;
+#[cfg(target_os = "linux")]
+pub mod system_info;
+#[cfg(target_os = "linux")]
+pub mod vm_colors;
 #[cfg(target_os = "linux")]
 pub mod vm_messages;
 pub mod widgets;
