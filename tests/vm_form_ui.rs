@@ -235,6 +235,107 @@ fn refused_operations_are_messages_and_memlab_lives_on() {
     assert!(!shows(&h, &format!("{id} · released")));
 }
 
+/// RLIMIT_MEMLOCK lowered for the test process; put back on drop.
+struct LowerLockLimit(libc::rlimit);
+
+impl LowerLockLimit {
+    fn to(bytes: u64) -> Self {
+        let mut old = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        let new = libc::rlimit {
+            rlim_cur: bytes,
+            rlim_max: libc::RLIM_INFINITY,
+        };
+        // SAFETY: getrlimit and setrlimit with valid pointers to rlimit values.
+        unsafe {
+            assert_eq!(libc::getrlimit(libc::RLIMIT_MEMLOCK, &mut old), 0);
+            let new = libc::rlimit {
+                rlim_max: old.rlim_max,
+                ..new
+            };
+            assert_eq!(libc::setrlimit(libc::RLIMIT_MEMLOCK, &new), 0);
+        }
+        Self(old)
+    }
+}
+
+impl Drop for LowerLockLimit {
+    fn drop(&mut self) {
+        // SAFETY: setrlimit with a valid pointer to the limit read before.
+        unsafe { libc::setrlimit(libc::RLIMIT_MEMLOCK, &self.0) };
+    }
+}
+
+/// Drops CAP_IPC_LOCK from this thread's effective capabilities, so that
+/// root is held to RLIMIT_MEMLOCK as a student is. Capabilities belong to a
+/// thread (the raw capset call changes only the caller's), and a thread
+/// started from this one inherits them: the page lab's worker will be.
+fn drop_ipc_lock_on_this_thread() {
+    #[repr(C)]
+    struct Header {
+        version: u32,
+        pid: i32,
+    }
+    #[repr(C)]
+    #[derive(Clone, Copy, Default)]
+    struct Data {
+        effective: u32,
+        permitted: u32,
+        inheritable: u32,
+    }
+    const VERSION_3: u32 = 0x2008_0522;
+    const CAP_IPC_LOCK: u32 = 14;
+    let mut header = Header {
+        version: VERSION_3,
+        pid: 0,
+    };
+    let mut data = [Data::default(); 2];
+    // SAFETY: capget/capset with a version-3 header and two data structs,
+    // as the kernel expects; pid 0 is the calling thread.
+    unsafe {
+        assert_eq!(
+            libc::syscall(libc::SYS_capget, &mut header, data.as_mut_ptr()),
+            0
+        );
+        data[0].effective &= !(1 << CAP_IPC_LOCK);
+        assert_eq!(libc::syscall(libc::SYS_capset, &header, data.as_ptr()), 0);
+    }
+}
+
+#[test]
+fn locking_past_the_lock_limit_shows_the_limit() {
+    let _limit = LowerLockLimit::to(64 << 10);
+    drop_ipc_lock_on_this_thread();
+    let mut h = page_lab(Lang::En);
+    settle(&mut h);
+    let id = reserve(&mut h, "64", "Reserve");
+    h.get_by_label("All pages").click();
+    h.step();
+    h.get_by_label("Commit").click();
+    settle(&mut h);
+    h.get_by_label("Lock").click();
+    settle(&mut h);
+    assert!(
+        shows(
+            &h,
+            "mlock refused 262144 bytes (ENOMEM): the lock limit RLIMIT_MEMLOCK is 65536 bytes"
+        ),
+        "{:?}",
+        h.state().log_lines()
+    );
+    // A smaller range fits, and the grid shows it locked.
+    type_number(&mut h, "Page count", "4");
+    h.get_by_label("Lock").click();
+    settle(&mut h);
+    let last = h.state().log_lines().pop().unwrap();
+    assert!(
+        last.ends_with(&format!("] lock, pages 0..4 of {id}: done")),
+        "{last}"
+    );
+}
+
 #[test]
 fn the_page_lab_speaks_korean() {
     let mut h = page_lab(Lang::Ko);
