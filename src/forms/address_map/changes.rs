@@ -63,17 +63,15 @@ fn line(ui: &mut egui::Ui, mark: &str, level: Level, r: &Region, lang: Lang) -> 
                 .color(level.color(ui)),
         );
         swatch(ui, region_color(r.kind, ui));
-        let text = format!(
-            "{:#x} {} {} {}",
-            r.start,
-            format_bytes(r.size),
-            r.kind.localized(lang),
-            region_name(r, lang)
-        );
-        clicked = ui
-            .add(egui::Label::new(RichText::new(text).monospace()).sense(egui::Sense::click()))
-            .on_hover_text(lang.pick("Show it in the table", "표에서 보기"))
-            .clicked();
+        let address = format!("{:#x} {}", r.start, format_bytes(r.size));
+        let name = format!("{} {}", r.kind.localized(lang), region_name(r, lang));
+        let link = |ui: &mut egui::Ui, text: RichText| {
+            ui.add(egui::Label::new(text).sense(egui::Sense::click()))
+                .on_hover_text(lang.pick("Show it in the table", "표에서 보기"))
+                .clicked()
+        };
+        clicked |= link(ui, RichText::new(address).monospace());
+        clicked |= link(ui, RichText::new(name));
     });
     clicked
 }

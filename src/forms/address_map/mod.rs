@@ -71,6 +71,9 @@ pub struct AddressMapForm {
     took: Duration,
     #[serde(skip)]
     refreshes: u64,
+    /// Refresh was asked for while one ran: another follows it.
+    #[serde(skip)]
+    again: bool,
     #[serde(skip)]
     refreshed_at: Option<Instant>,
     #[serde(skip)]
@@ -109,6 +112,7 @@ impl AddressMapForm {
     /// Starts a refresh unless one runs (and the thread first, if need be).
     fn refresh(&mut self, ctx: &egui::Context) {
         if self.refreshing() {
+            self.again = true;
             return;
         }
         if self.refresher.is_none() {
@@ -157,6 +161,9 @@ impl AddressMapForm {
                 self.took = r.took;
                 self.status = None;
                 self.step_demo(ctx);
+                if std::mem::take(&mut self.again) {
+                    self.refresh(ctx);
+                }
             }
             Err(status) => {
                 self.status = Some(status);
@@ -193,8 +200,10 @@ impl AddressMapForm {
         ui.horizontal_wrapped(|ui| {
             let button = egui::Button::new(lang.pick("Refresh", "새로 고침"))
                 .min_size(egui::vec2(110.0, 0.0));
+            // Always enabled (a click during a refresh waits for it), so it
+            // does not flicker once a second.
             if ui
-                .add_enabled(!self.refreshing(), button)
+                .add(button)
                 .on_hover_text("VirtualQueryEx (VMMap) → /proc/self/smaps")
                 .clicked()
             {
@@ -206,28 +215,26 @@ impl AddressMapForm {
             if self.refreshing() {
                 egui::Spinner::new().paint_at(ui, rect);
             }
-            if let Some(s) = &self.snapshot {
-                let used = s
-                    .regions
-                    .iter()
-                    .filter(|r| r.kind != RegionType::Free)
-                    .count();
-                ui.weak(match lang {
-                    Lang::En => format!(
-                        "refresh {}: {used} regions, smaps read in {:.1} ms, {:.1} ms in all",
-                        self.refreshes,
-                        s.took_us as f64 / 1000.0,
-                        self.took.as_secs_f64() * 1000.0
-                    ),
-                    Lang::Ko => format!(
-                        "새로 고침 {}번: 영역 {used}개, smaps 읽기 {:.1} ms, 전체 {:.1} ms",
-                        self.refreshes,
-                        s.took_us as f64 / 1000.0,
-                        self.took.as_secs_f64() * 1000.0
-                    ),
-                });
-            }
         });
+        // On a line of its own: its length changes, the controls stay put.
+        if let Some(s) = &self.snapshot {
+            let used = s
+                .regions
+                .iter()
+                .filter(|r| r.kind != RegionType::Free)
+                .count();
+            let (read, all) = (s.took_us as f64 / 1000.0, self.took.as_secs_f64() * 1000.0);
+            ui.weak(match lang {
+                Lang::En => format!(
+                    "refresh {}: {used} regions, smaps read and named in {read:.1} ms, {all:.1} ms in all",
+                    self.refreshes
+                ),
+                Lang::Ko => format!(
+                    "새로 고침 {}번: 영역 {used}개, smaps 읽기와 이름 붙이기 {read:.1} ms, 전체 {all:.1} ms",
+                    self.refreshes
+                ),
+            });
+        }
     }
 
     /// The regions the table shows, as indices into the snapshot.
@@ -269,7 +276,7 @@ impl Lab for AddressMapForm {
             let due = self
                 .refreshed_at
                 .map_or(Duration::ZERO, |t| PERIOD.saturating_sub(t.elapsed()));
-            if due.is_zero() {
+            if due.is_zero() && !self.refreshing() {
                 self.refresh(&ctx);
             }
             ctx.request_repaint_after(due.max(Duration::from_millis(50)));

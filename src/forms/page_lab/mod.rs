@@ -300,7 +300,13 @@ impl PageLabForm {
     /// The last operation (or the worker's trouble), under the buttons.
     fn status_ui(&self, ui: &mut egui::Ui, lang: Lang) {
         show_status(ui, lang, self.status.as_ref());
-        ui.horizontal(|ui| {
+        // Room for a report of two lines and its calls, so that the grid
+        // below does not jump as reports of different lengths come and go.
+        let room = ui.text_style_height(&egui::TextStyle::Body) * 2.0
+            + ui.text_style_height(&egui::TextStyle::Small)
+            + ui.spacing().item_spacing.y * 2.0;
+        ui.horizontal_top(|ui| {
+            ui.set_min_height(room);
             // The spinner keeps its place whether it turns or not.
             let (rect, _) = ui.allocate_exact_size(egui::vec2(16.0, 16.0), egui::Sense::hover());
             if self.busy() {
