@@ -132,27 +132,33 @@ fn facts_list(f: &SystemFacts, lang: Lang) -> Vec<Fact> {
                 "Highest application address",
                 "가장 높은 응용 프로그램 주소",
             ),
-            value: format!(
-                "{:#x} ({} {}; {} {:#X}, 2 GiB)",
-                f.highest_address,
-                format_bytes(user_space),
-                lang.pick("of user space", "의 사용자 공간"),
-                lang.pick("the book's Windows:", "책의 윈도우:"),
-                WIN32_HIGHEST
-            ),
+            value: match lang {
+                Lang::En => format!(
+                    "{:#x} ({} of user space; the book's Windows: {WIN32_HIGHEST:#X}, 2 GiB)",
+                    f.highest_address,
+                    format_bytes(user_space),
+                ),
+                Lang::Ko => format!(
+                    "{:#x} (사용자 공간 {}; 책의 윈도우: {WIN32_HIGHEST:#X}, 2 GiB)",
+                    f.highest_address,
+                    format_bytes(user_space),
+                ),
+            },
             win32: "SYSTEM_INFO.lpMaximumApplicationAddress",
             source: "/proc/self/maps ([stack])",
         },
         Fact {
             name: lang.pick("Processors", "프로세서"),
-            value: format!(
-                "{} {}, {} {} ({})",
-                f.processors,
-                lang.pick("online", "개 켜짐"),
-                f.processors_available,
-                lang.pick("available to memlab", "개를 memlab이 사용 가능"),
-                f.arch
-            ),
+            value: match lang {
+                Lang::En => format!(
+                    "{} online, {} available to memlab ({})",
+                    f.processors, f.processors_available, f.arch
+                ),
+                Lang::Ko => format!(
+                    "켜진 것 {}개, memlab이 쓸 수 있는 것 {}개 ({})",
+                    f.processors, f.processors_available, f.arch
+                ),
+            },
             win32: "SYSTEM_INFO.dwNumberOfProcessors, wProcessorArchitecture",
             source: "sysconf(_SC_NPROCESSORS_ONLN), sched_getaffinity",
         },
@@ -207,11 +213,13 @@ fn facts_list(f: &SystemFacts, lang: Lang) -> Vec<Fact> {
         },
         Fact {
             name: lang.pick("Page lab's limit", "페이지 실험실 한도"),
-            value: format!(
-                "{MAX_PAGES} {} ({})",
-                lang.pick("pages per reservation", "페이지 (예약 하나당)"),
-                format_bytes((MAX_PAGES * f.page_size) as u64)
-            ),
+            value: {
+                let bytes = format_bytes((MAX_PAGES * f.page_size) as u64);
+                match lang {
+                    Lang::En => format!("{MAX_PAGES} pages per reservation ({bytes})"),
+                    Lang::Ko => format!("예약 하나에 {MAX_PAGES}페이지 ({bytes})"),
+                }
+            },
             win32: "-",
             source: "memlab",
         },
@@ -316,5 +324,28 @@ impl Lab for SystemInfoForm {
 
     fn help(&self) -> Option<&'static LabHelp> {
         Some(&help::HELP)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn korean_facts_have_no_english_words() {
+        let facts = system::facts().unwrap();
+        let allowed = [
+            "KiB", "MiB", "GiB", "TiB", "x86", "aarch64", "memlab", "root", "CAP", "IPC", "LOCK",
+            "2",
+        ];
+        for f in facts_list(&facts, Lang::Ko) {
+            let words: Vec<String> = crate::i18n::english_words(&f.value, &allowed)
+                .into_iter()
+                // Addresses in hex.
+                .filter(|w| !w.starts_with("0x"))
+                .collect();
+            assert!(words.is_empty(), "{}: {:?} in {:?}", f.name, words, f.value);
+            assert!(!f.name.is_ascii(), "{} is not in Korean", f.name);
+        }
     }
 }
