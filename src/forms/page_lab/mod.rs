@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 pub use controls::Controls;
 use log::{OperationLog, report_ui};
-use worker::{Command, Done, Engine, RangeOp, ReservationView, View, Worker};
+use worker::{Command, Done, Engine, RangeOp, Request, ReservationView, View, Worker};
 
 use crate::core::vm::Operation;
 use crate::core::vm::pages::{Decommit, PageState, Protection, ReservationId};
@@ -120,15 +120,12 @@ impl PageLabForm {
         if let Some(Done::Reserved { id: second, .. }) =
             run(&mut self.log, Command::Reserve { pages: 64 })
         {
-            let commit = RangeOp::Commit;
-            run(
-                &mut self.log,
-                Command::Range {
-                    id: second,
-                    pages: 0..16,
-                    op: commit,
-                },
-            );
+            let commit = Command::Range {
+                id: second,
+                pages: 0..16,
+                op: RangeOp::Commit,
+            };
+            run(&mut self.log, commit);
         }
         // Parts of the first reservation, in 512ths.
         let at = |n: usize| pages * n / 512;
@@ -194,8 +191,15 @@ impl PageLabForm {
         };
         for reply in replies {
             for report in reply.reports {
-                if let Ok(Done::Reserved { id, .. }) = report.result {
-                    self.selected = Some(id);
+                if let (Request::Reserve { pages }, Ok(Done::Reserved { id, .. })) =
+                    (&report.request, &report.result)
+                {
+                    // Show the new reservation, with a range inside it.
+                    self.selected = Some(*id);
+                    if self.controls.range().end > *pages {
+                        let count = (self.controls.count as usize).min(*pages);
+                        self.controls.select(0..count);
+                    }
                 }
                 self.log.push(report);
             }

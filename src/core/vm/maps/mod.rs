@@ -394,13 +394,14 @@ fn mimalloc_in_use() -> bool {
 }
 
 /// Does the accessible anonymous mapping `start..end` hold some of
-/// mimalloc's pages (then it is one of its arenas; a part of it that is
-/// `PROT_NONE` holds none, and stays unnamed)? mimalloc reserves its arenas itself, out
-/// of sight of `own_regions`, and only knows an address that lies in a page
-/// it handed out (`mi_is_in_heap_region`, through the dispatcher's ownership
-/// test, which only consults mimalloc's page map). So the mapping's slices
-/// are asked one by one, with a longer stride in a mapping of more than
-/// [`MIMALLOC_PROBES`] slices: about a millisecond for a few arenas.
+/// mimalloc's pages? Then it is one of its arenas (a part of an arena that
+/// is `PROT_NONE` holds none, and stays unnamed). mimalloc reserves its
+/// arenas itself, out of sight of `own_regions`, and only knows an address
+/// that lies in a page it handed out (`mi_is_in_heap_region`, through the
+/// dispatcher's ownership test, which only consults mimalloc's page map).
+/// So the mapping's slices are asked one by one until one is its, with a
+/// longer stride in a mapping of more than [`MIMALLOC_PROBES`] slices; in a
+/// profile of the running window's refreshes it was too little to show.
 fn mimalloc_owns(start: u64, end: u64) -> bool {
     use crate::core::alloc::{ManagerKind, dispatcher};
     let stride = ((end - start) / MIMALLOC_PROBES)
