@@ -3,7 +3,9 @@
 
 mod common;
 
-use common::{run, stderr, stdout};
+use std::time::{Duration, Instant};
+
+use common::{Running, run, stderr, stdout};
 
 fn bench_json(args: &[&str]) -> serde_json::Value {
     let mut all = vec!["bench", "--json"];
@@ -139,13 +141,212 @@ fn bad_sweep_input_is_one_error_line_and_exit_code_2() {
             &["--iterations", "0"],
             "iterations must be at least 1, got 0",
         ),
+        // Sweeps that would run for days (or overflow a u32 count) are
+        // refused at once, with the limit.
+        (
+            &["--repeats", "100000000"],
+            "repeats must be at most 1000, got 100000000",
+        ),
+        (
+            &["--iterations", "1", "--repeats", "4294967295"],
+            "repeats must be at most 1000, got 4294967295",
+        ),
+        (
+            &["--repeats", "99999999999"],
+            "repeats must be at most 1000, got 99999999999",
+        ),
+        (
+            &["--repeats", "1000", "--iterations", "100000"],
+            "the sweep would do 5100000000 alloc/free pairs",
+        ),
+        (
+            &["--repeats", "2", "--iterations", "4294967295"],
+            "the limits are 4000000000 pairs and 16384 GiB",
+        ),
+        (
+            &["--repeats", "1000", "--iterations", "10000", "--touch"],
+            "the limits are 4000000000 pairs and 16384 GiB",
+        ),
     ];
     for (args, message) in cases {
         let mut all = vec!["sweep"];
         all.extend_from_slice(args);
+        let t = Instant::now();
         let out = run(&all);
         assert_one_error_line(&out, args, message);
+        assert!(
+            t.elapsed() < Duration::from_secs(5),
+            "{args:?}: {:?}",
+            t.elapsed()
+        );
     }
+}
+
+/// The memlab process has installed its SIGINT handler (`SigCgt` in /proc).
+fn catches_sigint(pid: u32) -> bool {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigCgt:"))
+        .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+        .is_some_and(|mask| mask & (1 << (libc::SIGINT - 1)) != 0)
+}
+
+/// Resident memory of a process, in bytes.
+fn rss(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS");
+    kb * 1024
+}
+
+/// Starts `memlab sweep ARGS` and waits until it is sweeping (its SIGINT
+/// handler is in place, then a little more).
+fn sweeping(args: &[&str]) -> Running {
+    let mut all = vec!["sweep"];
+    all.extend_from_slice(args);
+    let mut sweep = Running::start(&all);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !catches_sigint(sweep.pid()) {
+        if let Some(status) = sweep.child.try_wait().unwrap() {
+            let err = sweep.stderr_lines(Duration::from_secs(1));
+            panic!("{args:?} ended ({status}) before sweeping: {err:?}");
+        }
+        assert!(Instant::now() < deadline, "{args:?}: no SIGINT handler");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    sweep
+}
+
+#[test]
+fn sigint_stops_every_kind_of_sweep_within_a_second() {
+    let configs: &[&[&str]] = &[
+        // Many one-pair measurements, 64 MB ones among them (touched).
+        &["--iterations", "1", "--repeats", "1000", "--touch"],
+        // Long measurements: 1000 pairs of each size, touched.
+        &[
+            "--managers",
+            "default",
+            "--iterations",
+            "1000",
+            "--repeats",
+            "1",
+            "--touch",
+        ],
+        // The default sweep, untouched and touched, with many repeats.
+        &["--repeats", "1000"],
+        &["--repeats", "100", "--touch"],
+        // Big measurements of small blocks.
+        &[
+            "--managers",
+            "mimalloc,heap",
+            "--max-size-kb",
+            "4",
+            "--iterations",
+            "100000000",
+            "--repeats",
+            "3",
+        ],
+    ];
+    for args in configs {
+        let mut sweep = sweeping(args);
+        sweep.signal(libc::SIGINT);
+        let t = Instant::now();
+        let status = sweep.wait(Duration::from_secs(5));
+        let took = t.elapsed();
+        assert!(
+            took < Duration::from_secs(1),
+            "{args:?}: stopped after {took:?}"
+        );
+        assert_eq!(status.code(), Some(1), "{args:?}");
+        let err = sweep.stderr_lines(Duration::from_secs(1)).join("\n");
+        assert!(
+            err.contains("memlab: error: sweep cancelled"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn the_longest_sweep_allowed_keeps_its_memory_bounded() {
+    // 3000 one-pair measurements of every size up to 64 MB, touched (the
+    // configuration that grew by 65-90 MB/s before its repeats were limited).
+    let mut sweep = sweeping(&["--iterations", "1", "--repeats", "1000", "--touch"]);
+    std::thread::sleep(Duration::from_millis(700));
+    let early = rss(sweep.pid());
+    std::thread::sleep(Duration::from_secs(2));
+    let late = rss(sweep.pid());
+    // Up to one 64 MB block of each manager may be resident either time.
+    assert!(
+        late < early + (64 << 20),
+        "RSS grew from {} MiB to {} MiB in 2 s",
+        early >> 20,
+        late >> 20
+    );
+    sweep.signal(libc::SIGINT);
+    assert_eq!(sweep.wait(Duration::from_secs(5)).code(), Some(1));
+}
+
+#[test]
+fn a_bad_csv_path_is_reported_before_the_sweep_starts() {
+    let dir = std::env::temp_dir().join(format!("memlab-csv-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let missing = dir.join("no-such-dir").join("x.csv");
+    let bad = [missing.to_str().unwrap(), dir.to_str().unwrap()];
+    for path in bad {
+        // A sweep of minutes: 1000 touched pairs of every size up to 64 MB.
+        let t = Instant::now();
+        let out = run(&[
+            "sweep",
+            "--managers",
+            "default",
+            "--touch",
+            "--iterations",
+            "1000",
+            "--repeats",
+            "1",
+            "--csv",
+            path,
+        ]);
+        assert!(
+            t.elapsed() < Duration::from_secs(5),
+            "{path}: {:?}",
+            t.elapsed()
+        );
+        assert_eq!(out.status.code(), Some(1), "{path}");
+        assert!(out.stdout.is_empty(), "{path}: the sweep ran");
+        let err = stderr(&out);
+        assert!(
+            err.starts_with(&format!("memlab: error: cannot write {path}: ")),
+            "{err}"
+        );
+    }
+    assert!(!missing.exists());
+    // An existing file is opened early but replaced only by the finished sweep.
+    let existing = dir.join("old.csv");
+    std::fs::write(&existing, "~".repeat(100_000)).unwrap();
+    let out = run(&[
+        "sweep",
+        "--managers",
+        "default",
+        "--max-size-kb",
+        "2",
+        "--iterations",
+        "5",
+        "--repeats",
+        "1",
+        "--csv",
+        existing.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let csv = std::fs::read_to_string(&existing).unwrap();
+    assert!(csv.starts_with("# memlab allocation sweep\n"), "{csv}");
+    assert!(!csv.contains('~'), "old bytes left behind");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

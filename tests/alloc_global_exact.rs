@@ -2,7 +2,9 @@
 //! switches, exact counters, realloc across managers, ownership checks.
 //! No libtest harness: one thread, so the counts are exact.
 
-use memlab::core::alloc::{GlobalDispatcher, ManagerKind, dispatcher, is_installed};
+use memlab::core::alloc::{
+    DEFAULT_ARENA_SIZE, GlobalDispatcher, ManagerKind, dispatcher, is_installed, own_regions,
+};
 
 #[global_allocator]
 static GLOBAL: GlobalDispatcher = GlobalDispatcher;
@@ -100,16 +102,51 @@ fn heap_status_tracks_blocks() {
     assert_eq!(d.heap_status().allocated_bytes, st0.allocated_bytes);
 }
 
+/// Every mimalloc block lies in the arena memlab reserved, every heap block in
+/// the heap's range, and `own_regions` names both for the address-space map.
+fn own_regions_hold_the_heap_and_mimalloc_blocks() {
+    let d = dispatcher();
+    let mut blocks = Vec::new();
+    for kind in [ManagerKind::Heap, ManagerKind::Mimalloc] {
+        let prev = d.set_active(kind);
+        for size in [8, 100, 5000, 300_000, 5 << 20] {
+            blocks.push((kind, vec![1u8; size]));
+        }
+        d.set_active(prev);
+    }
+    let regions = own_regions();
+    let names: Vec<&str> = regions.iter().map(|r| r.name).collect();
+    assert_eq!(names, ["private heap (talc)", "mimalloc arena"]);
+    assert!(regions[1].len > DEFAULT_ARENA_SIZE);
+    for (kind, b) in &blocks {
+        let p = b.as_ptr() as usize;
+        let holder = regions
+            .iter()
+            .position(|r| p.wrapping_sub(r.start) < r.len)
+            .expect("block inside a region");
+        assert_eq!(holder, if *kind == ManagerKind::Heap { 0 } else { 1 });
+        assert_eq!(d.owner_of(b.as_ptr()), *kind);
+    }
+    let default_block = vec![0u8; 5000];
+    let p = default_block.as_ptr() as usize;
+    assert!(regions.iter().all(|r| p.wrapping_sub(r.start) >= r.len));
+    assert_eq!(d.snapshot().mimalloc_fallbacks, 0);
+}
+
 fn main() {
     assert!(
         is_installed(),
         "GlobalDispatcher must be the global allocator"
     );
-    let tests: [(&str, fn()); 4] = [
+    let tests: [(&str, fn()); 5] = [
         ("routing_across_a_switch", routing_across_a_switch),
         ("exact_counters", exact_counters),
         ("realloc_across_managers", realloc_across_managers),
         ("heap_status_tracks_blocks", heap_status_tracks_blocks),
+        (
+            "own_regions_hold_the_heap_and_mimalloc_blocks",
+            own_regions_hold_the_heap_and_mimalloc_blocks,
+        ),
     ];
     for (name, f) in tests {
         check(name, f);

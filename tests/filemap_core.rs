@@ -290,19 +290,17 @@ fn exclusive_and_shared_opening() {
     a.write_view(va.view, 0, b"again!").unwrap();
     assert_ne!(b.change_stamp().unwrap(), after);
 
-    // The last one to leave removes the stamp file.
-    let stamps = memlab::core::runtime_dir::base_dir()
-        .unwrap()
-        .join("filemap");
+    // The last one to leave removes the stamp object.
     let ino = std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&path).unwrap());
+    let uid = memlab::core::shm_object::euid();
     let ours = || {
-        std::fs::read_dir(&stamps)
+        std::fs::read_dir("/dev/shm")
             .map(|d| {
                 d.filter_map(Result::ok)
                     .filter(|e| {
-                        e.file_name()
-                            .to_string_lossy()
-                            .ends_with(&format!("-{ino}.stamp"))
+                        let name = e.file_name().to_string_lossy().into_owned();
+                        name.starts_with(&format!("memlab-filemap.{uid}."))
+                            && name.ends_with(&format!("-{ino}"))
                     })
                     .count()
             })
@@ -312,7 +310,7 @@ fn exclusive_and_shared_opening() {
     drop(a);
     assert_eq!(ours(), 1, "b still uses it");
     drop(b);
-    assert_eq!(ours(), 0, "left behind in {stamps:?}");
+    assert_eq!(ours(), 0, "a stamp object was left behind in /dev/shm");
 }
 
 #[test]

@@ -234,6 +234,4 @@ fn the_shared_text_is_never_affected_by_a_stuck_book_mutex() {
     watch.expect_line("still works", Duration::from_secs(20));
     drop(watch);
     common::cleanup(&name);
-    let base = memlab::core::runtime_dir::base_dir().unwrap();
-    let _ = std::fs::remove_dir_all(base.join("maps").join(&name));
 }

@@ -1,12 +1,15 @@
 //! `memlab bench` and `memlab sweep`: the allocation benchmark from the command line.
 
-use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::fs::{File, OpenOptions};
+use std::io::{ErrorKind, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 
 use super::{Failure, stop_on_signal};
-use crate::core::alloc::bench::{self, BenchSpec, MAX_SIZE_KB};
-use crate::core::alloc::sweep::{self, Iterations, SWEEP_SIZES_KB, SweepReport, SweepSpec};
+use crate::core::alloc::bench::{self, BenchError, BenchSpec, MAX_SIZE_KB};
+use crate::core::alloc::sweep::{
+    self, Iterations, MAX_REPEATS, SWEEP_SIZES_KB, SweepReport, SweepSpec,
+};
 use crate::core::alloc::sysinfo::SystemInfo;
 use crate::core::alloc::{self, ManagerKind, UnknownManager};
 use crate::core::format::{CROSSOVER_MARGIN, crossover_text, format_ns, format_size_kb};
@@ -42,7 +45,7 @@ pub struct SweepArgs {
     /// Comma-separated managers (default, heap, mimalloc).
     #[arg(long, default_value = "default,heap,mimalloc")]
     pub managers: String,
-    /// Measurements per size and manager; the median is reported.
+    /// Measurements per size and manager (1 to 1000); the median is reported.
     #[arg(long, default_value_t = 5, allow_negative_numbers = true)]
     pub repeats: i64,
     /// Write the rows as CSV (with a header naming CPU, OS and allocator versions).
@@ -61,7 +64,8 @@ pub struct SweepArgs {
     )]
     pub max_size_kb: i64,
     /// Pairs per measurement for every size (default: 1000 up to 256 KB, then
-    /// 256 MiB of blocks per measurement, at least 10).
+    /// 256 MiB of blocks per measurement, at least 10). A sweep may do at most
+    /// 4 billion pairs and allocate at most 16 TiB in all.
     #[arg(long, allow_negative_numbers = true)]
     pub iterations: Option<i64>,
 }
@@ -127,9 +131,10 @@ pub(super) fn run_bench(args: &BenchArgs) -> Result<(), Failure> {
             (Some(minor), Some(major)) => format!("page faults {minor} minor / {major} major"),
             _ => "page faults not available on this OS".to_owned(),
         };
-        let fallbacks = match result.heap_fallbacks {
-            0 => String::new(),
-            n => format!("; the private heap was full {n} times (served by default)"),
+        let fallbacks = match (result.heap_fallbacks, result.mimalloc_fallbacks) {
+            (0, 0) => String::new(),
+            (n, 0) => format!("; the private heap was full {n} times (served by default)"),
+            (_, n) => format!("; the mimalloc arena was full {n} times (served by default)"),
         };
         format!(
             "{manager}: {} pairs of {}, touch {}: {:.3} ms, {} per pair, {faults}{fallbacks}",
@@ -149,6 +154,13 @@ pub(super) fn run_sweep(args: &SweepArgs) -> Result<(), Failure> {
     let managers = parse_managers(&args.managers)?;
     let repeats = match args.repeats {
         0 => 0, // the core says why
+        n if n > i64::from(MAX_REPEATS) => {
+            return Err(BenchError::TooManyRepeats {
+                got: n.unsigned_abs(),
+                max: MAX_REPEATS,
+            }
+            .into());
+        }
         n => positive_u32("repeats", n)?,
     };
     let max_kb = u32::try_from(args.max_size_kb)
@@ -176,6 +188,8 @@ pub(super) fn run_sweep(args: &SweepArgs) -> Result<(), Failure> {
         touch: args.touch,
     };
     spec.validate()?;
+    // A path that cannot be written is reported now, not after the sweep.
+    let mut csv_out = args.csv.as_deref().map(CsvOut::open).transpose()?;
     let stop = stop_on_signal();
     let show_progress = std::io::stderr().is_terminal();
     let report = sweep::run(&spec, &|done, total| {
@@ -183,21 +197,27 @@ pub(super) fn run_sweep(args: &SweepArgs) -> Result<(), Failure> {
             eprint!("\rmemlab: sweep {done}/{total} measurements");
         }
         !stop.load(Ordering::Relaxed)
-    })
-    .map_err(Failure::from)?;
+    });
     if show_progress {
         eprintln!();
     }
+    let report = match report {
+        Ok(report) => report,
+        Err(e) => {
+            if let Some(csv) = csv_out.take() {
+                csv.abandon();
+            }
+            return Err(e.into());
+        }
+    };
     let mut out = std::io::stdout().lock();
     for line in sweep_table(&report) {
         let _ = writeln!(out, "{line}");
     }
     let _ = out.flush();
-    if let Some(path) = &args.csv {
-        let csv = sweep::to_csv(&report, &SystemInfo::collect());
-        std::fs::write(path, csv)
-            .map_err(|e| Failure::failed(format!("cannot write {}: {e}", path.display())))?;
-        let _ = writeln!(out, "CSV written to {}", path.display());
+    if let Some(mut csv) = csv_out {
+        csv.write(&sweep::to_csv(&report, &SystemInfo::collect()))?;
+        let _ = writeln!(out, "CSV written to {}", csv.path.display());
     }
     if report.cancelled {
         return Err(Failure::failed(
@@ -205,6 +225,57 @@ pub(super) fn run_sweep(args: &SweepArgs) -> Result<(), Failure> {
         ));
     }
     Ok(())
+}
+
+/// The `--csv` file, opened (created if missing) before the sweep starts.
+struct CsvOut {
+    path: PathBuf,
+    file: File,
+    /// Created by us: removed again if the sweep fails.
+    created: bool,
+}
+
+impl CsvOut {
+    fn open(path: &Path) -> Result<Self, Failure> {
+        let cannot =
+            |e: std::io::Error| Failure::failed(format!("cannot write {}: {e}", path.display()));
+        let (file, created) = match OpenOptions::new().write(true).create_new(true).open(path) {
+            Ok(file) => (file, true),
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => (
+                OpenOptions::new().write(true).open(path).map_err(cannot)?,
+                false,
+            ),
+            Err(e) => return Err(cannot(e)),
+        };
+        Ok(Self {
+            path: path.to_owned(),
+            file,
+            created,
+        })
+    }
+
+    /// Replaces the file's contents with `text` (a pipe or device, such as
+    /// `/dev/stdout`, is just written to).
+    fn write(&mut self, text: &str) -> Result<(), Failure> {
+        let regular = self.file.metadata().is_ok_and(|m| m.is_file());
+        let truncate = || {
+            if regular {
+                self.file.set_len(0)
+            } else {
+                Ok(())
+            }
+        };
+        truncate()
+            .and_then(|()| (&self.file).write_all(text.as_bytes()))
+            .map_err(|e| Failure::failed(format!("cannot write {}: {e}", self.path.display())))
+    }
+
+    /// The sweep failed: leave no empty file behind.
+    fn abandon(self) {
+        if self.created {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
 }
 
 /// The sweep as text: a table of median ns per pair, then the crossovers.

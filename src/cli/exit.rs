@@ -62,21 +62,27 @@ impl From<SharedError> for Failure {
     fn from(e: SharedError) -> Self {
         let code = match &e {
             // The name cannot be used: another one must be chosen.
-            SharedError::BadName { .. }
-            | SharedError::NulInText
-            | SharedError::Object(
-                ObjectError::NameTaken { .. }
-                | ObjectError::Foreign { .. }
-                | ObjectError::Exposed { .. },
-            ) => USAGE,
+            SharedError::BadName { .. } | SharedError::NulInText => USAGE,
+            SharedError::Object(e) => object_code(e),
             SharedError::LockTimeout { .. } => TIMEOUT,
             SharedError::Corrupt { .. } => CORRUPT,
-            SharedError::Object(_) | SharedError::Removed { .. } | SharedError::Io { .. } => FAILED,
+            SharedError::Removed { .. } | SharedError::Io { .. } => FAILED,
         };
         Self {
             code,
             message: e.to_string(),
         }
+    }
+}
+
+/// An object in /dev/shm that is another account's, open to others or of
+/// another kind cannot be used under that name: choose another (usage).
+fn object_code(e: &ObjectError) -> u8 {
+    match e {
+        ObjectError::NameTaken { .. }
+        | ObjectError::Foreign { .. }
+        | ObjectError::Exposed { .. } => USAGE,
+        _ => FAILED,
     }
 }
 
@@ -88,7 +94,9 @@ impl From<BenchError> for Failure {
             | BenchError::ZeroIterations
             | BenchError::NoManagers
             | BenchError::ZeroRepeats
-            | BenchError::NoSizes => USAGE,
+            | BenchError::NoSizes
+            | BenchError::TooManyRepeats { .. }
+            | BenchError::SweepTooLarge { .. } => USAGE,
         };
         Self {
             code,
@@ -146,6 +154,7 @@ impl From<MutexError> for Failure {
         use MutexError as E;
         let code = match &e {
             E::TimedOut { .. } | E::Stuck { .. } => TIMEOUT,
+            E::Object(e) => object_code(e),
             E::BadName { .. } | E::AlreadyHeld { .. } | E::NotHeld { .. } => USAGE,
             E::ResetRefused { .. }
             | E::NotRecoverable

@@ -13,7 +13,6 @@ pub mod mutex;
 pub mod ofd_lock;
 #[cfg(unix)]
 pub mod probe;
-pub mod runtime_dir;
 pub mod shared_text;
 pub mod shm_object;
 pub mod slots;

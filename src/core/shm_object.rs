@@ -212,6 +212,15 @@ impl ShmDir {
         Ok(Some(file))
     }
 
+    /// Removes this account's object `file_name`, if there is one (after
+    /// the same checks as [`open_object`](Self::open_object)); true if removed.
+    pub fn remove(&self, file_name: &str) -> Result<bool, ObjectError> {
+        match self.open_object(file_name)? {
+            Some(file) => self.remove_if_same(file_name, &file),
+            None => Ok(false),
+        }
+    }
+
     /// A new object with no name yet, owner-only, `size` bytes long with
     /// its storage reserved: a full file system is [`ObjectError::NoSpace`]
     /// here, not a SIGBUS later, and leaves nothing behind.

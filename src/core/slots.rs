@@ -47,6 +47,8 @@ pub struct Roster {
     file_name: String,
     file: File,
     slot: usize,
+    /// Keep the object when the last instance leaves (see [`Roster::keep_object`]).
+    keep: bool,
 }
 
 impl Roster {
@@ -120,7 +122,39 @@ impl Roster {
             file_name: file_name.to_owned(),
             file,
             slot,
+            keep: false,
         }
+    }
+
+    /// The object outlives its last instance, like a file: for state that
+    /// must survive everyone leaving (a lock left held by a dead holder is
+    /// the mutex lesson's point). A later instance then arrives as `Stale`.
+    pub fn keep_object(&mut self) {
+        self.keep = true;
+    }
+
+    /// Runs `f` under the gate, so that it does not race an instance that is
+    /// attaching or leaving (e.g. re-initialising shared state).
+    pub fn with_gate<R>(&self, f: impl FnOnce() -> R) -> Result<R, ObjectError> {
+        let path = self.path();
+        ofd_lock::lock(&self.file, GATE, GATE_TIMEOUT).map_err(|e| match e {
+            AcquireError::TimedOut(waited) => ObjectError::Busy {
+                path: path.clone(),
+                waited_ms: waited.as_millis() as u64,
+            },
+            AcquireError::Io(e) => ObjectError::io(IoOp::Lock, &path, e),
+        })?;
+        let value = f();
+        // An unlock error is harmless: the gate goes with the file anyway.
+        let _ = ofd_lock::unlock(&self.file, GATE);
+        Ok(value)
+    }
+
+    /// Another open file description of the object (its own flock, its own
+    /// offset), reopened through /proc so that there is no path to race on.
+    pub fn reopen(&self) -> std::io::Result<File> {
+        use std::os::fd::AsRawFd;
+        File::open(format!("/proc/self/fd/{}", self.file.as_raw_fd()))
     }
 
     /// The object's open file (this instance's own open file description).
@@ -178,6 +212,7 @@ impl Drop for Roster {
         let gated = ofd_lock::lock(&self.file, GATE, GATE_TIMEOUT).is_ok();
         let _ = ofd_lock::unlock(&self.file, FIRST_SLOT + self.slot as u64);
         let last = gated
+            && !self.keep
             && self.removed().is_ok_and(|removed| !removed)
             && slots_held(&self.file, &self.path()).is_ok_and(|others| others.is_empty());
         if last {

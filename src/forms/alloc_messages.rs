@@ -31,6 +31,19 @@ impl Localized for BenchError {
             Self::NoManagers => "메모리 관리자를 하나 이상 고르세요".into(),
             Self::ZeroRepeats => "반복 측정 횟수는 1 이상이어야 합니다 (입력: 0)".into(),
             Self::NoSizes => "블록 크기를 하나 이상 고르세요".into(),
+            Self::TooManyRepeats { got, max } => {
+                format!("반복 측정 횟수는 최대 {max}회입니다 (입력: {got})")
+            }
+            Self::SweepTooLarge {
+                pairs,
+                bytes,
+                max_pairs,
+                max_bytes,
+            } => format!(
+                "이 스윕은 할당/해제 {pairs}쌍, 모두 {} GiB를 할당하게 됩니다. 한도는 {max_pairs}쌍, {} GiB입니다",
+                bytes >> 30,
+                max_bytes >> 30
+            ),
         }
     }
 }
@@ -277,6 +290,16 @@ mod tests {
             BenchError::NoManagers,
             BenchError::ZeroRepeats,
             BenchError::NoSizes,
+            BenchError::TooManyRepeats {
+                got: 100_000_000,
+                max: 1000,
+            },
+            BenchError::SweepTooLarge {
+                pairs: 5_000_000_000,
+                bytes: 20 << 40,
+                max_pairs: 4_000_000_000,
+                max_bytes: 16 << 40,
+            },
         ];
         // A new variant fails to compile here until it is added above.
         for e in &all {
@@ -286,7 +309,9 @@ mod tests {
                 | BenchError::AllocFailed { .. }
                 | BenchError::NoManagers
                 | BenchError::ZeroRepeats
-                | BenchError::NoSizes => {}
+                | BenchError::NoSizes
+                | BenchError::TooManyRepeats { .. }
+                | BenchError::SweepTooLarge { .. } => {}
             }
         }
         all
@@ -304,6 +329,7 @@ mod tests {
             minor_faults: faults,
             major_faults: faults,
             heap_fallbacks: 0,
+            mimalloc_fallbacks: 0,
             cancelled,
         }
     }

@@ -268,6 +268,7 @@ impl Localized for Owner {
         match self {
             Self::Manager { name } => match *name {
                 "private heap (talc)" => "전용 힙 (talc)".into(),
+                "mimalloc arena" => "mimalloc 아레나".into(),
                 other => (*other).into(),
             },
             Self::SharedText { name } => format!("공유 문자열 매핑 \"{name}\""),
@@ -396,9 +397,13 @@ mod tests {
             file: "/proc/meminfo",
             errno: None,
         }));
-        out.push(Box::new(Owner::Manager {
-            name: "private heap (talc)",
-        }));
+        for name in crate::core::alloc::own_regions()
+            .iter()
+            .map(|r| r.name)
+            .chain(["private heap (talc)", "mimalloc arena"])
+        {
+            out.push(Box::new(Owner::Manager { name }));
+        }
         out.push(Box::new(Owner::SharedText {
             name: "demo".into(),
         }));
@@ -441,6 +446,7 @@ mod tests {
         "meminfo",
         "memlab",
         "talc",
+        "mimalloc",
         "demo",
         "worker",
         "include_bytes",

@@ -102,32 +102,65 @@ impl Counters {
         }
     }
 
-    #[inline]
-    fn cells(&self, kind: ManagerKind) -> (&Cells, bool) {
+    /// Adds `a` and `b` to two cells of this thread's slot for `kind`. The
+    /// fast path (a thread with its own slot) is one thread-local read, one
+    /// compare and two plain load + store pairs.
+    #[inline(always)]
+    fn add2(
+        &self,
+        kind: ManagerKind,
+        a: fn(&Cells) -> &AtomicU64,
+        na: u64,
+        b: fn(&Cells) -> &AtomicU64,
+        nb: u64,
+    ) {
+        let i = MY_SLOT.try_with(Cell::get).unwrap_or(UNASSIGNED);
+        if i < SLOTS {
+            let c = &self.slots[i].m[kind.index()];
+            bump(a(c), na, false);
+            bump(b(c), nb, false);
+        } else {
+            self.add2_slow(kind, a, na, b, nb);
+        }
+    }
+
+    /// A thread's first count (takes a slot), or a thread beyond [`SLOTS`].
+    #[cold]
+    #[inline(never)]
+    fn add2_slow(
+        &self,
+        kind: ManagerKind,
+        a: fn(&Cells) -> &AtomicU64,
+        na: u64,
+        b: fn(&Cells) -> &AtomicU64,
+        nb: u64,
+    ) {
         let i = my_slot();
-        (&self.slots[i].m[kind.index()], i == SHARED)
+        let c = &self.slots[i].m[kind.index()];
+        bump(a(c), na, i == SHARED);
+        bump(b(c), nb, i == SHARED);
     }
 
     #[inline]
     pub(crate) fn on_alloc(&self, kind: ManagerKind, size: usize) {
-        let (c, shared) = self.cells(kind);
-        bump(&c.allocs, 1, shared);
-        bump(&c.bytes_in, size as u64, shared);
+        self.add2(kind, |c| &c.allocs, 1, |c| &c.bytes_in, size as u64);
     }
 
     #[inline]
     pub(crate) fn on_free(&self, kind: ManagerKind, size: usize) {
-        let (c, shared) = self.cells(kind);
-        bump(&c.frees, 1, shared);
-        bump(&c.bytes_out, size as u64, shared);
+        self.add2(kind, |c| &c.frees, 1, |c| &c.bytes_out, size as u64);
     }
 
     /// A block resized in place (same manager): bytes change, block count doesn't.
     #[inline]
     pub(crate) fn on_resize(&self, kind: ManagerKind, old: usize, new: usize) {
-        let (c, shared) = self.cells(kind);
-        bump(&c.bytes_out, old as u64, shared);
-        bump(&c.bytes_in, new as u64, shared);
+        self.add2(
+            kind,
+            |c| &c.bytes_out,
+            old as u64,
+            |c| &c.bytes_in,
+            new as u64,
+        );
     }
 
     pub(crate) fn read(&self, kind: ManagerKind) -> ManagerCounters {
@@ -180,6 +213,9 @@ pub struct Snapshot {
     /// Heap allocations that were served by the default manager because the
     /// private heap was full.
     pub heap_fallbacks: u64,
+    /// mimalloc allocations that were served by the default manager because
+    /// the mimalloc arena was full (or could not be set up).
+    pub mimalloc_fallbacks: u64,
 }
 
 impl Snapshot {

@@ -4,10 +4,9 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::ptr;
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering::Relaxed};
 
-use mimalloc::MiMalloc;
-
+use super::arena::{DEFAULT_ARENA_SIZE, MimallocArena};
 use super::counters::{Counters, Snapshot};
 use super::heap::{DEFAULT_HEAP_MAX, HeapStatus, PrivateHeap};
 use super::kind::ManagerKind;
@@ -16,27 +15,28 @@ use super::kind::ManagerKind;
 ///
 /// # Who frees a block
 /// A block is always freed/resized by the manager that allocated it, found
-/// from the address alone (no header, no allocation):
+/// from the address alone (no header, no allocation, no call into a manager):
 /// 1. inside the private heap's reserved range → the heap ([`PrivateHeap::owns`]);
-/// 2. else, if this dispatcher ever used mimalloc and
-///    `mi_is_in_heap_region(p)` → mimalloc;
+/// 2. inside the mimalloc arena's reserved range → mimalloc ([`MimallocArena::owns`]);
 /// 3. else → the system allocator.
 ///
-/// This is sound because the three managers get their memory from disjoint,
-/// live OS mappings: the OS never maps one address twice, so a *live* block's
-/// address can lie in only one manager's memory. mimalloc's page map only
-/// marks pages it currently owns (pages are unregistered before mimalloc
-/// releases memory), so it says "yes" exactly for mimalloc's memory. The
-/// `mimalloc_used` flag is set before the first mimalloc allocation; any
-/// thread freeing such a block obtained it through synchronisation that
-/// happens-after that store, so it reads `true` (a relaxed load is enough by
-/// write-read coherence). Until then the lookup is skipped, which keeps the
-/// default manager's free path as cheap as a direct call.
+/// This is sound because the heap and the arena are address ranges memlab
+/// reserved itself and only their own manager places blocks there, while the
+/// system allocator gets its memory from other mappings: the OS never maps
+/// one address twice, so a *live* block's address lies in exactly one
+/// manager's memory.
+///
+/// # When a manager is full
+/// The private heap and the mimalloc arena have a fixed size. An allocation
+/// that does not fit is served by the default manager instead, counted in
+/// [`Snapshot::heap_fallbacks`] / [`Snapshot::mimalloc_fallbacks`]: memlab
+/// never aborts because a manager ran out.
 pub struct Dispatcher {
     active: AtomicU8,
-    mimalloc_used: AtomicBool,
     heap_fallbacks: AtomicU64,
+    mimalloc_fallbacks: AtomicU64,
     heap: PrivateHeap,
+    arena: MimallocArena,
     counters: Counters,
 }
 
@@ -47,18 +47,26 @@ impl Default for Dispatcher {
 }
 
 impl Dispatcher {
-    /// Default manager active, private heap of [`DEFAULT_HEAP_MAX`] bytes.
+    /// Default manager active, private heap of [`DEFAULT_HEAP_MAX`] bytes,
+    /// mimalloc arena of [`DEFAULT_ARENA_SIZE`] bytes.
     pub const fn new() -> Self {
-        Self::with_heap_max(DEFAULT_HEAP_MAX)
+        Self::with_sizes(DEFAULT_HEAP_MAX, DEFAULT_ARENA_SIZE)
     }
 
     /// Like [`new`](Self::new) with a different private-heap maximum (tests).
     pub const fn with_heap_max(max_bytes: usize) -> Self {
+        Self::with_sizes(max_bytes, DEFAULT_ARENA_SIZE)
+    }
+
+    /// Like [`new`](Self::new) with a different private-heap maximum and
+    /// mimalloc arena size (see [`MimallocArena::new`] for its rounding).
+    pub const fn with_sizes(heap_max: usize, arena_size: usize) -> Self {
         Self {
             active: AtomicU8::new(ManagerKind::Default as u8),
-            mimalloc_used: AtomicBool::new(false),
             heap_fallbacks: AtomicU64::new(0),
-            heap: PrivateHeap::new(max_bytes),
+            mimalloc_fallbacks: AtomicU64::new(0),
+            heap: PrivateHeap::new(heap_max),
+            arena: MimallocArena::new(arena_size),
             counters: Counters::new(),
         }
     }
@@ -80,6 +88,11 @@ impl Dispatcher {
         &self.heap
     }
 
+    /// The mimalloc arena (for its range or direct use).
+    pub fn mimalloc_arena(&self) -> &MimallocArena {
+        &self.arena
+    }
+
     /// GetHeapStatus of the private heap.
     pub fn heap_status(&self) -> HeapStatus {
         self.heap.status()
@@ -90,6 +103,12 @@ impl Dispatcher {
         self.heap_fallbacks.load(Relaxed)
     }
 
+    /// mimalloc allocations that were served by the default manager instead
+    /// (the arena was full or could not be set up).
+    pub fn mimalloc_fallbacks(&self) -> u64 {
+        self.mimalloc_fallbacks.load(Relaxed)
+    }
+
     /// Per-manager counters (see [`Snapshot`] on exactness).
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {
@@ -98,79 +117,97 @@ impl Dispatcher {
             heap: self.counters.read(ManagerKind::Heap),
             mimalloc: self.counters.read(ManagerKind::Mimalloc),
             heap_fallbacks: self.heap_fallbacks(),
+            mimalloc_fallbacks: self.mimalloc_fallbacks(),
         }
     }
 
     /// Which manager owns the live block at `p` (see the type docs).
     #[inline]
     pub fn owner_of(&self, p: *const u8) -> ManagerKind {
+        self.with_owner(p, |owner| owner)
+    }
+
+    /// `then(owner of p)`, with the owner a constant in each branch, so that
+    /// what `then` does with it (the free path, its counters) is specialised
+    /// per manager instead of matching on the kind again.
+    #[inline(always)]
+    fn with_owner<R>(&self, p: *const u8, then: impl FnOnce(ManagerKind) -> R) -> R {
         if self.heap.owns(p) {
-            ManagerKind::Heap
-        } else if self.mimalloc_used.load(Relaxed)
-            // SAFETY: a pure address query, valid for any pointer value.
-            && unsafe { libmimalloc_sys::mi_is_in_heap_region(p.cast()) }
-        {
-            ManagerKind::Mimalloc
+            then(ManagerKind::Heap)
+        } else if self.arena.owns(p) {
+            then(ManagerKind::Mimalloc)
         } else {
-            ManagerKind::Default
+            then(ManagerKind::Default)
+        }
+    }
+
+    /// [`alloc_impl`](Self::alloc_impl) with the kind a constant in each arm,
+    /// so the hot path branches once on the kind.
+    ///
+    /// # Safety
+    /// As [`alloc_impl`](Self::alloc_impl).
+    #[inline(always)]
+    unsafe fn alloc_as(&self, kind: ManagerKind, layout: Layout, zeroed: bool) -> *mut u8 {
+        // SAFETY: forwarded caller contract.
+        unsafe {
+            match kind {
+                ManagerKind::Default => self.alloc_impl(ManagerKind::Default, layout, zeroed),
+                ManagerKind::Heap => self.alloc_impl(ManagerKind::Heap, layout, zeroed),
+                ManagerKind::Mimalloc => self.alloc_impl(ManagerKind::Mimalloc, layout, zeroed),
+            }
         }
     }
 
     /// Allocate with an explicit manager, ignoring the active one (benchmarks).
-    /// A full private heap falls back to the default manager as usual.
+    /// A full private heap or mimalloc arena falls back to the default manager
+    /// as usual.
     ///
     /// # Safety
     /// Same contract as [`GlobalAlloc::alloc`]; free the block with this
     /// dispatcher (`dealloc`/`realloc`), whatever is active by then.
-    #[inline]
+    #[inline(always)]
     pub unsafe fn alloc_with(&self, kind: ManagerKind, layout: Layout) -> *mut u8 {
         // SAFETY: forwarded caller contract.
-        unsafe { self.alloc_impl(kind, layout, false) }
+        unsafe { self.alloc_as(kind, layout, false) }
     }
 
-    /// Allocates through `kind` (the heap falls back to default when full)
-    /// and counts the block under the manager that really served it.
+    /// Allocates through `kind` (the heap and mimalloc fall back to default
+    /// when full) and counts the block under the manager that really served it.
     ///
     /// # Safety
     /// `layout` has a non-zero size (the contract of [`GlobalAlloc::alloc`]).
     #[inline(always)]
     unsafe fn alloc_impl(&self, kind: ManagerKind, layout: Layout, zeroed: bool) -> *mut u8 {
-        let (p, served) = match kind {
+        let (p, fallbacks) = match kind {
             // SAFETY: non-zero layout (caller), all the system allocator needs.
-            ManagerKind::Default => (unsafe { system_alloc(layout, zeroed) }, kind),
-            ManagerKind::Mimalloc => {
-                if !self.mimalloc_used.load(Relaxed) {
-                    self.mimalloc_used.store(true, Relaxed);
-                }
-                let p = if zeroed {
-                    // SAFETY: non-zero layout (caller).
-                    unsafe { MiMalloc.alloc_zeroed(layout) }
-                } else {
-                    // SAFETY: non-zero layout (caller).
-                    unsafe { MiMalloc.alloc(layout) }
-                };
-                (p, kind)
-            }
+            ManagerKind::Default => (unsafe { system_alloc(layout, zeroed) }, None),
+            // SAFETY: non-zero layout (caller).
+            ManagerKind::Mimalloc => (
+                unsafe { self.arena.alloc(layout, zeroed) },
+                Some(&self.mimalloc_fallbacks),
+            ),
             ManagerKind::Heap => {
                 // SAFETY: non-zero layout (caller).
                 let p = unsafe { self.heap.alloc(layout) };
-                if p.is_null() {
-                    // Heap full: memlab never aborts because a manager ran out.
-                    self.heap_fallbacks.fetch_add(1, Relaxed);
-                    (
-                        // SAFETY: non-zero layout (caller).
-                        unsafe { system_alloc(layout, zeroed) },
-                        ManagerKind::Default,
-                    )
-                } else {
-                    if zeroed {
-                        // Reused heap memory is not zero.
-                        // SAFETY: `p` is a fresh block of `layout.size()` bytes.
-                        unsafe { p.write_bytes(0, layout.size()) };
-                    }
-                    (p, kind)
+                if zeroed && !p.is_null() {
+                    // Reused heap memory is not zero.
+                    // SAFETY: `p` is a fresh block of `layout.size()` bytes.
+                    unsafe { p.write_bytes(0, layout.size()) };
                 }
+                (p, Some(&self.heap_fallbacks))
             }
+        };
+        let (p, served) = match fallbacks {
+            Some(count) if p.is_null() => {
+                // Full: memlab never aborts because a manager ran out.
+                count.fetch_add(1, Relaxed);
+                // SAFETY: non-zero layout (caller).
+                (
+                    unsafe { system_alloc(layout, zeroed) },
+                    ManagerKind::Default,
+                )
+            }
+            _ => (p, kind),
         };
         if !p.is_null() {
             self.counters.on_alloc(served, layout.size());
@@ -189,7 +226,7 @@ impl Dispatcher {
             match owner {
                 ManagerKind::Default => System.dealloc(p, layout),
                 ManagerKind::Heap => self.heap.dealloc(p, layout),
-                ManagerKind::Mimalloc => MiMalloc.dealloc(p, layout),
+                ManagerKind::Mimalloc => self.arena.dealloc(p),
             }
         }
         self.counters.on_free(owner, layout.size());
@@ -241,32 +278,35 @@ unsafe fn system_alloc(layout: Layout, zeroed: bool) -> *mut u8 {
     }
 }
 
-// SAFETY: every block is allocated by exactly one of System / MiMalloc /
-// PrivateHeap (all correct allocators) and freed or resized by the same one,
+// SAFETY: every block is allocated by exactly one of System / the mimalloc
+// arena / PrivateHeap (all correct allocators) and freed or resized by the same one,
 // identified soundly by `owner_of`; no path allocates through the global
-// allocator (the heap lock is a spin lock, counters are static atomics).
+// allocator (the heap and arena locks are spin locks, counters are atomics,
+// mimalloc allocates its bookkeeping itself).
 unsafe impl GlobalAlloc for Dispatcher {
-    #[inline]
+    #[inline(always)]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: forwarded caller contract.
-        unsafe { self.alloc_impl(self.active(), layout, false) }
+        unsafe { self.alloc_as(self.active(), layout, false) }
     }
 
-    #[inline]
+    #[inline(always)]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         // SAFETY: forwarded caller contract.
-        unsafe { self.alloc_impl(self.active(), layout, true) }
+        unsafe { self.alloc_as(self.active(), layout, true) }
     }
 
-    #[inline]
+    #[inline(always)]
     unsafe fn dealloc(&self, p: *mut u8, layout: Layout) {
-        // SAFETY: `p` is live and came from this dispatcher (caller).
-        unsafe { self.free_owned(self.owner_of(p), p, layout) }
+        // SAFETY: `p` is live and came from this dispatcher (caller), and
+        // `with_owner` names the manager that owns it.
+        self.with_owner(p, |owner| unsafe { self.free_owned(owner, p, layout) })
     }
 
     /// Same manager as active: that manager's own realloc (the heap tries in
-    /// place first, else allocates a new block, falling back to default when
-    /// full). Different manager: the block moves to the active one.
+    /// place first, else allocates a new block; the heap and mimalloc fall
+    /// back to default when full). Different manager: the block moves to the
+    /// active one.
     unsafe fn realloc(&self, p: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let owner = self.owner_of(p);
         let target = self.active();
@@ -279,8 +319,16 @@ unsafe impl GlobalAlloc for Dispatcher {
         let q = match owner {
             // SAFETY: see above; the system allocator owns `p`.
             ManagerKind::Default => unsafe { System.realloc(p, layout, new_size) },
-            // SAFETY: see above; mimalloc owns `p`.
-            ManagerKind::Mimalloc => unsafe { MiMalloc.realloc(p, layout, new_size) },
+            ManagerKind::Mimalloc => {
+                // SAFETY: see above; the mimalloc arena owns `p`.
+                let q = unsafe { self.arena.realloc(p, layout, new_size) };
+                if q.is_null() {
+                    // Arena full: the block moves to the default manager.
+                    // SAFETY: see above; `p` is untouched after a failed realloc.
+                    return unsafe { self.move_block(target, owner, p, layout, new_size) };
+                }
+                q
+            }
             ManagerKind::Heap => {
                 // SAFETY: see above; the private heap owns `p`.
                 if unsafe { self.heap.try_realloc_in_place(p, layout, new_size) } {
@@ -303,7 +351,9 @@ impl std::fmt::Debug for Dispatcher {
         f.debug_struct("Dispatcher")
             .field("active", &self.active())
             .field("heap", &self.heap)
+            .field("arena", &self.arena)
             .field("heap_fallbacks", &self.heap_fallbacks())
+            .field("mimalloc_fallbacks", &self.mimalloc_fallbacks())
             .finish()
     }
 }
@@ -318,6 +368,10 @@ mod tests {
 
     fn boxed(max: usize) -> Box<Dispatcher> {
         Box::new(Dispatcher::with_heap_max(max))
+    }
+
+    fn boxed_sizes(heap: usize, arena: usize) -> Box<Dispatcher> {
+        Box::new(Dispatcher::with_sizes(heap, arena))
     }
 
     #[test]
@@ -526,6 +580,60 @@ mod tests {
             d.dealloc(sys_before, layout(48));
         }
         assert_eq!(d.snapshot().total_live_blocks(), 0);
+    }
+
+    #[test]
+    fn full_mimalloc_arena_falls_back_to_default() {
+        let d = boxed_sizes(8 << 20, 32 << 20);
+        d.set_active(ManagerKind::Mimalloc);
+        let l = layout(4 << 20);
+        // SAFETY: freed below with `l` (or the layout they were grown to).
+        let mut ptrs: Vec<*mut u8> = (0..12).map(|_| unsafe { d.alloc(l) }).collect();
+        assert!(ptrs.iter().all(|p| !p.is_null()));
+        let s = d.snapshot();
+        assert!((5..8).contains(&s.mimalloc.live_blocks), "{s:?}");
+        assert_eq!(s.default.live_blocks, 12 - s.mimalloc.live_blocks);
+        assert_eq!(s.mimalloc_fallbacks, s.default.live_blocks);
+        assert_eq!(s.heap_fallbacks, 0);
+        let (start, len) = d.mimalloc_arena().reservation().unwrap();
+        for &p in &ptrs {
+            let inside = (p as usize).wrapping_sub(start) < len;
+            let expect = if inside {
+                ManagerKind::Mimalloc
+            } else {
+                ManagerKind::Default
+            };
+            assert_eq!(d.owner_of(p), expect);
+        }
+        // A mimalloc block that cannot grow in a full arena moves to default.
+        let i = ptrs
+            .iter()
+            .position(|&p| d.owner_of(p) == ManagerKind::Mimalloc)
+            .unwrap();
+        // SAFETY: live block of layout `l`; the result replaces it.
+        unsafe {
+            ptrs[i].write_bytes(0x3C, l.size());
+            ptrs[i] = d.realloc(ptrs[i], l, 24 << 20);
+        }
+        assert!(!ptrs[i].is_null());
+        assert_eq!(d.owner_of(ptrs[i]), ManagerKind::Default);
+        // SAFETY: the first l.size() bytes were copied.
+        let copied = unsafe { std::slice::from_raw_parts(ptrs[i], l.size()) };
+        assert!(copied.iter().all(|&b| b == 0x3C));
+        for (j, p) in ptrs.into_iter().enumerate() {
+            let size = if j == i { 24 << 20 } else { l.size() };
+            // SAFETY: each block freed once with its current layout.
+            unsafe { d.dealloc(p, layout(size)) };
+        }
+        let s = d.snapshot();
+        assert_eq!((s.total_live_blocks(), s.total_live_bytes()), (0, 0));
+        // Room again: served by the arena.
+        // SAFETY: freed right away.
+        unsafe {
+            let p = d.alloc(l);
+            assert_eq!(d.owner_of(p), ManagerKind::Mimalloc);
+            d.dealloc(p, l);
+        }
     }
 
     #[test]

@@ -20,21 +20,10 @@ pub enum ManagerKind {
     Mimalloc = 2,
 }
 
-/// Error of [`ManagerKind::from_str`].
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Error of [`ManagerKind::from_str`]: the name as given.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown memory manager {0:?} (expected default, heap or mimalloc)")]
 pub struct UnknownManager(pub String);
-
-impl fmt::Display for UnknownManager {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "unknown memory manager {:?} (expected default, heap or mimalloc)",
-            self.0
-        )
-    }
-}
-
-impl std::error::Error for UnknownManager {}
 
 impl ManagerKind {
     /// All managers, in display order.
@@ -58,7 +47,11 @@ impl ManagerKind {
                  as it grows, blocks handed out by the talc allocator (like Win32 \
                  HeapCreate/HeapAlloc); falls back to the default manager when full"
             }
-            Self::Mimalloc => "mimalloc (Microsoft), via the mimalloc crate",
+            Self::Mimalloc => {
+                "mimalloc (Microsoft) in an arena memlab reserves (1 GiB of address space, \
+                 pages committed by mimalloc as it grows); falls back to the default manager \
+                 when full"
+            }
         }
     }
 

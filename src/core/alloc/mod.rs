@@ -1,6 +1,6 @@
 //! Memory managers for memlab: a switchable global allocator ([`Dispatcher`]),
-//! a private heap ([`PrivateHeap`]), and benchmarks over them ([`bench`],
-//! [`sweep`]).
+//! a private heap ([`PrivateHeap`]), mimalloc in an arena of its own
+//! ([`MimallocArena`]), and benchmarks over them ([`bench`](mod@bench), [`sweep`]).
 //!
 //! # Installing the dispatcher
 //! The library owns the one process-wide instance, [`DISPATCHER`], so any
@@ -19,6 +19,7 @@
 //! explicitly through the dispatcher are routed and counted (the benchmarks
 //! do that, see [`bench::run`]); [`is_installed`] tells which case applies.
 
+mod arena;
 pub mod bench;
 mod counters;
 mod dispatcher;
@@ -29,6 +30,7 @@ pub mod sysinfo;
 
 use std::alloc::{GlobalAlloc, Layout};
 
+pub use arena::{DEFAULT_ARENA_SIZE, MimallocArena};
 pub use counters::{ManagerCounters, Snapshot};
 pub use dispatcher::Dispatcher;
 pub use heap::{DEFAULT_HEAP_MAX, HeapStatus, PrivateHeap};
@@ -39,7 +41,8 @@ pub const TALC_VERSION: &str = "5.1.1";
 /// Version of the `mimalloc` crate (keep in sync with Cargo.toml; tests/alloc_versions.rs checks).
 pub const MIMALLOC_CRATE_VERSION: &str = "0.1.52";
 
-/// The process-wide dispatcher (1 GiB private heap, default manager active).
+/// The process-wide dispatcher (1 GiB private heap, 1 GiB mimalloc arena,
+/// default manager active).
 pub static DISPATCHER: Dispatcher = Dispatcher::new();
 
 /// The process-wide dispatcher.
@@ -83,7 +86,9 @@ unsafe impl GlobalAlloc for GlobalDispatcher {
 pub struct OwnRegion {
     /// What it is, e.g. "private heap (talc)".
     pub name: &'static str,
+    /// First address.
     pub start: usize,
+    /// Length in bytes.
     pub len: usize,
 }
 
@@ -93,6 +98,13 @@ pub fn own_regions() -> Vec<OwnRegion> {
     if let Some((start, len)) = DISPATCHER.heap().reservation() {
         out.push(OwnRegion {
             name: "private heap (talc)",
+            start,
+            len,
+        });
+    }
+    if let Some((start, len)) = DISPATCHER.mimalloc_arena().reservation() {
+        out.push(OwnRegion {
+            name: "mimalloc arena",
             start,
             len,
         });

@@ -1,11 +1,23 @@
 //! Size sweep: every chosen manager over block sizes 1 KB .. 64 MB (powers
 //! of two), median of several repeats, crossover detection and CSV export.
+//!
+//! A sweep is bounded: at most [`MAX_REPEATS`] repeats (so the samples kept
+//! for the medians stay small), and at most [`MAX_SWEEP_PAIRS`] pairs and
+//! [`MAX_SWEEP_BYTES`] allocated in all, which keeps the longest sweep
+//! allowed to an hour or two on this kind of machine (16 TiB of 32 MB blocks,
+//! touched, at about 1.2 us per page fault), never days. It can be
+//! cancelled at any moment: the progress callback is asked about every
+//! [`PROGRESS_INTERVAL`] of run time, inside measurements too.
 
+use std::cell::Cell;
 use std::fmt::Write as _;
+use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use super::bench::{BenchError, BenchResult, BenchSpec, DEFAULT_ITERATIONS, run_on};
+use super::bench::{
+    BenchError, BenchResult, BenchSpec, DEFAULT_ITERATIONS, PROGRESS_INTERVAL, run_on,
+};
 use super::sysinfo::SystemInfo;
 use super::{Dispatcher, ManagerKind, dispatcher};
 
@@ -19,6 +31,15 @@ pub const SWEEP_SIZES_KB: [u32; 17] = {
     }
     a
 };
+
+/// Most repeats per (size, manager).
+pub const MAX_REPEATS: u32 = 1000;
+/// Most alloc/free pairs in one sweep (at 30-60 ns per small pair, a few minutes).
+pub const MAX_SWEEP_PAIRS: u64 = 4_000_000_000;
+/// Most bytes one sweep allocates, summed over its pairs (16 TiB; touched in
+/// blocks that glibc maps afresh each time, about 4 G page faults, an hour or
+/// two). The default sweep allocates about 9 GiB per repeat (0.6 s touched).
+pub const MAX_SWEEP_BYTES: u64 = 16 << 40;
 
 /// Bytes allocated per measurement in [`Iterations::Auto`] mode for big blocks.
 const AUTO_BYTE_BUDGET: u64 = 256 << 20;
@@ -80,7 +101,8 @@ impl Default for SweepSpec {
 }
 
 impl SweepSpec {
-    /// Check the spec (each size is checked like a [`BenchSpec`]).
+    /// Check the spec (each size is checked like a [`BenchSpec`], then the
+    /// limits on repeats, pairs and bytes).
     pub fn validate(&self) -> Result<(), BenchError> {
         if self.managers.is_empty() {
             return Err(BenchError::NoManagers);
@@ -91,6 +113,12 @@ impl SweepSpec {
         if self.repeats == 0 {
             return Err(BenchError::ZeroRepeats);
         }
+        if self.repeats > MAX_REPEATS {
+            return Err(BenchError::TooManyRepeats {
+                got: u64::from(self.repeats),
+                max: MAX_REPEATS,
+            });
+        }
         for &size_kb in &self.sizes_kb {
             BenchSpec {
                 manager: ManagerKind::Default,
@@ -100,7 +128,40 @@ impl SweepSpec {
             }
             .validate()?;
         }
+        let (pairs, bytes) = self.workload();
+        if pairs > MAX_SWEEP_PAIRS || bytes > MAX_SWEEP_BYTES {
+            return Err(BenchError::SweepTooLarge {
+                pairs,
+                bytes,
+                max_pairs: MAX_SWEEP_PAIRS,
+                max_bytes: MAX_SWEEP_BYTES,
+            });
+        }
         Ok(())
+    }
+
+    /// Alloc/free pairs and bytes allocated by the whole sweep (warm-up
+    /// aside), saturating at `u64::MAX`.
+    pub fn workload(&self) -> (u64, u64) {
+        let runs = (self.managers.len() as u64).saturating_mul(u64::from(self.repeats));
+        let mut pairs = 0u64;
+        let mut bytes = 0u64;
+        for &size_kb in &self.sizes_kb {
+            let n = u64::from(self.iterations.for_size(size_kb)).saturating_mul(runs);
+            pairs = pairs.saturating_add(n);
+            bytes = bytes.saturating_add(n.saturating_mul(u64::from(size_kb) * 1024));
+        }
+        (pairs, bytes)
+    }
+
+    /// Measurements (size × manager × repeat), the `total` of the progress
+    /// callback. Fits a `u32` once [`validate`](Self::validate) passed (each
+    /// measurement is at least one pair).
+    pub fn measurements(&self) -> u32 {
+        let n = (self.sizes_kb.len() as u64)
+            .saturating_mul(self.managers.len() as u64)
+            .saturating_mul(u64::from(self.repeats));
+        u32::try_from(n).unwrap_or(u32::MAX)
     }
 }
 
@@ -129,6 +190,8 @@ pub struct SweepRow {
     pub major_faults: Option<u64>,
     /// Heap fallbacks over all repeats.
     pub heap_fallbacks: u64,
+    /// mimalloc fallbacks (arena full) over all repeats.
+    pub mimalloc_fallbacks: u64,
 }
 
 /// Result of [`run`].
@@ -159,8 +222,10 @@ fn median_u64(v: &mut [u64]) -> u64 {
 
 /// Run the sweep on the process-wide dispatcher.
 ///
-/// `progress(done, total)` counts measurements (size × manager × repeat) and
-/// is also called inside each measurement; return `false` to cancel.
+/// `progress(done, total)` counts measurements (size × manager × repeat). It
+/// is called about every [`PROGRESS_INTERVAL`] of run time (inside
+/// measurements too), after each size and at the end; return `false` to
+/// cancel.
 pub fn run(
     spec: &SweepSpec,
     progress: &dyn Fn(u32, u32) -> bool,
@@ -175,8 +240,30 @@ pub fn run_sweep_on(
     progress: &dyn Fn(u32, u32) -> bool,
 ) -> Result<SweepReport, BenchError> {
     spec.validate()?;
-    let total = (spec.sizes_kb.len() * spec.managers.len()) as u32 * spec.repeats;
-    let mut done = 0u32;
+    let total = spec.measurements();
+    let done = Cell::new(0u32);
+    let last_call = Cell::new(Instant::now());
+    let stopped = Cell::new(false);
+    // Measurements can be very short (one pair): between them the callback is
+    // asked at most every PROGRESS_INTERVAL, like inside one. A "stop" is
+    // remembered: the answer to a measurement's final call, which `run_on`
+    // does not act on, must still end the sweep.
+    let tick = |force: bool| {
+        if stopped.get() || (!force && last_call.get().elapsed() < PROGRESS_INTERVAL) {
+            return !stopped.get();
+        }
+        let go = progress(done.get(), total);
+        last_call.set(Instant::now());
+        stopped.set(!go);
+        go
+    };
+    let cancelled = |rows| {
+        Ok(SweepReport {
+            rows,
+            spec: spec.clone(),
+            cancelled: true,
+        })
+    };
     let mut rows = Vec::with_capacity(spec.sizes_kb.len() * spec.managers.len());
     // One untimed run per manager first: a manager's first use (mimalloc's
     // lazy set-up, the heap's first commit) would otherwise land in the first
@@ -189,7 +276,9 @@ pub fn run_sweep_on(
                 iterations: 100,
                 touch: spec.touch,
             };
-            run_on(d, &warm, &|_, _| true)?;
+            if run_on(d, &warm, &|_, _| tick(false))?.cancelled || !tick(false) {
+                return cancelled(rows);
+            }
         }
     }
     for &size_kb in &spec.sizes_kb {
@@ -205,45 +294,28 @@ pub fn run_sweep_on(
                     iterations,
                     touch: spec.touch,
                 };
-                let r = run_on(d, &bspec, &|_, _| progress(done, total))?;
+                let r = run_on(d, &bspec, &|_, _| tick(false))?;
                 if r.cancelled {
-                    return Ok(SweepReport {
-                        rows,
-                        spec: spec.clone(),
-                        cancelled: true,
-                    });
+                    return cancelled(rows);
                 }
                 samples[mi].push(r);
-                done += 1;
+                done.set(done.get() + 1);
+                if !tick(false) {
+                    return cancelled(rows);
+                }
             }
         }
         for (mi, s) in samples.iter().enumerate() {
-            let mut ms: Vec<f64> = s.iter().map(|r| r.ms).collect();
-            let mut ns: Vec<f64> = s.iter().map(|r| r.ns_per_pair).collect();
-            let faults = |f: fn(&BenchResult) -> Option<u64>| {
-                let mut v: Vec<u64> = s.iter().filter_map(f).collect();
-                (!v.is_empty()).then(|| median_u64(&mut v))
-            };
-            rows.push(SweepRow {
+            rows.push(row_of(
                 size_kb,
-                manager: spec.managers[mi],
+                spec.managers[mi],
                 iterations,
-                repeats: spec.repeats,
-                median_ms: median_f64(&mut ms),
-                median_ns_per_pair: median_f64(&mut ns),
-                min_ns_per_pair: ns[0],
-                max_ns_per_pair: ns[ns.len() - 1],
-                minor_faults: faults(|r| r.minor_faults),
-                major_faults: faults(|r| r.major_faults),
-                heap_fallbacks: s.iter().map(|r| r.heap_fallbacks).sum(),
-            });
+                spec.repeats,
+                s,
+            ));
         }
-        if !progress(done, total) {
-            return Ok(SweepReport {
-                rows,
-                spec: spec.clone(),
-                cancelled: true,
-            });
+        if !tick(true) {
+            return cancelled(rows);
         }
     }
     Ok(SweepReport {
@@ -251,6 +323,36 @@ pub fn run_sweep_on(
         spec: spec.clone(),
         cancelled: false,
     })
+}
+
+/// The medians of one (size, manager) cell's repeats.
+fn row_of(
+    size_kb: u32,
+    manager: ManagerKind,
+    iterations: u32,
+    repeats: u32,
+    s: &[BenchResult],
+) -> SweepRow {
+    let mut ms: Vec<f64> = s.iter().map(|r| r.ms).collect();
+    let mut ns: Vec<f64> = s.iter().map(|r| r.ns_per_pair).collect();
+    let faults = |f: fn(&BenchResult) -> Option<u64>| {
+        let mut v: Vec<u64> = s.iter().filter_map(f).collect();
+        (!v.is_empty()).then(|| median_u64(&mut v))
+    };
+    SweepRow {
+        size_kb,
+        manager,
+        iterations,
+        repeats,
+        median_ms: median_f64(&mut ms),
+        median_ns_per_pair: median_f64(&mut ns),
+        min_ns_per_pair: ns[0],
+        max_ns_per_pair: ns[ns.len() - 1],
+        minor_faults: faults(|r| r.minor_faults),
+        major_faults: faults(|r| r.major_faults),
+        heap_fallbacks: s.iter().map(|r| r.heap_fallbacks).sum(),
+        mimalloc_fallbacks: s.iter().map(|r| r.mimalloc_fallbacks).sum(),
+    }
 }
 
 /// A size where the faster manager changes.
@@ -393,12 +495,12 @@ pub fn to_csv(report: &SweepReport, info: &SystemInfo) -> String {
     );
     let _ = writeln!(
         s,
-        "size_kb,manager,iterations,repeats,median_ms,median_ns_per_pair,min_ns_per_pair,max_ns_per_pair,minor_faults,major_faults,heap_fallbacks"
+        "size_kb,manager,iterations,repeats,median_ms,median_ns_per_pair,min_ns_per_pair,max_ns_per_pair,minor_faults,major_faults,heap_fallbacks,mimalloc_fallbacks"
     );
     for r in &report.rows {
         let _ = writeln!(
             s,
-            "{},{},{},{},{:.4},{:.1},{:.1},{:.1},{},{},{}",
+            "{},{},{},{},{:.4},{:.1},{:.1},{:.1},{},{},{},{}",
             r.size_kb,
             r.manager,
             r.iterations,
@@ -409,7 +511,8 @@ pub fn to_csv(report: &SweepReport, info: &SystemInfo) -> String {
             r.max_ns_per_pair,
             opt(r.minor_faults),
             opt(r.major_faults),
-            r.heap_fallbacks
+            r.heap_fallbacks,
+            r.mimalloc_fallbacks
         );
     }
     s
@@ -418,6 +521,7 @@ pub fn to_csv(report: &SweepReport, info: &SystemInfo) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     fn row(size_kb: u32, manager: ManagerKind, ns: f64) -> SweepRow {
         SweepRow {
@@ -432,6 +536,7 @@ mod tests {
             minor_faults: Some(0),
             major_faults: None,
             heap_fallbacks: 0,
+            mimalloc_fallbacks: 0,
         }
     }
 
@@ -568,5 +673,130 @@ mod tests {
         let rep = run_sweep_on(&d, &spec, &|done, _| done < 3).unwrap();
         assert!(rep.cancelled);
         assert_eq!(rep.rows.len(), 3, "first size complete, then stopped");
+    }
+
+    #[test]
+    fn limits_refuse_sweeps_that_would_run_for_days() {
+        let default = SweepSpec::default();
+        // 10,028 pairs and 2.9 GiB per manager and repeat.
+        assert_eq!(
+            SweepSpec {
+                repeats: 1,
+                ..default.clone()
+            }
+            .workload(),
+            (3 * 10_028, 3 * 3_066_904 * 1024)
+        );
+        let most = SweepSpec {
+            repeats: MAX_REPEATS,
+            ..default.clone()
+        };
+        assert_eq!(most.validate(), Ok(()), "{:?}", most.workload());
+        assert_eq!(most.measurements(), 17 * 3 * 1000);
+        let bad = SweepSpec {
+            repeats: u32::MAX,
+            iterations: Iterations::Fixed(1),
+            ..default.clone()
+        };
+        assert_eq!(
+            bad.validate().unwrap_err().to_string(),
+            "repeats must be at most 1000, got 4294967295"
+        );
+        let many_pairs = SweepSpec {
+            repeats: 1000,
+            iterations: Iterations::Fixed(100_000),
+            sizes_kb: vec![1, 2, 4],
+            ..default.clone()
+        };
+        assert_eq!(many_pairs.workload().0, 900_000_000);
+        assert_eq!(many_pairs.validate(), Ok(()), "under the limits");
+        let many_pairs = SweepSpec {
+            repeats: 1000,
+            iterations: Iterations::Fixed(100_000),
+            sizes_kb: vec![1; 17],
+            ..default.clone()
+        };
+        let err = many_pairs.validate().unwrap_err();
+        assert_eq!(
+            err,
+            BenchError::SweepTooLarge {
+                pairs: 5_100_000_000,
+                bytes: 5_100_000_000 * 1024,
+                max_pairs: MAX_SWEEP_PAIRS,
+                max_bytes: MAX_SWEEP_BYTES
+            }
+        );
+        assert!(
+            err.to_string().starts_with(
+                "the sweep would do 5100000000 alloc/free pairs allocating 4863 GiB in all; \
+                 the limits are 4000000000 pairs and 16384 GiB"
+            ),
+            "{err}"
+        );
+        let many_bytes = SweepSpec {
+            iterations: Iterations::Fixed(100_000),
+            ..default
+        };
+        assert!(matches!(
+            many_bytes.validate(),
+            Err(BenchError::SweepTooLarge { bytes, .. }) if bytes > MAX_SWEEP_BYTES
+        ));
+    }
+
+    #[test]
+    fn cancel_inside_one_long_measurement_and_the_warm_up() {
+        let d = Box::new(Dispatcher::with_heap_max(8 << 20));
+        // 64 MB touched: milliseconds per pair, a minute per measurement.
+        let spec = SweepSpec {
+            managers: vec![ManagerKind::Default],
+            sizes_kb: vec![65536],
+            repeats: 1,
+            iterations: Iterations::Fixed(1000),
+            touch: true,
+        };
+        for after in [Duration::from_millis(50), Duration::from_secs(1)] {
+            let t = Instant::now();
+            let rep = run_sweep_on(&d, &spec, &|_, _| t.elapsed() < after).unwrap();
+            assert!(rep.cancelled && rep.rows.is_empty());
+            let late = t.elapsed() - after;
+            assert!(late < Duration::from_millis(500), "stopped {late:?} late");
+        }
+        assert_eq!(d.snapshot().total_live_blocks(), 0);
+    }
+
+    #[test]
+    fn a_stop_is_not_lost_between_short_measurements() {
+        // 50 sizes of 3000 one-pair measurements: the callback answers "stop"
+        // once, at the first call after 30 ms that is not the one at the end
+        // of a size (so usually a measurement's final call, whose answer
+        // `run_on` does not act on), and "go on" after.
+        let d = Box::new(Dispatcher::with_heap_max(64 << 20));
+        let spec = SweepSpec {
+            sizes_kb: vec![4096; 50],
+            repeats: 1000,
+            iterations: Iterations::Fixed(1),
+            touch: true,
+            ..SweepSpec::default()
+        };
+        let t = Instant::now();
+        let asked_to_stop = Cell::new(None);
+        let rep = run_sweep_on(&d, &spec, &|done, _| {
+            if asked_to_stop.get().is_some()
+                || t.elapsed() < Duration::from_millis(30)
+                || done % 3000 == 0
+            {
+                return true;
+            }
+            asked_to_stop.set(Some(Instant::now()));
+            false
+        })
+        .unwrap();
+        assert!(rep.cancelled, "ran to the end");
+        assert!(rep.rows.len() < 3 * 50, "{} rows", rep.rows.len());
+        let late = asked_to_stop.get().expect("asked").elapsed();
+        assert!(
+            late < Duration::from_millis(200),
+            "stopped {late:?} after the stop"
+        );
     }
 }

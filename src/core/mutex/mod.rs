@@ -22,11 +22,12 @@ mod block;
 mod owner;
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::core::runtime_dir;
+use crate::core::shared_text::{NameProblem, name_problem};
+use crate::core::shm_object::{ObjectError, ShmDir};
 
 pub use owner::BookMutex;
 
@@ -178,7 +179,10 @@ pub enum CrashProblem {
 #[derive(Debug, thiserror::Error)]
 pub enum MutexError {
     #[error("bad mutex name {name:?}: {reason}")]
-    BadName { name: String, reason: &'static str },
+    BadName { name: String, reason: NameProblem },
+    /// The lock's object in /dev/shm could not be opened, created or checked.
+    #[error(transparent)]
+    Object(#[from] ObjectError),
     #[error("timed out after {waited_ms} ms: {kind} is held by {}", holder.map_or_else(|| "an unknown process".into(), |p| format!("PID {p}")))]
     TimedOut {
         kind: MutexKind,
@@ -231,36 +235,15 @@ impl MutexError {
     }
 }
 
-/// Where the mutex `name` keeps its block and lock files.
-pub fn mutex_dir(name: &str) -> Result<PathBuf, MutexError> {
-    validate_name(name)?;
-    let base = runtime_dir::base_dir().map_err(|e| MutexError::io("memlab's runtime folder", e))?;
-    let all = base.join("mutex");
-    runtime_dir::ensure_private_dir(&all).map_err(|e| MutexError::io("the mutex folder", e))?;
-    let dir = all.join(name);
-    runtime_dir::ensure_private_dir(&dir).map_err(|e| MutexError::io("the mutex's folder", e))?;
-    Ok(dir)
-}
-
-/// Removes the files of the mutex `name` (a fresh start; for tests).
+/// Removes the lock `name`'s object (a fresh start; for tests and benches).
 pub fn remove(name: &str) -> Result<(), MutexError> {
-    let dir = mutex_dir(name)?;
-    std::fs::remove_dir_all(dir).map_err(|e| MutexError::io("removing the mutex's folder", e))
+    validate_name(name)?;
+    ShmDir::open()?.remove(&block::object_file_name(name))?;
+    Ok(())
 }
 
-fn validate_name(name: &str) -> Result<(), MutexError> {
-    let reason = if name.is_empty() {
-        Some("it is empty")
-    } else if name.len() > 100 {
-        Some("it is longer than 100 bytes")
-    } else if name.contains(['/', '\\', '\0']) || name == "." || name == ".." {
-        Some("it contains '/', '\\' or NUL, or is '.' or '..'")
-    } else if name.chars().any(char::is_control) {
-        Some("it contains a control character")
-    } else {
-        None
-    };
-    reason.map_or(Ok(()), |reason| {
+pub(crate) fn validate_name(name: &str) -> Result<(), MutexError> {
+    name_problem(name).map_or(Ok(()), |reason| {
         Err(MutexError::BadName {
             name: name.into(),
             reason,

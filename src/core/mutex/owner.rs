@@ -1,7 +1,6 @@
 //! `BookMutex`: one instance's handle on a lock of the lesson, every lock
 //! and unlock made on a thread of its own (see the module's notes).
 
-use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
@@ -12,7 +11,8 @@ use raw_sync::locks::{LockImpl, LockInit, Mutex};
 
 use super::block::Block;
 use super::{
-    AcquireReport, AcquireResult, MutexError, MutexKind, MutexState, ResetOutcome, alive, mutex_dir,
+    AcquireReport, AcquireResult, MutexError, MutexKind, MutexState, ResetOutcome, alive,
+    validate_name,
 };
 use crate::core::filemap::flock_holder;
 use crate::core::timed_lock::{AcquireError, FileLock};
@@ -44,13 +44,14 @@ impl std::fmt::Debug for BookMutex {
 impl BookMutex {
     /// Opens (creating on first use) the lock `name` of `kind`.
     pub fn open(name: &str, kind: MutexKind) -> Result<Self, MutexError> {
-        let dir = mutex_dir(name)?;
+        validate_name(name)?;
+        let name_owned = name.to_owned();
         let (jobs, inbox) = mpsc::channel::<Job>();
         let (ready_tx, ready) = mpsc::sync_channel(1);
         let thread = std::thread::Builder::new()
             .name(format!("mutex-{}", kind.cli_name()))
             .spawn(move || {
-                let mut lock = match Lock::open(&dir, kind) {
+                let mut lock = match Lock::open(&name_owned, kind) {
                     Ok(lock) => {
                         let _ = ready_tx.send(Ok(()));
                         lock
@@ -134,7 +135,11 @@ impl Drop for BookMutex {
 }
 
 enum Engine {
-    File(FileLock),
+    /// flock on this instance's own open file of the block's object.
+    File {
+        lock: FileLock,
+        _block: Block,
+    },
     RawSync {
         mutex: Box<dyn LockImpl>,
         block: Block,
@@ -151,14 +156,14 @@ struct Lock {
 }
 
 impl Lock {
-    fn open(dir: &Path, kind: MutexKind) -> Result<Self, MutexError> {
+    fn open(name: &str, kind: MutexKind) -> Result<Self, MutexError> {
+        let block = Block::open(name)?;
         let engine = match kind {
-            MutexKind::FileLock => Engine::File(
-                FileLock::open(&dir.join("file-lock"))
-                    .map_err(|e| MutexError::io("opening the lock file", e))?,
-            ),
+            MutexKind::FileLock => Engine::File {
+                lock: FileLock::from_file(block.lock_file()?),
+                _block: block,
+            },
             MutexKind::RawSync => {
-                let block = Block::open(dir)?;
                 let (mem, data) = block.raw_ptrs();
                 // SAFETY: the block initialised raw_sync's mutex at `mem`,
                 // inside our mapping; the handle is dropped before the
@@ -170,9 +175,7 @@ impl Lock {
                 })?;
                 Engine::RawSync { block, mutex }
             }
-            MutexKind::Robust => Engine::Robust {
-                block: Block::open(dir)?,
-            },
+            MutexKind::Robust => Engine::Robust { block },
         };
         Ok(Self {
             kind,
@@ -188,7 +191,7 @@ impl Lock {
         let start = Instant::now();
         let mut deadline_bug = false;
         let result = match &self.engine {
-            Engine::File(lock) => match lock.acquire(timeout) {
+            Engine::File { lock, .. } => match lock.acquire(timeout) {
                 Ok(guard) => {
                     // Kept until `release` unlocks the file.
                     std::mem::forget(guard);
@@ -233,7 +236,7 @@ impl Lock {
             return Err(MutexError::NotHeld { kind: self.kind });
         }
         match &self.engine {
-            Engine::File(lock) => lock
+            Engine::File { lock, .. } => lock
                 .file()
                 .unlock()
                 .map_err(|e| MutexError::io("releasing the file lock", e))?,
@@ -269,7 +272,7 @@ impl Lock {
             pid => dead(pid),
         };
         match &self.engine {
-            Engine::File(lock) => match flock_holder(lock.file()) {
+            Engine::File { lock, .. } => match flock_holder(lock.file()) {
                 Some((holder, _)) => MutexState::Held {
                     pid: Some(holder.pid),
                 },
@@ -292,7 +295,7 @@ impl Lock {
             self.release()?;
         }
         let (block, free) = match &self.engine {
-            Engine::File(_) => return Ok(ResetOutcome::NothingToReset),
+            Engine::File { .. } => return Ok(ResetOutcome::NothingToReset),
             Engine::RawSync { block, mutex } => {
                 let (taken, _) = raw_sync_wait(mutex.as_ref(), Duration::ZERO, Instant::now())?;
                 if taken {

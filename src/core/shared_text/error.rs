@@ -78,7 +78,18 @@ impl fmt::Display for HolderNote {
 
 /// Checks a mapping name as the OS object will need it.
 pub fn validate_name(name: &str) -> Result<(), SharedError> {
-    let reason = if name.is_empty() {
+    match name_problem(name) {
+        Some(reason) => Err(SharedError::BadName {
+            name: name.into(),
+            reason,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// What is wrong with `name` as part of an object's name in /dev/shm, if anything.
+pub fn name_problem(name: &str) -> Option<NameProblem> {
+    if name.is_empty() {
         Some(NameProblem::Empty)
     } else if name.len() > MAX_NAME_LEN {
         Some(NameProblem::TooLong {
@@ -95,13 +106,6 @@ pub fn validate_name(name: &str) -> Result<(), SharedError> {
         Some(NameProblem::Control)
     } else {
         None
-    };
-    match reason {
-        Some(reason) => Err(SharedError::BadName {
-            name: name.into(),
-            reason,
-        }),
-        None => Ok(()),
     }
 }
 

@@ -39,7 +39,9 @@ use super::clock::now_unix_ms;
 use super::shm_object::{self, IoOp, ObjectError};
 use super::slots::{Arrival, Roster};
 use super::timed_lock::{AcquireError, FileLock, LockGuard};
-pub use error::{LockState, MAX_NAME_LEN, NameProblem, Origin, SharedError, validate_name};
+pub use error::{
+    LockState, MAX_NAME_LEN, NameProblem, Origin, SharedError, name_problem, validate_name,
+};
 pub use layout::{CHAR_LEN, CorruptReason, MAPPING_SIZE};
 use layout::{HOLDER_AT, Image, LOCK_SINCE_AT, PIDS_AT, SAVE_FIELDS, holder_record};
 pub use stress::{is_stress_text, stress_text};

@@ -27,9 +27,13 @@ impl Localized for MutexError {
         let k = |kind: &MutexKind| kind.localized(Lang::Ko);
         use MutexError as E;
         match self {
-            E::BadName { name, .. } => format!(
-                "잘못된 뮤텍스 이름 {name:?}: 비어 있거나, 100 바이트를 넘거나, '/', '\\', NUL, 제어 문자가 있거나, '.' 또는 '..'입니다"
-            ),
+            E::BadName { name, reason } => {
+                format!(
+                    "잘못된 뮤텍스 이름 {name:?}: {}",
+                    reason.localized(Lang::Ko)
+                )
+            }
+            E::Object(e) => e.localized(Lang::Ko),
             E::TimedOut {
                 kind,
                 waited_ms,

@@ -146,8 +146,13 @@ fn mutex_errors() -> Vec<MutexError> {
     let all = vec![
         E::BadName {
             name: "a/b".into(),
-            reason: "it contains '/'",
+            reason: crate::core::shared_text::NameProblem::Slash,
         },
+        E::Object(crate::core::shm_object::ObjectError::Foreign {
+            path: "/dev/shm/memlab-mutex.0.LockMap".into(),
+            owner: 1000,
+            you: 0,
+        }),
         E::TimedOut {
             kind: MutexKind::FileLock,
             waited_ms: 1000,
@@ -201,6 +206,7 @@ fn mutex_errors() -> Vec<MutexError> {
     for e in &all {
         match e {
             E::BadName { .. }
+            | E::Object(_)
             | E::TimedOut { .. }
             | E::Stuck { .. }
             | E::AlreadyHeld { .. }

@@ -257,7 +257,6 @@ fn classify(maps: &[MemoryMap], stacks: &[(u64, i32, String)], marks: Landmarks)
         })
         .collect();
     let own = crate::core::alloc::own_regions();
-    let mimalloc = mimalloc_in_use();
     let lab = live_reservations();
     let font = marks
         .font
@@ -332,15 +331,6 @@ fn classify(maps: &[MemoryMap], stacks: &[(u64, i32, String)], marks: Landmarks)
                     offset: f - start,
                     len,
                 });
-            } else if mimalloc
-                && path.is_empty()
-                && !shared_map
-                && !no_access
-                && mimalloc_owns(start, end)
-            {
-                // Last: asking mimalloc costs a probe per slice.
-                kind = RegionType::Heap;
-                owner = Some(Owner::Manager { name: MIMALLOC });
             }
             Region {
                 start,
@@ -373,47 +363,6 @@ fn classify(maps: &[MemoryMap], stacks: &[(u64, i32, String)], marks: Landmarks)
         }
     }
     out
-}
-
-/// The manager name of mimalloc's arenas in the map.
-pub const MIMALLOC: &str = "mimalloc";
-
-/// mimalloc (v3) knows its memory by slices of 64 KiB: the pages it hands
-/// out are made of them.
-const MIMALLOC_SLICE: u64 = 64 << 10;
-/// The most slices asked about in one mapping (a 1 GiB arena has 16384).
-const MIMALLOC_PROBES: u64 = 16384;
-
-/// Has mimalloc ever allocated in this process? (Else nothing is its.)
-fn mimalloc_in_use() -> bool {
-    crate::core::alloc::dispatcher()
-        .snapshot()
-        .mimalloc
-        .total_allocations
-        > 0
-}
-
-/// Does the accessible anonymous mapping `start..end` hold some of
-/// mimalloc's pages? Then it is one of its arenas (a part of an arena that
-/// is `PROT_NONE` holds none, and stays unnamed). mimalloc reserves its
-/// arenas itself, out of sight of `own_regions`, and only knows an address
-/// that lies in a page it handed out (`mi_is_in_heap_region`, through the
-/// dispatcher's ownership test, which only consults mimalloc's page map).
-/// So the mapping's slices are asked one by one until one is its, with a
-/// longer stride in a mapping of more than [`MIMALLOC_PROBES`] slices; in a
-/// profile of the running window's refreshes it was too little to show.
-fn mimalloc_owns(start: u64, end: u64) -> bool {
-    use crate::core::alloc::{ManagerKind, dispatcher};
-    let stride = ((end - start) / MIMALLOC_PROBES)
-        .next_multiple_of(MIMALLOC_SLICE)
-        .max(MIMALLOC_SLICE);
-    let first = start.next_multiple_of(MIMALLOC_SLICE);
-    std::iter::once(start)
-        .chain((first..end).step_by(stride as usize))
-        // mimalloc finds the slice of `p` from `p - 1`: ask a byte in.
-        .map(|a| a + 1)
-        .filter(|&a| a < end)
-        .any(|a| dispatcher().owner_of(a as *const u8) == ManagerKind::Mimalloc)
 }
 
 fn private_kind(no_access: bool) -> RegionType {
@@ -494,7 +443,7 @@ pub(super) mod tests {
     use super::*;
 
     #[test]
-    fn mimallocs_memory_is_named() {
+    fn mimallocs_arena_is_named() {
         use crate::core::alloc::{ManagerKind, dispatcher};
         use std::alloc::{GlobalAlloc, Layout};
         let layout = Layout::from_size_align(1 << 20, 16).unwrap();
@@ -507,7 +456,12 @@ pub(super) mod tests {
             .expect("a region holds the block");
         assert_eq!(
             (region.kind, region.owner.clone()),
-            (RegionType::Heap, Some(Owner::Manager { name: MIMALLOC })),
+            (
+                RegionType::Heap,
+                Some(Owner::Manager {
+                    name: "mimalloc arena"
+                })
+            ),
             "{region:?}"
         );
         // SAFETY: allocated above with this layout, freed once.
