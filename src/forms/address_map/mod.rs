@@ -204,7 +204,7 @@ impl AddressMapForm {
             // does not flicker once a second.
             if ui
                 .add(button)
-                .on_hover_text("VirtualQueryEx (VMMap) → /proc/self/smaps")
+                .on_hover_text("VirtualQueryEx (VMMap) -> /proc/self/smaps")
                 .clicked()
             {
                 self.refresh(ui.ctx());

@@ -69,9 +69,9 @@ impl Default for Controls {
     }
 }
 
-/// "VirtualAlloc(MEM_COMMIT, PAGE_READWRITE) → mprotect(PROT_READ|PROT_WRITE)"
+/// "VirtualAlloc(MEM_COMMIT, PAGE_READWRITE) -> mprotect(PROT_READ|PROT_WRITE)"
 pub fn calls(op: Operation) -> String {
-    format!("{} → {}", op.win32(), op.os_call())
+    format!("{} -> {}", op.win32(), op.os_call())
 }
 
 /// A button whose hover text names its Win32 call and what it became,
@@ -187,7 +187,7 @@ impl Controls {
             }
             for p in Protection::ALL {
                 ui.radio_value(&mut self.protection, p, p.localized(lang))
-                    .on_hover_text(format!("{} → {}", p.win32(), p.posix()));
+                    .on_hover_text(format!("{} -> {}", p.win32(), p.posix()));
             }
         });
         let probe = lang.pick(
