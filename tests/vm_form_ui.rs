@@ -428,17 +428,16 @@ fn the_map_refreshes_every_second_when_asked() {
     wait_until(&mut map, "the reservation in the changes", |h| {
         shows(h, &name)
     });
-    assert!(h_refreshes(&map) >= 3);
+    assert!(
+        map.state().refreshes() >= 3,
+        "found by a refresh of its own"
+    );
     assert!(
         start.elapsed() >= Duration::from_millis(900),
         "{:?}",
         start.elapsed()
     );
     assert!(shows(&map, "번 사이"), "the diff of two refreshes");
-}
-
-fn h_refreshes(h: &Harness<'_, AddressMapForm>) -> u64 {
-    h.state().refreshes()
 }
 
 #[test]
