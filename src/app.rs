@@ -10,13 +10,19 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::slots::Roster;
 use crate::forms::Lab;
+#[cfg(target_os = "linux")]
+use crate::forms::address_map::AddressMapForm;
 use crate::forms::alloc_bench::AllocBenchForm;
 #[cfg(target_os = "linux")]
 use crate::forms::filemap::FileMapLab;
 use crate::forms::memory_managers::MemoryManagersPanel;
 #[cfg(target_os = "linux")]
 use crate::forms::mutex_lab::MutexLab;
+#[cfg(target_os = "linux")]
+use crate::forms::page_lab::PageLabForm;
 use crate::forms::shared_text::SharedTextForm;
+#[cfg(target_os = "linux")]
+use crate::forms::system_info::SystemInfoForm;
 use crate::i18n::Lang;
 
 /// What the window remembers between runs.
@@ -30,6 +36,12 @@ pub struct MemlabApp {
     alloc_bench: AllocBenchForm,
     memory_managers: MemoryManagersPanel,
     #[cfg(target_os = "linux")]
+    system_info: SystemInfoForm,
+    #[cfg(target_os = "linux")]
+    page_lab: PageLabForm,
+    #[cfg(target_os = "linux")]
+    address_map: AddressMapForm,
+    #[cfg(target_os = "linux")]
     filemap: FileMapLab,
     #[cfg(target_os = "linux")]
     mutex: MutexLab,
@@ -42,6 +54,12 @@ impl MemlabApp {
             &mut self.shared,
             &mut self.alloc_bench,
             &mut self.memory_managers,
+            #[cfg(target_os = "linux")]
+            &mut self.system_info,
+            #[cfg(target_os = "linux")]
+            &mut self.page_lab,
+            #[cfg(target_os = "linux")]
+            &mut self.address_map,
             #[cfg(target_os = "linux")]
             &mut self.filemap,
             #[cfg(target_os = "linux")]

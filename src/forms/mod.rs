@@ -1,5 +1,7 @@
 //! The labs' windows: UI only; the work is done by `crate::core`.
 
+#[cfg(target_os = "linux")]
+pub mod address_map;
 pub mod alloc_bench;
 pub mod alloc_messages;
 #[cfg(target_os = "linux")]
@@ -9,7 +11,13 @@ pub mod filemap_messages;
 pub mod memory_managers;
 #[cfg(target_os = "linux")]
 pub mod mutex_lab;
+#[cfg(target_os = "linux")]
+pub mod page_lab;
 pub mod shared_text;
+#[cfg(target_os = "linux")]
+pub mod system_info;
+#[cfg(target_os = "linux")]
+pub mod vm_colors;
 #[cfg(target_os = "linux")]
 pub mod vm_messages;
 pub mod widgets;

@@ -8,7 +8,55 @@ use crate::core::vm::child::{ChildEnd, signal_name};
 use crate::core::vm::errno_name;
 use crate::core::vm::maps::{Owner, RegionType};
 use crate::core::vm::pages::{AccessViolation, PageError, PageState, Protection};
+use crate::core::vm::system::Overcommit;
 use crate::i18n::{Lang, Localized};
+
+/// What the labs' own machinery says (not the core's).
+#[derive(Debug)]
+pub enum VmNote {
+    /// No thread could be started for a lab's work.
+    WorkerNotStarted(std::io::Error),
+    /// A lab's worker ended without an answer (it panicked).
+    WorkerLost,
+}
+
+impl Localized for VmNote {
+    fn localized(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (Self::WorkerNotStarted(e), Lang::En) => format!("cannot start the worker thread: {e}"),
+            (Self::WorkerNotStarted(e), Lang::Ko) => {
+                format!("작업 스레드를 시작할 수 없습니다: {}", e.localized(lang))
+            }
+            (Self::WorkerLost, Lang::En) => {
+                "the lab's worker thread stopped without an answer".into()
+            }
+            (Self::WorkerLost, Lang::Ko) => "실습의 작업 스레드가 답 없이 끝났습니다".into(),
+        }
+    }
+}
+
+impl Localized for Overcommit {
+    fn localized(&self, lang: Lang) -> String {
+        let mode = self.mode();
+        let what = match (self, lang) {
+            (Self::Heuristic, Lang::En) => {
+                "heuristic: obvious overcommits are refused, the commit limit is not enforced"
+            }
+            (Self::Heuristic, Lang::Ko) => {
+                "추정: 터무니없는 오버커밋만 거절하고, 커밋 한도는 강제하지 않습니다"
+            }
+            (Self::Always, Lang::En) => "always: every commit succeeds",
+            (Self::Always, Lang::Ko) => "항상 허용: 모든 커밋이 성공합니다",
+            (Self::Never, Lang::En) => {
+                "never: the commit charge may not pass the commit limit (as on Windows)"
+            }
+            (Self::Never, Lang::Ko) => {
+                "허용 안 함: 커밋 양이 커밋 한도를 넘을 수 없습니다 (윈도우와 같음)"
+            }
+        };
+        format!("{mode}, {what}")
+    }
+}
 
 /// A byte count for people: `512 B`, `4.0 KiB`, `256.0 MiB`, ...
 pub fn format_bytes(n: u64) -> String {
@@ -220,10 +268,11 @@ impl Localized for Owner {
         match self {
             Self::Manager { name } => match *name {
                 "private heap (talc)" => "전용 힙 (talc)".into(),
+                "mimalloc arena" => "mimalloc 아레나".into(),
                 other => (*other).into(),
             },
             Self::SharedText { name } => format!("공유 문자열 매핑 \"{name}\""),
-            Self::PageLab { id, pages } => format!("페이지 실험실의 예약 {id} ({pages}쪽)"),
+            Self::PageLab { id, pages } => format!("페이지 실험실의 예약 {id} ({pages}페이지)"),
             Self::ThreadStack { tid, thread } => format!("스레드 {tid}({thread})의 스택"),
             Self::BundledFont { offset, len } => format!(
                 "내장 글꼴이 들어 있음: +{offset:#x}부터 {} (include_bytes!로 실행 파일에 포함, 따로 된 영역은 없음)",
@@ -348,9 +397,13 @@ mod tests {
             file: "/proc/meminfo",
             errno: None,
         }));
-        out.push(Box::new(Owner::Manager {
-            name: "private heap (talc)",
-        }));
+        for name in crate::core::alloc::own_regions()
+            .iter()
+            .map(|r| r.name)
+            .chain(["private heap (talc)", "mimalloc arena"])
+        {
+            out.push(Box::new(Owner::Manager { name }));
+        }
         out.push(Box::new(Owner::SharedText {
             name: "demo".into(),
         }));
@@ -363,6 +416,13 @@ mod tests {
             offset: 0x1000,
             len: 4 << 20,
         }));
+        for mode in [Overcommit::Heuristic, Overcommit::Always, Overcommit::Never] {
+            out.push(Box::new(mode));
+        }
+        out.push(Box::new(VmNote::WorkerLost));
+        out.push(Box::new(VmNote::WorkerNotStarted(std::io::Error::from(
+            std::io::ErrorKind::OutOfMemory,
+        ))));
         out
     }
 
@@ -386,6 +446,7 @@ mod tests {
         "meminfo",
         "memlab",
         "talc",
+        "mimalloc",
         "demo",
         "worker",
         "include_bytes",

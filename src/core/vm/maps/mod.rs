@@ -442,6 +442,32 @@ pub(super) fn totals(regions: &[Region]) -> Vec<TypeTotal> {
 pub(super) mod tests {
     use super::*;
 
+    #[test]
+    fn mimallocs_arena_is_named() {
+        use crate::core::alloc::{ManagerKind, dispatcher};
+        use std::alloc::{GlobalAlloc, Layout};
+        let layout = Layout::from_size_align(1 << 20, 16).unwrap();
+        // SAFETY: a non-zero layout; freed below through the same dispatcher.
+        let p = unsafe { dispatcher().alloc_with(ManagerKind::Mimalloc, layout) };
+        assert!(!p.is_null());
+        let snapshot = Snapshot::take(Landmarks::default()).unwrap();
+        let region = snapshot
+            .region_at(p as u64)
+            .expect("a region holds the block");
+        assert_eq!(
+            (region.kind, region.owner.clone()),
+            (
+                RegionType::Heap,
+                Some(Owner::Manager {
+                    name: "mimalloc arena"
+                })
+            ),
+            "{region:?}"
+        );
+        // SAFETY: allocated above with this layout, freed once.
+        unsafe { dispatcher().dealloc(p, layout) };
+    }
+
     pub(super) fn region(start: u64, size: u64, kind: RegionType) -> Region {
         Region {
             start,

@@ -4,7 +4,7 @@
 use std::ops::Range;
 
 use rustix::mm::MprotectFlags;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::core::vm::{Operation, errno_name};
 
@@ -41,8 +41,9 @@ impl PageState {
     }
 }
 
-/// A page's protection (reserved pages are no-access).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+/// A page's protection (reserved pages are no-access). `Deserialize`: a
+/// form remembers the protection last chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Protection {
     NoAccess,

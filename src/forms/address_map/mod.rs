@@ -1,0 +1,376 @@
+//! The address-space map of memlab itself, in the style of Sysinternals
+//! VMMap: totals per type, the largest free block, a strip of the whole
+//! address space, every region with memlab's own objects named (the page
+//! lab's reservations among them: the labs share this process), and what
+//! changed between refreshes.
+//!
+//! A refresh reads /proc/self/smaps and diffs it with the previous one on
+//! the lab's own thread (`refresher`), on demand or once a second while the
+//! lab is shown; the UI thread only draws the snapshot it was given.
+
+mod changes;
+mod help;
+mod refresher;
+mod strip;
+mod summary;
+mod table;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use eframe::egui::{self, RichText};
+use serde::{Deserialize, Serialize};
+
+pub use strip::Scale;
+
+use crate::core::vm::maps::{Region, RegionType, Snapshot};
+use crate::core::vm::pages::PageLab;
+use crate::forms::vm_messages::VmNote;
+use crate::forms::widgets::{Poll, Status, lab_help, show_status};
+use crate::forms::{Lab, LabHelp};
+use crate::i18n::{Lang, Localized};
+use changes::ShapeChange;
+use refresher::Refresher;
+
+/// The period of "every second".
+const PERIOD: Duration = Duration::from_secs(1);
+
+/// A region's path and memlab's name for it, in the user's language.
+pub(crate) fn region_name(r: &Region, lang: Lang) -> String {
+    match (&r.owner, r.path.is_empty()) {
+        (Some(o), true) => o.localized(lang),
+        (Some(o), false) => format!("{} ({})", r.path, o.localized(lang)),
+        (None, _) => r.path.clone(),
+    }
+}
+
+/// The demo's steps: a reservation made between two refreshes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Demo {
+    /// Waiting for the first snapshot, then reserve 64 pages and refresh.
+    Reserve,
+    /// Waiting for the second snapshot.
+    Show,
+}
+
+/// The address-space map lab.
+#[derive(Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AddressMapForm {
+    /// Refresh once a second while the lab is shown.
+    pub every_second: bool,
+    pub scale: Scale,
+    pub hide_free: bool,
+    /// Only the regions memlab named.
+    pub only_memlab: bool,
+    #[serde(skip)]
+    refresher: Option<Refresher>,
+    #[serde(skip)]
+    snapshot: Option<Arc<Snapshot>>,
+    #[serde(skip)]
+    took: Duration,
+    #[serde(skip)]
+    refreshes: u64,
+    /// Refresh was asked for while one ran: another follows it.
+    #[serde(skip)]
+    again: bool,
+    #[serde(skip)]
+    refreshed_at: Option<Instant>,
+    #[serde(skip)]
+    change: Option<ShapeChange>,
+    #[serde(skip)]
+    ram_only: usize,
+    /// The region picked in the strip, the changes or the table (its start).
+    #[serde(skip)]
+    selected: Option<u64>,
+    /// Bring the selected region into the table's view on the next frame.
+    #[serde(skip)]
+    scroll_to: bool,
+    #[serde(skip)]
+    status: Option<Status>,
+    #[serde(skip)]
+    demo: Option<Demo>,
+    #[serde(skip)]
+    demo_lab: Option<PageLab>,
+}
+
+impl AddressMapForm {
+    /// The snapshot shown, once there is one.
+    pub fn snapshot(&self) -> Option<&Snapshot> {
+        self.snapshot.as_deref()
+    }
+
+    /// Refreshes so far.
+    pub fn refreshes(&self) -> u64 {
+        self.refreshes
+    }
+
+    fn refreshing(&self) -> bool {
+        self.refresher.as_ref().is_some_and(Refresher::pending)
+    }
+
+    /// Starts a refresh unless one runs (and the thread first, if need be).
+    fn refresh(&mut self, ctx: &egui::Context) {
+        if self.refreshing() {
+            self.again = true;
+            return;
+        }
+        if self.refresher.is_none() {
+            match Refresher::start(ctx) {
+                Ok(r) => self.refresher = Some(r),
+                Err(e) => {
+                    self.status = Some(Status::error(VmNote::WorkerNotStarted(e)));
+                    return;
+                }
+            }
+        }
+        let before = self.snapshot.clone();
+        if let Some(r) = &mut self.refresher
+            && !r.request(before)
+        {
+            self.refresher = None;
+            self.status = Some(Status::error(VmNote::WorkerLost));
+        }
+    }
+
+    fn poll(&mut self, ctx: &egui::Context) {
+        let Some(polled) = self.refresher.as_mut().and_then(Refresher::poll) else {
+            return;
+        };
+        let result = match polled {
+            Poll::Running => return,
+            Poll::Done(result) => result.map_err(Status::error),
+            Poll::Lost => {
+                self.refresher = None;
+                Err(Status::error(VmNote::WorkerLost))
+            }
+        };
+        self.refreshed_at = Some(Instant::now());
+        match result {
+            Ok(r) => {
+                self.refreshes += 1;
+                if let Some(diff) = r.diff {
+                    let (change, ram_only) =
+                        changes::split(diff, (self.refreshes - 1, self.refreshes));
+                    if change.is_some() {
+                        self.change = change;
+                    }
+                    self.ram_only = ram_only;
+                }
+                self.snapshot = Some(r.snapshot);
+                self.took = r.took;
+                self.status = None;
+                self.step_demo(ctx);
+                if std::mem::take(&mut self.again) {
+                    self.refresh(ctx);
+                }
+            }
+            Err(status) => {
+                self.status = Some(status);
+                self.demo = None;
+            }
+        }
+    }
+
+    /// The demo: after the first snapshot, reserve 64 pages (a page lab of
+    /// the demo's own), commit and touch some, and refresh again.
+    fn step_demo(&mut self, ctx: &egui::Context) {
+        match self.demo {
+            Some(Demo::Reserve) => {
+                let mut lab = PageLab::new();
+                if let Ok(id) = lab.reserve(64) {
+                    let _ = lab.commit(id, 0..16);
+                    for page in 0..8 {
+                        let _ = lab.write_byte(id, page, 1);
+                    }
+                    self.selected = lab.get(id).ok().map(|r| r.base() as u64);
+                    self.scroll_to = true;
+                }
+                self.demo_lab = Some(lab);
+                self.demo = Some(Demo::Show);
+                self.refresh(ctx);
+            }
+            Some(Demo::Show) => self.demo = None,
+            None => {}
+        }
+    }
+
+    /// Refresh, every second, and what the last refresh cost.
+    fn toolbar(&mut self, ui: &mut egui::Ui, lang: Lang) {
+        ui.horizontal_wrapped(|ui| {
+            let button = egui::Button::new(lang.pick("Refresh", "새로 고침"))
+                .min_size(egui::vec2(110.0, 0.0));
+            // Always enabled (a click during a refresh waits for it), so it
+            // does not flicker once a second.
+            if ui
+                .add(button)
+                .on_hover_text("VirtualQueryEx (VMMap) -> /proc/self/smaps")
+                .clicked()
+            {
+                self.refresh(ui.ctx());
+            }
+            ui.checkbox(&mut self.every_second, lang.pick("Every second", "1초마다"));
+            // The spinner keeps its place whether it turns or not.
+            let (rect, _) = ui.allocate_exact_size(egui::vec2(16.0, 16.0), egui::Sense::hover());
+            if self.refreshing() {
+                egui::Spinner::new().paint_at(ui, rect);
+            }
+        });
+        // On a line of its own: its length changes, the controls stay put.
+        if let Some(s) = &self.snapshot {
+            let used = s
+                .regions
+                .iter()
+                .filter(|r| r.kind != RegionType::Free)
+                .count();
+            let (read, all) = (s.took_us as f64 / 1000.0, self.took.as_secs_f64() * 1000.0);
+            ui.weak(match lang {
+                Lang::En => format!(
+                    "refresh {}: {used} regions, smaps read and named in {read:.1} ms, {all:.1} ms in all",
+                    self.refreshes
+                ),
+                Lang::Ko => format!(
+                    "새로 고침 {}번: 영역 {used}개, smaps 읽기와 이름 붙이기 {read:.1} ms, 전체 {all:.1} ms",
+                    self.refreshes
+                ),
+            });
+        }
+    }
+
+    /// The regions the table shows, as indices into the snapshot.
+    fn rows(&self, snapshot: &Snapshot) -> Vec<usize> {
+        snapshot
+            .regions
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| !(self.hide_free && r.kind == RegionType::Free))
+            .filter(|(_, r)| !self.only_memlab || r.owner.is_some())
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    fn pick(&mut self, start: Option<u64>) {
+        if let Some(start) = start {
+            self.selected = Some(start);
+            self.scroll_to = true;
+        }
+    }
+}
+
+impl Lab for AddressMapForm {
+    fn id(&self) -> &'static str {
+        "address-map"
+    }
+
+    fn title(&self, lang: Lang) -> &'static str {
+        lang.pick("Address-space map", "주소 공간 맵")
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, lang: Lang) {
+        let ctx = ui.ctx().clone();
+        if self.snapshot.is_none() && !self.refreshing() && self.status.is_none() {
+            self.refresh(&ctx);
+        }
+        self.poll(&ctx);
+        if self.every_second {
+            let due = self
+                .refreshed_at
+                .map_or(Duration::ZERO, |t| PERIOD.saturating_sub(t.elapsed()));
+            if due.is_zero() && !self.refreshing() {
+                self.refresh(&ctx);
+            }
+            ctx.request_repaint_after(due.max(Duration::from_millis(50)));
+        }
+        ui.heading(lang.pick("Address-space map (like VMMap)", "주소 공간 맵 (VMMap처럼)"));
+        lab_help(ui, &help::HELP, lang);
+        ui.add(
+            egui::Label::new(lang.pick(
+                "Every region of memlab's own address space, with memlab's objects named: the private heap, the shared text mapping, the page lab's reservations, the threads' stacks and the bundled font.",
+                "memlab 자신의 주소 공간의 모든 영역입니다. 전용 힙, 공유 문자열 매핑, 페이지 실험실의 예약, 스레드 스택, 내장 글꼴처럼 memlab의 객체에는 이름을 붙였습니다.",
+            ))
+            .wrap(),
+        );
+        ui.add_space(4.0);
+        self.toolbar(ui, lang);
+        show_status(ui, lang, self.status.as_ref());
+        let Some(snapshot) = self.snapshot.clone() else {
+            return;
+        };
+        ui.separator();
+        ui.label(RichText::new(lang.pick("Totals per type", "유형별 합계")).strong());
+        summary::totals(ui, &snapshot, lang);
+        ui.add_space(6.0);
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(lang.pick("Address space", "주소 공간")).strong());
+            ui.radio_value(
+                &mut self.scale,
+                Scale::Log,
+                lang.pick("log scale", "로그 눈금"),
+            );
+            ui.radio_value(
+                &mut self.scale,
+                Scale::Linear,
+                lang.pick("linear scale", "선형 눈금"),
+            );
+        });
+        let clicked = strip::strip(ui, &snapshot, self.scale, self.selected, lang);
+        self.pick(clicked);
+        ui.add_space(6.0);
+        ui.label(RichText::new(lang.pick("Changes", "변경 사항")).strong());
+        let clicked = changes::changes_ui(
+            ui,
+            self.change.as_ref(),
+            self.ram_only,
+            self.refreshes,
+            lang,
+        );
+        self.pick(clicked);
+        ui.add_space(6.0);
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(lang.pick("Regions", "영역")).strong());
+            ui.checkbox(
+                &mut self.hide_free,
+                lang.pick("Hide free", "빈 영역 숨기기"),
+            );
+            ui.checkbox(
+                &mut self.only_memlab,
+                lang.pick("memlab's objects only", "memlab의 객체만"),
+            );
+        });
+        let rows = self.rows(&snapshot);
+        let max_height = (ui.ctx().content_rect().height() * 0.6).max(160.0);
+        let clicked = table::regions_table(
+            ui,
+            &snapshot.regions,
+            &rows,
+            self.selected,
+            self.scroll_to,
+            max_height,
+            lang,
+        );
+        self.scroll_to = false;
+        if let Some(start) = clicked {
+            self.selected = Some(start);
+        }
+    }
+
+    fn settled(&self) -> bool {
+        !self.refreshing()
+            && self.demo.is_none()
+            && (self.snapshot.is_some() || self.status.is_some())
+    }
+
+    /// Two refreshes with a page lab reservation made between them.
+    fn demo(&mut self) {
+        self.demo = Some(Demo::Reserve);
+    }
+
+    fn shutdown(&mut self) {
+        drop(self.refresher.take());
+        drop(self.demo_lab.take());
+    }
+
+    fn help(&self) -> Option<&'static LabHelp> {
+        Some(&help::HELP)
+    }
+}
