@@ -71,15 +71,47 @@ pub trait Localized {
     fn localized(&self, lang: Lang) -> String;
 }
 
+/// An OS error number in Korean (the OS's own text is English), with the number.
+pub fn errno_ko(errno: i32) -> String {
+    let what = match errno {
+        libc::ENOENT => "경로나 대상이 없습니다",
+        libc::EACCES | libc::EPERM => "권한이 없습니다",
+        libc::EEXIST => "이미 있습니다",
+        libc::ENOTDIR => "디렉터리가 아닌 경로가 있습니다",
+        libc::EISDIR => "디렉터리입니다",
+        libc::EROFS => "읽기 전용 파일 시스템입니다",
+        libc::ENOSPC => "저장 공간이 가득 찼습니다",
+        libc::EDQUOT => "디스크 할당량을 넘었습니다",
+        libc::EINVAL => "잘못된 인자입니다",
+        libc::ENOMEM => "메모리가 모자랍니다",
+        libc::EBUSY | libc::EAGAIN => "자원이 사용 중입니다",
+        libc::ETIMEDOUT => "시간이 초과되었습니다",
+        libc::EINTR => "중단되었습니다",
+        libc::EDEADLK => "교착 상태입니다",
+        libc::EFBIG => "파일이 너무 큽니다",
+        libc::EMFILE | libc::ENFILE => "열린 파일이 너무 많습니다",
+        libc::ELOOP => "심볼릭 링크입니다",
+        libc::EFAULT => "잘못된 주소입니다",
+        libc::EIO => "입출력 오류입니다",
+        libc::EOPNOTSUPP => "지원되지 않습니다",
+        _ => "운영체제 오류입니다",
+    };
+    format!("{what} (OS 오류 {errno})")
+}
+
 /// An OS error (a file that cannot be written, a thread that cannot start):
-/// English as the OS says it; Korean from its kind, with the OS's number.
+/// English as the OS says it; Korean from its number, or from its kind when
+/// it has none.
 impl Localized for std::io::Error {
     fn localized(&self, lang: Lang) -> String {
         use std::io::ErrorKind as K;
         if lang == Lang::En {
             return self.to_string();
         }
-        let what = match self.kind() {
+        if let Some(errno) = self.raw_os_error() {
+            return errno_ko(errno);
+        }
+        match self.kind() {
             K::NotFound => "경로나 대상이 없습니다",
             K::PermissionDenied => "권한이 없습니다",
             K::AlreadyExists => "이미 있습니다",
@@ -94,11 +126,8 @@ impl Localized for std::io::Error {
             K::TimedOut => "시간이 초과되었습니다",
             K::Interrupted => "중단되었습니다",
             _ => "입출력 오류입니다",
-        };
-        match self.raw_os_error() {
-            Some(code) => format!("{what} (OS 오류 {code})"),
-            None => what.to_owned(),
         }
+        .to_owned()
     }
 }
 

@@ -7,7 +7,7 @@ use std::io;
 use crate::core::filemap::{
     FileMapError, Holder, MappingCreated, Op, RawCall, ReadOnlyWhy, Unaligned,
 };
-use crate::i18n::{Lang, Localized};
+use crate::i18n::{Lang, Localized, errno_ko};
 
 fn op_ko(op: Op) -> &'static str {
     match op {
@@ -25,39 +25,8 @@ fn op_ko(op: Op) -> &'static str {
     }
 }
 
-/// An OS error number in Korean (the OS's own text is English).
-fn errno_ko(errno: i32) -> String {
-    let what = match errno {
-        libc::ENOENT => "파일이나 디렉터리가 없음",
-        libc::EACCES | libc::EPERM => "권한 없음",
-        libc::ENOSPC => "장치에 남은 공간 없음",
-        libc::EDQUOT => "디스크 할당량 초과",
-        libc::EROFS => "읽기 전용 파일 시스템",
-        libc::EIO => "입출력 오류",
-        libc::EINVAL => "잘못된 인자",
-        libc::ENOMEM => "메모리 부족",
-        libc::EBUSY => "사용 중",
-        libc::ETIMEDOUT => "시간 초과",
-        libc::EDEADLK => "교착 상태",
-        libc::EFBIG => "파일이 너무 큼",
-        libc::EISDIR => "디렉터리임",
-        libc::ENOTDIR => "디렉터리가 아님",
-        _ => "시스템 오류",
-    };
-    format!("{what} (오류 번호 {errno})")
-}
-
 fn io_ko(e: &io::Error) -> String {
-    match e.raw_os_error() {
-        Some(errno) => errno_ko(errno),
-        None => match e.kind() {
-            io::ErrorKind::PermissionDenied => "권한 없음 (이 사용자 전용 폴더가 아님)".into(),
-            io::ErrorKind::AlreadyExists => "이미 있지만 디렉터리가 아님".into(),
-            io::ErrorKind::TimedOut => "시간 초과".into(),
-            io::ErrorKind::NotFound => "없음".into(),
-            _ => "시스템 오류".into(),
-        },
-    }
+    e.localized(Lang::Ko)
 }
 
 fn holder_ko(holder: Option<&Holder>) -> String {

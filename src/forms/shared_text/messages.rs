@@ -331,26 +331,7 @@ impl Localized for IoOp {
     }
 }
 
-/// An OS error in Korean: what it means for the common ones, and its
-/// number (the OS's own message is English).
+/// An OS error in Korean, with its number (the OS's own text is English).
 fn os_error_ko(e: &io::Error) -> String {
-    let Some(errno) = e.raw_os_error() else {
-        return "알 수 없는 오류".into();
-    };
-    let meaning = match errno {
-        libc::ENOENT => "없음",
-        libc::EACCES | libc::EPERM => "권한 없음",
-        libc::EEXIST => "이미 있음",
-        libc::ENOSPC | libc::EDQUOT => "공간 부족",
-        libc::ENOMEM => "메모리 부족",
-        libc::EMFILE | libc::ENFILE => "열린 파일이 너무 많음",
-        libc::ELOOP => "심볼릭 링크",
-        libc::EROFS => "읽기 전용 파일 시스템",
-        libc::EINVAL => "잘못된 인자",
-        libc::EBUSY | libc::EAGAIN => "사용 중",
-        libc::EIO => "입출력 오류",
-        libc::EOPNOTSUPP => "지원되지 않음",
-        _ => "운영체제 오류",
-    };
-    format!("{meaning} (errno {errno})")
+    e.localized(Lang::Ko)
 }

@@ -264,7 +264,7 @@ fn every_lock_state() -> Vec<LockState> {
 
 /// ASCII words a Korean sentence may contain: units, abbreviations and
 /// the names of things (the data's own paths and names are removed first).
-const ALLOWED: &[&str] = &["PID", "uid", "ms", "NUL", "UTF", "errno", "memlab", "x"];
+const ALLOWED: &[&str] = &["PID", "uid", "ms", "NUL", "UTF", "errno", "memlab", "x", "OS"];
 
 /// Fails if `text` has no Hangul or has an ASCII word that is not a
 /// name, a number or an allowed abbreviation.
