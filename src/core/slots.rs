@@ -104,14 +104,6 @@ impl Roster {
         .into())
     }
 
-    /// A place on the roster of this account's memlab windows, whose index
-    /// is the window's instance number (an empty object named
-    /// `memlab-windows.<uid>`).
-    pub fn join_windows() -> Result<Self, ObjectError> {
-        let name = format!("memlab-windows.{}", shm_object::euid());
-        Self::join(&name, 0, |_, _| Ok::<_, ObjectError>(())).map(|(roster, ())| roster)
-    }
-
     fn entered(dir: ShmDir, file_name: &str, file: File, slot: usize) -> Self {
         // An unlock error is harmless: the gate goes with the file anyway.
         let _ = ofd_lock::unlock(&file, GATE);
@@ -187,6 +179,26 @@ impl Drop for Roster {
         // alive after the descriptor closes: unlock explicitly.
         let _ = ofd_lock::unlock(&self.file, GATE);
     }
+}
+
+/// Runs `f` under the gate of `file`'s object with the slots that other open
+/// files hold (all of them, for a reader that holds none), so that nobody
+/// attaches or leaves meanwhile.
+pub fn under_gate<T>(
+    file: &File,
+    path: &std::path::Path,
+    f: impl FnOnce(&[usize]) -> T,
+) -> Result<T, ObjectError> {
+    ofd_lock::lock(file, GATE, GATE_TIMEOUT).map_err(|e| match e {
+        AcquireError::TimedOut(waited) => ObjectError::Busy {
+            path: path.to_path_buf(),
+            waited_ms: waited.as_millis() as u64,
+        },
+        AcquireError::Io(e) => ObjectError::io(IoOp::Lock, path, e),
+    })?;
+    let result = slots_held(file, path).map(|held| f(&held));
+    let _ = ofd_lock::unlock(file, GATE);
+    result
 }
 
 /// Takes the lowest free slot.

@@ -16,7 +16,7 @@ use egui_plot::{AxisHints, GridMark, Legend, Line, Plot, PlotPoints};
 use serde::{Deserialize, Serialize};
 
 use super::alloc_messages::{SamplerNotStarted, manager_description};
-use super::widgets::{Level, StoppingThreads, header_row, lab_help, manager_color, show_line};
+use super::widgets::{Level, StoppingThreads, header_row, manager_color, show_line};
 use super::{Call, Lab, LabHelp};
 use crate::core::alloc::{self, HeapStatus, ManagerKind, Snapshot, dispatcher};
 use crate::core::format::{byte_unit, format_bytes};
@@ -144,7 +144,6 @@ impl Lab for MemoryManagersPanel {
         let heap = d.heap_status();
 
         ui.heading(lang.pick("Memory managers", "메모리 관리자"));
-        lab_help(ui, &HELP, lang);
         ui.label(lang.pick(
             "Like Delphi's SetMemoryManager: choose the manager that serves every new allocation of this program, egui's included. A block is always freed by the manager that allocated it, so switching at any moment loses nothing.",
             "델파이의 SetMemoryManager처럼, 이 프로그램(egui 포함)의 모든 새 할당을 맡을 관리자를 고릅니다. 블록은 언제나 그것을 할당한 관리자가 해제하므로 언제 바꿔도 잃는 것이 없습니다.",

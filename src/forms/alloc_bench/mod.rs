@@ -27,9 +27,7 @@ use crate::core::alloc::bench::{
 };
 use crate::core::alloc::sweep::{self as alloc_sweep, SweepReport, SweepSpec};
 use crate::forms::alloc_messages::{BenchNote, LastRun, NumberRule, manager_description};
-use crate::forms::widgets::{
-    InputNote, Job, NumberInput, Poll, Status, lab_help, show_note, show_status,
-};
+use crate::forms::widgets::{InputNote, Job, NumberInput, Poll, Status, show_note, show_status};
 use crate::forms::{Lab, LabHelp};
 use crate::i18n::{Lang, Localized};
 
@@ -304,7 +302,6 @@ impl Lab for AllocBenchForm {
             "Allocation benchmark (ExamTst2)",
             "메모리 할당 벤치마크 (ExamTst2)",
         ));
-        lab_help(ui, &help::HELP, lang);
         ui.label(lang.pick(
             "Allocates and frees a block of the given size again and again, as GetMem/FreeMem would, through the chosen memory manager, and times it.",
             "GetMem/FreeMem처럼 지정한 크기의 블록을 선택한 메모리 관리자로 할당하고 해제하기를 반복하며 시간을 잽니다.",
