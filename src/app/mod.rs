@@ -191,7 +191,7 @@ pub fn screenshot(args: &ShotArgs) -> Result<(), String> {
         text_size: args.text_size,
     });
     if args.demo {
-        app.selected_lab().demo();
+        app.demo();
     }
     let result = ShotResult::default();
     let mut options = options(title(None), None);

@@ -37,9 +37,6 @@ pub struct MemlabApp {
     /// Kept in the shared settings file, not with the labs.
     #[serde(skip)]
     settings: SharedSettings,
-    /// The text size the style was last built for.
-    #[serde(skip)]
-    styled_for: Option<TextSize>,
     #[serde(skip)]
     actions: Vec<ShellAction>,
     /// What came of the last menu action.
@@ -47,17 +44,34 @@ pub struct MemlabApp {
     notice: Option<Status>,
     #[serde(skip)]
     content: Option<ContentExtent>,
+    /// Where to scroll the lab to on the next frame.
+    #[serde(skip)]
+    scroll_to: Option<f32>,
 }
 
-/// Where the lab's content went in the last frame, against the room it had
-/// (for the layout tests: nothing may reach past `room`'s right edge).
+/// Where the shell's parts went in the last frame (for the layout tests):
+/// the lab's content against the part of the window it is seen in, and the
+/// top bar.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ContentExtent {
+    /// What the lab's content took (it may be taller than `visible`: the
+    /// lab scrolls vertically, but never wider).
     pub used: egui::Rect,
-    pub room: egui::Rect,
+    /// The lab's area on the screen, less its scroll bar.
+    pub visible: egui::Rect,
+    pub bar: egui::Rect,
 }
 
 impl MemlabApp {
+    /// A shell whose shared text lab uses the mapping `name` (tests give
+    /// each their own).
+    pub fn with_mapping(name: &str) -> Self {
+        Self {
+            shared: SharedTextForm::with_name(name),
+            ..Self::default()
+        }
+    }
+
     /// The labs, in the order the shell lists them.
     fn labs(&mut self) -> [&mut dyn Lab; 3] {
         [
@@ -105,7 +119,7 @@ impl MemlabApp {
     }
 
     /// The selected lab (the first one if the saved id is unknown).
-    pub(super) fn selected_lab(&mut self) -> &mut dyn Lab {
+    fn selected_lab(&mut self) -> &mut dyn Lab {
         let selected = self.settings.lab.clone();
         let labs = self.labs();
         let index = labs.iter().position(|l| l.id() == selected).unwrap_or(0);
@@ -124,6 +138,17 @@ impl MemlabApp {
         self.content
     }
 
+    /// Scrolls the lab to `offset` points from its top on the next frame
+    /// (the layout tests look at every part of a long lab this way).
+    pub fn scroll_lab_to(&mut self, offset: f32) {
+        self.scroll_to = Some(offset);
+    }
+
+    /// Fills the selected lab with example results (see [`Lab::demo`]).
+    pub fn demo(&mut self) {
+        self.selected_lab().demo();
+    }
+
     /// The menu actions asked for since the last call.
     pub(super) fn take_actions(&mut self) -> Vec<ShellAction> {
         std::mem::take(&mut self.actions)
@@ -140,22 +165,25 @@ impl MemlabApp {
         self.settings.zoom = ui.ctx().zoom_factor();
         let lang = self.lang();
         let wide = ui.ctx().content_rect().width() >= WIDE;
-        egui::Panel::top("memlab-top").show(ui, |ui| {
+        let bar = egui::Panel::top("memlab-top").show(ui, |ui| {
             ui.horizontal(|ui| {
                 if wide {
                     ui.strong("memlab");
-                } else {
-                    self.lab_picker(ui, lang);
                 }
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     self.window_menu(ui, lang);
                     if wide {
                         self.language_switch(ui);
+                    } else {
+                        ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                            self.lab_picker(ui, lang);
+                        });
                     }
                 });
             });
             show_status(ui, lang, self.notice.as_ref());
         });
+        let bar = bar.response.rect;
         if wide {
             egui::Panel::left("memlab-labs")
                 .resizable(false)
@@ -166,31 +194,42 @@ impl MemlabApp {
                 });
         }
         egui::CentralPanel::default().show(ui, |ui| {
-            egui::ScrollArea::vertical()
-                .auto_shrink([false, false])
-                .show(ui, |ui| {
-                    let lab = self.selected_lab();
-                    if let Some(help) = lab.help() {
-                        lab_help(ui, help, lang);
-                    }
-                    lab.ui(ui, lang);
-                    self.content = Some(ContentExtent {
-                        used: ui.min_rect(),
-                        room: ui.max_rect(),
-                    });
-                });
+            let mut scroll = egui::ScrollArea::vertical().auto_shrink([false, false]);
+            if let Some(offset) = self.scroll_to.take() {
+                scroll = scroll.vertical_scroll_offset(offset);
+            }
+            let output = scroll.show(ui, |ui| {
+                let lab = self.selected_lab();
+                if let Some(help) = lab.help() {
+                    lab_help(ui, help, lang);
+                }
+                lab.ui(ui, lang);
+                ui.min_rect()
+            });
+            self.content = Some(ContentExtent {
+                used: output.inner,
+                visible: output.inner_rect,
+                bar,
+            });
         });
     }
 
-    /// Every font size scaled by the presenter's text size.
-    fn apply_text_size(&mut self, ctx: &egui::Context) {
+    /// Every font size scaled by the presenter's text size; solid scroll
+    /// bars. Checked on the context itself, which may be new (tests).
+    fn apply_text_size(&self, ctx: &egui::Context) {
         let size = self.settings.text_size;
-        if self.styled_for == Some(size) {
+        let base = egui::Style::default().text_styles;
+        let body = |styles: &std::collections::BTreeMap<egui::TextStyle, egui::FontId>| {
+            styles.get(&egui::TextStyle::Body).map(|f| f.size)
+        };
+        let style = ctx.global_style();
+        let wanted = body(&base).map(|b| b * size.scale());
+        if body(&style.text_styles) == wanted && !style.spacing.scroll.floating {
             return;
         }
-        self.styled_for = Some(size);
-        let base = egui::Style::default().text_styles;
         ctx.all_styles_mut(|style| {
+            // Scroll bars with room of their own: nothing hides under them.
+            style.spacing.scroll = egui::style::ScrollStyle::solid();
             for (text_style, font) in &mut style.text_styles {
                 if let Some(base) = base.get(text_style) {
                     font.size = base.size * size.scale();
@@ -222,8 +261,8 @@ impl MemlabApp {
     /// A drop-down of the labs, for narrow windows.
     fn lab_picker(&mut self, ui: &mut egui::Ui, lang: Lang) {
         let title = self.selected_lab().title(lang);
-        // Leave room for the menu button on the right.
-        let width = (ui.available_width() - 90.0).max(80.0);
+        // All the room the menu button left.
+        let width = ui.available_width().max(80.0);
         let mut pick = None;
         egui::ComboBox::from_id_salt("memlab-lab-picker")
             .selected_text(title)

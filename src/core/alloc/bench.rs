@@ -143,6 +143,9 @@ pub struct BenchResult {
 
 /// Progress is reported about this many times per run (plus at the end).
 const PROGRESS_STEPS: u32 = 100;
+/// ...and at least every this many bytes of blocks, so that Cancel of a run
+/// of large blocks answers within a few pairs, not hundreds.
+const PROGRESS_BYTES: usize = 256 << 20;
 
 /// Run `spec` on the process-wide [`dispatcher()`].
 ///
@@ -167,7 +170,9 @@ pub fn run_on(
         .map_err(|_| BenchError::SizeOutOfRange(spec.size_kb))?;
     let page = page_size();
     let total = spec.iterations;
-    let step = (total / PROGRESS_STEPS).max(1);
+    let step = (total / PROGRESS_STEPS)
+        .min((PROGRESS_BYTES / layout.size()) as u32)
+        .max(1);
     let mut until_report = step;
     let mut done = 0;
     let mut cancelled = false;

@@ -277,7 +277,13 @@ fn every_error_origin_and_lock_state_reads_in_korean() {
     }
     let statuses = [
         Status::Attached {
-            instance: 2,
+            window: Some(2),
+            slot: 5,
+            origin: Origin::Joined,
+        },
+        Status::Attached {
+            window: None,
+            slot: 5,
             origin: Origin::Joined,
         },
         Status::Loaded {

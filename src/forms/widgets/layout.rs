@@ -6,8 +6,9 @@
 //!
 //! 1. **Nothing reaches past the right edge of the lab's area.** The shell
 //!    scrolls the lab vertically, never horizontally. Rows of controls are
-//!    `ui.horizontal_wrapped` (they wrap), text wraps, a text field is
-//!    [`field_width`] wide.
+//!    `ui.horizontal_wrapped` (they wrap; `add_space` in such a row does
+//!    not, so leave it out), text wraps, a text field is [`field_width`]
+//!    wide, a heading or a collapsing header is short (it does not wrap).
 //! 2. **What cannot wrap scrolls sideways on its own**: tables and dumps go
 //!    in [`wide`], which takes the lab's width and scrolls its content.
 //! 3. **Side by side only when there is room**: [`side_by_side`] stacks
@@ -35,10 +36,21 @@ pub fn wide<R>(
         .inner
 }
 
-/// The width for a field that would like `wanted` points: no more than the
-/// row has left (and at least a few characters).
+/// The width for a field that would like `wanted` points: what is left of
+/// the row if that is enough for a few words, else as much of a row as it
+/// wants (a wrapping row then starts a new line for it).
 pub fn field_width(ui: &egui::Ui, wanted: f32) -> f32 {
-    wanted.min(ui.available_width()).max(48.0)
+    const ENOUGH: f32 = 120.0;
+    // The field's frame adds its margins to the width asked for.
+    let margins = 2.0 * ui.spacing().button_padding.x;
+    let rest = ui.available_size_before_wrap().x - margins;
+    let row = ui.available_width() - margins;
+    if rest >= wanted.min(ENOUGH) {
+        wanted.min(rest)
+    } else {
+        wanted.min(row)
+    }
+    .max(24.0)
 }
 
 /// `left` and `right` side by side when each gets at least `min_width`
@@ -62,13 +74,15 @@ pub fn side_by_side(
         });
         return;
     }
+    // Each side is a column of its own, where text wraps.
+    let column = egui::Layout::top_down(egui::Align::Min);
     ui.horizontal_top(|ui| {
-        ui.allocate_ui(egui::vec2(left_width, 0.0), |ui| {
+        ui.allocate_ui_with_layout(egui::vec2(left_width, 0.0), column, |ui| {
             ui.set_max_width(left_width);
             left(ui);
         });
         ui.add_space(gap - ui.spacing().item_spacing.x);
-        ui.allocate_ui(egui::vec2(right_width, 0.0), |ui| {
+        ui.allocate_ui_with_layout(egui::vec2(right_width, 0.0), column, |ui| {
             ui.set_max_width(right_width);
             right(ui);
         });
@@ -78,7 +92,11 @@ pub fn side_by_side(
 /// Shows `variants[shown]` in weak text, in as much height as the tallest
 /// variant needs at this width, so that what follows stays put when the
 /// choice changes.
-pub fn steady_text(ui: &mut egui::Ui, variants: &[&str], shown: usize) -> egui::Response {
+pub fn steady_text(
+    ui: &mut egui::Ui,
+    variants: &[impl AsRef<str>],
+    shown: usize,
+) -> egui::Response {
     let width = ui.available_width();
     let height_of = |text: &str| {
         egui::WidgetText::from(RichText::new(text).weak())
@@ -91,12 +109,40 @@ pub fn steady_text(ui: &mut egui::Ui, variants: &[&str], shown: usize) -> egui::
             .size()
             .y
     };
-    let tallest = variants.iter().map(|v| height_of(v)).fold(0.0, f32::max);
-    let text = variants.get(shown).copied().unwrap_or_default();
+    let tallest = variants
+        .iter()
+        .map(|v| height_of(v.as_ref()))
+        .fold(0.0, f32::max);
+    let text = variants.get(shown).map(AsRef::as_ref).unwrap_or_default();
     let response = ui.add(egui::Label::new(RichText::new(text).weak()).wrap());
     let missing = tallest - response.rect.height();
     if missing > 0.0 {
         ui.add_space(missing);
     }
     response
+}
+
+/// A table of facts, one `(key, value)` a row: two columns when there is
+/// room, each key above its value when the width is short. Values wrap
+/// (long paths too).
+pub fn facts(ui: &mut egui::Ui, id_salt: &str, rows: Vec<(&str, RichText)>) {
+    const TWO_COLUMNS: f32 = 420.0;
+    if ui.available_width() < TWO_COLUMNS {
+        for (key, value) in rows {
+            ui.label(RichText::new(key).strong());
+            ui.add(egui::Label::new(value).wrap());
+            ui.add_space(2.0);
+        }
+        return;
+    }
+    egui::Grid::new(id_salt)
+        .num_columns(2)
+        .striped(true)
+        .show(ui, |ui| {
+            for (key, value) in rows {
+                ui.label(key);
+                ui.add(egui::Label::new(value).wrap());
+                ui.end_row();
+            }
+        });
 }
