@@ -64,6 +64,10 @@ pub struct SharedTextForm {
     /// numbers in their titles.
     #[serde(skip)]
     windows: Vec<OpenWindow>,
+    /// The text field takes the keyboard when the form first shows, as the
+    /// book's Edit did: type, then Enter saves.
+    #[serde(skip)]
+    focus_text: bool,
 }
 
 impl Default for SharedTextForm {
@@ -90,6 +94,7 @@ impl SharedTextForm {
             edited: false,
             incoming: None,
             windows: Vec::new(),
+            focus_text: true,
         }
     }
 
@@ -226,6 +231,9 @@ impl SharedTextForm {
                 )
                 .labelled_by(label.id)
                 .on_hover_text(lang.pick("Enter saves", "Enter를 누르면 저장합니다"));
+            if std::mem::take(&mut self.focus_text) {
+                field.request_focus();
+            }
             if field.changed() {
                 self.edited = true;
             }
