@@ -359,6 +359,32 @@ fn four_instances_tile_the_screen_and_reopen_where_they_were() {
     }
 }
 
+/// Places saved on a 1920×1080 screen, opened on a 1024×768 projector:
+/// every window is pulled back inside the screen, title bar included.
+#[test]
+fn places_saved_on_a_larger_screen_are_pulled_inside() {
+    let x = Xvfb::with_window_manager(1024, 768);
+    let (home, mapping) = home_with_mapping("pulled");
+    // Whatever numbers the windows get (other windows of the account may
+    // hold some), each finds a place saved on the right half of 1920×1080.
+    let data = home.join(".local/share/memlab");
+    for number in 1..=memlab::core::slots::MAX_SLOTS {
+        let saved = format!(
+            r#"{{"x": 960, "y": 540, "width": 958, "height": 515, "frame_width": 960, "frame_height": 540, "scale": 1.0}}"#
+        );
+        std::fs::write(data.join(format!("window-{number}.json")), saved).unwrap();
+    }
+    let mut children = start_by_hand(&x, &home, 2);
+    let seen = settled(&x, 2, Duration::from_secs(60));
+    let screen = Rect::new(0, 0, 1024, 768);
+    for w in &seen {
+        assert!(screen.contains(&w.frame), "{w:?} is not inside {screen:?}");
+    }
+    close(&seen, &mut children);
+    assert!(!common::object_path(&mapping).exists());
+    let _ = std::fs::remove_dir_all(home);
+}
+
 /// Four windows started by hand land where the window manager puts them;
 /// `memlab arrange` tiles them.
 #[test]

@@ -180,7 +180,8 @@ fn open_window(args: &WindowArgs) -> ExitCode {
 }
 
 /// Opens a window on one lab with fresh state, saves a PNG once it has
-/// settled, and exits. It takes no instance number and remembers nothing.
+/// settled, and exits. It takes an instance number, as any window, but
+/// remembers nothing and is not arranged.
 pub fn screenshot(args: &ShotArgs) -> Result<(), String> {
     let mut app = MemlabApp::default();
     app.select(&args.lab)?;
@@ -194,9 +195,13 @@ pub fn screenshot(args: &ShotArgs) -> Result<(), String> {
         app.demo();
     }
     let result = ShotResult::default();
-    let mut options = options(title(None), None);
+    let instance = WindowInstance::join(&instances::current_display()).ok();
+    let mut options = options(title(instance.as_ref().map(WindowInstance::number)), None);
     options.viewport = options.viewport.with_inner_size(args.size);
-    options.persistence_path = None;
+    // A file of its own, which nothing is written to: eframe would restore
+    // a window size saved in another file (it reads one whatever
+    // `persist_window` says), and the picture must have the size asked.
+    options.persistence_path = data_dir().map(|dir| dir.join("screenshot.ron"));
     let shot = Screenshot::new(&args.out, result.clone());
     eframe::run_native(
         "memlab-screenshot",
@@ -204,7 +209,12 @@ pub fn screenshot(args: &ShotArgs) -> Result<(), String> {
         Box::new(move |cc| {
             crate::fonts::install(&cc.egui_ctx);
             cc.egui_ctx.set_theme(egui::Theme::Light);
-            Ok(Box::new(Window::for_screenshot(app, shot, &cc.egui_ctx)))
+            Ok(Box::new(Window::for_screenshot(
+                app,
+                instance,
+                shot,
+                &cc.egui_ctx,
+            )))
         }),
     )
     .map_err(|e| format!("cannot open the window: {e}"))?;

@@ -161,7 +161,7 @@ impl MemlabApp {
 
     /// Draws the whole shell into `ui`.
     pub fn shell_ui(&mut self, ui: &mut egui::Ui) {
-        self.apply_text_size(ui.ctx());
+        self.apply_style(ui.ctx());
         self.settings.zoom = ui.ctx().zoom_factor();
         let lang = self.lang();
         let wide = ui.ctx().content_rect().width() >= WIDE;
@@ -215,8 +215,10 @@ impl MemlabApp {
     }
 
     /// Every font size scaled by the presenter's text size; solid scroll
-    /// bars. Checked on the context itself, which may be new (tests).
-    fn apply_text_size(&self, ctx: &egui::Context) {
+    /// bars; a text cursor that does not blink (a blinking one redraws the
+    /// window twice a second: ~2 % of a core with software OpenGL). Checked
+    /// on the context itself, which may be new (tests).
+    fn apply_style(&self, ctx: &egui::Context) {
         let size = self.settings.text_size;
         let base = egui::Style::default().text_styles;
         let body = |styles: &std::collections::BTreeMap<egui::TextStyle, egui::FontId>| {
@@ -224,12 +226,16 @@ impl MemlabApp {
         };
         let style = ctx.global_style();
         let wanted = body(&base).map(|b| b * size.scale());
-        if body(&style.text_styles) == wanted && !style.spacing.scroll.floating {
+        if body(&style.text_styles) == wanted
+            && !style.spacing.scroll.floating
+            && !style.visuals.text_cursor.blink
+        {
             return;
         }
         ctx.all_styles_mut(|style| {
             // Scroll bars with room of their own: nothing hides under them.
             style.spacing.scroll = egui::style::ScrollStyle::solid();
+            style.visuals.text_cursor.blink = false;
             for (text_style, font) in &mut style.text_styles {
                 if let Some(base) = base.get(text_style) {
                     font.size = base.size * size.scale();

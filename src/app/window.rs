@@ -24,6 +24,9 @@ pub(super) struct Window {
     /// The shared settings as last read or written.
     saved_settings: SharedSettings,
     screenshot: Option<Screenshot>,
+    /// A screenshot's place on the roster (numbered like any window, but
+    /// not placed).
+    _numbered: Option<WindowInstance>,
 }
 
 impl Window {
@@ -42,13 +45,20 @@ impl Window {
             place: instance.map(|i| WindowPlace::new(i, ctx)),
             store,
             screenshot: None,
+            _numbered: None,
         }
     }
 
     /// A window that takes its picture and closes, remembering nothing.
-    pub(super) fn for_screenshot(app: MemlabApp, shot: Screenshot, ctx: &egui::Context) -> Self {
+    pub(super) fn for_screenshot(
+        app: MemlabApp,
+        instance: Option<WindowInstance>,
+        shot: Screenshot,
+        ctx: &egui::Context,
+    ) -> Self {
         let mut window = Self::new(app, None, None, ctx);
         window.screenshot = Some(shot);
+        window._numbered = instance;
         window
     }
 
