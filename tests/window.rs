@@ -369,9 +369,8 @@ fn places_saved_on_a_larger_screen_are_pulled_inside() {
     // hold some), each finds a place saved on the right half of 1920×1080.
     let data = home.join(".local/share/memlab");
     for number in 1..=memlab::core::slots::MAX_SLOTS {
-        let saved = format!(
-            r#"{{"x": 960, "y": 540, "width": 958, "height": 515, "frame_width": 960, "frame_height": 540, "scale": 1.0}}"#
-        );
+        let saved = r#"{"x": 960, "y": 540, "width": 958, "height": 515,
+            "frame_width": 960, "frame_height": 540, "scale": 1.0}"#;
         std::fs::write(data.join(format!("window-{number}.json")), saved).unwrap();
     }
     let mut children = start_by_hand(&x, &home, 2);
