@@ -20,7 +20,6 @@ use eframe::egui;
 use crate::core::instances::{self, WindowInstance};
 use crate::core::settings::{SettingsStore, SharedSettings, TextSize};
 use crate::i18n::Lang;
-pub use launch::LaunchError;
 #[cfg(target_os = "linux")]
 pub use screenshot::capture_screen;
 use screenshot::{Screenshot, ShotResult};

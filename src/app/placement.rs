@@ -88,7 +88,8 @@ impl WindowPlace {
     }
 
     /// Called every frame: notes where the window is, pulls it inside the
-    /// screen once, and moves it to its tile after a request.
+    /// screen if it is off it in the first seconds, and moves it to its tile
+    /// after a request.
     pub(super) fn frame(&mut self, ctx: &egui::Context) {
         let Some((outer, inner, scale)) = window_rects(ctx) else {
             if self.target.is_some() || self.opened.elapsed() < CHECK_INSIDE_FOR {

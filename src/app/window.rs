@@ -15,7 +15,7 @@ use crate::forms::widgets::Status;
 
 /// The eframe app of one window.
 pub(super) struct Window {
-    pub(super) app: MemlabApp,
+    app: MemlabApp,
     /// This window's number and place; `None` for a screenshot, or when the
     /// roster could not be joined.
     place: Option<WindowPlace>,
@@ -119,9 +119,7 @@ impl eframe::App for Window {
         for action in self.app.take_actions() {
             self.act(action, ui.ctx());
         }
-        if self.screenshot.is_none() {
-            self.keep_settings();
-        }
+        self.keep_settings();
         let settled = self.app.settled();
         if let Some(shot) = &mut self.screenshot {
             shot.step(ui.ctx(), settled);
