@@ -566,3 +566,40 @@ fn a_window_destroyed_from_outside_ends_with_one_line_and_cleans_up() {
     );
     let _ = std::fs::remove_dir_all(home);
 }
+
+/// Bad options of the window commands: one line each, exit code 2 for bad
+/// input, 1 when there is no window to arrange on this display; nothing
+/// opens.
+#[test]
+fn bad_window_options_are_refused_with_one_line() {
+    let no_window_here = format!(":memlab-test-{}", std::process::id());
+    for (args, code, says) in [
+        (&["--lab", "nope"][..], 2, "no lab \"nope\"; labs: shared"),
+        (&["--instances", "0"][..], 2, "0 is not in 1..=16"),
+        (
+            &["screenshot", "--out", "/tmp/never.png", "--size", "10x10"][..],
+            2,
+            "10x10 is outside 480x340",
+        ),
+        (
+            &["arrange"][..],
+            1,
+            "no memlab window of this account is open",
+        ),
+    ] {
+        let out = common::run_command({
+            let mut command = common::memlab(args);
+            command
+                .env("DISPLAY", &no_window_here)
+                .env_remove("WAYLAND_DISPLAY");
+            command
+        });
+        let err = common::stderr(&out);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(
+            err.starts_with("memlab: error: ") && err.contains(says),
+            "{args:?}: {err}"
+        );
+    }
+}
