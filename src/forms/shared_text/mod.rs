@@ -98,11 +98,6 @@ impl SharedTextForm {
         }
     }
 
-    /// The text as it stands in the edit box.
-    pub fn text(&self) -> &str {
-        &self.text
-    }
-
     fn connect(&mut self, ctx: &egui::Context) {
         if let Some(old) = self.conn.take() {
             old.detach_in_background();
