@@ -61,13 +61,7 @@ impl Roster {
     ) -> Result<(Self, T), E> {
         let dir = ShmDir::open()?;
         let path = dir.path_of(file_name);
-        let gate_error = |e: AcquireError| match e {
-            AcquireError::TimedOut(waited) => ObjectError::Busy {
-                path: path.clone(),
-                waited_ms: waited.as_millis() as u64,
-            },
-            AcquireError::Io(e) => ObjectError::io(IoOp::Lock, &path, e),
-        };
+        let gate_error = |e| gate_error(&path, e);
         for _ in 0..MAX_ATTEMPTS {
             if let Some(file) = dir.open_object(file_name)? {
                 ofd_lock::lock(&file, GATE, GATE_TIMEOUT).map_err(gate_error)?;
@@ -189,16 +183,21 @@ pub fn under_gate<T>(
     path: &std::path::Path,
     f: impl FnOnce(&[usize]) -> T,
 ) -> Result<T, ObjectError> {
-    ofd_lock::lock(file, GATE, GATE_TIMEOUT).map_err(|e| match e {
+    ofd_lock::lock(file, GATE, GATE_TIMEOUT).map_err(|e| gate_error(path, e))?;
+    let result = slots_held(file, path).map(|held| f(&held));
+    let _ = ofd_lock::unlock(file, GATE);
+    result
+}
+
+/// Why the gate of the object at `path` was not taken.
+fn gate_error(path: &std::path::Path, e: AcquireError) -> ObjectError {
+    match e {
         AcquireError::TimedOut(waited) => ObjectError::Busy {
             path: path.to_path_buf(),
             waited_ms: waited.as_millis() as u64,
         },
         AcquireError::Io(e) => ObjectError::io(IoOp::Lock, path, e),
-    })?;
-    let result = slots_held(file, path).map(|held| f(&held));
-    let _ = ofd_lock::unlock(file, GATE);
-    result
+    }
 }
 
 /// Takes the lowest free slot.
