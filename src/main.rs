@@ -35,6 +35,9 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Some(command) => memlab::cli::run(command),
-        None => memlab::app::run_window(),
+        None => memlab::app::run_window(&memlab::app::WindowArgs {
+            instances: cli.instances,
+            lab: cli.lab,
+        }),
     }
 }

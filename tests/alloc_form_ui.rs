@@ -11,14 +11,16 @@ use std::time::{Duration, Instant};
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use memlab::core::alloc::{ManagerKind, dispatcher};
+use memlab::core::format::format_ns;
 use memlab::forms::Lab;
 use memlab::forms::alloc_bench::AllocBenchForm;
+use memlab::forms::alloc_messages::format_ms;
 use memlab::forms::memory_managers::MemoryManagersPanel;
 use memlab::i18n::Lang;
 
-use common::ui::{shows, type_into, wait_until, wait_until_for};
+use common::ui::{shows, type_into, wait_until_for};
 
 /// A lab alone in a scroll area of `size`, in `lang`.
 fn lab_harness<L: Lab + 'static>(lab: L, lang: Lang, size: [f32; 2]) -> Harness<'static, L> {
@@ -62,17 +64,23 @@ fn a_run_adds_a_history_row_with_the_size_typed() {
     });
     h.step();
     h.step();
-    let row = h.state().history()[0];
+    let run = h.state().history()[0];
+    let row = run.result;
     assert_eq!(
         (row.size_kb, row.iterations, row.cancelled),
         (8, 1000, false)
     );
     assert_eq!(row.manager, ManagerKind::Default);
     assert!(row.ms > 0.0 && row.ns_per_pair > 0.0);
+    assert!(
+        run.warmed && !run.cold,
+        "warm-up is on by default, so no run is cold: {run:?}"
+    );
     assert!(shows(&h, "8 KB"), "the history table shows the size");
     assert!(shows(&h, "#1"), "the history table has a row");
+    assert!(shows(&h, "warmed up"), "the row says it was warmed up");
     // The book's button: its caption shows the last time.
-    let caption = format!("Run ({:.1} ms)", row.ms);
+    let caption = format!("Run ({})", format_ms(row.ms));
     assert!(shows(&h, &caption), "no button {caption:?}");
     h.check_accessibility();
 
@@ -84,7 +92,7 @@ fn a_run_adds_a_history_row_with_the_size_typed() {
     wait_until_for(&mut h, "a second row", 20, |h| {
         h.state().history().len() == 2
     });
-    assert_eq!(h.state().history()[1].manager, ManagerKind::Mimalloc);
+    assert_eq!(h.state().history()[1].result.manager, ManagerKind::Mimalloc);
 }
 
 #[test]
@@ -95,9 +103,17 @@ fn cancel_stops_a_long_run_within_seconds() {
     type_number(&mut h, "Iterations", "100000");
     h.get_by_label("Touch every page").click();
     h.step();
+    // The timed run is cancelled here, not the warm-up.
+    h.get_by_label("Warm up first").click();
+    h.step();
     assert_eq!(
-        (h.state().size_kb, h.state().iterations, h.state().touch),
-        (65536, 100_000, true)
+        (
+            h.state().size_kb,
+            h.state().iterations,
+            h.state().touch,
+            h.state().warm_up
+        ),
+        (65536, 100_000, true, false)
     );
     h.get_by_label("Run").click();
     wait_until_for(&mut h, "the progress bar", 10, |h| {
@@ -119,7 +135,7 @@ fn cancel_stops_a_long_run_within_seconds() {
     wait_until_for(&mut h, "the cancelled row", 5, |h| {
         !h.state().running() && h.state().history().len() == 1
     });
-    let row = h.state().history()[0];
+    let row = h.state().history()[0].result;
     assert!(row.cancelled, "{row:?}");
     assert!(row.iterations_done < 100_000);
     assert!(
@@ -130,7 +146,112 @@ fn cancel_stops_a_long_run_within_seconds() {
     h.step();
     h.step();
     assert!(shows(&h, "Cancelled after"), "the status line says so");
-    assert!(shows(&h, "cancelled "), "the history row is marked");
+    assert!(shows(&h, "cancelled"), "the history row is marked");
+    // The row shows the pairs done of those asked, and the time per pair
+    // of the pairs done (not of the 100000 asked).
+    let pairs = format!("{} / 100000", row.iterations_done);
+    assert!(shows(&h, &pairs), "no {pairs:?} in the row");
+    let per_pair = row.ms * 1e6 / f64::from(row.iterations_done);
+    assert!(
+        (row.ns_per_pair - per_pair).abs() <= per_pair * 1e-9,
+        "{} vs {per_pair}",
+        row.ns_per_pair
+    );
+    assert!(shows(&h, &format_ns(row.ns_per_pair)));
+}
+
+/// The book's Run button, whatever its caption says.
+fn run_button<'h>(h: &'h Harness<'static, AllocBenchForm>) -> egui_kittest::Node<'h> {
+    h.query_all_by_role(Role::Button)
+        .find(|b| {
+            b.accesskit_node()
+                .label()
+                .is_some_and(|l| l == "Run" || l.starts_with("Run ("))
+        })
+        .expect("the Run button")
+}
+
+/// Without warm-up, the first run after the manager or size changed pays
+/// for the manager's start-up: it is marked cold, in the row and the status
+/// line; the same run again is not.
+#[test]
+fn without_warm_up_a_first_run_is_marked_cold() {
+    let mut h = bench_form(Lang::En);
+    h.step();
+    assert!(h.state().warm_up, "warm-up is on by default");
+    h.get_by_label("Warm up first").click();
+    h.step();
+    assert!(!h.state().warm_up);
+    let run = |h: &mut Harness<'static, AllocBenchForm>, n: usize| {
+        run_button(h).click();
+        wait_until_for(h, "a run", 20, |h| h.state().history().len() == n);
+        h.step();
+        h.step();
+        h.state().history()[n - 1]
+    };
+    h.get_by_role_and_label(Role::RadioButton, "mimalloc")
+        .click();
+    h.step();
+    let first = run(&mut h, 1);
+    assert!(first.cold && !first.warmed, "{first:?}");
+    assert!(shows(&h, "Cold run"), "the status line explains it");
+    assert!(shows(&h, "cold: start-up included"), "the row says so");
+    let again = run(&mut h, 2);
+    assert!(!again.cold, "the same manager and size again: {again:?}");
+    h.get_by_role_and_label(Role::RadioButton, "heap").click();
+    h.step();
+    let switched = run(&mut h, 3);
+    assert!(switched.cold, "after a switch: {switched:?}");
+    // Warm-up back on: an untimed round first, nothing cold.
+    h.get_by_label("Warm up first").click();
+    h.step();
+    h.get_by_role_and_label(Role::RadioButton, "mimalloc")
+        .click();
+    h.step();
+    let warmed = run(&mut h, 4);
+    assert!(warmed.warmed && !warmed.cold, "{warmed:?}");
+    assert!(!shows(&h, "Cold run"));
+}
+
+/// The caption keeps two digits of even a tiny time, and the Run button
+/// stays where it is whichever manager is chosen.
+#[test]
+fn captions_keep_their_digits_and_run_stays_put() {
+    let mut h = bench_form(Lang::En);
+    h.step();
+    let run_at = |h: &Harness<'static, AllocBenchForm>| run_button(h).rect();
+    let before = run_at(&h);
+    for kind in [
+        ManagerKind::Heap,
+        ManagerKind::Mimalloc,
+        ManagerKind::Default,
+    ] {
+        h.get_by_role_and_label(Role::RadioButton, kind.name())
+            .click();
+        h.step();
+        h.step();
+        assert_eq!(run_at(&h), before, "Run moved with {kind:?}");
+    }
+    type_number(&mut h, "Size (KB)", "1");
+    type_number(&mut h, "Iterations", "10");
+    h.get_by_label("Run").click();
+    wait_until_for(&mut h, "a run", 20, |h| h.state().history().len() == 1);
+    h.step();
+    h.step();
+    let ms = h.state().history()[0].result.ms;
+    assert!(ms < 0.1, "10 pairs of 1 KB take {ms} ms");
+    let caption = format!("Run ({})", format_ms(ms));
+    assert!(shows(&h, &caption), "no {caption:?}");
+    let shown: f64 = caption
+        .trim_start_matches("Run (")
+        .trim_end_matches(" ms)")
+        .parse()
+        .unwrap();
+    assert!(shown > 0.0, "{caption} reads as zero");
+    assert!(
+        (shown - ms).abs() <= ms * 0.1,
+        "{caption} is not {ms} ms to two digits"
+    );
 }
 
 #[test]
@@ -275,62 +396,6 @@ fn sweep_plots_marks_crossovers_and_exports_csv() {
     h.step();
     h.step();
     assert!(shows(&h, "Cannot write /nonexistent-dir/x.csv"));
-}
-
-/// Both labs show their help collapsed under the heading; opening it shows
-/// the book's section, its Win32 calls and things to try, in either language.
-#[test]
-fn both_labs_show_their_help_in_both_languages() {
-    for (lang, header, try_this) in [
-        (Lang::En, "From the book to this lab", "Try this"),
-        (Lang::Ko, "책에서 이 실습으로", "해 볼 것"),
-    ] {
-        let mut h = bench_form(lang);
-        h.step();
-        assert!(!shows(&h, "GetTickCount"), "closed at first");
-        h.get_by_label(header).click();
-        h.step();
-        h.step();
-        for part in [
-            "§7",
-            "GetMem(P, Size)",
-            "FreeMem(P)",
-            "GetTickCount",
-            try_this,
-        ] {
-            assert!(shows(&h, part), "{lang:?}: no {part:?} in the bench help");
-        }
-        h.check_accessibility();
-
-        let mut h = managers_panel(lang);
-        h.step();
-        assert!(
-            !shows(&h, "GetMemoryManager / SetMemoryManager"),
-            "closed at first"
-        );
-        h.get_by_label(header).click();
-        h.step();
-        h.step();
-        for part in [
-            "§6",
-            "GetMemoryManager / SetMemoryManager",
-            "AllocMemCount / AllocMemSize",
-            "HeapCreate",
-            try_this,
-        ] {
-            assert!(shows(&h, part), "{lang:?}: no {part:?} in the panel's help");
-        }
-        assert_eq!(
-            MemoryManagersPanel::default()
-                .help()
-                .map(|help| help.calls.len()),
-            Some(6)
-        );
-        h.get_by_label(header).click();
-        wait_until(&mut h, "the help to close", |h| {
-            !shows(h, "GetMemoryManager / SetMemoryManager")
-        });
-    }
 }
 
 /// A status is kept as data and rendered in the language of each frame: an

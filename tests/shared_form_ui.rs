@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use memlab::core::instances::WindowInstance;
 use memlab::forms::Lab;
 use memlab::forms::shared_text::SharedTextForm;
 use memlab::i18n::Lang;
@@ -100,6 +101,115 @@ fn live_mode_follows_another_instance_without_clicking_load() {
         text_of(h, "Text") == "from another process"
     });
     assert_eq!(text_of(&one, "Text"), SAMPLE, "without Live, nothing moves");
+}
+
+/// Live never replaces unsaved typing: the form offers what the other
+/// window saved, and takes it only on request.
+#[test]
+fn live_mode_keeps_unsaved_typing_and_offers_the_other_save() {
+    let name = unique("ui-live-typing");
+    let mut two = form(&name, Lang::En);
+    wait_until(&mut two, "the sample string", |h| {
+        text_of(h, "Text") == SAMPLE
+    });
+    two.get_by_label("Live").click();
+    two.step();
+    type_into(&mut two, "Text", "half-typed answer");
+    let saved = common::shared(&name, &["save", "the teacher's text"]);
+    assert!(saved.status.success());
+    wait_until(&mut two, "the offer", |h| {
+        shows(h, "Another window saved") && shows(h, "the teacher's text")
+    });
+    for _ in 0..20 {
+        two.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(text_of(&two, "Text"), "half-typed answer", "typing kept");
+    two.get_by_label("Load it").click();
+    two.step();
+    two.step();
+    assert_eq!(text_of(&two, "Text"), "the teacher's text");
+    assert!(!shows(&two, "Another window saved"), "the offer is gone");
+    // Nothing typed since: the next save is followed at once.
+    let saved = common::shared(&name, &["save", "next"]);
+    assert!(saved.status.success());
+    wait_until(&mut two, "the live update", |h| {
+        text_of(h, "Text") == "next"
+    });
+}
+
+/// Enter in the text field saves, as the Save button does; the heading
+/// names the mapping; the last write's time is local and says its zone.
+#[test]
+fn enter_saves_and_the_heading_and_times_speak_plainly() {
+    let name = unique("ui-enter");
+    let mut one = form(&name, Lang::En);
+    wait_until(&mut one, "the sample string", |h| {
+        text_of(h, "Text") == SAMPLE
+    });
+    assert!(
+        shows(&one, &format!("Shared text: {name}")),
+        "the heading names the mapping"
+    );
+    type_into(&mut one, "Text", "saved with Enter");
+    one.key_press(egui::Key::Enter);
+    wait_until(&mut one, "Saved", |h| shows(h, "Saved"));
+    let loaded = common::shared(&name, &["load"]);
+    assert_eq!(common::stdout(&loaded), "saved with Enter");
+    // `memlab shared info` gives the stamp; the panel shows it in local time.
+    let info = common::shared(&name, &["info"]);
+    let json: serde_json::Value = serde_json::from_str(&common::stdout(&info)).unwrap();
+    let ms = json["last_write_unix_ms"].as_u64().expect("a write time");
+    let local = memlab::core::clock::format_unix_ms(ms);
+    assert!(local.ends_with(')') && local.contains(" ("), "{local}");
+    wait_until(&mut one, "the local time", |h| shows(h, &local));
+    let utc = humantime::format_rfc3339_millis(std::time::UNIX_EPOCH + Duration::from_millis(ms))
+        .to_string();
+    assert!(!shows(&one, &utc), "no UTC stamp {utc}");
+    // Another name opened: the heading follows.
+    let other = unique("ui-enter-other");
+    type_into(&mut one, "Mapping name", &other);
+    one.get_by_label("Open").click();
+    wait_until(&mut one, "the new heading", |h| {
+        shows(h, &format!("Shared text: {other}"))
+    });
+    one.state_mut().shutdown();
+    common::cleanup(&other);
+}
+
+/// The info panel calls this instance by the number in its window's title,
+/// also after another mapping is opened (where this process holds another
+/// slot).
+#[test]
+fn the_info_panel_names_the_instance_as_the_title_does() {
+    let display = unique("ui-title-display");
+    let window = WindowInstance::join(&display).unwrap();
+    let number = window.number();
+    // Another attachment first, so the form's slot is not the window's.
+    let name = unique("ui-title");
+    let holder = Running::shared(&name, &["watch"]);
+    let _ = holder.line(Duration::from_secs(10));
+    let mut one = form(&name, Lang::En);
+    wait_until(&mut one, "the sample string", |h| {
+        text_of(h, "Text") == SAMPLE || text_of(h, "Text").is_empty()
+    });
+    let this = format!("#{number} (");
+    wait_until(&mut one, "the window's number", |h| shows(h, &this));
+    assert!(shows(
+        &one,
+        &format!("#{number} PID {}", std::process::id())
+    ));
+    assert!(shows(&one, "(no window)"), "the watcher has no window");
+    let other = unique("ui-title-other");
+    type_into(&mut one, "Mapping name", &other);
+    one.get_by_label("Open").click();
+    wait_until(&mut one, "the other mapping's panel", |h| {
+        shows(h, &format!("Shared text: {other}")) && shows(h, &this)
+    });
+    one.state_mut().shutdown();
+    drop((holder, window));
+    common::cleanup(&name);
+    common::cleanup(&other);
 }
 
 #[test]

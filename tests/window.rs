@@ -1,12 +1,23 @@
-//! memlab's real window under Xvfb: it opens, says which instance it is, and
-//! renders the shared text form (the README's screenshot command).
+//! memlab's real windows under Xvfb, most with a window manager (openbox):
+//! the title and the screenshot command; `--instances 4` tiling 1920×1080
+//! and 1024×768 and reopening each window at its own place; `memlab
+//! arrange` tiling windows started by hand; text typed with xdotool in one
+//! window, saved, and loaded in the other; and a window destroyed from
+//! outside (`xdotool windowclose`) ending with one line, its slot freed and
+//! its mapping removed.
+//!
+//! Windows are measured with xwininfo (the client area) and
+//! `_NET_FRAME_EXTENTS` (the frame openbox adds): the frames must lie inside
+//! the screen and not overlap.
 
 mod common;
 
-use common::xvfb::Xvfb;
-
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use common::xvfb::Xvfb;
+use memlab::core::placement::{self, Rect};
 
 fn wait_with_timeout(child: &mut Child, timeout: Duration) -> std::process::ExitStatus {
     let deadline = Instant::now() + timeout;
@@ -20,6 +31,215 @@ fn wait_with_timeout(child: &mut Child, timeout: Duration) -> std::process::Exit
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+fn tempdir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("memlab-window-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A home of its own whose saved labs' state names a mapping of its own,
+/// so that the test's windows share nothing with other memlabs.
+fn home_with_mapping(tag: &str) -> (PathBuf, String) {
+    let home = tempdir(tag);
+    let mapping = common::unique(tag);
+    let data = home.join(".local/share/memlab");
+    std::fs::create_dir_all(&data).unwrap();
+    // eframe's storage: RON of key → RON value; "app" holds the labs.
+    let labs = format!("(shared:(name:{mapping:?},live:false))");
+    std::fs::write(data.join("labs.ron"), format!("{{\"app\":{labs:?}}}")).unwrap();
+    (home, mapping)
+}
+
+/// `memlab ARGS` on `x`'s display with `home`, its output in files there.
+fn memlab_on(x: &Xvfb, home: &Path, args: &[&str]) -> Command {
+    let mut command = x.command(common::BIN);
+    let log = |name: &str| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(home.join(name))
+            .unwrap()
+    };
+    command
+        .args(args)
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join(".local/share"))
+        .env_remove("WAYLAND_DISPLAY")
+        .stdin(Stdio::null())
+        .stdout(log("stdout.log"))
+        .stderr(log("stderr.log"));
+    command
+}
+
+/// One memlab window as the X server and the window manager see it.
+#[derive(Debug, Clone)]
+struct Seen {
+    id: String,
+    title: String,
+    pid: u32,
+    /// The frame: client area plus the window manager's decorations.
+    frame: Rect,
+}
+
+fn output(command: &mut Command) -> String {
+    let out = command.output().expect("run an X tool");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Every visible memlab window.
+fn windows(x: &Xvfb) -> Vec<Seen> {
+    let ids = output(
+        x.command("xdotool")
+            .args(["search", "--onlyvisible", "--name", "^memlab"]),
+    );
+    ids.split_whitespace()
+        .filter_map(|id| {
+            let title = output(x.command("xdotool").args(["getwindowname", id]));
+            let pid = output(x.command("xdotool").args(["getwindowpid", id]))
+                .trim()
+                .parse()
+                .ok()?;
+            let info = output(x.command("xwininfo").args(["-id", id]));
+            let field = |name: &str| -> Option<i64> {
+                info.lines()
+                    .find(|l| l.trim_start().starts_with(name))?
+                    .split(':')
+                    .nth(1)?
+                    .trim()
+                    .parse()
+                    .ok()
+            };
+            let (cx, cy) = (
+                field("Absolute upper-left X")?,
+                field("Absolute upper-left Y")?,
+            );
+            let (w, h) = (field("Width")?, field("Height")?);
+            let extents = output(x.command("xprop").args(["-id", id, "_NET_FRAME_EXTENTS"]));
+            let e: Vec<i64> = extents
+                .split('=')
+                .nth(1)
+                .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+                .unwrap_or_default();
+            let (left, right, top, bottom) = match e[..] {
+                [l, r, t, b] => (l, r, t, b),
+                _ => (0, 0, 0, 0),
+            };
+            Some(Seen {
+                id: id.to_owned(),
+                title: title.trim().to_owned(),
+                pid,
+                frame: Rect::new(
+                    (cx - left) as i32,
+                    (cy - top) as i32,
+                    (w + left + right) as u32,
+                    (h + top + bottom) as u32,
+                ),
+            })
+        })
+        .collect()
+}
+
+/// Waits until `count` windows are visible and have not moved for a while.
+fn settled(x: &Xvfb, count: usize, timeout: Duration) -> Vec<Seen> {
+    let deadline = Instant::now() + timeout;
+    let mut last: Option<(Vec<Rect>, Instant)> = None;
+    loop {
+        let mut seen = windows(x);
+        seen.sort_by_key(|w| (w.frame.y, w.frame.x));
+        let frames: Vec<Rect> = seen.iter().map(|w| w.frame).collect();
+        if seen.len() == count {
+            match &last {
+                Some((before, since)) if *before == frames => {
+                    if since.elapsed() > Duration::from_millis(1500) {
+                        return seen;
+                    }
+                }
+                _ => last = Some((frames, Instant::now())),
+            }
+        } else {
+            last = None;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{count} settled windows within {timeout:?}; saw {seen:#?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The frames lie inside the screen and do not overlap.
+fn assert_side_by_side(x: &Xvfb, seen: &[Seen]) {
+    let screen = Rect::new(0, 0, x.size.0, x.size.1);
+    for (i, a) in seen.iter().enumerate() {
+        assert!(screen.contains(&a.frame), "{a:?} is not inside {screen:?}");
+        for b in &seen[i + 1..] {
+            assert!(!a.frame.overlaps(&b.frame), "{a:?} overlaps {b:?}");
+        }
+    }
+}
+
+/// The frames are the tiles of the whole screen (openbox reserves no panel).
+fn assert_tiled(x: &Xvfb, seen: &[Seen]) {
+    assert_side_by_side(x, seen);
+    let screen = Rect::new(0, 0, x.size.0, x.size.1);
+    let mut tiles: Vec<Rect> = (0..seen.len())
+        .map(|rank| placement::tile(screen, rank, seen.len()))
+        .collect();
+    tiles.sort_by_key(|t| (t.y, t.x));
+    for (w, tile) in seen.iter().zip(&tiles) {
+        let near = |a: i64, b: i64| (a - b).abs() <= 2;
+        assert!(
+            near(w.frame.x.into(), tile.x.into())
+                && near(w.frame.y.into(), tile.y.into())
+                && near(w.frame.right(), tile.right())
+                && near(w.frame.bottom(), tile.bottom()),
+            "{w:?} is not on its tile {tile:?}"
+        );
+    }
+}
+
+/// Closes windows like their close button would (SIGTERM), and waits.
+fn close(seen: &[Seen], children: &mut [Child]) {
+    for w in seen {
+        common::kill(w.pid, libc::SIGTERM);
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    for w in seen {
+        while std::path::Path::new(&format!("/proc/{}", w.pid)).exists() && !is_zombie(w.pid) {
+            assert!(Instant::now() < deadline, "{w:?} did not close");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    for child in children {
+        let _ = wait_with_timeout(child, Duration::from_secs(10));
+    }
+}
+
+fn is_zombie(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| {
+            s.rsplit(')')
+                .next()
+                .is_some_and(|rest| rest.trim_start().starts_with('Z'))
+        })
+        .unwrap_or(true)
+}
+
+/// Starts `count` plain windows one after another.
+fn start_by_hand(x: &Xvfb, home: &Path, count: usize) -> Vec<Child> {
+    let mut children = Vec::new();
+    for n in 1..=count {
+        children.push(memlab_on(x, home, &[]).spawn().unwrap());
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while windows(x).len() < n {
+            assert!(Instant::now() < deadline, "window {n} did not show");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    children
 }
 
 #[test]
@@ -45,7 +265,8 @@ fn screenshot_command_renders_the_shared_text_form() {
     let status = wait_with_timeout(&mut child, Duration::from_secs(60));
     assert!(status.success(), "screenshot exited with {status}");
     let image = image::open(&out).expect("a PNG").to_rgba8();
-    assert_eq!((image.width(), image.height()), (980, 640));
+    let [w, h] = memlab::app::DEFAULT_INNER;
+    assert_eq!((image.width(), image.height()), (w as u32, h as u32));
     // Light theme: mostly light pixels, and text in dark ones.
     let dark = image
         .pixels()
@@ -60,40 +281,25 @@ fn screenshot_command_renders_the_shared_text_form() {
         dark < total / 4,
         "mostly dark ({dark} of {total}): not the light UI"
     );
+    let _ = std::fs::remove_dir_all(home);
 }
 
 #[test]
 fn window_title_names_the_app_instance_and_pid() {
     let x = Xvfb::start();
-    let home = tempdir("title");
-    let mut child = Command::new(common::BIN)
-        .env("DISPLAY", &x.display)
-        .env("HOME", &home)
-        .env_remove("WAYLAND_DISPLAY")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let (home, mapping) = home_with_mapping("title");
+    let mut child = memlab_on(&x, &home, &[]).spawn().unwrap();
     let want = format!("PID {}", child.id());
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + Duration::from_secs(60);
     let title = loop {
-        let out = Command::new("xdotool")
-            .args(["search", "--name", "memlab", "getwindowname", "%@"])
-            .env("DISPLAY", &x.display)
-            .output()
-            .expect("xdotool is needed for the window tests: run .ci/test, which installs it");
-        let names = String::from_utf8_lossy(&out.stdout).into_owned();
-        if let Some(line) = names.lines().find(|l| l.contains(&want)) {
-            break line.to_owned();
+        if let Some(w) = windows(&x).into_iter().find(|w| w.title.contains(&want)) {
+            break w.title;
         }
         if let Some(status) = child.try_wait().unwrap() {
-            let mut err = String::new();
-            let _ = std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err);
+            let err = std::fs::read_to_string(home.join("stderr.log")).unwrap_or_default();
             panic!("memlab exited ({status}) before its window showed: {err}");
         }
-        assert!(
-            Instant::now() < deadline,
-            "no window titled with {want}; saw {names:?}"
-        );
+        assert!(Instant::now() < deadline, "no window titled with {want}");
         std::thread::sleep(Duration::from_millis(200));
     };
     assert!(title.starts_with("memlab — instance "), "{title}");
@@ -101,10 +307,299 @@ fn window_title_names_the_app_instance_and_pid() {
     common::kill(child.id(), libc::SIGTERM);
     let status = wait_with_timeout(&mut child, Duration::from_secs(20));
     assert!(status.success(), "memlab exited with {status} on SIGTERM");
+    assert!(
+        !common::object_path(&mapping).exists(),
+        "the mapping is removed"
+    );
+    let _ = std::fs::remove_dir_all(home);
 }
 
-fn tempdir(tag: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("memlab-window-{tag}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// `memlab --instances 4` tiles the screen (2×2, inside it, no overlap) on
+/// a projector's 1920×1080 and on 1024×768; closed and started again by
+/// hand, each window reopens at its own place instead of on top of the
+/// others.
+#[test]
+fn four_instances_tile_the_screen_and_reopen_where_they_were() {
+    for (width, height) in [(1920, 1080), (1024, 768)] {
+        let x = Xvfb::with_window_manager(width, height);
+        let (home, mapping) = home_with_mapping(&format!("four-{width}"));
+        let mut launcher = vec![memlab_on(&x, &home, &["--instances", "4"]).spawn().unwrap()];
+        let seen = settled(&x, 4, Duration::from_secs(90));
+        assert_tiled(&x, &seen);
+        let mut numbers: Vec<&str> = seen
+            .iter()
+            .map(|w| w.title.split(" — ").nth(1).unwrap_or(""))
+            .collect();
+        numbers.sort_unstable();
+        numbers.dedup();
+        assert_eq!(
+            numbers.len(),
+            4,
+            "four different instance numbers: {seen:#?}"
+        );
+        close(&seen, &mut launcher);
+
+        let mut children = start_by_hand(&x, &home, 4);
+        let again = settled(&x, 4, Duration::from_secs(60));
+        assert_side_by_side(&x, &again);
+        let frames = |s: &[Seen]| {
+            let mut f: Vec<Rect> = s.iter().map(|w| w.frame).collect();
+            f.sort_by_key(|r| (r.y, r.x));
+            f
+        };
+        assert_eq!(frames(&again), frames(&seen), "each at its own place again");
+        close(&again, &mut children);
+        assert!(
+            !common::object_path(&mapping).exists(),
+            "the mapping is removed"
+        );
+        let log = std::fs::read_to_string(home.join("stderr.log")).unwrap_or_default();
+        assert!(log.trim().is_empty(), "stderr: {log}");
+        let _ = std::fs::remove_dir_all(home);
+    }
+}
+
+/// Places saved on a 1920×1080 screen, opened on a 1024×768 projector:
+/// every window is pulled back inside the screen, title bar included.
+#[test]
+fn places_saved_on_a_larger_screen_are_pulled_inside() {
+    let x = Xvfb::with_window_manager(1024, 768);
+    let (home, mapping) = home_with_mapping("pulled");
+    // Whatever numbers the windows get (other windows of the account may
+    // hold some), each finds a place saved on the right half of 1920×1080.
+    let data = home.join(".local/share/memlab");
+    for number in 1..=memlab::core::slots::MAX_SLOTS {
+        let saved = r#"{"x": 960, "y": 540, "width": 958, "height": 515,
+            "frame_width": 960, "frame_height": 540, "scale": 1.0}"#;
+        std::fs::write(data.join(format!("window-{number}.json")), saved).unwrap();
+    }
+    let mut children = start_by_hand(&x, &home, 2);
+    let seen = settled(&x, 2, Duration::from_secs(60));
+    let screen = Rect::new(0, 0, 1024, 768);
+    for w in &seen {
+        assert!(screen.contains(&w.frame), "{w:?} is not inside {screen:?}");
+    }
+    close(&seen, &mut children);
+    assert!(!common::object_path(&mapping).exists());
+    let _ = std::fs::remove_dir_all(home);
+}
+
+/// Four windows started by hand land where the window manager puts them;
+/// `memlab arrange` tiles them.
+#[test]
+fn arrange_tiles_windows_started_by_hand() {
+    let x = Xvfb::with_window_manager(1920, 1080);
+    let (home, mapping) = home_with_mapping("arrange");
+    let mut children = start_by_hand(&x, &home, 4);
+    let before = settled(&x, 4, Duration::from_secs(60));
+    assert!(
+        before.iter().any(|a| before
+            .iter()
+            .any(|b| a.id != b.id && a.frame.overlaps(&b.frame))),
+        "started by hand, they overlap: {before:#?}"
+    );
+    let out = memlab_on(&x, &home, &["arrange"])
+        .stdout(Stdio::piped())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "memlab arrange: {}", out.status);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "arranging 4 window(s) in 1920x1080+0+0"
+    );
+    let after = settled(&x, 4, Duration::from_secs(30));
+    assert_tiled(&x, &after);
+    close(&after, &mut children);
+    assert!(!common::object_path(&mapping).exists());
+    let _ = std::fs::remove_dir_all(home);
+}
+
+/// Saves the screen to `name` under the test's home (for a person to look
+/// at when the test fails) and returns its pixels.
+fn capture(x: &Xvfb, home: &Path, name: &str) -> image::RgbaImage {
+    let out = home.join(name);
+    let status = memlab_on(
+        x,
+        home,
+        &["screenshot", "--screen", "--out", out.to_str().unwrap()],
+    )
+    .status()
+    .unwrap();
+    assert!(status.success(), "screenshot --screen: {status}");
+    image::open(&out).expect("a PNG").to_rgba8()
+}
+
+/// Text typed into one real window with xdotool and saved with Enter is in
+/// the mapping (`memlab shared load`); the other window loads it (Tab to
+/// Load, Enter), and what that window then saves is the same text, which
+/// proves it loaded it. Its pixels change where the text shows.
+#[test]
+fn text_typed_in_one_window_loads_in_the_other() {
+    let x = Xvfb::with_window_manager(1920, 1080);
+    let (home, mapping) = home_with_mapping("typed");
+    let mut children = memlab_on(&x, &home, &["--instances", "2"])
+        .spawn()
+        .map(|c| vec![c])
+        .unwrap();
+    let seen = settled(&x, 2, Duration::from_secs(90));
+    let (one, two) = (&seen[0], &seen[1]);
+    let key = |w: &Seen, keys: &[&str]| {
+        assert!(
+            x.command("xdotool")
+                .args(["windowactivate", "--sync", &w.id])
+                .status()
+                .unwrap()
+                .success()
+        );
+        std::thread::sleep(Duration::from_millis(300));
+        let status = x
+            .command("xdotool")
+            .arg("key")
+            .arg("--delay")
+            .arg("60")
+            .args(keys)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    let load = || common::stdout(&common::shared(&mapping, &["load"]));
+    let info = || -> serde_json::Value {
+        serde_json::from_str(&common::stdout(&common::shared(&mapping, &["info"]))).unwrap()
+    };
+    // The text field has the keyboard when the form opens.
+    key(one, &["ctrl+a"]);
+    let typed = x
+        .command("xdotool")
+        .args(["type", "--delay", "60", "typed by xdotool"])
+        .status()
+        .unwrap();
+    assert!(typed.success());
+    key(one, &["Return"]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while load() != "typed by xdotool" {
+        assert!(
+            Instant::now() < deadline,
+            "window one did not save: {:?}",
+            load()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(info()["last_writer_pid"], one.pid);
+
+    let before = capture(&x, &home, "before-load.png");
+    // Window two: Tab from the text field to Load, Enter presses it; then
+    // back to the field and Enter saves what it shows.
+    key(two, &["Tab", "Return"]);
+    std::thread::sleep(Duration::from_millis(800));
+    let after = capture(&x, &home, "after-load.png");
+    let f = two.frame;
+    let changed = (f.y.max(0) as u32..f.bottom() as u32)
+        .flat_map(|y| (f.x.max(0) as u32..f.right() as u32).map(move |x| (x, y)))
+        .filter(|&(px, py)| before.get_pixel(px, py) != after.get_pixel(px, py))
+        .count();
+    assert!(
+        changed > 200,
+        "window two looks the same after Load ({changed} pixels)"
+    );
+    key(two, &["shift+Tab", "Return"]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while info()["last_writer_pid"] != two.pid {
+        assert!(Instant::now() < deadline, "window two did not save");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(
+        load(),
+        "typed by xdotool",
+        "window two had loaded the typed text"
+    );
+    close(&seen, &mut children);
+    assert!(!common::object_path(&mapping).exists());
+    let _ = std::fs::remove_dir_all(home);
+}
+
+/// A window destroyed from outside ends memlab with one line on stderr and
+/// exit code 1, after the labs detached: the last instance removes the
+/// mapping, and the window's number is free again.
+#[test]
+fn a_window_destroyed_from_outside_ends_with_one_line_and_cleans_up() {
+    let x = Xvfb::with_window_manager(1280, 800);
+    let (home, mapping) = home_with_mapping("destroyed");
+    let mut child = memlab_on(&x, &home, &[])
+        .env("RUST_BACKTRACE", "1")
+        .spawn()
+        .unwrap();
+    let seen = settled(&x, 1, Duration::from_secs(60));
+    let pid = seen[0].pid;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !common::object_path(&mapping).exists() {
+        assert!(Instant::now() < deadline, "the form did not attach");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        memlab::core::instances::open_windows()
+            .unwrap()
+            .iter()
+            .any(|w| w.pid == Some(pid)),
+        "the window is on the roster"
+    );
+    let closed = x
+        .command("xdotool")
+        .args(["windowclose", &seen[0].id])
+        .status()
+        .unwrap();
+    assert!(closed.success());
+    let status = wait_with_timeout(&mut child, Duration::from_secs(30));
+    assert_eq!(status.code(), Some(1), "{status}");
+    let err = std::fs::read_to_string(home.join("stderr.log")).unwrap();
+    assert_eq!(err.lines().count(), 1, "one line, no backtrace: {err}");
+    assert!(err.starts_with("memlab: error: the window failed"), "{err}");
+    assert!(
+        !common::object_path(&mapping).exists(),
+        "the last instance removed it"
+    );
+    assert!(
+        memlab::core::instances::open_windows()
+            .unwrap()
+            .iter()
+            .all(|w| w.pid != Some(pid)),
+        "its slot is free"
+    );
+    let _ = std::fs::remove_dir_all(home);
+}
+
+/// Bad options of the window commands: one line each, exit code 2 for bad
+/// input, 1 when there is no window to arrange on this display; nothing
+/// opens.
+#[test]
+fn bad_window_options_are_refused_with_one_line() {
+    let no_window_here = format!(":memlab-test-{}", std::process::id());
+    for (args, code, says) in [
+        (&["--lab", "nope"][..], 2, "no lab \"nope\"; labs: shared"),
+        (&["--instances", "0"][..], 2, "0 is not in 1..=16"),
+        (
+            &["screenshot", "--out", "/tmp/never.png", "--size", "10x10"][..],
+            2,
+            "10x10 is outside 480x340",
+        ),
+        (
+            &["arrange"][..],
+            1,
+            "no memlab window of this account is open",
+        ),
+    ] {
+        let out = common::run_command({
+            let mut command = common::memlab(args);
+            command
+                .env("DISPLAY", &no_window_here)
+                .env_remove("WAYLAND_DISPLAY");
+            command
+        });
+        let err = common::stderr(&out);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(
+            err.starts_with("memlab: error: ") && err.contains(says),
+            "{args:?}: {err}"
+        );
+    }
 }

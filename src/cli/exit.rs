@@ -11,6 +11,7 @@ use crate::core::alloc::UnknownManager;
 use crate::core::alloc::bench::BenchError;
 #[cfg(target_os = "linux")]
 use crate::core::filemap::FileMapError;
+use crate::core::instances::InstancesError;
 #[cfg(target_os = "linux")]
 use crate::core::mutex::MutexError;
 use crate::core::shared_text::SharedError;
@@ -204,6 +205,12 @@ impl From<PageError> for Failure {
 #[cfg(target_os = "linux")]
 impl From<ReadError> for Failure {
     fn from(e: ReadError) -> Self {
+        Self::failed(e.to_string())
+    }
+}
+
+impl From<InstancesError> for Failure {
+    fn from(e: InstancesError) -> Self {
         Self::failed(e.to_string())
     }
 }

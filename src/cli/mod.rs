@@ -1,7 +1,8 @@
 //! The command line: every lab's core, scriptable, with exit codes for scripts and tests.
 //!
 //! One file per lab (`shared`, `alloc`, `vm`); `exit` is the one place where core
-//! errors become exit codes and English lines.
+//! errors become exit codes and English lines. The window's own commands
+//! (`arrange`, `screenshot`) are here.
 
 mod alloc;
 mod exit;
@@ -18,7 +19,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Parser, Subcommand};
 
+use crate::core::settings::TextSize;
 use crate::core::shared_text::DEFAULT_NAME;
+use crate::i18n::Lang;
 pub use alloc::{BenchArgs, SweepArgs, sweep_table};
 pub use exit::Failure;
 #[cfg(target_os = "linux")]
@@ -33,6 +36,12 @@ pub use vm::VmArgs;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Open N windows in all (this one and N-1 more), arranged side by side.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=16))]
+    pub instances: Option<u32>,
+    /// The lab to show (its id: shared, alloc-bench, memory-managers, ...).
+    #[arg(long, value_name = "ID")]
+    pub lab: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -95,22 +104,113 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Tiles every memlab window of this account on this display, on the
+    /// pointer's monitor: 2 side by side, 3 or 4 in a 2×2 grid, more in an
+    /// even grid. Each window moves itself.
+    Arrange,
     /// Opens the window, saves a PNG of it once it has settled, and exits.
-    Screenshot {
-        /// Where to write the PNG.
-        #[arg(long)]
-        out: PathBuf,
-        /// The lab to show (its id, e.g. `shared`).
-        #[arg(long, default_value = "shared")]
-        lab: String,
-        /// UI language: `en` or `ko`.
-        #[arg(long, default_value = "en")]
-        lang: String,
-        /// Fill the lab with example results first (the allocation benchmark
-        /// runs the book's cases and a quick sweep).
-        #[arg(long)]
-        demo: bool,
-    },
+    /// With --screen, saves the whole X screen instead (every window on it).
+    Screenshot(ShotOptions),
+}
+
+/// `memlab screenshot`'s options.
+#[derive(Debug, clap::Args)]
+pub struct ShotOptions {
+    /// Where to write the PNG.
+    #[arg(long)]
+    out: PathBuf,
+    /// The lab to show (its id, e.g. `shared`).
+    #[arg(long, default_value = "shared")]
+    lab: String,
+    /// UI language: `en` or `ko`.
+    #[arg(long, default_value = "en")]
+    lang: String,
+    /// Fill the lab with example results first (the allocation benchmark
+    /// runs the book's cases and a quick sweep).
+    #[arg(long)]
+    demo: bool,
+    /// The window's inner size in pixels, WIDTHxHEIGHT.
+    #[arg(long, value_parser = parse_size, default_value = "960x600")]
+    size: [f32; 2],
+    /// The zoom factor (as Ctrl +/- sets it).
+    #[arg(long, default_value_t = 1.0)]
+    zoom: f32,
+    /// The presenter's text size: normal, large or larger.
+    #[arg(long, value_enum, default_value = "normal")]
+    text_size: TextSizeArg,
+    /// Save the whole X screen instead of opening a window.
+    #[arg(long, conflicts_with_all = ["lab", "lang", "demo", "size", "zoom", "text_size"])]
+    screen: bool,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum TextSizeArg {
+    Normal,
+    Large,
+    Larger,
+}
+
+/// `WIDTHxHEIGHT`, at least the smallest window.
+fn parse_size(text: &str) -> Result<[f32; 2], String> {
+    let (w, h) = text
+        .split_once(['x', '×'])
+        .ok_or_else(|| format!("{text:?} is not WIDTHxHEIGHT"))?;
+    let number = |s: &str| {
+        s.trim()
+            .parse::<u32>()
+            .map_err(|_| format!("{text:?} is not WIDTHxHEIGHT"))
+    };
+    let (w, h) = (number(w)?, number(h)?);
+    let [min_w, min_h] = crate::app::MIN_INNER;
+    if (w as f32) < min_w || (h as f32) < min_h || w > 8192 || h > 8192 {
+        return Err(format!(
+            "{w}x{h} is outside {min_w}x{min_h} .. 8192x8192 pixels"
+        ));
+    }
+    Ok([w as f32, h as f32])
+}
+
+fn screenshot(options: &ShotOptions) -> Result<(), Failure> {
+    if options.screen {
+        return crate::app::capture_screen(&options.out).map_err(Failure::failed);
+    }
+    let lang = Lang::from_code(&options.lang)
+        .ok_or_else(|| Failure::usage(format!("no language {:?}; use en or ko", options.lang)))?;
+    if !crate::core::settings::ZOOM_RANGE.contains(&options.zoom) {
+        return Err(Failure::usage(format!(
+            "zoom {} is outside 0.5 .. 3",
+            options.zoom
+        )));
+    }
+    let text_size = match options.text_size {
+        TextSizeArg::Normal => TextSize::Normal,
+        TextSizeArg::Large => TextSize::Large,
+        TextSizeArg::Larger => TextSize::Larger,
+    };
+    crate::app::screenshot(&crate::app::ShotArgs {
+        out: options.out.clone(),
+        lab: options.lab.clone(),
+        lang,
+        demo: options.demo,
+        size: options.size,
+        zoom: options.zoom,
+        text_size,
+    })
+    .map_err(Failure::usage)
+}
+
+fn arrange() -> Result<(), Failure> {
+    let display = crate::core::instances::current_display();
+    let area = crate::app::pointer_work_area();
+    let windows = crate::core::instances::request_arrange(&display, area)?;
+    match area {
+        Some(a) => println!(
+            "arranging {windows} window(s) in {}x{}+{}+{}",
+            a.width, a.height, a.x, a.y
+        ),
+        None => println!("arranging {windows} window(s), each on its own monitor"),
+    }
+    Ok(())
 }
 
 /// Runs one command; the process exits with the returned code.
@@ -134,12 +234,8 @@ pub fn run(command: Command) -> ExitCode {
         Command::Sysinfo { json } => vm::run_sysinfo(json),
         #[cfg(target_os = "linux")]
         Command::Maps { json } => vm::run_maps(json),
-        Command::Screenshot {
-            out,
-            lab,
-            lang,
-            demo,
-        } => crate::app::screenshot(&out, &lab, &lang, demo).map_err(Failure::usage),
+        Command::Arrange => arrange(),
+        Command::Screenshot(options) => screenshot(&options),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,4 +1,6 @@
-//! Wall-clock time as milliseconds since the Unix epoch, the unit stored in shared headers.
+//! Clocks: wall-clock time as milliseconds since the Unix epoch (the unit
+//! stored in shared headers) shown in local time, and the CPU time this
+//! process has used (to keep live displays cheap).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -10,7 +12,62 @@ pub fn now_unix_ms() -> u64 {
         .unwrap_or(0)
 }
 
-/// An RFC 3339 time of day for a stored millisecond stamp, for people to read.
+/// A stored millisecond stamp in this machine's time zone, with the zone,
+/// for people to read: `2025-03-01 18:04:05.123 KST (+09:00)`.
 pub fn format_unix_ms(ms: u64) -> String {
-    humantime::format_rfc3339_millis(UNIX_EPOCH + Duration::from_millis(ms)).to_string()
+    format_in(ms, jiff::tz::TimeZone::system())
+}
+
+fn format_in(ms: u64, zone: jiff::tz::TimeZone) -> String {
+    match jiff::Timestamp::from_millisecond(ms.min(i64::MAX as u64) as i64) {
+        Ok(at) => at
+            .to_zoned_datetime(zone)
+            .strftime("%Y-%m-%d %H:%M:%S%.3f %Z (%:z)")
+            .to_string(),
+        Err(_) => format!("{ms} ms after 1970-01-01 UTC"),
+    }
+}
+
+/// CPU time used so far by all threads of this process.
+pub fn process_cpu_time() -> Duration {
+    // SAFETY: all-zero is a valid timespec; clock_gettime only writes it.
+    let mut ts: libc::timespec = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid clock id and a pointer to a live timespec.
+    if unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) } != 0 {
+        return Duration::ZERO;
+    }
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_times_carry_their_zone() {
+        // 2024-01-02 03:04:05.678 UTC.
+        let ms = 1_704_164_645_678;
+        let shown = format_unix_ms(ms);
+        assert!(shown.contains(".678 "), "{shown}");
+        // Whatever this machine's zone: its offset, as (+HH:MM).
+        let offset = &shown[shown.len() - 8..];
+        assert!(
+            offset.starts_with("(+") || offset.starts_with("(-"),
+            "{shown}"
+        );
+        assert_eq!(&offset[4..5], ":", "{shown}");
+        let korea = jiff::tz::TimeZone::posix("KST-9").unwrap();
+        assert_eq!(format_in(ms, korea), "2024-01-02 12:04:05.678 KST (+09:00)");
+    }
+
+    #[test]
+    fn cpu_time_grows_with_work() {
+        let before = process_cpu_time();
+        let mut x = 0u64;
+        let t0 = std::time::Instant::now();
+        while t0.elapsed() < Duration::from_millis(30) {
+            x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+        }
+        assert!(process_cpu_time() > before);
+    }
 }

@@ -8,11 +8,14 @@ pub mod clock;
 #[cfg(target_os = "linux")]
 pub mod filemap;
 pub mod format;
+pub mod instances;
 #[cfg(target_os = "linux")]
 pub mod mutex;
 pub mod ofd_lock;
+pub mod placement;
 #[cfg(unix)]
 pub mod probe;
+pub mod settings;
 pub mod shared_text;
 pub mod shm_object;
 pub mod slots;

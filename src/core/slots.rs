@@ -84,13 +84,7 @@ impl Roster {
         mut setup: impl FnMut(&File, Arrival) -> Result<T, E>,
     ) -> Result<(Self, T), E> {
         let path = dir.path_of(file_name);
-        let gate_error = |e: AcquireError| match e {
-            AcquireError::TimedOut(waited) => ObjectError::Busy {
-                path: path.clone(),
-                waited_ms: waited.as_millis() as u64,
-            },
-            AcquireError::Io(e) => ObjectError::io(IoOp::Lock, &path, e),
-        };
+        let gate_error = |e| gate_error(&path, e);
         for _ in 0..MAX_ATTEMPTS {
             if let Some(file) = dir.open_object(file_name)? {
                 ofd_lock::lock(&file, GATE, GATE_TIMEOUT).map_err(gate_error)?;
@@ -133,14 +127,6 @@ impl Roster {
         .into())
     }
 
-    /// A place on the roster of this account's memlab windows, whose index
-    /// is the window's instance number (an empty object named
-    /// `memlab-windows.<uid>`).
-    pub fn join_windows() -> Result<Self, ObjectError> {
-        let name = format!("memlab-windows.{}", shm_object::euid());
-        Self::join(&name, 0, |_, _| Ok::<_, ObjectError>(())).map(|(roster, ())| roster)
-    }
-
     fn entered(
         dir: ShmDir,
         file_name: &str,
@@ -162,18 +148,7 @@ impl Roster {
     /// Runs `f` under the gate, so that it does not race an instance that is
     /// attaching or leaving (e.g. re-initialising shared state).
     pub fn with_gate<R>(&self, f: impl FnOnce() -> R) -> Result<R, ObjectError> {
-        let path = self.path();
-        ofd_lock::lock(&self.file, GATE, GATE_TIMEOUT).map_err(|e| match e {
-            AcquireError::TimedOut(waited) => ObjectError::Busy {
-                path: path.clone(),
-                waited_ms: waited.as_millis() as u64,
-            },
-            AcquireError::Io(e) => ObjectError::io(IoOp::Lock, &path, e),
-        })?;
-        let value = f();
-        // An unlock error is harmless: the gate goes with the file anyway.
-        let _ = ofd_lock::unlock(&self.file, GATE);
-        Ok(value)
+        under_gate(&self.file, &self.path(), |_| f())
     }
 
     /// Another open file description of the object (its own flock, its own
@@ -247,6 +222,31 @@ impl Drop for Roster {
         // A mapping of the object keeps its open file (and so its locks)
         // alive after the descriptor closes: unlock explicitly.
         let _ = ofd_lock::unlock(&self.file, GATE);
+    }
+}
+
+/// Runs `f` under the gate of `file`'s object with the slots that other open
+/// files hold (all of them, for a reader that holds none), so that nobody
+/// attaches or leaves meanwhile.
+pub fn under_gate<T>(
+    file: &File,
+    path: &std::path::Path,
+    f: impl FnOnce(&[usize]) -> T,
+) -> Result<T, ObjectError> {
+    ofd_lock::lock(file, GATE, GATE_TIMEOUT).map_err(|e| gate_error(path, e))?;
+    let result = slots_held(file, path).map(|held| f(&held));
+    let _ = ofd_lock::unlock(file, GATE);
+    result
+}
+
+/// Why the gate of the object at `path` was not taken.
+fn gate_error(path: &std::path::Path, e: AcquireError) -> ObjectError {
+    match e {
+        AcquireError::TimedOut(waited) => ObjectError::Busy {
+            path: path.to_path_buf(),
+            waited_ms: waited.as_millis() as u64,
+        },
+        AcquireError::Io(e) => ObjectError::io(IoOp::Lock, path, e),
     }
 }
 

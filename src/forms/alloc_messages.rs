@@ -119,9 +119,30 @@ impl Localized for NumberRule {
     }
 }
 
+/// Milliseconds with enough digits to read at least two of them: 412 ms,
+/// 41.2 ms, 4.1 ms, 0.41 ms, 0.041 ms (never "0.0 ms").
+pub fn format_ms(ms: f64) -> String {
+    let decimals = if !ms.is_finite() || ms <= 0.0 {
+        1
+    } else if ms >= 100.0 {
+        0
+    } else {
+        (1 - ms.log10().floor() as i32).clamp(1, 6) as usize
+    };
+    format!("{ms:.decimals$} ms")
+}
+
 /// What the benchmark form says about a run, a sweep or an export.
 #[derive(Debug)]
 pub enum BenchNote {
+    /// A run without warm-up, the first with its manager and size since a
+    /// switch: the manager's start-up is in its time.
+    Cold {
+        manager: ManagerKind,
+        size_kb: u32,
+    },
+    /// Cancel was pressed during the untimed warm-up: nothing was measured.
+    WarmUpCancelled,
     /// Cancel was pressed during a run.
     Cancelled {
         done: u32,
@@ -150,6 +171,20 @@ pub enum BenchNote {
 impl Localized for BenchNote {
     fn localized(&self, lang: Lang) -> String {
         match (self, lang) {
+            (Self::Cold { manager, size_kb }, Lang::En) => format!(
+                "Cold run: the first with {manager} at {} since the manager or size changed, so its time includes the manager's start-up (mimalloc reserving its first memory, the heap committing its first pages). Tick \"Warm up first\" to leave that out: one untimed round runs before the timed one.",
+                format_size_kb(*size_kb)
+            ),
+            (Self::Cold { manager, size_kb }, Lang::Ko) => format!(
+                "콜드 실행: 관리자나 크기를 바꾼 뒤 {manager}로 {}를 처음 실행했으므로 관리자의 시작 비용(mimalloc이 처음 메모리를 잡는 일, 힙이 처음 페이지를 커밋하는 일)이 시간에 들어 있습니다. \"먼저 예열\"을 켜면 시간을 재기 전에 한 번 더 돌려 그 비용을 뺍니다.",
+                format_size_kb(*size_kb)
+            ),
+            (Self::WarmUpCancelled, Lang::En) => {
+                "Cancelled during the untimed warm-up: nothing was measured".into()
+            }
+            (Self::WarmUpCancelled, Lang::Ko) => {
+                "시간을 재기 전 예열 중에 취소되어 측정한 것이 없습니다".into()
+            }
             (Self::Cancelled { done, total }, Lang::En) => {
                 format!("Cancelled after {done} / {total} pairs")
             }
@@ -220,16 +255,20 @@ impl Localized for LastRun {
             (_, _, Lang::En) => "page faults: not available on this OS".into(),
             (_, _, Lang::Ko) => "페이지 폴트: 이 OS에서는 알 수 없음".into(),
         };
-        let (size, ms, per_pair) = (format_size_kb(r.size_kb), r.ms, format_ns(r.ns_per_pair));
+        let (size, ms, per_pair) = (
+            format_size_kb(r.size_kb),
+            format_ms(r.ms),
+            format_ns(r.ns_per_pair),
+        );
         match lang {
             Lang::En => format!(
-                "Last run: {}, {size} × {} pairs{}: {ms:.3} ms, {per_pair} per pair; {faults}",
+                "Last run: {}, {size} × {} pairs{}: {ms}, {per_pair} per pair; {faults}",
                 r.manager,
                 r.iterations_done,
                 if r.touch { ", pages touched" } else { "" },
             ),
             Lang::Ko => format!(
-                "마지막 실행: {}, {size} × {}쌍{}: {ms:.3} ms, 쌍당 {per_pair}; {faults}",
+                "마지막 실행: {}, {size} × {}쌍{}: {ms}, 쌍당 {per_pair}; {faults}",
                 r.manager,
                 r.iterations_done,
                 if r.touch { ", 페이지에 씀" } else { "" },
@@ -356,6 +395,11 @@ mod tests {
                 total: 100,
             },
             BenchNote::HeapFull { fallbacks: 3 },
+            BenchNote::Cold {
+                manager: ManagerKind::Mimalloc,
+                size_kb: 4,
+            },
+            BenchNote::WarmUpCancelled,
             BenchNote::WorkerLost,
             BenchNote::WorkerNotStarted(io::Error::from(io::ErrorKind::OutOfMemory)),
             BenchNote::SweepCancelled {
@@ -397,6 +441,17 @@ mod tests {
             "512 KB와 1 MB 사이: mimalloc → default"
         );
         assert_eq!(crossover.localized(Lang::En), crossover_text(&crossover));
+    }
+
+    #[test]
+    fn milliseconds_keep_two_digits_at_least() {
+        assert_eq!(format_ms(412.34), "412 ms");
+        assert_eq!(format_ms(41.234), "41.2 ms");
+        assert_eq!(format_ms(4.1234), "4.1 ms");
+        assert_eq!(format_ms(0.41234), "0.41 ms");
+        assert_eq!(format_ms(0.041234), "0.041 ms");
+        assert_eq!(format_ms(0.0000412), "0.000041 ms");
+        assert_eq!(format_ms(0.0), "0.0 ms");
     }
 
     #[test]

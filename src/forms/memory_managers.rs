@@ -3,9 +3,11 @@
 //! AllocMemCount/AllocMemSize, the private heap's GetHeapStatus, and a plot
 //! of live bytes over the last two minutes.
 //!
-//! The numbers are live: while the panel is shown it repaints every 250 ms
-//! (and only then). A sampler thread records live bytes every 250 ms into a
-//! bounded ring, so the plot also covers the time the panel was hidden.
+//! The numbers are live: while the panel is shown it repaints a few times a
+//! second, less often when frames are expensive ([`LiveRefresh`]: under
+//! 1.5 % of a core for the redraws), and only then. A sampler thread
+//! records live bytes every 250 ms into a bounded ring, so the plot also
+//! covers the time the panel was hidden.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -16,14 +18,19 @@ use egui_plot::{AxisHints, GridMark, Legend, Line, Plot, PlotPoints};
 use serde::{Deserialize, Serialize};
 
 use super::alloc_messages::{SamplerNotStarted, manager_description};
-use super::widgets::{Level, StoppingThreads, header_row, lab_help, manager_color, show_line};
+use super::widgets::{
+    Level, LiveRefresh, StoppingThreads, header_row, manager_color, show_line, side_by_side,
+    steady_text, wide,
+};
 use super::{Call, Lab, LabHelp};
 use crate::core::alloc::{self, HeapStatus, ManagerKind, Snapshot, dispatcher};
 use crate::core::format::{byte_unit, format_bytes};
 use crate::i18n::{Lang, Localized, Tr};
 
-/// Sampling and repaint period.
+/// Sampling period, and the shortest time between repaints.
 const PERIOD: Duration = Duration::from_millis(250);
+/// Share of one core the live redraws may take.
+const REDRAW_BUDGET: f64 = 0.015;
 /// Samples kept: two minutes.
 const RING: usize = 480;
 
@@ -103,6 +110,8 @@ pub struct MemoryManagersPanel {
     sampler: Option<Sampler>,
     #[serde(skip)]
     demo_since: Option<Instant>,
+    #[serde(skip)]
+    refresh: Option<LiveRefresh>,
 }
 
 impl Lab for MemoryManagersPanel {
@@ -138,13 +147,14 @@ impl Lab for MemoryManagersPanel {
         let installed = *self.installed.get_or_insert_with(alloc::is_installed);
         let sampler = self.sampler.get_or_insert_with(Sampler::start);
         // Live numbers: refresh while shown (this runs only while the lab is shown).
-        ui.ctx().request_repaint_after(PERIOD);
+        self.refresh
+            .get_or_insert_with(|| LiveRefresh::new(PERIOD, REDRAW_BUDGET))
+            .schedule(ui.ctx());
         let d = dispatcher();
         let snap = d.snapshot();
         let heap = d.heap_status();
 
         ui.heading(lang.pick("Memory managers", "메모리 관리자"));
-        lab_help(ui, &HELP, lang);
         ui.label(lang.pick(
             "Like Delphi's SetMemoryManager: choose the manager that serves every new allocation of this program, egui's included. A block is always freed by the manager that allocated it, so switching at any moment loses nothing.",
             "델파이의 SetMemoryManager처럼, 이 프로그램(egui 포함)의 모든 새 할당을 맡을 관리자를 고릅니다. 블록은 언제나 그것을 할당한 관리자가 해제하므로 언제 바꿔도 잃는 것이 없습니다.",
@@ -183,24 +193,44 @@ impl Lab for MemoryManagersPanel {
                 }
             }
         });
-        ui.weak(manager_description(active, lang));
+        // The description of each manager takes the room of the longest,
+        // so nothing below moves when the choice changes.
+        let descriptions = ManagerKind::ALL.map(|k| manager_description(k, lang));
+        let shown = ManagerKind::ALL
+            .iter()
+            .position(|&k| k == active)
+            .unwrap_or(0);
+        steady_text(ui, &descriptions, shown);
         ui.add_space(6.0);
-        ui.columns(2, |cols| {
-            cols[0].label(
-                RichText::new(lang.pick(
-                    "Counters (AllocMemCount / AllocMemSize)",
-                    "카운터 (AllocMemCount / AllocMemSize)",
-                ))
-                .strong(),
-            );
-            counters_table(&mut cols[0], &snap, lang);
-            fallback_line(&mut cols[0], snap.heap_fallbacks, lang);
-            cols[1].label(
-                RichText::new(lang.pick("Private heap (GetHeapStatus)", "전용 힙 (GetHeapStatus)"))
+        side_by_side(
+            ui,
+            300.0,
+            0.55,
+            |ui| {
+                ui.label(
+                    RichText::new(lang.pick(
+                        "Counters (AllocMemCount / AllocMemSize)",
+                        "카운터 (AllocMemCount / AllocMemSize)",
+                    ))
                     .strong(),
-            );
-            heap_table(&mut cols[1], &heap, d.heap().max_bytes(), lang);
-        });
+                );
+                wide(ui, "mm-counters-scroll", |ui| {
+                    counters_table(ui, &snap, lang)
+                });
+                fallback_line(ui, snap.heap_fallbacks, lang);
+            },
+            |ui| {
+                ui.label(
+                    RichText::new(
+                        lang.pick("Private heap (GetHeapStatus)", "전용 힙 (GetHeapStatus)"),
+                    )
+                    .strong(),
+                );
+                wide(ui, "mm-heap-scroll", |ui| {
+                    heap_table(ui, &heap, d.heap().max_bytes(), lang);
+                });
+            },
+        );
         ui.add_space(6.0);
         ui.label(
             RichText::new(lang.pick(

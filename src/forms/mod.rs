@@ -54,7 +54,8 @@ pub trait Lab {
     fn id(&self) -> &'static str;
     /// The title shown in the shell's list.
     fn title(&self, lang: Lang) -> &'static str;
-    /// Draws the lab.
+    /// Draws the lab, following the layout rule of `widgets::layout` (it
+    /// must read from 240 points wide up; `tests/layout.rs` checks).
     fn ui(&mut self, ui: &mut egui::Ui, lang: Lang);
     /// True once the lab shows what it will show (for screenshots).
     fn settled(&self) -> bool {
@@ -64,7 +65,9 @@ pub trait Lab {
     fn demo(&mut self) {}
     /// Releases OS resources before the process ends.
     fn shutdown(&mut self) {}
-    /// The lab's help: chapter section, Win32 calls, things to try.
+    /// The lab's help: chapter section, Win32 calls, things to try. Every
+    /// lab has one (a test checks the shell's list); the shell shows it above
+    /// the lab, so the lab does not draw it itself.
     fn help(&self) -> Option<&'static LabHelp> {
         None
     }

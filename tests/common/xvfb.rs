@@ -1,23 +1,29 @@
-//! A private X server (Xvfb) for tests and benchmarks that open real windows.
+//! A private X server (Xvfb) for tests and benchmarks that open real
+//! windows, with a window manager (openbox) when a test needs frames, the
+//! work area and a manager that places windows as a desktop does.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Two X servers starting at once can race for one display number, so the
-/// window tests of this binary take turns.
+/// Two X servers starting at once can race for one display number, and
+/// windows of several tests would slow each other down: the window tests
+/// of a binary take turns.
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-/// A private X server; killed on drop.
+/// A private X server; killed on drop (its window manager first).
 pub struct Xvfb {
     child: Child,
+    wm: Option<Child>,
     /// The DISPLAY value, e.g. `:1`.
     pub display: String,
+    /// The screen's size in pixels.
+    pub size: (u32, u32),
     _turn: std::sync::MutexGuard<'static, ()>,
 }
 
 impl Xvfb {
-    /// Starts one and waits until it answers.
+    /// Starts one of 1280×800 and waits until it answers.
     pub fn start() -> Self {
         Self::try_start()
             .expect("Xvfb is needed for the window tests: run .ci/test, which installs it")
@@ -25,6 +31,56 @@ impl Xvfb {
 
     /// Like `start`, but `None` when Xvfb is not installed.
     pub fn try_start() -> Option<Self> {
+        Self::try_start_sized(1280, 800)
+    }
+
+    /// A `width`×`height` screen with openbox managing it.
+    pub fn with_window_manager(width: u32, height: u32) -> Self {
+        let mut x = Self::try_start_sized(width, height)
+            .expect("Xvfb is needed for the window tests: run .ci/test, which installs it");
+        let log = std::env::temp_dir().join(format!(
+            "memlab-openbox-{}-{}.log",
+            std::process::id(),
+            x.display.trim_start_matches(':')
+        ));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let mut wm = x
+                .command("openbox")
+                .stdout(Stdio::null())
+                .stderr(std::fs::File::create(&log).unwrap())
+                .spawn()
+                .expect("openbox is needed for the window tests: run .ci/test, which installs it");
+            // Ready once it has claimed the screen (_NET_SUPPORTING_WM_CHECK).
+            while wm.try_wait().unwrap().is_none()
+                && !x.has_window_manager()
+                && Instant::now() < deadline
+            {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            if x.has_window_manager() {
+                x.wm = Some(wm);
+                let _ = std::fs::remove_file(&log);
+                return x;
+            }
+            let _ = wm.kill();
+            let _ = wm.wait();
+            let said = std::fs::read_to_string(&log).unwrap_or_default();
+            let _ = std::fs::remove_file(&log);
+            assert!(Instant::now() < deadline, "openbox did not start: {said}");
+            // It gave up (it can lose a race for the screen at start): again.
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    fn has_window_manager(&self) -> bool {
+        self.command("xprop")
+            .args(["-root", "_NET_SUPPORTING_WM_CHECK"])
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("window id"))
+    }
+
+    fn try_start_sized(width: u32, height: u32) -> Option<Self> {
         let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
         let mut child = Command::new("Xvfb")
             .args([
@@ -32,7 +88,7 @@ impl Xvfb {
                 "1",
                 "-screen",
                 "0",
-                "1280x800x24",
+                &format!("{width}x{height}x24"),
                 "-nolisten",
                 "tcp",
             ])
@@ -65,15 +121,26 @@ impl Xvfb {
         }
         Some(Self {
             child,
+            wm: None,
             display,
+            size: (width, height),
             _turn: turn,
         })
+    }
+
+    /// A command run against this display.
+    pub fn command(&self, program: &str) -> Command {
+        let mut command = Command::new(program);
+        command.env("DISPLAY", &self.display);
+        command
     }
 }
 
 impl Drop for Xvfb {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        for child in self.wm.iter_mut().chain([&mut self.child]) {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }

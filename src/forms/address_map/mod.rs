@@ -26,7 +26,7 @@ pub use strip::Scale;
 use crate::core::vm::maps::{Region, RegionType, Snapshot};
 use crate::core::vm::pages::PageLab;
 use crate::forms::vm_messages::VmNote;
-use crate::forms::widgets::{Poll, Status, lab_help, show_status};
+use crate::forms::widgets::{Poll, Status, show_status};
 use crate::forms::{Lab, LabHelp};
 use crate::i18n::{Lang, Localized};
 use changes::ShapeChange;
@@ -282,7 +282,6 @@ impl Lab for AddressMapForm {
             ctx.request_repaint_after(due.max(Duration::from_millis(50)));
         }
         ui.heading(lang.pick("Address-space map (like VMMap)", "주소 공간 맵 (VMMap처럼)"));
-        lab_help(ui, &help::HELP, lang);
         ui.add(
             egui::Label::new(lang.pick(
                 "Every region of memlab's own address space, with memlab's objects named: the private heap, the shared text mapping, the page lab's reservations, the threads' stacks and the bundled font.",

@@ -3,6 +3,11 @@
 //! milliseconds in its caption; below it the history of runs
 //! (`HistoryTable`) and the sweep over block sizes ([`SweepPanel`]).
 //!
+//! A manager's first use costs more than its steady state (mimalloc
+//! reserves its first memory, the heap commits its first pages), so by
+//! default an untimed round runs first, as the sweep does; without it, the
+//! first run after the manager or size changed is marked cold.
+//!
 //! The UI thread never runs a benchmark: one [`Job`] at a time does (so two
 //! runs never disturb each other's timing), calling `bench::run` or
 //! `sweep::run` of the core, whose progress callback also carries Cancel.
@@ -17,18 +22,19 @@ use std::collections::VecDeque;
 use eframe::egui;
 use serde::{Deserialize, Serialize};
 
+pub use history::Run;
 pub use sweep::SweepPanel;
 
 use history::HistoryTable;
 
 use crate::core::alloc::ManagerKind;
-use crate::core::alloc::bench::{
-    self, BenchError, BenchResult, BenchSpec, DEFAULT_ITERATIONS, MAX_SIZE_KB,
-};
+use crate::core::alloc::bench::{self, BenchError, BenchSpec, DEFAULT_ITERATIONS, MAX_SIZE_KB};
 use crate::core::alloc::sweep::{self as alloc_sweep, SweepReport, SweepSpec};
-use crate::forms::alloc_messages::{BenchNote, LastRun, NumberRule, manager_description};
+use crate::forms::alloc_messages::{
+    BenchNote, LastRun, NumberRule, format_ms, manager_description,
+};
 use crate::forms::widgets::{
-    InputNote, Job, NumberInput, Poll, Status, lab_help, show_note, show_status,
+    InputNote, Job, NumberInput, Poll, Status, show_note, show_status, steady_text,
 };
 use crate::forms::{Lab, LabHelp};
 use crate::i18n::{Lang, Localized};
@@ -37,10 +43,17 @@ use crate::i18n::{Lang, Localized};
 pub const MAX_ITERATIONS: u32 = 100_000_000;
 /// Largest repeat count of the sweep in the form.
 pub const MAX_REPEATS: u32 = 99;
+/// Pairs of the untimed warm-up round, at most (the sweep's number).
+pub const WARM_UP_PAIRS: u32 = 100;
+/// Bytes the warm-up allocates in all, at most: one pair of the largest
+/// block, whose touched pages cost ~90 ms.
+const WARM_UP_BYTES: u64 = 64 << 20;
 
 /// What a finished job hands back.
 enum Outcome {
-    Bench(Result<BenchResult, BenchError>),
+    Bench(Result<Run, BenchError>),
+    /// Cancel was pressed during the warm-up.
+    WarmUpCancelled,
     Sweep(Result<SweepReport, BenchError>),
 }
 
@@ -73,6 +86,8 @@ pub struct AllocBenchForm {
     pub iterations: u32,
     /// Touch every page of each block.
     pub touch: bool,
+    /// Run an untimed round first, so the manager's start-up is not timed.
+    pub warm_up: bool,
     /// The sweep's settings and results.
     pub sweep: SweepPanel,
     #[serde(skip)]
@@ -87,6 +102,10 @@ pub struct AllocBenchForm {
     status: Option<Status>,
     #[serde(skip)]
     queue: VecDeque<Queued>,
+    /// Manager and size of the last run started: a run without warm-up is
+    /// cold when they changed.
+    #[serde(skip)]
+    last_started: Option<(ManagerKind, u32)>,
 }
 
 impl Default for AllocBenchForm {
@@ -96,6 +115,7 @@ impl Default for AllocBenchForm {
             manager: ManagerKind::Default,
             iterations: DEFAULT_ITERATIONS,
             touch: false,
+            warm_up: true,
             sweep: SweepPanel::default(),
             size_note: None,
             iterations_note: None,
@@ -103,13 +123,14 @@ impl Default for AllocBenchForm {
             job: None,
             status: None,
             queue: VecDeque::new(),
+            last_started: None,
         }
     }
 }
 
 impl AllocBenchForm {
     /// The runs so far, oldest first.
-    pub fn history(&self) -> &[BenchResult] {
+    pub fn history(&self) -> &[Run] {
         self.history.runs()
     }
 
@@ -145,15 +166,37 @@ impl AllocBenchForm {
     }
 
     fn start_bench(&mut self, spec: BenchSpec, ctx: &egui::Context) {
+        let warmed = self.warm_up;
+        let key = (spec.manager, spec.size_kb);
+        let cold = !warmed && self.last_started != Some(key);
         self.status = spec
             .validate()
             .map_err(Status::error)
             .and_then(|()| {
                 self.start_job(JobKind::Bench, ctx, move |progress| {
-                    Outcome::Bench(bench::run(&spec, progress))
+                    if warmed {
+                        let fit = (WARM_UP_BYTES / spec.size_bytes().max(1) as u64).max(1);
+                        let warm = BenchSpec {
+                            iterations: spec.iterations.min(WARM_UP_PAIRS).min(fit as u32),
+                            ..spec
+                        };
+                        match bench::run(&warm, &|_, _| progress(0, spec.iterations)) {
+                            Err(e) => return Outcome::Bench(Err(e)),
+                            Ok(r) if r.cancelled => return Outcome::WarmUpCancelled,
+                            Ok(_) => {}
+                        }
+                    }
+                    Outcome::Bench(bench::run(&spec, progress).map(|result| Run {
+                        result,
+                        cold,
+                        warmed,
+                    }))
                 })
             })
             .err();
+        if self.job.is_some() {
+            self.last_started = Some(key);
+        }
     }
 
     fn start_sweep(&mut self, spec: SweepSpec, ctx: &egui::Context) {
@@ -195,7 +238,8 @@ impl AllocBenchForm {
 
     fn finish(&mut self, outcome: Outcome) {
         match outcome {
-            Outcome::Bench(Ok(r)) => {
+            Outcome::Bench(Ok(run)) => {
+                let r = &run.result;
                 self.status = if r.cancelled {
                     Some(Status::warn(BenchNote::Cancelled {
                         done: r.iterations_done,
@@ -205,20 +249,29 @@ impl AllocBenchForm {
                     Some(Status::warn(BenchNote::HeapFull {
                         fallbacks: r.heap_fallbacks,
                     }))
+                } else if run.cold {
+                    Some(Status::warn(BenchNote::Cold {
+                        manager: r.manager,
+                        size_kb: r.size_kb,
+                    }))
                 } else {
                     None
                 };
-                self.history.push(r);
+                self.history.push(run);
+            }
+            Outcome::WarmUpCancelled => {
+                self.status = Some(Status::warn(BenchNote::WarmUpCancelled))
             }
             Outcome::Bench(Err(e)) => self.status = Some(Status::error(e)),
             Outcome::Sweep(result) => self.sweep.finish(result),
         }
     }
 
-    /// Size, iterations, touch, manager, Run with its progress or last
-    /// result, the status line and the history.
+    /// Size, iterations, touch, warm-up, manager, Run with its progress or
+    /// last result, the status line and the history. Rows wrap; nothing
+    /// moves when an option changes.
     fn bench_section(&mut self, ui: &mut egui::Ui, lang: Lang) {
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.add(NumberInput::new(
                 lang.pick("Size (KB)", "크기 (KB)"),
                 &mut self.size_kb,
@@ -234,7 +287,8 @@ impl AllocBenchForm {
                     self.size_note = None;
                 }
             }
-            ui.add_space(12.0);
+        });
+        ui.horizontal_wrapped(|ui| {
             ui.add(NumberInput::new(
                 lang.pick("Iterations", "반복 횟수"),
                 &mut self.iterations,
@@ -249,6 +303,11 @@ impl AllocBenchForm {
                 "Write one byte per page of each block, so the OS really has to provide the pages",
                 "블록의 페이지마다 1바이트를 써서 운영체제가 실제로 페이지를 내주게 합니다",
             ));
+            ui.checkbox(&mut self.warm_up, lang.pick("Warm up first", "먼저 예열"))
+                .on_hover_text(lang.pick(
+                    "One untimed round before the timed one, so the manager's start-up is not in the time",
+                    "시간을 재기 전에 한 번 돌려, 관리자의 시작 비용이 시간에 들어가지 않게 합니다",
+                ));
         });
         show_note(ui, lang, self.size_note.as_ref(), &NumberRule::Size);
         show_note(
@@ -263,13 +322,23 @@ impl AllocBenchForm {
                 ui.radio_value(&mut self.manager, kind, kind.name())
                     .on_hover_text(manager_description(kind, lang));
             }
-            ui.add_space(8.0);
-            ui.weak(manager_description(self.manager, lang));
         });
+        // Each manager's description takes the room of the longest, so the
+        // Run button stays under the pointer when the manager changes.
+        let descriptions = ManagerKind::ALL.map(|k| manager_description(k, lang));
+        let shown = ManagerKind::ALL
+            .iter()
+            .position(|&k| k == self.manager)
+            .unwrap_or(0);
+        steady_text(ui, &descriptions, shown);
         ui.add_space(4.0);
         ui.horizontal_wrapped(|ui| {
             let caption = match self.history.last() {
-                Some(last) => format!("{} ({:.1} ms)", lang.pick("Run", "실행"), last.ms),
+                Some(last) => format!(
+                    "{} ({})",
+                    lang.pick("Run", "실행"),
+                    format_ms(last.result.ms)
+                ),
                 None => lang.pick("Run", "실행").to_owned(),
             };
             // Wide enough for any caption, so what follows never moves.
@@ -281,7 +350,7 @@ impl AllocBenchForm {
             if let Some(job) = running(&self.job, JobKind::Bench) {
                 job.progress_ui(ui, lang, lang.pick("pairs", "쌍"));
             } else if let Some(last) = self.history.last() {
-                ui.label(LastRun(*last).localized(lang));
+                ui.label(LastRun(last.result).localized(lang));
             }
         });
         show_status(ui, lang, self.status.as_ref());
@@ -304,7 +373,6 @@ impl Lab for AllocBenchForm {
             "Allocation benchmark (ExamTst2)",
             "메모리 할당 벤치마크 (ExamTst2)",
         ));
-        lab_help(ui, &help::HELP, lang);
         ui.label(lang.pick(
             "Allocates and frees a block of the given size again and again, as GetMem/FreeMem would, through the chosen memory manager, and times it.",
             "GetMem/FreeMem처럼 지정한 크기의 블록을 선택한 메모리 관리자로 할당하고 해제하기를 반복하며 시간을 잽니다.",
@@ -315,15 +383,12 @@ impl Lab for AllocBenchForm {
         let busy = self.job.is_some();
         let running = running(&self.job, JobKind::Sweep);
         let sweep = &mut self.sweep;
-        let start = egui::CollapsingHeader::new(lang.pick(
-            "Sweep: 1 KB to 64 MB, every manager",
-            "스윕: 1 KB부터 64 MB까지, 모든 관리자",
-        ))
-        .id_salt("alloc-sweep")
-        .default_open(true)
-        .show(ui, |ui| sweep.ui(ui, lang, busy, running))
-        .body_returned
-        .flatten();
+        let start = egui::CollapsingHeader::new(lang.pick("Sweep", "스윕"))
+            .id_salt("alloc-sweep")
+            .default_open(true)
+            .show(ui, |ui| sweep.ui(ui, lang, busy, running))
+            .body_returned
+            .flatten();
         if let Some(spec) = start {
             self.start_sweep(spec, ui.ctx());
         }

@@ -16,7 +16,8 @@ use crate::core::alloc::sysinfo::SystemInfo;
 use crate::core::format::{CROSSOVER_MARGIN, format_ns, format_size_kb};
 use crate::forms::alloc_messages::{BenchNote, NumberRule};
 use crate::forms::widgets::{
-    InputNote, Job, NumberInput, Status, manager_color, show_note, show_status,
+    InputNote, Job, NumberInput, Status, field_width, manager_color, show_note, show_status,
+    side_by_side,
 };
 use crate::i18n::{Lang, Localized};
 
@@ -106,7 +107,7 @@ impl SweepPanel {
     ) -> Option<SweepSpec> {
         self.settings_row(ui, lang);
         let mut start = None;
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             let button = egui::Button::new(lang.pick("Run sweep", "스윕 실행"))
                 .min_size(egui::vec2(120.0, 0.0));
             if ui
@@ -119,33 +120,32 @@ impl SweepPanel {
                 Some(job) => job.progress_ui(ui, lang, lang.pick("measurements", "회 측정")),
                 None => {
                     ui.weak(lang.pick(
-                        "17 sizes × managers × repeats; 1000 pairs up to 256 KB, then 256 MiB of blocks per measurement",
-                        "17개 크기 × 관리자 × 반복; 256 KB까지는 1000쌍, 그 위로는 측정마다 256 MiB 분량",
+                        "1 KB to 64 MB, every manager chosen: 17 sizes × managers × repeats; 1000 pairs up to 256 KB, then 256 MiB of blocks per measurement",
+                        "1 KB부터 64 MB까지 고른 관리자 모두: 17개 크기 × 관리자 × 반복; 256 KB까지는 1000쌍, 그 위로는 측정마다 256 MiB 분량",
                     ));
                 }
             }
         });
         show_status(ui, lang, self.status.as_ref());
-        let width = ui.available_width();
-        ui.horizontal_top(|ui| {
-            ui.allocate_ui(egui::vec2(width * 0.58, 0.0), |ui| {
-                self.plot(ui, lang);
-            });
-            ui.vertical(|ui| {
-                ui.set_max_width(width * 0.42 - 12.0);
+        side_by_side(
+            ui,
+            260.0,
+            0.58,
+            |ui| self.plot(ui, lang),
+            |ui| {
                 egui::ScrollArea::vertical()
                     .id_salt("alloc-explanation")
                     .max_height(250.0)
                     .show(ui, |ui| explanation::ui(ui, lang));
-            });
-        });
+            },
+        );
         self.crossovers(ui, lang);
         self.csv_row(ui, lang);
         start
     }
 
     fn settings_row(&mut self, ui: &mut egui::Ui, lang: Lang) {
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.label(lang.pick("Managers", "관리자"));
             for kind in ManagerKind::ALL {
                 let mut on = self.managers.contains(&kind);
@@ -157,7 +157,6 @@ impl SweepPanel {
                     }
                 }
             }
-            ui.add_space(12.0);
             ui.add(NumberInput::new(
                 lang.pick("Repeats (median)", "반복 측정 (중앙값)"),
                 &mut self.repeats,
@@ -307,9 +306,10 @@ impl SweepPanel {
     }
 
     fn csv_row(&mut self, ui: &mut egui::Ui, lang: Lang) {
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             let label = ui.label(lang.pick("CSV file", "CSV 파일"));
-            ui.add(egui::TextEdit::singleline(&mut self.csv_path).desired_width(320.0))
+            let width = field_width(ui, 320.0);
+            ui.add(egui::TextEdit::singleline(&mut self.csv_path).desired_width(width))
                 .labelled_by(label.id);
             let can = self.report.is_some() && !self.csv_path.trim().is_empty();
             if ui

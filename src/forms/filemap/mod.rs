@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::filemap::{self, FileMapSession};
 use crate::forms::filemap_messages::{FileStep, StepNote};
-use crate::forms::widgets::{Job, Poll, Status, lab_help};
+use crate::forms::widgets::{Job, Poll, Status};
 use crate::forms::{Lab, LabHelp};
 use crate::i18n::Lang;
 use monitor::Monitor;
@@ -272,7 +272,6 @@ impl Lab for FileMapLab {
             self.snapshot = Snapshot::of(&guard);
         }
         ui.heading(lang.pick("File mapping, step by step", "파일 매핑, 한 단계씩"));
-        lab_help(ui, &help::HELP, lang);
         ui.label(lang.pick(
             "Each button is one call of the book's walk-through, run for real on a file. Map two views of the same bytes, type into one, and watch the other and an ordinary file read change with it.",
             "버튼 하나가 책에 나온 호출 하나이며, 실제 파일에 그대로 실행됩니다. 같은 바이트를 보는 뷰 두 개를 만들고 한쪽에 입력하면, 다른 뷰와 보통의 파일 읽기도 함께 바뀌는 것을 볼 수 있습니다.",

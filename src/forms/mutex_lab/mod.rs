@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::mutex::{AcquireResult, BOOK_TIMEOUT, DEFAULT_NAME, MutexKind, MutexState};
 use crate::forms::filemap_messages::MutexNote;
-use crate::forms::widgets::{Job, Level, Poll, Status, lab_help, show_line};
+use crate::forms::widgets::{Job, Level, Poll, Status, show_line};
 use crate::forms::{Lab, LabHelp};
 use crate::i18n::{Lang, Localized};
 use handle::{Action, Handle};
@@ -439,7 +439,6 @@ impl Lab for MutexLab {
             "The book's mutex: LockMap / UnlockMap",
             "책의 뮤텍스: LockMap / UnlockMap",
         ));
-        lab_help(ui, &help::HELP, lang);
         ui.label(lang.pick(
             "The book guards a mapping with a named mutex and a 1000 ms wait. Take the lock here, have a child take it and die by SIGKILL, and watch what each kind of lock gives the windows still waiting.",
             "책은 이름 있는 뮤텍스와 1000 ms 대기로 매핑을 지킵니다. 여기서 잠금을 잡아 보고, 자식 프로세스가 잠금을 잡은 채 SIGKILL로 죽게 한 뒤, 잠금 종류마다 기다리던 창들이 무엇을 얻는지 보세요.",

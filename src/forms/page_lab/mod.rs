@@ -30,7 +30,7 @@ use worker::{Command, Done, Engine, RangeOp, Request, ReservationView, View, Wor
 use crate::core::vm::Operation;
 use crate::core::vm::pages::{Decommit, PageState, Protection, ReservationId};
 use crate::forms::vm_messages::VmNote;
-use crate::forms::widgets::{Status, lab_help, show_status};
+use crate::forms::widgets::{Status, show_status};
 use crate::forms::{Lab, LabHelp};
 use crate::i18n::{Lang, Localized};
 
@@ -392,7 +392,6 @@ impl Lab for PageLabForm {
             "Page lab (VirtualAlloc and friends)",
             "페이지 실험실 (VirtualAlloc과 관련 함수)",
         ));
-        lab_help(ui, &help::HELP, lang);
         ui.add(
             egui::Label::new(lang.pick(
                 "Reserve pages of memlab's own address space, then commit, protect, lock, touch, decommit and release them. Each page's state is memlab's own table (Linux keeps no committed flag), checked against mincore and smaps.",

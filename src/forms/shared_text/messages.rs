@@ -21,8 +21,11 @@ pub(super) enum Level {
 /// language.
 #[derive(Debug)]
 pub(super) enum Status {
+    /// `window`: this window's number (as in its title); `slot`: its place
+    /// on the mapping's roster, shown when it has no window number.
     Attached {
-        instance: usize,
+        window: Option<usize>,
+        slot: usize,
         origin: Origin,
     },
     Loaded {
@@ -69,11 +72,26 @@ impl Status {
             }
         };
         match self {
-            Self::Attached { instance, origin } => format!(
-                "{} {instance} ({})",
+            Self::Attached {
+                window: Some(window),
+                origin,
+                ..
+            } => format!(
+                "{} {window} ({})",
                 lang.pick("Attached as instance", "연결됨: 인스턴스"),
                 origin.localized(lang)
             ),
+            Self::Attached {
+                window: None,
+                slot,
+                origin,
+            } => match lang {
+                Lang::En => format!(
+                    "Attached in slot {slot} of the mapping ({})",
+                    origin.localized(lang)
+                ),
+                Lang::Ko => format!("연결됨: 매핑의 자리 {slot} ({})", origin.localized(lang)),
+            },
             Self::Loaded {
                 lossy,
                 recovered_from,

@@ -264,7 +264,9 @@ fn every_lock_state() -> Vec<LockState> {
 
 /// ASCII words a Korean sentence may contain: units, abbreviations and
 /// the names of things (the data's own paths and names are removed first).
-const ALLOWED: &[&str] = &["PID", "uid", "ms", "NUL", "UTF", "errno", "memlab", "x", "OS"];
+const ALLOWED: &[&str] = &[
+    "PID", "uid", "ms", "NUL", "UTF", "errno", "memlab", "x", "OS",
+];
 
 /// Fails if `text` has no Hangul or has an ASCII word that is not a
 /// name, a number or an allowed abbreviation.
@@ -299,7 +301,13 @@ fn every_error_origin_and_lock_state_reads_in_korean() {
     }
     let statuses = [
         Status::Attached {
-            instance: 2,
+            window: Some(2),
+            slot: 5,
+            origin: Origin::Joined,
+        },
+        Status::Attached {
+            window: None,
+            slot: 5,
             origin: Origin::Joined,
         },
         Status::Loaded {

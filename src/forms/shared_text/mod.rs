@@ -16,9 +16,11 @@ use std::time::{Duration, Instant};
 use eframe::egui;
 use serde::{Deserialize, Serialize};
 
+use crate::core::instances::OpenWindow;
 use crate::core::shared_text::{
-    CHAR_LEN, DEFAULT_NAME, SharedError, SharedInfo, fit_to_capacity, validate_name,
+    CHAR_LEN, DEFAULT_NAME, Loaded, SharedError, SharedInfo, fit_to_capacity, validate_name,
 };
+use crate::forms::widgets::field_width;
 use crate::forms::{Lab, LabHelp};
 use crate::i18n::{Lang, Localized};
 use messages::{Level, Status};
@@ -54,6 +56,21 @@ pub struct SharedTextForm {
     /// not echo it back over what the user typed since.
     #[serde(skip)]
     own_save: Option<u64>,
+    /// The text was typed in since it was last loaded or saved: Live does
+    /// not replace it, it offers what another window saved instead.
+    #[serde(skip)]
+    edited: bool,
+    /// What another window saved while this one had unsaved typing.
+    #[serde(skip)]
+    incoming: Option<Loaded>,
+    /// The account's open windows, to name attached instances by the
+    /// numbers in their titles.
+    #[serde(skip)]
+    windows: Vec<OpenWindow>,
+    /// The text field takes the keyboard when the form first shows, as the
+    /// book's Edit did: type, then Enter saves.
+    #[serde(skip)]
+    focus_text: bool,
 }
 
 impl Default for SharedTextForm {
@@ -78,6 +95,10 @@ impl SharedTextForm {
             corrupt: false,
             removed: false,
             own_save: None,
+            edited: false,
+            incoming: None,
+            windows: Vec::new(),
+            focus_text: true,
         }
     }
 
@@ -90,6 +111,7 @@ impl SharedTextForm {
         self.corrupt = false;
         self.removed = false;
         self.own_save = None;
+        self.incoming = None;
         let backing = self.backing.backing(&self.name);
         self.conn = Some(Connection::start(backing, self.live, ctx));
     }
@@ -104,8 +126,16 @@ impl SharedTextForm {
 
     fn handle(&mut self, event: Event) {
         match event {
-            Event::Opened { origin, instance } => {
-                self.status = Some(Status::Attached { instance, origin });
+            Event::Opened {
+                origin,
+                slot,
+                window,
+            } => {
+                self.status = Some(Status::Attached {
+                    window,
+                    slot,
+                    origin,
+                });
             }
             Event::OpenFailed(e) => {
                 self.pending = None;
@@ -120,6 +150,8 @@ impl SharedTextForm {
                 });
                 self.text = loaded.text;
                 self.corrupt = false;
+                self.edited = false;
+                self.incoming = None;
             }
             Event::Saved(saved) => {
                 self.pending = None;
@@ -130,6 +162,8 @@ impl SharedTextForm {
                     recovered_from: saved.recovered_from,
                 });
                 self.text = saved.stored;
+                self.edited = false;
+                self.incoming = None;
             }
             Event::ResetDone => {
                 self.pending = None;
@@ -143,8 +177,13 @@ impl SharedTextForm {
                 self.status = Some(Status::Failed(e));
             }
             Event::Live(loaded) => {
-                if Some(loaded.change_counter) != self.own_save {
+                if Some(loaded.change_counter) == self.own_save || loaded.text == self.text {
+                    self.incoming = None;
+                } else if self.edited {
+                    self.incoming = Some(loaded);
+                } else {
                     self.text = loaded.text;
+                    self.incoming = None;
                 }
             }
             Event::Removed => self.removed = true,
@@ -153,14 +192,16 @@ impl SharedTextForm {
                 self.removed |= info.removed;
                 self.info = Some(*info);
             }
+            Event::Windows(windows) => self.windows = windows,
         }
     }
 
     fn name_row(&mut self, ui: &mut egui::Ui, lang: Lang) {
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             let label = ui.label(lang.pick("Mapping name", "매핑 이름"));
+            let width = field_width(ui, 180.0);
             let field = ui
-                .add(egui::TextEdit::singleline(&mut self.name_field).desired_width(180.0))
+                .add(egui::TextEdit::singleline(&mut self.name_field).desired_width(width))
                 .labelled_by(label.id);
             let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             let open = ui.button(lang.pick("Open", "열기")).clicked();
@@ -178,29 +219,41 @@ impl SharedTextForm {
 
     fn text_row(&mut self, ui: &mut egui::Ui, lang: Lang) {
         let busy = self.pending.is_some() || self.conn.is_none();
-        ui.horizontal(|ui| {
+        let mut save = false;
+        ui.horizontal_wrapped(|ui| {
             let label = ui.label(lang.pick("Text", "문자열"));
-            ui.add(
-                egui::TextEdit::singleline(&mut self.text)
-                    .desired_width(360.0)
-                    .font(egui::TextStyle::Heading),
-            )
-            .labelled_by(label.id);
+            let width = field_width(ui, 360.0);
+            let field = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.text)
+                        .desired_width(width)
+                        .font(egui::TextStyle::Heading),
+                )
+                .labelled_by(label.id)
+                .on_hover_text(lang.pick("Enter saves", "Enter를 누르면 저장합니다"));
+            if std::mem::take(&mut self.focus_text) {
+                field.request_focus();
+            }
+            if field.changed() {
+                self.edited = true;
+            }
+            // Enter saves, as the Save button does.
+            save = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         });
         let used = self.text.len();
         let fits = fit_to_capacity(&self.text).len();
         let counter = format!("{used} / {CHAR_LEN} {}", lang.pick("bytes", "바이트"));
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             if ui
                 .add_enabled(!busy, egui::Button::new(lang.pick("Load", "불러오기")))
                 .clicked()
             {
                 self.submit(Job::Load);
             }
-            if ui
+            save |= ui
                 .add_enabled(!busy, egui::Button::new(lang.pick("Save", "저장하기")))
-                .clicked()
-            {
+                .clicked();
+            if save && !busy {
                 self.submit(Job::Save(self.text.clone()));
             }
             let live = ui
@@ -226,6 +279,41 @@ impl SharedTextForm {
                 ui.weak(counter);
             }
         });
+        self.incoming_row(ui, lang);
+    }
+
+    /// What another window saved while this one has unsaved typing, with a
+    /// button to take it.
+    fn incoming_row(&mut self, ui: &mut egui::Ui, lang: Lang) {
+        let Some(incoming) = &self.incoming else {
+            return;
+        };
+        let mut take = false;
+        ui.horizontal_wrapped(|ui| {
+            status_label(
+                ui,
+                Level::Warn,
+                format!(
+                    "{} «{}»",
+                    lang.pick(
+                        "Another window saved (your typing is kept):",
+                        "다른 창이 저장했습니다 (입력한 내용은 그대로 둡니다):"
+                    ),
+                    incoming.text
+                ),
+            );
+            take = ui
+                .button(lang.pick("Load it", "그것을 불러오기"))
+                .on_hover_text(lang.pick(
+                    "Replace your typing with what the other window saved",
+                    "입력한 내용을 다른 창이 저장한 문자열로 바꿉니다",
+                ))
+                .clicked();
+        });
+        if take && let Some(incoming) = self.incoming.take() {
+            self.text = incoming.text;
+            self.edited = false;
+        }
     }
 
     fn status_line(&mut self, ui: &mut egui::Ui, lang: Lang) {
@@ -236,7 +324,7 @@ impl SharedTextForm {
                 JobKind::Save => lang.pick("Saving", "저장하는 중"),
                 JobKind::Reset => lang.pick("Resetting", "초기화하는 중"),
             };
-            ui.horizontal(|ui| {
+            ui.horizontal_wrapped(|ui| {
                 ui.spinner();
                 ui.label(format!(
                     "{what}: {} {waited} ms",
@@ -248,7 +336,7 @@ impl SharedTextForm {
             status_label(ui, status.level(), status.text(lang));
         }
         if self.corrupt {
-            ui.horizontal(|ui| {
+            ui.horizontal_wrapped(|ui| {
                 status_label(
                     ui,
                     Level::Error,
@@ -322,7 +410,12 @@ impl Lab for SharedTextForm {
             self.handle(event);
         }
 
-        ui.heading(lang.pick("Shared text (SampleMMF)", "공유 문자열 (SampleMMF)"));
+        // The mapping this form has open (the book's form was SampleMMF).
+        ui.heading(format!(
+            "{}: {}",
+            lang.pick("Shared text", "공유 문자열"),
+            self.name
+        ));
         ui.label(lang.pick(
             "Every running memlab attached to the same mapping name shares one string. Save here, Load in another window.",
             "같은 이름의 매핑에 연결된 모든 memlab 인스턴스가 한 문자열을 공유합니다. 여기서 저장하고 다른 창에서 불러오세요.",
@@ -336,7 +429,9 @@ impl Lab for SharedTextForm {
         ui.separator();
         egui::CollapsingHeader::new(lang.pick("Mapping info", "매핑 정보"))
             .default_open(true)
-            .show(ui, |ui| info::info_panel(ui, self.info.as_ref(), lang));
+            .show(ui, |ui| {
+                info::info_panel(ui, self.info.as_ref(), &self.windows, lang);
+            });
     }
 
     /// True once connected and the first load has finished.

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use eframe::egui;
 
+use crate::core::instances::{self, OpenWindow};
 use crate::core::shared_text::{
     Backing, Loaded, Origin, Saved, SharedError, SharedInfo, SharedText, Watch, WatchEvent,
 };
@@ -46,7 +47,13 @@ impl Job {
 }
 
 pub(super) enum Event {
-    Opened { origin: Origin, instance: usize },
+    /// `slot`: on the mapping's roster; `window`: this process's window
+    /// number (as in its title), if it has one.
+    Opened {
+        origin: Origin,
+        slot: usize,
+        window: Option<usize>,
+    },
     OpenFailed(SharedError),
     Loaded(Loaded),
     Saved(Saved),
@@ -55,6 +62,17 @@ pub(super) enum Event {
     Live(Loaded),
     Removed,
     Info(Box<SharedInfo>),
+    /// The account's open windows changed (numbers and PIDs).
+    Windows(Vec<OpenWindow>),
+}
+
+/// This process's window number among `windows`.
+pub(super) fn own_window(windows: &[OpenWindow]) -> Option<usize> {
+    let pid = std::process::id();
+    windows
+        .iter()
+        .find(|w| w.pid == Some(pid))
+        .map(|w| w.number)
 }
 
 /// The threads serving one attachment; dropping it detaches.
@@ -134,7 +152,8 @@ fn worker(
     };
     let opened = Event::Opened {
         origin: shared.origin().clone(),
-        instance: shared.instance_number(),
+        slot: shared.instance_number(),
+        window: instances::open_windows().ok().and_then(|w| own_window(&w)),
     };
     send(events, ctx, opened);
     let monitor = {
@@ -172,6 +191,7 @@ fn monitor(
 ) {
     let mut watch: Option<Watch> = None;
     let mut last_info: Option<SharedInfo> = None;
+    let mut last_windows: Option<Vec<OpenWindow>> = None;
     let mut next_info = Instant::now();
     while !stop.load(Ordering::Relaxed) {
         if live.load(Ordering::Relaxed) {
@@ -192,6 +212,12 @@ fn monitor(
             {
                 last_info = Some(info.clone());
                 send(events, ctx, Event::Info(Box::new(info)));
+            }
+            if let Ok(windows) = instances::open_windows()
+                && last_windows.as_ref() != Some(&windows)
+            {
+                last_windows = Some(windows.clone());
+                send(events, ctx, Event::Windows(windows));
             }
         }
         std::thread::sleep(LIVE_POLL);

@@ -12,7 +12,7 @@ use crate::core::vm::ReadError;
 use crate::core::vm::pages::MAX_PAGES;
 use crate::core::vm::system::{self, Limit, SystemFacts, WINDOWS_ALLOCATION_GRANULARITY};
 use crate::forms::vm_messages::{VmNote, format_bytes};
-use crate::forms::widgets::{Job, Poll, Status, lab_help, show_status};
+use crate::forms::widgets::{Job, Poll, Status, show_status};
 use crate::forms::{Lab, LabHelp};
 use crate::i18n::{Lang, Localized};
 
@@ -282,7 +282,6 @@ impl Lab for SystemInfoForm {
             "System information (GetSystemInfo)",
             "시스템 정보 (GetSystemInfo)",
         ));
-        lab_help(ui, &help::HELP, lang);
         ui.add(
             egui::Label::new(lang.pick(
                 "What GetSystemInfo and GlobalMemoryStatusEx tell a Win32 program, as Linux tells it: each fact beside the Win32 field it stands for and where Linux keeps it.",

@@ -224,7 +224,7 @@ impl<T> Job<T> {
         };
         ui.add(
             egui::ProgressBar::new(fraction)
-                .desired_width(300.0)
+                .desired_width(super::field_width(ui, 300.0))
                 .text(format!(
                     "{done} / {total} {unit} · {:.1} s",
                     self.elapsed().as_secs_f64()

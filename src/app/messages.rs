@@ -1,0 +1,182 @@
+//! What the shell's menu actions report, and its errors, in English and
+//! Korean.
+
+use super::launch::LaunchError;
+use crate::core::instances::InstancesError;
+use crate::core::settings::SettingsError;
+use crate::i18n::{Lang, Localized};
+
+/// What came of a menu action.
+#[derive(Debug)]
+pub enum Notice {
+    /// A new window's process started.
+    Started {
+        pid: u32,
+    },
+    /// This many windows were asked to arrange themselves.
+    Arranging {
+        windows: usize,
+    },
+    NotStarted(LaunchError),
+    NotArranged(InstancesError),
+    /// The window has no number (the roster could not be joined).
+    NoRoster,
+    Settings(SettingsError),
+}
+
+impl Localized for Notice {
+    fn localized(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (Self::Started { pid }, Lang::En) => format!("Started a new window (PID {pid})"),
+            (Self::Started { pid }, Lang::Ko) => format!("새 창을 띄웠습니다 (PID {pid})"),
+            (Self::Arranging { windows: 1 }, Lang::En) => {
+                "This is the only window on this screen: it fills the work area".into()
+            }
+            (Self::Arranging { windows: 1 }, Lang::Ko) => {
+                "이 화면의 창은 이것 하나뿐이라 작업 영역을 채웁니다".into()
+            }
+            (Self::Arranging { windows }, Lang::En) => {
+                format!("Arranging {windows} windows side by side")
+            }
+            (Self::Arranging { windows }, Lang::Ko) => {
+                format!("창 {windows}개를 나란히 놓는 중입니다")
+            }
+            (Self::NotStarted(e), _) => e.localized(lang),
+            (Self::NotArranged(e), _) => e.localized(lang),
+            (Self::NoRoster, Lang::En) => {
+                "This window could not join the list of windows (see the terminal), so it cannot be arranged".into()
+            }
+            (Self::NoRoster, Lang::Ko) => {
+                "이 창은 창 목록에 들지 못해(터미널 참고) 배치할 수 없습니다".into()
+            }
+            (Self::Settings(e), _) => e.localized(lang),
+        }
+    }
+}
+
+impl Localized for LaunchError {
+    fn localized(&self, lang: Lang) -> String {
+        match lang {
+            Lang::En => self.to_string(),
+            Lang::Ko => format!(
+                "{}을(를) 실행할 수 없습니다: {}",
+                self.exe.display(),
+                self.source.localized(lang)
+            ),
+        }
+    }
+}
+
+impl Localized for InstancesError {
+    fn localized(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (_, Lang::En) => self.to_string(),
+            (Self::NoWindows, Lang::Ko) => "이 계정의 memlab 창이 열려 있지 않습니다".into(),
+            (Self::Object(e), Lang::Ko) => e.localized(lang),
+            (Self::Read { path, source }, Lang::Ko) => {
+                format!(
+                    "{}을(를) 읽을 수 없습니다: {}",
+                    path.display(),
+                    source.localized(lang)
+                )
+            }
+            (Self::Write { path, source }, Lang::Ko) => {
+                format!(
+                    "{}에 쓸 수 없습니다: {}",
+                    path.display(),
+                    source.localized(lang)
+                )
+            }
+        }
+    }
+}
+
+impl Localized for SettingsError {
+    fn localized(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (_, Lang::En) => self.to_string(),
+            (Self::Read { path, source }, Lang::Ko) => {
+                format!(
+                    "{}을(를) 읽을 수 없습니다: {}",
+                    path.display(),
+                    source.localized(lang)
+                )
+            }
+            (
+                Self::Parse {
+                    path, line, column, ..
+                },
+                Lang::Ko,
+            ) => format!(
+                "{}은(는) memlab 설정 파일의 형식이 아닙니다 ({line}행 {column}열). 설정을 바꿀 때까지 그대로 둡니다",
+                path.display()
+            ),
+            (Self::Write { path, source }, Lang::Ko) => {
+                format!(
+                    "{}에 쓸 수 없습니다: {}",
+                    path.display(),
+                    source.localized(lang)
+                )
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::english_words;
+
+    #[test]
+    fn every_notice_reads_in_korean() {
+        let io = || std::io::Error::from_raw_os_error(libc::EACCES);
+        let notices = [
+            Notice::Started { pid: 42 },
+            Notice::Arranging { windows: 1 },
+            Notice::Arranging { windows: 4 },
+            Notice::NotStarted(LaunchError {
+                exe: "/usr/bin/memlab".into(),
+                source: io(),
+            }),
+            Notice::NotArranged(InstancesError::NoWindows),
+            Notice::NotArranged(InstancesError::Read {
+                path: "/dev/shm/memlab-windows.0".into(),
+                source: io(),
+            }),
+            Notice::NotArranged(InstancesError::Write {
+                path: "/dev/shm/memlab-windows.0".into(),
+                source: io(),
+            }),
+            Notice::NoRoster,
+            Notice::Settings(SettingsError::Read {
+                path: "/home/u/.local/share/memlab/settings.json".into(),
+                source: io(),
+            }),
+            Notice::Settings(SettingsError::Write {
+                path: "/home/u/.local/share/memlab/settings.json".into(),
+                source: io(),
+            }),
+        ];
+        let allowed = [
+            "PID", "memlab", "OS", "usr", "bin", "dev", "shm", "windows", "home", "local", "share",
+            "settings", "json",
+        ];
+        for notice in &notices {
+            let ko = notice.localized(Lang::Ko);
+            assert!(english_words(&ko, &allowed).is_empty(), "{ko}");
+            assert!(!notice.localized(Lang::En).is_empty());
+        }
+        let parse = serde_json::from_str::<u32>("x").unwrap_err();
+        let ko = SettingsError::Parse {
+            path: "/s/settings.json".into(),
+            line: 1,
+            column: 1,
+            source: parse,
+        }
+        .localized(Lang::Ko);
+        assert!(
+            english_words(&ko, &["s", "settings", "json", "memlab"]).is_empty(),
+            "{ko}"
+        );
+    }
+}

@@ -1,0 +1,238 @@
+//! The app around the labs: the shell drawn in every window (`shell`), one
+//! window as eframe runs it (`window`), where it goes on the screen
+//! (`placement`), starting more windows (`launch`), pictures of the real app
+//! (`screenshot`), and a clean end even when the window system fails
+//! (`crash`). Each window's title tells side-by-side instances apart.
+
+mod crash;
+mod launch;
+mod messages;
+mod placement;
+mod screenshot;
+mod shell;
+mod window;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use eframe::egui;
+
+use crate::core::instances::{self, WindowInstance};
+use crate::core::settings::{SettingsStore, SharedSettings, TextSize};
+use crate::i18n::Lang;
+#[cfg(target_os = "linux")]
+pub use screenshot::capture_screen;
+use screenshot::{Screenshot, ShotResult};
+pub use shell::{ContentExtent, MemlabApp};
+use window::Window;
+
+/// The smallest window, in pixels: four fit on 1024×768 with a window
+/// manager's frame (openbox adds 25 pixels of height).
+pub const MIN_INNER: [f32; 2] = [480.0, 340.0];
+/// A new window's size: half of a 1920×1080 screen's width.
+pub const DEFAULT_INNER: [f32; 2] = [960.0, 600.0];
+
+/// How the window is opened (`memlab [--instances N] [--lab ID]`).
+#[derive(Debug, Clone, Default)]
+pub struct WindowArgs {
+    /// Windows to open in all (this one included), then arrange.
+    pub instances: Option<u32>,
+    /// The lab to show first.
+    pub lab: Option<String>,
+}
+
+/// How a screenshot is taken (`memlab screenshot`).
+#[derive(Debug, Clone)]
+pub struct ShotArgs {
+    pub out: PathBuf,
+    pub lab: String,
+    pub lang: Lang,
+    pub demo: bool,
+    /// Inner size in pixels.
+    pub size: [f32; 2],
+    pub zoom: f32,
+    pub text_size: TextSize,
+}
+
+/// Where settings, window places and the labs' state are kept
+/// (`~/.local/share/memlab` on Linux).
+fn data_dir() -> Option<PathBuf> {
+    eframe::storage_dir("memlab")
+}
+
+fn title(number: Option<usize>) -> String {
+    let pid = std::process::id();
+    match number {
+        Some(n) => format!("memlab — instance {n} — PID {pid}"),
+        None => format!("memlab — PID {pid}"),
+    }
+}
+
+fn options(title: String, place: Option<(egui::Pos2, egui::Vec2)>) -> eframe::NativeOptions {
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title(title)
+        .with_app_id("memlab")
+        .with_inner_size(DEFAULT_INNER)
+        .with_min_inner_size(MIN_INNER);
+    if let Some((position, size)) = place {
+        viewport = viewport
+            .with_position(position)
+            .with_inner_size(size.max(egui::Vec2::from(MIN_INNER)));
+    }
+    eframe::NativeOptions {
+        viewport,
+        renderer: eframe::Renderer::Glow,
+        // Each window's place is kept under its number (see `placement`).
+        persist_window: false,
+        persistence_path: data_dir().map(|dir| dir.join("labs.ron")),
+        ..Default::default()
+    }
+}
+
+/// Ctrl+C, SIGTERM and SIGHUP close the window like its close button, so
+/// that the labs detach properly (the last instance removes the mapping).
+fn close_on_signal(ctx: &egui::Context) {
+    let ctx = ctx.clone();
+    let result = ctrlc::set_handler(move || {
+        ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        ctx.request_repaint();
+    });
+    if let Err(e) = result {
+        eprintln!("memlab: cannot catch Ctrl+C ({e}); it will end memlab without detaching");
+    }
+}
+
+/// The shared settings, with `--lab` applied; a bad `--lab` is an error.
+fn starting_settings(
+    store: Option<&SettingsStore>,
+    lab: Option<&str>,
+) -> Result<SharedSettings, String> {
+    let mut settings = match store.map(SettingsStore::load_shared) {
+        Some(Ok(settings)) => settings,
+        Some(Err(e)) => {
+            eprintln!("memlab: {e}");
+            SharedSettings::default()
+        }
+        None => SharedSettings::default(),
+    };
+    if let Some(lab) = lab {
+        MemlabApp::default().select(lab)?;
+        settings.lab = lab.to_owned();
+    }
+    Ok(settings)
+}
+
+/// Opens the window (and, with `--instances`, more) and runs until it is
+/// closed.
+pub fn run_window(args: &WindowArgs) -> ExitCode {
+    crash::install_hook();
+    crash::guarded(|| open_window(args))
+}
+
+fn open_window(args: &WindowArgs) -> ExitCode {
+    let store = data_dir().map(SettingsStore::new);
+    let settings = match starting_settings(store.as_ref(), args.lab.as_deref()) {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("memlab: error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let instance = match WindowInstance::join(&instances::current_display()) {
+        Ok(instance) => Some(instance),
+        Err(e) => {
+            eprintln!("memlab: this window has no instance number: {e}");
+            None
+        }
+    };
+    let number = instance.as_ref().map(WindowInstance::number);
+    let place = store
+        .as_ref()
+        .zip(number)
+        .and_then(|(store, n)| placement::restored(store, n));
+    if let Some(n) = args.instances.filter(|&n| n > 1)
+        && let Err(e) = launch::spawn_and_arrange(n - 1)
+    {
+        eprintln!("memlab: {e}");
+    }
+    let result = eframe::run_native(
+        "memlab",
+        options(title(number), place),
+        Box::new(move |cc| {
+            crate::fonts::install(&cc.egui_ctx);
+            close_on_signal(&cc.egui_ctx);
+            let mut app: MemlabApp = cc
+                .storage
+                .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
+                .unwrap_or_default();
+            app.set_settings(settings);
+            Ok(Box::new(Window::new(app, instance, store, &cc.egui_ctx)))
+        }),
+    );
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("memlab: error: cannot open the window: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Opens a window on one lab with fresh state, saves a PNG once it has
+/// settled, and exits. It takes an instance number, as any window, but
+/// remembers nothing and is not arranged.
+pub fn screenshot(args: &ShotArgs) -> Result<(), String> {
+    let mut app = MemlabApp::default();
+    app.select(&args.lab)?;
+    app.set_settings(SharedSettings {
+        lang: Some(args.lang),
+        zoom: args.zoom,
+        lab: args.lab.clone(),
+        text_size: args.text_size,
+    });
+    if args.demo {
+        app.demo();
+    }
+    let result = ShotResult::default();
+    let instance = WindowInstance::join(&instances::current_display()).ok();
+    let mut options = options(title(instance.as_ref().map(WindowInstance::number)), None);
+    options.viewport = options.viewport.with_inner_size(args.size);
+    // A file of its own, which nothing is written to: eframe would restore
+    // a window size saved in another file (it reads one whatever
+    // `persist_window` says), and the picture must have the size asked.
+    options.persistence_path = data_dir().map(|dir| dir.join("screenshot.ron"));
+    let shot = Screenshot::new(&args.out, result.clone());
+    eframe::run_native(
+        "memlab-screenshot",
+        options,
+        Box::new(move |cc| {
+            crate::fonts::install(&cc.egui_ctx);
+            cc.egui_ctx.set_theme(egui::Theme::Light);
+            Ok(Box::new(Window::for_screenshot(
+                app,
+                instance,
+                shot,
+                &cc.egui_ctx,
+            )))
+        }),
+    )
+    .map_err(|e| format!("cannot open the window: {e}"))?;
+    let outcome = result.lock().map(|mut r| r.take()).unwrap_or(None);
+    outcome.unwrap_or_else(|| Err("the window closed before the screenshot was taken".into()))
+}
+
+/// The work area of the pointer's monitor, if the X server says.
+pub fn pointer_work_area() -> Option<crate::core::placement::Rect> {
+    launch::work_area()
+}
+
+/// The ids of the shell's labs, in order.
+pub fn lab_ids() -> Vec<&'static str> {
+    MemlabApp::default().lab_ids()
+}
+
+/// Saves the whole X screen (every window on it) as a PNG.
+#[cfg(not(target_os = "linux"))]
+pub fn capture_screen(_out: &std::path::Path) -> Result<(), String> {
+    Err("capturing the screen needs X11 (Linux)".into())
+}

@@ -1,0 +1,306 @@
+//! This window's place on the screen: restored at start under its number
+//! and pulled back inside the screen if it is off it, remembered when it
+//! closes, and moved to its tile when the windows are asked to arrange
+//! themselves (each window moves itself: no window can move another
+//! process's window on Wayland, and a window manager may refuse it on X11).
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+
+use crate::core::instances::{Arrangement, WindowInstance};
+use crate::core::placement::{self, Rect};
+use crate::core::settings::{SettingsStore, WindowGeometry};
+use crate::forms::widgets::StoppingThreads;
+
+/// How often a window looks for a request to arrange (one `pread`).
+const POLL: Duration = Duration::from_millis(200);
+/// How long a window keeps correcting its place (window managers move and
+/// decorate a new window in several steps).
+const SETTLE_FOR: Duration = Duration::from_secs(4);
+/// How long after opening a window checks that it is inside the screen.
+const CHECK_INSIDE_FOR: Duration = Duration::from_secs(3);
+/// Pixels of difference still taken as "in place".
+const SLACK: i64 = 2;
+
+/// A place to be in, until the window is there.
+struct Target {
+    arrangement: Option<Arrangement>,
+    /// The window's outer rectangle to reach, once known (pixels).
+    outer: Option<Rect>,
+    since: Instant,
+    last_try: Option<Instant>,
+}
+
+/// The placement side of a window.
+pub(super) struct WindowPlace {
+    /// Holds the window's slot (the watcher thread polls through it too).
+    _instance: Arc<Mutex<WindowInstance>>,
+    number: usize,
+    arrived: Arc<Mutex<Option<Arrangement>>>,
+    _watcher: StoppingThreads,
+    target: Option<Target>,
+    /// When the window opened (its place is checked for a while after).
+    opened: Instant,
+    /// The work area seen when it opened.
+    opening_area: Option<Option<Rect>>,
+    /// Where the window is now (pixels), and where it was last saved.
+    now: Option<WindowGeometry>,
+    saved: Option<WindowGeometry>,
+}
+
+impl WindowPlace {
+    /// Watches for requests to arrange, for `instance`'s window.
+    pub(super) fn new(instance: WindowInstance, ctx: &egui::Context) -> Self {
+        let number = instance.number();
+        let instance = Arc::new(Mutex::new(instance));
+        let arrived = Arc::new(Mutex::new(None));
+        let mut watcher = StoppingThreads::new();
+        let spawned = {
+            let (instance, arrived, ctx) = (instance.clone(), arrived.clone(), ctx.clone());
+            watcher.spawn("arrange watcher", move |stop| {
+                while !stop.wait(POLL) {
+                    let polled = instance.lock().map(|mut i| i.poll_arrangement());
+                    if let Ok(Ok(Some(arrangement))) = polled {
+                        if let Ok(mut slot) = arrived.lock() {
+                            *slot = Some(arrangement);
+                        }
+                        ctx.request_repaint();
+                    }
+                }
+            })
+        };
+        if let Err(e) = spawned {
+            eprintln!("memlab: cannot watch for arrange requests: {e}");
+        }
+        Self {
+            _instance: instance,
+            number,
+            arrived,
+            _watcher: watcher,
+            target: None,
+            opened: Instant::now(),
+            opening_area: None,
+            now: None,
+            saved: None,
+        }
+    }
+
+    /// Called every frame: notes where the window is, pulls it inside the
+    /// screen if it is off it in the first seconds, and moves it to its tile
+    /// after a request.
+    pub(super) fn frame(&mut self, ctx: &egui::Context) {
+        let Some((outer, inner, scale)) = window_rects(ctx) else {
+            if self.target.is_some() || self.opened.elapsed() < CHECK_INSIDE_FOR {
+                ctx.request_repaint_after(Duration::from_millis(50));
+            }
+            return;
+        };
+        self.now = Some(WindowGeometry {
+            x: outer.x,
+            y: outer.y,
+            width: inner.width,
+            height: inner.height,
+            frame_width: outer.width,
+            frame_height: outer.height,
+            scale,
+        });
+        if let Some(arrangement) = self.arrived.lock().ok().and_then(|mut a| a.take()) {
+            self.target = Some(Target {
+                arrangement: Some(arrangement),
+                outer: None,
+                since: Instant::now(),
+                last_try: None,
+            });
+        }
+        // The window manager frames a new window a moment after it shows:
+        // check it for a while, not only on the first frame.
+        if self.target.is_none() && self.opened.elapsed() < CHECK_INSIDE_FOR {
+            ctx.request_repaint_after(Duration::from_millis(200));
+            let area = *self
+                .opening_area
+                .get_or_insert_with(|| screen_area(ctx, outer));
+            if let Some(area) = area
+                && !area.contains(&outer)
+            {
+                self.target = Some(Target {
+                    arrangement: None,
+                    outer: Some(placement::pull_inside(outer, area)),
+                    since: Instant::now(),
+                    last_try: None,
+                });
+            }
+        }
+        self.pursue(ctx, outer, inner);
+    }
+
+    /// Moves towards the target until the window is there (or gives up).
+    fn pursue(&mut self, ctx: &egui::Context, outer: Rect, inner: Rect) {
+        let Some(target) = &mut self.target else {
+            return;
+        };
+        if target.since.elapsed() > SETTLE_FOR {
+            self.target = None;
+            return;
+        }
+        if target.outer.is_none() {
+            let arrangement = target.arrangement.expect("a target has one or the other");
+            let area = arrangement.area.or_else(|| screen_area(ctx, outer));
+            let Some(area) = area else {
+                self.target = None;
+                return;
+            };
+            target.outer = Some(placement::tile(area, arrangement.rank, arrangement.count));
+        }
+        let goal = target.outer.expect("set above");
+        if close(outer, goal) {
+            // There; keep watching a moment, as the window manager may still
+            // decorate or move it.
+            if target.since.elapsed() > Duration::from_millis(600) {
+                self.target = None;
+            } else {
+                ctx.request_repaint_after(Duration::from_millis(100));
+            }
+            return;
+        }
+        let due = target
+            .last_try
+            .is_none_or(|t| t.elapsed() >= Duration::from_millis(150));
+        if due {
+            target.last_try = Some(Instant::now());
+            move_to(ctx, goal, outer, inner);
+        }
+        ctx.request_repaint_after(Duration::from_millis(60));
+    }
+
+    /// Writes the window's place under its number if it moved since.
+    pub(super) fn save(&mut self, store: &SettingsStore) {
+        let Some(now) = self.now else { return };
+        if self.saved == Some(now) {
+            return;
+        }
+        match store.save_window(self.number, &now) {
+            Ok(()) => self.saved = Some(now),
+            Err(e) => eprintln!("memlab: {e}"),
+        }
+    }
+}
+
+/// The place saved for window `number`, pulled inside the screen's work
+/// area, as the window builder's position and inner size (in points at
+/// zoom 1).
+pub(super) fn restored(store: &SettingsStore, number: usize) -> Option<(egui::Pos2, egui::Vec2)> {
+    let saved = match store.load_window(number) {
+        Ok(saved) => saved?,
+        Err(e) => {
+            eprintln!("memlab: {e}");
+            return None;
+        }
+    };
+    let scale = if saved.scale.is_finite() && saved.scale > 0.1 {
+        saved.scale
+    } else {
+        1.0
+    };
+    let mut frame = saved.frame();
+    #[cfg(target_os = "linux")]
+    {
+        let center = (
+            frame.x + (frame.width / 2) as i32,
+            frame.y + (frame.height / 2) as i32,
+        );
+        if let Ok(area) = placement::x11::work_area(Some(center)) {
+            frame = placement::pull_inside(frame, area);
+        }
+    }
+    let (width, height) = saved.inner_for(frame);
+    Some((
+        egui::pos2(frame.x as f32 / scale, frame.y as f32 / scale),
+        egui::vec2(width as f32 / scale, height as f32 / scale),
+    ))
+}
+
+/// The window's outer and inner rectangles in pixels, and the display's
+/// pixels per point without zoom.
+fn window_rects(ctx: &egui::Context) -> Option<(Rect, Rect, f32)> {
+    let ppp = ctx.pixels_per_point();
+    let (outer, inner, native) = ctx.input(|i| {
+        let v = i.viewport();
+        (v.outer_rect, v.inner_rect, v.native_pixels_per_point)
+    });
+    let to_px = |r: egui::Rect| {
+        Rect::new(
+            (r.min.x * ppp).round() as i32,
+            (r.min.y * ppp).round() as i32,
+            (r.width() * ppp).round().max(0.0) as u32,
+            (r.height() * ppp).round().max(0.0) as u32,
+        )
+    };
+    Some((to_px(outer?), to_px(inner?), native.unwrap_or(1.0)))
+}
+
+/// The work area of the window's monitor: the X server's, or else the
+/// monitor's size (at the origin) as egui knows it.
+fn screen_area(ctx: &egui::Context, outer: Rect) -> Option<Rect> {
+    #[cfg(target_os = "linux")]
+    {
+        let center = (
+            outer.x + (outer.width / 2) as i32,
+            outer.y + (outer.height / 2) as i32,
+        );
+        if let Ok(area) = placement::x11::work_area(Some(center)) {
+            return Some(area);
+        }
+    }
+    let ppp = ctx.pixels_per_point();
+    let size = ctx.input(|i| i.viewport().monitor_size)?;
+    Some(Rect::new(
+        0,
+        0,
+        (size.x * ppp).round() as u32,
+        (size.y * ppp).round() as u32,
+    ))
+}
+
+/// The work area around this window, for a request to arrange.
+pub(super) fn area_for_request(ctx: &egui::Context) -> Option<Rect> {
+    let (outer, _, _) = window_rects(ctx)?;
+    screen_area(ctx, outer)
+}
+
+fn close(a: Rect, b: Rect) -> bool {
+    let near = |x: i64, y: i64| (x - y).abs() <= SLACK;
+    near(a.x.into(), b.x.into())
+        && near(a.y.into(), b.y.into())
+        && near(a.width.into(), b.width.into())
+        && near(a.height.into(), b.height.into())
+}
+
+/// Asks for the outer rectangle `goal`: the frame's corner at its corner,
+/// the inside less the decorations seen now.
+fn move_to(ctx: &egui::Context, goal: Rect, outer: Rect, inner: Rect) {
+    let ppp = ctx.pixels_per_point();
+    let (maximized, fullscreen) = ctx.input(|i| {
+        let v = i.viewport();
+        (v.maximized == Some(true), v.fullscreen == Some(true))
+    });
+    if fullscreen {
+        ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(false));
+    }
+    if maximized {
+        ctx.send_viewport_cmd(egui::ViewportCommand::Maximized(false));
+    }
+    let extra_w = outer.width.saturating_sub(inner.width);
+    let extra_h = outer.height.saturating_sub(inner.height);
+    let width = goal.width.saturating_sub(extra_w).max(1);
+    let height = goal.height.saturating_sub(extra_h).max(1);
+    ctx.send_viewport_cmd(egui::ViewportCommand::OuterPosition(egui::pos2(
+        goal.x as f32 / ppp,
+        goal.y as f32 / ppp,
+    )));
+    ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(egui::vec2(
+        width as f32 / ppp,
+        height as f32 / ppp,
+    )));
+}

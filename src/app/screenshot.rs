@@ -1,0 +1,74 @@
+//! Pictures from the real app: a window on one lab, saved as a PNG once the
+//! lab has settled (`memlab screenshot`), and the whole X screen, to show
+//! several windows side by side (`memlab screenshot --screen`).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+
+pub(super) type ShotResult = Arc<Mutex<Option<Result<(), String>>>>;
+
+/// Takes the window's picture once the lab has settled, then closes it.
+pub(super) struct Screenshot {
+    out: PathBuf,
+    started: Instant,
+    requested: bool,
+    result: ShotResult,
+}
+
+impl Screenshot {
+    pub(super) fn new(out: &Path, result: ShotResult) -> Self {
+        Self {
+            out: out.to_path_buf(),
+            started: Instant::now(),
+            requested: false,
+            result,
+        }
+    }
+
+    pub(super) fn step(&mut self, ctx: &egui::Context, settled: bool) {
+        if self.result.lock().is_ok_and(|r| r.is_some()) {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            return;
+        }
+        // Let the lab settle, then give the UI a moment to lay out its final frame.
+        let waited = self.started.elapsed();
+        let ready = settled && waited > Duration::from_millis(800);
+        if !self.requested && (ready || waited > Duration::from_secs(10)) {
+            self.requested = true;
+            let (out, result, repaint) = (self.out.clone(), self.result.clone(), ctx.clone());
+            ctx.request_screenshot(move |image| {
+                if let Ok(mut slot) = result.lock() {
+                    *slot = Some(save_png(&out, image.size, image.as_raw()));
+                }
+                repaint.request_repaint();
+            });
+        }
+        ctx.request_repaint_after(Duration::from_millis(50));
+    }
+}
+
+/// Writes `size` RGBA pixels as a PNG.
+pub(super) fn save_png(out: &Path, size: [usize; 2], rgba: &[u8]) -> Result<(), String> {
+    image::save_buffer(
+        out,
+        rgba,
+        size[0] as u32,
+        size[1] as u32,
+        image::ExtendedColorType::Rgba8,
+    )
+    .map_err(|e| format!("writing {}: {e}", out.display()))
+}
+
+/// Saves the whole X screen as a PNG.
+#[cfg(target_os = "linux")]
+pub fn capture_screen(out: &Path) -> Result<(), String> {
+    let image = crate::core::placement::x11::capture_screen().map_err(|e| e.to_string())?;
+    save_png(
+        out,
+        [image.width as usize, image.height as usize],
+        &image.rgba,
+    )
+}

@@ -1,0 +1,425 @@
+//! The shell drawn in every window: a bar with the lab picker and the
+//! Window menu (new window, arrange, text size, zoom, language), the list of
+//! labs when the window is wide, and the selected lab with its help above
+//! it, scrolling vertically.
+
+use eframe::egui;
+use serde::{Deserialize, Serialize};
+
+use crate::core::settings::{SharedSettings, TextSize, ZOOM_RANGE};
+#[cfg(target_os = "linux")]
+use crate::forms::address_map::AddressMapForm;
+use crate::forms::alloc_bench::AllocBenchForm;
+#[cfg(target_os = "linux")]
+use crate::forms::filemap::FileMapLab;
+use crate::forms::memory_managers::MemoryManagersPanel;
+#[cfg(target_os = "linux")]
+use crate::forms::mutex_lab::MutexLab;
+#[cfg(target_os = "linux")]
+use crate::forms::page_lab::PageLabForm;
+use crate::forms::shared_text::SharedTextForm;
+#[cfg(target_os = "linux")]
+use crate::forms::system_info::SystemInfoForm;
+use crate::forms::widgets::{Status, lab_help, show_status};
+use crate::forms::{Lab, LabHelp};
+use crate::i18n::Lang;
+
+/// From this width (in points) on, the labs are listed on the left;
+/// below it a drop-down in the bar picks them.
+const WIDE: f32 = 760.0;
+/// Zoom steps of the menu's − and + (egui's own Ctrl +/- steps are 10 %).
+const ZOOM_STEP: f32 = 0.25;
+
+/// What the user asked of the window from the menu; the window does it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShellAction {
+    NewWindow,
+    Arrange,
+}
+
+/// The labs, their remembered state, and the settings every window shares.
+#[derive(Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MemlabApp {
+    shared: SharedTextForm,
+    alloc_bench: AllocBenchForm,
+    memory_managers: MemoryManagersPanel,
+    #[cfg(target_os = "linux")]
+    system_info: SystemInfoForm,
+    #[cfg(target_os = "linux")]
+    page_lab: PageLabForm,
+    #[cfg(target_os = "linux")]
+    address_map: AddressMapForm,
+    #[cfg(target_os = "linux")]
+    filemap: FileMapLab,
+    #[cfg(target_os = "linux")]
+    mutex: MutexLab,
+    /// Kept in the shared settings file, not with the labs.
+    #[serde(skip)]
+    settings: SharedSettings,
+    #[serde(skip)]
+    actions: Vec<ShellAction>,
+    /// What came of the last menu action.
+    #[serde(skip)]
+    notice: Option<Status>,
+    #[serde(skip)]
+    content: Option<ContentExtent>,
+    /// Where to scroll the lab to on the next frame.
+    #[serde(skip)]
+    scroll_to: Option<f32>,
+}
+
+/// Where the shell's parts went in the last frame (for the layout tests):
+/// the lab's content against the part of the window it is seen in, and the
+/// top bar.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ContentExtent {
+    /// What the lab's content took (it may be taller than `visible`: the
+    /// lab scrolls vertically, but never wider).
+    pub used: egui::Rect,
+    /// The lab's area on the screen, less its scroll bar.
+    pub visible: egui::Rect,
+    pub bar: egui::Rect,
+}
+
+impl MemlabApp {
+    /// A shell whose shared text lab uses the mapping `name` (tests give
+    /// each their own).
+    pub fn with_mapping(name: &str) -> Self {
+        Self {
+            shared: SharedTextForm::with_name(name),
+            ..Self::default()
+        }
+    }
+
+    /// The labs, in the order the shell lists them.
+    fn labs(&mut self) -> Vec<&mut dyn Lab> {
+        vec![
+            &mut self.shared,
+            &mut self.alloc_bench,
+            &mut self.memory_managers,
+            #[cfg(target_os = "linux")]
+            &mut self.system_info,
+            #[cfg(target_os = "linux")]
+            &mut self.page_lab,
+            #[cfg(target_os = "linux")]
+            &mut self.address_map,
+            #[cfg(target_os = "linux")]
+            &mut self.filemap,
+            #[cfg(target_os = "linux")]
+            &mut self.mutex,
+        ]
+    }
+
+    /// Every lab's id, in the shell's order.
+    pub fn lab_ids(&mut self) -> Vec<&'static str> {
+        self.labs().iter().map(|l| l.id()).collect()
+    }
+
+    /// Every lab's id and help, in the shell's order.
+    pub fn lab_helps(&mut self) -> Vec<(&'static str, Option<&'static LabHelp>)> {
+        self.labs().iter().map(|l| (l.id(), l.help())).collect()
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.settings.lang.unwrap_or_else(Lang::from_system)
+    }
+
+    pub fn set_lang(&mut self, lang: Lang) {
+        self.settings.lang = Some(lang);
+    }
+
+    pub fn settings(&self) -> &SharedSettings {
+        &self.settings
+    }
+
+    pub fn set_settings(&mut self, settings: SharedSettings) {
+        self.settings = settings;
+    }
+
+    /// Shows the lab with this id.
+    pub fn select(&mut self, id: &str) -> Result<(), String> {
+        let ids = self.lab_ids();
+        if ids.contains(&id) {
+            self.settings.lab = id.to_owned();
+            Ok(())
+        } else {
+            Err(format!("no lab {id:?}; labs: {}", ids.join(", ")))
+        }
+    }
+
+    /// The selected lab (the first one if the saved id is unknown).
+    fn selected_lab(&mut self) -> &mut dyn Lab {
+        let selected = self.settings.lab.clone();
+        let labs = self.labs();
+        let index = labs.iter().position(|l| l.id() == selected).unwrap_or(0);
+        labs.into_iter()
+            .nth(index)
+            .expect("the shell has at least one lab")
+    }
+
+    /// True once the selected lab shows what it will show.
+    pub fn settled(&mut self) -> bool {
+        self.selected_lab().settled()
+    }
+
+    /// Where the lab's content went in the last frame.
+    pub fn content_extent(&self) -> Option<ContentExtent> {
+        self.content
+    }
+
+    /// Scrolls the lab to `offset` points from its top on the next frame
+    /// (the layout tests look at every part of a long lab this way).
+    pub fn scroll_lab_to(&mut self, offset: f32) {
+        self.scroll_to = Some(offset);
+    }
+
+    /// Fills the selected lab with example results (see [`Lab::demo`]).
+    pub fn demo(&mut self) {
+        self.selected_lab().demo();
+    }
+
+    /// The menu actions asked for since the last call.
+    pub(super) fn take_actions(&mut self) -> Vec<ShellAction> {
+        std::mem::take(&mut self.actions)
+    }
+
+    /// Shows what came of a menu action under the bar.
+    pub(super) fn set_notice(&mut self, notice: Option<Status>) {
+        self.notice = notice;
+    }
+
+    /// Draws the whole shell into `ui`.
+    pub fn shell_ui(&mut self, ui: &mut egui::Ui) {
+        self.apply_style(ui.ctx());
+        self.settings.zoom = ui.ctx().zoom_factor();
+        let lang = self.lang();
+        let wide = ui.ctx().content_rect().width() >= WIDE;
+        let bar = egui::Panel::top("memlab-top").show(ui, |ui| {
+            ui.horizontal(|ui| {
+                if wide {
+                    ui.strong("memlab");
+                }
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    self.window_menu(ui, lang);
+                    if wide {
+                        self.language_switch(ui);
+                    } else {
+                        ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                            self.lab_picker(ui, lang);
+                        });
+                    }
+                });
+            });
+            show_status(ui, lang, self.notice.as_ref());
+        });
+        let bar = bar.response.rect;
+        if wide {
+            egui::Panel::left("memlab-labs")
+                .resizable(false)
+                .show(ui, |ui| {
+                    ui.add_space(4.0);
+                    ui.label(lang.pick("Labs", "실습"));
+                    self.lab_list(ui, lang);
+                });
+        }
+        egui::CentralPanel::default().show(ui, |ui| {
+            let mut scroll = egui::ScrollArea::vertical().auto_shrink([false, false]);
+            if let Some(offset) = self.scroll_to.take() {
+                scroll = scroll.vertical_scroll_offset(offset);
+            }
+            let output = scroll.show(ui, |ui| {
+                let lab = self.selected_lab();
+                if let Some(help) = lab.help() {
+                    lab_help(ui, help, lang);
+                }
+                lab.ui(ui, lang);
+                ui.min_rect()
+            });
+            self.content = Some(ContentExtent {
+                used: output.inner,
+                visible: output.inner_rect,
+                bar,
+            });
+        });
+    }
+
+    /// Every font size scaled by the presenter's text size; solid scroll
+    /// bars; a text cursor that does not blink (a blinking one redraws the
+    /// window twice a second: ~2 % of a core with software OpenGL). Checked
+    /// on the context itself, which may be new (tests).
+    fn apply_style(&self, ctx: &egui::Context) {
+        let size = self.settings.text_size;
+        let base = egui::Style::default().text_styles;
+        let body = |styles: &std::collections::BTreeMap<egui::TextStyle, egui::FontId>| {
+            styles.get(&egui::TextStyle::Body).map(|f| f.size)
+        };
+        let style = ctx.global_style();
+        let wanted = body(&base).map(|b| b * size.scale());
+        if body(&style.text_styles) == wanted
+            && !style.spacing.scroll.floating
+            && !style.visuals.text_cursor.blink
+        {
+            return;
+        }
+        ctx.all_styles_mut(|style| {
+            // Scroll bars with room of their own: nothing hides under them.
+            style.spacing.scroll = egui::style::ScrollStyle::solid();
+            style.visuals.text_cursor.blink = false;
+            for (text_style, font) in &mut style.text_styles {
+                if let Some(base) = base.get(text_style) {
+                    font.size = base.size * size.scale();
+                }
+            }
+        });
+    }
+
+    fn pick(&mut self, id: &str) {
+        self.settings.lab = id.to_owned();
+    }
+
+    fn lab_list(&mut self, ui: &mut egui::Ui, lang: Lang) {
+        let selected = self.selected_lab().id();
+        let mut pick = None;
+        for lab in self.labs() {
+            if ui
+                .selectable_label(lab.id() == selected, lab.title(lang))
+                .clicked()
+            {
+                pick = Some(lab.id());
+            }
+        }
+        if let Some(id) = pick {
+            self.pick(id);
+        }
+    }
+
+    /// A drop-down of the labs, for narrow windows.
+    fn lab_picker(&mut self, ui: &mut egui::Ui, lang: Lang) {
+        let title = self.selected_lab().title(lang);
+        // All the room the menu button left.
+        let width = ui.available_width().max(80.0);
+        let mut pick = None;
+        egui::ComboBox::from_id_salt("memlab-lab-picker")
+            .selected_text(title)
+            .width(width)
+            .truncate()
+            .show_ui(ui, |ui| {
+                let selected = self.selected_lab().id();
+                for lab in self.labs() {
+                    if ui
+                        .selectable_label(lab.id() == selected, lab.title(lang))
+                        .clicked()
+                    {
+                        pick = Some(lab.id());
+                    }
+                }
+            })
+            .response
+            .on_hover_text(lang.pick("Lab", "실습"));
+        if let Some(id) = pick {
+            self.pick(id);
+        }
+    }
+
+    fn language_switch(&mut self, ui: &mut egui::Ui) {
+        let lang = self.lang();
+        for candidate in [Lang::Ko, Lang::En] {
+            if ui
+                .selectable_label(lang == candidate, candidate.native_name())
+                .clicked()
+            {
+                self.settings.lang = Some(candidate);
+            }
+        }
+    }
+
+    fn window_menu(&mut self, ui: &mut egui::Ui, lang: Lang) {
+        ui.menu_button(lang.pick("Window", "창"), |ui| {
+            if ui
+                .button(lang.pick("New window", "새 창"))
+                .on_hover_text(lang.pick(
+                    "Start another memlab beside this one",
+                    "memlab을 하나 더 띄웁니다",
+                ))
+                .clicked()
+            {
+                self.actions.push(ShellAction::NewWindow);
+                ui.close();
+            }
+            if ui
+                .button(lang.pick("Arrange side by side", "나란히 배치"))
+                .on_hover_text(lang.pick(
+                    "Tile every memlab window on this screen: 2 side by side, 3 or 4 in a 2×2 grid",
+                    "이 화면의 memlab 창을 모두 타일로 놓습니다: 2개는 좌우로, 3~4개는 2×2로",
+                ))
+                .clicked()
+            {
+                self.actions.push(ShellAction::Arrange);
+                ui.close();
+            }
+            ui.separator();
+            ui.label(lang.pick("Text size", "글자 크기"));
+            for size in TextSize::ALL {
+                let name = match size {
+                    TextSize::Normal => lang.pick("Normal", "보통"),
+                    TextSize::Large => lang.pick("Large", "크게"),
+                    TextSize::Larger => lang.pick("Larger (projector)", "더 크게 (프로젝터)"),
+                };
+                ui.radio_value(&mut self.settings.text_size, size, name);
+            }
+            ui.separator();
+            self.zoom_row(ui, lang);
+            ui.separator();
+            ui.label(lang.pick("Language", "언어"));
+            let mut chosen = self.lang();
+            for candidate in [Lang::En, Lang::Ko] {
+                ui.radio_value(&mut chosen, candidate, candidate.native_name());
+            }
+            if chosen != self.lang() {
+                self.settings.lang = Some(chosen);
+            }
+        });
+    }
+
+    fn zoom_row(&mut self, ui: &mut egui::Ui, lang: Lang) {
+        let zoom = ui.ctx().zoom_factor();
+        ui.horizontal(|ui| {
+            ui.label(lang.pick("Zoom", "확대"));
+            let mut set = None;
+            if ui
+                .add_enabled(*ZOOM_RANGE.start() < zoom, egui::Button::new("−"))
+                .on_hover_text("Ctrl -")
+                .clicked()
+            {
+                set = Some(zoom - ZOOM_STEP);
+            }
+            if ui
+                .button(format!("{:.0} %", zoom * 100.0))
+                .on_hover_text(lang.pick("Back to 100 % (Ctrl 0)", "100 %로 (Ctrl 0)"))
+                .clicked()
+            {
+                set = Some(1.0);
+            }
+            if ui
+                .add_enabled(zoom < *ZOOM_RANGE.end(), egui::Button::new("+"))
+                .on_hover_text("Ctrl +")
+                .clicked()
+            {
+                set = Some(zoom + ZOOM_STEP);
+            }
+            if let Some(zoom) = set {
+                let zoom = zoom.clamp(*ZOOM_RANGE.start(), *ZOOM_RANGE.end());
+                ui.ctx().set_zoom_factor(zoom);
+                self.settings.zoom = zoom;
+            }
+        });
+    }
+
+    /// Releases every lab's OS resources (safe to call more than once).
+    pub fn shutdown(&mut self) {
+        for lab in self.labs() {
+            lab.shutdown();
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! Every lab of the shell fits every window a classroom uses (egui_kittest).
+//!
+//! The labs are taken from the shell's own list, so a lab added to the shell
+//! is checked too. Each is filled first (`demo`: the benchmark's history
+//! table and sweep, the memory managers' samples) and drawn in the real
+//! shell at the smallest window (480×340 pixels) and the sizes,
+//! 480×360, 640×480, 958×516 (a quarter of 1920×1080) and 1920×1080, at
+//! zoom 1, 1.5 and 2, and at the presenter's larger text sizes, in English
+//! and Korean. A zoomed window is fewer points wide: 480 pixels at zoom 2
+//! leave 240 points.
+//!
+//! **Cut off**, as this test defines it (the rule labs follow is in
+//! `memlab::forms::widgets::layout`):
+//! 1. the lab's content reaches past the right edge of its area (the shell
+//!    scrolls it vertically only; anything wider must scroll sideways on its
+//!    own, inside `widgets::wide`, which takes no more than the lab's width);
+//! 2. a widget of the top bar lies outside the window;
+//! 3. the visible parts of two widgets (labels included) overlap without one
+//!    holding the other (a plot holds its legend, a collapsing header its
+//!    button). A widget's visible part is what its scroll areas do not clip;
+//!    the test scrolls the lab from top to bottom to see every part. Scroll
+//!    bars are left out: egui draws a nested area's bar over the content
+//!    when the area is scrolled out of view, on purpose (content never lies
+//!    under the lab's own bar: rule 1 measures against the width it leaves).
+//!
+//! Widgets are the accessibility nodes egui makes for everything it lays
+//! out, with their rectangles and, from egui's own list of the frame's
+//! widgets, their visible parts.
+
+mod common;
+
+use std::collections::HashMap;
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::NodeT;
+use memlab::app::MemlabApp;
+use memlab::core::settings::TextSize;
+use memlab::i18n::Lang;
+
+/// Window sizes in pixels: the smallest window, then the issue's.
+const SIZES: [[f32; 2]; 5] = [
+    memlab::app::MIN_INNER,
+    [480.0, 360.0],
+    [640.0, 480.0],
+    [958.0, 516.0],
+    [1920.0, 1080.0],
+];
+const ZOOMS: [f32; 3] = [1.0, 1.5, 2.0];
+/// Presenter text sizes, checked at these window sizes (zoom 1).
+const TEXT_SIZES: [(TextSize, [f32; 2]); 3] = [
+    (TextSize::Large, [480.0, 360.0]),
+    (TextSize::Larger, [480.0, 360.0]),
+    (TextSize::Larger, [958.0, 516.0]),
+];
+/// Slack for rounding, in points.
+const EPS: f32 = 0.5;
+
+/// Roles of containers, which hold widgets rather than being one, of the
+/// text runs inside labels and fields (their widget stands for them), and
+/// scroll bars (see rule 3).
+fn is_container(role: Role) -> bool {
+    matches!(
+        role,
+        Role::TextRun
+            | Role::ScrollBar
+            | Role::Window
+            | Role::GenericContainer
+            | Role::Group
+            | Role::ScrollView
+            | Role::Pane
+            | Role::Unknown
+            | Role::Grid
+            | Role::Table
+            | Role::List
+            | Role::Menu
+            | Role::MenuBar
+            | Role::Toolbar
+    )
+}
+
+struct Widget {
+    role: Role,
+    label: String,
+    rect: egui::Rect,
+    /// The part not clipped away (empty if none is on the screen).
+    visible: egui::Rect,
+}
+
+fn widgets(h: &Harness<'_, MemlabApp>) -> Vec<Widget> {
+    let visible: HashMap<u64, egui::Rect> = h.ctx.viewport(|v| {
+        v.prev_pass
+            .widgets
+            .layers()
+            .flat_map(|(_, rects)| rects.iter().map(|w| (w.id.value(), w.interact_rect)))
+            .collect()
+    });
+    h.root()
+        .children_recursive()
+        .filter(|n| !is_container(n.accesskit_node().role()))
+        .map(|n| {
+            let node = n.accesskit_node();
+            let rect = n.rect();
+            Widget {
+                role: node.role(),
+                label: node.label().or_else(|| node.value()).unwrap_or_default(),
+                rect,
+                visible: visible
+                    .get(&node.locate().0.0)
+                    .map_or(rect, |v| v.intersect(rect)),
+            }
+        })
+        .filter(|w| w.rect.width() > 0.0 && w.rect.height() > 0.0)
+        .collect()
+}
+
+/// What is cut off or drawn over something else, as lines for the report;
+/// `top`: the lab is scrolled to its top (the whole window is checked).
+fn problems(h: &Harness<'_, MemlabApp>, top: bool) -> Vec<String> {
+    let mut found = Vec::new();
+    let extent = h.state().content_extent().expect("the shell drew the lab");
+    let screen = h.ctx.content_rect();
+    let all = widgets(h);
+    if top && extent.used.right() > extent.visible.right() + EPS {
+        // Name what ends where the content ends, to know what to fix (what
+        // scrolls sideways on its own takes only its visible width).
+        let names: Vec<String> = all
+            .iter()
+            .filter(|w| (w.rect.right() - extent.used.right()).abs() < 1.0)
+            .take(3)
+            .map(|w| format!("{:?} {:?}", w.role, w.label))
+            .collect();
+        found.push(format!(
+            "the lab's content is {:.0} points wide in {:.0}: it reaches past the right edge ({})",
+            extent.used.width(),
+            extent.visible.width(),
+            names.join(", ")
+        ));
+    }
+    for w in all.iter().filter(|_| top) {
+        let in_bar = w.rect.center().y < extent.bar.bottom();
+        if in_bar && !screen.expand(EPS).contains_rect(w.rect) {
+            found.push(format!(
+                "top bar: {:?} {:?} at {:?} is outside the window {:?}",
+                w.role, w.label, w.rect, screen
+            ));
+        }
+    }
+    let shown: Vec<&Widget> = all.iter().filter(|w| w.visible.is_positive()).collect();
+    for (i, a) in shown.iter().enumerate() {
+        for b in &shown[i + 1..] {
+            let overlap = a.visible.intersect(b.visible);
+            let nested = a.rect.expand(EPS).contains_rect(b.rect)
+                || b.rect.expand(EPS).contains_rect(a.rect);
+            if overlap.width() > 1.0 && overlap.height() > 1.0 && !nested {
+                found.push(format!(
+                    "{:?} {:?} at {:?} overlaps {:?} {:?} at {:?}",
+                    a.role, a.label, a.visible, b.role, b.label, b.visible
+                ));
+            }
+        }
+    }
+    found
+}
+
+/// Problems at every scroll position of the lab, from top to bottom.
+fn problems_scrolling(h: &mut Harness<'_, MemlabApp>) -> Vec<String> {
+    let mut found = problems(h, true);
+    let extent = h.state().content_extent().expect("drawn");
+    let page = (extent.visible.height() * 0.8).max(20.0);
+    let end = extent.used.height() - extent.visible.height();
+    let mut offset = page;
+    while offset < end + page {
+        h.state_mut().scroll_lab_to(offset.min(end));
+        h.step();
+        h.step();
+        found.extend(
+            problems(h, false)
+                .into_iter()
+                .map(|p| format!("scrolled to {:.0}: {p}", offset.min(end))),
+        );
+        offset += page;
+    }
+    h.state_mut().scroll_lab_to(0.0);
+    h.step();
+    found
+}
+
+/// The shell in a window of `size` pixels at `zoom` (a zoomed window is
+/// fewer points wide), drawn until its layout settles.
+fn shell(app: MemlabApp, size: [f32; 2], zoom: f32) -> Harness<'static, MemlabApp> {
+    let mut h = Harness::builder()
+        .with_size([size[0] / zoom, size[1] / zoom])
+        .with_pixels_per_point(zoom)
+        .with_context_setup(|ctx| {
+            memlab::fonts::install(ctx);
+            // The harness's clock does not run: no animation would finish
+            // (scroll bars would never take their room).
+            ctx.all_styles_mut(|style| style.animation_time = 0.0);
+        })
+        .build_ui_state(|ui, app: &mut MemlabApp| app.shell_ui(ui), app);
+    for _ in 0..6 {
+        h.step();
+    }
+    h
+}
+
+/// Everything cut off in `lab` in `lang`, over every window.
+fn check_lab(lab: &str, lang: Lang) -> Vec<String> {
+    let mapping = common::unique(&format!("layout-{lab}"));
+    let mut app = MemlabApp::with_mapping(&mapping);
+    app.select(lab).unwrap();
+    app.set_lang(lang);
+    app.demo();
+    let mut h = shell(app, [960.0, 600.0], 1.0);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+    while !h.state_mut().settled() {
+        assert!(std::time::Instant::now() < deadline, "{lab} did not settle");
+        h.step();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let mut report = Vec::new();
+    for size in SIZES {
+        for zoom in ZOOMS {
+            h = shell(h.into_state(), size, zoom);
+            for problem in problems_scrolling(&mut h) {
+                report.push(format!("{size:?} at zoom {zoom}: {problem}"));
+            }
+        }
+    }
+    for (text_size, size) in TEXT_SIZES {
+        let mut app = h.into_state();
+        let mut settings = app.settings().clone();
+        settings.text_size = text_size;
+        app.set_settings(settings);
+        h = shell(app, size, 1.0);
+        for problem in problems_scrolling(&mut h) {
+            report.push(format!("{size:?} with text {text_size:?}: {problem}"));
+        }
+    }
+    h.state_mut().shutdown();
+    common::cleanup(&mapping);
+    report
+        .into_iter()
+        .map(|problem| format!("{lab} in {lang:?}, {problem}"))
+        .collect()
+}
+
+fn check_every_lab(lang: Lang) {
+    let report: Vec<String> = memlab::app::lab_ids()
+        .into_iter()
+        .flat_map(|lab| check_lab(lab, lang))
+        .collect();
+    assert!(
+        report.is_empty(),
+        "{} problems:\n{}",
+        report.len(),
+        report.join("\n")
+    );
+}
+
+#[test]
+fn every_lab_fits_every_window_in_english() {
+    check_every_lab(Lang::En);
+}
+
+#[test]
+fn every_lab_fits_every_window_in_korean() {
+    check_every_lab(Lang::Ko);
+}

@@ -1,0 +1,146 @@
+//! The shell around the labs, driven through its UI (egui_kittest): every
+//! lab's help above it, the lab picker of narrow windows, and the Window
+//! menu's text size, zoom and language.
+
+mod common;
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use memlab::app::MemlabApp;
+use memlab::core::settings::TextSize;
+use memlab::i18n::Lang;
+
+use common::ui::shows;
+
+/// The shell in a window of `size` points, on a mapping of its own.
+fn shell(size: [f32; 2], lab: &str, lang: Lang) -> (Harness<'static, MemlabApp>, String) {
+    let mapping = common::unique("shell");
+    let mut app = MemlabApp::with_mapping(&mapping);
+    app.select(lab).unwrap();
+    app.set_lang(lang);
+    let mut h = Harness::builder()
+        .with_size(size)
+        .with_context_setup(memlab::fonts::install)
+        .build_ui_state(|ui, app: &mut MemlabApp| app.shell_ui(ui), app);
+    h.step();
+    h.step();
+    (h, mapping)
+}
+
+fn close(mut h: Harness<'static, MemlabApp>, mapping: &str) {
+    h.state_mut().shutdown();
+    common::cleanup(mapping);
+}
+
+#[test]
+fn every_lab_has_help_in_both_languages() {
+    let mut app = MemlabApp::default();
+    for (id, help) in app.lab_helps() {
+        let help = help.unwrap_or_else(|| panic!("lab {id} has no help"));
+        let section = help.section;
+        assert!(!section.en.is_empty() && !section.ko.is_empty(), "{id}");
+        assert!(section.en.contains('§'), "{id}: no chapter section");
+        assert!(!help.calls.is_empty(), "{id}: no Win32 calls");
+        for call in help.calls {
+            assert!(!call.win32.is_empty(), "{id}");
+            assert!(!call.here.en.is_empty() && !call.here.ko.is_empty(), "{id}");
+        }
+        assert!(
+            help.try_these.len() >= 3,
+            "{id}: fewer than three things to try"
+        );
+        for step in help.try_these {
+            assert!(!step.en.is_empty() && !step.ko.is_empty(), "{id}");
+        }
+    }
+}
+
+/// The shell shows each lab's help, collapsed, above the lab; opened, it
+/// gives the chapter's section, the Win32 calls and things to try.
+#[test]
+fn every_lab_shows_its_help_above_it_in_both_languages() {
+    for (lang, header, try_this) in [
+        (Lang::En, "From the book to this lab", "Try this"),
+        (Lang::Ko, "책에서 이 실습으로", "해 볼 것"),
+    ] {
+        let ids = MemlabApp::default().lab_ids();
+        let helps = MemlabApp::default().lab_helps();
+        for (id, (_, help)) in ids.iter().zip(helps) {
+            let help = help.expect("checked above");
+            let (mut h, mapping) = shell([1200.0, 900.0], id, lang);
+            let first_call = help.calls[0].win32;
+            assert!(!shows(&h, try_this), "{id}: closed at first");
+            h.get_by_label(header).click();
+            h.step();
+            h.step();
+            for part in [help.section.get(lang), first_call, try_this] {
+                assert!(shows(&h, part), "{lang:?} {id}: no {part:?} in the help");
+            }
+            h.check_accessibility();
+            close(h, &mapping);
+        }
+    }
+}
+
+/// A narrow window has no room for the list of labs: a drop-down in the bar
+/// picks them, next to the Window menu.
+#[test]
+fn a_narrow_window_picks_labs_from_the_bar() {
+    let (mut h, mapping) = shell([240.0, 180.0], "shared", Lang::En);
+    assert!(h.query_by_label("Labs").is_none(), "no side list");
+    h.get_by_role_and_label(Role::ComboBox, "Lab").click();
+    h.run();
+    h.get_by_label("Allocation benchmark").click();
+    h.step();
+    h.step();
+    assert_eq!(h.state().settings().lab, "alloc-bench");
+    assert!(
+        shows(&h, "Allocation benchmark (ExamTst2)"),
+        "the lab is shown"
+    );
+    close(h, &mapping);
+
+    let (h, mapping) = shell([958.0, 516.0], "shared", Lang::En);
+    assert!(
+        h.query_by_label("Labs").is_some(),
+        "a wide window lists them"
+    );
+    assert!(h.query_by_role_and_label(Role::ComboBox, "Lab").is_none());
+    close(h, &mapping);
+}
+
+/// The Window menu sets the presenter's text size (fonts only), the zoom
+/// (everything) and the language; the shell keeps them as shared settings.
+#[test]
+fn the_window_menu_sets_text_size_zoom_and_language() {
+    let (mut h, mapping) = shell([958.0, 516.0], "memory-managers", Lang::En);
+    let body = |h: &Harness<'static, MemlabApp>| {
+        h.ctx.global_style().text_styles[&egui::TextStyle::Body].size
+    };
+    let normal = body(&h);
+    h.get_by_label("Window").click();
+    h.run();
+    h.get_by_label("Larger (projector)").click();
+    h.step();
+    h.step();
+    assert_eq!(h.state().settings().text_size, TextSize::Larger);
+    assert_eq!(body(&h), normal * TextSize::Larger.scale());
+
+    h.get_by_label("Window").click();
+    h.run();
+    h.get_by_label("+").click();
+    h.step();
+    h.step();
+    assert_eq!(h.ctx.zoom_factor(), 1.25);
+    assert_eq!(h.state().settings().zoom, 1.25);
+
+    h.get_by_label("Window").click();
+    h.run();
+    h.get_by_role_and_label(Role::RadioButton, "한국어").click();
+    h.step();
+    h.step();
+    assert_eq!(h.state().lang(), Lang::Ko);
+    assert!(shows(&h, "메모리 관리자"), "the lab speaks Korean");
+    close(h, &mapping);
+}
