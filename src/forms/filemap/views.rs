@@ -177,7 +177,12 @@ impl ViewPanel {
     ) -> (Rows, hex::Edits) {
         let info = self.info;
         let max_top = hex::max_top(info.len);
-        let slider_w = ui.spacing().interact_size.y + ui.spacing().item_spacing.x;
+        // A vertical slider is as thick as a line of body text, at least
+        // the interact size (egui's `Slider`): larger text, a wider slider.
+        let slider_thickness = ui
+            .text_style_height(&egui::TextStyle::Body)
+            .max(ui.spacing().interact_size.y);
+        let slider_w = slider_thickness + ui.spacing().item_spacing.x;
         let height = ui.text_style_height(&egui::TextStyle::Monospace)
             * (hex::rows_in_sight(info.len) + 1) as f32;
         ui.horizontal(|ui| {

@@ -213,7 +213,6 @@ impl Controls {
                 0..=255,
                 &mut self.notes[3],
             ));
-            ui.add_space(8.0);
             let touch = lang.pick("Touch in a child process", "자식 프로세스에서 접근");
             if op_button(ui, enabled, touch, Operation::TouchInChild, child) {
                 ops.push(RangeOp::Child {

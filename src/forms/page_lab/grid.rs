@@ -194,7 +194,12 @@ pub fn page_grid(
     } else {
         0.0
     };
-    let geo = Geometry::new(width, n, gutter);
+    let mut geo = Geometry::new(width, n, gutter);
+    if geo.height() > max_height {
+        // The scroll bar takes its room from the cells' width.
+        let bar = ui.spacing().scroll.allocated_width();
+        geo = Geometry::new(width - bar, n, gutter);
+    }
     let palette = Palette::new(ui);
     let weak = ui.visuals().weak_text_color();
     let select_stroke = Stroke::new(2.0, ui.visuals().selection.stroke.color);
@@ -351,6 +356,9 @@ pub fn legend(ui: &mut egui::Ui, lang: Lang) {
         ),
     ];
     ui.horizontal_wrapped(|ui| {
+        // Room between the samples as item spacing, which a wrapping row
+        // leaves out at its ends (a trailing space would reach past them).
+        ui.spacing_mut().item_spacing.x += 6.0;
         let font = egui::TextStyle::Small.resolve(ui.style());
         let color = ui.visuals().text_color();
         for (sample, resident, charged, text) in samples {
@@ -365,7 +373,6 @@ pub fn legend(ui: &mut egui::Ui, lang: Lang) {
             paint_cell(ui.painter(), cell, sample, resident, charged, &palette);
             let text_at = pos2(cell.max.x + 4.0, rect.center().y - galley.size().y / 2.0);
             ui.painter().galley(text_at, galley, color);
-            ui.add_space(6.0);
         }
     });
 }
