@@ -384,6 +384,40 @@ fn places_saved_on_a_larger_screen_are_pulled_inside() {
     let _ = std::fs::remove_dir_all(home);
 }
 
+/// Places saved at zoom 2 (a teacher zoomed in) reopen at their size: the
+/// zoom takes effect on the first frame, whose window rectangles are still
+/// in points of zoom 1, and a window that read them took itself for twice
+/// its size, off the screen, and grew to "pull itself inside".
+#[test]
+fn zoomed_windows_reopen_at_their_saved_size() {
+    let x = Xvfb::with_window_manager(1024, 768);
+    let (home, mapping) = home_with_mapping("zoomed");
+    let data = home.join(".local/share/memlab");
+    std::fs::write(data.join("settings.json"), r#"{"zoom": 2.0}"#).unwrap();
+    // The top right quarter of the screen, whatever number a window gets.
+    let saved = Rect::new(512, 0, 512, 384);
+    for number in 1..=memlab::core::slots::MAX_SLOTS {
+        let place = r#"{"x": 512, "y": 0, "width": 510, "height": 359,
+            "frame_width": 512, "frame_height": 384, "scale": 1.0}"#;
+        std::fs::write(data.join(format!("window-{number}.json")), place).unwrap();
+    }
+    let mut children = start_by_hand(&x, &home, 2);
+    let seen = settled(&x, 2, Duration::from_secs(60));
+    for w in &seen {
+        let near = |a: i64, b: i64| (a - b).abs() <= 2;
+        assert!(
+            near(w.frame.x.into(), saved.x.into())
+                && near(w.frame.y.into(), saved.y.into())
+                && near(w.frame.right(), saved.right())
+                && near(w.frame.bottom(), saved.bottom()),
+            "{w:?} is not at its saved place {saved:?}"
+        );
+    }
+    close(&seen, &mut children);
+    assert!(!common::object_path(&mapping).exists());
+    let _ = std::fs::remove_dir_all(home);
+}
+
 /// Four windows started by hand land where the window manager puts them;
 /// `memlab arrange` tiles them.
 #[test]

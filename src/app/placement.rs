@@ -48,6 +48,10 @@ pub(super) struct WindowPlace {
     /// Where the window is now (pixels), and where it was last saved.
     now: Option<WindowGeometry>,
     saved: Option<WindowGeometry>,
+    /// Points per pixel of the last frame: on the frame a zoom takes
+    /// effect (the first one, and Ctrl +/-), the window's rectangles are
+    /// still in points of the old zoom, so they are not read.
+    last_ppp: Option<f32>,
 }
 
 impl WindowPlace {
@@ -84,6 +88,7 @@ impl WindowPlace {
             opening_area: None,
             now: None,
             saved: None,
+            last_ppp: None,
         }
     }
 
@@ -91,7 +96,13 @@ impl WindowPlace {
     /// screen if it is off it in the first seconds, and moves it to its tile
     /// after a request.
     pub(super) fn frame(&mut self, ctx: &egui::Context) {
-        let Some((outer, inner, scale)) = window_rects(ctx) else {
+        let ppp = ctx.pixels_per_point();
+        let zoomed = self.last_ppp.replace(ppp) != Some(ppp);
+        let rects = window_rects(ctx).filter(|_| !zoomed);
+        let Some((outer, inner, scale)) = rects else {
+            if zoomed {
+                ctx.request_repaint();
+            }
             if self.target.is_some() || self.opened.elapsed() < CHECK_INSIDE_FOR {
                 ctx.request_repaint_after(Duration::from_millis(50));
             }
