@@ -15,6 +15,7 @@ use crate::core::filemap::{
     Access, Disposition, MappingState, OpenRequest, Sharing, granularity, parse_byte_count,
 };
 use crate::forms::filemap_messages::{FileStep, StepNote};
+use crate::forms::widgets::text_field;
 use crate::i18n::Lang;
 
 /// Lines of the log in sight.
@@ -48,9 +49,7 @@ impl FileMapLab {
 
     pub(super) fn steps_ui(&mut self, ui: &mut egui::Ui, lang: Lang) {
         ui.horizontal_wrapped(|ui| {
-            let label = ui.label(lang.pick("File", "파일"));
-            ui.add(egui::TextEdit::singleline(&mut self.path).desired_width(320.0))
-                .labelled_by(label.id);
+            text_field(ui, lang.pick("File", "파일"), &mut self.path, 320.0);
         });
         ui.horizontal_wrapped(|ui| {
             let open = ui
@@ -90,9 +89,8 @@ impl FileMapLab {
         });
         ui.add_space(4.0);
         ui.horizontal_wrapped(|ui| {
-            let label = ui.label(lang.pick("Mapping size", "매핑 크기"));
-            ui.add(egui::TextEdit::singleline(&mut self.mapping_size).desired_width(80.0))
-                .labelled_by(label.id);
+            let label = lang.pick("Mapping size", "매핑 크기");
+            text_field(ui, label, &mut self.mapping_size, 80.0);
             let button = egui::Button::new(lang.pick("Create mapping", "매핑 만들기"));
             if ui.add(button).clicked() {
                 let text = self.mapping_size.clone();
@@ -105,12 +103,9 @@ impl FileMapLab {
         ));
         ui.add_space(4.0);
         ui.horizontal_wrapped(|ui| {
-            let label = ui.label(lang.pick("View offset", "뷰 오프셋"));
-            ui.add(egui::TextEdit::singleline(&mut self.view_offset).desired_width(80.0))
-                .labelled_by(label.id);
-            let label = ui.label(lang.pick("Length", "길이"));
-            ui.add(egui::TextEdit::singleline(&mut self.view_len).desired_width(80.0))
-                .labelled_by(label.id);
+            let label = lang.pick("View offset", "뷰 오프셋");
+            text_field(ui, label, &mut self.view_offset, 80.0);
+            text_field(ui, lang.pick("Length", "길이"), &mut self.view_len, 80.0);
             let button = egui::Button::new(lang.pick("Map view", "뷰 매핑"));
             if ui.add(button).clicked() {
                 let (offset, len) = (self.view_offset.clone(), self.view_len.clone());
@@ -148,10 +143,10 @@ impl FileMapLab {
                 self.queue
                     .push_back(Queued::Request(Request::On(Step::CloseFile)));
             }
-            ui.separator();
-            let label = ui.label(lang.pick("New end of file", "새 파일 끝"));
-            ui.add(egui::TextEdit::singleline(&mut self.eof_size).desired_width(80.0))
-                .labelled_by(label.id);
+        });
+        ui.horizontal_wrapped(|ui| {
+            let label = lang.pick("New end of file", "새 파일 끝");
+            text_field(ui, label, &mut self.eof_size, 80.0);
             let button = egui::Button::new(lang.pick("Set end of file", "파일 끝 설정"));
             if ui.add(button).clicked() {
                 let text = self.eof_size.clone();

@@ -8,7 +8,7 @@ use eframe::egui;
 use super::hex::{self, HexState, ROW_BYTES, Rows, Side};
 use crate::core::filemap::{FileMapError, FileMapSession, Flushed, ViewInfo, parse_byte_count};
 use crate::forms::filemap_messages::ViewNote;
-use crate::forms::widgets::{Level, show_line};
+use crate::forms::widgets::{Level, show_line, text_field};
 use crate::i18n::{Lang, Localized};
 
 /// What a view's panel asks the lab to do.
@@ -91,16 +91,17 @@ impl ViewPanel {
                 if ui.button(lang.pick("Unmap", "매핑 해제")).clicked() {
                     actions.push(ViewAction::Unmap(info.view));
                 }
-                ui.separator();
+            });
+            // The editing choice on a row of its own, so that a narrow
+            // panel does not part the label from its choices.
+            ui.horizontal_wrapped(|ui| {
                 ui.label(lang.pick("Edit as", "편집"));
                 ui.radio_value(&mut self.hex.side, Side::Hex, lang.pick("Hex", "16진수"));
                 ui.radio_value(&mut self.hex.side, Side::Text, lang.pick("Text", "텍스트"));
             });
             ui.horizontal_wrapped(|ui| {
-                let label = ui.label(lang.pick("Go to offset", "이동할 오프셋"));
-                let field = ui
-                    .add(egui::TextEdit::singleline(&mut self.goto).desired_width(90.0))
-                    .labelled_by(label.id);
+                let label = lang.pick("Go to offset", "이동할 오프셋");
+                let field = text_field(ui, label, &mut self.goto, 90.0);
                 if field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
                     match parse_byte_count(&self.goto) {
                         Ok(at) => {

@@ -154,7 +154,9 @@ impl Controls {
                 self.select(0..pages);
             }
             let r = self.range();
-            ui.weak(format!("= {}..{}", r.start, r.end));
+            // One piece: a wrapping row moves it whole to the next line.
+            let range = egui::RichText::new(format!("= {}..{}", r.start, r.end)).weak();
+            ui.add(egui::Label::new(range).extend());
         });
         show_note(ui, lang, self.notes[1].as_ref(), &Rule::From);
         show_note(ui, lang, self.notes[2].as_ref(), &Rule::Count);
@@ -213,6 +215,9 @@ impl Controls {
                 0..=255,
                 &mut self.notes[3],
             ));
+        });
+        // The child's button and its read / write choice on a row of their own.
+        ui.horizontal_wrapped(|ui| {
             let touch = lang.pick("Touch in a child process", "자식 프로세스에서 접근");
             if op_button(ui, enabled, touch, Operation::TouchInChild, child) {
                 ops.push(RangeOp::Child {

@@ -19,6 +19,9 @@
 //! 6. **No control moves when an option changes**: a text that depends on
 //!    a choice goes through [`steady_text`], which keeps the room of its
 //!    tallest variant.
+//! 7. **A label stays with its field**: in a wrapping row the label goes
+//!    through [`label_for`], which starts a new row rather than leave the
+//!    label at the end of one and its field at the start of the next.
 
 use eframe::egui::{self, RichText};
 
@@ -36,21 +39,59 @@ pub fn wide<R>(
         .inner
 }
 
+/// Enough of a field's width to show a few words.
+const FEW_WORDS: f32 = 120.0;
+
 /// The width for a field that would like `wanted` points: what is left of
 /// the row if that is enough for a few words, else as much of a row as it
 /// wants (a wrapping row then starts a new line for it).
 pub fn field_width(ui: &egui::Ui, wanted: f32) -> f32 {
-    const ENOUGH: f32 = 120.0;
     // The field's frame adds its margins to the width asked for.
     let margins = 2.0 * ui.spacing().button_padding.x;
     let rest = ui.available_size_before_wrap().x - margins;
     let row = ui.available_width() - margins;
-    if rest >= wanted.min(ENOUGH) {
+    if rest >= wanted.min(FEW_WORDS) {
         wanted.min(rest)
     } else {
         wanted.min(row)
     }
     .max(24.0)
+}
+
+/// In a wrapping row, the label of a field `field` points wide (its frame
+/// included): the two start a new row together when they do not fit in
+/// what is left of this one.
+pub fn label_for(ui: &mut egui::Ui, text: &str, field: f32) -> egui::Response {
+    let label = egui::WidgetText::from(text)
+        .into_galley(
+            ui,
+            Some(egui::TextWrapMode::Extend),
+            f32::INFINITY,
+            egui::TextStyle::Body,
+        )
+        .size()
+        .x;
+    let needed = label + ui.spacing().item_spacing.x + field;
+    let row_started = ui.cursor().min.x > ui.max_rect().min.x + 0.5;
+    if row_started && ui.available_size_before_wrap().x < needed {
+        ui.end_row();
+    }
+    ui.label(text)
+}
+
+/// A labelled one-line text field in a wrapping row: the label kept with
+/// the field ([`label_for`]), the field [`field_width`] wide.
+pub fn text_field(
+    ui: &mut egui::Ui,
+    label: &str,
+    text: &mut String,
+    wanted: f32,
+) -> egui::Response {
+    let margins = 2.0 * ui.spacing().button_padding.x;
+    let label = label_for(ui, label, wanted.min(FEW_WORDS) + margins);
+    let width = field_width(ui, wanted);
+    ui.add(egui::TextEdit::singleline(text).desired_width(width))
+        .labelled_by(label.id)
 }
 
 /// `left` and `right` side by side when each gets at least `min_width`

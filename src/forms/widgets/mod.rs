@@ -14,7 +14,7 @@ pub mod table;
 
 pub use help::lab_help;
 pub use job::{Job, Poll, Stop, StoppingThreads};
-pub use layout::{facts, field_width, side_by_side, steady_text, wide};
+pub use layout::{facts, field_width, label_for, side_by_side, steady_text, text_field, wide};
 pub use number::{InputNote, NumberInput, show_note};
 pub use palette::manager_color;
 pub use refresh::LiveRefresh;

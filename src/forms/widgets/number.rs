@@ -6,6 +6,7 @@ use std::ops::RangeInclusive;
 
 use eframe::egui;
 
+use super::layout::label_for;
 use super::status::{Level, show_line};
 use crate::i18n::{Lang, Localized};
 
@@ -125,7 +126,20 @@ impl<'a> NumberInput<'a> {
 impl egui::Widget for NumberInput<'_> {
     fn ui(self, ui: &mut egui::Ui) -> egui::Response {
         let typed: RefCell<Option<String>> = RefCell::new(None);
-        let label = ui.label(self.label);
+        // The field is a button showing the number, at least the interact
+        // size wide (egui's DragValue).
+        let digits = egui::WidgetText::from(self.value.to_string())
+            .into_galley(
+                ui,
+                Some(egui::TextWrapMode::Extend),
+                f32::INFINITY,
+                egui::TextStyle::Button,
+            )
+            .size()
+            .x;
+        let field =
+            (digits + 2.0 * ui.spacing().button_padding.x).max(ui.spacing().interact_size.x);
+        let label = label_for(ui, self.label, field);
         let before = *self.value;
         let response = {
             let typed = &typed;
