@@ -87,6 +87,8 @@ pub struct Palette {
     reserved: Color32,
     committed: Color32,
     mark: Color32,
+    /// The edge of a free page, whose fill is the background's.
+    edge: Stroke,
 }
 
 impl Palette {
@@ -96,6 +98,7 @@ impl Palette {
             reserved: page_color(PageState::Reserved, ui),
             committed: page_color(PageState::Committed, ui),
             mark: mark_color(ui),
+            edge: ui.visuals().widgets.noninteractive.bg_stroke,
         }
     }
 }
@@ -117,6 +120,9 @@ pub fn paint_cell(
         PageState::Committed => palette.committed,
     };
     painter.rect_filled(r, 0.0, fill);
+    if page.state == PageState::Free {
+        painter.rect_stroke(r, 0.0, palette.edge, egui::StrokeKind::Inside);
+    }
     if page.state == PageState::Reserved && charged {
         let band = Rect::from_min_size(r.min, vec2(r.width(), (r.height() * 0.35).max(1.0)));
         painter.rect_filled(band, 0.0, STILL_CHARGED);

@@ -226,6 +226,16 @@ fn facts_list(f: &SystemFacts, lang: Lang) -> Vec<Fact> {
     ]
 }
 
+/// A fact's value, in monospace; in Korean in the body font, since Hangul
+/// has no monospace face here and the monospace spaces between its words
+/// would read as gaps.
+fn value_text(value: &str, lang: Lang) -> RichText {
+    match lang {
+        Lang::En => RichText::new(value).monospace(),
+        Lang::Ko => RichText::new(value),
+    }
+}
+
 /// A wide window: one row per fact; the value last, so that it wraps in
 /// the width left.
 fn facts_table(ui: &mut egui::Ui, facts: &[Fact], lang: Lang) {
@@ -247,17 +257,17 @@ fn facts_table(ui: &mut egui::Ui, facts: &[Fact], lang: Lang) {
                     ui.add(egui::Label::new(RichText::new(f.win32).monospace().small()).extend());
                     ui.add(egui::Label::new(RichText::new(f.source).small().weak()).extend());
                 });
-                ui.add(egui::Label::new(RichText::new(&f.value).monospace()).wrap());
+                ui.add(egui::Label::new(value_text(&f.value, lang)).wrap());
                 ui.end_row();
             }
         });
 }
 
 /// A narrow window: each fact stacked, every line wrapping.
-fn facts_stacked(ui: &mut egui::Ui, facts: &[Fact]) {
+fn facts_stacked(ui: &mut egui::Ui, facts: &[Fact], lang: Lang) {
     for f in facts {
         ui.add(egui::Label::new(RichText::new(f.name).strong()).wrap());
-        ui.add(egui::Label::new(RichText::new(&f.value).monospace()).wrap());
+        ui.add(egui::Label::new(value_text(&f.value, lang)).wrap());
         ui.add(egui::Label::new(RichText::new(f.win32).monospace().small()).wrap());
         ui.add(egui::Label::new(RichText::new(f.source).small().weak()).wrap());
         ui.add_space(6.0);
@@ -309,7 +319,7 @@ impl Lab for SystemInfoForm {
         if ui.available_width() >= TABLE_WIDTH {
             facts_table(ui, &facts, lang);
         } else {
-            facts_stacked(ui, &facts);
+            facts_stacked(ui, &facts, lang);
         }
     }
 
