@@ -33,16 +33,33 @@ fn wait_with_timeout(child: &mut Child, timeout: Duration) -> std::process::Exit
     }
 }
 
-fn tempdir(tag: &str) -> PathBuf {
+/// A folder of the test's own under the temporary folder, removed when the
+/// test ends, failed or not.
+struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn tempdir(tag: &str) -> Scratch {
     let dir = std::env::temp_dir().join(format!("memlab-window-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    Scratch(dir)
 }
 
 /// A home of its own whose saved labs' state names a mapping of its own,
 /// so that the test's windows share nothing with other memlabs.
-fn home_with_mapping(tag: &str) -> (PathBuf, String) {
+fn home_with_mapping(tag: &str) -> (Scratch, String) {
     let home = tempdir(tag);
     let mapping = common::unique(tag);
     let data = home.join(".local/share/memlab");
@@ -258,7 +275,7 @@ fn screenshot_command_renders_the_shared_text_form() {
             "ko",
         ])
         .env("DISPLAY", &x.display)
-        .env("HOME", &home)
+        .env("HOME", &*home)
         .env_remove("WAYLAND_DISPLAY")
         .spawn()
         .unwrap();
@@ -281,7 +298,6 @@ fn screenshot_command_renders_the_shared_text_form() {
         dark < total / 4,
         "mostly dark ({dark} of {total}): not the light UI"
     );
-    let _ = std::fs::remove_dir_all(home);
 }
 
 #[test]
@@ -311,7 +327,6 @@ fn window_title_names_the_app_instance_and_pid() {
         !common::object_path(&mapping).exists(),
         "the mapping is removed"
     );
-    let _ = std::fs::remove_dir_all(home);
 }
 
 /// `memlab --instances 4` tiles the screen (2×2, inside it, no overlap) on
@@ -355,7 +370,6 @@ fn four_instances_tile_the_screen_and_reopen_where_they_were() {
         );
         let log = std::fs::read_to_string(home.join("stderr.log")).unwrap_or_default();
         assert!(log.trim().is_empty(), "stderr: {log}");
-        let _ = std::fs::remove_dir_all(home);
     }
 }
 
@@ -381,7 +395,6 @@ fn places_saved_on_a_larger_screen_are_pulled_inside() {
     }
     close(&seen, &mut children);
     assert!(!common::object_path(&mapping).exists());
-    let _ = std::fs::remove_dir_all(home);
 }
 
 /// Places saved at zoom 2 (a teacher zoomed in) reopen at their size: the
@@ -415,7 +428,6 @@ fn zoomed_windows_reopen_at_their_saved_size() {
     }
     close(&seen, &mut children);
     assert!(!common::object_path(&mapping).exists());
-    let _ = std::fs::remove_dir_all(home);
 }
 
 /// Four windows started by hand land where the window manager puts them;
@@ -445,7 +457,6 @@ fn arrange_tiles_windows_started_by_hand() {
     assert_tiled(&x, &after);
     close(&after, &mut children);
     assert!(!common::object_path(&mapping).exists());
-    let _ = std::fs::remove_dir_all(home);
 }
 
 /// Saves the screen to `name` under the test's home (for a person to look
@@ -548,7 +559,6 @@ fn text_typed_in_one_window_loads_in_the_other() {
     );
     close(&seen, &mut children);
     assert!(!common::object_path(&mapping).exists());
-    let _ = std::fs::remove_dir_all(home);
 }
 
 /// A window destroyed from outside ends memlab with one line on stderr and
@@ -598,7 +608,6 @@ fn a_window_destroyed_from_outside_ends_with_one_line_and_cleans_up() {
             .all(|w| w.pid != Some(pid)),
         "its slot is free"
     );
-    let _ = std::fs::remove_dir_all(home);
 }
 
 /// Bad options of the window commands: one line each, exit code 2 for bad

@@ -83,11 +83,14 @@ pub struct ContentExtent {
 }
 
 impl MemlabApp {
-    /// A shell whose shared text lab uses the mapping `name` (tests give
-    /// each their own).
+    /// A shell whose shared text lab uses the mapping `name` and whose
+    /// mutex lab the lock `name` (tests give each their own, and remove the
+    /// lock's object, which outlives its last user on purpose).
     pub fn with_mapping(name: &str) -> Self {
         Self {
             shared: SharedTextForm::with_name(name),
+            #[cfg(target_os = "linux")]
+            mutex: MutexLab::with_name(name, None),
             ..Self::default()
         }
     }

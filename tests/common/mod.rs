@@ -220,8 +220,11 @@ fn lines(pipe: impl std::io::Read + Send + 'static) -> Receiver<String> {
     rx
 }
 
-/// Removes what a test left (a stale object is recovered and, as its last
-/// instance leaves, removed).
+/// Removes what a test left under `name`: the shared text's object (a
+/// stale object is recovered and, as its last instance leaves, removed) and
+/// the mutex lab's lock (`MemlabApp::with_mapping` names it so), which
+/// outlives its last user on purpose.
 pub fn cleanup(name: &str) {
     let _ = shared(name, &["info"]);
+    let _ = memlab::core::mutex::remove(name);
 }
