@@ -49,7 +49,8 @@ impl FileMapLab {
 
     pub(super) fn steps_ui(&mut self, ui: &mut egui::Ui, lang: Lang) {
         ui.horizontal_wrapped(|ui| {
-            text_field(ui, lang.pick("File", "파일"), &mut self.path, 320.0);
+            // A path can be long: as much of the row as there is.
+            text_field(ui, lang.pick("File", "파일"), &mut self.path, 640.0);
         });
         ui.horizontal_wrapped(|ui| {
             let open = ui

@@ -193,7 +193,9 @@ pub fn page_grid(
 ) -> Option<Range<usize>> {
     let n = view.pages.len();
     let width = ui.available_width();
-    let label_font = egui::FontId::monospace(10.0);
+    // Row numbers grow with the presenter's text size.
+    let small = egui::TextStyle::Small.resolve(ui.style()).size;
+    let label_font = egui::FontId::monospace(small.max(10.0));
     let gutter = if width >= GUTTER_FROM_WIDTH {
         let digit = ui.ctx().fonts_mut(|f| f.glyph_width(&label_font, '0'));
         digit * 5.0 + 6.0
@@ -229,7 +231,7 @@ pub fn page_grid(
             let painter = ui.painter_at(rect);
             let first_row = (viewport.min.y / geo.cell).floor().max(0.0) as usize;
             let last_row = ((viewport.max.y / geo.cell).ceil() as usize).min(geo.rows);
-            let label_every = ((14.0 / geo.cell).ceil() as usize).max(1);
+            let label_every = ((label_font.size * 1.4 / geo.cell).ceil() as usize).max(1);
             for row in first_row..last_row {
                 let first = row * geo.cols;
                 if geo.gutter > 0.0 && row % label_every == 0 {

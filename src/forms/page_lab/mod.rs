@@ -37,10 +37,13 @@ use crate::i18n::{Lang, Localized};
 /// How often the view (costs, residency, charge flags) is refreshed while
 /// the lab is shown.
 const LIVE: Duration = Duration::from_secs(1);
-/// From this width up, the costs and facts stand beside the grid.
+/// From this width up, the costs and facts stand beside the grid (at the
+/// normal text size: both grow with the text)...
 const SIDE_BY_SIDE: f32 = 700.0;
-/// The width of the costs and facts beside the grid.
+/// ...in this width.
 const SIDE: f32 = 290.0;
+/// egui's body text size, which [`SIDE`] is made for.
+const BODY_SIZE: f32 = 12.5;
 /// Pages of the screenshot demo's reservation.
 const DEMO_PAGES: usize = 512;
 
@@ -347,16 +350,18 @@ impl PageLabForm {
                 picked = grid::page_grid(ui, r, &self.controls.range(), anchor, max_height, lang);
             }
         };
-        if ui.available_width() >= SIDE_BY_SIDE {
+        let text_scale = egui::TextStyle::Body.resolve(ui.style()).size / BODY_SIZE;
+        let side = SIDE * text_scale;
+        if ui.available_width() >= SIDE_BY_SIDE * text_scale {
             ui.horizontal_top(|ui| {
-                let grid_width = ui.available_width() - SIDE - ui.spacing().item_spacing.x;
+                let grid_width = ui.available_width() - side - ui.spacing().item_spacing.x;
                 let layout = egui::Layout::top_down(egui::Align::Min);
                 ui.allocate_ui_with_layout(egui::vec2(grid_width, 0.0), layout, |ui| {
                     ui.set_width(grid_width);
                     grid(ui, &mut self.anchor);
                 });
-                ui.allocate_ui_with_layout(egui::vec2(SIDE, 0.0), layout, |ui| {
-                    ui.set_width(SIDE);
+                ui.allocate_ui_with_layout(egui::vec2(side, 0.0), layout, |ui| {
+                    ui.set_width(side);
                     facts::costs_panel(ui, view, shown, last, lang);
                     ui.add_space(6.0);
                     facts::facts_panel(ui, view.facts.as_ref(), lang);
