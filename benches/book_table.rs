@@ -111,10 +111,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let info = SystemInfo::collect();
     println!("cpu: {} ({} CPUs); os: {}", info.cpu, info.cpus, info.os);
     println!(
-        "{}; mimalloc {} (C {}); talc {}",
+        "{}; mimalloc {} (libmimalloc-sys {}); talc {}",
         info.libc.as_deref().unwrap_or("libc ?"),
-        info.mimalloc_crate,
         info.mimalloc_c,
+        info.libmimalloc_sys,
         info.talc
     );
     println!(

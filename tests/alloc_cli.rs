@@ -392,7 +392,7 @@ fn quick_sweep_prints_a_table_and_writes_the_csv() {
         "# cpu: ",
         "# os: ",
         "# default manager: ",
-        "# mimalloc: crate ",
+        "# mimalloc: C library ",
         "# heap: talc ",
         "# repeats: 1",
     ] {

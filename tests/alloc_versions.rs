@@ -1,6 +1,6 @@
 //! The version constants in the report header must match what Cargo resolved.
 
-use memlab::core::alloc::{MIMALLOC_CRATE_VERSION, TALC_VERSION};
+use memlab::core::alloc::{LIBMIMALLOC_SYS_VERSION, TALC_VERSION};
 
 fn locked_version(name: &str) -> String {
     let lock = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.lock"))
@@ -21,5 +21,5 @@ fn locked_version(name: &str) -> String {
 #[test]
 fn constants_match_cargo_lock() {
     assert_eq!(TALC_VERSION, locked_version("talc"));
-    assert_eq!(MIMALLOC_CRATE_VERSION, locked_version("mimalloc"));
+    assert_eq!(LIBMIMALLOC_SYS_VERSION, locked_version("libmimalloc-sys"));
 }

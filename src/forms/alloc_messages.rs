@@ -90,7 +90,9 @@ pub fn manager_description(kind: ManagerKind, lang: Lang) -> Cow<'static, str> {
         (Lang::Ko, ManagerKind::Heap) => "전용 힙: 주소 범위(기본 1 GiB)를 한 번 예약하고, 커지면서 페이지를 커밋하며, \
              talc 할당자로 블록을 나눠 줍니다 (Win32 HeapCreate/HeapAlloc 역할). 가득 차면 기본 관리자로 넘깁니다"
             .into(),
-        (Lang::Ko, ManagerKind::Mimalloc) => "mimalloc (Microsoft), mimalloc 크레이트 사용".into(),
+        (Lang::Ko, ManagerKind::Mimalloc) => "mimalloc (Microsoft): memlab이 예약한 아레나(주소 공간 1 GiB)에서 \
+             할당하며, 가득 차면 기본 관리자로 대체합니다"
+            .into(),
     }
 }
 
@@ -152,6 +154,11 @@ pub enum BenchNote {
     HeapFull {
         fallbacks: u64,
     },
+    /// The mimalloc arena was full for some pairs (served by the default
+    /// manager).
+    MimallocArenaFull {
+        fallbacks: u64,
+    },
     /// The worker ended without a result (it panicked).
     WorkerLost,
     /// No thread could be started for the run.
@@ -197,6 +204,12 @@ impl Localized for BenchNote {
             (Self::HeapFull { fallbacks }, Lang::Ko) => {
                 format!("전용 힙이 가득 참: {fallbacks}개 블록을 대신 기본 관리자가 할당했습니다")
             }
+            (Self::MimallocArenaFull { fallbacks }, Lang::En) => format!(
+                "The mimalloc arena was full: {fallbacks} blocks were served by the default manager instead"
+            ),
+            (Self::MimallocArenaFull { fallbacks }, Lang::Ko) => format!(
+                "mimalloc 아레나가 가득 참: {fallbacks}개 블록을 대신 기본 관리자가 할당했습니다"
+            ),
             (Self::WorkerLost, Lang::En) => "the benchmark worker stopped without a result".into(),
             (Self::WorkerLost, Lang::Ko) => "벤치마크 작업 스레드가 결과 없이 끝났습니다".into(),
             (Self::WorkerNotStarted(e), Lang::En) => format!("cannot start the worker thread: {e}"),
@@ -294,6 +307,7 @@ mod tests {
         "ptmalloc2",
         "libmalloc",
         "talc",
+        "memlab",
         "Microsoft",
         "Win32",
         "HeapCreate",
@@ -395,6 +409,7 @@ mod tests {
                 total: 100,
             },
             BenchNote::HeapFull { fallbacks: 3 },
+            BenchNote::MimallocArenaFull { fallbacks: 3 },
             BenchNote::Cold {
                 manager: ManagerKind::Mimalloc,
                 size_kb: 4,

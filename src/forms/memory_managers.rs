@@ -217,7 +217,8 @@ impl Lab for MemoryManagersPanel {
                 wide(ui, "mm-counters-scroll", |ui| {
                     counters_table(ui, &snap, lang)
                 });
-                fallback_line(ui, snap.heap_fallbacks, lang);
+                fallback_line(ui, ManagerKind::Heap, snap.heap_fallbacks, lang);
+                fallback_line(ui, ManagerKind::Mimalloc, snap.mimalloc_fallbacks, lang);
             },
             |ui| {
                 ui.label(
@@ -287,25 +288,37 @@ fn counters_table(ui: &mut egui::Ui, snap: &Snapshot, lang: Lang) {
         });
 }
 
-fn fallback_line(ui: &mut egui::Ui, fallbacks: u64, lang: Lang) {
+/// How many allocations a full manager (the private heap, or mimalloc's
+/// arena) passed to the default manager.
+fn fallback_line(ui: &mut egui::Ui, kind: ManagerKind, fallbacks: u64, lang: Lang) {
+    let text = match (kind, fallbacks == 0, lang) {
+        (ManagerKind::Mimalloc, true, Lang::En) => {
+            "mimalloc fallbacks: none; its arena has never been full.".to_owned()
+        }
+        (ManagerKind::Mimalloc, true, Lang::Ko) => {
+            "mimalloc 대체 할당: 없음. mimalloc 아레나가 가득 찬 적이 없습니다.".to_owned()
+        }
+        (ManagerKind::Mimalloc, false, Lang::En) => format!(
+            "mimalloc fallbacks: {fallbacks}. The mimalloc arena was full, and those allocations were served by the default manager instead."
+        ),
+        (ManagerKind::Mimalloc, false, Lang::Ko) => format!(
+            "mimalloc 대체 할당: {fallbacks}회. mimalloc 아레나가 가득 차서 그 할당은 기본 관리자가 대신 맡았습니다."
+        ),
+        (_, true, Lang::En) => {
+            "Heap fallbacks: none; the private heap has never been full.".to_owned()
+        }
+        (_, true, Lang::Ko) => "힙 대체 할당: 없음. 전용 힙이 가득 찬 적이 없습니다.".to_owned(),
+        (_, false, Lang::En) => format!(
+            "Heap fallbacks: {fallbacks}. The private heap was full, and those allocations were served by the default manager instead (memlab never aborts because a manager ran out)."
+        ),
+        (_, false, Lang::Ko) => format!(
+            "힙 대체 할당: {fallbacks}회. 전용 힙이 가득 차서 그 할당은 기본 관리자가 대신 맡았습니다(관리자의 메모리가 모자라도 memlab은 중단되지 않습니다)."
+        ),
+    };
     if fallbacks == 0 {
-        ui.weak(lang.pick(
-            "Heap fallbacks: none; the private heap has never been full.",
-            "힙 대체 할당: 없음. 전용 힙이 가득 찬 적이 없습니다.",
-        ));
+        ui.weak(text);
     } else {
-        show_line(
-            ui,
-            Level::Warn,
-            match lang {
-                Lang::En => format!(
-                    "Heap fallbacks: {fallbacks}. The private heap was full, and those allocations were served by the default manager instead (memlab never aborts because a manager ran out)."
-                ),
-                Lang::Ko => format!(
-                    "힙 대체 할당: {fallbacks}회. 전용 힙이 가득 차서 그 할당은 기본 관리자가 대신 맡았습니다(관리자의 메모리가 모자라도 memlab은 중단되지 않습니다)."
-                ),
-            },
-        );
+        show_line(ui, Level::Warn, text);
     }
 }
 

@@ -473,8 +473,8 @@ pub fn to_csv(report: &SweepReport, info: &SystemInfo) -> String {
     );
     let _ = writeln!(
         s,
-        "# mimalloc: crate {}, C library {}",
-        info.mimalloc_crate, info.mimalloc_c
+        "# mimalloc: C library {} (crate libmimalloc-sys {})",
+        info.mimalloc_c, info.libmimalloc_sys
     );
     let _ = writeln!(s, "# heap: talc {}", info.talc);
     let _ = writeln!(s, "# page size: {} bytes", info.page_size);

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{MIMALLOC_CRATE_VERSION, TALC_VERSION};
+use super::{LIBMIMALLOC_SYS_VERSION, TALC_VERSION};
 
 /// Minor and major page faults so far, of the calling thread on Linux
 /// (`RUSAGE_THREAD`), of the process on other Unixes (`RUSAGE_SELF`);
@@ -109,8 +109,8 @@ pub struct SystemInfo {
     pub os: String,
     /// C library (default manager) version, if known.
     pub libc: Option<String>,
-    /// mimalloc crate version.
-    pub mimalloc_crate: &'static str,
+    /// Version of libmimalloc-sys, the crate that builds mimalloc.
+    pub libmimalloc_sys: &'static str,
     /// mimalloc C library version.
     pub mimalloc_c: String,
     /// talc crate version (private heap).
@@ -127,7 +127,7 @@ impl SystemInfo {
             cpus: cpu_count(),
             os: os_description(),
             libc: libc_version(),
-            mimalloc_crate: MIMALLOC_CRATE_VERSION,
+            libmimalloc_sys: LIBMIMALLOC_SYS_VERSION,
             mimalloc_c: mimalloc_c_version(),
             talc: TALC_VERSION,
             page_size: page_size(),

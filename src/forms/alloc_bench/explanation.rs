@@ -4,7 +4,7 @@ use eframe::egui::{self, RichText};
 
 use crate::i18n::{Lang, Tr};
 
-const POINTS: [Tr; 5] = [
+const POINTS: [Tr; 6] = [
     Tr::new(
         "glibc (default) takes small blocks from its heap arenas, but a block at or above its mmap threshold gets a mapping of its own, which free hands straight back with munmap: two system calls per pair. The threshold starts at 128 KiB; when such a mapped block is freed, glibc raises it to that block's size (M_MMAP_THRESHOLD grows up to 32 MiB on 64-bit), so a repeated 1 MB block soon stays in the heap, while 64 MB is always mapped and unmapped.",
         "glibc(default)는 작은 블록을 힙 아레나에서 내주지만, mmap 임계값 이상인 블록은 따로 매핑을 만들고 free 때 munmap으로 바로 돌려줍니다: 쌍마다 시스템 호출 두 번. 임계값은 128 KiB에서 시작하고, 그렇게 매핑된 블록이 해제되면 그 크기로 올라갑니다(M_MMAP_THRESHOLD는 64비트에서 32 MiB까지). 그래서 반복되는 1 MB 블록은 곧 힙에 머물지만 64 MB는 매번 매핑하고 해제합니다.",
@@ -16,6 +16,10 @@ const POINTS: [Tr; 5] = [
     Tr::new(
         "Small-block caches: glibc's per-thread tcache keeps freed blocks of up to 1032 bytes, so 1 KB is handed back at once while 2 KB takes the slower bin path. mimalloc keeps thread-local free lists per size class, much like Delphi's FastMM: fast and flat up to 256 KB. Above that its large-block path costs hundreds of ns here, and what it frees goes back to the OS only after a short delay, so a tight loop reuses it without faults.",
         "작은 블록 캐시: glibc의 스레드별 tcache는 1032바이트까지의 해제된 블록을 보관하므로 1 KB는 곧바로 다시 나오고 2 KB는 더 느린 bin 경로를 탑니다. mimalloc은 크기 등급별 스레드 로컬 free 리스트를 둡니다(델파이의 FastMM과 비슷): 256 KB까지 빠르고 평평합니다. 그보다 크면 큰 블록 경로가 여기서 수백 ns 걸리고, 해제한 메모리는 잠시 뒤에야 운영체제에 돌려주므로 빠른 반복에서는 폴트 없이 재사용됩니다.",
+    ),
+    Tr::new(
+        "Why 4 KB is slower here than in a freshly started program: glibc serves a 4 KB block, larger than its tcache limit (1032 bytes), from its bins. In a process that has just started, the block is cut from the top of the heap and merged back into it on free (about 17 ns a pair). In a process that has been running there are free chunks below the top: the block is carved from one of them and, on free, merged with its free neighbour, two unlinks a pair, about 30 ns. A bare loop inside memlab's process measures the same; the dispatcher adds 1 to 2 ns. That is what glibc really costs in a heap in use. mimalloc keeps free lists per size class, so its cost does not depend on that history.",
+        "왜 여기서는 4 KB가 새로 시작한 프로그램보다 느린가: glibc는 tcache 한도(1032바이트)보다 큰 4 KB 블록을 bin에서 내줍니다. 막 시작한 프로세스에서는 힙 꼭대기에서 잘라 주고 해제하면 다시 합칩니다(한 쌍에 약 17 ns). 한동안 실행된 프로세스에서는 꼭대기 아래에 빈 조각들이 있어, 블록을 그중 하나에서 잘라 내고 해제할 때 옆의 빈 조각과 합칩니다. 한 쌍마다 unlink가 두 번 일어나 약 30 ns가 됩니다. memlab 프로세스 안의 맨 루프도 같은 값을 재며, 디스패처가 더하는 것은 1~2 ns입니다. 이것은 사용 중인 힙에서 glibc가 실제로 치르는 비용입니다. mimalloc은 크기별 free 리스트를 두므로 이런 이력에 좌우되지 않습니다.",
     ),
     Tr::new(
         "The private heap (heap) commits pages once as it grows and never gives them back, like a Win32 heap made with HeapCreate: after the first block of a size every later one reuses committed, already-faulted memory, so touching adds no faults, even at 64 MB.",

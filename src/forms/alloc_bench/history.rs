@@ -145,12 +145,19 @@ fn row(ui: &mut egui::Ui, lang: Lang, number: usize, run: &Run) {
     if r.cancelled {
         notes.push(lang.pick("cancelled", "취소됨").to_owned());
     }
-    if r.heap_fallbacks > 0 {
-        notes.push(format!(
-            "{} {}",
+    for (fallbacks, what) in [
+        (
             r.heap_fallbacks,
-            lang.pick("heap fallbacks", "힙 대체 할당")
-        ));
+            lang.pick("heap fallbacks", "힙 대체 할당"),
+        ),
+        (
+            r.mimalloc_fallbacks,
+            lang.pick("mimalloc fallbacks", "mimalloc 대체 할당"),
+        ),
+    ] {
+        if fallbacks > 0 {
+            notes.push(format!("{fallbacks} {what}"));
+        }
     }
     if notes.is_empty() {
         ui.weak(if run.warmed {

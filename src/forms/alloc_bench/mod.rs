@@ -249,6 +249,10 @@ impl AllocBenchForm {
                     Some(Status::warn(BenchNote::HeapFull {
                         fallbacks: r.heap_fallbacks,
                     }))
+                } else if r.mimalloc_fallbacks > 0 {
+                    Some(Status::warn(BenchNote::MimallocArenaFull {
+                        fallbacks: r.mimalloc_fallbacks,
+                    }))
                 } else if run.cold {
                     Some(Status::warn(BenchNote::Cold {
                         manager: r.manager,
