@@ -229,3 +229,24 @@ fn the_lesson_reads_in_korean() {
     wait_until(&mut h, "the release in Korean", |h| shows(h, "을(를) 놓음"));
     h.state_mut().shutdown();
 }
+
+#[test]
+fn a_wait_out_of_range_is_clamped_and_the_form_says_why() {
+    let name = unique("mxui-wait");
+    let _cleanup = Cleanup(name.clone());
+    let mut h = lab(&name, Lang::En);
+    h.step();
+    common::ui::type_into(&mut h, "Timeout (ms)", "60000");
+    h.key_press(egui::Key::Enter);
+    h.step();
+    h.step();
+    assert_eq!(h.state().timeout_ms, 10_000);
+    assert!(
+        shows(
+            &h,
+            "the wait is 0 to 10000 ms; clamped to 10000 (typed 60000)"
+        ),
+        "the note says why"
+    );
+    h.state_mut().shutdown();
+}

@@ -24,7 +24,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::mutex::{AcquireResult, BOOK_TIMEOUT, DEFAULT_NAME, MutexKind, MutexState};
 use crate::forms::filemap_messages::MutexNote;
-use crate::forms::widgets::{Job, Level, Poll, Status, show_line};
+use crate::forms::widgets::{
+    InputNote, Job, Level, NumberInput, Poll, Status, show_line, show_note, text_field,
+};
 use crate::forms::{Lab, LabHelp};
 use crate::i18n::{Lang, Localized};
 use handle::{Action, Handle};
@@ -35,6 +37,18 @@ const LOG_LINES: usize = 50;
 const LOG_ROWS: f32 = 6.0;
 /// Longest wait the form accepts, in milliseconds (ten times the book's).
 const MAX_TIMEOUT_MS: u32 = 10_000;
+
+/// The wait field's rule, for its note when a typed value is not taken.
+struct TimeoutRule;
+
+impl Localized for TimeoutRule {
+    fn localized(&self, lang: Lang) -> String {
+        match lang {
+            Lang::En => format!("the wait is 0 to {MAX_TIMEOUT_MS} ms"),
+            Lang::Ko => format!("제한 시간은 0~{MAX_TIMEOUT_MS} ms입니다"),
+        }
+    }
+}
 
 /// The lock kinds, as the form remembers them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -90,6 +104,9 @@ pub struct MutexLab {
     /// The name as typed; it becomes `name` on Enter or with the next action.
     #[serde(skip)]
     name_field: String,
+    /// Why the typed wait was not taken as typed.
+    #[serde(skip)]
+    timeout_note: Option<InputNote>,
     /// The lock that could not be opened (not tried again by itself).
     #[serde(skip)]
     failed: Option<(KindChoice, String)>,
@@ -108,6 +125,7 @@ impl Default for MutexLab {
             log: VecDeque::new(),
             last: None,
             name_field: String::new(),
+            timeout_note: None,
             failed: None,
         }
     }
@@ -253,17 +271,18 @@ impl MutexLab {
             self.last = None;
         }
         ui.horizontal_wrapped(|ui| {
-            let label = ui.label(lang.pick("Name", "이름"));
-            let field = ui
-                .add(egui::TextEdit::singleline(&mut self.name_field).desired_width(160.0))
-                .labelled_by(label.id);
+            let field = text_field(ui, lang.pick("Name", "이름"), &mut self.name_field, 160.0);
             if field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
                 self.name = self.name_field.clone();
             }
-            let label = ui.label(lang.pick("Timeout (ms)", "제한 시간 (ms)"));
-            ui.add(egui::DragValue::new(&mut self.timeout_ms).range(0..=MAX_TIMEOUT_MS))
-                .labelled_by(label.id);
+            ui.add(NumberInput::new(
+                lang.pick("Timeout (ms)", "제한 시간 (ms)"),
+                &mut self.timeout_ms,
+                0..=MAX_TIMEOUT_MS,
+                &mut self.timeout_note,
+            ));
         });
+        show_note(ui, lang, self.timeout_note.as_ref(), &TimeoutRule);
         ui.horizontal_wrapped(|ui| {
             let timeout = Duration::from_millis(u64::from(self.timeout_ms));
             let buttons = [
