@@ -16,8 +16,8 @@ use crate::core::alloc::sysinfo::SystemInfo;
 use crate::core::format::{CROSSOVER_MARGIN, format_ns, format_size_kb};
 use crate::forms::alloc_messages::{BenchNote, NumberRule};
 use crate::forms::widgets::{
-    InputNote, Job, NumberInput, Status, field_width, manager_color, show_note, show_status,
-    side_by_side,
+    InputNote, Job, NumberInput, Status, manager_color, show_note, show_status, side_by_side,
+    text_field,
 };
 use crate::i18n::{Lang, Localized};
 
@@ -307,10 +307,12 @@ impl SweepPanel {
 
     fn csv_row(&mut self, ui: &mut egui::Ui, lang: Lang) {
         ui.horizontal_wrapped(|ui| {
-            let label = ui.label(lang.pick("CSV file", "CSV 파일"));
-            let width = field_width(ui, 320.0);
-            ui.add(egui::TextEdit::singleline(&mut self.csv_path).desired_width(width))
-                .labelled_by(label.id);
+            text_field(
+                ui,
+                lang.pick("CSV file", "CSV 파일"),
+                &mut self.csv_path,
+                320.0,
+            );
             let can = self.report.is_some() && !self.csv_path.trim().is_empty();
             if ui
                 .add_enabled(

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::SharedTextForm;
 use super::messages::Status;
 use crate::core::shared_text::{Backing, SharedInfo, validate_file_path};
+use crate::forms::widgets::text_field;
 use crate::i18n::Lang;
 
 /// The backing file's name in memlab's data folder, the default path.
@@ -89,10 +90,8 @@ impl SharedTextForm {
 
     fn file_row(&mut self, ui: &mut egui::Ui, lang: Lang) {
         ui.horizontal_wrapped(|ui| {
-            let label = ui.label(lang.pick("Backing file", "저장 파일"));
-            let field = ui
-                .add(egui::TextEdit::singleline(&mut self.backing.path_field).desired_width(320.0))
-                .labelled_by(label.id);
+            let label = lang.pick("Backing file", "저장 파일");
+            let field = text_field(ui, label, &mut self.backing.path_field, 320.0);
             let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             let open = ui.button(lang.pick("Open", "열기")).clicked();
             if open || (enter && self.backing.path_field != self.backing.path) {

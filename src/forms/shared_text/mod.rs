@@ -20,7 +20,7 @@ use crate::core::instances::OpenWindow;
 use crate::core::shared_text::{
     CHAR_LEN, DEFAULT_NAME, Loaded, SharedError, SharedInfo, fit_to_capacity, validate_name,
 };
-use crate::forms::widgets::field_width;
+use crate::forms::widgets::{field_width, text_field};
 use crate::forms::{Lab, LabHelp};
 use crate::i18n::{Lang, Localized};
 use messages::{Level, Status};
@@ -198,11 +198,8 @@ impl SharedTextForm {
 
     fn name_row(&mut self, ui: &mut egui::Ui, lang: Lang) {
         ui.horizontal_wrapped(|ui| {
-            let label = ui.label(lang.pick("Mapping name", "매핑 이름"));
-            let width = field_width(ui, 180.0);
-            let field = ui
-                .add(egui::TextEdit::singleline(&mut self.name_field).desired_width(width))
-                .labelled_by(label.id);
+            let label = lang.pick("Mapping name", "매핑 이름");
+            let field = text_field(ui, label, &mut self.name_field, 180.0);
             let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             let open = ui.button(lang.pick("Open", "열기")).clicked();
             if open || (enter && self.name_field != self.name) {
