@@ -83,16 +83,25 @@ pub struct ContentExtent {
 }
 
 impl MemlabApp {
-    /// A shell whose shared text lab uses the mapping `name` and whose
-    /// mutex lab the lock `name` (tests give each their own, and remove the
-    /// lock's object, which outlives its last user on purpose).
+    /// A shell whose shared text lab uses the mapping `name`, whose mutex
+    /// lab the lock `name` and whose file-mapping lab [`Self::scratch_file`]
+    /// (tests give each their own, and remove the lock's object, which
+    /// outlives its last user on purpose, and the file).
     pub fn with_mapping(name: &str) -> Self {
         Self {
             shared: SharedTextForm::with_name(name),
             #[cfg(target_os = "linux")]
             mutex: MutexLab::with_name(name, None),
+            #[cfg(target_os = "linux")]
+            filemap: FileMapLab::with_path(&Self::scratch_file(name)),
             ..Self::default()
         }
+    }
+
+    /// The file-mapping lab's file in a shell made by [`Self::with_mapping`]
+    /// (not the user's demo file).
+    pub fn scratch_file(name: &str) -> std::path::PathBuf {
+        std::env::temp_dir().join(format!("memlab-{name}.bin"))
     }
 
     /// The labs, in the order the shell lists them.

@@ -221,10 +221,12 @@ fn lines(pipe: impl std::io::Read + Send + 'static) -> Receiver<String> {
 }
 
 /// Removes what a test left under `name`: the shared text's object (a
-/// stale object is recovered and, as its last instance leaves, removed) and
-/// the mutex lab's lock (`MemlabApp::with_mapping` names it so), which
-/// outlives its last user on purpose.
+/// stale object is recovered and, as its last instance leaves, removed),
+/// and what `MemlabApp::with_mapping` gives the other labs: the mutex lab's
+/// lock, which outlives its last user on purpose, and the file-mapping
+/// lab's file.
 pub fn cleanup(name: &str) {
     let _ = shared(name, &["info"]);
     let _ = memlab::core::mutex::remove(name);
+    let _ = std::fs::remove_file(memlab::app::MemlabApp::scratch_file(name));
 }

@@ -286,10 +286,13 @@ impl Lab for FileMapLab {
         self.job.is_none() && self.queue.is_empty()
     }
 
-    /// Opens the demo file shared, maps 64 KiB, two views of the same bytes
-    /// (the second at an unaligned offset), writes through both, flushes.
+    /// Opens the lab's file (the demo file unless one was chosen) shared,
+    /// maps 64 KiB, two views of the same bytes (the second at an unaligned
+    /// offset), writes through both, flushes.
     fn demo(&mut self) {
-        if let Ok(path) = filemap::demo_file() {
+        if self.path.is_empty()
+            && let Ok(path) = filemap::demo_file()
+        {
             self.path = path.display().to_string();
         }
         self.share = true;
