@@ -288,8 +288,8 @@ fn counters_table(ui: &mut egui::Ui, snap: &Snapshot, lang: Lang) {
         });
 }
 
-/// How many allocations a full manager (the private heap, or mimalloc's
-/// arena) passed to the default manager.
+/// How many allocations a full manager passed to the default manager:
+/// `kind` is the private heap or mimalloc (its arena).
 fn fallback_line(ui: &mut egui::Ui, kind: ManagerKind, fallbacks: u64, lang: Lang) {
     let text = match (kind, fallbacks == 0, lang) {
         (ManagerKind::Mimalloc, true, Lang::En) => {
