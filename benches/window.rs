@@ -10,7 +10,8 @@
 //! - `memlab --instances 4` until four windows sit still on their tiles;
 //!   target 5 s.
 //!
-//! `cargo bench --bench window` (the numbers go to the README).
+//! `cargo bench --bench window` (the numbers go to the README); `LABS=page-lab`
+//! measures one lab.
 
 #[path = "../tests/common/xvfb.rs"]
 #[allow(dead_code)]
@@ -229,8 +230,14 @@ fn main() {
     }
     let x = Xvfb::with_window_manager(1920, 1080);
     println!("memlab window, release build, Xvfb 1920x1080 + openbox, Mesa software OpenGL");
-    for lab in memlab::app::lab_ids() {
+    // `LABS=page-lab,shared` measures only those labs (and not the four
+    // instances).
+    let only = std::env::var("LABS").ok();
+    let wanted = |lab: &str| only.as_ref().is_none_or(|l| l.split(',').any(|w| w == lab));
+    for lab in memlab::app::lab_ids().into_iter().filter(|l| wanted(l)) {
         one_lab(&x, lab);
     }
-    four_instances(&x);
+    if only.is_none() {
+        four_instances(&x);
+    }
 }

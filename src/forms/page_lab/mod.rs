@@ -4,9 +4,10 @@
 //! process's RSS and the system's commit charge.
 //!
 //! The reservations live on a worker thread (`worker`), which runs the
-//! operations in order and sends back a fresh view after each batch; the
-//! form draws the latest view and asks for a new one once a second while it
-//! is shown, so the costs are live and nothing slow runs on the UI thread.
+//! operations in order and sends back a fresh view after each batch; while
+//! the form is shown, the worker also looks again every second or so and
+//! sends a view only when something in it changed, so the costs are live,
+//! an idle lab is not redrawn, and nothing slow runs on the UI thread.
 //! The reservations are real ones of this process: the address-space map
 //! names them.
 
@@ -18,7 +19,7 @@ mod log;
 mod messages;
 mod worker;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use eframe::egui;
 use serde::{Deserialize, Serialize};
@@ -30,13 +31,16 @@ use worker::{Command, Done, Engine, RangeOp, Request, ReservationView, View, Wor
 use crate::core::vm::Operation;
 use crate::core::vm::pages::{Decommit, PageState, Protection, ReservationId};
 use crate::forms::vm_messages::VmNote;
-use crate::forms::widgets::{Status, show_status};
+use crate::forms::widgets::{LiveRefresh, Status, show_status};
 use crate::forms::{Lab, LabHelp};
 use crate::i18n::{Lang, Localized};
 
-/// How often the view (costs, residency, charge flags) is refreshed while
-/// the lab is shown.
+/// How often, at most, the worker looks for changes in the view (costs,
+/// residency, charge flags) while the lab is shown...
 const LIVE: Duration = Duration::from_secs(1);
+/// ...and the share of one core its redraws may use, so less often when a
+/// frame is expensive (an idle window is meant to stay under 1 %).
+const LIVE_BUDGET: f64 = 0.006;
 /// From this width up, the costs and facts stand beside the grid (at the
 /// normal text size: both grow with the text)...
 const SIDE_BY_SIDE: f32 = 700.0;
@@ -62,8 +66,9 @@ pub struct PageLabForm {
     start_failed: bool,
     #[serde(skip)]
     view: Option<View>,
+    /// Paces the worker's looks for changes.
     #[serde(skip)]
-    view_at: Option<Instant>,
+    live: Option<LiveRefresh>,
     /// The reservation the grid shows.
     #[serde(skip)]
     selected: Option<ReservationId>,
@@ -207,7 +212,6 @@ impl PageLabForm {
                 self.log.push(report);
             }
             self.view = Some(reply.view);
-            self.view_at = Some(Instant::now());
         }
         if let Some(view) = &self.view
             && !view
@@ -219,13 +223,21 @@ impl PageLabForm {
         }
     }
 
-    /// Live numbers: a new view once a second while the lab is shown.
-    fn keep_live(&mut self, ctx: &egui::Context) {
-        let stale = self.view_at.is_none_or(|t| t.elapsed() >= LIVE);
-        if stale && self.worker.as_ref().is_some_and(|w| !w.busy()) {
-            self.send(Command::Refresh);
+    /// Live numbers: while the lab is shown (this runs only then), the
+    /// worker follows the view and answers when it changed; its answer
+    /// repaints the window, and the next frame asks again.
+    fn keep_live(&mut self) {
+        if self
+            .worker
+            .as_ref()
+            .is_some_and(|w| !w.busy() && !w.following())
+        {
+            let every = self
+                .live
+                .get_or_insert_with(|| LiveRefresh::new(LIVE, LIVE_BUDGET))
+                .next_period();
+            self.send(Command::Follow { every });
         }
-        ctx.request_repaint_after(LIVE);
     }
 
     /// Asks for the facts of the page the range starts on, when it changed.
@@ -392,7 +404,7 @@ impl Lab for PageLabForm {
     fn ui(&mut self, ui: &mut egui::Ui, lang: Lang) {
         self.ensure_worker(ui.ctx());
         self.poll();
-        self.keep_live(ui.ctx());
+        self.keep_live();
         ui.heading(lang.pick(
             "Page lab (VirtualAlloc and friends)",
             "페이지 실험실 (VirtualAlloc과 관련 함수)",

@@ -10,7 +10,8 @@
 
 use std::io;
 use std::ops::Range;
-use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
+use std::time::Duration;
 
 use eframe::egui;
 
@@ -80,8 +81,15 @@ pub enum Command {
         id: ReservationId,
         page: usize,
     },
-    /// Only a new view (the live numbers).
+    /// Only a new view.
     Refresh,
+    /// The live numbers: look again every `every`, and answer with a new
+    /// view once it differs from the last one sent (or at once when another
+    /// command comes). Until then the worker is not busy and the window is
+    /// not redrawn.
+    Follow {
+        every: Duration,
+    },
 }
 
 /// An operation as it was asked, for the log.
@@ -156,7 +164,7 @@ pub struct Report {
 }
 
 /// One reservation as the form draws it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ReservationView {
     pub id: ReservationId,
     pub base: usize,
@@ -171,14 +179,14 @@ pub struct ReservationView {
 
 /// VirtualQuery of the selected page: memlab's table and `mincore`, and
 /// the kernel's mapping that holds it (smaps).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Facts {
     pub query: Result<PageQuery, PageError>,
     pub kernel: Option<Region>,
 }
 
 /// Everything the form shows, as of one moment.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct View {
     pub page_size: usize,
     pub reservations: Vec<ReservationView>,
@@ -189,6 +197,7 @@ pub struct View {
 }
 
 /// A batch's answer: what each operation did and the view after them.
+#[derive(Debug)]
 pub struct Reply {
     /// The last command handled (commands are numbered from 1).
     pub handled: u64,
@@ -228,7 +237,7 @@ impl Engine {
                 self.selected = Some((id, page));
                 return None;
             }
-            Command::Refresh => return None,
+            Command::Refresh | Command::Follow { .. } => return None,
         };
         let before = system::costs().ok();
         let result = self.run(&request);
@@ -333,6 +342,38 @@ impl Engine {
     }
 }
 
+/// How a [`Command::Follow`] ended.
+enum Followed {
+    /// The view is not the last one sent.
+    Changed(View),
+    /// Another command came first.
+    Command(u64, Command),
+    /// The form is gone.
+    Closed,
+}
+
+/// Waits for the next command, building a view every `every` meanwhile,
+/// until the view differs from `last`.
+fn follow(
+    inbox: &Receiver<(u64, Command)>,
+    engine: &Engine,
+    every: Duration,
+    last: Option<&View>,
+) -> Followed {
+    loop {
+        match inbox.recv_timeout(every) {
+            Ok((n, command)) => return Followed::Command(n, command),
+            Err(RecvTimeoutError::Disconnected) => return Followed::Closed,
+            Err(RecvTimeoutError::Timeout) => {
+                let view = engine.view();
+                if last != Some(&view) {
+                    return Followed::Changed(view);
+                }
+            }
+        }
+    }
+}
+
 fn read_range(lab: &PageLab, id: ReservationId, range: Range<usize>) -> Result<Done, PageError> {
     check_range(lab, id, &range)?;
     let mut values = Vec::with_capacity(range.len());
@@ -406,6 +447,8 @@ pub struct Worker {
     replies: Receiver<Reply>,
     sent: u64,
     answered: u64,
+    /// The number of the last [`Command::Follow`] sent.
+    follow: Option<u64>,
     /// Last: dropped after the command channel closed.
     _threads: StoppingThreads,
 }
@@ -418,11 +461,24 @@ impl Worker {
         let mut threads = StoppingThreads::new();
         let ctx = ctx.clone();
         threads.spawn("page-lab worker", move |stop| {
+            let mut last: Option<View> = None;
             // Ends when the form drops its sender.
             while let Ok((mut handled, mut command)) = inbox.recv() {
                 let mut reports = Vec::new();
+                let mut changed = None;
                 // Everything already queued runs before one view is built.
                 loop {
+                    if let Command::Follow { every } = command {
+                        match follow(&inbox, &engine, every, last.as_ref()) {
+                            Followed::Changed(view) => {
+                                changed = Some(view);
+                                break;
+                            }
+                            Followed::Command(n, next) => (handled, command) = (n, next),
+                            Followed::Closed => return,
+                        }
+                        continue;
+                    }
                     reports.extend(engine.handle(command));
                     match inbox.try_recv() {
                         Ok((n, next)) => (handled, command) = (n, next),
@@ -433,10 +489,12 @@ impl Worker {
                 if stop.is_raised() {
                     return;
                 }
+                let view = changed.unwrap_or_else(|| engine.view());
+                last = Some(view.clone());
                 let reply = Reply {
                     handled,
                     reports,
-                    view: engine.view(),
+                    view,
                 };
                 if outbox.send(reply).is_err() {
                     return;
@@ -449,6 +507,7 @@ impl Worker {
             replies,
             sent: 0,
             answered: 0,
+            follow: None,
             _threads: threads,
         })
     }
@@ -456,12 +515,22 @@ impl Worker {
     /// Queues a command; false if the worker is gone.
     pub fn send(&mut self, command: Command) -> bool {
         self.sent += 1;
+        if matches!(command, Command::Follow { .. }) {
+            self.follow = Some(self.sent);
+        }
         self.commands.send((self.sent, command)).is_ok()
     }
 
-    /// Commands sent and not answered yet.
+    /// Is a [`Command::Follow`] waiting for a change?
+    pub fn following(&self) -> bool {
+        self.follow.is_some_and(|n| self.answered < n)
+    }
+
+    /// Commands sent and not answered yet, a waiting
+    /// [`Command::Follow`] aside.
     pub fn busy(&self) -> bool {
-        self.answered < self.sent
+        let waiting = if self.following() { 1 } else { 0 };
+        self.answered + waiting < self.sent
     }
 
     /// The replies that arrived; None if the worker is gone.
@@ -478,5 +547,69 @@ impl Worker {
                 Err(TryRecvError::Disconnected) => return Some(out),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use super::*;
+
+    /// The next reply, waiting up to `within`.
+    fn reply(worker: &mut Worker, within: Duration) -> Option<Reply> {
+        let start = Instant::now();
+        while start.elapsed() < within {
+            let mut replies = worker.replies().expect("the worker is alive");
+            if let Some(last) = replies.pop() {
+                return Some(last);
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        None
+    }
+
+    fn rss(view: &View) -> u64 {
+        view.costs.as_ref().expect("the costs are readable").rss
+    }
+
+    #[test]
+    fn a_follow_answers_once_the_view_changes_and_is_not_busy_meanwhile() {
+        let mut worker = Worker::start(Engine::default(), &egui::Context::default()).unwrap();
+        assert!(worker.send(Command::Refresh));
+        let first = reply(&mut worker, Duration::from_secs(5)).expect("a first view");
+        assert!(worker.send(Command::Follow {
+            every: Duration::from_millis(20)
+        }));
+        assert!(worker.following());
+        assert!(!worker.busy(), "a follow waiting for a change is not work");
+        // 32 MiB more in RAM: the view's RSS changes, so the worker answers.
+        let grown = std::hint::black_box(vec![1u8; 32 << 20]);
+        let next = reply(&mut worker, Duration::from_secs(5)).expect("a changed view");
+        assert!(rss(&next.view) >= rss(&first.view) + (16 << 20));
+        assert!(next.reports.is_empty());
+        assert!(!worker.following() && !worker.busy());
+        drop(grown);
+    }
+
+    #[test]
+    fn a_command_during_a_follow_is_answered_at_once() {
+        let mut worker = Worker::start(Engine::default(), &egui::Context::default()).unwrap();
+        assert!(worker.send(Command::Follow {
+            every: Duration::from_secs(3600)
+        }));
+        assert!(worker.send(Command::Reserve { pages: 4 }));
+        assert!(worker.busy());
+        let answer = reply(&mut worker, Duration::from_secs(5)).expect("an answer");
+        assert_eq!(answer.handled, 2);
+        assert!(matches!(
+            answer.reports[..],
+            [Report {
+                result: Ok(Done::Reserved { .. }),
+                ..
+            }]
+        ));
+        assert_eq!(answer.view.reservations.len(), 1);
+        assert!(!worker.following() && !worker.busy());
     }
 }

@@ -41,6 +41,13 @@ impl LiveRefresh {
     /// Call on every frame the live display is shown: asks egui for the
     /// next repaint.
     pub fn schedule(&mut self, ctx: &egui::Context) {
+        ctx.request_repaint_after(self.next_period());
+    }
+
+    /// The time until the next refresh, from what the process used since the
+    /// last call: for a display whose refreshes come from elsewhere (a worker
+    /// that repaints when it has something new), call once per refresh.
+    pub fn next_period(&mut self) -> Duration {
         let now = (Instant::now(), process_cpu_time());
         // Only between frames of this display: after a pause (the lab was
         // hidden) the CPU used meanwhile says nothing about a frame.
@@ -54,7 +61,7 @@ impl LiveRefresh {
             self.period = wanted.clamp(self.min_period, self.max_period);
         }
         self.last = Some(now);
-        ctx.request_repaint_after(self.period);
+        self.period
     }
 }
 
