@@ -345,7 +345,7 @@ impl Engine {
 /// How a [`Command::Follow`] ended.
 enum Followed {
     /// The view is not the last one sent.
-    Changed(View),
+    Changed(Box<View>),
     /// Another command came first.
     Command(u64, Command),
     /// The form is gone.
@@ -367,7 +367,7 @@ fn follow(
             Err(RecvTimeoutError::Timeout) => {
                 let view = engine.view();
                 if last != Some(&view) {
-                    return Followed::Changed(view);
+                    return Followed::Changed(Box::new(view));
                 }
             }
         }
@@ -489,7 +489,7 @@ impl Worker {
                 if stop.is_raised() {
                     return;
                 }
-                let view = changed.unwrap_or_else(|| engine.view());
+                let view = changed.map_or_else(|| engine.view(), |v| *v);
                 last = Some(view.clone());
                 let reply = Reply {
                     handled,
