@@ -235,3 +235,52 @@ fn the_shared_text_is_never_affected_by_a_stuck_book_mutex() {
     drop(watch);
     common::cleanup(&name);
 }
+
+/// The lock's object, where `mutex remove` finds it.
+fn mutex_object(name: &str) -> std::path::PathBuf {
+    std::path::PathBuf::from(format!("/dev/shm/memlab-mutex.{}.{name}", common::euid()))
+}
+
+#[test]
+fn remove_clears_a_lock_left_behind_but_never_one_in_use() {
+    let name = unique("mx-remove");
+    let _cleanup = Cleanup(name.clone());
+    let object = mutex_object(&name);
+    // A holder killed while holding raw_sync's mutex leaves it stuck, and
+    // the object stays after every instance ended.
+    crash("raw-sync", &name);
+    assert!(object.exists(), "the lock outlives its last instance");
+
+    // In use: kept, exit 1, whoever holds it.
+    let holder = Running::start(&["mutex", "--kind", "file", "--name", &name, "hold"]);
+    let line = holder.line(Duration::from_secs(20)).unwrap_or_default();
+    assert!(line.starts_with("acquired"), "{line:?}");
+    let (out, _) = mutex_cmd("file", &name, "remove");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("in use by 1 other instance(s); it was kept"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(object.exists());
+    // Killed and waited for: the kernel dropped its slot with it.
+    drop(holder);
+
+    // Unused: removed, and a second remove finds nothing.
+    let (out, _) = mutex_cmd("file", &name, "remove");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim(), format!("removed {}", object.display()));
+    assert!(!object.exists());
+    let (out, _) = mutex_cmd("file", &name, "remove");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("nothing to remove"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(!object.exists(), "remove never creates the lock");
+
+    // The next user gets a fresh lock: raw_sync's is no longer stuck.
+    let (out, _) = mutex_cmd("raw-sync", &name, "acquire");
+    assert!(out.status.success(), "{}", stderr(&out));
+}

@@ -161,6 +161,7 @@ impl From<MutexError> for Failure {
             E::Object(e) => object_code(e),
             E::BadName { .. } | E::AlreadyHeld { .. } | E::NotHeld { .. } => USAGE,
             E::ResetRefused { .. }
+            | E::InUse { .. }
             | E::NotRecoverable
             | E::Pthread { .. }
             | E::RawSync { .. }

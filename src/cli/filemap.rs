@@ -13,7 +13,9 @@ use super::{Failure, stop_on_signal};
 use crate::core::filemap::{
     self, Access, Disposition, FileMapSession, OpenRequest, RawCall, Sharing, ViewMapped,
 };
-use crate::core::mutex::{self, AcquireResult, BookMutex, MutexKind, MutexState, ResetOutcome};
+use crate::core::mutex::{
+    self, AcquireResult, BookMutex, MutexKind, MutexState, Removal, ResetOutcome,
+};
 
 /// Longest `--hold`, in seconds.
 const MAX_HOLD_SECONDS: f64 = 3600.0;
@@ -93,6 +95,9 @@ pub enum MutexAction {
     Reset,
     /// Prints who holds the lock, without taking it.
     Status,
+    /// Removes the lock's object from /dev/shm unless an instance has it
+    /// open (it outlives its last instance otherwise, held or not).
+    Remove,
 }
 
 fn print(line: &str) {
@@ -283,6 +288,16 @@ pub(super) fn run_mutex(
             "--seconds must be 0 to {MAX_HOLD_SECONDS}, got {seconds}"
         )));
     }
+    if let MutexAction::Remove = action {
+        // Not opened like the others: opening would create it.
+        print(&match mutex::remove_unused(name)? {
+            Removal::Removed(path) => format!("removed {}", path.display()),
+            Removal::NotThere(path) => {
+                format!("nothing to remove: there is no {}", path.display())
+            }
+        });
+        return Ok(());
+    }
     let kind = MutexKind::from(kind);
     let timeout = Duration::from_millis(timeout_ms);
     let lock = BookMutex::open(name, kind)?;
@@ -344,6 +359,8 @@ pub(super) fn run_mutex(
             };
             print(&line);
         }
+        // Done above, without opening the lock.
+        MutexAction::Remove => {}
         MutexAction::Status => {
             let line = match lock.state()? {
                 MutexState::Free => "free".into(),

@@ -173,6 +173,12 @@ impl Roster {
         self.dir.path_of(&self.file_name)
     }
 
+    /// Removes the object when this instance leaves last, even one made to
+    /// be kept ([`WhenLastLeaves::Keep`]): a user clearing it away.
+    pub fn remove_when_last(&mut self) {
+        self.last_leaves = WhenLastLeaves::Remove;
+    }
+
     /// The slots held now, by any instance (this one included), in order.
     pub fn attached(&self) -> Result<Vec<usize>, ObjectError> {
         let mut all = slots_held(&self.file, &self.path())?;

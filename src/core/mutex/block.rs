@@ -118,6 +118,16 @@ impl Block {
         init_raw(&self.map)
     }
 
+    /// How many other instances have the block open now.
+    pub fn others(&self) -> Result<usize, MutexError> {
+        Ok(self.roster.attached()?.len().saturating_sub(1))
+    }
+
+    /// Removes the block's object when this instance leaves last.
+    pub fn remove_when_last(&mut self) {
+        self.roster.remove_when_last();
+    }
+
     /// Runs `f` under the object's gate (a reset must not race an opener).
     pub fn under_gate<R>(&self, f: impl FnOnce() -> R) -> Result<R, MutexError> {
         Ok(self.roster.with_gate(f)?)

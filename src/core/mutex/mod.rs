@@ -22,7 +22,7 @@ mod block;
 mod owner;
 
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -227,6 +227,8 @@ pub enum MutexError {
         #[source]
         source: std::io::Error,
     },
+    #[error("the lock {name:?} is in use by {others} other instance(s); it was kept")]
+    InUse { name: String, others: usize },
 }
 
 impl MutexError {
@@ -235,7 +237,44 @@ impl MutexError {
     }
 }
 
-/// Removes the lock `name`'s object (a fresh start; for tests and benches).
+/// What [`remove_unused`] did, with the object's path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Removal {
+    Removed(PathBuf),
+    /// There was no lock of that name.
+    NotThere(PathBuf),
+}
+
+/// Removes the lock `name`'s object from `/dev/shm` unless an instance has
+/// it open. The object outlives its last instance on purpose (a lock left
+/// held by a dead holder is the lesson), so this is how a user clears it
+/// away: it leaves the roster last, under its gate, as the shared text's
+/// last instance does.
+pub fn remove_unused(name: &str) -> Result<Removal, MutexError> {
+    validate_name(name)?;
+    let dir = ShmDir::open()?;
+    let file_name = block::object_file_name(name);
+    let path = dir.path_of(&file_name);
+    if dir.open_object(&file_name)?.is_none() {
+        return Ok(Removal::NotThere(path));
+    }
+    let mut block = block::Block::open(name)?;
+    let others = block.others()?;
+    block.remove_when_last();
+    drop(block);
+    if dir.open_object(&file_name)?.is_none() {
+        Ok(Removal::Removed(path))
+    } else {
+        Err(MutexError::InUse {
+            name: name.into(),
+            // Someone may have come between the count and the leaving.
+            others: others.max(1),
+        })
+    }
+}
+
+/// Removes the lock `name`'s object whoever uses it (a fresh start; for
+/// tests and benches).
 pub fn remove(name: &str) -> Result<(), MutexError> {
     validate_name(name)?;
     ShmDir::open()?.remove(&block::object_file_name(name))?;

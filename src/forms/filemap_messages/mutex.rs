@@ -60,6 +60,9 @@ impl Localized for MutexError {
                 "{}을(를) 초기화할 수 없습니다: PID {pid}이(가) 살아 있고 잡고 있습니다",
                 k(kind)
             ),
+            E::InUse { name, others } => format!(
+                "잠금 \"{name}\"은(는) 다른 인스턴스 {others}개가 쓰고 있어 지우지 않았습니다"
+            ),
             E::NotRecoverable => {
                 "견고한 뮤텍스를 복구할 수 없습니다 (소유자가 죽은 뒤 일관성 복구 없이 \
                  풀렸습니다): 초기화하세요"

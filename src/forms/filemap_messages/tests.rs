@@ -182,6 +182,10 @@ fn mutex_errors() -> Vec<MutexError> {
             kind: MutexKind::RawSync,
             pid: 9,
         },
+        E::InUse {
+            name: "LockMap".into(),
+            others: 2,
+        },
         E::NotRecoverable,
         E::Pthread {
             call: "pthread_mutex_timedlock",
@@ -216,6 +220,7 @@ fn mutex_errors() -> Vec<MutexError> {
             | E::AlreadyHeld { .. }
             | E::NotHeld { .. }
             | E::ResetRefused { .. }
+            | E::InUse { .. }
             | E::NotRecoverable
             | E::Pthread { .. }
             | E::RawSync { .. }
