@@ -20,14 +20,18 @@ pub struct LaunchError {
     pub source: std::io::Error,
 }
 
-/// Starts one more memlab window (the same executable, no arguments); its
-/// PID. The child is reaped when it ends.
-pub fn spawn_window() -> Result<u32, LaunchError> {
+/// Starts one more memlab window (the same executable, on the lab `lab`
+/// if one is given); its PID. The child is reaped when it ends.
+pub fn spawn_window(lab: Option<&str>) -> Result<u32, LaunchError> {
     let exe = std::env::current_exe().map_err(|source| LaunchError {
         exe: PathBuf::from("memlab"),
         source,
     })?;
-    let mut child = Command::new(&exe)
+    let mut command = Command::new(&exe);
+    if let Some(lab) = lab {
+        command.args(["--lab", lab]);
+    }
+    let mut child = command
         .stdin(Stdio::null())
         .spawn()
         .map_err(|source| LaunchError {
@@ -49,7 +53,7 @@ pub fn spawn_window() -> Result<u32, LaunchError> {
 pub fn spawn_and_arrange(more: u32) -> Result<(), LaunchError> {
     let mut pids = Vec::new();
     for _ in 0..more {
-        pids.push(spawn_window()?);
+        pids.push(spawn_window(None)?);
     }
     pids.push(std::process::id());
     let _ = std::thread::Builder::new()

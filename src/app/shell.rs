@@ -161,6 +161,11 @@ impl MemlabApp {
     }
 
     /// The selected lab (the first one if the saved id is unknown).
+    /// The id of the lab shown.
+    pub fn selected_id(&mut self) -> &'static str {
+        self.selected_lab().id()
+    }
+
     fn selected_lab(&mut self) -> &mut dyn Lab {
         let selected = self.settings.lab.clone();
         let labs = self.labs();

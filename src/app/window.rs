@@ -64,7 +64,8 @@ impl Window {
 
     fn act(&mut self, action: ShellAction, ctx: &egui::Context) {
         let notice = match action {
-            ShellAction::NewWindow => match launch::spawn_window() {
+            // The new window opens on the lab this one shows.
+            ShellAction::NewWindow => match launch::spawn_window(Some(self.app.selected_id())) {
                 Ok(pid) => Status::info(Notice::Started { pid }),
                 Err(e) => Status::error(Notice::NotStarted(e)),
             },
