@@ -58,19 +58,19 @@ pub fn field_width(ui: &egui::Ui, wanted: f32) -> f32 {
     .max(24.0)
 }
 
+/// How wide `text` is on one line in `style`.
+pub fn text_width(ui: &egui::Ui, text: &str, style: egui::TextStyle) -> f32 {
+    egui::WidgetText::from(text)
+        .into_galley(ui, Some(egui::TextWrapMode::Extend), f32::INFINITY, style)
+        .size()
+        .x
+}
+
 /// In a wrapping row, the label of a field `field` points wide (its frame
 /// included): the two start a new row together when they do not fit in
 /// what is left of this one.
 pub fn label_for(ui: &mut egui::Ui, text: &str, field: f32) -> egui::Response {
-    let label = egui::WidgetText::from(text)
-        .into_galley(
-            ui,
-            Some(egui::TextWrapMode::Extend),
-            f32::INFINITY,
-            egui::TextStyle::Body,
-        )
-        .size()
-        .x;
+    let label = text_width(ui, text, egui::TextStyle::Body);
     let needed = label + ui.spacing().item_spacing.x + field;
     let row_started = ui.cursor().min.x > ui.max_rect().min.x + 0.5;
     if row_started && ui.available_size_before_wrap().x < needed {

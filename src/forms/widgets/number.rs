@@ -6,7 +6,7 @@ use std::ops::RangeInclusive;
 
 use eframe::egui;
 
-use super::layout::label_for;
+use super::layout::{label_for, text_width};
 use super::status::{Level, show_line};
 use crate::i18n::{Lang, Localized};
 
@@ -128,15 +128,7 @@ impl egui::Widget for NumberInput<'_> {
         let typed: RefCell<Option<String>> = RefCell::new(None);
         // The field is a button showing the number, at least the interact
         // size wide (egui's DragValue).
-        let digits = egui::WidgetText::from(self.value.to_string())
-            .into_galley(
-                ui,
-                Some(egui::TextWrapMode::Extend),
-                f32::INFINITY,
-                egui::TextStyle::Button,
-            )
-            .size()
-            .x;
+        let digits = text_width(ui, &self.value.to_string(), egui::TextStyle::Button);
         let field =
             (digits + 2.0 * ui.spacing().button_padding.x).max(ui.spacing().interact_size.x);
         let label = label_for(ui, self.label, field);
