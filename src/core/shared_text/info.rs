@@ -1,0 +1,119 @@
+//! The info panel's facts (and `memlab shared info`): who is attached, how
+//! this instance came to the object, the lock's state and every byte, read
+//! without the data lock so that they show while another process holds it.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::layout::Image;
+use super::{
+    Backing, CHAR_LEN, CorruptReason, LockState, Origin, SharedError, SharedText, problem,
+};
+use crate::core::clock::now_unix_ms;
+use crate::core::shm_object::{self, IoOp};
+
+/// One attached instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Attached {
+    /// Zero-based slot index; shown to people as `index + 1`.
+    pub index: usize,
+    /// The holder's PID, as it recorded it in the object.
+    pub pid: Option<u32>,
+}
+
+/// The facts of the info panel (and of `memlab shared info`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SharedInfo {
+    pub name: String,
+    pub backing: Backing,
+    pub os_object: String,
+    pub path: PathBuf,
+    pub size: u64,
+    pub capacity: usize,
+    pub this_instance: usize,
+    pub pid: u32,
+    pub uid: u32,
+    pub attached: Vec<Attached>,
+    pub origin: Origin,
+    pub change_counter: u64,
+    pub last_writer_pid: Option<u32>,
+    pub last_write_unix_ms: Option<u64>,
+    pub lock: LockState,
+    /// Why the bytes do not validate, if they don't.
+    pub problem: Option<CorruptReason>,
+    /// Someone removed the object's name (see [`SharedError::Removed`]).
+    pub removed: bool,
+    #[serde(serialize_with = "hex_string")]
+    pub bytes: Vec<u8>,
+}
+
+fn hex_string<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    s.serialize_str(&hex)
+}
+
+impl SharedText {
+    /// The info panel's facts. Takes no data lock, so it works while another
+    /// process holds it.
+    pub fn info(&self) -> Result<SharedInfo, SharedError> {
+        let slots = self.roster.attached()?;
+        let read = self.view.read();
+        let problem = problem(&read);
+        let image = read.ok();
+        let lock = self.lock_state(image.as_ref())?;
+        let attached = slots
+            .into_iter()
+            .map(|index| Attached {
+                index,
+                pid: image.as_ref().and_then(|i| i.slot_pid(index)),
+            })
+            .collect();
+        let path = self.roster.path();
+        let os_object = match self.backing {
+            Backing::Memory { .. } => format!("POSIX shared memory {}", path.display()),
+            Backing::File { .. } => format!("file {}", path.display()),
+        };
+        Ok(SharedInfo {
+            name: self.name.clone(),
+            backing: self.backing.clone(),
+            os_object,
+            path,
+            size: self.size()?,
+            capacity: CHAR_LEN,
+            this_instance: self.instance_number(),
+            pid: std::process::id(),
+            uid: shm_object::euid(),
+            attached,
+            origin: self.origin.clone(),
+            change_counter: image.as_ref().map_or(0, Image::counter),
+            last_writer_pid: image.as_ref().and_then(Image::last_writer),
+            last_write_unix_ms: image.as_ref().and_then(Image::last_write_ms),
+            lock,
+            problem,
+            removed: self.roster.removed()?,
+            bytes: image.map_or_else(Vec::new, |i| i.0.to_vec()),
+        })
+    }
+
+    fn lock_state(&self, image: Option<&Image>) -> Result<LockState, SharedError> {
+        let holder = image.and_then(Image::holder);
+        let free = self
+            .lock_probe
+            .try_acquire()
+            .map_err(|e| self.io(IoOp::Lock, e))?;
+        Ok(match (free, holder) {
+            (Some(_), None) => LockState::Free,
+            (Some(_), Some(pid)) => LockState::Abandoned { pid },
+            // Only a recorded holder (a save, a hold) says since when; a
+            // load holds the lock for microseconds and records nothing.
+            (None, pid) => LockState::Held {
+                pid,
+                held_ms: match (pid, image) {
+                    (Some(_), Some(i)) => now_unix_ms().saturating_sub(i.lock_since_ms()),
+                    _ => 0,
+                },
+            },
+        })
+    }
+}
