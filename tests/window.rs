@@ -459,6 +459,59 @@ fn arrange_tiles_windows_started_by_hand() {
     assert!(!common::object_path(&mapping).exists());
 }
 
+/// The client area of window `id` (its frame less the window manager's
+/// decorations): left, top, right.
+fn client(x: &Xvfb, id: &str) -> (i64, i64, i64) {
+    let info = output(x.command("xwininfo").args(["-id", id]));
+    let field = |name: &str| -> i64 {
+        info.lines()
+            .find(|l| l.trim_start().starts_with(name))
+            .and_then(|l| l.split(':').nth(1))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("xwininfo has no {name:?}: {info}"))
+    };
+    let left = field("Absolute upper-left X");
+    (left, field("Absolute upper-left Y"), left + field("Width"))
+}
+
+/// Window → New window, clicked as a teacher would: one more instance
+/// starts, numbered 2, on the lab the first window shows.
+#[test]
+fn new_window_from_the_menu_opens_on_the_same_lab() {
+    let x = Xvfb::with_window_manager(1280, 800);
+    let (home, _mapping) = home_with_mapping("new-window");
+    let mut children = vec![memlab_on(&x, &home, &["--lab", "sysinfo"]).spawn().unwrap()];
+    let first = settled(&x, 1, Duration::from_secs(60)).remove(0);
+    let (_, top, right) = client(&x, &first.id);
+    let click = |px: i64, py: i64| {
+        let status = x
+            .command("xdotool")
+            .args(["mousemove", &px.to_string(), &py.to_string(), "click", "1"])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        std::thread::sleep(Duration::from_millis(700));
+    };
+    // The Window menu is the bar's last button, at its right end; its first
+    // item, New window, opens under it (the bundled fonts fix the sizes).
+    click(right - 40, top + 14);
+    click(right - 95, top + 41);
+    let both = settled(&x, 2, Duration::from_secs(60));
+    let new = both
+        .iter()
+        .find(|w| w.pid != first.pid)
+        .expect("a second window");
+    assert!(new.title.contains("instance 2"), "{new:?}");
+    let args = std::fs::read(format!("/proc/{}/cmdline", new.pid)).unwrap();
+    let args: Vec<&[u8]> = args.split(|&b| b == 0).collect();
+    assert!(
+        args.windows(2)
+            .any(|a| a[0] == b"--lab" && a[1] == b"sysinfo"),
+        "the new window's arguments: {args:?}"
+    );
+    close(&both, &mut children);
+}
+
 /// Saves the screen to `name` under the test's home (for a person to look
 /// at when the test fails) and returns its pixels.
 fn capture(x: &Xvfb, home: &Path, name: &str) -> image::RgbaImage {
