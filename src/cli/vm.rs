@@ -420,19 +420,7 @@ fn text_step(r: &Report) -> String {
                 if q.resident { "in RAM" } else { "not in RAM" }
             ));
             if let Some(k) = kernel {
-                say(format!(
-                    "kernel: {:#x}-{:#x} {}, resident {}, locked {}, {}",
-                    k.start,
-                    k.end(),
-                    k.protection,
-                    format_bytes(k.resident),
-                    format_bytes(k.locked),
-                    if k.charged {
-                        "charged (ac)"
-                    } else {
-                        "not charged"
-                    }
-                ));
+                say(format!("kernel: {}", k.smaps_line()));
             }
         }
         Outcome::Runs { runs } => {

@@ -15,8 +15,8 @@ use crate::core::filemap::{
     Access, Disposition, MappingState, OpenRequest, Sharing, granularity, parse_byte_count,
 };
 use crate::forms::filemap_messages::{FileStep, StepNote};
-use crate::forms::widgets::text_field;
-use crate::i18n::Lang;
+use crate::forms::widgets::{status_log, text_field};
+use crate::i18n::{Lang, Tr};
 
 /// Lines of the log in sight.
 const LOG_ROWS: f32 = 5.0;
@@ -227,25 +227,10 @@ impl FileMapLab {
 
     /// The last steps, newest at the bottom, in a box of fixed height.
     fn log_ui(&self, ui: &mut egui::Ui, lang: Lang) {
-        let height = ui.text_style_height(&egui::TextStyle::Body) * LOG_ROWS;
-        egui::Frame::group(ui.style()).show(ui, |ui| {
-            egui::ScrollArea::vertical()
-                .id_salt("filemap-log")
-                .max_height(height)
-                .min_scrolled_height(height)
-                .auto_shrink([false, false])
-                .stick_to_bottom(true)
-                .show(ui, |ui| {
-                    if self.log.is_empty() {
-                        ui.weak(lang.pick(
-                            "Each step's result appears here.",
-                            "각 단계의 결과가 여기에 나옵니다.",
-                        ));
-                    }
-                    for status in &self.log {
-                        status.ui(ui, lang);
-                    }
-                });
-        });
+        let empty = Tr::new(
+            "Each step's result appears here.",
+            "각 단계의 결과가 여기에 나옵니다.",
+        );
+        status_log(ui, lang, "filemap-log", LOG_ROWS, self.log.iter(), empty);
     }
 }

@@ -25,10 +25,10 @@ use serde::{Deserialize, Serialize};
 use crate::core::mutex::{AcquireResult, BOOK_TIMEOUT, DEFAULT_NAME, MutexKind, MutexState};
 use crate::forms::filemap_messages::MutexNote;
 use crate::forms::widgets::{
-    InputNote, Job, Level, NumberInput, Poll, Status, show_line, show_note, text_field,
+    InputNote, Job, Level, NumberInput, Poll, Status, show_line, show_note, status_log, text_field,
 };
 use crate::forms::{Lab, LabHelp};
-use crate::i18n::{Lang, Localized};
+use crate::i18n::{Lang, Localized, Tr};
 use handle::{Action, Handle};
 
 /// Log lines kept.
@@ -399,26 +399,11 @@ impl MutexLab {
     }
 
     fn log_ui(&self, ui: &mut egui::Ui, lang: Lang) {
-        let height = ui.text_style_height(&egui::TextStyle::Body) * LOG_ROWS;
-        egui::Frame::group(ui.style()).show(ui, |ui| {
-            egui::ScrollArea::vertical()
-                .id_salt("mutex-log")
-                .max_height(height)
-                .min_scrolled_height(height)
-                .auto_shrink([false, false])
-                .stick_to_bottom(true)
-                .show(ui, |ui| {
-                    if self.log.is_empty() {
-                        ui.weak(lang.pick(
-                            "What each wait gets appears here.",
-                            "대기할 때마다 얻은 결과가 여기에 나옵니다.",
-                        ));
-                    }
-                    for status in &self.log {
-                        status.ui(ui, lang);
-                    }
-                });
-        });
+        let empty = Tr::new(
+            "What each wait gets appears here.",
+            "대기할 때마다 얻은 결과가 여기에 나옵니다.",
+        );
+        status_log(ui, lang, "mutex-log", LOG_ROWS, self.log.iter(), empty);
     }
 }
 

@@ -198,19 +198,7 @@ pub fn facts_panel(ui: &mut egui::Ui, facts: Option<&Facts>, lang: Lang) {
         list.push((
             "smaps",
             match lang {
-                Lang::En => format!(
-                    "{:#x}-{:#x} {}, resident {}, locked {}, {}",
-                    k.start,
-                    k.end(),
-                    k.protection,
-                    format_bytes(k.resident),
-                    format_bytes(k.locked),
-                    if k.charged {
-                        "charged (ac)"
-                    } else {
-                        "not charged"
-                    }
-                ),
+                Lang::En => k.smaps_line(),
                 Lang::Ko => format!(
                     "{:#x}-{:#x} {}, RAM {}, 잠김 {}, {}",
                     k.start,

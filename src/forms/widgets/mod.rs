@@ -18,5 +18,5 @@ pub use layout::{facts, field_width, label_for, side_by_side, steady_text, text_
 pub use number::{InputNote, NumberInput, show_note};
 pub use palette::manager_color;
 pub use refresh::LiveRefresh;
-pub use status::{Level, Status, show_line, show_status};
+pub use status::{Level, Status, show_line, show_status, status_log};
 pub use table::header_row;

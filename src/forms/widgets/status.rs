@@ -4,7 +4,7 @@
 
 use eframe::egui;
 
-use crate::i18n::{Lang, Localized};
+use crate::i18n::{Lang, Localized, Tr};
 
 /// How a line is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,4 +77,33 @@ pub fn show_status(ui: &mut egui::Ui, lang: Lang, status: Option<&Status>) {
     if let Some(status) = status {
         status.ui(ui, lang);
     }
+}
+
+/// A log of status lines, oldest first, in a box `rows` lines of body text
+/// high that keeps the newest in sight; `empty` says what will appear there.
+pub fn status_log<'a>(
+    ui: &mut egui::Ui,
+    lang: Lang,
+    id: &str,
+    rows: f32,
+    log: impl ExactSizeIterator<Item = &'a Status>,
+    empty: Tr,
+) {
+    let height = ui.text_style_height(&egui::TextStyle::Body) * rows;
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        egui::ScrollArea::vertical()
+            .id_salt(id)
+            .max_height(height)
+            .min_scrolled_height(height)
+            .auto_shrink([false, false])
+            .stick_to_bottom(true)
+            .show(ui, |ui| {
+                if log.len() == 0 {
+                    ui.weak(empty.get(lang));
+                }
+                for status in log {
+                    status.ui(ui, lang);
+                }
+            });
+    });
 }

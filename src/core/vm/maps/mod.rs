@@ -130,6 +130,24 @@ impl Region {
     pub fn end(&self) -> u64 {
         self.start + self.size
     }
+
+    /// The kernel's facts of the region in one English line, as smaps
+    /// gives them: range, protection, resident, locked, charged.
+    pub fn smaps_line(&self) -> String {
+        format!(
+            "{:#x}-{:#x} {}, resident {}, locked {}, {}",
+            self.start,
+            self.end(),
+            self.protection,
+            crate::core::format::format_bytes(self.resident),
+            crate::core::format::format_bytes(self.locked),
+            if self.charged {
+                "charged (ac)"
+            } else {
+                "not charged"
+            }
+        )
+    }
     pub fn contains(&self, addr: u64) -> bool {
         (self.start..self.end()).contains(&addr)
     }
