@@ -182,21 +182,7 @@ mod tests {
         let regions = sizes
             .iter()
             .map(|&(size, kind)| {
-                let r = Region {
-                    start,
-                    size,
-                    kind,
-                    protection: String::new(),
-                    path: String::new(),
-                    owner: None,
-                    committed: 0,
-                    resident: 0,
-                    private: 0,
-                    shared: 0,
-                    locked: 0,
-                    swap: 0,
-                    charged: false,
-                };
+                let r = Region::bare(start, size, kind);
                 start += size;
                 r
             })

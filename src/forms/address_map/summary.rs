@@ -62,17 +62,7 @@ pub fn totals(ui: &mut egui::Ui, snapshot: &Snapshot, lang: Lang) {
                         ui.strong(head);
                     }
                     ui.end_row();
-                    let mut used = TypeTotal {
-                        kind: RegionType::Free,
-                        size: 0,
-                        committed: 0,
-                        resident: 0,
-                        private: 0,
-                        shared: 0,
-                        locked: 0,
-                        blocks: 0,
-                        largest: 0,
-                    };
+                    let mut used = TypeTotal::empty(RegionType::Free);
                     for t in &snapshot.totals {
                         ui.horizontal(|ui| {
                             swatch(ui, region_color(t.kind, ui));

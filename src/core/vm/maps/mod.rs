@@ -127,6 +127,26 @@ pub struct Region {
 }
 
 impl Region {
+    /// A region of `kind` with no path, owner, protection or pages counted
+    /// (a free gap, or a test's).
+    pub fn bare(start: u64, size: u64, kind: RegionType) -> Self {
+        Self {
+            start,
+            size,
+            kind,
+            protection: String::new(),
+            path: String::new(),
+            owner: None,
+            committed: 0,
+            resident: 0,
+            private: 0,
+            shared: 0,
+            locked: 0,
+            swap: 0,
+            charged: false,
+        }
+    }
+
     pub fn end(&self) -> u64 {
         self.start + self.size
     }
@@ -166,6 +186,23 @@ pub struct TypeTotal {
     pub locked: u64,
     pub blocks: usize,
     pub largest: u64,
+}
+
+impl TypeTotal {
+    /// A row of `kind` with nothing counted yet.
+    pub fn empty(kind: RegionType) -> Self {
+        Self {
+            kind,
+            size: 0,
+            committed: 0,
+            resident: 0,
+            private: 0,
+            shared: 0,
+            locked: 0,
+            blocks: 0,
+            largest: 0,
+        }
+    }
 }
 
 /// Things of memlab the core cannot find by itself, because they belong to
@@ -395,21 +432,7 @@ fn private_kind(no_access: bool) -> RegionType {
 fn with_free_gaps(regions: Vec<Region>, lowest: u64, top: u64) -> Vec<Region> {
     let mut out = Vec::with_capacity(regions.len() * 2 + 1);
     let mut cursor = lowest;
-    let free = |start: u64, end: u64| Region {
-        start,
-        size: end - start,
-        kind: RegionType::Free,
-        protection: String::new(),
-        path: String::new(),
-        owner: None,
-        committed: 0,
-        resident: 0,
-        private: 0,
-        shared: 0,
-        locked: 0,
-        swap: 0,
-        charged: false,
-    };
+    let free = |start: u64, end: u64| Region::bare(start, end - start, RegionType::Free);
     for r in regions {
         let start = r.start.min(top);
         if start > cursor {
@@ -430,17 +453,7 @@ pub(super) fn totals(regions: &[Region]) -> Vec<TypeTotal> {
     RegionType::ALL
         .iter()
         .map(|&kind| {
-            let mut t = TypeTotal {
-                kind,
-                size: 0,
-                committed: 0,
-                resident: 0,
-                private: 0,
-                shared: 0,
-                locked: 0,
-                blocks: 0,
-                largest: 0,
-            };
+            let mut t = TypeTotal::empty(kind);
             for r in regions.iter().filter(|r| r.kind == kind) {
                 t.size += r.size;
                 t.committed += r.committed;
