@@ -11,7 +11,8 @@ use crate::forms::vm_messages::format_bytes;
 use crate::forms::widgets::{Level, show_line};
 use crate::i18n::{Lang, Localized};
 
-/// A two-column table that wraps its values.
+/// A two-column table that wraps its values: the names small, the values
+/// in body text, readable from the back of a room.
 fn rows(ui: &mut egui::Ui, id: &str, rows: &[(&str, String)]) {
     egui::Grid::new(id)
         .num_columns(2)
@@ -20,7 +21,7 @@ fn rows(ui: &mut egui::Ui, id: &str, rows: &[(&str, String)]) {
         .show(ui, |ui| {
             for (key, value) in rows {
                 ui.label(RichText::new(*key).monospace().small());
-                ui.add(egui::Label::new(RichText::new(value).small()).wrap());
+                ui.add(egui::Label::new(value.as_str()).wrap());
                 ui.end_row();
             }
         });
