@@ -48,10 +48,14 @@ pub(super) struct WindowPlace {
     /// Where the window is now (pixels), and where it was last saved.
     now: Option<WindowGeometry>,
     saved: Option<WindowGeometry>,
-    /// Points per pixel of the last frame: on the frame a zoom takes
-    /// effect (the first one, and Ctrl +/-), the window's rectangles are
-    /// still in points of the old zoom, so they are not read.
+    /// Points per pixel of the last pass, and the frame in which it last
+    /// changed: in every pass of the frame a zoom takes effect (the first
+    /// one, and Ctrl +/-), the window's rectangles are still in points of
+    /// the old zoom (egui-winit measured them before the pass applied it;
+    /// a frame can run a second pass on the same input), so they are not
+    /// read.
     last_ppp: Option<f32>,
+    zoom_frame: Option<u64>,
 }
 
 impl WindowPlace {
@@ -89,6 +93,7 @@ impl WindowPlace {
             now: None,
             saved: None,
             last_ppp: None,
+            zoom_frame: None,
         }
     }
 
@@ -97,7 +102,11 @@ impl WindowPlace {
     /// after a request.
     pub(super) fn frame(&mut self, ctx: &egui::Context) {
         let ppp = ctx.pixels_per_point();
-        let zoomed = self.last_ppp.replace(ppp) != Some(ppp);
+        let frame_nr = ctx.cumulative_frame_nr();
+        if self.last_ppp.replace(ppp) != Some(ppp) {
+            self.zoom_frame = Some(frame_nr);
+        }
+        let zoomed = self.zoom_frame == Some(frame_nr);
         let rects = window_rects(ctx).filter(|_| !zoomed);
         let Some((outer, inner, scale)) = rects else {
             if zoomed {
