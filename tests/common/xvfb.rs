@@ -138,6 +138,36 @@ impl Xvfb {
 
 impl Drop for Xvfb {
     fn drop(&mut self) {
+        // Windows still open (a test that failed half-way) are asked to
+        // close first, as their close button would: killed with the X
+        // server, Xlib would end them at once and their shared objects
+        // would stay in /dev/shm.
+        let pids: Vec<i32> = self
+            .command("xdotool")
+            .args(["search", "--name", "^memlab", "getwindowpid", "%@"])
+            .output()
+            .map(|o| {
+                String::from_utf8_lossy(&o.stdout)
+                    .split_whitespace()
+                    .filter_map(|p| p.parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        for &pid in &pids {
+            // SAFETY: kill has no memory preconditions.
+            unsafe { libc::kill(pid, libc::SIGTERM) };
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while pids.iter().any(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+                !s.rsplit(')')
+                    .next()
+                    .is_some_and(|r| r.trim_start().starts_with('Z'))
+            })
+        }) && Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(50));
+        }
         for child in self.wm.iter_mut().chain([&mut self.child]) {
             let _ = child.kill();
             let _ = child.wait();
