@@ -46,6 +46,26 @@ impl std::ops::Deref for Scratch {
 
 impl Drop for Scratch {
     fn drop(&mut self) {
+        // The windows of a test that failed may still run with this home,
+        // and would write into it again as they close: close them first.
+        let home = format!("HOME={}", self.0.display());
+        let users: Vec<u32> = std::fs::read_dir("/proc")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse().ok())
+            .filter(|pid| {
+                std::fs::read(format!("/proc/{pid}/environ"))
+                    .is_ok_and(|env| env.split(|&b| b == 0).any(|v| v == home.as_bytes()))
+            })
+            .collect();
+        for &pid in &users {
+            common::kill(pid, libc::SIGTERM);
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while users.iter().any(|&pid| !is_zombie(pid)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
