@@ -380,7 +380,9 @@ fn the_map_finds_the_page_labs_reservation_after_a_refresh() {
         .iter()
         .find(|r| r.owner == Some(Owner::PageLab { id, pages: 64 }))
         .expect("the map names the page lab's reservation");
-    assert_eq!(region.size, 64 * 4096.max(region::page::size()) as u64);
+    // At least the reservation: Linux merges it with a neighbouring mapping
+    // of the same flags (another test's reservation, in this process).
+    assert!(region.size >= 64 * 4096.max(region::page::size()) as u64);
     assert!(shows(&map, "Between refresh 1 and 2"));
     assert!(shows(&map, &name), "the changes list it as appeared");
 
