@@ -73,33 +73,6 @@ fn visible(x: &Xvfb, pid: Option<u32>) -> Vec<String> {
         .collect()
 }
 
-/// A window's frame (client area and the window manager's decorations).
-fn frame(x: &Xvfb, id: &str) -> Option<Rect> {
-    let info = output(x.command("xwininfo").args(["-id", id]));
-    let field = |name: &str| -> Option<i64> {
-        info.lines()
-            .find(|l| l.trim_start().starts_with(name))?
-            .split(':')
-            .nth(1)?
-            .trim()
-            .parse()
-            .ok()
-    };
-    let extents = output(x.command("xprop").args(["-id", id, "_NET_FRAME_EXTENTS"]));
-    let e: Vec<i64> = extents
-        .split('=')
-        .nth(1)
-        .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
-        .unwrap_or_default();
-    let [l, r, t, b] = e[..] else { return None };
-    Some(Rect::new(
-        (field("Absolute upper-left X")? - l) as i32,
-        (field("Absolute upper-left Y")? - t) as i32,
-        (field("Width")? + l + r) as u32,
-        (field("Height")? + t + b) as u32,
-    ))
-}
-
 /// CPU time of a process (user + system), from /proc.
 fn cpu_time(pid: u32) -> Option<Duration> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
@@ -188,7 +161,7 @@ fn four_instances(x: &Xvfb) {
         .expect("start memlab");
     let (settled, ids) = loop {
         let ids = visible(x, None);
-        let mut frames: Vec<Rect> = ids.iter().filter_map(|id| frame(x, id)).collect();
+        let mut frames: Vec<Rect> = ids.iter().filter_map(|id| x.geometry(id)?.frame).collect();
         frames.sort_by_key(|f| (f.y, f.x));
         if frames == tiles {
             break (started.elapsed(), ids);

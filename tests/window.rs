@@ -139,41 +139,12 @@ fn windows(x: &Xvfb) -> Vec<Seen> {
                 .trim()
                 .parse()
                 .ok()?;
-            let info = output(x.command("xwininfo").args(["-id", id]));
-            let field = |name: &str| -> Option<i64> {
-                info.lines()
-                    .find(|l| l.trim_start().starts_with(name))?
-                    .split(':')
-                    .nth(1)?
-                    .trim()
-                    .parse()
-                    .ok()
-            };
-            let (cx, cy) = (
-                field("Absolute upper-left X")?,
-                field("Absolute upper-left Y")?,
-            );
-            let (w, h) = (field("Width")?, field("Height")?);
-            let extents = output(x.command("xprop").args(["-id", id, "_NET_FRAME_EXTENTS"]));
-            let e: Vec<i64> = extents
-                .split('=')
-                .nth(1)
-                .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
-                .unwrap_or_default();
-            let (left, right, top, bottom) = match e[..] {
-                [l, r, t, b] => (l, r, t, b),
-                _ => (0, 0, 0, 0),
-            };
+            let place = x.geometry(id)?;
             Some(Seen {
                 id: id.to_owned(),
                 title: title.trim().to_owned(),
                 pid,
-                frame: Rect::new(
-                    (cx - left) as i32,
-                    (cy - top) as i32,
-                    (w + left + right) as u32,
-                    (h + top + bottom) as u32,
-                ),
+                frame: place.frame.unwrap_or(place.client),
             })
         })
         .collect()
@@ -479,21 +450,6 @@ fn arrange_tiles_windows_started_by_hand() {
     assert!(!common::object_path(&mapping).exists());
 }
 
-/// The client area of window `id` (its frame less the window manager's
-/// decorations): left, top, right.
-fn client(x: &Xvfb, id: &str) -> (i64, i64, i64) {
-    let info = output(x.command("xwininfo").args(["-id", id]));
-    let field = |name: &str| -> i64 {
-        info.lines()
-            .find(|l| l.trim_start().starts_with(name))
-            .and_then(|l| l.split(':').nth(1))
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or_else(|| panic!("xwininfo has no {name:?}: {info}"))
-    };
-    let left = field("Absolute upper-left X");
-    (left, field("Absolute upper-left Y"), left + field("Width"))
-}
-
 /// Window → New window, clicked as a teacher would: one more instance
 /// starts, numbered 2, on the lab the first window shows.
 #[test]
@@ -502,7 +458,8 @@ fn new_window_from_the_menu_opens_on_the_same_lab() {
     let (home, _mapping) = home_with_mapping("new-window");
     let mut children = vec![memlab_on(&x, &home, &["--lab", "sysinfo"]).spawn().unwrap()];
     let first = settled(&x, 1, Duration::from_secs(60)).remove(0);
-    let (_, top, right) = client(&x, &first.id);
+    let client = x.geometry(&first.id).expect("the window's place").client;
+    let (top, right) = (i64::from(client.y), client.right());
     let click = |px: i64, py: i64| {
         let status = x
             .command("xdotool")

@@ -6,6 +6,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use memlab::core::placement::Rect;
+
 /// Two X servers starting at once can race for one display number, and
 /// windows of several tests would slow each other down: the window tests
 /// of a binary take turns.
@@ -133,6 +135,60 @@ impl Xvfb {
         let mut command = Command::new(program);
         command.env("DISPLAY", &self.display);
         command
+    }
+}
+
+/// Where a window is on the screen, in pixels.
+#[derive(Debug, Clone, Copy)]
+pub struct Geometry {
+    /// The window's own area.
+    pub client: Rect,
+    /// The client area with the window manager's decorations
+    /// (`_NET_FRAME_EXTENTS`); `None` until the manager has framed it.
+    pub frame: Option<Rect>,
+}
+
+impl Xvfb {
+    /// Window `id`'s place, from xwininfo and xprop.
+    pub fn geometry(&self, id: &str) -> Option<Geometry> {
+        let output = |program: &str, args: &[&str]| {
+            let out = self.command(program).args(args).output().ok()?;
+            Some(String::from_utf8_lossy(&out.stdout).into_owned())
+        };
+        let info = output("xwininfo", &["-id", id])?;
+        let field = |name: &str| -> Option<i64> {
+            info.lines()
+                .find(|l| l.trim_start().starts_with(name))?
+                .split(':')
+                .nth(1)?
+                .trim()
+                .parse()
+                .ok()
+        };
+        let (x, y) = (
+            field("Absolute upper-left X")?,
+            field("Absolute upper-left Y")?,
+        );
+        let (w, h) = (field("Width")?, field("Height")?);
+        let extents = output("xprop", &["-id", id, "_NET_FRAME_EXTENTS"]).unwrap_or_default();
+        let e: Vec<i64> = extents
+            .split('=')
+            .nth(1)
+            .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+            .unwrap_or_default();
+        let frame = match e[..] {
+            [l, r, t, b] => Some(Rect::new(
+                (x - l) as i32,
+                (y - t) as i32,
+                (w + l + r) as u32,
+                (h + t + b) as u32,
+            )),
+            _ => None,
+        };
+        Some(Geometry {
+            client: Rect::new(x as i32, y as i32, w as u32, h as u32),
+            frame,
+        })
     }
 }
 
