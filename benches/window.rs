@@ -201,6 +201,13 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
+    // The mutex lab's lock outlives its windows on purpose: remove it
+    // afterwards if this run made it.
+    let lock = format!(
+        "/dev/shm/{}",
+        memlab::core::mutex::object_file_name(memlab::core::mutex::DEFAULT_NAME)
+    );
+    let lock_was_there = std::path::Path::new(&lock).exists();
     let x = Xvfb::with_window_manager(1920, 1080);
     println!("memlab window, release build, Xvfb 1920x1080 + openbox, Mesa software OpenGL");
     // `LABS=page-lab,shared` measures only those labs (and not the four
@@ -212,5 +219,8 @@ fn main() {
     }
     if only.is_none() {
         four_instances(&x);
+    }
+    if !lock_was_there {
+        let _ = memlab::core::mutex::remove_unused(memlab::core::mutex::DEFAULT_NAME);
     }
 }

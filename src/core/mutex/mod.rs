@@ -29,6 +29,7 @@ use std::time::{Duration, Instant};
 use crate::core::shared_text::{NameProblem, name_problem};
 use crate::core::shm_object::{ObjectError, ShmDir};
 
+pub use block::object_file_name;
 pub use owner::BookMutex;
 
 /// The book's REQUEST_TIMEOUT.
