@@ -10,6 +10,15 @@ use clap::Parser;
 static GLOBAL: memlab::core::alloc::GlobalDispatcher = memlab::core::alloc::GlobalDispatcher;
 
 fn main() -> ExitCode {
+    // Before anything is attached: see memlab::signals.
+    memlab::signals::hold();
+    let code = run();
+    // Everything is cleaned up: a signal held until now ends memlab now.
+    memlab::signals::release();
+    code
+}
+
+fn run() -> ExitCode {
     let cli = match memlab::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() => {
@@ -38,6 +47,7 @@ fn main() -> ExitCode {
         None => memlab::app::run_window(&memlab::app::WindowArgs {
             instances: cli.instances,
             lab: cli.lab,
+            wayland: cli.wayland,
         }),
     }
 }

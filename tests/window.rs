@@ -442,7 +442,7 @@ fn arrange_tiles_windows_started_by_hand() {
     assert!(out.status.success(), "memlab arrange: {}", out.status);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
-        "arranging 4 window(s) in 1920x1080+0+0"
+        "arranged 4 window(s) in 1920x1080+0+0"
     );
     let after = settled(&x, 4, Duration::from_secs(30));
     assert_tiled(&x, &after);

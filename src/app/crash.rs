@@ -10,9 +10,16 @@ use std::panic::{AssertUnwindSafe, PanicHookInfo};
 use std::process::ExitCode;
 
 /// Replaces Rust's panic message (several lines, a backtrace with
-/// `RUST_BACKTRACE`) by one line on stderr.
+/// `RUST_BACKTRACE`) by one line on stderr (none after a lost X server,
+/// which said so already: `x11_lost`).
 pub fn install_hook() {
-    std::panic::set_hook(Box::new(|info| eprintln!("{}", panic_line(info))));
+    std::panic::set_hook(Box::new(|info| {
+        #[cfg(target_os = "linux")]
+        if super::x11_lost::lost().is_some() {
+            return;
+        }
+        eprintln!("{}", panic_line(info));
+    }));
 }
 
 /// Runs the window; a panic that escapes it ends memlab with exit code 1
