@@ -25,7 +25,7 @@ use crate::i18n::Lang;
 #[cfg(target_os = "linux")]
 pub use screenshot::capture_screen;
 use screenshot::{Screenshot, ShotResult};
-pub use shell::{ContentExtent, MemlabApp};
+pub use shell::{ContentExtent, MemlabApp, NOTICE_LASTS};
 use window::Window;
 
 /// The smallest window, in pixels: four fit on 1024×768 with a window
