@@ -1,12 +1,16 @@
 //! A lost X server (it ended: a logout, a dropped `ssh -X`) does not end
-//! memlab before the labs detach. Xlib calls its I/O error handler and then,
+//! memlab before it detaches. Xlib calls its I/O error handler and then,
 //! by default, `exit()`, which runs no destructor: the shared text's object
 //! and the window's roster slot would stay behind in `/dev/shm`. libX11 1.7
 //! and later let a program replace that `exit()` for a display
-//! (`XSetIOErrorExitHandler`): memlab's handler notes the loss and returns.
-//! Xlib then fails every call on that display, winit fails in turn, and
-//! the window ends through its usual failure path (`crash`), unwinding, so
-//! that the labs detach and the slot is freed.
+//! (`XSetIOErrorExitHandler`): memlab's leaves every roster it is on (the
+//! last instance removing its object, as a normal close would), says so in
+//! one line and ends with exit code 1.
+//!
+//! It does not return to Xlib: tried, winit then either spun on the dead
+//! connection's descriptor (30 % of a core, for good) or Mesa died of
+//! SIGSEGV on a reply that never came, and unwinding out of Xlib's C
+//! frames would run GL teardown on a dead display too.
 //!
 //! winit opens libX11 itself (through x11-dl); the library is found again
 //! with `dlopen(RTLD_NOLOAD)`, never loaded a second time.
@@ -16,13 +20,8 @@ use std::sync::OnceLock;
 
 use winit::raw_window_handle::{HasDisplayHandle, RawDisplayHandle};
 
-/// The display whose connection was lost, once it was.
+/// The display whose connection was lost, once it was (said once).
 static LOST: OnceLock<String> = OnceLock::new();
-
-/// The X display memlab lost, if it lost one.
-pub fn lost() -> Option<&'static str> {
-    LOST.get().map(String::as_str)
-}
 
 type IoErrorHandler = unsafe extern "C" fn(*mut c_void) -> c_int;
 type IoErrorExitHandler = unsafe extern "C" fn(*mut c_void, *mut c_void);
@@ -77,16 +76,24 @@ pub fn watch(cc: &eframe::CreationContext<'_>) {
 unsafe extern "C" fn on_io_error(display: *mut c_void) -> c_int {
     let name = display_name(display);
     if LOST.set(name.clone()).is_ok() {
-        eprintln!(
-            "memlab: error: the connection to the X server {name:?} was lost; the window closes and the labs detach"
+        // One write, so that windows sharing a log never mix their lines.
+        let line = format!(
+            "memlab: error: the connection to the X server {name:?} was lost; memlab detached and ended\n"
         );
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
     }
     0
 }
 
-/// Called by Xlib instead of `exit()`: returning lets winit fail, and the
-/// window end properly.
-unsafe extern "C" fn instead_of_exit(_display: *mut c_void, _data: *mut c_void) {}
+/// Called by Xlib instead of `exit()`: leaves every roster, then ends.
+unsafe extern "C" fn instead_of_exit(display: *mut c_void, _data: *mut c_void) {
+    // SAFETY: the same call Xlib makes first; harmless if it already did.
+    unsafe { on_io_error(display) };
+    crate::core::slots::leave_all();
+    // SAFETY: _exit ends the process at once, as Xlib's exit() would have,
+    // without running atexit handlers in a process whose display is gone.
+    unsafe { libc::_exit(1) }
+}
 
 /// `DisplayString(display)`: the name the connection was opened with.
 fn display_name(display: *mut c_void) -> String {

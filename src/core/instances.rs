@@ -549,8 +549,22 @@ pub fn request_arrange(
             let mask = asked
                 .iter()
                 .fold(0u64, |mask, w| mask | 1 << (w.number - 1));
+            // Newer than the last request and than every answer in the
+            // table: after a truncation the count starts again, and an
+            // answer to an older request must not pass for this one's.
             let header = read_header(&file, &path)?;
-            let generation = header.request.generation.wrapping_add(1);
+            let answered: Vec<u64> = asked
+                .iter()
+                .chain(&on_wayland)
+                .filter_map(|w| w.answer.map(|(generation, _)| generation))
+                .collect();
+            let mut generation = answered
+                .iter()
+                .fold(header.request.generation, |a, &b| a.max(b))
+                .wrapping_add(1);
+            while answered.contains(&generation) {
+                generation = generation.wrapping_add(1);
+            }
             let request = Request {
                 generation,
                 slots: mask,
@@ -665,7 +679,8 @@ pub fn wait_arranged(
                 continue;
             };
             match window.answer {
-                Some((generation, outcome)) if generation >= request.generation => match outcome {
+                // Equal, not newer: generations are bytes anyone can write.
+                Some((generation, outcome)) if generation == request.generation => match outcome {
                     Outcome::Placed => report.placed.push(asked.clone()),
                     Outcome::NotMoved => report.not_moved.push(asked.clone()),
                 },

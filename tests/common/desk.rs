@@ -252,6 +252,41 @@ pub fn assert_side_by_side(x: &Xvfb, seen: &[Seen]) {
     }
 }
 
+/// True if the frames are the tiles of the whole screen, in some order.
+pub fn on_tiles(x: &Xvfb, seen: &[Seen]) -> bool {
+    let screen = Rect::new(0, 0, x.size.0, x.size.1);
+    let mut frames: Vec<Rect> = seen.iter().map(|w| w.frame).collect();
+    frames.sort_by_key(|r| (r.y, r.x));
+    let mut tiles: Vec<Rect> = (0..seen.len())
+        .map(|rank| placement::tile(screen, rank, seen.len()))
+        .collect();
+    tiles.sort_by_key(|t| (t.y, t.x));
+    let near = |a: i64, b: i64| (a - b).abs() <= 2;
+    frames.iter().zip(&tiles).all(|(f, t)| {
+        near(f.x.into(), t.x.into())
+            && near(f.y.into(), t.y.into())
+            && near(f.right(), t.right())
+            && near(f.bottom(), t.bottom())
+    })
+}
+
+/// Waits until `count` windows sit still on the tiles of the screen.
+pub fn tiled_within(x: &Xvfb, count: usize, timeout: Duration) -> Vec<Seen> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let seen = settled(x, count, left.max(Duration::from_secs(5)));
+        if on_tiles(x, &seen) {
+            return seen;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{count} windows on their tiles within {timeout:?}; saw {seen:#?}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 /// The frames are the tiles of the whole screen (openbox reserves no panel).
 pub fn assert_tiled(x: &Xvfb, seen: &[Seen]) {
     assert_side_by_side(x, seen);

@@ -130,6 +130,13 @@ impl Xvfb {
         })
     }
 
+    /// Kills the X server at once (SIGKILL), as its clients see a logout or
+    /// a dropped `ssh -X`: their connections break.
+    pub fn kill_server(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// A command run against this display.
     pub fn command(&self, program: &str) -> Command {
         let mut command = Command::new(program);
