@@ -8,7 +8,9 @@
 //!
 //! Windows are measured with xwininfo (the client area) and
 //! `_NET_FRAME_EXTENTS` (the frame openbox adds): the frames must lie inside
-//! the screen and not overlap.
+//! the screen and not overlap. Each test runs with a /dev/shm of its own
+//! (`private_shm`), so that other memlab windows of the account (other
+//! tests, a person's) neither take its windows' numbers nor move them.
 
 mod common;
 
@@ -21,6 +23,7 @@ use memlab::core::placement::Rect;
 
 #[test]
 fn screenshot_command_renders_the_shared_text_form() {
+    private_shm();
     let x = Xvfb::start();
     let home = tempdir("home");
     let out = home.join("shot.png");
@@ -62,6 +65,7 @@ fn screenshot_command_renders_the_shared_text_form() {
 
 #[test]
 fn window_title_names_the_app_instance_and_pid() {
+    private_shm();
     let x = Xvfb::start();
     let (home, mapping) = home_with_mapping("title");
     let mut child = memlab_on(&x, &home, &[]).spawn().unwrap();
@@ -95,6 +99,7 @@ fn window_title_names_the_app_instance_and_pid() {
 /// others.
 #[test]
 fn four_instances_tile_the_screen_and_reopen_where_they_were() {
+    private_shm();
     for (width, height) in [(1920, 1080), (1024, 768)] {
         let x = Xvfb::with_window_manager(width, height);
         let (home, mapping) = home_with_mapping(&format!("four-{width}"));
@@ -137,6 +142,7 @@ fn four_instances_tile_the_screen_and_reopen_where_they_were() {
 /// every window is pulled back inside the screen, title bar included.
 #[test]
 fn places_saved_on_a_larger_screen_are_pulled_inside() {
+    private_shm();
     let x = Xvfb::with_window_manager(1024, 768);
     let (home, mapping) = home_with_mapping("pulled");
     // Whatever numbers the windows get (other windows of the account may
@@ -163,6 +169,7 @@ fn places_saved_on_a_larger_screen_are_pulled_inside() {
 /// its size, off the screen, and grew to "pull itself inside".
 #[test]
 fn zoomed_windows_reopen_at_their_saved_size() {
+    private_shm();
     let x = Xvfb::with_window_manager(1024, 768);
     let (home, mapping) = home_with_mapping("zoomed");
     let data = home.join(".local/share/memlab");
@@ -194,6 +201,7 @@ fn zoomed_windows_reopen_at_their_saved_size() {
 /// `memlab arrange` tiles them.
 #[test]
 fn arrange_tiles_windows_started_by_hand() {
+    private_shm();
     let x = Xvfb::with_window_manager(1920, 1080);
     let (home, mapping) = home_with_mapping("arrange");
     let mut children = start_by_hand(&x, &home, 4);
@@ -220,9 +228,12 @@ fn arrange_tiles_windows_started_by_hand() {
 }
 
 /// Window → New window, clicked as a teacher would: one more instance
-/// starts, numbered 2, on the lab the first window shows.
+/// starts, numbered 2, on the lab the first window shows, and the two
+/// windows arrange themselves side by side (the new one opened exactly over
+/// the first, at its corner and size).
 #[test]
 fn new_window_from_the_menu_opens_on_the_same_lab() {
+    private_shm();
     let x = Xvfb::with_window_manager(1280, 800);
     let (home, _mapping) = home_with_mapping("new-window");
     let mut children = vec![memlab_on(&x, &home, &["--lab", "sysinfo"]).spawn().unwrap()];
@@ -255,7 +266,8 @@ fn new_window_from_the_menu_opens_on_the_same_lab() {
             .any(|a| a[0] == b"--lab" && a[1] == b"sysinfo"),
         "the new window's arguments: {args:?}"
     );
-    close(&both, &mut children);
+    let tiled = tiled_within(&x, 2, Duration::from_secs(60));
+    close(&tiled, &mut children);
 }
 
 /// Text typed into one real window with xdotool and saved with Enter is in
@@ -264,6 +276,7 @@ fn new_window_from_the_menu_opens_on_the_same_lab() {
 /// proves it loaded it. Its pixels change where the text shows.
 #[test]
 fn text_typed_in_one_window_loads_in_the_other() {
+    private_shm();
     let x = Xvfb::with_window_manager(1920, 1080);
     let (home, mapping) = home_with_mapping("typed");
     let mut children = memlab_on(&x, &home, &["--instances", "2"])
@@ -350,6 +363,7 @@ fn text_typed_in_one_window_loads_in_the_other() {
 /// mapping, and the window's number is free again.
 #[test]
 fn a_window_destroyed_from_outside_ends_with_one_line_and_cleans_up() {
+    private_shm();
     let x = Xvfb::with_window_manager(1280, 800);
     let (home, mapping) = home_with_mapping("destroyed");
     let mut child = memlab_on(&x, &home, &[])
@@ -429,4 +443,121 @@ fn bad_window_options_are_refused_with_one_line() {
             "{args:?}: {err}"
         );
     }
+}
+
+/// The pixels of `w`'s client area in `screen`.
+fn client_pixels(x: &Xvfb, screen: &image::RgbaImage, w: &Seen) -> image::RgbaImage {
+    let c = x.geometry(&w.id).expect("the window's place").client;
+    image::imageops::crop_imm(screen, c.x as u32, c.y as u32, c.width, c.height).to_image()
+}
+
+/// Waits until the four windows' client areas show the same pixels (the
+/// same lab, language and zoom), none of them `unlike` if given; the
+/// first window's pixels then.
+fn all_alike(
+    x: &Xvfb,
+    home: &std::path::Path,
+    seen: &[Seen],
+    unlike: Option<&image::RgbaImage>,
+    what: &str,
+) -> image::RgbaImage {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let screen = capture(x, home, "alike.png");
+        let shown: Vec<image::RgbaImage> =
+            seen.iter().map(|w| client_pixels(x, &screen, w)).collect();
+        let alike = shown.windows(2).all(|p| p[0] == p[1]);
+        if alike && unlike.is_none_or(|u| *u != shown[0]) {
+            return shown[0].clone();
+        }
+        assert!(Instant::now() < deadline, "{what} within 60 s");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// Issue 13.4: `memlab --instances 4 --lab alloc-bench` puts all four
+/// windows on that lab (the saved lab is another); the language picked in
+/// window 1 and the zoom set with Ctrl + in window 2 reach all four open
+/// windows, without a restart.
+#[test]
+fn the_presenters_settings_reach_every_open_window() {
+    private_shm();
+    let x = Xvfb::with_window_manager(1920, 1080);
+    let (home, _mapping) = home_with_mapping("presenter");
+    let data = home.join(".local/share/memlab");
+    std::fs::write(data.join("settings.json"), r#"{"lab": "sysinfo"}"#).unwrap();
+    let mut children = vec![
+        memlab_on(&x, &home, &["--instances", "4", "--lab", "alloc-bench"])
+            .spawn()
+            .unwrap(),
+    ];
+    let mut seen = tiled_within(&x, 4, Duration::from_secs(90));
+    seen.sort_by_key(|w| (w.frame.y, w.frame.x));
+    let park = || {
+        // The pointer in a corner, where no widget of any window is.
+        let status = x
+            .command("xdotool")
+            .args(["mousemove", "1919", "1079"])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    park();
+    let english = all_alike(
+        &x,
+        &home,
+        &seen,
+        None,
+        "four windows on the allocation benchmark",
+    );
+    // 한국어, at the right of window 1's bar (left of the Window menu).
+    let client = x.geometry(&seen[0].id).expect("window 1's place").client;
+    let status = x
+        .command("xdotool")
+        .args([
+            "mousemove",
+            &(client.right() - 107).to_string(),
+            &(client.y + 12).to_string(),
+            "click",
+            "1",
+        ])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    park();
+    let korean = all_alike(
+        &x,
+        &home,
+        &seen,
+        Some(&english),
+        "Korean in all four windows",
+    );
+    let activated = x
+        .command("xdotool")
+        .args(["windowactivate", "--sync", &seen[1].id])
+        .status()
+        .unwrap();
+    assert!(activated.success());
+    let zoomed = x
+        .command("xdotool")
+        .args(["key", "--delay", "100", "ctrl+equal"])
+        .status()
+        .unwrap();
+    assert!(zoomed.success());
+    park();
+    all_alike(
+        &x,
+        &home,
+        &seen,
+        Some(&korean),
+        "the zoom in all four windows",
+    );
+    let settings: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(data.join("settings.json")).unwrap())
+            .unwrap();
+    assert_eq!(settings["lang"], "Ko", "{settings}");
+    assert!(settings["zoom"].as_f64().unwrap() > 1.05, "{settings}");
+    let now = windows(&x);
+    close(&now, &mut children);
+    assert_eq!(shm_names(), Vec::<String>::new());
 }

@@ -79,6 +79,12 @@ impl Localized for ArrangeReport {
                 list(&self.not_moved)
             );
         }
+        if !self.refused.is_empty() {
+            text += &format!(
+                "; 창 관리자가 창이 자리를 정하게 두지 않습니다 ({})",
+                list(&self.refused)
+            );
+        }
         if !self.silent.is_empty() {
             text += &format!("; {}이 답하지 않았습니다", list(&self.silent));
         }
@@ -223,6 +229,7 @@ mod tests {
                 area: None,
                 placed: Vec::new(),
                 not_moved: Vec::new(),
+                refused: Vec::new(),
                 silent: Vec::new(),
                 on_wayland: Vec::new(),
             }),

@@ -34,6 +34,12 @@ const STAYED_FOR: Duration = Duration::from_millis(600);
 const CHECK_INSIDE_FOR: Duration = Duration::from_secs(3);
 /// Pixels of difference still taken as "in place".
 const SLACK: i64 = 2;
+/// Window managers that let no X11 window choose its place, by the name
+/// they give (`_NET_WM_NAME`): weston's window manager for XWayland places
+/// X11 windows itself and leaves their X positions where they were mapped,
+/// which is not where they show, so a window could neither move nor tell
+/// where it is. (GNOME's Mutter and KDE's KWin move X11 windows as asked.)
+const KEEPS_PLACES: [&str; 1] = ["Weston WM"];
 
 /// A place to be in, until the window is there.
 struct Target {
@@ -58,6 +64,8 @@ pub(super) struct WindowPlace {
     target: Option<Target>,
     /// When the window opened (its place is checked for a while after).
     opened: Instant,
+    /// The window manager lets no window choose its place (asked once).
+    manager_keeps_places: Option<bool>,
     /// The work area seen when it opened.
     opening_area: Option<Option<Rect>>,
     /// Where the window is now (pixels), and where it was last saved.
@@ -119,6 +127,7 @@ impl WindowPlace {
             _watcher: watcher,
             target: None,
             opened: Instant::now(),
+            manager_keeps_places: None,
             opening_area: None,
             now: None,
             saved: None,
@@ -228,6 +237,14 @@ impl WindowPlace {
         }
         if target.outer.is_none() {
             let arrangement = target.arrangement.expect("a target has one or the other");
+            if *self
+                .manager_keeps_places
+                .get_or_insert_with(manager_keeps_places)
+            {
+                self.target = None;
+                self.answer(arrangement.generation, Outcome::Refused);
+                return;
+            }
             let area = match arrangement.area {
                 Some(asked) => safe_area(asked, ctx, outer),
                 None => screen_area(ctx, outer),
@@ -362,6 +379,21 @@ fn screen_area(ctx: &egui::Context, outer: Rect) -> Option<Rect> {
         (size.x * ppp).round() as u32,
         (size.y * ppp).round() as u32,
     ))
+}
+
+/// True if the X server's window manager is one of [`KEEPS_PLACES`].
+fn manager_keeps_places() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        placement::x11::window_manager()
+            .ok()
+            .flatten()
+            .is_some_and(|name| KEEPS_PLACES.contains(&name.as_str()))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        false
+    }
 }
 
 /// A requested work area made safe: the part of it on the monitor that

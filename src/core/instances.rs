@@ -21,7 +21,7 @@
 //! | +4 | slot i: its display's name length (bits 0-5), not arranged (bit 6: a screenshot), Wayland (bit 7) |
 //! | +5 .. +52 | slot i: its display's name (`DISPLAY` or `WAYLAND_DISPLAY`) |
 //! | +52 .. +60 | slot i: the generation of the last request it answered (u64 LE) |
-//! | +60 | slot i: its answer (1 in its tile, 2 not moved) |
+//! | +60 | slot i: its answer (1 in its tile, 2 not moved, 3 the window manager lets no window choose its place) |
 //!
 //! A request is written under the roster's gate, with the slots held at
 //! that moment on the requester's X display (windows on another X server or
@@ -202,6 +202,9 @@ pub enum Outcome {
     Placed,
     /// It asked to move, and the window system kept it elsewhere.
     NotMoved,
+    /// The window manager is one that lets no X11 window choose its place
+    /// (weston's, for XWayland), so it did not ask.
+    Refused,
 }
 
 impl Outcome {
@@ -209,6 +212,7 @@ impl Outcome {
         match self {
             Self::Placed => 1,
             Self::NotMoved => 2,
+            Self::Refused => 3,
         }
     }
 
@@ -216,6 +220,7 @@ impl Outcome {
         match code {
             1 => Some(Self::Placed),
             2 => Some(Self::NotMoved),
+            3 => Some(Self::Refused),
             _ => None,
         }
     }
@@ -592,6 +597,8 @@ pub struct ArrangeReport {
     pub placed: Vec<OpenWindow>,
     /// Windows the window system did not move to their tiles.
     pub not_moved: Vec<OpenWindow>,
+    /// Windows whose window manager lets no window choose its place.
+    pub refused: Vec<OpenWindow>,
     /// Windows that gave no answer in time (busy, or hung).
     pub silent: Vec<OpenWindow>,
     /// This desktop's windows on native Wayland, not asked.
@@ -601,12 +608,15 @@ pub struct ArrangeReport {
 impl ArrangeReport {
     /// True if every window of the desktop is in its tile.
     pub fn complete(&self) -> bool {
-        self.not_moved.is_empty() && self.silent.is_empty() && self.on_wayland.is_empty()
+        self.not_moved.is_empty()
+            && self.refused.is_empty()
+            && self.silent.is_empty()
+            && self.on_wayland.is_empty()
     }
 
     /// How many windows were asked (those closed meanwhile not counted).
     pub fn asked(&self) -> usize {
-        self.placed.len() + self.not_moved.len() + self.silent.len()
+        self.placed.len() + self.not_moved.len() + self.refused.len() + self.silent.len()
     }
 }
 
@@ -639,6 +649,13 @@ impl std::fmt::Display for ArrangeReport {
                 list(&self.not_moved)
             )?;
         }
+        if !self.refused.is_empty() {
+            write!(
+                f,
+                "; the window manager lets no window choose its place ({})",
+                list(&self.refused)
+            )?;
+        }
         if !self.silent.is_empty() {
             write!(f, "; no answer from {}", list(&self.silent))?;
         }
@@ -666,6 +683,7 @@ pub fn wait_arranged(
             area: request.area,
             placed: Vec::new(),
             not_moved: Vec::new(),
+            refused: Vec::new(),
             silent: Vec::new(),
             on_wayland: request.on_wayland.clone(),
         };
@@ -683,6 +701,7 @@ pub fn wait_arranged(
                 Some((generation, outcome)) if generation == request.generation => match outcome {
                     Outcome::Placed => report.placed.push(asked.clone()),
                     Outcome::NotMoved => report.not_moved.push(asked.clone()),
+                    Outcome::Refused => report.refused.push(asked.clone()),
                 },
                 _ => report.silent.push(asked.clone()),
             }

@@ -165,6 +165,29 @@ fn net_work_area(screen: &Screen) -> Result<Option<Rect>, ScreenError> {
         .filter(|r| r.width > 0 && r.height > 0))
 }
 
+/// The window manager's name (`_NET_WM_NAME` of the window named by the
+/// root's `_NET_SUPPORTING_WM_CHECK`), if one runs and says.
+pub fn window_manager() -> Result<Option<String>, ScreenError> {
+    let screen = connect()?;
+    let conn = &screen.conn;
+    let atom = |name: &[u8]| -> Result<u32, ScreenError> {
+        Ok(conn.intern_atom(false, name)?.reply()?.atom)
+    };
+    let (check, name, utf8) = (
+        atom(b"_NET_SUPPORTING_WM_CHECK")?,
+        atom(b"_NET_WM_NAME")?,
+        atom(b"UTF8_STRING")?,
+    );
+    let reply = conn
+        .get_property(false, screen.root, check, AtomEnum::WINDOW, 0, 1)?
+        .reply()?;
+    let Some(wm) = reply.value32().and_then(|mut v| v.next()) else {
+        return Ok(None);
+    };
+    let reply = conn.get_property(false, wm, name, utf8, 0, 256)?.reply()?;
+    Ok((!reply.value.is_empty()).then(|| String::from_utf8_lossy(&reply.value).into_owned()))
+}
+
 /// Every pixel of the screen, as the X server shows it now.
 pub fn capture_screen() -> Result<ScreenImage, ScreenError> {
     let screen = connect()?;
