@@ -81,16 +81,16 @@ impl Localized for ArrangeReport {
         }
         if !self.refused.is_empty() {
             text += &format!(
-                "; 창 관리자가 창이 자리를 정하게 두지 않습니다 ({})",
+                "; 창 관리자가 창이 자리를 정하게 두지 않습니다: {}",
                 list(&self.refused)
             );
         }
         if !self.silent.is_empty() {
-            text += &format!("; {}이 답하지 않았습니다", list(&self.silent));
+            text += &format!("; 답하지 않은 창: {}", list(&self.silent));
         }
         if !self.on_wayland.is_empty() {
             text += &format!(
-                "; {}은 네이티브 Wayland 창이라 자리를 정할 수 없습니다",
+                "; 네이티브 Wayland 창이라 자리를 정할 수 없는 창: {}",
                 list(&self.on_wayland)
             );
         }
@@ -159,7 +159,7 @@ impl Localized for SettingsError {
                 path.display()
             ),
             (Self::NotAFile { path, found }, Lang::Ko) => format!(
-                "{}은(는) memlab 설정 파일이 아닙니다 ({}). 설정을 바꿀 때까지 그대로 둡니다",
+                "memlab 설정 파일이 아닙니다: {} ({}). 설정을 바꿀 때까지 그대로 둡니다",
                 path.display(),
                 found.localized(lang)
             ),

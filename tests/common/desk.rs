@@ -147,7 +147,7 @@ pub fn home_with_mapping(tag: &str) -> (Scratch, String) {
     let mapping = super::unique(tag);
     let data = home.join(".local/share/memlab");
     std::fs::create_dir_all(&data).unwrap();
-    // eframe's storage: RON of key → RON value; "app" holds the labs.
+    // labs.ron (as eframe's storage kept it): RON of key → RON value; "app" holds the labs.
     let labs = format!("(shared:(name:{mapping:?},live:false))");
     std::fs::write(data.join("labs.ron"), format!("{{\"app\":{labs:?}}}")).unwrap();
     (home, mapping)
