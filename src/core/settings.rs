@@ -513,7 +513,8 @@ mod tests {
             // SAFETY: a valid C path.
             assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
         };
-        let cases: [(&str, &dyn Fn(&Path), NotAFile); 5] = [
+        type Make<'a> = &'a dyn Fn(&Path);
+        let cases: [(&str, Make, NotAFile); 5] = [
             (
                 "zero",
                 &|p| std::os::unix::fs::symlink("/dev/zero", p).unwrap(),
