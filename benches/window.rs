@@ -182,6 +182,30 @@ fn four_instances(x: &Xvfb) {
         })
         .collect();
     std::thread::sleep(Duration::from_secs(3));
+    // The roster read behind every list of windows (the gate, one
+    // F_OFD_GETLK per held slot and per free gap, one pread).
+    let reads = 10_000u32;
+    let t = Instant::now();
+    for _ in 0..reads {
+        memlab::core::instances::open_windows().expect("the roster");
+    }
+    let per_read = t.elapsed() / reads;
+    // `memlab arrange` until every window has answered (they are on their
+    // tiles already, so none moves).
+    let mut arranges: Vec<Duration> = (0..5)
+        .map(|_| {
+            let t = Instant::now();
+            let status = memlab(x, &home, &["arrange"]).status().expect("arrange");
+            assert!(status.success(), "memlab arrange: {status}");
+            t.elapsed()
+        })
+        .collect();
+    arranges.sort();
+    println!(
+        "roster read (open windows of the account): {:.1} µs; memlab arrange with four windows answering: median {:.2} s",
+        per_read.as_secs_f64() * 1e6,
+        arranges[2].as_secs_f64()
+    );
     let rss: Vec<String> = pids
         .iter()
         .map(|&p| format!("{:.1}", rss_mb(p).unwrap_or(f64::NAN)))

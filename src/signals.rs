@@ -29,11 +29,12 @@ pub fn release() {
 }
 
 /// Runs `handler` (on a thread of ctrlc's) for each ending signal from now
-/// on, including one held until now. Once per process.
+/// on, including one held until now. Once per process; if it cannot, the
+/// signals are let through anyway, so that Ctrl+C still ends memlab.
 pub fn on_signal(handler: impl FnMut() + Send + 'static) -> Result<(), ctrlc::Error> {
-    ctrlc::set_handler(handler)?;
+    let installed = ctrlc::set_handler(handler);
     release();
-    Ok(())
+    installed
 }
 
 #[cfg(unix)]

@@ -259,9 +259,9 @@ impl WindowPlace {
         let goal = target.outer.expect("set above");
         if close(outer, goal) {
             // There; keep watching a moment, as the window manager may still
-            // decorate or move it.
+            // decorate or move it (not if it was there before it was asked).
             let there_since = *target.there_since.get_or_insert_with(Instant::now);
-            if there_since.elapsed() > STAYED_FOR {
+            if target.last_try.is_none() || there_since.elapsed() > STAYED_FOR {
                 self.target = None;
                 if let Some(generation) = generation {
                     self.answer(generation, Outcome::Placed);

@@ -145,15 +145,6 @@ impl WindowDisplay {
     }
 }
 
-impl std::fmt::Display for WindowDisplay {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.backend {
-            Backend::X11 => write!(f, "X11 {}", self.name),
-            Backend::Wayland => write!(f, "Wayland {}", self.name),
-        }
-    }
-}
-
 /// The displays of the desktop this process runs in (its environment's
 /// `DISPLAY` and `WAYLAND_DISPLAY`): the windows `arrange` concerns.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
