@@ -8,7 +8,8 @@
 //! - CPU while idle on each lab over 10 s; target 1 % (the memory managers
 //!   lab redraws its live numbers: target 2 %);
 //! - `memlab --instances 4` until four windows sit still on their tiles;
-//!   target 5 s.
+//!   target 5 s; then the roster read and `memlab arrange` until the four
+//!   windows have answered.
 //!
 //! `cargo bench --bench window` (the numbers go to the README); `LABS=page-lab`
 //! measures one lab.
