@@ -130,10 +130,12 @@ impl Xvfb {
         })
     }
 
-    /// Kills the X server at once (SIGKILL), as its clients see a logout or
-    /// a dropped `ssh -X`: their connections break.
+    /// Ends the X server under its clients (SIGTERM, as a logout does):
+    /// their connections break. (SIGKILL would leave its lock file and
+    /// socket in /tmp.)
     pub fn kill_server(&mut self) {
-        let _ = self.child.kill();
+        // SAFETY: kill has no memory preconditions.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
         let _ = self.child.wait();
     }
 
