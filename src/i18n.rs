@@ -143,6 +143,32 @@ pub(crate) fn english_words(text: &str, allowed: &[&str]) -> Vec<String> {
         .collect()
 }
 
+/// Words that only an English sentence would contain.
+#[cfg(test)]
+const ENGLISH: &[&str] = &[
+    "the", "is", "a", "an", "to", "of", "and", "not", "was", "it", "by", "in", "no", "with",
+    "failed", "bytes", "file", "view", "lock", "held", "error", "denied", "such",
+];
+
+#[cfg(test)]
+pub(crate) fn assert_korean(text: &str) {
+    assert!(
+        text.chars().any(|c| ('가'..='힣').contains(&c)),
+        "no Hangul in {text:?}"
+    );
+    let mut run = 0;
+    for token in text.split_whitespace() {
+        let word = token.trim_matches(|c: char| c.is_ascii_punctuation());
+        assert!(
+            !ENGLISH.contains(&word.to_ascii_lowercase().as_str()),
+            "English word {word:?} in {text:?}"
+        );
+        let english = !word.is_empty() && word.chars().all(|c| c.is_ascii_alphabetic());
+        run = if english { run + 1 } else { 0 };
+        assert!(run < 3, "three English words in a row in {text:?}");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,5 +197,11 @@ mod tests {
             english_words("크기 must be 1", &[]),
             vec!["must".to_owned(), "be".to_owned()]
         );
+    }
+
+    #[test]
+    fn the_check_catches_english() {
+        let caught = std::panic::catch_unwind(|| assert_korean("파일: the file was shortened"));
+        assert!(caught.is_err());
     }
 }

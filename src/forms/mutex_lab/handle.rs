@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use eframe::egui;
 
+use super::MutexNote;
 use crate::core::mutex::{self, BookMutex, MutexError, MutexKind, MutexState};
-use crate::forms::filemap_messages::MutexNote;
 use crate::forms::widgets::StoppingThreads;
 
 /// How often the watcher asks who holds the lock.

@@ -14,6 +14,7 @@
 
 mod handle;
 mod help;
+mod messages;
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -23,13 +24,13 @@ use eframe::egui;
 use serde::{Deserialize, Serialize};
 
 use crate::core::mutex::{AcquireResult, BOOK_TIMEOUT, DEFAULT_NAME, MutexKind, MutexState};
-use crate::forms::filemap_messages::MutexNote;
 use crate::forms::widgets::{
     InputNote, Job, Level, NumberInput, Poll, Status, show_line, show_note, status_log, text_field,
 };
 use crate::forms::{Lab, LabHelp};
 use crate::i18n::{Lang, Localized, Tr};
 use handle::{Action, Handle};
+pub use messages::MutexNote;
 
 /// Log lines kept.
 const LOG_LINES: usize = 50;

@@ -1,10 +1,19 @@
-//! The book mutex's errors and notes in Korean (English is their `Display`).
+//! The mutex lab's sentences: the core's errors, states and reports and
+//! the lab's log lines, in English (their `Display`) and Korean.
 
-use super::{errno_ko, io_ko, pid_ko};
 use crate::core::mutex::{
-    AcquireReport, AcquireResult, CrashProblem, MutexError, MutexKind, MutexState, ResetOutcome,
+    AcquireReport, AcquireResult, CrashProblem, CrashedHolder, MutexError, MutexKind, MutexState,
+    ResetOutcome,
 };
-use crate::i18n::{Lang, Localized};
+use crate::i18n::{Lang, Localized, errno_ko};
+
+fn io_ko(e: &std::io::Error) -> String {
+    e.localized(Lang::Ko)
+}
+
+fn pid_ko(pid: Option<u32>) -> String {
+    pid.map_or_else(|| "알 수 없는 프로세스".into(), |p| format!("PID {p}"))
+}
 
 impl Localized for MutexKind {
     fn localized(&self, lang: Lang) -> String {
@@ -184,3 +193,103 @@ impl Localized for ResetOutcome {
         }
     }
 }
+
+/// What the mutex lab did, as its log shows it.
+#[derive(Debug)]
+pub enum MutexNote {
+    /// The lock of this kind was opened (its small mapping joined).
+    Opened {
+        kind: MutexKind,
+        name: String,
+    },
+    /// `LockMap`'s wait and what it gave.
+    Acquire(AcquireReport),
+    /// `UnlockMap`.
+    Released {
+        kind: MutexKind,
+    },
+    /// "Crash while holding": a child took the lock and was killed.
+    Crashed(CrashedHolder),
+    Reset(ResetOutcome),
+    Failed(MutexError),
+    /// A job's thread ended without a result.
+    Lost,
+}
+
+impl MutexNote {
+    pub fn is_error(&self) -> bool {
+        matches!(self, Self::Failed(_) | Self::Lost)
+    }
+}
+
+impl Localized for MutexNote {
+    fn localized(&self, lang: Lang) -> String {
+        let ko = lang == Lang::Ko;
+        match self {
+            Self::Opened { kind, name } if ko => format!(
+                "CreateMutex('{name}'): {}을(를) 엶 (전용 작은 매핑)",
+                kind.localized(lang)
+            ),
+            Self::Opened { kind, name } => format!(
+                "CreateMutex('{name}'): opened {} (on its own small mapping)",
+                kind.localized(lang)
+            ),
+            Self::Acquire(report) => {
+                format!("WaitForSingleObject: {}", report.localized(lang))
+            }
+            Self::Released { kind } if ko => {
+                format!("ReleaseMutex: {}을(를) 놓음", kind.localized(lang))
+            }
+            Self::Released { kind } => format!("ReleaseMutex: released {}", kind.localized(lang)),
+            Self::Crashed(crash) => crash.localized(lang),
+            Self::Reset(outcome) => format!(
+                "{}: {}",
+                lang.pick("reset", "초기화"),
+                outcome.localized(lang)
+            ),
+            Self::Failed(e) => e.localized(lang),
+            Self::Lost => lang
+                .pick(
+                    "the lock's job ended without a result",
+                    "잠금 작업이 결과 없이 끝났습니다",
+                )
+                .into(),
+        }
+    }
+}
+
+impl Localized for CrashedHolder {
+    fn localized(&self, lang: Lang) -> String {
+        let pid = pid_ko(Some(self.pid));
+        match (lang, self.signal) {
+            (Lang::En, Some(signal)) => format!(
+                "crash while holding: child PID {} took the lock and was killed by signal {signal}{}",
+                self.pid,
+                if signal == libc::SIGKILL {
+                    " (SIGKILL)"
+                } else {
+                    ""
+                }
+            ),
+            (Lang::En, None) => format!(
+                "crash while holding: child PID {} took the lock and ended",
+                self.pid
+            ),
+            (Lang::Ko, Some(signal)) => format!(
+                "잡은 채 죽기: 자식 프로세스 {pid}이(가) 잠금을 잡은 뒤 신호 {signal}{}(으)로 죽었습니다",
+                if signal == libc::SIGKILL {
+                    " (SIGKILL)"
+                } else {
+                    ""
+                }
+            ),
+            (Lang::Ko, None) => {
+                format!("잡은 채 죽기: 자식 프로세스 {pid}이(가) 잠금을 잡은 뒤 끝났습니다")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "messages_tests.rs"]
+mod tests;
