@@ -131,6 +131,27 @@ impl Localized for std::io::Error {
     }
 }
 
+/// A holder in Korean, as a noun: "창 #3 (PID 42)", "PID 42", "PID 42
+/// (헤더에 적힌 값, 확인되지 않음)", "알 수 없는 프로세스".
+#[cfg(target_os = "linux")]
+impl Localized for crate::core::claims::Holder {
+    fn localized(&self, lang: Lang) -> String {
+        use crate::core::claims::Holder;
+        if lang == Lang::En {
+            return self.to_string();
+        }
+        match *self {
+            Holder::Running {
+                pid,
+                window: Some(n),
+            } => format!("창 #{n} (PID {pid})"),
+            Holder::Running { pid, window: None } | Holder::Died { pid } => format!("PID {pid}"),
+            Holder::Named { pid } => format!("PID {pid} (헤더에 적힌 값, 확인되지 않음)"),
+            Holder::Unknown => "알 수 없는 프로세스".into(),
+        }
+    }
+}
+
 /// The ASCII words of `text` that are not in `allowed` (case-insensitive):
 /// what a test of a Korean renderer looks for, since numbers, units, paths,
 /// crate and manager names may stay ASCII but English sentences may not.

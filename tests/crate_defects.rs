@@ -990,7 +990,7 @@ fn fill_private_dev_shm() {
 /// contended 999 ms acquire really waits 999 ms and says it hit the bug.
 #[test]
 fn memlab_book_mutex_waits_the_whole_timeout_despite_raw_syncs_einval() {
-    use memlab::core::mutex::{self, AcquireResult, BookMutex, MutexKind};
+    use memlab::core::mutex::{self, AcquireResult, BookMutex, Holder, MutexKind};
     let name = unique("book-mutex-einval");
     let holder = BookMutex::open(&name, MutexKind::RawSync).expect("open");
     assert!(
@@ -1012,7 +1012,7 @@ fn memlab_book_mutex_waits_the_whole_timeout_despite_raw_syncs_einval() {
         assert_eq!(
             report.result,
             AcquireResult::TimedOut {
-                holder: Some(std::process::id())
+                holder: Holder::running(std::process::id())
             }
         );
         assert!(took >= Duration::from_millis(999), "gave up after {took:?}");

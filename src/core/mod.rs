@@ -4,6 +4,8 @@
 //! forms, the command line and the tests drive exactly the same code.
 
 pub mod alloc;
+#[cfg(target_os = "linux")]
+pub mod claims;
 pub mod clock;
 #[cfg(target_os = "linux")]
 pub mod filemap;

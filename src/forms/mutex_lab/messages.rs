@@ -1,19 +1,13 @@
 //! The mutex lab's sentences: the core's errors, states and reports and
-//! the lab's log lines, in English (their `Display`) and Korean.
+//! the lab's log lines, in English (the core's `Display`, the command
+//! line's words) and Korean. The Korean puts a holder (a PID, a window)
+//! after a colon or in parentheses, so no particle depends on a number.
 
 use crate::core::mutex::{
-    AcquireReport, AcquireResult, CrashProblem, CrashedHolder, MutexError, MutexKind, MutexState,
-    ResetOutcome,
+    AcquireReport, AcquireResult, BlockProblem, CrashProblem, CrashedHolder, GuardedData, Holder,
+    Look, MutexError, MutexKind, MutexState, ResetOutcome, ResetReport, TOTAL,
 };
 use crate::i18n::{Lang, Localized, errno_ko};
-
-fn io_ko(e: &std::io::Error) -> String {
-    e.localized(Lang::Ko)
-}
-
-fn pid_ko(pid: Option<u32>) -> String {
-    pid.map_or_else(|| "알 수 없는 프로세스".into(), |p| format!("PID {p}"))
-}
 
 impl Localized for MutexKind {
     fn localized(&self, lang: Lang) -> String {
@@ -28,50 +22,115 @@ impl Localized for MutexKind {
     }
 }
 
+/// The accounts in Korean: "A계좌 900 + B계좌 100 = 1000".
+pub(super) fn data_ko(data: &GuardedData) -> String {
+    format!("A계좌 {} + B계좌 {} = {}", data.a, data.b, data.total())
+}
+
+/// A holder that died, in Korean: "PID 5", "헤더에 적힌 PID 5 (확인되지
+/// 않음)", "알 수 없음".
+fn dead_ko(holder: Holder) -> String {
+    match holder {
+        Holder::Died { pid } | Holder::Running { pid, .. } => format!("PID {pid}"),
+        Holder::Named { pid } => format!("헤더에 적힌 PID {pid} (확인되지 않음)"),
+        Holder::Unknown => "알 수 없음".into(),
+    }
+}
+
+impl Localized for BlockProblem {
+    fn localized(&self, lang: Lang) -> String {
+        if lang == Lang::En {
+            return self.to_string();
+        }
+        match *self {
+            Self::TooSmall { size, need } => {
+                format!("객체 크기 {size}바이트: 잠금 블록에 필요한 {need}바이트보다 작습니다")
+            }
+            Self::Magic(magic) => format!("매직 번호가 틀립니다 ({magic:#018x})"),
+            Self::Version { found, expected } => {
+                format!("구조 버전 {found}: 기대값은 {expected}")
+            }
+            Self::MutexType { found, expected } => format!(
+                "뮤텍스의 종류 값 {found:#x}: memlab이 만든 값({expected:#x})이 아닙니다 (바이트를 덮어씀)"
+            ),
+            Self::LockWord { value } => {
+                format!("뮤텍스의 잠금 값 {value:#x}: 뮤텍스가 가질 수 없는 상태입니다")
+            }
+            Self::Owner { value } => {
+                format!("뮤텍스의 소유자 칸 값 {value}: 그 자리에 올 수 없는 스레드입니다")
+            }
+            Self::Unreadable => "바이트를 읽을 수 없었습니다".into(),
+            Self::Vanished => "작업 도중 페이지가 사라졌습니다 (객체가 잘림)".into(),
+            Self::ChangedUnderHolder => {
+                "잡고 있는 동안 바이트가 더는 이 인스턴스를 소유자로 가리키지 않습니다 \
+                 (덮어쓰였거나 다시 초기화됨)"
+                    .into()
+            }
+        }
+    }
+}
+
 impl Localized for MutexError {
     fn localized(&self, lang: Lang) -> String {
         if lang == Lang::En {
             return self.to_string();
         }
         let k = |kind: &MutexKind| kind.localized(Lang::Ko);
+        let ko = Lang::Ko;
         use MutexError as E;
         match self {
             E::BadName { name, reason } => {
-                format!(
-                    "잘못된 뮤텍스 이름 {name:?}: {}",
-                    reason.localized(Lang::Ko)
-                )
+                format!("잘못된 뮤텍스 이름 {name:?}: {}", reason.localized(ko))
             }
-            E::Object(e) => e.localized(Lang::Ko),
+            E::Object(e) => e.localized(ko),
             E::TimedOut {
                 kind,
                 waited_ms,
                 holder,
             } => format!(
-                "{waited_ms} ms 기다렸지만 시간 초과: {}을(를) {}이(가) 잡고 있습니다",
+                "{waited_ms} ms 기다렸지만 시간 초과 ({}). 잡고 있는 프로세스: {}",
                 k(kind),
-                pid_ko(*holder)
+                holder.localized(ko)
             ),
             E::Stuck {
                 kind,
                 waited_ms,
-                dead_holder,
+                holder,
             } => format!(
-                "{waited_ms} ms 기다렸지만 시간 초과: {}이(가) 멈췄습니다. PID {dead_holder}이(가) \
-                 잡은 채 죽었는데 이 잠금은 기다리는 쪽에 알리지 못합니다 (견고하지 않음). 초기화하세요",
-                k(kind)
+                "{waited_ms} ms 기다렸지만 시간 초과: 멈춤 ({}). 잡은 채 죽은 프로세스: {}. \
+                 이 잠금은 견고하지 않아 기다리는 쪽에 알리지 못합니다. 초기화하세요",
+                k(kind),
+                dead_ko(*holder)
             ),
-            E::AlreadyHeld { kind } => {
-                format!("이 인스턴스가 이미 {}을(를) 잡고 있습니다", k(kind))
+            E::Corrupt {
+                kind,
+                name,
+                problem,
+            } => format!(
+                "손상된 잠금 {name:?} ({}): {}. 초기화하면 다시 만듭니다",
+                k(kind),
+                problem.localized(ko)
+            ),
+            E::LostWhileHeld {
+                kind,
+                name,
+                problem,
+            } => format!(
+                "잡고 있는 동안 바뀐 잠금 {name:?} ({}): {}. 이 인스턴스는 자기 사본만 놓았습니다. \
+                 초기화하세요",
+                k(kind),
+                problem.localized(ko)
+            ),
+            E::AlreadyHeld { kind } => format!("이 인스턴스가 이미 잡고 있습니다: {}", k(kind)),
+            E::NotHeld { kind } => format!("이 인스턴스는 잡고 있지 않습니다: {}", k(kind)),
+            E::ResetRefused { kind, holder } => format!(
+                "초기화할 수 없습니다 ({}): 실행 중인 프로세스가 잡고 있습니다 ({})",
+                k(kind),
+                holder.localized(ko)
+            ),
+            E::InUse { name, others } => {
+                format!("지우지 않음: 다른 인스턴스 {others}개가 쓰고 있는 잠금입니다 (\"{name}\")")
             }
-            E::NotHeld { kind } => format!("이 인스턴스는 {}을(를) 잡고 있지 않습니다", k(kind)),
-            E::ResetRefused { kind, pid } => format!(
-                "{}을(를) 초기화할 수 없습니다: PID {pid}이(가) 살아 있고 잡고 있습니다",
-                k(kind)
-            ),
-            E::InUse { name, others } => format!(
-                "잠금 \"{name}\"은(는) 다른 인스턴스 {others}개가 쓰고 있어 지우지 않았습니다"
-            ),
             E::NotRecoverable => {
                 "견고한 뮤텍스를 복구할 수 없습니다 (소유자가 죽은 뒤 일관성 복구 없이 \
                  풀렸습니다): 초기화하세요"
@@ -98,46 +157,56 @@ impl Localized for MutexError {
                 }
             },
             E::OwnerGone => "잠금을 맡은 스레드가 사라졌습니다".into(),
-            E::Io { source, .. } => format!("뮤텍스 파일 입출력 실패: {}", io_ko(source)),
+            E::Io { source, .. } => {
+                format!("뮤텍스 파일 입출력 실패: {}", source.localized(ko))
+            }
         }
     }
 }
 
 impl Localized for AcquireReport {
     fn localized(&self, lang: Lang) -> String {
+        if lang == Lang::En {
+            return self.to_string();
+        }
         let ms = self.waited.as_millis();
         let kind = self.kind.localized(lang);
-        let mut text = match (lang, self.result) {
-            (Lang::En, AcquireResult::Acquired) => format!("acquired {kind} after {ms} ms"),
-            (Lang::En, AcquireResult::AcquiredOwnerDied { previous }) => format!(
-                "acquired {kind} after {ms} ms; the previous owner ({}) died holding it (WAIT_ABANDONED)",
-                previous.map_or_else(|| "PID unknown".into(), |p| format!("PID {p}"))
+        let mut text = match self.result {
+            AcquireResult::Acquired => format!("{ms} ms 만에 잡았습니다: {kind}"),
+            AcquireResult::AcquiredOwnerDied { previous } => format!(
+                "{ms} ms 만에 잡았습니다: {kind}. 이전 소유자가 잡은 채 죽었습니다 \
+                 (죽은 소유자: {}, WAIT_ABANDONED)",
+                dead_ko(previous)
             ),
-            (Lang::En, AcquireResult::TimedOut { holder }) => format!(
-                "timed out after {ms} ms: held by {}",
-                holder.map_or_else(|| "an unknown process".into(), |p| format!("PID {p}"))
+            AcquireResult::TimedOut { holder } => format!(
+                "{ms} ms 기다렸지만 시간 초과. 잡고 있는 프로세스: {}",
+                holder.localized(lang)
             ),
-            (Lang::En, AcquireResult::Stuck { dead_holder }) => format!(
-                "stuck: timed out after {ms} ms, and its holder PID {dead_holder} is dead: only a reset frees it"
-            ),
-            (Lang::Ko, AcquireResult::Acquired) => format!("{ms} ms 만에 {kind}을(를) 잡았습니다"),
-            (Lang::Ko, AcquireResult::AcquiredOwnerDied { previous }) => format!(
-                "{ms} ms 만에 {kind}을(를) 잡았습니다. 이전 소유자({})가 잡은 채 죽었습니다 (WAIT_ABANDONED)",
-                pid_ko(previous)
-            ),
-            (Lang::Ko, AcquireResult::TimedOut { holder }) => format!(
-                "{ms} ms 기다렸지만 시간 초과: {}이(가) 잡고 있습니다",
-                pid_ko(holder)
-            ),
-            (Lang::Ko, AcquireResult::Stuck { dead_holder }) => format!(
-                "멈춤: {ms} ms 기다렸지만 시간 초과, 잡고 있던 PID {dead_holder}은(는) 죽었습니다. 초기화해야만 풀립니다"
+            AcquireResult::Stuck { holder } => format!(
+                "멈춤: {ms} ms 기다렸지만 시간 초과. 잡은 채 죽은 프로세스: {}. 초기화해야만 풀립니다",
+                dead_ko(holder)
             ),
         };
+        match self.found {
+            Some(data) if self.rolled_back => {
+                text += &format!(
+                    ". 지키던 데이터가 반쯤 쓰인 채였습니다 ({}, {TOTAL}이 아님): \
+                     memlab이 pthread_mutex_consistent 전에 죽은 소유자의 절반짜리 이체를 되돌렸습니다",
+                    data_ko(&data)
+                );
+            }
+            Some(data) if data.half_written() => {
+                text += &format!(
+                    ". 지키던 데이터가 반쯤 쓰인 채입니다 ({}, {TOTAL}이 아님). \
+                     이 잠금은 그 사실을 알려 주지 않았습니다",
+                    data_ko(&data)
+                );
+            }
+            _ => {}
+        }
         if self.deadline_bug {
-            text += lang.pick(
-                " (raw_sync's timed wait failed at once with EINVAL, its deadline bug: memlab polled instead)",
-                " (raw_sync의 시간 제한 대기가 EINVAL로 곧바로 실패했습니다: 마감 시각 계산 결함. memlab이 대신 폴링했습니다)",
-            );
+            text += " (raw_sync의 시간 제한 대기가 EINVAL로 곧바로 실패했습니다: 마감 시각 계산 결함. \
+                     memlab이 대신 폴링했습니다)";
         }
         text
     }
@@ -145,52 +214,81 @@ impl Localized for AcquireReport {
 
 impl Localized for MutexState {
     fn localized(&self, lang: Lang) -> String {
-        match (lang, *self) {
-            (Lang::En, Self::Free) => "free".into(),
-            (Lang::En, Self::HeldHere) => "held by this instance".into(),
-            (Lang::En, Self::Held { pid }) => format!(
-                "held by {}",
-                pid.map_or_else(|| "an unknown process".into(), |p| format!("PID {p}"))
+        if lang == Lang::En {
+            return self.to_string();
+        }
+        match *self {
+            Self::Free => "비어 있음".into(),
+            Self::HeldHere => "이 인스턴스가 잡고 있음".into(),
+            Self::Held { holder } => format!("잡혀 있음: {}", holder.localized(lang)),
+            Self::Abandoned { holder } => format!(
+                "버려짐: 잡은 채 죽은 프로세스는 {}. 다음에 기다리는 쪽이 그 사실을 듣고 잡습니다",
+                dead_ko(holder)
             ),
-            (Lang::En, Self::Abandoned { pid }) => {
-                format!("abandoned: PID {pid} died holding it; the next waiter gets it, told so")
-            }
-            (Lang::En, Self::Stuck { pid }) => {
-                format!("stuck: PID {pid} died holding it; only a reset frees it")
-            }
-            (Lang::Ko, Self::Free) => "비어 있음".into(),
-            (Lang::Ko, Self::HeldHere) => "이 인스턴스가 잡고 있음".into(),
-            (Lang::Ko, Self::Held { pid }) => format!("{}이(가) 잡고 있음", pid_ko(pid)),
-            (Lang::Ko, Self::Abandoned { pid }) => format!(
-                "버려짐: PID {pid}이(가) 잡은 채 죽었습니다. 다음에 기다리는 쪽이 그 사실을 듣고 잡습니다"
+            Self::Stuck { holder } => format!(
+                "멈춤: 잡은 채 죽은 프로세스는 {}. 초기화해야만 풀립니다",
+                dead_ko(holder)
             ),
-            (Lang::Ko, Self::Stuck { pid }) => {
-                format!("멈춤: PID {pid}이(가) 잡은 채 죽었습니다. 초기화해야만 풀립니다")
+            Self::NotRecoverable => {
+                "복구 불가: 소유자가 죽은 뒤 일관성 복구 없이 풀렸습니다. 초기화해야만 풀립니다"
+                    .into()
             }
+            Self::Corrupt { problem } => format!(
+                "손상됨: {}. 초기화하면 다시 만듭니다",
+                problem.localized(lang)
+            ),
         }
     }
 }
 
-impl Localized for ResetOutcome {
+/// The guarded data line: the accounts, and what is wrong with them.
+impl Localized for Look {
     fn localized(&self, lang: Lang) -> String {
-        match (lang, *self) {
-            (Lang::En, Self::NothingToReset) => {
-                "nothing to reset: the kernel frees a file lock when its holder dies".into()
-            }
-            (Lang::En, Self::WasFree) => "the lock was free; nothing changed".into(),
-            (Lang::En, Self::Reinitialised { dead_holder }) => format!(
-                "re-initialised (its holder {} was dead)",
-                dead_holder.map_or_else(|| "PID unknown".into(), |p| format!("PID {p}"))
-            ),
-            (Lang::Ko, Self::NothingToReset) => {
+        if lang == Lang::En {
+            return self.to_string();
+        }
+        match self.data {
+            None => "읽을 수 없음".into(),
+            Some(data) if data.half_written() => match self.state {
+                MutexState::HeldHere | MutexState::Held { .. } if data.step != 0 => {
+                    format!("{}: 이체 중", data_ko(&data))
+                }
+                _ => format!(
+                    "{}, {TOTAL}이 아님: 반쯤 쓰임 (시작된 이체가 끝나지 않음)",
+                    data_ko(&data)
+                ),
+            },
+            Some(data) => data_ko(&data),
+        }
+    }
+}
+
+impl Localized for ResetReport {
+    fn localized(&self, lang: Lang) -> String {
+        if lang == Lang::En {
+            return self.to_string();
+        }
+        let mut text = match self.outcome {
+            ResetOutcome::NothingToReset => {
                 "초기화할 것이 없습니다: 파일 잠금은 잡은 프로세스가 죽으면 커널이 풉니다".into()
             }
-            (Lang::Ko, Self::WasFree) => "잠금이 비어 있어 바꾼 것이 없습니다".into(),
-            (Lang::Ko, Self::Reinitialised { dead_holder }) => format!(
-                "다시 초기화했습니다 (잡고 있던 {}은(는) 죽었습니다)",
-                pid_ko(dead_holder)
+            ResetOutcome::WasFree => "잠금이 비어 있어 바꾼 것이 없습니다".to_owned(),
+            ResetOutcome::Reinitialised { dead_holder } => format!(
+                "다시 초기화했습니다 (잡은 채 죽은 프로세스: {})",
+                dead_ko(dead_holder)
             ),
+            ResetOutcome::Repaired { problem } => format!(
+                "다시 초기화했습니다: 손상되어 있었습니다 ({})",
+                problem.localized(lang)
+            ),
+        };
+        if let Some(data) = self.rolled_back {
+            text += &format!(
+                ". 지키던 데이터가 반쯤 쓰인 채여서 ({}) 절반짜리 이체를 되돌렸습니다",
+                data_ko(&data)
+            );
         }
+        text
     }
 }
 
@@ -204,13 +302,15 @@ pub enum MutexNote {
     },
     /// `LockMap`'s wait and what it gave.
     Acquire(AcquireReport),
+    /// A move of the guarded data, made while holding the lock.
+    Moved(GuardedData),
     /// `UnlockMap`.
     Released {
         kind: MutexKind,
     },
     /// "Crash while holding": a child took the lock and was killed.
     Crashed(CrashedHolder),
-    Reset(ResetOutcome),
+    Reset(ResetReport),
     Failed(MutexError),
     /// A job's thread ended without a result.
     Lost,
@@ -225,9 +325,10 @@ impl MutexNote {
 impl Localized for MutexNote {
     fn localized(&self, lang: Lang) -> String {
         let ko = lang == Lang::Ko;
+        let amount = crate::core::mutex::AMOUNT;
         match self {
             Self::Opened { kind, name } if ko => format!(
-                "CreateMutex('{name}'): {}을(를) 엶 (전용 작은 매핑)",
+                "CreateMutex('{name}'): 엶 ({}, 전용 작은 매핑)",
                 kind.localized(lang)
             ),
             Self::Opened { kind, name } => format!(
@@ -237,15 +338,22 @@ impl Localized for MutexNote {
             Self::Acquire(report) => {
                 format!("WaitForSingleObject: {}", report.localized(lang))
             }
+            Self::Moved(data) if ko => {
+                format!(
+                    "잡은 동안 데이터 고치기: {amount}을 옮김 ({})",
+                    data_ko(data)
+                )
+            }
+            Self::Moved(data) => format!("while holding it: moved {amount} ({data})"),
             Self::Released { kind } if ko => {
-                format!("ReleaseMutex: {}을(를) 놓음", kind.localized(lang))
+                format!("ReleaseMutex: 놓음 ({})", kind.localized(lang))
             }
             Self::Released { kind } => format!("ReleaseMutex: released {}", kind.localized(lang)),
             Self::Crashed(crash) => crash.localized(lang),
-            Self::Reset(outcome) => format!(
+            Self::Reset(report) => format!(
                 "{}: {}",
                 lang.pick("reset", "초기화"),
-                outcome.localized(lang)
+                report.localized(lang)
             ),
             Self::Failed(e) => e.localized(lang),
             Self::Lost => lang
@@ -260,32 +368,33 @@ impl Localized for MutexNote {
 
 impl Localized for CrashedHolder {
     fn localized(&self, lang: Lang) -> String {
-        let pid = pid_ko(Some(self.pid));
+        let sigkill = |signal| {
+            if signal == libc::SIGKILL {
+                " (SIGKILL)"
+            } else {
+                ""
+            }
+        };
         match (lang, self.signal) {
             (Lang::En, Some(signal)) => format!(
-                "crash while holding: child PID {} took the lock and was killed by signal {signal}{}",
+                "crash while holding: child PID {} took the lock, began a move of the data and was killed by signal {signal}{}",
                 self.pid,
-                if signal == libc::SIGKILL {
-                    " (SIGKILL)"
-                } else {
-                    ""
-                }
+                sigkill(signal)
             ),
             (Lang::En, None) => format!(
                 "crash while holding: child PID {} took the lock and ended",
                 self.pid
             ),
             (Lang::Ko, Some(signal)) => format!(
-                "잡은 채 죽기: 자식 프로세스 {pid}이(가) 잠금을 잡은 뒤 신호 {signal}{}(으)로 죽었습니다",
-                if signal == libc::SIGKILL {
-                    " (SIGKILL)"
-                } else {
-                    ""
-                }
+                "잡은 채 죽기: 자식 프로세스(PID {})가 잠금을 잡고 데이터 이체를 시작한 뒤 \
+                 신호 {signal}{} 때문에 죽었습니다",
+                self.pid,
+                sigkill(signal)
             ),
-            (Lang::Ko, None) => {
-                format!("잡은 채 죽기: 자식 프로세스 {pid}이(가) 잠금을 잡은 뒤 끝났습니다")
-            }
+            (Lang::Ko, None) => format!(
+                "잡은 채 죽기: 자식 프로세스(PID {})가 잠금을 잡은 뒤 끝났습니다",
+                self.pid
+            ),
         }
     }
 }

@@ -7,14 +7,67 @@ use std::time::Duration;
 
 use super::MutexNote;
 use crate::core::mutex::{
-    AcquireReport, AcquireResult, CrashProblem, CrashedHolder, MutexError, MutexKind, MutexState,
-    ResetOutcome,
+    AcquireReport, AcquireResult, BlockProblem, CrashProblem, CrashedHolder, GuardedData, Holder,
+    Look, MutexError, MutexKind, MutexState, ResetOutcome, ResetReport,
 };
 use crate::i18n::{Lang, Localized, assert_korean};
 
+/// A holder as each degree of knowledge gives it.
+const HOLDERS: [Holder; 5] = [
+    Holder::Running {
+        pid: 42,
+        window: Some(3),
+    },
+    Holder::Running {
+        pid: 42,
+        window: None,
+    },
+    Holder::Died { pid: 5 },
+    Holder::Named { pid: 1 },
+    Holder::Unknown,
+];
+
+fn problems() -> Vec<BlockProblem> {
+    use BlockProblem as P;
+    let all = vec![
+        P::TooSmall {
+            size: 0,
+            need: 4096,
+        },
+        P::Magic(0),
+        P::Version {
+            found: 1,
+            expected: 2,
+        },
+        P::MutexType {
+            found: -1,
+            expected: 146,
+        },
+        P::LockWord { value: 0xffff_ffff },
+        P::Owner { value: -7 },
+        P::Unreadable,
+        P::Vanished,
+        P::ChangedUnderHolder,
+    ];
+    for p in &all {
+        match p {
+            P::TooSmall { .. }
+            | P::Magic(_)
+            | P::Version { .. }
+            | P::MutexType { .. }
+            | P::LockWord { .. }
+            | P::Owner { .. }
+            | P::Unreadable
+            | P::Vanished
+            | P::ChangedUnderHolder => {}
+        }
+    }
+    all
+}
+
 fn mutex_errors() -> Vec<MutexError> {
     use MutexError as E;
-    let all = vec![
+    let mut all = vec![
         E::BadName {
             name: "a/b".into(),
             reason: crate::core::shared_text::NameProblem::Slash,
@@ -24,30 +77,11 @@ fn mutex_errors() -> Vec<MutexError> {
             owner: 1000,
             you: 0,
         }),
-        E::TimedOut {
-            kind: MutexKind::FileLock,
-            waited_ms: 1000,
-            holder: Some(7),
-        },
-        E::TimedOut {
-            kind: MutexKind::Robust,
-            waited_ms: 1000,
-            holder: None,
-        },
-        E::Stuck {
-            kind: MutexKind::RawSync,
-            waited_ms: 1000,
-            dead_holder: 8,
-        },
         E::AlreadyHeld {
             kind: MutexKind::Robust,
         },
         E::NotHeld {
             kind: MutexKind::RawSync,
-        },
-        E::ResetRefused {
-            kind: MutexKind::RawSync,
-            pid: 9,
         },
         E::InUse {
             name: "LockMap".into(),
@@ -78,12 +112,42 @@ fn mutex_errors() -> Vec<MutexError> {
             source: io::Error::from_raw_os_error(libc::EACCES),
         },
     ];
+    for holder in HOLDERS {
+        all.push(E::TimedOut {
+            kind: MutexKind::FileLock,
+            waited_ms: 1000,
+            holder,
+        });
+        all.push(E::Stuck {
+            kind: MutexKind::RawSync,
+            waited_ms: 1000,
+            holder,
+        });
+        all.push(E::ResetRefused {
+            kind: MutexKind::RawSync,
+            holder,
+        });
+    }
+    for problem in problems() {
+        all.push(E::Corrupt {
+            kind: MutexKind::Robust,
+            name: "LockMap".into(),
+            problem,
+        });
+        all.push(E::LostWhileHeld {
+            kind: MutexKind::RawSync,
+            name: "LockMap".into(),
+            problem,
+        });
+    }
     for e in &all {
         match e {
             E::BadName { .. }
             | E::Object(_)
             | E::TimedOut { .. }
             | E::Stuck { .. }
+            | E::Corrupt { .. }
+            | E::LostWhileHeld { .. }
             | E::AlreadyHeld { .. }
             | E::NotHeld { .. }
             | E::ResetRefused { .. }
@@ -99,33 +163,120 @@ fn mutex_errors() -> Vec<MutexError> {
     all
 }
 
-fn notes() -> Vec<Box<dyn Localized>> {
-    let report = |result, deadline_bug| AcquireReport {
+fn half() -> GuardedData {
+    GuardedData {
+        a: 900,
+        b: 0,
+        moves: 0,
+        step: 1,
+        writer: 5,
+    }
+}
+
+fn reports() -> Vec<AcquireReport> {
+    let report = |result, found, rolled_back, deadline_bug| AcquireReport {
         kind: MutexKind::Robust,
         result,
         waited: Duration::from_millis(1000),
         deadline_bug,
+        found,
+        rolled_back,
     };
-    vec![
-        Box::new(report(AcquireResult::Acquired, true)),
-        Box::new(report(
-            AcquireResult::AcquiredOwnerDied { previous: Some(5) },
+    let mut all = vec![
+        report(
+            AcquireResult::Acquired,
+            Some(GuardedData::fresh()),
             false,
-        )),
-        Box::new(report(AcquireResult::TimedOut { holder: None }, false)),
-        Box::new(report(AcquireResult::Stuck { dead_holder: 5 }, false)),
-        Box::new(MutexState::Free),
-        Box::new(MutexState::HeldHere),
-        Box::new(MutexState::Held { pid: Some(3) }),
-        Box::new(MutexState::Abandoned { pid: 3 }),
-        Box::new(MutexState::Stuck { pid: 3 }),
-        Box::new(ResetOutcome::NothingToReset),
-        Box::new(ResetOutcome::WasFree),
-        Box::new(ResetOutcome::Reinitialised { dead_holder: None }),
-        Box::new(MutexKind::FileLock),
-        Box::new(MutexKind::RawSync),
-        Box::new(MutexKind::Robust),
-    ]
+            true,
+        ),
+        report(AcquireResult::Acquired, Some(half()), false, false),
+        report(AcquireResult::Acquired, None, false, false),
+    ];
+    for holder in HOLDERS {
+        all.push(report(
+            AcquireResult::AcquiredOwnerDied { previous: holder },
+            Some(half()),
+            true,
+            false,
+        ));
+        all.push(report(
+            AcquireResult::TimedOut { holder },
+            None,
+            false,
+            false,
+        ));
+        all.push(report(AcquireResult::Stuck { holder }, None, false, true));
+    }
+    for r in &all {
+        match r.result {
+            AcquireResult::Acquired
+            | AcquireResult::AcquiredOwnerDied { .. }
+            | AcquireResult::TimedOut { .. }
+            | AcquireResult::Stuck { .. } => {}
+        }
+    }
+    all
+}
+
+fn states() -> Vec<MutexState> {
+    let mut all = vec![
+        MutexState::Free,
+        MutexState::HeldHere,
+        MutexState::NotRecoverable,
+    ];
+    for holder in HOLDERS {
+        all.extend([
+            MutexState::Held { holder },
+            MutexState::Abandoned { holder },
+            MutexState::Stuck { holder },
+        ]);
+    }
+    for problem in problems() {
+        all.push(MutexState::Corrupt { problem });
+    }
+    for s in &all {
+        match s {
+            MutexState::Free
+            | MutexState::HeldHere
+            | MutexState::Held { .. }
+            | MutexState::Abandoned { .. }
+            | MutexState::Stuck { .. }
+            | MutexState::NotRecoverable
+            | MutexState::Corrupt { .. } => {}
+        }
+    }
+    all
+}
+
+fn resets() -> Vec<ResetReport> {
+    let mut outcomes = vec![
+        ResetOutcome::NothingToReset,
+        ResetOutcome::WasFree,
+        ResetOutcome::Repaired {
+            problem: BlockProblem::TooSmall {
+                size: 0,
+                need: 4096,
+            },
+        },
+    ];
+    outcomes.extend(HOLDERS.map(|dead_holder| ResetOutcome::Reinitialised { dead_holder }));
+    let mut all = Vec::new();
+    for outcome in outcomes {
+        match outcome {
+            ResetOutcome::NothingToReset
+            | ResetOutcome::WasFree
+            | ResetOutcome::Reinitialised { .. }
+            | ResetOutcome::Repaired { .. } => {}
+        }
+        for rolled_back in [None, Some(half())] {
+            all.push(ResetReport {
+                kind: MutexKind::RawSync,
+                outcome,
+                rolled_back,
+            });
+        }
+    }
+    all
 }
 
 fn log_lines() -> Vec<MutexNote> {
@@ -134,12 +285,8 @@ fn log_lines() -> Vec<MutexNote> {
             kind: MutexKind::Robust,
             name: "LockMap".into(),
         },
-        MutexNote::Acquire(AcquireReport {
-            kind: MutexKind::RawSync,
-            result: AcquireResult::Stuck { dead_holder: 5 },
-            waited: Duration::from_millis(1000),
-            deadline_bug: true,
-        }),
+        MutexNote::Acquire(reports()[0]),
+        MutexNote::Moved(GuardedData::fresh()),
         MutexNote::Released {
             kind: MutexKind::FileLock,
         },
@@ -151,9 +298,7 @@ fn log_lines() -> Vec<MutexNote> {
             pid: 77,
             signal: None,
         }),
-        MutexNote::Reset(ResetOutcome::Reinitialised {
-            dead_holder: Some(77),
-        }),
+        MutexNote::Reset(resets()[0]),
         MutexNote::Failed(MutexError::NotRecoverable),
         MutexNote::Lost,
     ];
@@ -161,6 +306,7 @@ fn log_lines() -> Vec<MutexNote> {
         match note {
             MutexNote::Opened { .. }
             | MutexNote::Acquire(_)
+            | MutexNote::Moved(_)
             | MutexNote::Released { .. }
             | MutexNote::Crashed(_)
             | MutexNote::Reset(_)
@@ -171,18 +317,86 @@ fn log_lines() -> Vec<MutexNote> {
     all
 }
 
+fn both(value: &dyn Localized) {
+    assert_korean(&value.localized(Lang::Ko));
+    assert!(!value.localized(Lang::En).is_empty());
+}
+
 #[test]
-fn every_error_state_and_note_reads_in_korean() {
+fn every_error_state_report_and_note_reads_in_korean() {
     for e in mutex_errors() {
         assert_korean(&e.localized(Lang::Ko));
         assert_eq!(e.localized(Lang::En), e.to_string());
     }
-    for note in notes() {
-        assert_korean(&note.localized(Lang::Ko));
-        assert!(!note.localized(Lang::En).is_empty());
+    for p in problems() {
+        both(&p);
+    }
+    for r in reports() {
+        both(&r);
+        assert_eq!(r.localized(Lang::En), r.to_string());
+    }
+    for s in states() {
+        both(&s);
+        for data in [None, Some(GuardedData::fresh()), Some(half())] {
+            both(&Look { state: s, data });
+        }
+    }
+    for r in resets() {
+        both(&r);
+    }
+    for kind in MutexKind::ALL {
+        both(&kind);
     }
     for note in log_lines() {
-        assert_korean(&note.localized(Lang::Ko));
-        assert!(!note.localized(Lang::En).is_empty());
+        both(&note);
     }
+}
+
+#[test]
+fn a_window_holder_is_named_by_its_number_in_both_languages() {
+    let state = MutexState::Held { holder: HOLDERS[0] };
+    assert_eq!(state.localized(Lang::En), "held by window #3 (PID 42)");
+    assert!(state.localized(Lang::Ko).contains("창 #3 (PID 42)"));
+    let timeout = MutexError::TimedOut {
+        kind: MutexKind::FileLock,
+        waited_ms: 1000,
+        holder: HOLDERS[0],
+    };
+    assert!(timeout.to_string().ends_with("held by window #3 (PID 42)"));
+    assert!(timeout.localized(Lang::Ko).contains("창 #3 (PID 42)"));
+}
+
+#[test]
+fn a_pthread_error_names_its_number_once() {
+    let e = MutexError::Pthread {
+        call: "pthread_mutex_timedlock",
+        errno: libc::EINVAL,
+    };
+    assert_eq!(
+        e.to_string(),
+        "pthread_mutex_timedlock failed: Invalid argument (os error 22)"
+    );
+    assert_eq!(e.localized(Lang::Ko).matches("22").count(), 1);
+}
+
+#[test]
+fn the_half_written_data_is_said_and_what_was_done_about_it() {
+    let found = reports();
+    let rolled = found
+        .iter()
+        .find(|r| r.rolled_back)
+        .expect("a rolled back report");
+    assert!(
+        rolled.to_string().contains(
+            "the guarded data was half-written (A 900 + B 0 = 900, not 1000): memlab undid"
+        ),
+        "{rolled}"
+    );
+    assert!(rolled.localized(Lang::Ko).contains("되돌렸습니다"));
+    let silent = found[1];
+    assert!(
+        silent.to_string().contains("and this lock did not say so"),
+        "{silent}"
+    );
+    assert!(silent.localized(Lang::Ko).contains("알려 주지 않았습니다"));
 }
