@@ -251,16 +251,11 @@ fn the_shared_text_is_never_affected_by_a_stuck_book_mutex() {
     common::cleanup(&name);
 }
 
-/// The lock's object, where `mutex remove` finds it.
-fn mutex_object(name: &str) -> std::path::PathBuf {
-    std::path::PathBuf::from(format!("/dev/shm/memlab-mutex.{}.{name}", common::euid()))
-}
-
 #[test]
 fn remove_clears_a_lock_left_behind_but_never_one_in_use() {
     let name = unique("mx-remove");
     let _cleanup = Cleanup(name.clone());
-    let object = mutex_object(&name);
+    let object = common::mutex_object_path(&name);
     // A holder killed while holding raw_sync's mutex leaves it stuck, and
     // the object stays after every instance ended.
     crash("raw-sync", &name);

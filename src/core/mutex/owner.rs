@@ -234,6 +234,9 @@ impl Lock {
         if self.held {
             return Err(MutexError::AlreadyHeld { kind: self.kind });
         }
+        // A corrupt block is said before any wait (the file lock itself
+        // would work, but not the data it guards).
+        self.checked()?;
         let start = Instant::now();
         let mut deadline_bug = false;
         let mut rolled_back = None;

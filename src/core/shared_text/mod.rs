@@ -2,9 +2,11 @@
 //! every running instance of one account maps, read and written under an
 //! inter-process lock.
 //!
-//! - **One object per account and name**: `/dev/shm/memlab.<uid>.<name>`,
-//!   opened by descriptor and checked (owner, type, mode) after every open;
-//!   another account's object is refused, never used (see `shm_object`).
+//! - **One object per account and name**: `memlab.<uid>.<name>` in the
+//!   account's own runtime folder (`/run/user/<uid>`) where the system gives
+//!   it one, else in `/dev/shm`; opened by descriptor and checked (owner,
+//!   type, mode) after every open; another account's object is refused,
+//!   never used (see `shm_object`).
 //! - **One roster per object**: who is attached and the attach/leave gate
 //!   are byte-range locks on the object's own descriptor (see `slots`), so
 //!   every instance agrees whatever its environment or working directory,
@@ -64,8 +66,8 @@ pub const SAMPLE_TEXT: &str = "샘플입니다 !";
 /// The book's `REQUEST_TIMEOUT`.
 pub const LOCK_TIMEOUT: Duration = Duration::from_millis(1000);
 
-/// The object's file name in `/dev/shm` for a mapping name: per account,
-/// like Win32's session namespace.
+/// The object's file name for a mapping name (in the account's object
+/// folder, see `shm_object`): per account, like Win32's session namespace.
 pub fn object_file_name(name: &str) -> String {
     format!("memlab.{}.{name}", shm_object::euid())
 }
@@ -73,7 +75,7 @@ pub fn object_file_name(name: &str) -> String {
 /// The mapping name of this account's shared text object at `path` (as
 /// /proc/self/maps shows it), if it is one.
 pub fn name_from_object_path(path: &str) -> Option<&str> {
-    let file_name = path.strip_prefix(shm_object::SHM_DIR)?.strip_prefix('/')?;
+    let file_name = shm_object::object_file_name_in(path)?;
     let name = file_name.strip_prefix(&object_file_name(""))?;
     Some(name.trim_end_matches(" (deleted)"))
 }
@@ -224,7 +226,7 @@ impl SharedText {
         };
         if origin == Origin::Created {
             // Mapped before it had a name: map it again by its name, so that
-            // the address-space map shows /dev/shm/memlab.UID.NAME.
+            // the address-space map shows the object's path.
             if let Some(named) = roster.named_file()? {
                 view = View::map(&named).map_err(|source| SharedError::Io {
                     op: IoOp::Map,

@@ -7,7 +7,7 @@ fn unique(tag: &str) -> String {
 }
 
 fn object_path(name: &str) -> PathBuf {
-    PathBuf::from(shm_object::SHM_DIR).join(object_file_name(name))
+    shm_object::objects_folder().join(object_file_name(name))
 }
 
 #[test]

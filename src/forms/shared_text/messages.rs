@@ -6,7 +6,7 @@
 use std::io;
 
 use crate::core::shared_text::{CorruptReason, LockState, NameProblem, Origin, SharedError};
-use crate::core::shm_object::{IoOp, ObjectError, ObjectKind};
+use crate::core::shm_object::{Fix, IoOp, ObjectError, ObjectKind};
 use crate::i18n::{Lang, Localized};
 
 /// How a status line reads: as news, a warning or an error.
@@ -188,20 +188,23 @@ impl Localized for ObjectError {
             return self.to_string();
         }
         match self {
-            Self::NameTaken { path, kind } => format!(
-                "이름이 다른 종류의 객체에 쓰이고 있습니다: {}은(는) {}입니다",
+            Self::NameTaken { path, kind, owner } => format!(
+                "이름이 다른 종류의 객체에 쓰이고 있습니다 ({}: {}). memlab은 이것을 지우지 않습니다. {}",
+                kind.localized(lang),
                 path.display(),
-                kind.localized(lang)
+                Fix::new(path, *owner).localized(lang)
             ),
             Self::Foreign { path, owner, you } => format!(
-                "{}은(는) 다른 계정(uid {owner})의 것입니다 (지금 계정은 uid {you}). \
-                 memlab은 이 객체를 쓰지도, 바꾸지도, 지우지도 않습니다",
-                path.display()
+                "{}: 다른 계정(uid {owner})의 것입니다 (지금 계정은 uid {you}). \
+                 memlab은 이 객체를 쓰지도, 바꾸지도, 지우지도 않습니다. {}",
+                path.display(),
+                Fix::new(path, Some(*owner)).localized(lang)
             ),
             Self::Exposed { path, mode } => format!(
-                "{}은(는) 다른 계정에도 열려 있습니다 (권한 {mode}). \
-                 memlab은 나만 쓸 수 있는 객체(권한 0600)만 씁니다",
-                path.display()
+                "{}: 다른 계정에도 열려 있습니다 (권한 {mode}). \
+                 memlab은 나만 쓸 수 있는 객체(권한 0600)만 씁니다. {}",
+                path.display(),
+                Fix::new(path, Some(crate::core::shm_object::euid())).localized(lang)
             ),
             Self::UnsafeFolder { path, owner, mode } => format!(
                 "{}은(는) 공유 메모리를 두기에 안전한 폴더가 아닙니다 (소유자 uid {owner}, 권한 {mode}). \
@@ -228,6 +231,21 @@ impl Localized for ObjectError {
                 path.display(),
                 op.localized(lang),
                 os_error_ko(source)
+            ),
+        }
+    }
+}
+
+impl Localized for Fix {
+    fn localized(&self, lang: Lang) -> String {
+        let path = self.path.display();
+        match (lang, self.yours) {
+            (Lang::En, _) => self.to_string(),
+            (Lang::Ko, true) => {
+                format!("이 이름을 다시 쓰려면 지우세요(rm -r '{path}'). 아니면 다른 이름을 쓰세요")
+            }
+            (Lang::Ko, false) => format!(
+                "이 이름을 되찾으려면 관리자가 지워야 합니다(sudo rm -r '{path}'). 아니면 다른 이름을 쓰세요"
             ),
         }
     }

@@ -120,7 +120,13 @@ fn every_object_error() -> Vec<ObjectError> {
         ObjectKind::Socket,
         ObjectKind::Device,
     ] {
-        all.push(ObjectError::NameTaken { path: path(), kind });
+        for owner in [Some(1000), Some(65534), None] {
+            all.push(ObjectError::NameTaken {
+                path: path(),
+                kind,
+                owner,
+            });
+        }
     }
     for op in every_io_op() {
         for errno in [libc::EACCES, libc::ENOSPC, libc::EXDEV] {
@@ -262,10 +268,11 @@ fn every_lock_state() -> Vec<LockState> {
     ]
 }
 
-/// ASCII words a Korean sentence may contain: units, abbreviations and
-/// the names of things (the data's own paths and names are removed first).
+/// ASCII words a Korean sentence may contain: units, abbreviations, the
+/// names of things and the commands it quotes (the data's own paths and
+/// names are removed first).
 const ALLOWED: &[&str] = &[
-    "PID", "uid", "ms", "NUL", "UTF", "errno", "memlab", "x", "OS",
+    "PID", "uid", "ms", "NUL", "UTF", "errno", "memlab", "x", "OS", "sudo", "rm", "r",
 ];
 
 /// Fails if `text` has no Hangul or has an ASCII word that is not a
