@@ -189,7 +189,7 @@ fn raw_syncs_mutex_is_stuck_until_reset_and_the_window_never_waits() {
         shows(
             h,
             &format!(
-                "re-initialised (its holder PID {pid} was dead); the guarded data was half-written (A 900 + B 0 = 900): its half move was undone"
+                "re-initialised (its holder PID {pid} was dead); the guarded data was half-written (A 900 + B 0 = 900): put right (A 1000 + B 0 = 1000)"
             ),
         )
     });

@@ -32,6 +32,7 @@ use super::bytes::{self, MUTEX_LEN, Seen};
 use super::data::{DATA_LEN, GuardedData};
 use super::fault::GuardedMap;
 use super::{MutexError, MutexKind};
+use crate::core::probe;
 use crate::core::shm_object::{self, ShmDir, euid};
 use crate::core::slots::{Arrival, Roster, WhenLastLeaves};
 
@@ -341,6 +342,26 @@ impl Block {
         Some(bytes)
     }
 
+    /// Writes `bytes` at `at` through this instance's mapping, never
+    /// growing the object back: a page truncated away is refused by the
+    /// kernel (the probe's copy), not written and not a SIGBUS.
+    fn write_mapped(&self, at: usize, bytes: &[u8]) -> Result<(), BlockProblem> {
+        assert!(at + bytes.len() <= BLOCK_SIZE, "write past the block");
+        let gone = || self.snapshot().err().unwrap_or(BlockProblem::Vanished);
+        if self.map.replaced() {
+            return Err(BlockProblem::Vanished);
+        }
+        // SAFETY: the range lies inside the guarded mapping (asserted), which
+        // no Rust reference points into: it is reached only through the
+        // probe and the pthread calls on its mutexes.
+        unsafe { probe::write(self.map.as_mut_ptr().wrapping_add(at), bytes) }
+            .map_err(|_| gone())?;
+        if self.map.replaced() {
+            return Err(gone());
+        }
+        Ok(())
+    }
+
     /// Writes (or with `None` clears) `kind`'s holder record.
     pub(super) fn write_record(&self, kind: MutexKind, record: Option<Record>) {
         let Some(at) = record_at(kind) else { return };
@@ -351,15 +372,12 @@ impl Block {
             bytes[8..16].copy_from_slice(&r.since_ms.to_ne_bytes());
         }
         // A record is for people to read: losing one loses only that.
-        let _ = self.roster.file().write_all_at(&bytes, at as u64);
+        let _ = self.write_mapped(at, &bytes);
     }
 
     /// Writes `kind`'s guarded data (the caller holds the lock).
-    pub(super) fn write_data(&self, kind: MutexKind, data: GuardedData) -> Result<(), MutexError> {
-        self.roster
-            .file()
-            .write_all_at(&data.to_bytes(), data_at(kind) as u64)
-            .map_err(|e| MutexError::io("writing the guarded data", e))
+    pub(super) fn write_data(&self, kind: MutexKind, data: GuardedData) -> Result<(), BlockProblem> {
+        self.write_mapped(data_at(kind), &data.to_bytes())
     }
 
     /// Another open file of the block's object, for the file-lock kind:

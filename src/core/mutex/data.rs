@@ -82,10 +82,10 @@ impl GuardedData {
         next
     }
 
-    /// A half-done move undone (what a holder told WAIT_ABANDONED should
-    /// do before trusting the data); data that does not add up for another
-    /// reason starts again from `fresh`.
-    pub(super) fn rolled_back(&self) -> Self {
+    /// The data put right: a half-done move undone (what a holder told
+    /// WAIT_ABANDONED should do before trusting the data); data that does
+    /// not add up for another reason starts again from `fresh`.
+    pub fn repaired(&self) -> Self {
         if self.step == 0 {
             return Self {
                 moves: self.moves,
@@ -157,12 +157,12 @@ mod tests {
         assert!(!done.half_written());
         let back = done.begun(8).finished();
         assert_eq!((back.a, back.b, back.moves), (1000, 0, 2), "and back again");
-        assert_eq!(half.rolled_back().total(), TOTAL);
-        assert_eq!(half.rolled_back().a, 1000);
+        assert_eq!(half.repaired().total(), TOTAL);
+        assert_eq!(half.repaired().a, 1000);
         assert_eq!(GuardedData::from_bytes(&done.to_bytes()), done);
         let garbage = GuardedData::from_bytes(&[0xff; DATA_LEN]);
         assert!(garbage.half_written());
-        assert!(!garbage.rolled_back().half_written());
+        assert!(!garbage.repaired().half_written());
         assert_eq!(done.to_string(), "A 900 + B 100 = 1000");
     }
 }

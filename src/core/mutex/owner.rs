@@ -396,7 +396,7 @@ impl Lock {
     /// lock; the half-written data, if there was a move to undo.
     fn roll_back_half_move(&self) -> Option<GuardedData> {
         let data = self.block.snapshot().ok()?.data(self.kind);
-        (data.half_written() && self.block.write_data(self.kind, data.rolled_back()).is_ok())
+        (data.half_written() && self.block.write_data(self.kind, data.repaired()).is_ok())
             .then_some(data)
     }
 
@@ -408,12 +408,16 @@ impl Lock {
         }
         let snap = self.block.snapshot().map_err(|p| self.corrupt(p))?;
         let begun = snap.data(self.kind).begun(std::process::id());
-        self.block.write_data(self.kind, begun)?;
+        self.block
+            .write_data(self.kind, begun)
+            .map_err(|p| self.corrupt(p))?;
         if !whole {
             return Ok(begun);
         }
         let done = begun.finished();
-        self.block.write_data(self.kind, done)?;
+        self.block
+            .write_data(self.kind, done)
+            .map_err(|p| self.corrupt(p))?;
         Ok(done)
     }
 
@@ -431,7 +435,6 @@ impl Lock {
         }
         self.held = false;
         let locked = self.locked.take();
-        self.block.write_record(self.kind, None);
         // Still ours, as this instance left it? Otherwise the object was
         // truncated or overwritten under it: unlock a private copy of what
         // it last saw (which keeps this thread's robust list whole) and
@@ -540,10 +543,10 @@ impl Lock {
             }
         }
         let kind = self.kind;
-        let report = |outcome, rolled_back| ResetReport {
+        let report = |outcome, repaired| ResetReport {
             kind,
             outcome,
-            rolled_back,
+            repaired,
         };
         let (snap, seen) = match self.checked() {
             Ok(checked) => checked,
@@ -564,7 +567,9 @@ impl Lock {
                 let lock = self.file_lock();
                 match lock.try_acquire() {
                     Ok(Some(_guard)) => {
-                        self.block.write_data(kind, data.rolled_back())?;
+                        self.block
+                            .write_data(kind, data.repaired())
+                            .map_err(|p| self.corrupt(p))?;
                         Ok(report(ResetOutcome::NothingToReset, half))
                     }
                     Ok(None) => Err(MutexError::ResetRefused {
@@ -587,10 +592,10 @@ impl Lock {
         half: Option<GuardedData>,
     ) -> Result<ResetReport, MutexError> {
         let kind = self.kind;
-        let report = |outcome, rolled_back| ResetReport {
+        let report = |outcome, repaired| ResetReport {
             kind,
             outcome,
-            rolled_back,
+            repaired,
         };
         let owner = match seen {
             Some(Seen::Held { tid } | Seen::OwnerDied { tid }) => tid,
@@ -668,7 +673,7 @@ impl Lock {
             return Ok(ResetReport {
                 kind,
                 outcome: ResetOutcome::WasFree,
-                rolled_back: rolled,
+                repaired: rolled,
             });
         }
         // A holder records itself a few nanoseconds after locking: give a
@@ -688,7 +693,7 @@ impl Lock {
                         outcome: ResetOutcome::Repaired {
                             problem: BlockProblem::Owner { value: 0 },
                         },
-                        rolled_back: None,
+                        repaired: None,
                     });
                 }
                 Some(Seen::Held { tid }) => {
@@ -705,7 +710,7 @@ impl Lock {
                     return Ok(ResetReport {
                         kind,
                         outcome: ResetOutcome::WasFree,
-                        rolled_back: None,
+                        repaired: None,
                     });
                 }
             }
@@ -724,11 +729,13 @@ impl Lock {
         let dead = dead_holder(snap.record(kind), owner);
         let data = snap.data(kind);
         self.block.reinitialise(kind)?;
-        self.block.write_data(kind, data.rolled_back())?;
+        self.block
+            .write_data(kind, data.repaired())
+            .map_err(|p| self.corrupt(p))?;
         Ok(ResetReport {
             kind,
             outcome: ResetOutcome::Reinitialised { dead_holder: dead },
-            rolled_back: half,
+            repaired: half,
         })
     }
 }

@@ -122,8 +122,9 @@ pub enum ResetOutcome {
 pub struct ResetReport {
     pub kind: MutexKind,
     pub outcome: ResetOutcome,
-    /// The data was found half-written (as given) and its half move undone.
-    pub rolled_back: Option<GuardedData>,
+    /// The data was found half-written (as given) and put right
+    /// ([`GuardedData::repaired`]).
+    pub repaired: Option<GuardedData>,
 }
 
 /// A dead holder in a sentence: "PID 5", or "its holder (the header names
@@ -276,10 +277,11 @@ impl fmt::Display for ResetReport {
                 write!(f, "re-initialised: it was corrupt ({problem})")?
             }
         }
-        if let Some(data) = self.rolled_back {
+        if let Some(data) = self.repaired {
             write!(
                 f,
-                "; the guarded data was half-written ({data}): its half move was undone"
+                "; the guarded data was half-written ({data}): put right ({})",
+                data.repaired()
             )?;
         }
         Ok(())

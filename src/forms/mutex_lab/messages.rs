@@ -282,10 +282,11 @@ impl Localized for ResetReport {
                 problem.localized(lang)
             ),
         };
-        if let Some(data) = self.rolled_back {
+        if let Some(data) = self.repaired {
             text += &format!(
-                ". 지키던 데이터가 반쯤 쓰인 채여서 ({}) 절반짜리 이체를 되돌렸습니다",
-                data_ko(&data)
+                ". 지키던 데이터가 반쯤 쓰인 채여서({}) 바로잡았습니다({})",
+                data_ko(&data),
+                data_ko(&data.repaired())
             );
         }
         text

@@ -268,11 +268,11 @@ fn resets() -> Vec<ResetReport> {
             | ResetOutcome::Reinitialised { .. }
             | ResetOutcome::Repaired { .. } => {}
         }
-        for rolled_back in [None, Some(half())] {
+        for repaired in [None, Some(half())] {
             all.push(ResetReport {
                 kind: MutexKind::RawSync,
                 outcome,
-                rolled_back,
+                repaired,
             });
         }
     }
