@@ -494,7 +494,9 @@ fn memlab_cli_takes_over_the_lock_of_a_killed_holder() {
     assert!(status.success(), "{status:?}; stderr {stderr:?}");
     assert_eq!(stdout.trim_end(), SAMPLE_TEXT);
     assert!(
-        stderr.contains(&format!("took over the lock from PID {pid}")),
+        stderr.contains(&format!(
+            "took over the lock: the header named PID {pid} as its holder"
+        )),
         "stderr {stderr:?}"
     );
 

@@ -13,6 +13,7 @@ use std::fs::File;
 use std::os::unix::fs::MetadataExt;
 use std::sync::OnceLock;
 
+use procfs::Current;
 use serde::Serialize;
 
 /// Linux's largest PID when `/proc/sys/kernel/pid_max` cannot be read.
@@ -91,6 +92,16 @@ fn task_status(tid: u32) -> Option<u32> {
     u32::try_from(status.tgid).ok()
 }
 
+/// How long process `pid` has been running, from the process table.
+pub fn running_for(pid: u32) -> Option<std::time::Duration> {
+    let id = i32::try_from(pid).ok().filter(|&p| p > 0)?;
+    let stat = procfs::process::Process::new(id).ok()?.stat().ok()?;
+    let ticks = procfs::ticks_per_second();
+    let uptime = procfs::Uptime::current().ok()?.uptime_duration();
+    let started = std::time::Duration::from_millis(stat.starttime.saturating_mul(1000) / ticks);
+    Some(uptime.saturating_sub(started))
+}
+
 /// The highest PID (and thread id) this system hands out.
 pub fn pid_max() -> u32 {
     static MAX: OnceLock<u32> = OnceLock::new();
@@ -158,6 +169,9 @@ mod tests {
         assert!(!running(0));
         assert!(!running(pid_max() + 1));
         assert!(pid_max() >= 300);
+        let age = running_for(me).expect("this process's age");
+        assert!(age < std::time::Duration::from_secs(24 * 3600), "{age:?}");
+        assert!(running_for(1).unwrap() >= age, "init is older than a test");
     }
 
     #[test]

@@ -376,7 +376,11 @@ impl Block {
     }
 
     /// Writes `kind`'s guarded data (the caller holds the lock).
-    pub(super) fn write_data(&self, kind: MutexKind, data: GuardedData) -> Result<(), BlockProblem> {
+    pub(super) fn write_data(
+        &self,
+        kind: MutexKind,
+        data: GuardedData,
+    ) -> Result<(), BlockProblem> {
         self.write_mapped(data_at(kind), &data.to_bytes())
     }
 

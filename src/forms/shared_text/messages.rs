@@ -64,11 +64,11 @@ impl Status {
         let ko = lang == Lang::Ko;
         let took_over = |from: &Option<u32>| match (from, ko) {
             (None, _) => String::new(),
-            (Some(pid), false) => {
-                format!(" (took over the lock from PID {pid}, which died holding it)")
-            }
+            (Some(pid), false) => format!(
+                " (took over the lock: the header named PID {pid} as its holder, and no process {pid} is running)"
+            ),
             (Some(pid), true) => {
-                format!(" (잠금을 잡은 채 종료된 PID {pid}에게서 잠금을 넘겨받음)")
+                format!(" (잠금을 넘겨받음: 헤더에 잡은 프로세스로 적힌 PID {pid}, 실행 중이 아님)")
             }
         };
         match self {
@@ -152,13 +152,10 @@ impl Localized for SharedError {
                 reason.localized(lang)
             ),
             Self::Object(e) => e.localized(lang),
-            Self::LockTimeout { waited_ms, holder } => {
-                let holder = match holder {
-                    Some(pid) => format!("PID {pid}이(가) 잡고 있습니다"),
-                    None => "누가 잡고 있는지 알 수 없습니다".into(),
-                };
-                format!("{waited_ms} ms 동안 잠금을 얻지 못했습니다. {holder}")
-            }
+            Self::LockTimeout { waited_ms, holder } => format!(
+                "{waited_ms} ms 동안 잠금을 얻지 못했습니다. 잡고 있는 프로세스: {}",
+                holder.localized(lang)
+            ),
             Self::Corrupt { name, reason } => {
                 format!(
                     "매핑 {name:?}이(가) 손상되었습니다: {}",
@@ -263,6 +260,11 @@ impl Localized for NameProblem {
             (Lang::Ko, Self::Slash) => "'/' 또는 '\\'가 들어 있습니다".into(),
             (Lang::Ko, Self::DotName) => "'.'과 '..'은 이름으로 쓸 수 없습니다".into(),
             (Lang::Ko, Self::Control) => "제어 문자가 들어 있습니다".into(),
+            (Lang::Ko, Self::Blank) => "공백뿐입니다".into(),
+            (Lang::Ko, Self::Format { ch }) => format!(
+                "보이지 않는 서식 문자(U+{:04X})가 들어 있어 다른 이름처럼 보일 수 있습니다",
+                u32::from(ch)
+            ),
             (Lang::Ko, Self::NotUtf8) => "UTF-8이 아닙니다".into(),
         }
     }
@@ -326,13 +328,23 @@ impl Localized for LockState {
         match (lang, self) {
             (Lang::En, lock) => lock.to_string(),
             (Lang::Ko, Self::Free) => "사용 가능".into(),
-            (Lang::Ko, Self::Held { pid, held_ms }) => format!(
-                "{}이(가) {held_ms} ms째 잡고 있음",
-                pid.map_or("알 수 없는 PID".into(), |p| format!("PID {p}"))
+            (
+                Lang::Ko,
+                Self::Held {
+                    holder,
+                    held_ms: Some(ms),
+                },
+            ) => format!("잡혀 있음: {}, {ms} ms째", holder.localized(lang)),
+            (
+                Lang::Ko,
+                Self::Held {
+                    holder,
+                    held_ms: None,
+                },
+            ) => format!("잡혀 있음: {}", holder.localized(lang)),
+            (Lang::Ko, Self::Abandoned { pid }) => format!(
+                "비어 있음. 헤더에 잡은 프로세스로 적힌 PID {pid}, 실행 중이 아님: 쓰던 중 끝남"
             ),
-            (Lang::Ko, Self::Abandoned { pid }) => {
-                format!("PID {pid}이(가) 잡은 채 종료됨 (다음 작업이 넘겨받음)")
-            }
         }
     }
 }
