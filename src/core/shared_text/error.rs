@@ -128,13 +128,13 @@ pub fn name_problem(name: &str) -> Option<NameProblem> {
         Some(NameProblem::Control)
     } else if name.trim().is_empty() {
         Some(NameProblem::Blank)
-    } else if let Some(ch) = name.chars().find(|&c| {
-        unicode_general_category::get_general_category(c)
-            == unicode_general_category::GeneralCategory::Format
-    }) {
-        Some(NameProblem::Format { ch })
     } else {
-        None
+        name.chars()
+            .find(|&c| {
+                unicode_general_category::get_general_category(c)
+                    == unicode_general_category::GeneralCategory::Format
+            })
+            .map(|ch| NameProblem::Format { ch })
     }
 }
 
