@@ -21,6 +21,15 @@ const LOCK_SINCE_AT: u64 = 32;
 const HOLDER_AT: u64 = 40;
 const PIDS_AT: u64 = 264;
 
+/// Removes what a test made under `name`, even when it fails.
+struct Cleanup(String);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        cleanup(&self.0);
+    }
+}
+
 fn json(output: &std::process::Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(output)))
 }
@@ -46,6 +55,7 @@ fn unused_pid() -> u32 {
 #[test]
 fn forged_claims_in_the_header_are_checked_before_they_are_said() {
     let name = unique("claims");
+    let _cleanup = Cleanup(name.clone());
     let keeper = Running::shared(&name, &["watch"]);
     keeper.expect_line(SAMPLE, WAIT);
     let object = open(&name);
@@ -115,7 +125,6 @@ fn forged_claims_in_the_header_are_checked_before_they_are_said() {
     );
     drop(holder);
     drop(keeper);
-    cleanup(&name);
 }
 
 /// Names that are only white space or hide an invisible formatting
@@ -180,6 +189,7 @@ fn names_and_tags_that_hide_something_are_refused_with_a_reason() {
 #[test]
 fn watch_says_a_truncation_loop_once() {
     let name = unique("watch-loop");
+    let _cleanup = Cleanup(name.clone());
     let watch = Running::shared(&name, &["watch"]);
     watch.expect_line(SAMPLE, WAIT);
     let created = watch.stderr_lines(WAIT);
@@ -223,5 +233,4 @@ fn watch_says_a_truncation_loop_once() {
     let again = watch.stderr_lines(WAIT);
     assert_eq!(again.len(), 1, "{again:?}");
     drop(watch);
-    cleanup(&name);
 }
