@@ -191,21 +191,14 @@ mod tests {
 
     #[test]
     fn the_kernel_says_which_process_holds_a_byte_lock() {
-        let path = std::env::temp_dir().join(format!("memlab-claims-{}", std::process::id()));
-        let file = File::options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&path)
-            .unwrap();
+        let scratch = crate::core::scratch::ScratchFile::new("claims");
+        let file = &scratch.file;
         let me = std::process::id();
-        assert!(!holds_ofd_lock(me, &file, 70));
-        assert!(ofd_lock::try_lock(&file, 70).unwrap());
-        assert!(holds_ofd_lock(me, &file, 70));
-        assert!(!holds_ofd_lock(me, &file, 7), "another byte");
-        assert!(!holds_ofd_lock(1, &file, 70), "another process");
-        std::fs::remove_file(path).unwrap();
+        assert!(!holds_ofd_lock(me, file, 70));
+        assert!(ofd_lock::try_lock(file, 70).unwrap());
+        assert!(holds_ofd_lock(me, file, 70));
+        assert!(!holds_ofd_lock(me, file, 7), "another byte");
+        assert!(!holds_ofd_lock(1, file, 70), "another process");
     }
 
     #[test]

@@ -17,6 +17,8 @@ pub mod ofd_lock;
 pub mod placement;
 #[cfg(unix)]
 pub mod probe;
+#[cfg(test)]
+pub(crate) mod scratch;
 pub mod settings;
 pub mod shared_text;
 pub mod shm_object;

@@ -240,21 +240,7 @@ impl Block {
     /// creates it. A block left by others is taken as it is: if its bytes
     /// are not valid, each operation says so and a reset repairs it.
     pub fn open(name: &str) -> Result<Self, MutexError> {
-        let (roster, ()) = Roster::join_in(
-            ShmDir::open()?,
-            &object_file_name(name),
-            BLOCK_SIZE as u64,
-            // A lock left held by a dead holder must outlive everyone.
-            WhenLastLeaves::Keep,
-            |file: &File, arrival| -> Result<(), MutexError> {
-                if arrival == Arrival::Created {
-                    // Unnamed, storage reserved: nobody can truncate it yet.
-                    let map = map(file)?;
-                    init_all(file, &map)?;
-                }
-                Ok(())
-            },
-        )?;
+        let roster = join(name)?;
         // Mapped by its name, so that the address-space map shows the
         // object's path (a mapping of the unnamed file shows /dev/shm/#INO).
         let map = match roster.named_file()? {
@@ -265,21 +251,9 @@ impl Block {
     }
 
     /// Joins the block's roster without mapping it (to count the others and
-    /// remove it): nothing in it is read or written.
+    /// remove it): an existing block is neither read nor written.
     pub fn roster_only(name: &str) -> Result<Roster, MutexError> {
-        let (roster, ()) = Roster::join_in(
-            ShmDir::open()?,
-            &object_file_name(name),
-            BLOCK_SIZE as u64,
-            WhenLastLeaves::Keep,
-            |file: &File, arrival| -> Result<(), MutexError> {
-                if arrival == Arrival::Created {
-                    init_all(file, &map(file)?)?;
-                }
-                Ok(())
-            },
-        )?;
-        Ok(roster)
+        join(name)
     }
 
     /// The whole block, read through the file (never faulting) and checked:
@@ -423,6 +397,26 @@ impl Block {
         }
         Ok(())
     }
+}
+
+/// Joins the roster of the lock `name`'s block, creating and initialising
+/// the block if there is none; the block outlives its last instance.
+fn join(name: &str) -> Result<Roster, MutexError> {
+    let (roster, ()) = Roster::join_in(
+        ShmDir::open()?,
+        &object_file_name(name),
+        BLOCK_SIZE as u64,
+        // A lock left held by a dead holder must outlive everyone.
+        WhenLastLeaves::Keep,
+        |file: &File, arrival| -> Result<(), MutexError> {
+            if arrival == Arrival::Created {
+                // Unnamed, storage reserved: nobody can truncate it yet.
+                init_all(file, &map(file)?)?;
+            }
+            Ok(())
+        },
+    )?;
+    Ok(roster)
 }
 
 /// The whole block of `file`, checked (size, magic, version).

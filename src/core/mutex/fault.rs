@@ -233,16 +233,10 @@ mod tests {
 
     #[test]
     fn a_truncated_block_is_replaced_not_a_sigbus() {
-        let path = std::env::temp_dir().join(format!("memlab-fault-{}", std::process::id()));
-        let file = File::options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&path)
-            .unwrap();
+        let scratch = crate::core::scratch::ScratchFile::new("fault");
+        let file = &scratch.file;
         file.set_len(4096).unwrap();
-        let map = GuardedMap::map(&file, 4096).unwrap();
+        let map = GuardedMap::map(file, 4096).unwrap();
         let cell = map.as_mut_ptr().cast::<std::sync::atomic::AtomicU32>();
         // SAFETY: 4 aligned bytes inside the mapping, reached only atomically.
         let cell = unsafe { &*cell };
@@ -258,27 +252,17 @@ mod tests {
         use std::os::unix::fs::FileExt;
         file.read_exact_at(&mut back, 0).unwrap();
         assert_eq!(back, [0; 4], "the object no longer sees this mapping");
-        drop(map);
-        std::fs::remove_file(path).unwrap();
     }
 
     #[test]
     fn a_copy_replaces_the_pages_on_request() {
-        let path = std::env::temp_dir().join(format!("memlab-fault-copy-{}", std::process::id()));
-        let file = File::options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&path)
-            .unwrap();
-        file.set_len(4096).unwrap();
-        let map = GuardedMap::map(&file, 4096).unwrap();
+        let scratch = crate::core::scratch::ScratchFile::new("fault-copy");
+        scratch.file.set_len(4096).unwrap();
+        let map = GuardedMap::map(&scratch.file, 4096).unwrap();
         map.replace_with(b"abc").unwrap();
         assert!(map.replaced());
         let mut seen = [0u8; 3];
         crate::core::probe::read(map.as_mut_ptr(), &mut seen).unwrap();
         assert_eq!(&seen, b"abc");
-        std::fs::remove_file(path).unwrap();
     }
 }
