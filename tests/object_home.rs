@@ -4,7 +4,7 @@
 //! /dev/shm, where an error about a planted name says how to free it.
 //! Every instance of the account finds the same objects whatever its
 //! environment. Each test runs in a private mount namespace (`unshare -m`)
-//! with its own tmpfs on /run/user and /dev/shm, acting as `nobody`, so the
+//! with its own tmpfs on /run and /dev/shm, acting as `nobody`, so the
 //! machine's real folders are never touched; that needs root, which CI has.
 #![cfg(target_os = "linux")]
 
@@ -15,7 +15,7 @@ use std::process::Command;
 use common::{BIN, SAMPLE, is_root, run_command, stderr, stdout};
 
 /// Runs `script` as root in a private mount namespace with fresh tmpfs
-/// folders on /run/user and /dev/shm; memlab's binary is `$M` (`$1`), the
+/// folders on /run (holding an empty /run/user) and /dev/shm; memlab's binary is `$M` (`$1`), the
 /// book's sample string `$2`, and `nobody CMD...` runs a command as the
 /// account nobody.
 fn in_private_namespace(script: &str) -> (String, String) {
@@ -26,7 +26,10 @@ fn in_private_namespace(script: &str) -> (String, String) {
     let prelude = r#"
         set -u
         M=$1
-        mount -t tmpfs -o mode=0755 tmpfs /run/user || exit 90
+        # A tmpfs of its own on /run (where a machine without logins may have
+        # no /run/user to mount on), then the folder logind would make.
+        mount -t tmpfs -o mode=0755 tmpfs /run || exit 90
+        mkdir -m 0755 /run/user || exit 90
         mount -t tmpfs -o mode=1777 tmpfs /dev/shm || exit 91
         nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"; }
         # Waits (10 s at most) for a line in a file.
