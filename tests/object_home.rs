@@ -32,6 +32,9 @@ fn in_private_namespace(script: &str) -> (String, String) {
         mkdir -m 0755 /run/user || exit 90
         mount -t tmpfs -o mode=1777 tmpfs /dev/shm || exit 91
         nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"; }
+        # This run's own scratch files (/tmp is the machine's), readable by nobody.
+        T=$(mktemp -d) && chmod 0755 "$T" || exit 93
+        trap 'rm -rf "$T"' EXIT
         # Waits (10 s at most) for a line in a file.
         wait_for() { i=0; until grep -q "$1" "$2" 2>/dev/null; do
             i=$((i+1)); [ $i -gt 200 ] && { echo "never saw $1"; cat "$2"; exit 92; }
@@ -67,12 +70,12 @@ fn a_private_runtime_folder_holds_every_object_and_nobody_can_plant_a_name() {
         ln -s /etc/passwd /dev/shm/memlab-mutex.65534.LockMap
         mkfifo /dev/shm/memlab-windows.65534
         mkdir /dev/shm/memlab.65534.SampleMMF
-        ls -l /dev/shm > /tmp/planted.before
+        ls -l /dev/shm > "$T/planted.before"
         # A desktop instance (its own XDG_RUNTIME_DIR) keeps the string.
         (cd /tmp && exec setpriv --reuid=65534 --regid=65534 --clear-groups -- \
-            env XDG_RUNTIME_DIR=/tmp "$M" shared --name names watch) > /tmp/watch.out 2>&1 &
+            env XDG_RUNTIME_DIR=/tmp "$M" shared --name names watch) > "$T/watch.out" 2>&1 &
         WATCH=$!
-        wait_for "$2" /tmp/watch.out
+        wait_for "$2" "$T/watch.out"
         echo "== info from a shell without XDG_RUNTIME_DIR"
         (cd / && nobody env -u XDG_RUNTIME_DIR "$M" shared --name names info) \
             | sed 's/.*"path":"\([^"]*\)".*"attached":\(\[[^]]*\]\).*/\1 \2/'
@@ -85,13 +88,13 @@ fn a_private_runtime_folder_holds_every_object_and_nobody_can_plant_a_name() {
         echo "== the folder while attached"
         ls -A /run/user/65534
         echo "== the end"
-        wait_for "from a third place" /tmp/watch.out
+        wait_for "from a third place" "$T/watch.out"
         kill -TERM $WATCH; wait $WATCH; echo "watch exit $?"
         nobody "$M" mutex remove >/dev/null; echo "remove exit $?"
         echo "== the folder afterwards"
         ls -A /run/user/65534
         echo "== the planted names"
-        ls -l /dev/shm | diff /tmp/planted.before - && echo unchanged
+        ls -l /dev/shm | diff "$T/planted.before" - && echo unchanged
     "#;
     let (said, err) = in_private_namespace(script);
     let info = section(&said, "== info from a shell without XDG_RUNTIME_DIR");
