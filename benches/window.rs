@@ -203,11 +203,10 @@ fn main() {
     }
     // The mutex lab's lock outlives its windows on purpose: remove it
     // afterwards if this run made it.
-    let lock = format!(
-        "/dev/shm/{}",
-        memlab::core::mutex::object_file_name(memlab::core::mutex::DEFAULT_NAME)
+    let lock = memlab::core::shm_object::objects_folder().join(
+        memlab::core::mutex::object_file_name(memlab::core::mutex::DEFAULT_NAME),
     );
-    let lock_was_there = std::path::Path::new(&lock).exists();
+    let lock_was_there = lock.exists();
     let x = Xvfb::with_window_manager(1920, 1080);
     println!("memlab window, release build, Xvfb 1920x1080 + openbox, Mesa software OpenGL");
     // `LABS=page-lab,shared` measures only those labs (and not the four

@@ -158,6 +158,7 @@ impl From<MutexError> for Failure {
         use MutexError as E;
         let code = match &e {
             E::TimedOut { .. } | E::Stuck { .. } => TIMEOUT,
+            E::Corrupt { .. } | E::LostWhileHeld { .. } => CORRUPT,
             E::Object(e) => object_code(e),
             E::BadName { .. } | E::AlreadyHeld { .. } | E::NotHeld { .. } => USAGE,
             E::ResetRefused { .. }

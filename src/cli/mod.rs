@@ -1,6 +1,6 @@
 //! The command line: every lab's core, scriptable, with exit codes for scripts and tests.
 //!
-//! One file per lab (`shared`, `alloc`, `vm`); `exit` is the one place where core
+//! One file per lab (`shared`, `alloc`, `vm`, `filemap`, `mutex`); `exit` is the one place where core
 //! errors become exit codes and English lines. The window's own commands
 //! (`arrange`, `screenshot`) are here.
 
@@ -8,6 +8,8 @@ mod alloc;
 mod exit;
 #[cfg(target_os = "linux")]
 mod filemap;
+#[cfg(target_os = "linux")]
+mod mutex;
 mod shared;
 #[cfg(target_os = "linux")]
 mod vm;
@@ -25,7 +27,9 @@ use crate::i18n::Lang;
 pub use alloc::{BenchArgs, SweepArgs, sweep_table};
 pub use exit::Failure;
 #[cfg(target_os = "linux")]
-pub use filemap::{FilemapArgs, KindArg, MutexAction};
+pub use filemap::FilemapArgs;
+#[cfg(target_os = "linux")]
+pub use mutex::{KindArg, MutexAction};
 pub use shared::SharedAction;
 #[cfg(target_os = "linux")]
 pub use vm::VmArgs;
@@ -227,7 +231,7 @@ pub fn run(command: Command) -> ExitCode {
             name,
             timeout_ms,
             action,
-        } => filemap::run_mutex(kind, &name, timeout_ms, action),
+        } => mutex::run_mutex(kind, &name, timeout_ms, action),
         #[cfg(target_os = "linux")]
         Command::Vm(args) => vm::run_script(&args),
         #[cfg(target_os = "linux")]

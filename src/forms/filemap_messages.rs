@@ -37,10 +37,6 @@ fn holder_ko(holder: Option<&Holder>) -> String {
     }
 }
 
-fn pid_ko(pid: Option<u32>) -> String {
-    pid.map_or_else(|| "알 수 없는 프로세스".into(), |p| format!("PID {p}"))
-}
-
 impl Localized for FileMapError {
     fn localized(&self, lang: Lang) -> String {
         if lang == Lang::En {
@@ -235,9 +231,8 @@ impl Localized for Unaligned {
     }
 }
 
-mod mutex;
 mod steps;
 #[cfg(test)]
 mod tests;
 
-pub use steps::{FileStep, MutexNote, StepNote, ViewNote};
+pub use steps::{FileStep, StepNote, ViewNote};

@@ -74,7 +74,7 @@ impl RegionType {
 pub enum Owner {
     /// A memory manager's reservation (`core::alloc::own_regions`).
     Manager { name: &'static str },
-    /// A shared text mapping, `/dev/shm/memlab.UID.NAME`.
+    /// A shared text mapping, `memlab.UID.NAME` in the account's object folder.
     SharedText { name: String },
     /// A page lab reservation.
     PageLab { id: ReservationId, pages: usize },
@@ -329,6 +329,7 @@ fn classify(maps: &[MemoryMap], stacks: &[(u64, i32, String)], marks: Landmarks)
                 MMapPath::Path(p) => {
                     let text = p.to_string_lossy().into_owned();
                     let kind = if text.starts_with("/dev/shm/")
+                        || crate::core::shm_object::object_file_name_in(&text).is_some()
                         || text.starts_with("/memfd:")
                         || text.starts_with("/dev/zero")
                     {
