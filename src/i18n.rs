@@ -1,6 +1,10 @@
 //! The UI's two languages. Korean labels of the book's forms are the book's own.
 
+mod particle;
+
 use serde::{Deserialize, Serialize};
+
+pub use particle::{Particle, josa, particle_for};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Lang {

@@ -218,7 +218,7 @@ fn the_lesson_reads_in_korean() {
     let _cleanup = Cleanup(name.clone());
     let mut h = lab(&name, Lang::Ko);
     pick(&mut h, "견고한(robust) pthread 뮤텍스");
-    let pid = crash(&mut h, "잡은 채 죽기", "신호 9 (SIGKILL)(으)로 죽었습니다");
+    let pid = crash(&mut h, "잡은 채 죽기", "신호 9 (SIGKILL)로 죽었습니다");
     click(&mut h, "잡기 (LockMap)");
     let told = format!("이전 소유자(PID {pid})가 잡은 채 죽었습니다 (WAIT_ABANDONED)");
     wait_until(&mut h, "the lock in Korean", |h| shows(h, &told));
@@ -226,7 +226,9 @@ fn the_lesson_reads_in_korean() {
         shows(h, "상태: 이 인스턴스가 잡고 있음")
     });
     click(&mut h, "놓기 (UnlockMap)");
-    wait_until(&mut h, "the release in Korean", |h| shows(h, "을(를) 놓음"));
+    wait_until(&mut h, "the release in Korean", |h| {
+        shows(h, "견고한(robust) pthread 뮤텍스를 놓음")
+    });
     h.state_mut().shutdown();
 }
 

@@ -10,7 +10,7 @@ use egui_kittest::kittest::Queryable;
 use memlab::core::instances::WindowInstance;
 use memlab::forms::Lab;
 use memlab::forms::shared_text::SharedTextForm;
-use memlab::i18n::Lang;
+use memlab::i18n::{Lang, Particle, josa};
 
 use common::ui::{shows, type_into, wait_until};
 use common::{Running, SAMPLE, unique};
@@ -308,7 +308,7 @@ fn errors_and_lock_states_read_in_korean() {
     wait_until(&mut one, "the bad name in Korean", |h| {
         shows(
             h,
-            "매핑 이름 \"bad/name\"은(는) 쓸 수 없습니다: '/' 또는 '\\'가 들어 있습니다",
+            "매핑 이름 \"bad/name\"은 쓸 수 없습니다: '/' 또는 '\\'가 들어 있습니다",
         )
     });
 
@@ -316,12 +316,11 @@ fn errors_and_lock_states_read_in_korean() {
     let line = holder.line(Duration::from_secs(10)).expect("holder holds");
     assert!(line.starts_with("holding"), "{line}");
     one.get_by_label("불러오기").click();
-    let message = format!(
-        "1000 ms 동안 잠금을 얻지 못했습니다. PID {}이(가) 잡고 있습니다",
-        holder.pid()
-    );
+    // The particle after the PID follows how the number is read.
+    let holder_pid = josa(format!("PID {}", holder.pid()), Particle::Subject);
+    let message = format!("1000 ms 동안 잠금을 얻지 못했습니다. {holder_pid} 잡고 있습니다");
     wait_until(&mut one, "the timeout in Korean", |h| shows(h, &message));
-    let lock = format!("PID {}이(가) ", holder.pid());
+    let lock = format!("{holder_pid} ");
     wait_until(&mut one, "the lock state in Korean", |h| {
         shows(h, &lock) && shows(h, "ms째 잡고 있음")
     });

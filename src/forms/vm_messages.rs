@@ -9,7 +9,8 @@ use crate::core::vm::errno_name;
 use crate::core::vm::maps::{Owner, RegionType};
 use crate::core::vm::pages::{AccessViolation, PageError, PageState, Protection};
 use crate::core::vm::system::Overcommit;
-use crate::i18n::{Lang, Localized};
+use crate::i18n::Particle::{Object, Subject, Topic};
+use crate::i18n::{Lang, Localized, josa};
 
 /// What the labs' own machinery says (not the core's).
 #[derive(Debug)]
@@ -145,9 +146,12 @@ impl Localized for PageError {
             Self::TooManyPages { requested, max } => {
                 format!("{requested}개 페이지는 예약 하나의 한도인 {max}개보다 많습니다")
             }
-            Self::NoSuchReservation { id } => format!("예약 {id}이(가) 없습니다"),
+            Self::NoSuchReservation { id } => format!("예약 {} 없습니다", josa(id, Subject)),
             Self::Released { id } => {
-                format!("예약 {id}은(는) 해제되었습니다. 그 페이지들은 이제 비어 있습니다")
+                format!(
+                    "예약 {} 해제되었습니다. 그 페이지들은 이제 비어 있습니다",
+                    josa(id, Topic)
+                )
             }
             Self::EmptyRange { range } => format!(
                 "범위 {}..{}에는 페이지가 없습니다 (끝 번호는 빠집니다: 0..4는 0~3번 페이지)",
@@ -251,8 +255,8 @@ impl Localized for ReadError {
         }
         match self.errno {
             Some(errno) => format!(
-                "{}을(를) 읽을 수 없습니다 ({})",
-                self.file,
+                "{} 읽을 수 없습니다 ({})",
+                josa(self.file, Object),
                 errno_label(errno)
             ),
             None => format!("{}의 내용을 이해할 수 없습니다", self.file),

@@ -4,7 +4,8 @@ use super::{errno_ko, io_ko, pid_ko};
 use crate::core::mutex::{
     AcquireReport, AcquireResult, CrashProblem, MutexError, MutexKind, MutexState, ResetOutcome,
 };
-use crate::i18n::{Lang, Localized};
+use crate::i18n::Particle::{Object, Subject, Topic};
+use crate::i18n::{Lang, Localized, josa};
 
 impl Localized for MutexKind {
     fn localized(&self, lang: Lang) -> String {
@@ -39,29 +40,34 @@ impl Localized for MutexError {
                 waited_ms,
                 holder,
             } => format!(
-                "{waited_ms} ms 기다렸지만 시간 초과: {}을(를) {}이(가) 잡고 있습니다",
-                k(kind),
-                pid_ko(*holder)
+                "{waited_ms} ms 기다렸지만 시간 초과: {} {} 잡고 있습니다",
+                josa(k(kind), Object),
+                josa(pid_ko(*holder), Subject)
             ),
             E::Stuck {
                 kind,
                 waited_ms,
                 dead_holder,
             } => format!(
-                "{waited_ms} ms 기다렸지만 시간 초과: {}이(가) 멈췄습니다. PID {dead_holder}이(가) \
+                "{waited_ms} ms 기다렸지만 시간 초과: {} 멈췄습니다. {} \
                  잡은 채 죽었는데 이 잠금은 기다리는 쪽에 알리지 못합니다 (견고하지 않음). 초기화하세요",
-                k(kind)
+                josa(k(kind), Subject),
+                josa(format!("PID {dead_holder}"), Subject)
             ),
             E::AlreadyHeld { kind } => {
-                format!("이 인스턴스가 이미 {}을(를) 잡고 있습니다", k(kind))
+                format!("이 인스턴스가 이미 {} 잡고 있습니다", josa(k(kind), Object))
             }
-            E::NotHeld { kind } => format!("이 인스턴스는 {}을(를) 잡고 있지 않습니다", k(kind)),
+            E::NotHeld { kind } => {
+                format!("이 인스턴스는 {} 잡고 있지 않습니다", josa(k(kind), Object))
+            }
             E::ResetRefused { kind, pid } => format!(
-                "{}을(를) 초기화할 수 없습니다: PID {pid}이(가) 살아 있고 잡고 있습니다",
-                k(kind)
+                "{} 초기화할 수 없습니다: {} 살아 있고 잡고 있습니다",
+                josa(k(kind), Object),
+                josa(format!("PID {pid}"), Subject)
             ),
             E::InUse { name, others } => format!(
-                "잠금 \"{name}\"은(는) 다른 인스턴스 {others}개가 쓰고 있어 지우지 않았습니다"
+                "잠금 {} 다른 인스턴스 {others}개가 쓰고 있어 지우지 않았습니다",
+                josa(format!("\"{name}\""), Topic)
             ),
             E::NotRecoverable => {
                 "견고한 뮤텍스를 복구할 수 없습니다 (소유자가 죽은 뒤 일관성 복구 없이 \
@@ -111,17 +117,21 @@ impl Localized for AcquireReport {
             (Lang::En, AcquireResult::Stuck { dead_holder }) => format!(
                 "stuck: timed out after {ms} ms, and its holder PID {dead_holder} is dead: only a reset frees it"
             ),
-            (Lang::Ko, AcquireResult::Acquired) => format!("{ms} ms 만에 {kind}을(를) 잡았습니다"),
+            (Lang::Ko, AcquireResult::Acquired) => {
+                format!("{ms} ms 만에 {} 잡았습니다", josa(&kind, Object))
+            }
             (Lang::Ko, AcquireResult::AcquiredOwnerDied { previous }) => format!(
-                "{ms} ms 만에 {kind}을(를) 잡았습니다. 이전 소유자({})가 잡은 채 죽었습니다 (WAIT_ABANDONED)",
+                "{ms} ms 만에 {} 잡았습니다. 이전 소유자({})가 잡은 채 죽었습니다 (WAIT_ABANDONED)",
+                josa(&kind, Object),
                 pid_ko(previous)
             ),
             (Lang::Ko, AcquireResult::TimedOut { holder }) => format!(
-                "{ms} ms 기다렸지만 시간 초과: {}이(가) 잡고 있습니다",
-                pid_ko(holder)
+                "{ms} ms 기다렸지만 시간 초과: {} 잡고 있습니다",
+                josa(pid_ko(holder), Subject)
             ),
             (Lang::Ko, AcquireResult::Stuck { dead_holder }) => format!(
-                "멈춤: {ms} ms 기다렸지만 시간 초과, 잡고 있던 PID {dead_holder}은(는) 죽었습니다. 초기화해야만 풀립니다"
+                "멈춤: {ms} ms 기다렸지만 시간 초과, 잡고 있던 {} 죽었습니다. 초기화해야만 풀립니다",
+                josa(format!("PID {dead_holder}"), Topic)
             ),
         };
         if self.deadline_bug {
@@ -151,12 +161,18 @@ impl Localized for MutexState {
             }
             (Lang::Ko, Self::Free) => "비어 있음".into(),
             (Lang::Ko, Self::HeldHere) => "이 인스턴스가 잡고 있음".into(),
-            (Lang::Ko, Self::Held { pid }) => format!("{}이(가) 잡고 있음", pid_ko(pid)),
+            (Lang::Ko, Self::Held { pid }) => {
+                format!("{} 잡고 있음", josa(pid_ko(pid), Subject))
+            }
             (Lang::Ko, Self::Abandoned { pid }) => format!(
-                "버려짐: PID {pid}이(가) 잡은 채 죽었습니다. 다음에 기다리는 쪽이 그 사실을 듣고 잡습니다"
+                "버려짐: {} 잡은 채 죽었습니다. 다음에 기다리는 쪽이 그 사실을 듣고 잡습니다",
+                josa(format!("PID {pid}"), Subject)
             ),
             (Lang::Ko, Self::Stuck { pid }) => {
-                format!("멈춤: PID {pid}이(가) 잡은 채 죽었습니다. 초기화해야만 풀립니다")
+                format!(
+                    "멈춤: {} 잡은 채 죽었습니다. 초기화해야만 풀립니다",
+                    josa(format!("PID {pid}"), Subject)
+                )
             }
         }
     }
@@ -178,8 +194,8 @@ impl Localized for ResetOutcome {
             }
             (Lang::Ko, Self::WasFree) => "잠금이 비어 있어 바꾼 것이 없습니다".into(),
             (Lang::Ko, Self::Reinitialised { dead_holder }) => format!(
-                "다시 초기화했습니다 (잡고 있던 {}은(는) 죽었습니다)",
-                pid_ko(dead_holder)
+                "다시 초기화했습니다 (잡고 있던 {} 죽었습니다)",
+                josa(pid_ko(dead_holder), Topic)
             ),
         }
     }

@@ -9,7 +9,8 @@ use crate::core::filemap::{
     ViewMapped,
 };
 use crate::core::mutex::{AcquireReport, CrashedHolder, MutexError, MutexKind, ResetOutcome};
-use crate::i18n::{Lang, Localized};
+use crate::i18n::Particle::{Direction, Object, Subject, Topic};
+use crate::i18n::{Lang, Localized, josa};
 
 /// A step of the book's §8, as the Win32 call it stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -222,9 +223,14 @@ impl Localized for ByteCountError {
         match (lang, self) {
             (Lang::En, e) => e.to_string(),
             (Lang::Ko, Self::NotACount { text }) => {
-                format!("{text:?}은(는) 바이트 수가 아닙니다 (예: 4096, 64K, 1M, 0x1000)")
+                format!(
+                    "{} 바이트 수가 아닙니다 (예: 4096, 64K, 1M, 0x1000)",
+                    josa(format!("{text:?}"), Topic)
+                )
             }
-            (Lang::Ko, Self::TooLarge { text }) => format!("{text:?}은(는) 너무 큽니다"),
+            (Lang::Ko, Self::TooLarge { text }) => {
+                format!("{} 너무 큽니다", josa(format!("{text:?}"), Topic))
+            }
         }
     }
 }
@@ -262,8 +268,8 @@ impl Localized for MutexNote {
         let ko = lang == Lang::Ko;
         match self {
             Self::Opened { kind, name } if ko => format!(
-                "CreateMutex('{name}'): {}을(를) 엶 (전용 작은 매핑)",
-                kind.localized(lang)
+                "CreateMutex('{name}'): {} 엶 (전용 작은 매핑)",
+                josa(kind.localized(lang), Object)
             ),
             Self::Opened { kind, name } => format!(
                 "CreateMutex('{name}'): opened {} (on its own small mapping)",
@@ -273,7 +279,7 @@ impl Localized for MutexNote {
                 format!("WaitForSingleObject: {}", report.localized(lang))
             }
             Self::Released { kind } if ko => {
-                format!("ReleaseMutex: {}을(를) 놓음", kind.localized(lang))
+                format!("ReleaseMutex: {} 놓음", josa(kind.localized(lang), Object))
             }
             Self::Released { kind } => format!("ReleaseMutex: released {}", kind.localized(lang)),
             Self::Crashed(crash) => crash.localized(lang),
@@ -311,15 +317,25 @@ impl Localized for CrashedHolder {
                 self.pid
             ),
             (Lang::Ko, Some(signal)) => format!(
-                "잡은 채 죽기: 자식 프로세스 {pid}이(가) 잠금을 잡은 뒤 신호 {signal}{}(으)로 죽었습니다",
-                if signal == libc::SIGKILL {
-                    " (SIGKILL)"
-                } else {
-                    ""
-                }
+                "잡은 채 죽기: 자식 프로세스 {} 잠금을 잡은 뒤 {} 죽었습니다",
+                josa(&pid, Subject),
+                josa(
+                    format!(
+                        "신호 {signal}{}",
+                        if signal == libc::SIGKILL {
+                            " (SIGKILL)"
+                        } else {
+                            ""
+                        }
+                    ),
+                    Direction
+                )
             ),
             (Lang::Ko, None) => {
-                format!("잡은 채 죽기: 자식 프로세스 {pid}이(가) 잠금을 잡은 뒤 끝났습니다")
+                format!(
+                    "잡은 채 죽기: 자식 프로세스 {} 잠금을 잡은 뒤 끝났습니다",
+                    josa(&pid, Subject)
+                )
             }
         }
     }

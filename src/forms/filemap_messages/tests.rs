@@ -422,6 +422,10 @@ fn assert_korean(text: &str) {
         text.chars().any(|c| ('가'..='힣').contains(&c)),
         "no Hangul in {text:?}"
     );
+    // Particles are chosen from the word before them, never both forms.
+    for both in ["을(를)", "이(가)", "은(는)", "(으)로", "과(와)"] {
+        assert!(!text.contains(both), "{both:?} in {text:?}");
+    }
     let mut run = 0;
     for token in text.split_whitespace() {
         let word = token.trim_matches(|c: char| c.is_ascii_punctuation());
@@ -450,6 +454,37 @@ fn every_error_and_note_reads_in_korean_without_english_sentences() {
         assert_korean(&note.localized(Lang::Ko));
         assert!(!note.localized(Lang::En).is_empty());
     }
+}
+
+#[test]
+fn particles_follow_the_word_before_them() {
+    let opened = MutexNote::Opened {
+        kind: MutexKind::FileLock,
+        name: "LockMap".into(),
+    };
+    assert_eq!(
+        opened.localized(Lang::Ko),
+        "CreateMutex('LockMap'): memlab 파일 잠금을 엶 (전용 작은 매핑)"
+    );
+    let released = MutexNote::Released {
+        kind: MutexKind::RawSync,
+    };
+    assert_eq!(
+        released.localized(Lang::Ko),
+        "ReleaseMutex: raw_sync 뮤텍스를 놓음"
+    );
+    let crashed = CrashedHolder {
+        pid: 42,
+        signal: Some(libc::SIGKILL),
+    };
+    assert_eq!(
+        crashed.localized(Lang::Ko),
+        "잡은 채 죽기: 자식 프로세스 PID 42가 잠금을 잡은 뒤 신호 9 (SIGKILL)로 죽었습니다"
+    );
+    let closed = FileMapError::ViewClosed { view: 3 };
+    assert_eq!(closed.localized(Lang::Ko), "뷰 #3은 매핑 해제되었습니다");
+    let none = FileMapError::NoSuchView { view: 2 };
+    assert_eq!(none.localized(Lang::Ko), "뷰 #2는 없습니다");
 }
 
 #[test]

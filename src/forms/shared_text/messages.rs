@@ -7,7 +7,8 @@ use std::io;
 
 use crate::core::shared_text::{CorruptReason, LockState, NameProblem, Origin, SharedError};
 use crate::core::shm_object::{IoOp, ObjectError, ObjectKind};
-use crate::i18n::{Lang, Localized};
+use crate::i18n::Particle::{Subject, Topic};
+use crate::i18n::{Lang, Localized, josa};
 
 /// How a status line reads: as news, a warning or an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,7 +137,8 @@ impl Localized for SharedError {
         match self {
             Self::BadName { name, reason } => {
                 format!(
-                    "매핑 이름 {name:?}은(는) 쓸 수 없습니다: {}",
+                    "매핑 이름 {} 쓸 수 없습니다: {}",
+                    josa(format!("{name:?}"), Topic),
                     reason.localized(lang)
                 )
             }
@@ -146,22 +148,23 @@ impl Localized for SharedError {
                 reason.localized(lang)
             ),
             Self::ForeignFile { path, reason } => format!(
-                "{}은(는) memlab의 공유 문자열 파일이 아닙니다 ({}). 그대로 두었습니다. \
+                "{} memlab의 공유 문자열 파일이 아닙니다 ({}). 그대로 두었습니다. \
                  다른 파일이나 빈 파일을 고르세요",
-                path.display(),
+                josa(path.display(), Topic),
                 reason.localized(lang)
             ),
             Self::Object(e) => e.localized(lang),
             Self::LockTimeout { waited_ms, holder } => {
                 let holder = match holder {
-                    Some(pid) => format!("PID {pid}이(가) 잡고 있습니다"),
+                    Some(pid) => format!("{} 잡고 있습니다", josa(format!("PID {pid}"), Subject)),
                     None => "누가 잡고 있는지 알 수 없습니다".into(),
                 };
                 format!("{waited_ms} ms 동안 잠금을 얻지 못했습니다. {holder}")
             }
             Self::Corrupt { name, reason } => {
                 format!(
-                    "매핑 {name:?}이(가) 손상되었습니다: {}",
+                    "매핑 {} 손상되었습니다: {}",
+                    josa(format!("{name:?}"), Subject),
                     reason.localized(lang)
                 )
             }
@@ -189,39 +192,39 @@ impl Localized for ObjectError {
         }
         match self {
             Self::NameTaken { path, kind } => format!(
-                "이름이 다른 종류의 객체에 쓰이고 있습니다: {}은(는) {}입니다",
-                path.display(),
+                "이름이 다른 종류의 객체에 쓰이고 있습니다: {} {}입니다",
+                josa(path.display(), Topic),
                 kind.localized(lang)
             ),
             Self::Foreign { path, owner, you } => format!(
-                "{}은(는) 다른 계정(uid {owner})의 것입니다 (지금 계정은 uid {you}). \
+                "{} 다른 계정(uid {owner})의 것입니다 (지금 계정은 uid {you}). \
                  memlab은 이 객체를 쓰지도, 바꾸지도, 지우지도 않습니다",
-                path.display()
+                josa(path.display(), Topic)
             ),
             Self::Exposed { path, mode } => format!(
-                "{}은(는) 다른 계정에도 열려 있습니다 (권한 {mode}). \
+                "{} 다른 계정에도 열려 있습니다 (권한 {mode}). \
                  memlab은 나만 쓸 수 있는 객체(권한 0600)만 씁니다",
-                path.display()
+                josa(path.display(), Topic)
             ),
             Self::UnsafeFolder { path, owner, mode } => format!(
-                "{}은(는) 공유 메모리를 두기에 안전한 폴더가 아닙니다 (소유자 uid {owner}, 권한 {mode}). \
+                "{} 공유 메모리를 두기에 안전한 폴더가 아닙니다 (소유자 uid {owner}, 권한 {mode}). \
                  다른 계정이 객체를 지우거나 바꿔치기할 수 있습니다",
-                path.display()
+                josa(path.display(), Topic)
             ),
             Self::NoSpace { folder, needed } => format!(
                 "{}에 공간이 없어 {needed}바이트짜리 공유 메모리 객체를 둘 수 없습니다",
                 folder.display()
             ),
             Self::Busy { path, waited_ms } => format!(
-                "{}이(가) {waited_ms} ms 동안 바빴습니다: 다른 인스턴스가 계속 연결하거나 떠나고 있습니다",
-                path.display()
+                "{} {waited_ms} ms 동안 바빴습니다: 다른 인스턴스가 계속 연결하거나 떠나고 있습니다",
+                josa(path.display(), Subject)
             ),
             Self::Full { path, max } => {
                 format!("{}의 인스턴스 자리 {max}개가 모두 찼습니다", path.display())
             }
             Self::Unsettled { path, attempts } => format!(
-                "연결하는 동안 {}이(가) 계속 지워지고 다시 만들어졌습니다 ({attempts}번 시도)",
-                path.display()
+                "연결하는 동안 {} 계속 지워지고 다시 만들어졌습니다 ({attempts}번 시도)",
+                josa(path.display(), Subject)
             ),
             Self::Io { op, path, source } => format!(
                 "{}: {} 실패 - {}",
@@ -309,11 +312,17 @@ impl Localized for LockState {
             (Lang::En, lock) => lock.to_string(),
             (Lang::Ko, Self::Free) => "사용 가능".into(),
             (Lang::Ko, Self::Held { pid, held_ms }) => format!(
-                "{}이(가) {held_ms} ms째 잡고 있음",
-                pid.map_or("알 수 없는 PID".into(), |p| format!("PID {p}"))
+                "{} {held_ms} ms째 잡고 있음",
+                josa(
+                    pid.map_or("알 수 없는 PID".into(), |p| format!("PID {p}")),
+                    Subject
+                )
             ),
             (Lang::Ko, Self::Abandoned { pid }) => {
-                format!("PID {pid}이(가) 잡은 채 종료됨 (다음 작업이 넘겨받음)")
+                format!(
+                    "{} 잡은 채 종료됨 (다음 작업이 넘겨받음)",
+                    josa(format!("PID {pid}"), Subject)
+                )
             }
         }
     }
