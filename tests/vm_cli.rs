@@ -366,6 +366,23 @@ fn sysinfo_reports_the_page_size_and_the_limits() {
         text.contains("allocation granularity  none on Linux"),
         "{text}"
     );
+    // ullTotalVirtual is the size of the user address space, not RLIMIT_AS.
+    let (lowest, highest) = (
+        v["lowest_address"].as_u64().unwrap(),
+        v["highest_address"].as_u64().unwrap(),
+    );
+    assert_eq!(v["total_virtual"].as_u64(), Some(highest + 1 - lowest));
+    let line = |needle: &str| {
+        text.lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no line with {needle:?} in {text}"))
+            .to_owned()
+    };
+    assert!(
+        line("ullTotalVirtual").starts_with("total virtual"),
+        "{text}"
+    );
+    assert!(!line("RLIMIT_AS").contains("ullTotalVirtual"), "{text}");
 }
 
 #[test]

@@ -54,6 +54,10 @@ fn sysinfo_text(f: &SystemFacts) -> String {
         format!("lowest address          {:#x} (vm.mmap_min_addr)", f.lowest_address),
         format!("highest address         {:#x}", f.highest_address),
         format!(
+            "total virtual           {} (MEMORYSTATUSEX.ullTotalVirtual: lowest to highest address)",
+            format_bytes(f.total_virtual)
+        ),
+        format!(
             "processors              {} online, {} available to memlab ({})",
             f.processors, f.processors_available, f.arch
         ),

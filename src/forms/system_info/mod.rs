@@ -148,6 +148,21 @@ fn facts_list(f: &SystemFacts, lang: Lang) -> Vec<Fact> {
             source: "/proc/self/maps ([stack])",
         },
         Fact {
+            name: lang.pick("Total virtual memory", "전체 가상 메모리"),
+            value: match lang {
+                Lang::En => format!(
+                    "{} (the user part of the address space, lowest to highest address; the book's Windows: 2 GiB)",
+                    format_bytes(f.total_virtual)
+                ),
+                Lang::Ko => format!(
+                    "{} (주소 공간의 사용자 부분, 가장 낮은 주소부터 가장 높은 주소까지; 책의 윈도우: 2 GiB)",
+                    format_bytes(f.total_virtual)
+                ),
+            },
+            win32: "MEMORYSTATUSEX.ullTotalVirtual",
+            source: "highest - lowest application address",
+        },
+        Fact {
             name: lang.pick("Processors", "프로세서"),
             value: match lang {
                 Lang::En => format!(
@@ -208,7 +223,7 @@ fn facts_list(f: &SystemFacts, lang: Lang) -> Vec<Fact> {
         Fact {
             name: lang.pick("Address-space limit", "주소 공간 한도"),
             value: limit_value(f.address_space_limit, lang),
-            win32: "MEMORYSTATUSEX.ullTotalVirtual",
+            win32: "-",
             source: "getrlimit(RLIMIT_AS)",
         },
         Fact {
