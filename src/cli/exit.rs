@@ -59,6 +59,33 @@ impl Failure {
     }
 }
 
+/// The English line of `e`, and, when a write of it went past the file size
+/// limit (EFBIG, once SIGXFSZ is ignored), the limit by name.
+#[cfg(unix)]
+fn line_of(e: &(dyn std::error::Error + 'static)) -> String {
+    use crate::core::file_size_limit::{is_efbig, limit_note};
+    if is_efbig(e) {
+        format!("{e}: {}", limit_note())
+    } else {
+        e.to_string()
+    }
+}
+
+#[cfg(not(unix))]
+fn line_of(e: &(dyn std::error::Error + 'static)) -> String {
+    e.to_string()
+}
+
+/// Past the file size limit: the operation was valid but could not be done.
+fn efbig_code(e: &(dyn std::error::Error + 'static), code: u8) -> u8 {
+    #[cfg(unix)]
+    if crate::core::file_size_limit::is_efbig(e) {
+        return FAILED;
+    }
+    let _ = e;
+    code
+}
+
 impl From<SharedError> for Failure {
     fn from(e: SharedError) -> Self {
         let code = match &e {
@@ -73,8 +100,8 @@ impl From<SharedError> for Failure {
             SharedError::Removed { .. } | SharedError::Io { .. } => FAILED,
         };
         Self {
-            code,
-            message: e.to_string(),
+            code: efbig_code(&e, code),
+            message: line_of(&e),
         }
     }
 }
@@ -137,8 +164,13 @@ impl From<FileMapError> for Failure {
             | E::FileClosed
             | E::ViewClosed { .. }
             | E::NoSuchView { .. }
-            | E::StillMapped { .. } => USAGE,
+            | E::StillMapped { .. }
+            | E::RangeOverflow { .. }
+            | E::SystemPath { .. }
+            | E::CannotCreate { .. } => USAGE,
             E::InUse { .. }
+            | E::MappedElsewhere { .. }
+            | E::FileSizeLimit { .. }
             | E::DiskFull { .. }
             | E::FileShortened { .. }
             | E::Unbacked { .. }
@@ -170,8 +202,8 @@ impl From<MutexError> for Failure {
             | E::Io { .. } => FAILED,
         };
         Self {
-            code,
-            message: e.to_string(),
+            code: efbig_code(&e, code),
+            message: line_of(&e),
         }
     }
 }

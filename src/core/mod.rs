@@ -5,6 +5,8 @@
 
 pub mod alloc;
 pub mod clock;
+#[cfg(unix)]
+pub mod file_size_limit;
 #[cfg(target_os = "linux")]
 pub mod filemap;
 pub mod format;
