@@ -99,6 +99,32 @@ impl Localized for FileMapError {
             E::TooLarge { requested } => format!(
                 "{requested} 바이트는 이 시스템에서 한 파일에 담거나 매핑할 수 있는 크기를 넘습니다"
             ),
+            E::FileSizeLimit {
+                path,
+                requested,
+                limit,
+            } => format!(
+                "{}: {requested} 바이트는 이 프로세스의 파일 크기 한도(ulimit -f: {limit} 바이트)를 \
+                 넘습니다. 아무것도 쓰지 않았습니다",
+                path.display()
+            ),
+            E::RangeOverflow { offset, len } => format!(
+                "파일 오프셋 {offset}에서 {len} 바이트는 파일이 가질 수 있는 가장 큰 오프셋을 넘습니다"
+            ),
+            E::SystemPath { path } => format!(
+                "{} 없습니다. memlab은 /dev나 /proc, /sys 아래에는 파일을 만들지 않습니다",
+                josa(path.display(), Subject)
+            ),
+            E::CannotCreate { path } => format!(
+                "{} 없고 만들 수도 없습니다: 파일 시스템이 읽기 전용으로 마운트되어 있습니다",
+                josa(path.display(), Subject)
+            ),
+            E::MappedElsewhere { path, pid } => format!(
+                "다른 memlab 인스턴스({})가 {} 매핑하고 있습니다: 어느 프로세스든 파일을 매핑하고 있는 동안 \
+                 SetEndOfFile은 거절됩니다 (Windows: ERROR_USER_MAPPED_FILE)",
+                pid_ko(*pid),
+                josa(path.display(), Object)
+            ),
             E::FileShortened {
                 file_len,
                 start,

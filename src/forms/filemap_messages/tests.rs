@@ -64,6 +64,23 @@ fn file_errors() -> Vec<FileMapError> {
         E::TooLarge {
             requested: u64::MAX,
         },
+        E::FileSizeLimit {
+            path: path.clone(),
+            requested: 1 << 20,
+            limit: 102400,
+        },
+        E::RangeOverflow {
+            offset: u64::MAX,
+            len: 2,
+        },
+        E::SystemPath {
+            path: PathBuf::from("/dev/mem"),
+        },
+        E::CannotCreate { path: path.clone() },
+        E::MappedElsewhere {
+            path: path.clone(),
+            pid: Some(4242),
+        },
         E::FileShortened {
             file_len: 100,
             start: 100,
@@ -125,6 +142,11 @@ fn file_errors() -> Vec<FileMapError> {
             | E::EmptyFile { .. }
             | E::DiskFull { .. }
             | E::TooLarge { .. }
+            | E::FileSizeLimit { .. }
+            | E::RangeOverflow { .. }
+            | E::SystemPath { .. }
+            | E::CannotCreate { .. }
+            | E::MappedElsewhere { .. }
             | E::FileShortened { .. }
             | E::Unbacked { .. }
             | E::ViewOutOfRange { .. }
