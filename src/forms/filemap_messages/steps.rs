@@ -42,6 +42,30 @@ impl FileStep {
             Self::SetEndOfFile => "SetFilePointer + SetEndOfFile",
         }
     }
+
+    /// The step's number in the book's order (§8); a write through a view
+    /// is part of step 3 and has none of its own.
+    pub fn number(self) -> Option<u8> {
+        match self {
+            Self::Open => Some(1),
+            Self::CreateMapping => Some(2),
+            Self::MapView => Some(3),
+            Self::Write => None,
+            Self::Flush => Some(4),
+            Self::Unmap => Some(5),
+            Self::CloseMapping => Some(6),
+            Self::SetEndOfFile => Some(7),
+            Self::CloseFile => Some(8),
+        }
+    }
+
+    /// "2. CreateFileMapping": the number and the call.
+    pub fn numbered(self, lang: Lang) -> String {
+        match self.number() {
+            Some(n) => format!("{n}. {}", self.name(lang)),
+            None => self.name(lang).to_owned(),
+        }
+    }
 }
 
 /// What a step did.
@@ -214,7 +238,7 @@ impl Localized for StepNote {
                 )
                 .into(),
         };
-        format!("{}: {what}", self.step().name(lang))
+        format!("{}: {what}", self.step().numbered(lang))
     }
 }
 
