@@ -17,7 +17,7 @@ use crate::core::mutex::MutexError;
 use crate::core::shared_text::SharedError;
 use crate::core::shm_object::ObjectError;
 #[cfg(target_os = "linux")]
-use crate::core::vm::{ReadError, pages::PageError};
+use crate::core::vm::{ReadError, maps::MapError, pages::PageError};
 
 /// Anything else: the operation was valid but failed.
 pub const FAILED: u8 = 1;
@@ -227,6 +227,20 @@ impl From<PageError> for Failure {
             | PageError::AddressSpace { .. }
             | PageError::CommitRefused { .. }
             | PageError::Os { .. } => FAILED,
+        };
+        Self {
+            code,
+            message: e.to_string(),
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl From<MapError> for Failure {
+    fn from(e: MapError) -> Self {
+        let code = match &e {
+            MapError::NoProcess { .. } | MapError::NotYours { .. } => USAGE,
+            MapError::Read(_) | MapError::Unreadable { .. } => FAILED,
         };
         Self {
             code,
