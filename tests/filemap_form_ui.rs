@@ -160,7 +160,7 @@ fn two_views_of_the_same_bytes_change_together_and_match_the_file() {
     go_to(&mut h, "Go to offset", 0, "0x1000");
     let one = grid(&h, 0);
     assert!(one.contains("00001000 48 65 6c 6c 6f 00"), "{one}");
-    assert!(one.contains("Hello...........│ Hello..........."), "{one}");
+    assert!(one.contains("Hello...........| Hello..........."), "{one}");
     assert_eq!(&std::fs::read(&path).unwrap()[4096..4101], b"Hello");
     assert!(shows(
         &h,
@@ -491,7 +491,7 @@ fn a_second_instance_is_refused_unless_both_share_and_then_sees_writes_live() {
     assert!(out.status.success(), "{}", stderr(&out));
     wait_until(&mut one, "the other process's write", |h| {
         grid(h, 0).contains("00000020 6f 74 68 65 72 27 73 20 77 72 69 74 65 00")
-            && grid(h, 0).contains("other's write...│ other's write...")
+            && grid(h, 0).contains("other's write...| other's write...")
     });
     one.state_mut().shutdown();
 }

@@ -72,7 +72,11 @@ fn spoken_part(word: &str) -> &str {
     loop {
         let before = w;
         w = w
-            .trim_end_matches(['"', '\'', '`', '’', '”', '」', '』'])
+            // Closing quotes: ASCII, and ’ ” 」 』 written as escapes (they
+            // are matched here, never drawn).
+            .trim_end_matches([
+                '"', '\'', '`', '\u{2019}', '\u{201d}', '\u{300d}', '\u{300f}',
+            ])
             .trim_end();
         if let Some(inner) = w.strip_suffix(')')
             && let Some(open) = matching_open(inner)

@@ -155,7 +155,7 @@ impl Rows {
 /// What the user did to the bytes this frame: writes into the view.
 pub(super) type Edits = Vec<(u64, Vec<u8>)>;
 
-/// Columns of a row: `offset  hex  text  │ file`.
+/// Columns of a row: `offset  hex  text  | file`.
 struct Columns {
     offset: usize,
 }
@@ -570,11 +570,11 @@ fn paint(
                 painter.text(
                     cell_rect(column - 2).left_top(),
                     egui::Align2::LEFT_TOP,
-                    "│",
+                    "|",
                     font.clone(),
                     weak,
                 );
-                text_line += "│ ";
+                text_line += "| ";
             }
             for (i, cell) in text.iter().enumerate() {
                 let shown = match cell {
