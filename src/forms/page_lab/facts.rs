@@ -11,8 +11,9 @@ use crate::forms::vm_messages::format_bytes;
 use crate::forms::widgets::{Level, show_line};
 use crate::i18n::{Lang, Localized};
 
-/// A two-column table that wraps its values: the names small, the values
-/// in body text, readable from the back of a room.
+/// A two-column table that wraps its values: the names in monospace, the
+/// values in body text, both at the presenter's text size, readable from
+/// the back of a room.
 fn rows(ui: &mut egui::Ui, id: &str, rows: &[(&str, String)]) {
     egui::Grid::new(id)
         .num_columns(2)
@@ -20,7 +21,7 @@ fn rows(ui: &mut egui::Ui, id: &str, rows: &[(&str, String)]) {
         .spacing([8.0, 3.0])
         .show(ui, |ui| {
             for (key, value) in rows {
-                ui.label(RichText::new(*key).monospace().small());
+                ui.label(RichText::new(*key).monospace());
                 ui.add(egui::Label::new(value.as_str()).wrap());
                 ui.end_row();
             }

@@ -269,8 +269,8 @@ fn facts_table(ui: &mut egui::Ui, facts: &[Fact], lang: Lang) {
             for f in facts {
                 ui.add(egui::Label::new(f.name).extend());
                 ui.vertical(|ui| {
-                    ui.add(egui::Label::new(RichText::new(f.win32).monospace().small()).extend());
-                    ui.add(egui::Label::new(RichText::new(f.source).small().weak()).extend());
+                    ui.add(egui::Label::new(RichText::new(f.win32).monospace()).extend());
+                    ui.add(egui::Label::new(RichText::new(f.source).weak()).extend());
                 });
                 ui.add(egui::Label::new(value_text(&f.value, lang)).wrap());
                 ui.end_row();
@@ -283,8 +283,8 @@ fn facts_stacked(ui: &mut egui::Ui, facts: &[Fact], lang: Lang) {
     for f in facts {
         ui.add(egui::Label::new(RichText::new(f.name).strong()).wrap());
         ui.add(egui::Label::new(value_text(&f.value, lang)).wrap());
-        ui.add(egui::Label::new(RichText::new(f.win32).monospace().small()).wrap());
-        ui.add(egui::Label::new(RichText::new(f.source).small().weak()).wrap());
+        ui.add(egui::Label::new(RichText::new(f.win32).monospace()).wrap());
+        ui.add(egui::Label::new(RichText::new(f.source).weak()).wrap());
         ui.add_space(6.0);
     }
 }
