@@ -282,6 +282,69 @@ fn the_steps_are_numbered_in_the_books_order() {
     h.state_mut().shutdown();
 }
 
+#[test]
+fn the_log_stays_on_the_newest_step() {
+    let folder = Folder::new("fm-log");
+    let path = folder.file("log.bin");
+    // A narrow Korean window at zoom 1.5: lines wrap and overflow the log's
+    // box; tall enough that the box itself is in sight.
+    let mut h = Harness::builder()
+        .with_size([400.0, 1100.0])
+        .with_pixels_per_point(1.5)
+        .with_context_setup(memlab::fonts::install)
+        .build_ui_state(
+            |ui, lab: &mut FileMapLab| {
+                egui::ScrollArea::vertical().show(ui, |ui| lab.ui(ui, Lang::Ko));
+            },
+            FileMapLab::with_path(&path),
+        );
+    click(&mut h, "만들기");
+    wait_until(&mut h, "the file", |h| shows(h, "1. CreateFile: "));
+    // The log's lines of step 2 (not the "working" line above the log).
+    let lines = |h: &Harness<'_, FileMapLab>| {
+        h.query_all_by_label_contains("2. CreateFileMapping: ")
+            .filter(|n| {
+                !n.accesskit_node()
+                    .label()
+                    .unwrap_or_default()
+                    .contains("작업 중")
+            })
+            .count()
+    };
+    for n in 1..=8 {
+        click(&mut h, "매핑 만들기");
+        wait_until(&mut h, "the step", |h| h.state().settled() && lines(h) == n);
+        // What the window shows once it stops drawing: frames only come when
+        // something asks for them (here, as in a real window).
+        let _ = h.try_run();
+        // The newest line is in sight inside the log's box.
+        let newest = h
+            .query_all_by_label_contains("2. CreateFileMapping: ")
+            .last()
+            .unwrap()
+            .rect();
+        let shown: std::collections::HashMap<u64, egui::Rect> = h.ctx.viewport(|v| {
+            v.prev_pass
+                .widgets
+                .layers()
+                .flat_map(|(_, r)| r.iter().map(|w| (w.id.value(), w.interact_rect)))
+                .collect()
+        });
+        let last = h
+            .query_all_by_label_contains("2. CreateFileMapping: ")
+            .last()
+            .unwrap();
+        let visible = shown
+            .get(&last.accesskit_node().locate().0.0)
+            .map_or(egui::Rect::NOTHING, |v| v.intersect(newest));
+        assert!(
+            visible.height() >= newest.height() - 1.0,
+            "step {n}: the newest line {newest:?} shows {visible:?}"
+        );
+    }
+    h.state_mut().shutdown();
+}
+
 /// One notch of a mouse wheel, down.
 fn wheel_down<S>(h: &mut Harness<'_, S>, at: egui::Pos2) {
     h.hover_at(at);

@@ -341,6 +341,10 @@ impl AddressMapForm {
     /// Which process: this window, memlab's other windows by number, then
     /// the account's other processes (read when the list is opened).
     fn process_picker(&mut self, ui: &mut egui::Ui, lang: Lang) {
+        if self.targets.is_empty() {
+            // Once, so that this window is named by its number at once.
+            self.targets = map_targets();
+        }
         let pid = self.target_pid();
         let shown = self.targets.iter().find(|t| t.pid == pid).map_or_else(
             || target_label(&MapTarget::bare(pid), lang),
@@ -365,7 +369,7 @@ impl AddressMapForm {
                     }
                 });
             let response = combo.response.labelled_by(label.id);
-            if response.clicked() || (self.targets.is_empty() && response.hovered()) {
+            if response.clicked() {
                 self.targets = map_targets();
             }
         });

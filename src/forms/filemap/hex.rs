@@ -214,9 +214,11 @@ enum TextCell {
     Empty,
 }
 
-/// The text column of `bytes` (`None`: no byte there): ASCII as itself,
-/// whole UTF-8 sequences as their character, anything else as a dot.
+/// The text column of `bytes` (`None`: no byte there), rows of [`ROW_BYTES`]
+/// from the first: ASCII as itself, whole UTF-8 sequences as their
+/// character, anything else as a dot.
 fn text_cells(bytes: &[Option<u8>]) -> Vec<TextCell> {
+    const ROW: u64 = ROW_BYTES;
     let mut cells = vec![TextCell::Empty; bytes.len()];
     let mut i = 0;
     while i < bytes.len() {
@@ -241,10 +243,14 @@ fn text_cells(bytes: &[Option<u8>]) -> Vec<TextCell> {
             .filter(|c| !c.is_control());
         match decoded {
             Some(c) => {
-                cells[i] = TextCell::Char(c);
-                for cell in &mut cells[i + 1..i + width] {
+                for cell in &mut cells[i..i + width] {
                     *cell = TextCell::Continued;
                 }
+                // A character that runs on into the next row is drawn there,
+                // at its first cell, rather than over the column's edge.
+                let row_end = (i / ROW as usize + 1) * ROW as usize;
+                let at = if i + width > row_end { row_end } else { i };
+                cells[at] = TextCell::Char(c);
                 i += width;
             }
             None => {
@@ -700,6 +706,21 @@ mod tests {
                 TextCell::Empty,
             ]
         );
+    }
+
+    #[test]
+    fn a_character_running_on_into_the_next_row_is_drawn_there() {
+        let mut bytes: Vec<Option<u8>> = vec![Some(b'a'); 15];
+        bytes.extend("다!".bytes().map(Some));
+        let cells = text_cells(&bytes);
+        assert_eq!(
+            cells[15],
+            TextCell::Continued,
+            "its lead byte, at the row's end"
+        );
+        assert_eq!(cells[16], TextCell::Char('다'));
+        assert_eq!(cells[17], TextCell::Continued);
+        assert_eq!(cells[18], TextCell::Char('!'));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::forms::widgets::{Level, show_line};
 use crate::i18n::{Lang, Localized};
 
 /// Below this width (points) the names stand above their values.
-const NARROW: f32 = 320.0;
+const NARROW: f32 = 260.0;
 
 /// A two-column table that wraps its values: the names in monospace, the
 /// values in body text, both at the presenter's text size, readable from
