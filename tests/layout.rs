@@ -169,12 +169,14 @@ fn problems(h: &Harness<'_, MemlabApp>, top: bool) -> Vec<String> {
     found
 }
 
+/// Each font family's first (its own) face, and which fonts have each
+/// character.
+type Faces = HashMap<egui::FontFamily, (String, HashMap<char, Vec<String>>)>;
+
 /// The fonts that have each character, for the two families, and each
 /// family's first (its own) face.
-fn faces() -> &'static HashMap<egui::FontFamily, (String, HashMap<char, Vec<String>>)> {
-    static FACES: std::sync::OnceLock<
-        HashMap<egui::FontFamily, (String, HashMap<char, Vec<String>>)>,
-    > = std::sync::OnceLock::new();
+fn faces() -> &'static Faces {
+    static FACES: std::sync::OnceLock<Faces> = std::sync::OnceLock::new();
     FACES.get_or_init(|| {
         let ctx = egui::Context::default();
         memlab::fonts::install(&ctx);

@@ -94,7 +94,7 @@ pub fn map_targets() -> Vec<MapTarget> {
             let stat = p.stat().ok()?;
             // Kernel threads have no address space of their own.
             let user = stat.vsize > 0;
-            (user && !targets.iter().any(|t| t.pid == pid)).then(|| MapTarget {
+            (user && !targets.iter().any(|t| t.pid == pid)).then_some(MapTarget {
                 pid,
                 name: stat.comm,
                 window: None,
