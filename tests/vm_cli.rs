@@ -418,6 +418,14 @@ fn maps_of_another_memlab_process_by_pid() {
     // A memlab process holding the shared text: its map, read from this
     // memlab, names the mapping and the bundled font (the same executable).
     let name = common::unique("vm-cli-other");
+    // The holder's object is removed whatever happens.
+    struct Cleanup(String);
+    impl Drop for Cleanup {
+        fn drop(&mut self) {
+            let _ = common::shared(&self.0, &["info"]);
+        }
+    }
+    let _cleanup = Cleanup(name.clone());
     let holder = common::Running::shared(&name, &["hold", "--seconds", "30"]);
     let line = holder
         .line(std::time::Duration::from_secs(20))
@@ -445,7 +453,6 @@ fn maps_of_another_memlab_process_by_pid() {
         "{text}"
     );
     drop(holder);
-    let _ = common::shared(&name, &["info"]);
 
     // A process that is not there, a window that is not open: usage errors.
     let out = run(&["maps", "--pid", "4000000000"]);
