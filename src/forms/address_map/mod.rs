@@ -84,8 +84,6 @@ pub struct AddressMapForm {
     #[serde(skip)]
     again: bool,
     #[serde(skip)]
-    refreshed_at: Option<Instant>,
-    #[serde(skip)]
     change: Option<ShapeChange>,
     #[serde(skip)]
     ram_only: usize,
@@ -215,7 +213,6 @@ impl AddressMapForm {
                 Err(Status::error(VmNote::WorkerLost))
             }
         };
-        self.refreshed_at = Some(Instant::now());
         match result {
             // The answer for a process no longer shown (the picker moved on
             // and asked for its own).
