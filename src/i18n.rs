@@ -1,6 +1,10 @@
 //! The UI's two languages. Korean labels of the book's forms are the book's own.
 
+mod particle;
+
 use serde::{Deserialize, Serialize};
+
+pub use particle::{Particle, josa, particle_for};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Lang {
@@ -177,6 +181,10 @@ pub(crate) fn assert_korean(text: &str) {
         text.chars().any(|c| ('가'..='힣').contains(&c)),
         "no Hangul in {text:?}"
     );
+    // Particles are chosen from the word before them, never both forms.
+    for both in ["을(를)", "이(가)", "은(는)", "(으)로", "과(와)"] {
+        assert!(!text.contains(both), "{both:?} in {text:?}");
+    }
     let mut run = 0;
     for token in text.split_whitespace() {
         let word = token.trim_matches(|c: char| c.is_ascii_punctuation());

@@ -10,6 +10,12 @@ use clap::Parser;
 static GLOBAL: memlab::core::alloc::GlobalDispatcher = memlab::core::alloc::GlobalDispatcher;
 
 fn main() -> ExitCode {
+    // First, for the whole process: a write past `ulimit -f` must fail with
+    // EFBIG (reported, with the limit, and cleaned up after), not kill memlab.
+    #[cfg(unix)]
+    if let Err(e) = memlab::core::file_size_limit::ignore_sigxfsz() {
+        eprintln!("memlab: cannot ignore SIGXFSZ ({e}); a write past ulimit -f will end memlab");
+    }
     let cli = match memlab::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() => {

@@ -308,7 +308,7 @@ fn errors_and_lock_states_read_in_korean() {
     wait_until(&mut one, "the bad name in Korean", |h| {
         shows(
             h,
-            "매핑 이름 \"bad/name\"은(는) 쓸 수 없습니다: '/' 또는 '\\'가 들어 있습니다",
+            "매핑 이름 \"bad/name\"은 쓸 수 없습니다: '/' 또는 '\\'가 들어 있습니다",
         )
     });
 

@@ -4,7 +4,8 @@
 use super::launch::LaunchError;
 use crate::core::instances::InstancesError;
 use crate::core::settings::SettingsError;
-use crate::i18n::{Lang, Localized};
+use crate::i18n::Particle::{Object, Topic};
+use crate::i18n::{Lang, Localized, josa};
 
 /// What came of a menu action.
 #[derive(Debug)]
@@ -59,8 +60,8 @@ impl Localized for LaunchError {
         match lang {
             Lang::En => self.to_string(),
             Lang::Ko => format!(
-                "{}을(를) 실행할 수 없습니다: {}",
-                self.exe.display(),
+                "{} 실행할 수 없습니다: {}",
+                josa(self.exe.display(), Object),
                 self.source.localized(lang)
             ),
         }
@@ -75,8 +76,8 @@ impl Localized for InstancesError {
             (Self::Object(e), Lang::Ko) => e.localized(lang),
             (Self::Read { path, source }, Lang::Ko) => {
                 format!(
-                    "{}을(를) 읽을 수 없습니다: {}",
-                    path.display(),
+                    "{} 읽을 수 없습니다: {}",
+                    josa(path.display(), Object),
                     source.localized(lang)
                 )
             }
@@ -97,8 +98,8 @@ impl Localized for SettingsError {
             (_, Lang::En) => self.to_string(),
             (Self::Read { path, source }, Lang::Ko) => {
                 format!(
-                    "{}을(를) 읽을 수 없습니다: {}",
-                    path.display(),
+                    "{} 읽을 수 없습니다: {}",
+                    josa(path.display(), Object),
                     source.localized(lang)
                 )
             }
@@ -108,8 +109,8 @@ impl Localized for SettingsError {
                 },
                 Lang::Ko,
             ) => format!(
-                "{}은(는) memlab 설정 파일의 형식이 아닙니다 ({line}행 {column}열). 설정을 바꿀 때까지 그대로 둡니다",
-                path.display()
+                "{} memlab 설정 파일의 형식이 아닙니다 ({line}행 {column}열). 설정을 바꿀 때까지 그대로 둡니다",
+                josa(path.display(), Topic)
             ),
             (Self::Write { path, source }, Lang::Ko) => {
                 format!(

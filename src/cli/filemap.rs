@@ -11,6 +11,7 @@ use clap::Args;
 use super::{Failure, stop_on_signal};
 use crate::core::filemap::{
     self, Access, Disposition, FileMapSession, OpenRequest, RawCall, Sharing, ViewMapped,
+    Walkthrough,
 };
 
 /// Longest `--hold`, in seconds.
@@ -76,7 +77,7 @@ pub(super) fn run_filemap(args: FilemapArgs) -> Result<(), Failure> {
         )),
         None => None,
     };
-    let path = match args.path {
+    let path = match args.path.clone() {
         Some(path) => path,
         None => filemap::demo_file()?,
     };
@@ -97,7 +98,36 @@ pub(super) fn run_filemap(args: FilemapArgs) -> Result<(), Failure> {
             Disposition::OpenOrCreate
         },
     };
-    let (mut session, opened) = FileMapSession::open(&path, request)?;
+    // Every step is checked before the file is created, grown or cut.
+    let plan = Walkthrough {
+        size: args.size,
+        views: args.views.clone(),
+        write: write.as_ref().map(|(at, text)| (*at, text.len() as u64)),
+        set_eof: args.set_eof,
+    };
+    plan.check(&path, request)?;
+    let (session, opened) = FileMapSession::open(&path, request)?;
+    let created = opened.created;
+    let result = walk_through(&args, session, &opened, hold, write);
+    if result.is_err() && created {
+        // A step failed after the file was made (a full disk, say): an
+        // empty file of ours is not left behind.
+        if std::fs::metadata(&path).is_ok_and(|m| m.is_file() && m.len() == 0) {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+    result
+}
+
+/// The steps after CreateFile; the session is closed (and its change stamp
+/// left) when this returns, whatever happened.
+fn walk_through(
+    args: &FilemapArgs,
+    mut session: FileMapSession,
+    opened: &filemap::Opened,
+    hold: Option<Duration>,
+    write: Option<(u64, String)>,
+) -> Result<(), Failure> {
     print(&format!(
         "open: {} ({}, {} bytes; {}, {})",
         opened.path.display(),

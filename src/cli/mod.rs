@@ -100,13 +100,24 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// The address-space map of memlab itself (like VMMap): every region,
-    /// its type and memlab's own objects, with totals per type.
+    /// The address-space map (like VMMap) of memlab itself, or of another
+    /// process of your account: every region, its type and memlab's own
+    /// objects, with totals per type.
     #[cfg(target_os = "linux")]
     Maps {
         /// Print one JSON object with a `regions` array.
         #[arg(long)]
         json: bool,
+        /// The map of this process of your account instead.
+        #[arg(long, value_name = "PID", conflicts_with_all = ["window", "list"])]
+        pid: Option<u32>,
+        /// The map of this memlab window (its instance number, as in its title).
+        #[arg(long, value_name = "N", conflicts_with = "list")]
+        window: Option<usize>,
+        /// List the processes whose map can be shown: memlab's windows
+        /// first, by instance number, then your other processes.
+        #[arg(long)]
+        list: bool,
     },
     /// Tiles every memlab window of this account on this display, on the
     /// pointer's monitor: 2 side by side, 3 or 4 in a 2×2 grid, more in an
@@ -237,7 +248,12 @@ pub fn run(command: Command) -> ExitCode {
         #[cfg(target_os = "linux")]
         Command::Sysinfo { json } => vm::run_sysinfo(json),
         #[cfg(target_os = "linux")]
-        Command::Maps { json } => vm::run_maps(json),
+        Command::Maps {
+            json,
+            pid,
+            window,
+            list,
+        } => vm::run_maps(json, pid, window, list),
         Command::Arrange => arrange(),
         Command::Screenshot(options) => screenshot(&options),
     };

@@ -7,6 +7,8 @@ pub mod alloc;
 #[cfg(target_os = "linux")]
 pub mod claims;
 pub mod clock;
+#[cfg(unix)]
+pub mod file_size_limit;
 #[cfg(target_os = "linux")]
 pub mod filemap;
 pub mod format;

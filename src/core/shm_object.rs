@@ -402,13 +402,13 @@ pub fn reserve(file: &File, size: u64, shown_as: &Path) -> Result<(), ObjectErro
 }
 
 fn reserve_in(file: &File, size: u64, folder: &Path, shown_as: &Path) -> Result<(), ObjectError> {
+    // EFBIG is past the file size limit (ulimit -f), not a full folder: it
+    // stays an I/O error, which the command line reports with the limit.
     let no_space = |e: rustix::io::Errno| match e {
-        rustix::io::Errno::NOSPC | rustix::io::Errno::FBIG | rustix::io::Errno::DQUOT => {
-            ObjectError::NoSpace {
-                folder: folder.to_path_buf(),
-                needed: size,
-            }
-        }
+        rustix::io::Errno::NOSPC | rustix::io::Errno::DQUOT => ObjectError::NoSpace {
+            folder: folder.to_path_buf(),
+            needed: size,
+        },
         e => ObjectError::io(IoOp::Reserve, shown_as, e),
     };
     rustix::fs::ftruncate(file, size).map_err(no_space)?;

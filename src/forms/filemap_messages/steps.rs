@@ -7,6 +7,8 @@ use crate::core::filemap::{
     Access, ByteCountError, EndOfFile, FileMapError, Flushed, MappingCreated, Opened, Sharing,
     ViewMapped,
 };
+use crate::i18n::Particle::Topic;
+use crate::i18n::josa;
 use crate::i18n::{Lang, Localized};
 
 /// A step of the book's §8, as the Win32 call it stands for.
@@ -37,6 +39,30 @@ impl FileStep {
             Self::CloseMapping => "CloseHandle(mapping)",
             Self::CloseFile => "CloseHandle(file)",
             Self::SetEndOfFile => "SetFilePointer + SetEndOfFile",
+        }
+    }
+
+    /// The step's number in the book's order (§8); a write through a view
+    /// is part of step 3 and has none of its own.
+    pub fn number(self) -> Option<u8> {
+        match self {
+            Self::Open => Some(1),
+            Self::CreateMapping => Some(2),
+            Self::MapView => Some(3),
+            Self::Write => None,
+            Self::Flush => Some(4),
+            Self::Unmap => Some(5),
+            Self::CloseMapping => Some(6),
+            Self::SetEndOfFile => Some(7),
+            Self::CloseFile => Some(8),
+        }
+    }
+
+    /// "2. CreateFileMapping": the number and the call.
+    pub fn numbered(self, lang: Lang) -> String {
+        match self.number() {
+            Some(n) => format!("{n}. {}", self.name(lang)),
+            None => self.name(lang).to_owned(),
         }
     }
 }
@@ -211,7 +237,7 @@ impl Localized for StepNote {
                 )
                 .into(),
         };
-        format!("{}: {what}", self.step().name(lang))
+        format!("{}: {what}", self.step().numbered(lang))
     }
 }
 
@@ -220,9 +246,14 @@ impl Localized for ByteCountError {
         match (lang, self) {
             (Lang::En, e) => e.to_string(),
             (Lang::Ko, Self::NotACount { text }) => {
-                format!("{text:?}은(는) 바이트 수가 아닙니다 (예: 4096, 64K, 1M, 0x1000)")
+                format!(
+                    "{} 바이트 수가 아닙니다 (예: 4096, 64K, 1M, 0x1000)",
+                    josa(format!("{text:?}"), Topic)
+                )
             }
-            (Lang::Ko, Self::TooLarge { text }) => format!("{text:?}은(는) 너무 큽니다"),
+            (Lang::Ko, Self::TooLarge { text }) => {
+                format!("{} 너무 큽니다", josa(format!("{text:?}"), Topic))
+            }
         }
     }
 }

@@ -61,6 +61,23 @@ fn file_errors() -> Vec<FileMapError> {
         E::TooLarge {
             requested: u64::MAX,
         },
+        E::FileSizeLimit {
+            path: path.clone(),
+            requested: 1 << 20,
+            limit: 102400,
+        },
+        E::RangeOverflow {
+            offset: u64::MAX,
+            len: 2,
+        },
+        E::SystemPath {
+            path: PathBuf::from("/dev/mem"),
+        },
+        E::CannotCreate { path: path.clone() },
+        E::MappedElsewhere {
+            path: path.clone(),
+            pid: Some(4242),
+        },
         E::FileShortened {
             file_len: 100,
             start: 100,
@@ -122,6 +139,11 @@ fn file_errors() -> Vec<FileMapError> {
             | E::EmptyFile { .. }
             | E::DiskFull { .. }
             | E::TooLarge { .. }
+            | E::FileSizeLimit { .. }
+            | E::RangeOverflow { .. }
+            | E::SystemPath { .. }
+            | E::CannotCreate { .. }
+            | E::MappedElsewhere { .. }
             | E::FileShortened { .. }
             | E::Unbacked { .. }
             | E::ViewOutOfRange { .. }
@@ -269,4 +291,20 @@ fn every_error_and_note_reads_in_korean_without_english_sentences() {
         assert_korean(&note.localized(Lang::Ko));
         assert!(!note.localized(Lang::En).is_empty());
     }
+}
+
+#[test]
+fn particles_follow_the_word_before_them() {
+    let closed = FileMapError::ViewClosed { view: 3 };
+    assert_eq!(closed.localized(Lang::Ko), "뷰 #3은 매핑 해제되었습니다");
+    let none = FileMapError::NoSuchView { view: 2 };
+    assert_eq!(none.localized(Lang::Ko), "뷰 #2는 없습니다");
+}
+
+#[test]
+fn the_check_catches_english_and_both_particles() {
+    let english = std::panic::catch_unwind(|| assert_korean("파일: the file was shortened"));
+    assert!(english.is_err());
+    let both = std::panic::catch_unwind(|| assert_korean("파일을(를) 엶"));
+    assert!(both.is_err());
 }

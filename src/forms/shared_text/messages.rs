@@ -7,6 +7,8 @@ use std::io;
 
 use crate::core::shared_text::{CorruptReason, LockState, NameProblem, Origin, SharedError};
 use crate::core::shm_object::{Fix, IoOp, ObjectError, ObjectKind};
+use crate::i18n::Particle::{Subject, Topic};
+use crate::i18n::josa;
 use crate::i18n::{Lang, Localized};
 
 /// How a status line reads: as news, a warning or an error.
@@ -136,7 +138,8 @@ impl Localized for SharedError {
         match self {
             Self::BadName { name, reason } => {
                 format!(
-                    "매핑 이름 {name:?}은(는) 쓸 수 없습니다: {}",
+                    "매핑 이름 {} 쓸 수 없습니다: {}",
+                    josa(format!("{name:?}"), Topic),
                     reason.localized(lang)
                 )
             }
@@ -146,9 +149,9 @@ impl Localized for SharedError {
                 reason.localized(lang)
             ),
             Self::ForeignFile { path, reason } => format!(
-                "{}은(는) memlab의 공유 문자열 파일이 아닙니다 ({}). 그대로 두었습니다. \
+                "{} memlab의 공유 문자열 파일이 아닙니다 ({}). 그대로 두었습니다. \
                  다른 파일이나 빈 파일을 고르세요",
-                path.display(),
+                josa(path.display(), Topic),
                 reason.localized(lang)
             ),
             Self::Object(e) => e.localized(lang),
@@ -158,7 +161,8 @@ impl Localized for SharedError {
             ),
             Self::Corrupt { name, reason } => {
                 format!(
-                    "매핑 {name:?}이(가) 손상되었습니다: {}",
+                    "매핑 {} 손상되었습니다: {}",
+                    josa(format!("{name:?}"), Subject),
                     reason.localized(lang)
                 )
             }
@@ -204,24 +208,24 @@ impl Localized for ObjectError {
                 Fix::new(path, Some(crate::core::shm_object::euid())).localized(lang)
             ),
             Self::UnsafeFolder { path, owner, mode } => format!(
-                "{}은(는) 공유 메모리를 두기에 안전한 폴더가 아닙니다 (소유자 uid {owner}, 권한 {mode}). \
+                "{} 공유 메모리를 두기에 안전한 폴더가 아닙니다 (소유자 uid {owner}, 권한 {mode}). \
                  다른 계정이 객체를 지우거나 바꿔치기할 수 있습니다",
-                path.display()
+                josa(path.display(), Topic)
             ),
             Self::NoSpace { folder, needed } => format!(
                 "{}에 공간이 없어 {needed}바이트짜리 공유 메모리 객체를 둘 수 없습니다",
                 folder.display()
             ),
             Self::Busy { path, waited_ms } => format!(
-                "{}이(가) {waited_ms} ms 동안 바빴습니다: 다른 인스턴스가 계속 연결하거나 떠나고 있습니다",
-                path.display()
+                "{} {waited_ms} ms 동안 바빴습니다: 다른 인스턴스가 계속 연결하거나 떠나고 있습니다",
+                josa(path.display(), Subject)
             ),
             Self::Full { path, max } => {
                 format!("{}의 인스턴스 자리 {max}개가 모두 찼습니다", path.display())
             }
             Self::Unsettled { path, attempts } => format!(
-                "연결하는 동안 {}이(가) 계속 지워지고 다시 만들어졌습니다 ({attempts}번 시도)",
-                path.display()
+                "연결하는 동안 {} 계속 지워지고 다시 만들어졌습니다 ({attempts}번 시도)",
+                josa(path.display(), Subject)
             ),
             Self::Io { op, path, source } => format!(
                 "{}: {} 실패 - {}",
