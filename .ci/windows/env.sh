@@ -8,7 +8,7 @@
 # under wine in a prefix of memlab's own. .ci/windows/setup installs all of
 # that; this file only sets variables, so sourcing it is instant and safe.
 #
-# Everything the Windows build writes is under target/windows/, apart from the
+# Everything the Windows build writes is under target/windows/ (see below), apart from the
 # Linux build's target/ and ~/.cargo, so the two toolchains' caches never mix:
 #   target/windows/cargo-home   its own CARGO_HOME (registry, downloaded crates)
 #   target/windows/build        its own CARGO_TARGET_DIR (std, deps, memlab)
@@ -19,8 +19,10 @@
 # comes first on PATH) and build for Windows by default: open another shell
 # for the Linux build.
 
+# MEMLAB_WINDOWS_DIR, if set before, puts all of it elsewhere (an absolute
+# path): a cache kept outside the clone, or a clean one for a measurement.
 memlab_windows_repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-export MEMLAB_WINDOWS_DIR="$memlab_windows_repo/target/windows"
+export MEMLAB_WINDOWS_DIR="${MEMLAB_WINDOWS_DIR:-$memlab_windows_repo/target/windows}"
 unset memlab_windows_repo
 
 # Debian's toolchain, picked explicitly: rustup's (the Linux build's) has no
@@ -39,6 +41,11 @@ export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc
 # C code in dependencies (libmimalloc-sys) is compiled by the cc crate.
 export CC_x86_64_pc_windows_gnu=x86_64-w64-mingw32-gcc
 export AR_x86_64_pc_windows_gnu=x86_64-w64-mingw32-ar
+
+# Line tables only (file:line in backtraces, no variables): a debug eframe
+# exe with full DWARF is 266 MB, 228 MB of it debug info, and memlab's
+# test suite has some 25 such exes, each linked by mingw's ld.
+export CARGO_PROFILE_DEV_DEBUG=line-tables-only
 
 # Separate caches.
 export CARGO_HOME="$MEMLAB_WINDOWS_DIR/cargo-home"
