@@ -8,8 +8,9 @@
 # under wine in a prefix of memlab's own. .ci/windows/setup installs all of
 # that; this file only sets variables, so sourcing it is instant and safe.
 #
-# Everything the Windows build writes is under target/windows/ (see below), apart from the
-# Linux build's target/ and ~/.cargo, so the two toolchains' caches never mix:
+# Everything the Windows build writes is under target/windows/, apart from
+# the Linux build's target/ and ~/.cargo, so the two toolchains' caches never
+# mix:
 #   target/windows/cargo-home   its own CARGO_HOME (registry, downloaded crates)
 #   target/windows/build        its own CARGO_TARGET_DIR (std, deps, memlab)
 #   target/windows/prefix       its own WINEPREFIX (with the stub DLL in it)
