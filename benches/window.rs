@@ -6,7 +6,8 @@
 //! - resident memory of a window on each lab, after it settled; target
 //!   150 MB;
 //! - CPU while idle on each lab over 10 s; target 1 % (the memory managers
-//!   lab redraws its live numbers: target 2 %);
+//!   lab redraws its live numbers, and the address-space map refreshing
+//!   "every second" reads its smaps and redraws once a second: target 2 %);
 //! - `memlab --instances 4` until four windows sit still on their tiles;
 //!   target 5 s; then the roster read and `memlab arrange` until the four
 //!   windows have answered.
@@ -28,6 +29,11 @@ use xvfb::Xvfb;
 const BIN: &str = env!("CARGO_BIN_EXE_memlab");
 
 fn home(tag: &str) -> PathBuf {
+    home_with(tag, "")
+}
+
+/// A home whose saved labs also hold `more` (RON fields of the labs).
+fn home_with(tag: &str, more: &str) -> PathBuf {
     let dir =
         std::env::temp_dir().join(format!("memlab-bench-window-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -35,7 +41,7 @@ fn home(tag: &str) -> PathBuf {
     std::fs::create_dir_all(&data).unwrap();
     // A mapping of the benchmark's own (eframe's storage of the labs).
     let labs = format!(
-        "(shared:(name:\"bench-window-{}\",live:false))",
+        "(shared:(name:\"bench-window-{}\",live:false){more})",
         std::process::id()
     );
     std::fs::write(data.join("labs.ron"), format!("{{\"app\":{labs:?}}}")).unwrap();
@@ -121,7 +127,12 @@ fn close(children: &mut [Child], pids: &[u32]) {
 
 /// One window on `lab`: first frame, resident memory, idle CPU.
 fn one_lab(x: &Xvfb, lab: &str) {
-    let home = home(lab);
+    one_lab_with(x, lab, lab, "");
+}
+
+/// One window on `lab` with `more` in its saved labs, reported as `what`.
+fn one_lab_with(x: &Xvfb, lab: &str, what: &str, more: &str) {
+    let home = home_with(lab, more);
     let started = Instant::now();
     let mut child = memlab(x, &home, &["--lab", lab])
         .spawn()
@@ -142,7 +153,7 @@ fn one_lab(x: &Xvfb, lab: &str) {
     std::thread::sleep(window);
     let used = cpu_time(pid).unwrap_or_default().saturating_sub(before);
     println!(
-        "{lab:>16}: first frame {:>5.0} ms, resident {rss:>5.1} MB, idle CPU {:>4.2} % ({used:?} in {window:?})",
+        "{what:>16}: first frame {:>5.0} ms, resident {rss:>5.1} MB, idle CPU {:>4.2} % ({used:?} in {window:?})",
         first_frame.as_secs_f64() * 1e3,
         used.as_secs_f64() / window.as_secs_f64() * 100.0,
     );
@@ -228,11 +239,10 @@ fn main() {
     }
     // The mutex lab's lock outlives its windows on purpose: remove it
     // afterwards if this run made it.
-    let lock = format!(
-        "/dev/shm/{}",
-        memlab::core::mutex::object_file_name(memlab::core::mutex::DEFAULT_NAME)
+    let lock = memlab::core::shm_object::objects_folder().join(
+        memlab::core::mutex::object_file_name(memlab::core::mutex::DEFAULT_NAME),
     );
-    let lock_was_there = std::path::Path::new(&lock).exists();
+    let lock_was_there = lock.exists();
     let x = Xvfb::with_window_manager(1920, 1080);
     println!("memlab window, release build, Xvfb 1920x1080 + openbox, Mesa software OpenGL");
     // `LABS=page-lab,shared` measures only those labs (and not the four
@@ -241,6 +251,15 @@ fn main() {
     let wanted = |lab: &str| only.as_ref().is_none_or(|l| l.split(',').any(|w| w == lab));
     for lab in memlab::app::lab_ids().into_iter().filter(|l| wanted(l)) {
         one_lab(&x, lab);
+    }
+    // The address-space map refreshing every second (target: 2 %).
+    if wanted("address-map") {
+        one_lab_with(
+            &x,
+            "address-map",
+            "map, every 1 s",
+            ",address_map:(every_second:true)",
+        );
     }
     if only.is_none() {
         four_instances(&x);

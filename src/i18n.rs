@@ -1,6 +1,10 @@
 //! The UI's two languages. Korean labels of the book's forms are the book's own.
 
+mod particle;
+
 use serde::{Deserialize, Serialize};
+
+pub use particle::{Particle, josa, particle_for};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Lang {
@@ -131,6 +135,27 @@ impl Localized for std::io::Error {
     }
 }
 
+/// A holder in Korean, as a noun: "창 #3 (PID 42)", "PID 42", "PID 42
+/// (헤더에 적힌 값, 확인되지 않음)", "알 수 없는 프로세스".
+#[cfg(target_os = "linux")]
+impl Localized for crate::core::claims::Holder {
+    fn localized(&self, lang: Lang) -> String {
+        use crate::core::claims::Holder;
+        if lang == Lang::En {
+            return self.to_string();
+        }
+        match *self {
+            Holder::Running {
+                pid,
+                window: Some(n),
+            } => format!("창 #{n} (PID {pid})"),
+            Holder::Running { pid, window: None } | Holder::Died { pid } => format!("PID {pid}"),
+            Holder::Named { pid } => format!("PID {pid} (헤더에 적힌 값, 확인되지 않음)"),
+            Holder::Unknown => "알 수 없는 프로세스".into(),
+        }
+    }
+}
+
 /// The ASCII words of `text` that are not in `allowed` (case-insensitive):
 /// what a test of a Korean renderer looks for, since numbers, units, paths,
 /// crate and manager names may stay ASCII but English sentences may not.
@@ -141,6 +166,36 @@ pub(crate) fn english_words(text: &str, allowed: &[&str]) -> Vec<String> {
         .filter(|w| !allowed.iter().any(|a| a.eq_ignore_ascii_case(w)))
         .map(str::to_owned)
         .collect()
+}
+
+/// Words that only an English sentence would contain.
+#[cfg(test)]
+const ENGLISH: &[&str] = &[
+    "the", "is", "a", "an", "to", "of", "and", "not", "was", "it", "by", "in", "no", "with",
+    "failed", "bytes", "file", "view", "lock", "held", "error", "denied", "such",
+];
+
+#[cfg(test)]
+pub(crate) fn assert_korean(text: &str) {
+    assert!(
+        text.chars().any(|c| ('가'..='힣').contains(&c)),
+        "no Hangul in {text:?}"
+    );
+    // Particles are chosen from the word before them, never both forms.
+    for both in ["을(를)", "이(가)", "은(는)", "(으)로", "과(와)"] {
+        assert!(!text.contains(both), "{both:?} in {text:?}");
+    }
+    let mut run = 0;
+    for token in text.split_whitespace() {
+        let word = token.trim_matches(|c: char| c.is_ascii_punctuation());
+        assert!(
+            !ENGLISH.contains(&word.to_ascii_lowercase().as_str()),
+            "English word {word:?} in {text:?}"
+        );
+        let english = !word.is_empty() && word.chars().all(|c| c.is_ascii_alphabetic());
+        run = if english { run + 1 } else { 0 };
+        assert!(run < 3, "three English words in a row in {text:?}");
+    }
 }
 
 #[cfg(test)]
@@ -171,5 +226,11 @@ mod tests {
             english_words("크기 must be 1", &[]),
             vec!["must".to_owned(), "be".to_owned()]
         );
+    }
+
+    #[test]
+    fn the_check_catches_english() {
+        let caught = std::panic::catch_unwind(|| assert_korean("파일: the file was shortened"));
+        assert!(caught.is_err());
     }
 }

@@ -12,6 +12,12 @@ static GLOBAL: memlab::core::alloc::GlobalDispatcher = memlab::core::alloc::Glob
 fn main() -> ExitCode {
     // Before anything is attached: see memlab::signals.
     memlab::signals::hold();
+    // First, for the whole process: a write past `ulimit -f` must fail with
+    // EFBIG (reported, with the limit, and cleaned up after), not kill memlab.
+    #[cfg(unix)]
+    if let Err(e) = memlab::core::file_size_limit::ignore_sigxfsz() {
+        eprintln!("memlab: cannot ignore SIGXFSZ ({e}); a write past ulimit -f will end memlab");
+    }
     let code = run();
     // Everything is cleaned up: a signal held until now ends memlab now.
     memlab::signals::release();

@@ -319,7 +319,7 @@ fn memory_managers_panel_switches_the_active_manager() {
         shows(&h, "not this process's global allocator"),
         "the test binary does not install the dispatcher, and the panel says so"
     );
-    assert!(shows(&h, "GetHeapStatus"));
+    assert!(shows(&h, "Private heap (HeapCreate"));
     assert!(shows(&h, "AllocMemCount"));
     for kind in [
         ManagerKind::Heap,

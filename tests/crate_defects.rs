@@ -494,7 +494,9 @@ fn memlab_cli_takes_over_the_lock_of_a_killed_holder() {
     assert!(status.success(), "{status:?}; stderr {stderr:?}");
     assert_eq!(stdout.trim_end(), SAMPLE_TEXT);
     assert!(
-        stderr.contains(&format!("took over the lock from PID {pid}")),
+        stderr.contains(&format!(
+            "took over the lock: the header named PID {pid} as its holder"
+        )),
         "stderr {stderr:?}"
     );
 
@@ -990,7 +992,7 @@ fn fill_private_dev_shm() {
 /// contended 999 ms acquire really waits 999 ms and says it hit the bug.
 #[test]
 fn memlab_book_mutex_waits_the_whole_timeout_despite_raw_syncs_einval() {
-    use memlab::core::mutex::{self, AcquireResult, BookMutex, MutexKind};
+    use memlab::core::mutex::{self, AcquireResult, BookMutex, Holder, MutexKind};
     let name = unique("book-mutex-einval");
     let holder = BookMutex::open(&name, MutexKind::RawSync).expect("open");
     assert!(
@@ -1012,7 +1014,7 @@ fn memlab_book_mutex_waits_the_whole_timeout_despite_raw_syncs_einval() {
         assert_eq!(
             report.result,
             AcquireResult::TimedOut {
-                holder: Some(std::process::id())
+                holder: Holder::running(std::process::id())
             }
         );
         assert!(took >= Duration::from_millis(999), "gave up after {took:?}");

@@ -301,6 +301,26 @@ fn a_full_disk_on_grow_is_an_error_and_loses_nothing() {
     );
     assert!(text.contains("size=5"), "{text}");
     assert!(text.trim_end().ends_with("hello"), "{text}");
+
+    // A new file that cannot grow is not left behind empty.
+    let script = format!(
+        "mount -t tmpfs -o size=1m tmpfs {m} && {BIN} filemap {m}/new --size 4M; \
+         echo rc=$?; echo files:; ls {m}"
+    );
+    let out = Command::new("unshare")
+        .args(["-m", "sh", "-c", &script])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run unshare");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("rc=1"), "{text}\n{err}");
+    assert!(err.contains("the disk is full"), "{err}");
+    let listed = text.split("files:").nth(1).unwrap_or_default();
+    assert!(
+        listed.trim().is_empty(),
+        "the empty new file was removed: {text}"
+    );
 }
 
 #[test]
@@ -329,4 +349,273 @@ fn the_default_file_lives_in_the_private_data_folder() {
     let mode = std::fs::metadata(&data).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o700);
     assert_eq!(&std::fs::read(&demo).unwrap()[..4], b"demo");
+}
+
+/// `memlab ARGS...` with the file size limit (`ulimit -f`) at `bytes`.
+fn with_file_size_limit(bytes: u64, args: &[&str]) -> std::process::Output {
+    use std::os::unix::process::CommandExt;
+    let mut command = Command::new(BIN);
+    command.args(args);
+    // SAFETY: setrlimit is async-signal-safe and only touches the child.
+    unsafe {
+        command.pre_exec(move || {
+            let limit = libc::rlimit {
+                rlim_cur: bytes,
+                rlim_max: libc::RLIM_INFINITY,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    common::run_command(command)
+}
+
+/// The change stamp of the file at `path` (named after its device and inode).
+fn stamp_of(path: &std::path::Path) -> PathBuf {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(path).unwrap();
+    PathBuf::from(format!(
+        "/dev/shm/memlab-filemap.{}.{:x}-{}",
+        common::euid(),
+        meta.dev(),
+        meta.ino()
+    ))
+}
+
+/// Exit 1 (not SIGXFSZ's death), the limit named on one line.
+fn assert_limit_named(out: &std::process::Output, limit: u64, what: &str) {
+    let err = stderr(out);
+    assert_eq!(out.status.signal(), None, "{what}: killed: {err}");
+    assert_eq!(out.status.code(), Some(1), "{what}: {err}");
+    assert!(
+        err.contains("ulimit -f") && err.contains(&format!("{limit} bytes")),
+        "{what}: {err}"
+    );
+}
+
+#[test]
+fn past_the_file_size_limit_memlab_says_so_and_leaves_nothing() {
+    let dir = TempDir::new("fsize");
+    // A new file that would grow past the limit: refused before it is made.
+    let big = dir.file("big.bin");
+    let out = with_file_size_limit(102400, &["filemap", &big.to_string_lossy(), "--size", "1M"]);
+    assert_limit_named(&out, 102400, "--size 1M");
+    assert!(!big.exists(), "no empty file left behind");
+
+    // An existing file set past the limit at the end: nothing done.
+    let file = dir.file("64k.bin");
+    std::fs::write(&file, vec![7u8; 65536]).unwrap();
+    let stamp = stamp_of(&file);
+    let out = with_file_size_limit(
+        102400,
+        &[
+            "filemap",
+            &file.to_string_lossy(),
+            "--size",
+            "64K",
+            "--set-eof",
+            "1M",
+        ],
+    );
+    assert_limit_named(&out, 102400, "--set-eof 1M");
+    assert_eq!(std::fs::metadata(&file).unwrap().len(), 65536);
+    assert!(!stamp.exists(), "{} left behind", stamp.display());
+
+    // The shared text, in shared memory and in a file, and the book mutex.
+    let name = common::unique("fsize");
+    let out = with_file_size_limit(0, &["shared", "--name", &name, "save", "hi"]);
+    assert_limit_named(&out, 0, "shared save");
+    assert!(!common::object_path(&name).exists());
+    let text_file = dir.file("text.txt");
+    let out = with_file_size_limit(
+        0,
+        &[
+            "shared",
+            "--file",
+            &text_file.to_string_lossy(),
+            "save",
+            "hi",
+        ],
+    );
+    assert_limit_named(&out, 0, "shared --file");
+    assert!(!text_file.exists());
+    let out = with_file_size_limit(1024, &["mutex", "--name", &name, "acquire"]);
+    assert_limit_named(&out, 1024, "mutex acquire");
+    let lock = format!("/dev/shm/{}", memlab::core::mutex::object_file_name(&name));
+    assert!(!std::path::Path::new(&lock).exists(), "{lock} left behind");
+
+    // The sweep's CSV.
+    let csv = dir.file("sweep.csv");
+    let out = with_file_size_limit(
+        0,
+        &[
+            "sweep",
+            "--csv",
+            &csv.to_string_lossy(),
+            "--repeats",
+            "1",
+            "--max-size-kb",
+            "1",
+        ],
+    );
+    assert_limit_named(&out, 0, "sweep --csv");
+    assert!(!csv.exists(), "no empty CSV left behind");
+}
+
+#[test]
+fn a_second_instance_may_not_cut_a_file_the_first_maps() {
+    let dir = TempDir::new("cut");
+    let path = dir.arg("cut.bin");
+    let first = Running::start(&[
+        "filemap", &path, "--size", "64K", "--view", "0:0", "--share", "--hold", "60",
+    ]);
+    wait_for(&first, "holding for");
+    let out = run(&[
+        "filemap",
+        &path,
+        "--size",
+        "0",
+        "--share",
+        "--set-eof",
+        "100",
+    ]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "is mapped by another memlab instance (PID {})",
+            first.pid()
+        )) && err.contains("ERROR_USER_MAPPED_FILE"),
+        "{err}"
+    );
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 65536);
+    drop(first);
+    // Once it is gone (its slot with it), the end of file can be set.
+    let out = run(&[
+        "filemap",
+        &path,
+        "--size",
+        "0",
+        "--share",
+        "--set-eof",
+        "100",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 100);
+}
+
+#[test]
+fn every_argument_is_checked_before_anything_is_touched() {
+    let dir = TempDir::new("args");
+    let check = |args: &[&str], needle: &str, not: &str| {
+        let out = run(args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert!(not.is_empty() || !err.contains(not), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "one line: {err}");
+    };
+    let new = dir.file("new.bin");
+    let arg = new.to_string_lossy().into_owned();
+    check(
+        &["filemap", &arg, "--size", "0xffffffffffffffff"],
+        "more than this system can map",
+        "",
+    );
+    check(
+        &[
+            "filemap", &arg, "--size", "64K", "--view", "0:4K", "--write", "8192", "AB",
+        ],
+        "no mapped view holds file bytes 8192..8194",
+        "",
+    );
+    check(
+        &[
+            "filemap",
+            &arg,
+            "--size",
+            "64K",
+            "--view",
+            "0:0",
+            "--write",
+            "18446744073709551615",
+            "AB",
+        ],
+        "run past the largest offset a file can have",
+        "..1",
+    );
+    check(
+        &[
+            "filemap",
+            &arg,
+            "--size",
+            "64K",
+            "--set-eof",
+            "18446744073709551615",
+        ],
+        "more than this system can map",
+        "out of range integral type conversion",
+    );
+    assert!(!new.exists(), "nothing was created");
+
+    // An existing file is not grown for a write that cannot be done.
+    let old = dir.file("old.bin");
+    std::fs::write(&old, vec![1u8; 65536]).unwrap();
+    check(
+        &[
+            "filemap",
+            &old.to_string_lossy(),
+            "--size",
+            "128K",
+            "--view",
+            "0:64K",
+            "--write",
+            "100000",
+            "X",
+        ],
+        "no mapped view holds",
+        "",
+    );
+    assert_eq!(std::fs::metadata(&old).unwrap().len(), 65536);
+
+    // Nothing is created under /dev, /proc or /sys (as root, /dev/mem on a
+    // machine without one would have become a regular file).
+    for system in ["/dev", "/proc", "/sys"] {
+        let path = format!("{system}/memlab-test-{}", std::process::id());
+        check(
+            &["filemap", &path, "--size", "4K"],
+            "memlab creates no file under /dev, /proc or /sys",
+            "",
+        );
+        assert!(!std::path::Path::new(&path).exists(), "{path}");
+    }
+}
+
+#[test]
+fn a_missing_file_on_a_read_only_mount_cannot_be_created() {
+    let dir = TempDir::new("romount");
+    let mount = dir.file("ro");
+    std::fs::create_dir(&mount).unwrap();
+    let m = mount.to_string_lossy();
+    let script = format!(
+        "mount -t tmpfs -o ro tmpfs {m} && {BIN} filemap {m}/new.bin --size 4K; echo rc=$?"
+    );
+    let out = Command::new("unshare")
+        .args(["-m", "sh", "-c", &script])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run unshare");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("rc=2"), "{text}\n{err}");
+    assert!(
+        err.contains("does not exist and cannot be created: its file system is mounted read-only"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("open it read-only"),
+        "no advice for a file that is not there: {err}"
+    );
 }

@@ -204,16 +204,22 @@ fn closed_views_mappings_and_files_are_refused_clearly() {
     ));
     s.write_view(b.view, 0, b"still here").unwrap();
 
-    // After CloseHandle(file) too; file operations are refused.
+    // After CloseHandle(file) too; operations on the handle are refused,
+    // while the file itself stays open (the views keep it), so an ordinary
+    // read still compares with the view.
     s.close_file().unwrap();
     assert!(!s.is_file_open());
+    assert!(s.file_still_open());
     let mut back = [0; 10];
     s.read_view(b.view, 0, &mut back).unwrap();
     assert_eq!(&back, b"still here");
-    assert!(matches!(
-        s.read_file(0, &mut back),
-        Err(FileMapError::FileClosed)
-    ));
+    let mut read = [0; 10];
+    assert_eq!(s.read_file(b.offset, &mut read).unwrap(), 10);
+    assert_eq!(&read, b"still here");
+    assert_eq!(
+        s.file_len().unwrap(),
+        std::fs::metadata(&path).unwrap().len()
+    );
     assert!(matches!(s.create_mapping(0), Err(FileMapError::FileClosed)));
     assert!(matches!(
         s.set_end_of_file(0),
@@ -227,6 +233,11 @@ fn closed_views_mappings_and_files_are_refused_clearly() {
         Err(FileMapError::InUse { .. })
     ));
     s.unmap_view(b.view).unwrap();
+    // The last view gone, the file is closed for good.
+    assert!(matches!(
+        s.read_file(0, &mut back),
+        Err(FileMapError::FileClosed)
+    ));
     drop(s);
 
     // Nothing mapped: SetEndOfFile works, either way.
@@ -449,4 +460,35 @@ fn bad_paths_are_typed_errors() {
         FileMapSession::open(Path::new("/dev/null"), OpenRequest::default()),
         Err(FileMapError::NotRegularFile { .. })
     ));
+}
+
+#[test]
+fn an_instance_sharing_the_file_cannot_cut_it_while_another_maps_it() {
+    let dir = TempDir::new("elsewhere");
+    let path = dir.file("shared.bin");
+    let shared = OpenRequest {
+        sharing: Sharing::Shared,
+        ..OpenRequest::default()
+    };
+    let (mut one, _) = FileMapSession::open(&path, shared).unwrap();
+    one.create_mapping(4 * page()).unwrap();
+    let (mut two, _) = FileMapSession::open(&path, shared).unwrap();
+    // Two open files in one process: two instances, as far as the file knows.
+    let refused = two.set_end_of_file(100);
+    assert!(
+        matches!(&refused, Err(FileMapError::MappedElsewhere { pid: Some(p), .. }) if *p == std::process::id()),
+        "{refused:?}"
+    );
+    let view = one.map_view(0, 0).unwrap();
+    one.close_mapping().unwrap();
+    assert!(
+        matches!(
+            two.set_end_of_file(100),
+            Err(FileMapError::MappedElsewhere { .. })
+        ),
+        "a view still maps it"
+    );
+    one.unmap_view(view.view).unwrap();
+    let cut = two.set_end_of_file(100).unwrap();
+    assert_eq!((cut.before, cut.after), (4 * page(), 100));
 }

@@ -160,7 +160,7 @@ fn two_views_of_the_same_bytes_change_together_and_match_the_file() {
     go_to(&mut h, "Go to offset", 0, "0x1000");
     let one = grid(&h, 0);
     assert!(one.contains("00001000 48 65 6c 6c 6f 00"), "{one}");
-    assert!(one.contains("Hello...........│ Hello..........."), "{one}");
+    assert!(one.contains("Hello...........| Hello..........."), "{one}");
     assert_eq!(&std::fs::read(&path).unwrap()[4096..4101], b"Hello");
     assert!(shows(
         &h,
@@ -172,7 +172,8 @@ fn two_views_of_the_same_bytes_change_together_and_match_the_file() {
     h.step();
     go_to(&mut h, "Go to offset", 0, "0x1005");
     type_keys(&mut h, ", 세계");
-    assert!(grid(&h, 1).contains("Hello, ........"), "{}", grid(&h, 1));
+    // The text column decodes UTF-8: Hangul shows as Hangul, not dots.
+    assert!(grid(&h, 1).contains("Hello, 세계"), "{}", grid(&h, 1));
     let bytes = std::fs::read(&path).unwrap();
     assert_eq!(&bytes[4096..4096 + 13], "Hello, 세계".as_bytes());
 
@@ -185,6 +186,214 @@ fn two_views_of_the_same_bytes_change_together_and_match_the_file() {
         )
     });
     assert!(shows(&h, "last flush: 4096 bytes in"));
+    h.state_mut().shutdown();
+}
+
+/// The lab in a window of `size` points, scrolling vertically.
+fn lab_sized(path: &Path, lang: Lang, size: [f32; 2]) -> Harness<'static, FileMapLab> {
+    Harness::builder()
+        .with_size(size)
+        .with_context_setup(memlab::fonts::install)
+        .build_ui_state(
+            move |ui, lab: &mut FileMapLab| {
+                egui::ScrollArea::vertical().show(ui, |ui| lab.ui(ui, lang));
+            },
+            FileMapLab::with_path(path),
+        )
+}
+
+#[test]
+fn after_closehandle_of_the_file_the_views_still_match_the_file() {
+    let folder = Folder::new("fm-closefile");
+    let path = folder.file("closefile.bin");
+    let mut h = lab(&path, Lang::En);
+    two_views(&mut h);
+    click(&mut h, "Close mapping");
+    wait_until(&mut h, "the close", |h| {
+        shows(h, "CloseHandle(mapping): the mapping is closed")
+    });
+    click(&mut h, "Close file");
+    wait_until(&mut h, "the file handle closed", |h| {
+        shows(h, "CloseHandle(file): the file handle is closed")
+    });
+    for _ in 0..3 {
+        h.step();
+    }
+    // Both views still read the file, which still holds its 64 KiB.
+    assert_eq!(
+        h.query_all_by_label_contains("equal to the view (one page cache)")
+            .count(),
+        2
+    );
+    assert!(!shows(&h, "missing from the file"));
+    assert!(!shows(&h, "the file was closed"));
+    assert!(shows(
+        &h,
+        "file handle closed, the views keep the file open: 65536 bytes"
+    ));
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 65536);
+    h.state_mut().shutdown();
+}
+
+#[test]
+fn go_to_offset_puts_the_row_at_the_top() {
+    let folder = Folder::new("fm-goto");
+    let path = folder.file("goto.bin");
+    let mut h = lab(&path, Lang::En);
+    two_views(&mut h);
+    go_to(&mut h, "Go to offset", 0, "0x1000");
+    let rows = grid(&h, 0);
+    let first = rows.lines().nth(1).unwrap_or_default();
+    assert!(first.starts_with("00001000 "), "{rows}");
+    assert!(shows(&h, "cursor: view offset 0x1000"));
+    h.state_mut().shutdown();
+}
+
+#[test]
+fn the_steps_are_numbered_in_the_books_order() {
+    let folder = Folder::new("fm-order");
+    let path = folder.file("order.bin");
+    let mut h = lab(&path, Lang::En);
+    h.step();
+    let titles = [
+        "1. CreateFile",
+        "2. CreateFileMapping",
+        "3. MapViewOfFile",
+        "4. FlushViewOfFile and 5. UnmapViewOfFile",
+        "6. CloseHandle(mapping)",
+        "7. SetFilePointer + SetEndOfFile",
+        "8. CloseHandle(file)",
+    ];
+    let tops: Vec<f32> = titles
+        .iter()
+        .map(|t| h.get_by_label_contains(t).rect().top())
+        .collect();
+    assert!(
+        tops.windows(2).all(|w| w[0] < w[1]),
+        "{titles:?} at {tops:?}"
+    );
+    // SetEndOfFile needs the file's handle: its button comes before Close file.
+    let button = |label: &str| h.get_by_label(label).rect().top();
+    assert!(button("Close mapping") < button("Set end of file"));
+    assert!(button("Set end of file") < button("Close file"));
+    // The log names each step by its number too.
+    click(&mut h, "Create");
+    wait_until(&mut h, "the file", |h| shows(h, "1. CreateFile: "));
+    h.state_mut().shutdown();
+}
+
+#[test]
+fn the_log_stays_on_the_newest_step() {
+    let folder = Folder::new("fm-log");
+    let path = folder.file("log.bin");
+    // A narrow Korean window at zoom 1.5: lines wrap and overflow the log's
+    // box; tall enough that the box itself is in sight.
+    let mut h = Harness::builder()
+        .with_size([400.0, 1100.0])
+        .with_pixels_per_point(1.5)
+        .with_context_setup(memlab::fonts::install)
+        .build_ui_state(
+            |ui, lab: &mut FileMapLab| {
+                egui::ScrollArea::vertical().show(ui, |ui| lab.ui(ui, Lang::Ko));
+            },
+            FileMapLab::with_path(&path),
+        );
+    click(&mut h, "만들기");
+    wait_until(&mut h, "the file", |h| shows(h, "1. CreateFile: "));
+    // The log's lines of step 2 (not the "working" line above the log).
+    let lines = |h: &Harness<'_, FileMapLab>| {
+        h.query_all_by_label_contains("2. CreateFileMapping: ")
+            .filter(|n| {
+                !n.accesskit_node()
+                    .label()
+                    .unwrap_or_default()
+                    .contains("작업 중")
+            })
+            .count()
+    };
+    for n in 1..=8 {
+        click(&mut h, "매핑 만들기");
+        wait_until(&mut h, "the step", |h| h.state().settled() && lines(h) == n);
+        // What the window shows once it stops drawing: frames only come when
+        // something asks for them (here, as in a real window).
+        let _ = h.try_run();
+        // The newest line is in sight inside the log's box.
+        let newest = h
+            .query_all_by_label_contains("2. CreateFileMapping: ")
+            .last()
+            .unwrap()
+            .rect();
+        let shown: std::collections::HashMap<u64, egui::Rect> = h.ctx.viewport(|v| {
+            v.prev_pass
+                .widgets
+                .layers()
+                .flat_map(|(_, r)| r.iter().map(|w| (w.id.value(), w.interact_rect)))
+                .collect()
+        });
+        let last = h
+            .query_all_by_label_contains("2. CreateFileMapping: ")
+            .last()
+            .unwrap();
+        let visible = shown
+            .get(&last.accesskit_node().locate().0.0)
+            .map_or(egui::Rect::NOTHING, |v| v.intersect(newest));
+        assert!(
+            visible.height() >= newest.height() - 1.0,
+            "step {n}: the newest line {newest:?} shows {visible:?}"
+        );
+    }
+    h.state_mut().shutdown();
+}
+
+/// One notch of a mouse wheel, down.
+fn wheel_down<S>(h: &mut Harness<'_, S>, at: egui::Pos2) {
+    h.hover_at(at);
+    h.event(egui::Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Point,
+        delta: egui::vec2(0.0, -60.0),
+        phase: egui::TouchPhase::Move,
+        modifiers: egui::Modifiers::NONE,
+        source: egui::MouseWheelSource::Wheel,
+    });
+    h.step();
+    h.step();
+}
+
+#[test]
+fn the_wheel_over_a_view_scrolls_the_page_until_the_view_is_clicked() {
+    let folder = Folder::new("fm-wheel");
+    let path = folder.file("wheel.bin");
+    // The grid ends below the window: the page has room to scroll.
+    let mut h = lab_sized(&path, Lang::En, [900.0, 800.0]);
+    click(&mut h, "Create");
+    wait_until(&mut h, "the file", |h| shows(h, "CreateFile: "));
+    type_into(&mut h, "Mapping size", "64K");
+    click(&mut h, "Create mapping");
+    click(&mut h, "Map view");
+    wait_until(&mut h, "the view", |h| {
+        h.query_all_by_role(Role::Grid).count() == 1
+    });
+    // Turn the wheel over the grid.
+    let grid_rect = |h: &Harness<'_, FileMapLab>| h.get_by_role(Role::Grid).rect();
+    let before = grid_rect(&h);
+    let first_row =
+        |h: &Harness<'_, FileMapLab>| grid(h, 0).lines().nth(1).unwrap_or_default().to_owned();
+    let rows_before = first_row(&h);
+    wheel_down(&mut h, before.center());
+    let after = h.get_by_role(Role::Grid).rect();
+    assert!(
+        after.top() < before.top(),
+        "the page scrolled: {before:?} -> {after:?}"
+    );
+    assert_eq!(first_row(&h), rows_before, "the view's rows stayed");
+    // Clicked, the view takes the wheel.
+    let at = grid_rect(&h).center();
+    h.get_by_role(Role::Grid).click();
+    h.step();
+    let page = grid_rect(&h);
+    wheel_down(&mut h, at);
+    assert_ne!(first_row(&h), rows_before, "the view scrolled its rows");
+    assert_eq!(grid_rect(&h), page, "the page stayed");
     h.state_mut().shutdown();
 }
 
@@ -345,7 +554,7 @@ fn a_second_instance_is_refused_unless_both_share_and_then_sees_writes_live() {
     assert!(out.status.success(), "{}", stderr(&out));
     wait_until(&mut one, "the other process's write", |h| {
         grid(h, 0).contains("00000020 6f 74 68 65 72 27 73 20 77 72 69 74 65 00")
-            && grid(h, 0).contains("other's write...│ other's write...")
+            && grid(h, 0).contains("other's write...| other's write...")
     });
     one.state_mut().shutdown();
 }

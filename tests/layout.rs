@@ -22,6 +22,9 @@
 //!    bars are left out: egui draws a nested area's bar over the content
 //!    when the area is scrolled out of view, on purpose (content never lies
 //!    under the lab's own bar: rule 1 measures against the width it leaves).
+//! 4. text is drawn smaller than monospace text (the smaller text style) at
+//!    the presenter's text size, which the back row cannot read; or a
+//!    symbol is drawn by a fallback font (`tests/fonts.rs` says why).
 //!
 //! Widgets are the accessibility nodes egui makes for everything it lays
 //! out, with their rectangles and, from egui's own list of the frame's
@@ -38,12 +41,14 @@ use memlab::app::MemlabApp;
 use memlab::core::settings::TextSize;
 use memlab::i18n::Lang;
 
-/// Window sizes in pixels: the smallest window, then the issue's.
-const SIZES: [[f32; 2]; 5] = [
+/// Window sizes in pixels: the smallest window, then the issues' (960×540
+/// is issue 13's run through every lab in Korean at zoom 1.5).
+const SIZES: [[f32; 2]; 6] = [
     memlab::app::MIN_INNER,
     [480.0, 360.0],
     [640.0, 480.0],
     [958.0, 516.0],
+    [960.0, 540.0],
     [1920.0, 1080.0],
 ];
 const ZOOMS: [f32; 3] = [1.0, 1.5, 2.0];
@@ -146,6 +151,7 @@ fn problems(h: &Harness<'_, MemlabApp>, top: bool) -> Vec<String> {
             ));
         }
     }
+    found.extend(text_problems(h));
     let shown: Vec<&Widget> = all.iter().filter(|w| w.visible.is_positive()).collect();
     for (i, a) in shown.iter().enumerate() {
         for b in &shown[i + 1..] {
@@ -160,6 +166,91 @@ fn problems(h: &Harness<'_, MemlabApp>, top: bool) -> Vec<String> {
             }
         }
     }
+    found
+}
+
+/// Each font family's first (its own) face, and which fonts have each
+/// character.
+type Faces = HashMap<egui::FontFamily, (String, HashMap<char, Vec<String>>)>;
+
+/// The fonts that have each character, for the two families, and each
+/// family's first (its own) face.
+fn faces() -> &'static Faces {
+    static FACES: std::sync::OnceLock<Faces> = std::sync::OnceLock::new();
+    FACES.get_or_init(|| {
+        let ctx = egui::Context::default();
+        memlab::fonts::install(&ctx);
+        let mut out = ctx.run_ui(Default::default(), |_| {});
+        out.textures_delta.clear();
+        let definitions = egui::FontDefinitions::default();
+        [egui::FontFamily::Proportional, egui::FontFamily::Monospace]
+            .into_iter()
+            .map(|family| {
+                let primary = definitions.families[&family][0].clone();
+                let chars = ctx.fonts_mut(|f| {
+                    f.characters(&family)
+                        .iter()
+                        .map(|(c, fonts)| (*c, fonts.clone()))
+                        .collect()
+                });
+                (family, (primary, chars))
+            })
+            .collect()
+    })
+}
+
+/// Text too small to read from the back of a room, and symbols drawn by a
+/// font other than their family's own face (see `tests/fonts.rs`: such a
+/// glyph is laid out with the wrong metrics, or is missing): anything not
+/// ASCII and not Hangul, which is the Korean font's.
+fn text_problems(h: &Harness<'_, MemlabApp>) -> Vec<String> {
+    fn texts(shape: &egui::Shape, out: &mut Vec<std::sync::Arc<egui::Galley>>) {
+        match shape {
+            egui::Shape::Vec(shapes) => shapes.iter().for_each(|s| texts(s, out)),
+            egui::Shape::Text(t) => out.push(t.galley.clone()),
+            _ => {}
+        }
+    }
+    let mut galleys = Vec::new();
+    for clipped in &h.output().shapes {
+        texts(&clipped.shape, &mut galleys);
+    }
+    let hangul = |c: char| matches!(c, '\u{AC00}'..='\u{D7A3}' | '\u{1100}'..='\u{11FF}' | '\u{3130}'..='\u{318F}');
+    // Readable from the back row: no text smaller than monospace text, the
+    // smaller of the two text styles, at the presenter's text size.
+    let smallest = h
+        .ctx
+        .global_style()
+        .text_styles
+        .get(&egui::TextStyle::Monospace)
+        .map_or(12.0, |f| f.size);
+    let mut found = Vec::new();
+    for galley in galleys {
+        let job = &galley.job;
+        for section in &job.sections {
+            let size = section.format.font_id.size;
+            let text = &job.text[section.byte_range.start.0..section.byte_range.end.0];
+            if size < smallest - 0.01 && !text.trim().is_empty() {
+                found.push(format!(
+                    "{text:?} is drawn at {size} points, under the {smallest} of body text"
+                ));
+            }
+            let Some((primary, chars)) = faces().get(&section.format.font_id.family) else {
+                continue;
+            };
+            let text = &job.text[section.byte_range.start.0..section.byte_range.end.0];
+            for c in text.chars().filter(|c| !c.is_ascii() && !hangul(*c)) {
+                if !chars.get(&c).is_some_and(|f| f.contains(primary)) {
+                    found.push(format!(
+                        "{c:?} (U+{:04X}) in {text:?} is not in {primary}",
+                        c as u32
+                    ));
+                }
+            }
+        }
+    }
+    found.sort();
+    found.dedup();
     found
 }
 
@@ -267,4 +358,56 @@ fn every_lab_fits_every_window_in_english() {
 #[test]
 fn every_lab_fits_every_window_in_korean() {
     check_every_lab(Lang::Ko);
+}
+
+/// The address-space map's table shows rows, not only its header, when the
+/// lab is scrolled to its end, in the classroom's windows: the table sits
+/// at the end of a lab that scrolls, where no height is left below it.
+#[test]
+fn the_maps_table_shows_its_rows_in_every_window() {
+    let mut report = Vec::new();
+    for lang in [Lang::En, Lang::Ko] {
+        let mut app = MemlabApp::with_mapping(&common::unique("layout-map-table"));
+        app.select("address-map").unwrap();
+        app.set_lang(lang);
+        let mut h = shell(app, [960.0, 540.0], 1.0);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !h.state_mut().settled() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the map did not settle"
+            );
+            h.step();
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        for (size, zoom) in [
+            ([960.0, 540.0], 1.0),
+            ([960.0, 540.0], 1.5),
+            ([960.0, 540.0], 2.0),
+            ([958.0, 516.0], 1.0),
+            (memlab::app::MIN_INNER, 1.0),
+            ([1024.0, 768.0], 1.5),
+        ] {
+            h = shell(h.into_state(), size, zoom);
+            let extent = h.state().content_extent().expect("drawn");
+            h.state_mut().scroll_lab_to(extent.used.height());
+            for _ in 0..3 {
+                h.step();
+            }
+            let area = h.state().content_extent().expect("drawn").visible;
+            // The address column: one label per row, "0x" and 12 hex digits.
+            let rows = widgets(&h)
+                .into_iter()
+                .filter(|w| w.label.starts_with("0x") && w.label.len() == 14)
+                .filter(|w| area.contains_rect(w.visible) && w.visible.height() > 1.0)
+                .count();
+            if rows < 5 {
+                report.push(format!(
+                    "{lang:?} {size:?} at zoom {zoom}: {rows} rows of the table in sight at the lab's end"
+                ));
+            }
+        }
+        h.state_mut().shutdown();
+    }
+    assert!(report.is_empty(), "{}", report.join("\n"));
 }

@@ -118,6 +118,11 @@ fn the_file_lock_is_acquired_after_its_holder_is_killed_but_cannot_tell() {
         !line.contains("previous owner"),
         "a file lock cannot tell: {line}"
     );
+    // ...yet the dead holder's half move is there, and nobody was told.
+    assert!(
+        line.contains("the guarded data is half-written (A 900 + B 0 = 900, not 1000), and this lock did not say so"),
+        "{line}"
+    );
     wait_until(&mut h, "the state", |h| {
         shows(h, "State: held by this instance")
     });
@@ -138,9 +143,24 @@ fn the_robust_mutex_is_acquired_and_names_the_dead_owner() {
     wait_until(&mut h, "the abandoned state", |h| {
         shows(h, &format!("State: abandoned: PID {pid} died holding it"))
     });
+    wait_until(&mut h, "the data the dead holder left", |h| {
+        shows(
+            h,
+            "Guarded data: A 900 + B 0 = 900, not 1000: half-written (a move was begun and not finished)",
+        )
+    });
     click(&mut h, "Take (LockMap)");
     let told = format!("the previous owner (PID {pid}) died holding it (WAIT_ABANDONED)");
     wait_until(&mut h, "the lock, with the dead owner", |h| shows(h, &told));
+    let line = text_of(&h, &told);
+    assert!(
+        line.contains("the guarded data was half-written (A 900 + B 0 = 900, not 1000): memlab undid the dead holder's half move"),
+        "{line}"
+    );
+    // Rolled back, then this holder's own move: whole again.
+    wait_until(&mut h, "the data after the move", |h| {
+        shows(h, "Guarded data: A 900 + B 100 = 1000")
+    });
     h.state_mut().shutdown();
 }
 
@@ -155,7 +175,7 @@ fn raw_syncs_mutex_is_stuck_until_reset_and_the_window_never_waits() {
     wait_until(&mut h, "the wait shown while it lasts", |h| {
         shows(h, "WaitForSingleObject: waiting")
     });
-    let stuck = format!("its holder PID {pid} is dead: only a reset frees it");
+    let stuck = format!("PID {pid} died holding it: only a reset frees it");
     wait_until(&mut h, "stuck", |h| shows(h, &stuck));
     assert!(shows(
         &h,
@@ -168,7 +188,9 @@ fn raw_syncs_mutex_is_stuck_until_reset_and_the_window_never_waits() {
     wait_until(&mut h, "the reset", |h| {
         shows(
             h,
-            &format!("re-initialised (its holder PID {pid} was dead)"),
+            &format!(
+                "re-initialised (its holder PID {pid} was dead); the guarded data was half-written (A 900 + B 0 = 900): put right (A 1000 + B 0 = 1000)"
+            ),
         )
     });
     click(&mut h, "Take (LockMap)");
@@ -183,6 +205,12 @@ fn raw_syncs_mutex_is_stuck_until_reset_and_the_window_never_waits() {
 fn a_live_holder_makes_another_window_time_out_and_names_it() {
     let name = unique("mxui-live");
     let _cleanup = Cleanup(name.clone());
+    // This process as a memlab window (on a display no real window has):
+    // the holder is named by its window's number.
+    use memlab::core::instances::{Role, WindowDisplay, WindowInstance};
+    let window =
+        WindowInstance::join(&WindowDisplay::x11(unique("display")), Role::Window).unwrap();
+    let number = window.number();
     let mut one = lab(&name, Lang::En);
     let mut two = lab(&name, Lang::En);
     click(&mut one, "Take (LockMap)");
@@ -192,7 +220,7 @@ fn a_live_holder_makes_another_window_time_out_and_names_it() {
     click(&mut two, "Take (LockMap)");
     let me = std::process::id();
     wait_until(&mut two, "the timeout", |h| {
-        shows(h, "timed out after 10") && shows(h, &format!("held by PID {me}"))
+        shows(h, "timed out after 10") && shows(h, &format!("held by window #{number} (PID {me})"))
     });
     // Reset refuses while a live process holds it.
     pick(&mut two, "the robust pthread mutex");
@@ -205,11 +233,14 @@ fn a_live_holder_makes_another_window_time_out_and_names_it() {
     wait_until(&mut one, "the refusal", |h| {
         shows(
             h,
-            &format!("cannot reset the robust pthread mutex: PID {me} is alive and holds it"),
+            &format!(
+                "cannot reset the robust pthread mutex: window #{number} (PID {me}) is running and holds it"
+            ),
         )
     });
     one.state_mut().shutdown();
     two.state_mut().shutdown();
+    drop(window);
 }
 
 #[test]
@@ -218,15 +249,24 @@ fn the_lesson_reads_in_korean() {
     let _cleanup = Cleanup(name.clone());
     let mut h = lab(&name, Lang::Ko);
     pick(&mut h, "견고한(robust) pthread 뮤텍스");
-    let pid = crash(&mut h, "잡은 채 죽기", "신호 9 (SIGKILL)(으)로 죽었습니다");
+    let pid = crash(&mut h, "잡은 채 죽기", "신호 9 (SIGKILL) 때문에 죽었습니다");
+    wait_until(&mut h, "the half-written data in Korean", |h| {
+        shows(
+            h,
+            "지키는 데이터: A계좌 900 + B계좌 0 = 900, 1000이 아님: 반쯤 쓰임",
+        )
+    });
     click(&mut h, "잡기 (LockMap)");
-    let told = format!("이전 소유자(PID {pid})가 잡은 채 죽었습니다 (WAIT_ABANDONED)");
+    let told = format!("이전 소유자가 잡은 채 죽었습니다 (죽은 소유자: PID {pid}, WAIT_ABANDONED)");
     wait_until(&mut h, "the lock in Korean", |h| shows(h, &told));
+    assert!(text_of(&h, &told).contains("절반짜리 이체를 되돌렸습니다"));
     wait_until(&mut h, "the state in Korean", |h| {
         shows(h, "상태: 이 인스턴스가 잡고 있음")
     });
     click(&mut h, "놓기 (UnlockMap)");
-    wait_until(&mut h, "the release in Korean", |h| shows(h, "을(를) 놓음"));
+    wait_until(&mut h, "the release in Korean", |h| {
+        shows(h, "ReleaseMutex: 놓음 (견고한(robust) pthread 뮤텍스)")
+    });
     h.state_mut().shutdown();
 }
 

@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 
 use common::{BIN, Running, run, stderr, stdout, unique};
 use memlab::core::mutex::{
-    self, AcquireResult, BOOK_TIMEOUT, BookMutex, MutexError, MutexKind, MutexState, ResetOutcome,
+    self, AcquireResult, BOOK_TIMEOUT, BookMutex, Holder, MutexError, MutexKind, MutexState,
+    ResetOutcome,
 };
 
 /// Removes the lock's files when dropped.
@@ -137,7 +138,11 @@ fn a_live_holder_makes_every_kind_time_out_after_the_books_wait() {
         if kind != "file" {
             let (out, _) = mutex_cmd(kind, &name, "reset");
             assert_eq!(out.status.code(), Some(1), "{kind}: {}", stderr(&out));
-            assert!(stderr(&out).contains("is alive and holds it"));
+            assert!(
+                stderr(&out).contains("is running and holds it"),
+                "{}",
+                stderr(&out)
+            );
         }
     }
 }
@@ -153,13 +158,15 @@ fn the_core_crashes_a_holder_in_a_child_and_sees_what_each_lock_tells() {
     let robust = BookMutex::open(&name, MutexKind::Robust).unwrap();
     assert_eq!(
         robust.state().unwrap(),
-        MutexState::Abandoned { pid: crashed.pid }
+        MutexState::Abandoned {
+            holder: Holder::Died { pid: crashed.pid }
+        }
     );
     let got = robust.acquire(BOOK_TIMEOUT).unwrap();
     assert_eq!(
         got.result,
         AcquireResult::AcquiredOwnerDied {
-            previous: Some(crashed.pid)
+            previous: Holder::Died { pid: crashed.pid }
         }
     );
     assert_eq!(robust.state().unwrap(), MutexState::HeldHere);
@@ -173,7 +180,10 @@ fn the_core_crashes_a_holder_in_a_child_and_sees_what_each_lock_tells() {
     assert_eq!(
         waited.result,
         AcquireResult::TimedOut {
-            holder: Some(std::process::id())
+            holder: Holder::Running {
+                pid: std::process::id(),
+                window: None
+            }
         }
     );
     robust.release().unwrap();
@@ -185,22 +195,27 @@ fn the_core_crashes_a_holder_in_a_child_and_sees_what_each_lock_tells() {
     let crashed = mutex::crash_in_child(bin, &name, MutexKind::RawSync).unwrap();
     assert_eq!(crashed.signal, Some(libc::SIGKILL));
     let raw = BookMutex::open(&name, MutexKind::RawSync).unwrap();
-    assert_eq!(raw.state().unwrap(), MutexState::Stuck { pid: crashed.pid });
+    assert_eq!(
+        raw.state().unwrap(),
+        MutexState::Stuck {
+            holder: Holder::Died { pid: crashed.pid }
+        }
+    );
     let got = raw.acquire(BOOK_TIMEOUT).unwrap();
     assert_eq!(
         got.result,
         AcquireResult::Stuck {
-            dead_holder: crashed.pid
+            holder: Holder::Died { pid: crashed.pid }
         }
     );
     assert!(matches!(
         got.require_acquired(),
-        Err(MutexError::Stuck { dead_holder, .. }) if dead_holder == crashed.pid
+        Err(MutexError::Stuck { holder: Holder::Died { pid }, .. }) if pid == crashed.pid
     ));
     assert_eq!(
-        raw.reset().unwrap(),
+        raw.reset().unwrap().outcome,
         ResetOutcome::Reinitialised {
-            dead_holder: Some(crashed.pid)
+            dead_holder: Holder::Died { pid: crashed.pid }
         }
     );
     assert_eq!(
@@ -208,13 +223,13 @@ fn the_core_crashes_a_holder_in_a_child_and_sees_what_each_lock_tells() {
         AcquireResult::Acquired
     );
     assert_eq!(
-        raw.reset().unwrap(),
+        raw.reset().unwrap().outcome,
         ResetOutcome::WasFree,
         "reset releases ours first"
     );
 
     let file = BookMutex::open(&name, MutexKind::FileLock).unwrap();
-    assert_eq!(file.reset().unwrap(), ResetOutcome::NothingToReset);
+    assert_eq!(file.reset().unwrap().outcome, ResetOutcome::NothingToReset);
 }
 
 #[test]
@@ -236,16 +251,11 @@ fn the_shared_text_is_never_affected_by_a_stuck_book_mutex() {
     common::cleanup(&name);
 }
 
-/// The lock's object, where `mutex remove` finds it.
-fn mutex_object(name: &str) -> std::path::PathBuf {
-    std::path::PathBuf::from(format!("/dev/shm/memlab-mutex.{}.{name}", common::euid()))
-}
-
 #[test]
 fn remove_clears_a_lock_left_behind_but_never_one_in_use() {
     let name = unique("mx-remove");
     let _cleanup = Cleanup(name.clone());
-    let object = mutex_object(&name);
+    let object = common::mutex_object_path(&name);
     // A holder killed while holding raw_sync's mutex leaves it stuck, and
     // the object stays after every instance ended.
     crash("raw-sync", &name);

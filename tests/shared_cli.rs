@@ -182,7 +182,7 @@ fn lock_holder_killed_others_time_out_then_recover_last_save() {
     assert_eq!(loaded.status.code(), Some(0), "{}", stderr(&loaded));
     assert_eq!(stdout(&loaded), "last completed save");
     assert!(
-        stderr(&loaded).contains("took over the lock from PID"),
+        stderr(&loaded).contains("took over the lock: the header named PID"),
         "{}",
         stderr(&loaded)
     );

@@ -308,7 +308,7 @@ fn errors_and_lock_states_read_in_korean() {
     wait_until(&mut one, "the bad name in Korean", |h| {
         shows(
             h,
-            "매핑 이름 \"bad/name\"은(는) 쓸 수 없습니다: '/' 또는 '\\'가 들어 있습니다",
+            "매핑 이름 \"bad/name\"은 쓸 수 없습니다: '/' 또는 '\\'가 들어 있습니다",
         )
     });
 
@@ -317,13 +317,55 @@ fn errors_and_lock_states_read_in_korean() {
     assert!(line.starts_with("holding"), "{line}");
     one.get_by_label("불러오기").click();
     let message = format!(
-        "1000 ms 동안 잠금을 얻지 못했습니다. PID {}이(가) 잡고 있습니다",
+        "1000 ms 동안 잠금을 얻지 못했습니다. 잡고 있는 프로세스: PID {}",
         holder.pid()
     );
     wait_until(&mut one, "the timeout in Korean", |h| shows(h, &message));
-    let lock = format!("PID {}이(가) ", holder.pid());
+    let lock = format!("잡혀 있음: PID {}, ", holder.pid());
     wait_until(&mut one, "the lock state in Korean", |h| {
-        shows(h, &lock) && shows(h, "ms째 잡고 있음")
+        shows(h, &lock) && shows(h, "ms째")
     });
     drop(holder);
+}
+
+#[test]
+fn the_bytes_are_explained_header_index_and_buffers_marked() {
+    let name = unique("ui-bytes");
+    let mut one = form(&name, Lang::En);
+    wait_until(&mut one, "the sample string", |h| {
+        text_of(h, "Text") == SAMPLE
+    });
+    assert!(shows(
+        &one,
+        "520 bytes: a 56-byte header, then two text buffers of 101 bytes each (100 bytes of text and the NUL byte that ends it"
+    ));
+    one.get_by_label("Bytes (hex)").click();
+    wait_until(&mut one, "the legend", |h| {
+        shows(
+            h,
+            "active index, bytes 48-51: 0, so loads read text buffer 0",
+        )
+    });
+    assert!(shows(&one, "text buffer 0, bytes 56-156 (in use)"));
+    assert!(shows(
+        &one,
+        "text buffer 1, bytes 157-257 (not in use): the next save writes here"
+    ));
+    assert!(shows(&one, "PIDs of the attached instances, bytes 264-519"));
+    // A save writes the idle buffer and switches the index to it.
+    type_into(&mut one, "Text", "flipped");
+    one.get_by_label("Save").click();
+    wait_until(&mut one, "the index switched", |h| {
+        shows(
+            h,
+            "active index, bytes 48-51: 1, so loads read text buffer 1",
+        )
+    });
+    assert!(shows(&one, "text buffer 1, bytes 157-257 (in use)"));
+    assert!(
+        shows(&one, "0030  01 00 00 00"),
+        "the index's bytes in the dump"
+    );
+    one.state_mut().shutdown();
+    common::cleanup(&name);
 }

@@ -366,6 +366,23 @@ fn sysinfo_reports_the_page_size_and_the_limits() {
         text.contains("allocation granularity  none on Linux"),
         "{text}"
     );
+    // ullTotalVirtual is the size of the user address space, not RLIMIT_AS.
+    let (lowest, highest) = (
+        v["lowest_address"].as_u64().unwrap(),
+        v["highest_address"].as_u64().unwrap(),
+    );
+    assert_eq!(v["total_virtual"].as_u64(), Some(highest + 1 - lowest));
+    let line = |needle: &str| {
+        text.lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no line with {needle:?} in {text}"))
+            .to_owned()
+    };
+    assert!(
+        line("ullTotalVirtual").starts_with("total virtual"),
+        "{text}"
+    );
+    assert!(!line("RLIMIT_AS").contains("ullTotalVirtual"), "{text}");
 }
 
 #[test]
@@ -394,4 +411,81 @@ fn maps_lists_regions_with_types_and_memlabs_objects() {
     let text = stdout(&run(&["maps"]));
     assert!(text.contains("largest free block: "), "{text}");
     assert!(text.contains("holds the bundled font"), "{text}");
+}
+
+#[test]
+fn maps_of_another_memlab_process_by_pid() {
+    // A memlab process holding the shared text: its map, read from this
+    // memlab, names the mapping and the bundled font (the same executable).
+    let name = common::unique("vm-cli-other");
+    // The holder's object is removed whatever happens.
+    struct Cleanup(String);
+    impl Drop for Cleanup {
+        fn drop(&mut self) {
+            let _ = common::shared(&self.0, &["info"]);
+        }
+    }
+    let _cleanup = Cleanup(name.clone());
+    let holder = common::Running::shared(&name, &["hold", "--seconds", "30"]);
+    let line = holder
+        .line(std::time::Duration::from_secs(20))
+        .expect("holds");
+    assert!(line.starts_with("holding"), "{line}");
+    let pid = holder.pid().to_string();
+    let out = run(&["maps", "--pid", &pid, "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["pid"].as_u64(), Some(u64::from(holder.pid())));
+    let regions = v["regions"].as_array().unwrap();
+    assert!(
+        regions
+            .iter()
+            .any(|r| r["owner"]["kind"] == "shared_text" && r["owner"]["name"] == name.as_str()),
+        "the shared text of PID {pid}"
+    );
+    assert!(regions.iter().any(|r| r["owner"]["kind"] == "bundled_font"));
+    let text = stdout(&run(&["maps", "--pid", &pid]));
+    assert!(
+        text.lines()
+            .next()
+            .unwrap()
+            .contains(&format!("of PID {pid}")),
+        "{text}"
+    );
+    drop(holder);
+
+    // A process that is not there, a window that is not open: usage errors.
+    let out = run(&["maps", "--pid", "4000000000"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("there is no process 4000000000"));
+    let out = run(&["maps", "--window", "63"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no memlab window #63"),
+        "{}",
+        stderr(&out)
+    );
+
+    // The list: memlab's windows first (by number), this process among them
+    // or first, then the account's other processes by PID.
+    let out = run(&["maps", "--list", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let list: Vec<serde_json::Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    let windows: Vec<u64> = list
+        .iter()
+        .take_while(|t| !t["window"].is_null() || t["this"] == true)
+        .filter_map(|t| t["window"].as_u64())
+        .collect();
+    assert!(windows.windows(2).all(|w| w[0] < w[1]), "{list:?}");
+    assert_eq!(list.iter().filter(|t| t["this"] == true).count(), 1);
+    let rest: Vec<u64> = list
+        .iter()
+        .skip_while(|t| !t["window"].is_null() || t["this"] == true)
+        .map(|t| t["pid"].as_u64().unwrap())
+        .collect();
+    assert!(rest.windows(2).all(|w| w[0] < w[1]), "by PID: {rest:?}");
+    assert!(
+        list.iter()
+            .all(|t| t["window"].is_null() || !t["name"].is_null())
+    );
 }

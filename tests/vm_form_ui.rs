@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use memlab::core::vm::maps::Owner;
 use memlab::core::vm::pages::{PageLab, PageState, ReservationId};
 use memlab::forms::Lab;
@@ -440,6 +440,66 @@ fn the_map_refreshes_every_second_when_asked() {
         start.elapsed()
     );
     assert!(shows(&map, "번 사이"), "the diff of two refreshes");
+}
+
+#[test]
+fn the_map_shows_another_process_picked_from_its_list() {
+    let name = common::unique("vm-form-other");
+    // The holder's object is removed whatever happens (a stale one is
+    // recovered and removed by `info`, the last to leave).
+    struct Cleanup(String);
+    impl Drop for Cleanup {
+        fn drop(&mut self) {
+            let _ = common::shared(&self.0, &["info"]);
+        }
+    }
+    let _cleanup = Cleanup(name.clone());
+    let holder = common::Running::shared(&name, &["hold", "--seconds", "30"]);
+    let line = holder.line(Duration::from_secs(20)).expect("holder holds");
+    assert!(line.starts_with("holding"), "{line}");
+    let mut map = lab_harness(AddressMapForm::default(), Lang::En, [1200.0, 1400.0], 1.0);
+    settle(&mut map);
+    assert_eq!(map.state().target_pid(), std::process::id());
+    let picker = |h: &Harness<'_, AddressMapForm>| {
+        let node = h.get_by_label("Process");
+        let node = node.accesskit_node();
+        format!("{:?} {:?}", node.value(), node.label())
+    };
+    assert!(
+        picker(&map).contains("memlab itself (PID"),
+        "{}",
+        picker(&map)
+    );
+    // The picker lists the account's processes; pick the holder.
+    map.get_by_label("Process").click();
+    // The list opens (and fades in) over a few frames.
+    map.run();
+    let entry = format!("PID {} memlab", holder.pid());
+    // A long list scrolls: bring the entry into sight first.
+    map.get_by_label(&entry).scroll_to_me();
+    map.run();
+    map.get_by_label(&entry).click();
+    wait_until(&mut map, "the other process's map", |h| {
+        h.state().settled() && h.state().snapshot().is_some_and(|s| s.pid == holder.pid())
+    });
+    map.step();
+    assert!(shows(&map, &format!("shared text mapping \"{name}\"")));
+    assert!(shows(&map, "another process's address space"));
+    assert!(
+        picker(&map).contains(&format!("PID {} memlab", holder.pid())),
+        "{}",
+        picker(&map)
+    );
+    drop(holder);
+    // Ended: the next refresh says so, and memlab lives on.
+    map.get_by_label("Refresh").click();
+    wait_until(&mut map, "the process gone", |h| {
+        shows(
+            h,
+            &format!("there is no process {}", h.state().target_pid()),
+        )
+    });
+    map.state_mut().shutdown();
 }
 
 #[test]

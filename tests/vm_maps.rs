@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use memlab::core::alloc::dispatcher;
 use memlab::core::shared_text::SharedText;
-use memlab::core::vm::maps::{self, Field, Landmarks, Owner, RegionType, Snapshot};
+use memlab::core::vm::maps::{self, Field, Landmarks, MapError, Owner, RegionType, Snapshot};
 use memlab::core::vm::pages::PageLab;
 
 fn take() -> Snapshot {
@@ -255,4 +255,105 @@ fn regions_cover_user_space_and_totals_add_up() {
     for key in ["start", "size", "type", "path"] {
         assert!(!first[key].is_null(), "{key} in {first}");
     }
+}
+
+#[test]
+fn glibc_malloc_arenas_are_named_by_their_shape() {
+    // A small block from a thread of its own comes from a per-thread arena
+    // (the main thread's arena is the brk [heap]; libtest's test threads
+    // get arenas of their own, up to 8 per core).
+    let (tx, rx) = mpsc::channel::<usize>();
+    let (done_tx, done_rx) = mpsc::channel::<()>();
+    let worker = std::thread::spawn(move || {
+        // SAFETY: a plain malloc of 1000 bytes, freed below by this thread.
+        let p = unsafe { libc::malloc(1000) };
+        assert!(!p.is_null());
+        tx.send(p as usize).unwrap();
+        done_rx.recv().ok();
+        // SAFETY: allocated above by this thread, freed once.
+        unsafe { libc::free(p) };
+    });
+    let block = rx.recv().unwrap() as u64;
+    let snapshot = take();
+    done_tx.send(()).unwrap();
+    worker.join().unwrap();
+    let r = snapshot.region_at(block).expect("the block is mapped");
+    assert_eq!(
+        (r.kind, r.owner.clone()),
+        (RegionType::Heap, Some(Owner::MallocArena)),
+        "{r:?}"
+    );
+    // The arena's heap: 64 MiB from a 64 MiB boundary, committed at its start.
+    let heap: Vec<_> = snapshot
+        .regions
+        .iter()
+        .filter(|x| x.owner == Some(Owner::MallocArena))
+        .filter(|x| x.start >= r.start & !((64 << 20) - 1) && x.start < r.start + (64 << 20))
+        .collect();
+    let start = heap[0].start;
+    assert_eq!(start % (64 << 20), 0, "{heap:?}");
+    assert_eq!(heap[0].protection, "rw-p");
+    assert!(heap.iter().map(|x| x.end()).max().unwrap() >= start + (64 << 20));
+}
+
+#[test]
+fn another_process_of_this_account_is_mapped_and_others_are_refused() {
+    // A memlab process with the shared text mapped: the map of it names it.
+    let name = common::unique("vm-map-other");
+    let _cleanup = Cleanup(name.clone());
+    let holder = common::Running::shared(&name, &["hold", "--seconds", "30"]);
+    let line = holder.line(Duration::from_secs(20)).expect("holder holds");
+    assert!(line.starts_with("holding"), "{line}");
+    let snapshot = Snapshot::take_of(holder.pid(), Landmarks::default()).expect("its map");
+    assert_eq!(snapshot.pid, holder.pid());
+    let shared = snapshot
+        .regions
+        .iter()
+        .find(|r| r.owner == Some(Owner::SharedText { name: name.clone() }))
+        .expect("its shared text mapping is named");
+    assert_eq!(shared.path, common::object_path(&name).to_string_lossy());
+    // Not this process's: none of this process's own objects appear in it.
+    assert!(
+        !snapshot
+            .regions
+            .iter()
+            .any(|r| matches!(r.owner, Some(Owner::Manager { .. } | Owner::PageLab { .. })))
+    );
+    drop(holder);
+
+    // Another account's process is refused by the map itself (as root too).
+    let mut other = std::process::Command::new("setpriv")
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "sleep",
+            "30",
+        ])
+        .spawn()
+        .expect("start sleep as nobody");
+    let pid = other.id();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let refused = loop {
+        // setpriv becomes sleep (and nobody's) once it has exec'd.
+        match Snapshot::take_of(pid, Landmarks::default()) {
+            Err(e @ MapError::NotYours { .. }) => break e,
+            other if Instant::now() > deadline => panic!("not refused: {other:?}"),
+            _ => std::thread::sleep(Duration::from_millis(10)),
+        }
+    };
+    assert_eq!(
+        refused,
+        MapError::NotYours {
+            pid,
+            owner: 65534,
+            you: common::euid()
+        }
+    );
+    let _ = other.kill();
+    let _ = other.wait();
+    assert_eq!(
+        Snapshot::take_of(pid, Landmarks::default()).unwrap_err(),
+        MapError::NoProcess { pid }
+    );
 }

@@ -4,7 +4,8 @@
 use super::launch::LaunchError;
 use crate::core::instances::{ArrangeReport, InstancesError, list};
 use crate::core::settings::{NotAFile, SettingsError};
-use crate::i18n::{Lang, Localized};
+use crate::i18n::Particle::{Object, Topic};
+use crate::i18n::{Lang, Localized, josa};
 
 /// What came of a menu action.
 #[derive(Debug)]
@@ -103,8 +104,8 @@ impl Localized for LaunchError {
         match lang {
             Lang::En => self.to_string(),
             Lang::Ko => format!(
-                "{}을(를) 실행할 수 없습니다: {}",
-                self.exe.display(),
+                "{} 실행할 수 없습니다: {}",
+                josa(self.exe.display(), Object),
                 self.source.localized(lang)
             ),
         }
@@ -122,8 +123,8 @@ impl Localized for InstancesError {
             (Self::Object(e), Lang::Ko) => e.localized(lang),
             (Self::Read { path, source }, Lang::Ko) => {
                 format!(
-                    "{}을(를) 읽을 수 없습니다: {}",
-                    path.display(),
+                    "{} 읽을 수 없습니다: {}",
+                    josa(path.display(), Object),
                     source.localized(lang)
                 )
             }
@@ -144,8 +145,8 @@ impl Localized for SettingsError {
             (_, Lang::En) => self.to_string(),
             (Self::Read { path, source }, Lang::Ko) => {
                 format!(
-                    "{}을(를) 읽을 수 없습니다: {}",
-                    path.display(),
+                    "{} 읽을 수 없습니다: {}",
+                    josa(path.display(), Object),
                     source.localized(lang)
                 )
             }
@@ -155,12 +156,12 @@ impl Localized for SettingsError {
                 },
                 Lang::Ko,
             ) => format!(
-                "{}은(는) memlab 설정 파일의 형식이 아닙니다 ({line}행 {column}열). 설정을 바꿀 때까지 그대로 둡니다",
-                path.display()
+                "{} memlab 설정 파일의 형식이 아닙니다 ({line}행 {column}열). 설정을 바꿀 때까지 그대로 둡니다",
+                josa(path.display(), Topic)
             ),
             (Self::NotAFile { path, found }, Lang::Ko) => format!(
-                "memlab 설정 파일이 아닙니다: {} ({}). 설정을 바꿀 때까지 그대로 둡니다",
-                path.display(),
+                "{} memlab 설정 파일이 아닙니다 ({}). 설정을 바꿀 때까지 그대로 둡니다",
+                josa(path.display(), Topic),
                 found.localized(lang)
             ),
             (Self::Write { path, source }, Lang::Ko) => {

@@ -216,7 +216,10 @@ pub(super) fn run_sweep(args: &SweepArgs) -> Result<(), Failure> {
     }
     let _ = out.flush();
     if let Some(mut csv) = csv_out {
-        csv.write(&sweep::to_csv(&report, &SystemInfo::collect()))?;
+        if let Err(e) = csv.write(&sweep::to_csv(&report, &SystemInfo::collect())) {
+            csv.abandon();
+            return Err(e);
+        }
         let _ = writeln!(out, "CSV written to {}", csv.path.display());
     }
     if report.cancelled {
@@ -267,10 +270,18 @@ impl CsvOut {
         };
         truncate()
             .and_then(|()| (&self.file).write_all(text.as_bytes()))
-            .map_err(|e| Failure::failed(format!("cannot write {}: {e}", self.path.display())))
+            .map_err(|e| {
+                let mut message = format!("cannot write {}: {e}", self.path.display());
+                #[cfg(unix)]
+                if e.raw_os_error() == Some(libc::EFBIG) {
+                    message += "; ";
+                    message += &crate::core::file_size_limit::limit_note();
+                }
+                Failure::failed(message)
+            })
     }
 
-    /// The sweep failed: leave no empty file behind.
+    /// The sweep or the write failed: leave no file of ours behind.
     fn abandon(self) {
         if self.created {
             let _ = std::fs::remove_file(&self.path);

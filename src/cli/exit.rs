@@ -17,7 +17,7 @@ use crate::core::mutex::MutexError;
 use crate::core::shared_text::SharedError;
 use crate::core::shm_object::ObjectError;
 #[cfg(target_os = "linux")]
-use crate::core::vm::{ReadError, pages::PageError};
+use crate::core::vm::{ReadError, maps::MapError, pages::PageError};
 
 /// Anything else: the operation was valid but failed.
 pub const FAILED: u8 = 1;
@@ -59,6 +59,33 @@ impl Failure {
     }
 }
 
+/// The English line of `e`, and, when a write of it went past the file size
+/// limit (EFBIG, once SIGXFSZ is ignored), the limit by name.
+#[cfg(unix)]
+fn line_of(e: &(dyn std::error::Error + 'static)) -> String {
+    use crate::core::file_size_limit::{is_efbig, limit_note};
+    if is_efbig(e) {
+        format!("{e}: {}", limit_note())
+    } else {
+        e.to_string()
+    }
+}
+
+#[cfg(not(unix))]
+fn line_of(e: &(dyn std::error::Error + 'static)) -> String {
+    e.to_string()
+}
+
+/// Past the file size limit: the operation was valid but could not be done.
+fn efbig_code(e: &(dyn std::error::Error + 'static), code: u8) -> u8 {
+    #[cfg(unix)]
+    if crate::core::file_size_limit::is_efbig(e) {
+        return FAILED;
+    }
+    let _ = e;
+    code
+}
+
 impl From<SharedError> for Failure {
     fn from(e: SharedError) -> Self {
         let code = match &e {
@@ -73,8 +100,8 @@ impl From<SharedError> for Failure {
             SharedError::Removed { .. } | SharedError::Io { .. } => FAILED,
         };
         Self {
-            code,
-            message: e.to_string(),
+            code: efbig_code(&e, code),
+            message: line_of(&e),
         }
     }
 }
@@ -137,8 +164,13 @@ impl From<FileMapError> for Failure {
             | E::FileClosed
             | E::ViewClosed { .. }
             | E::NoSuchView { .. }
-            | E::StillMapped { .. } => USAGE,
+            | E::StillMapped { .. }
+            | E::RangeOverflow { .. }
+            | E::SystemPath { .. }
+            | E::CannotCreate { .. } => USAGE,
             E::InUse { .. }
+            | E::MappedElsewhere { .. }
+            | E::FileSizeLimit { .. }
             | E::DiskFull { .. }
             | E::FileShortened { .. }
             | E::Unbacked { .. }
@@ -158,6 +190,7 @@ impl From<MutexError> for Failure {
         use MutexError as E;
         let code = match &e {
             E::TimedOut { .. } | E::Stuck { .. } => TIMEOUT,
+            E::Corrupt { .. } | E::LostWhileHeld { .. } => CORRUPT,
             E::Object(e) => object_code(e),
             E::BadName { .. } | E::AlreadyHeld { .. } | E::NotHeld { .. } => USAGE,
             E::ResetRefused { .. }
@@ -170,8 +203,8 @@ impl From<MutexError> for Failure {
             | E::Io { .. } => FAILED,
         };
         Self {
-            code,
-            message: e.to_string(),
+            code: efbig_code(&e, code),
+            message: line_of(&e),
         }
     }
 }
@@ -195,6 +228,20 @@ impl From<PageError> for Failure {
             | PageError::AddressSpace { .. }
             | PageError::CommitRefused { .. }
             | PageError::Os { .. } => FAILED,
+        };
+        Self {
+            code,
+            message: e.to_string(),
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl From<MapError> for Failure {
+    fn from(e: MapError) -> Self {
+        let code = match &e {
+            MapError::NoProcess { .. } | MapError::NotYours { .. } => USAGE,
+            MapError::Read(_) | MapError::Unreadable { .. } => FAILED,
         };
         Self {
             code,

@@ -1,24 +1,21 @@
-//! `memlab filemap` and `memlab mutex`: the file-mapping lab from the
-//! command line, each step printed as it is done, so a class can follow it
-//! in a terminal.
+//! `memlab filemap`: the file-mapping lab from the command line, each step
+//! printed as it is done, so a class can follow it in a terminal.
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use clap::{Args, Subcommand, ValueEnum};
+use clap::Args;
 
 use super::{Failure, stop_on_signal};
 use crate::core::filemap::{
     self, Access, Disposition, FileMapSession, OpenRequest, RawCall, Sharing, ViewMapped,
-};
-use crate::core::mutex::{
-    self, AcquireResult, BookMutex, MutexKind, MutexState, Removal, ResetOutcome,
+    Walkthrough,
 };
 
 /// Longest `--hold`, in seconds.
-const MAX_HOLD_SECONDS: f64 = 3600.0;
+pub(super) const MAX_HOLD_SECONDS: f64 = 3600.0;
 
 /// `memlab filemap`: the book's steps on a real file.
 #[derive(Debug, Args)]
@@ -57,49 +54,6 @@ pub struct FilemapArgs {
     pub hold: Option<f64>,
 }
 
-/// The lock kinds, as the command line names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum KindArg {
-    /// memlab's file lock (flock): freed by the kernel when its holder dies.
-    File,
-    /// raw_sync's mutex: not robust, stuck when its holder dies.
-    RawSync,
-    /// A robust pthread mutex: the next waiter is told the owner died.
-    Robust,
-}
-
-impl From<KindArg> for MutexKind {
-    fn from(kind: KindArg) -> Self {
-        match kind {
-            KindArg::File => Self::FileLock,
-            KindArg::RawSync => Self::RawSync,
-            KindArg::Robust => Self::Robust,
-        }
-    }
-}
-
-/// What `memlab mutex` does with the lock.
-#[derive(Debug, Subcommand)]
-pub enum MutexAction {
-    /// Takes the lock (waiting the timeout) and holds it until killed or --seconds.
-    Hold {
-        #[arg(long, default_value_t = MAX_HOLD_SECONDS)]
-        seconds: f64,
-    },
-    /// Takes the lock and dies by SIGKILL while holding it.
-    Crash,
-    /// Waits the timeout for the lock: exit 0 when acquired (telling whether
-    /// the previous owner died, where the lock can tell), 3 on a timeout.
-    Acquire,
-    /// Re-initialises a lock stuck with a dead holder.
-    Reset,
-    /// Prints who holds the lock, without taking it.
-    Status,
-    /// Removes the lock's object from /dev/shm unless an instance has it
-    /// open (it outlives its last instance otherwise, held or not).
-    Remove,
-}
-
 fn print(line: &str) {
     let mut out = std::io::stdout().lock();
     // A closed pipe (e.g. `| head`) is no reason to fail the command.
@@ -123,7 +77,7 @@ pub(super) fn run_filemap(args: FilemapArgs) -> Result<(), Failure> {
         )),
         None => None,
     };
-    let path = match args.path {
+    let path = match args.path.clone() {
         Some(path) => path,
         None => filemap::demo_file()?,
     };
@@ -144,7 +98,36 @@ pub(super) fn run_filemap(args: FilemapArgs) -> Result<(), Failure> {
             Disposition::OpenOrCreate
         },
     };
-    let (mut session, opened) = FileMapSession::open(&path, request)?;
+    // Every step is checked before the file is created, grown or cut.
+    let plan = Walkthrough {
+        size: args.size,
+        views: args.views.clone(),
+        write: write.as_ref().map(|(at, text)| (*at, text.len() as u64)),
+        set_eof: args.set_eof,
+    };
+    plan.check(&path, request)?;
+    let (session, opened) = FileMapSession::open(&path, request)?;
+    let created = opened.created;
+    let result = walk_through(&args, session, &opened, hold, write);
+    if result.is_err() && created {
+        // A step failed after the file was made (a full disk, say): an
+        // empty file of ours is not left behind.
+        if std::fs::metadata(&path).is_ok_and(|m| m.is_file() && m.len() == 0) {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+    result
+}
+
+/// The steps after CreateFile; the session is closed (and its change stamp
+/// left) when this returns, whatever happened.
+fn walk_through(
+    args: &FilemapArgs,
+    mut session: FileMapSession,
+    opened: &filemap::Opened,
+    hold: Option<Duration>,
+    write: Option<(u64, String)>,
+) -> Result<(), Failure> {
     print(&format!(
         "open: {} ({}, {} bytes; {}, {})",
         opened.path.display(),
@@ -273,113 +256,6 @@ fn view_line(view: &ViewMapped) -> String {
         );
     }
     line
-}
-
-pub(super) fn run_mutex(
-    kind: KindArg,
-    name: &str,
-    timeout_ms: u64,
-    action: MutexAction,
-) -> Result<(), Failure> {
-    if let MutexAction::Hold { seconds } = action
-        && !(seconds.is_finite() && (0.0..=MAX_HOLD_SECONDS).contains(&seconds))
-    {
-        return Err(Failure::usage(format!(
-            "--seconds must be 0 to {MAX_HOLD_SECONDS}, got {seconds}"
-        )));
-    }
-    if let MutexAction::Remove = action {
-        // Not opened like the others: opening would create it.
-        print(&match mutex::remove_unused(name)? {
-            Removal::Removed(path) => format!("removed {}", path.display()),
-            Removal::NotThere(path) => {
-                format!("nothing to remove: there is no {}", path.display())
-            }
-        });
-        return Ok(());
-    }
-    let kind = MutexKind::from(kind);
-    let timeout = Duration::from_millis(timeout_ms);
-    let lock = BookMutex::open(name, kind)?;
-    let me = std::process::id();
-    let take = |lock: &BookMutex| -> Result<(), Failure> {
-        let report = lock.acquire(timeout)?;
-        if report.deadline_bug {
-            eprintln!(
-                "memlab: raw_sync's timed wait failed at once with EINVAL (its deadline bug); memlab polled instead"
-            );
-        }
-        let report = report.require_acquired()?;
-        let died = match report.result {
-            AcquireResult::AcquiredOwnerDied { previous } => format!(
-                "; the previous owner ({}) died holding it",
-                previous.map_or_else(|| "PID unknown".into(), |p| format!("PID {p}"))
-            ),
-            _ => String::new(),
-        };
-        print(&format!(
-            "acquired {kind} {name:?} after {} ms{died}",
-            report.waited.as_millis()
-        ));
-        Ok(())
-    };
-    match action {
-        MutexAction::Acquire => {
-            take(&lock)?;
-            lock.release()?;
-        }
-        MutexAction::Hold { seconds } => {
-            take(&lock)?;
-            print(&format!("holding {kind} {name:?} as PID {me}"));
-            let stop = stop_on_signal();
-            let end = Instant::now() + Duration::from_secs_f64(seconds);
-            while !stop.load(Ordering::Relaxed) && Instant::now() < end {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            lock.release()?;
-            print("released");
-        }
-        MutexAction::Crash => {
-            take(&lock)?;
-            print(&format!(
-                "holding {kind} {name:?} as PID {me}; dying by SIGKILL now"
-            ));
-            mutex::die_by_sigkill();
-        }
-        MutexAction::Reset => {
-            let line = match lock.reset()? {
-                ResetOutcome::NothingToReset => {
-                    "nothing to reset: the kernel frees a file lock when its holder dies".into()
-                }
-                ResetOutcome::WasFree => "the lock was free; nothing changed".into(),
-                ResetOutcome::Reinitialised { dead_holder } => format!(
-                    "re-initialised (its holder {} was dead)",
-                    dead_holder.map_or_else(|| "PID unknown".into(), |p| format!("PID {p}"))
-                ),
-            };
-            print(&line);
-        }
-        // Done above, without opening the lock.
-        MutexAction::Remove => {}
-        MutexAction::Status => {
-            let line = match lock.state()? {
-                MutexState::Free => "free".into(),
-                MutexState::HeldHere => "held by this process".into(),
-                MutexState::Held { pid } => format!(
-                    "held by {}",
-                    pid.map_or_else(|| "an unknown process".into(), |p| format!("PID {p}"))
-                ),
-                MutexState::Abandoned { pid } => format!(
-                    "abandoned: PID {pid} died holding it; the next acquire gets it, told so"
-                ),
-                MutexState::Stuck { pid } => {
-                    format!("stuck: PID {pid} died holding it; only a reset frees it")
-                }
-            };
-            print(&format!("{kind} {name:?}: {line}"));
-        }
-    }
-    Ok(())
 }
 
 /// A byte count: decimal, or hex with 0x, with an optional K, M or G (KiB,

@@ -1,6 +1,6 @@
 //! The command line: every lab's core, scriptable, with exit codes for scripts and tests.
 //!
-//! One file per lab (`shared`, `alloc`, `vm`); `exit` is the one place where core
+//! One file per lab (`shared`, `alloc`, `vm`, `filemap`, `mutex`); `exit` is the one place where core
 //! errors become exit codes and English lines. The window's own commands
 //! (`arrange`, `screenshot`) are here.
 
@@ -8,6 +8,8 @@ mod alloc;
 mod exit;
 #[cfg(target_os = "linux")]
 mod filemap;
+#[cfg(target_os = "linux")]
+mod mutex;
 mod shared;
 #[cfg(target_os = "linux")]
 mod vm;
@@ -25,7 +27,9 @@ use crate::i18n::Lang;
 pub use alloc::{BenchArgs, SweepArgs, sweep_table};
 pub use exit::Failure;
 #[cfg(target_os = "linux")]
-pub use filemap::{FilemapArgs, KindArg, MutexAction};
+pub use filemap::FilemapArgs;
+#[cfg(target_os = "linux")]
+pub use mutex::{KindArg, MutexAction};
 pub use shared::SharedAction;
 #[cfg(target_os = "linux")]
 pub use vm::VmArgs;
@@ -101,13 +105,24 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// The address-space map of memlab itself (like VMMap): every region,
-    /// its type and memlab's own objects, with totals per type.
+    /// The address-space map (like VMMap) of memlab itself, or of another
+    /// process of your account: every region, its type and memlab's own
+    /// objects, with totals per type.
     #[cfg(target_os = "linux")]
     Maps {
         /// Print one JSON object with a `regions` array.
         #[arg(long)]
         json: bool,
+        /// The map of this process of your account instead.
+        #[arg(long, value_name = "PID", conflicts_with_all = ["window", "list"])]
+        pid: Option<u32>,
+        /// The map of this memlab window (its instance number, as in its title).
+        #[arg(long, value_name = "N", conflicts_with = "list")]
+        window: Option<usize>,
+        /// List the processes whose map can be shown: memlab's windows
+        /// first, by instance number, then your other processes.
+        #[arg(long)]
+        list: bool,
     },
     /// Tiles every memlab window of this account on this display, on the
     /// pointer's monitor: 2 side by side, 3 or 4 in a 2×2 grid, more in an
@@ -257,13 +272,18 @@ pub fn run(command: Command) -> ExitCode {
             name,
             timeout_ms,
             action,
-        } => filemap::run_mutex(kind, &name, timeout_ms, action),
+        } => mutex::run_mutex(kind, &name, timeout_ms, action),
         #[cfg(target_os = "linux")]
         Command::Vm(args) => vm::run_script(&args),
         #[cfg(target_os = "linux")]
         Command::Sysinfo { json } => vm::run_sysinfo(json),
         #[cfg(target_os = "linux")]
-        Command::Maps { json } => vm::run_maps(json),
+        Command::Maps {
+            json,
+            pid,
+            window,
+            list,
+        } => vm::run_maps(json, pid, window, list),
         Command::Arrange => arrange(),
         Command::Screenshot(options) => screenshot(&options),
     };

@@ -68,17 +68,19 @@ pub(super) fn run(name: &str, file: Option<PathBuf>, action: SharedAction) -> Re
         )));
     }
     if let SharedAction::Stress { tag, .. } = &action
-        && (tag.contains(':') || tag.len() > 20)
+        && let Some(why) = tag_problem(tag)
     {
-        return Err(Failure::usage(
-            "--tag must be at most 20 bytes, without ':'",
-        ));
+        return Err(Failure::usage(format!(
+            "--tag {tag:?} cannot be used: {why}"
+        )));
     }
     let shared = open(&backing)?;
     let name = shared.name().to_owned();
     let note_recovery = |from: Option<u32>| {
         if let Some(pid) = from {
-            eprintln!("memlab: took over the lock from PID {pid}, which died holding it");
+            eprintln!(
+                "memlab: took over the lock: the header named PID {pid} as its holder, and no process {pid} is running (it died during a write)"
+            );
         }
     };
     match action {
@@ -132,6 +134,27 @@ pub(super) fn run(name: &str, file: Option<PathBuf>, action: SharedAction) -> Re
         }
     }
     Ok(())
+}
+
+/// Longest stress tag, in bytes.
+const MAX_TAG_LEN: usize = 20;
+
+/// Why a stress tag cannot go into the stored strings (`TAG:i:...`): the
+/// rules of a name (not empty, not blank, no control or invisible
+/// formatting character: a TAB or newline would make stored text hold
+/// one), at most 20 bytes, and no ':', which ends the tag.
+fn tag_problem(tag: &str) -> Option<String> {
+    if let Some(problem) = crate::core::shared_text::name_problem(tag) {
+        return Some(problem.to_string());
+    }
+    if tag.len() > MAX_TAG_LEN {
+        return Some(format!(
+            "it is {} bytes, longer than {MAX_TAG_LEN}",
+            tag.len()
+        ));
+    }
+    tag.contains(':')
+        .then(|| "it contains ':', which ends a tag in the stored strings".into())
 }
 
 /// Attaches, and says how when it is news (created, or recovered).

@@ -51,10 +51,11 @@ pub fn format_bytes(bytes: u64) -> String {
     }
 }
 
-/// `between 2 KB and 4 KB: mimalloc → default`.
+/// `between 2 KB and 4 KB: from mimalloc to default` (words, not an arrow:
+/// the fonts memlab ships draw no arrow; see `tests/fonts.rs`).
 pub fn crossover_text(c: &Crossover) -> String {
     format!(
-        "between {} and {}: {} → {}",
+        "between {} and {}: from {} to {}",
         format_size_kb(c.below_kb),
         format_size_kb(c.from_kb),
         c.faster_below,
@@ -94,7 +95,7 @@ mod tests {
         };
         assert_eq!(
             crossover_text(&c),
-            "between 512 KB and 1 MB: mimalloc → default"
+            "between 512 KB and 1 MB: from mimalloc to default"
         );
     }
 }

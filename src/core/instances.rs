@@ -370,6 +370,19 @@ pub struct OpenWindow {
     answer: Option<(u64, Outcome)>,
 }
 
+impl OpenWindow {
+    /// A window as the roster lists it, that has answered no request.
+    pub fn new(number: usize, pid: Option<u32>, display: WindowDisplay) -> Self {
+        Self {
+            number,
+            pid,
+            display,
+            role: Role::Window,
+            answer: None,
+        }
+    }
+}
+
 impl std::fmt::Display for OpenWindow {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.pid {

@@ -4,7 +4,11 @@
 //! forms, the command line and the tests drive exactly the same code.
 
 pub mod alloc;
+#[cfg(target_os = "linux")]
+pub mod claims;
 pub mod clock;
+#[cfg(unix)]
+pub mod file_size_limit;
 #[cfg(target_os = "linux")]
 pub mod filemap;
 pub mod format;
@@ -15,6 +19,8 @@ pub mod ofd_lock;
 pub mod placement;
 #[cfg(unix)]
 pub mod probe;
+#[cfg(test)]
+pub(crate) mod scratch;
 pub mod settings;
 pub mod shared_text;
 pub mod shm_object;

@@ -281,14 +281,8 @@ mod tests {
 
     #[test]
     fn a_truncated_shared_object_is_a_fault_not_sigbus() {
-        let path = std::env::temp_dir().join(format!("memlab-probe-{}", std::process::id()));
-        let file = std::fs::File::options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&path)
-            .unwrap();
+        let scratch = crate::core::scratch::ScratchFile::new("probe");
+        let file = &scratch.file;
         let page = region::page::size();
         file.set_len(2 * page as u64).unwrap();
         use std::os::fd::AsRawFd;
@@ -312,6 +306,5 @@ mod tests {
         // SAFETY: our own mapping, reached only here.
         assert!(unsafe { write(p.wrapping_add(page), b"x") }.is_err());
         unmap(p, 2 * page);
-        std::fs::remove_file(path).unwrap();
     }
 }

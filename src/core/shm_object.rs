@@ -1,10 +1,22 @@
-//! Per-user named shared-memory objects: the POSIX objects of `/dev/shm`,
-//! opened by descriptor and checked before use.
+//! Per-user named shared-memory objects, opened by descriptor and checked
+//! before use.
 //!
-//! `/dev/shm` is one folder for every account, like Win32's global
-//! namespace; memlab gives each account its own names, like Win32's session
-//! namespace, by putting the uid in the object's file name
-//! (`memlab.<uid>.<name>`). Nothing here trusts a path twice: the folder is
+//! **Where.** Where the system gives each account a folder of its own that
+//! nobody else can write (`/run/user/<uid>`, made by systemd-logind: owned
+//! by the account, mode 0700, on tmpfs), memlab keeps its objects there: no
+//! other account can plant a file under one of its names. The folder is
+//! found by the uid, never by `XDG_RUNTIME_DIR`, so every process of the
+//! account finds the same one whatever its environment (a desktop, ssh,
+//! sudo -E, an IDE). Elsewhere they go to `/dev/shm`, one folder for every
+//! account, like Win32's global namespace; memlab gives each account its own
+//! names there, like Win32's session namespace, by putting the uid in the
+//! object's file name (`memlab.<uid>.<name>`, kept in both folders), and an
+//! error about a name another account took says how to free it.
+//! [`ShmDir::open`] is the one place that chooses; everything that names
+//! an object (the shared text, the book mutex, the windows' roster, the
+//! file-mapping lab's change stamps) gets its folder from it.
+//!
+//! Nothing here trusts a path twice: the folder is
 //! opened once and checked, objects are looked up relative to its descriptor
 //! without following symlinks, and an object's owner, type and mode are
 //! checked on the descriptor after every open. An object that is not this
@@ -13,7 +25,7 @@
 //! and storage, and only then linked under their name, so nobody ever sees
 //! one half-made and a full file system leaves nothing behind.
 //!
-//! Linux only (`O_TMPFILE`, `/proc/self/fd`, `/dev/shm`).
+//! Linux only (`O_TMPFILE`, `/proc/self/fd`, `/dev/shm`, `/run/user`).
 
 use std::fmt;
 use std::fs::File;
@@ -24,12 +36,46 @@ use std::path::{Path, PathBuf};
 use rustix::fs::{AtFlags, CWD, FallocateFlags, FileType, Mode, OFlags, Stat};
 use serde::Serialize;
 
-/// Where Linux keeps POSIX shared memory objects.
+/// Where Linux keeps POSIX shared memory objects, for every account.
 pub const SHM_DIR: &str = "/dev/shm";
+/// Where the system makes each account's own runtime folder, named by uid.
+const RUNTIME_ROOT: &str = "/run/user";
 
 /// This account's effective uid: the owner memlab's objects must have.
 pub fn euid() -> u32 {
     rustix::process::geteuid().as_raw()
+}
+
+/// This account's own runtime folder, `/run/user/<euid>`, if the system
+/// gives it one: opened without following a link and checked on its
+/// descriptor to be a directory owned by this account and closed to every
+/// other (no group or other permission bits). Only root can make or replace
+/// an entry of `/run/user`, so what is checked is what is used.
+pub fn private_folder() -> Option<ShmDir> {
+    let path = PathBuf::from(format!("{RUNTIME_ROOT}/{}", euid()));
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let fd = rustix::fs::openat(CWD, &path, flags, Mode::empty()).ok()?;
+    let st = rustix::fs::fstat(&fd).ok()?;
+    let private = FileType::from_raw_mode(st.st_mode) == FileType::Directory
+        && st.st_uid == euid()
+        && st.st_mode & 0o077 == 0
+        && st.st_mode & 0o700 == 0o700;
+    private.then_some(ShmDir { fd, path })
+}
+
+/// The folder [`ShmDir::open`] picks now, for messages and tests.
+pub fn objects_folder() -> PathBuf {
+    private_folder().map_or_else(|| PathBuf::from(SHM_DIR), |dir| dir.path)
+}
+
+/// The file name of `path` if it lies in a folder where memlab keeps this
+/// account's objects (`/dev/shm` or `/run/user/<euid>`), as
+/// /proc/self/maps shows a mapped object.
+pub fn object_file_name_in(path: &str) -> Option<&str> {
+    let runtime = format!("{RUNTIME_ROOT}/{}/", euid());
+    path.strip_prefix(&runtime)
+        .or_else(|| path.strip_prefix(SHM_DIR)?.strip_prefix('/'))
+        .filter(|name| !name.contains('/'))
 }
 
 /// What occupies an object's name when it is not a regular file.
@@ -72,16 +118,28 @@ impl fmt::Display for ModeBits {
 /// Why a shared object could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ObjectError {
-    #[error("the name is taken by another kind of object: {} is a {kind}", path.display())]
-    NameTaken { path: PathBuf, kind: ObjectKind },
+    /// `owner`: the uid that owns what takes the name (None if it could
+    /// not be seen).
     #[error(
-        "{} belongs to another account (uid {owner}; you are uid {you}): memlab never uses, changes or removes it",
-        path.display()
+        "the name is taken by another kind of object: {} is a {kind}; memlab never removes it: {}",
+        path.display(),
+        Fix::new(path, *owner)
+    )]
+    NameTaken {
+        path: PathBuf,
+        kind: ObjectKind,
+        owner: Option<u32>,
+    },
+    #[error(
+        "{} belongs to another account (uid {owner}; you are uid {you}): memlab never uses, changes or removes it; {}",
+        path.display(),
+        Fix::new(path, Some(*owner))
     )]
     Foreign { path: PathBuf, owner: u32, you: u32 },
     #[error(
-        "{} is open to other accounts (mode {mode}): memlab uses only objects that are yours alone (mode 0600)",
-        path.display()
+        "{} is open to other accounts (mode {mode}): memlab uses only objects that are yours alone (mode 0600); {}",
+        path.display(),
+        Fix::new(path, Some(euid()))
     )]
     Exposed { path: PathBuf, mode: ModeBits },
     #[error(
@@ -108,6 +166,40 @@ pub enum ObjectError {
         #[source]
         source: io::Error,
     },
+}
+
+/// How to free a name memlab refuses to use: remove it yourself when it is
+/// yours; otherwise only an administrator can (/dev/shm is sticky).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    pub path: PathBuf,
+    pub yours: bool,
+}
+
+impl Fix {
+    pub fn new(path: &Path, owner: Option<u32>) -> Self {
+        Self {
+            path: path.to_path_buf(),
+            yours: owner == Some(euid()),
+        }
+    }
+}
+
+impl fmt::Display for Fix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = self.path.display();
+        if self.yours {
+            write!(
+                f,
+                "to free the name remove it (rm -r '{path}'), or use another name"
+            )
+        } else {
+            write!(
+                f,
+                "to free the name an administrator must remove it (sudo rm -r '{path}'), or use another name"
+            )
+        }
+    }
 }
 
 impl ObjectError {
@@ -157,10 +249,15 @@ pub struct ShmDir {
 }
 
 impl ShmDir {
-    /// Opens `/dev/shm` and checks that other accounts cannot remove or
-    /// replace what is in it (see [`open_folder`](Self::open_folder)).
+    /// Opens the folder of this account's objects: its own runtime folder
+    /// where the system gives it one (see [`private_folder`]), otherwise
+    /// `/dev/shm`, checked so that other accounts cannot remove or replace
+    /// what is in it (see [`open_folder`](Self::open_folder)).
     pub fn open() -> Result<Self, ObjectError> {
-        Self::open_folder(Path::new(SHM_DIR))
+        match private_folder() {
+            Some(dir) => Ok(dir),
+            None => Self::open_folder(Path::new(SHM_DIR)),
+        }
     }
 
     /// Opens `path` as the folder of memlab's objects, with the checks of
@@ -192,6 +289,11 @@ impl ShmDir {
         self.path.join(file_name)
     }
 
+    /// The folder itself.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// Opens the object `file_name` read-write if it exists, after checking
     /// it on its descriptor (see [`check_private`]). `None` if there is none.
     pub fn open_object(&self, file_name: &str) -> Result<Option<File>, ObjectError> {
@@ -210,9 +312,14 @@ impl ShmDir {
             // Removed between the look and the open: there is none now.
             Err(rustix::io::Errno::NOENT) => return Ok(None),
             Err(rustix::io::Errno::LOOP) => {
+                // A symlink put there since the look: whose is it now?
+                let owner = rustix::fs::statat(&self.fd, file_name, AtFlags::SYMLINK_NOFOLLOW)
+                    .ok()
+                    .map(|st| st.st_uid);
                 return Err(ObjectError::NameTaken {
                     path,
                     kind: ObjectKind::Symlink,
+                    owner,
                 });
             }
             Err(e) => return Err(ObjectError::io(IoOp::Open, &path, e)),
@@ -295,13 +402,13 @@ pub fn reserve(file: &File, size: u64, shown_as: &Path) -> Result<(), ObjectErro
 }
 
 fn reserve_in(file: &File, size: u64, folder: &Path, shown_as: &Path) -> Result<(), ObjectError> {
+    // EFBIG is past the file size limit (ulimit -f), not a full folder: it
+    // stays an I/O error, which the command line reports with the limit.
     let no_space = |e: rustix::io::Errno| match e {
-        rustix::io::Errno::NOSPC | rustix::io::Errno::FBIG | rustix::io::Errno::DQUOT => {
-            ObjectError::NoSpace {
-                folder: folder.to_path_buf(),
-                needed: size,
-            }
-        }
+        rustix::io::Errno::NOSPC | rustix::io::Errno::DQUOT => ObjectError::NoSpace {
+            folder: folder.to_path_buf(),
+            needed: size,
+        },
         e => ObjectError::io(IoOp::Reserve, shown_as, e),
     };
     rustix::fs::ftruncate(file, size).map_err(no_space)?;
@@ -332,6 +439,7 @@ fn check_stat(st: &Stat, path: &Path) -> Result<(), ObjectError> {
         return Err(ObjectError::NameTaken {
             path: path.to_path_buf(),
             kind,
+            owner: Some(st.st_uid),
         });
     }
     let you = euid();

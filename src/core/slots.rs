@@ -270,6 +270,12 @@ impl Roster {
         Ok(same.then_some(file))
     }
 
+    /// True if process `pid` holds slot `index` of this object, as the
+    /// kernel's lock table says (not as any byte of the object claims).
+    pub fn slot_held_by(&self, index: usize, pid: u32) -> bool {
+        super::claims::holds_ofd_lock(pid, &self.file, FIRST_SLOT + index as u64)
+    }
+
     /// True if someone removed the object's name: new instances then get
     /// another object, and this one keeps memory nobody else can reach.
     pub fn removed(&self) -> Result<bool, ObjectError> {

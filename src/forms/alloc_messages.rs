@@ -65,7 +65,7 @@ impl Localized for Crossover {
         match lang {
             Lang::En => crossover_text(self),
             Lang::Ko => format!(
-                "{}와 {} 사이: {} → {}",
+                "{}와 {} 사이: {} 다음에 {}",
                 format_size_kb(self.below_kb),
                 format_size_kb(self.from_kb),
                 self.faster_below,
@@ -453,7 +453,7 @@ mod tests {
         };
         assert_eq!(
             crossover.localized(Lang::Ko),
-            "512 KB와 1 MB 사이: mimalloc → default"
+            "512 KB와 1 MB 사이: mimalloc 다음에 default"
         );
         assert_eq!(crossover.localized(Lang::En), crossover_text(&crossover));
     }

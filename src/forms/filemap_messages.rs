@@ -7,7 +7,8 @@ use std::io;
 use crate::core::filemap::{
     FileMapError, Holder, MappingCreated, Op, RawCall, ReadOnlyWhy, Unaligned,
 };
-use crate::i18n::{Lang, Localized, errno_ko};
+use crate::i18n::Particle::{Object, Subject, Topic};
+use crate::i18n::{Lang, Localized, errno_ko, josa};
 
 fn op_ko(op: Op) -> &'static str {
     match op {
@@ -35,10 +36,6 @@ fn holder_ko(holder: Option<&Holder>) -> String {
         Some(h) => format!("PID {} ({})", h.pid, h.program),
         None => "다른 프로세스".into(),
     }
-}
-
-fn pid_ko(pid: Option<u32>) -> String {
-    pid.map_or_else(|| "알 수 없는 프로세스".into(), |p| format!("PID {p}"))
 }
 
 impl Localized for FileMapError {
@@ -72,9 +69,9 @@ impl Localized for FileMapError {
                 holder,
                 holder_shares,
             } => format!(
-                "{}: {}이(가) 사용 중입니다. memlab은 매핑할 파일을 독점으로 엽니다{}",
+                "{}: {} 사용 중입니다. memlab은 매핑할 파일을 독점으로 엽니다{}",
                 path.display(),
-                holder_ko(holder.as_ref()),
+                josa(holder_ko(holder.as_ref()), Subject),
                 if *holder_shares {
                     " (다른 인스턴스들이 공유 모드로 열어 두었습니다)"
                 } else {
@@ -91,12 +88,38 @@ impl Localized for FileMapError {
                 file_len,
                 requested,
             } => format!(
-                "디스크가 가득 찼습니다: {}을(를) {file_len}에서 {requested} 바이트로 늘릴 공간이 없습니다. \
+                "디스크가 가득 찼습니다: {} {file_len}에서 {requested} 바이트로 늘릴 공간이 없습니다. \
                  파일은 {file_len} 바이트 그대로입니다",
-                path.display()
+                josa(path.display(), Object)
             ),
             E::TooLarge { requested } => format!(
                 "{requested} 바이트는 이 시스템에서 한 파일에 담거나 매핑할 수 있는 크기를 넘습니다"
+            ),
+            E::FileSizeLimit {
+                path,
+                requested,
+                limit,
+            } => format!(
+                "{}: {requested} 바이트는 이 프로세스의 파일 크기 한도(ulimit -f: {limit} 바이트)를 \
+                 넘습니다. 아무것도 쓰지 않았습니다",
+                path.display()
+            ),
+            E::RangeOverflow { offset, len } => format!(
+                "파일 오프셋 {offset}에서 {len} 바이트는 파일이 가질 수 있는 가장 큰 오프셋을 넘습니다"
+            ),
+            E::SystemPath { path } => format!(
+                "{} 없습니다. memlab은 /dev나 /proc, /sys 아래에는 파일을 만들지 않습니다",
+                josa(path.display(), Subject)
+            ),
+            E::CannotCreate { path } => format!(
+                "{} 없고 만들 수도 없습니다: 파일 시스템이 읽기 전용으로 마운트되어 있습니다",
+                josa(path.display(), Subject)
+            ),
+            E::MappedElsewhere { path, pid } => format!(
+                "다른 memlab 인스턴스({})가 {} 매핑하고 있습니다: 어느 프로세스든 파일을 매핑하고 있는 동안 \
+                 SetEndOfFile은 거절됩니다 (Windows: ERROR_USER_MAPPED_FILE)",
+                pid.map_or_else(|| "PID 알 수 없음".into(), |p| format!("PID {p}")),
+                josa(path.display(), Object)
             ),
             E::FileShortened {
                 file_len,
@@ -126,8 +149,8 @@ impl Localized for FileMapError {
                 at + len
             ),
             E::NoViewAt { offset, len } => format!(
-                "파일 바이트 {offset}..{}을(를) 모두 담은 뷰가 없습니다",
-                offset + len
+                "파일 바이트 {offset}..{} 모두 담은 뷰가 없습니다",
+                josa(offset + len, Object)
             ),
             E::ReadOnlyAccess { op } => format!(
                 "파일을 읽기 전용으로 열었습니다: {}에는 읽기/쓰기 권한이 필요합니다",
@@ -139,8 +162,8 @@ impl Localized for FileMapError {
             E::NoMapping => "매핑이 없습니다: 먼저 만드세요".into(),
             E::MappingClosed => "매핑을 닫았습니다: 뷰를 더 만들려면 새 매핑을 만드세요".into(),
             E::FileClosed => "파일을 닫았습니다: 다시 여세요".into(),
-            E::ViewClosed { view } => format!("뷰 #{view}은(는) 매핑 해제되었습니다"),
-            E::NoSuchView { view } => format!("뷰 #{view}은(는) 없습니다"),
+            E::ViewClosed { view } => format!("뷰 #{} 매핑 해제되었습니다", josa(view, Topic)),
+            E::NoSuchView { view } => format!("뷰 #{} 없습니다", josa(view, Topic)),
             E::StillMapped {
                 views,
                 mapping_open,
@@ -223,10 +246,10 @@ impl Localized for Unaligned {
                 raw(true)
             ),
             Lang::Ko => format!(
-                "오프셋 {}은(는) 할당 단위(여기서는 {} 바이트, Windows는 64 KiB)의 배수가 아닙니다: \
+                "오프셋 {} 할당 단위(여기서는 {} 바이트, Windows는 64 KiB)의 배수가 아닙니다: \
                  memmap2는 말없이 {}(내림)부터 매핑하고 {inside} 바이트 안쪽을 가리킵니다. \
                  같은 오프셋으로 mmap을 직접 호출하면 {}",
-                self.offset,
+                josa(self.offset, Topic),
                 self.granularity,
                 self.mapped_from,
                 raw(false)
@@ -235,9 +258,8 @@ impl Localized for Unaligned {
     }
 }
 
-mod mutex;
 mod steps;
 #[cfg(test)]
 mod tests;
 
-pub use steps::{FileStep, MutexNote, StepNote, ViewNote};
+pub use steps::{FileStep, StepNote, ViewNote};

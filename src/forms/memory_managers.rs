@@ -1,6 +1,6 @@
 //! The "Memory managers" panel: which manager serves the whole program's new
 //! allocations (switchable, like Delphi's SetMemoryManager), each manager's
-//! AllocMemCount/AllocMemSize, the private heap's GetHeapStatus, and a plot
+//! AllocMemCount/AllocMemSize, the private heap's numbers (HeapWalk's), and a plot
 //! of live bytes over the last two minutes.
 //!
 //! The numbers are live: while the panel is shown it repaints a few times a
@@ -222,9 +222,10 @@ impl Lab for MemoryManagersPanel {
             },
             |ui| {
                 ui.label(
-                    RichText::new(
-                        lang.pick("Private heap (GetHeapStatus)", "전용 힙 (GetHeapStatus)"),
-                    )
+                    RichText::new(lang.pick(
+                        "Private heap (HeapCreate; its numbers as HeapWalk counts them)",
+                        "전용 힙 (HeapCreate; HeapWalk로 세는 값)",
+                    ))
                     .strong(),
                 );
                 wide(ui, "mm-heap-scroll", |ui| {
@@ -502,8 +503,15 @@ static HELP: LabHelp = LabHelp {
         Call {
             win32: "GetHeapStatus",
             here: Tr::new(
-                "the private heap's table: reserved, committed, uncommitted, allocated, free and overhead bytes, from talc's counters",
-                "전용 힙 표: 예약, 커밋, 미커밋, 할당됨, 여유, 부가 공간 바이트이며 talc의 카운터에서 읽습니다",
+                "the status of Delphi's own manager (THeapStatus: its address space, committed, allocated and free bytes), not of a HeapCreate heap; memlab's managers keep no such record, so the counters table's live blocks and bytes per manager stand in for it",
+                "델파이 자체 메모리 관리자의 상태(THeapStatus: 주소 공간, 커밋, 할당, 여유 바이트)이며 HeapCreate 힙의 상태가 아닙니다. memlab의 관리자들에는 그런 기록이 없어, 카운터 표의 관리자별 사용 중인 블록과 바이트가 그 자리를 대신합니다",
+            ),
+        },
+        Call {
+            win32: "HeapWalk",
+            here: Tr::new(
+                "the private heap's table: reserved, committed, uncommitted, allocated, free and overhead bytes of the HeapCreate-like heap, from talc's counters (Win32 gets them by walking the heap's blocks)",
+                "전용 힙 표: HeapCreate 같은 힙의 예약, 커밋, 미커밋, 할당됨, 여유, 부가 공간 바이트이며 talc의 카운터에서 읽습니다 (Win32에서는 힙의 블록을 차례로 훑어 얻습니다)",
             ),
         },
         Call {
@@ -536,3 +544,24 @@ static HELP: LabHelp = LabHelp {
         ),
     ],
 };
+
+#[cfg(test)]
+mod tests {
+    use super::HELP;
+
+    /// GetHeapStatus is the status of Delphi's own manager; a HeapCreate
+    /// heap's numbers are what HeapWalk counts.
+    #[test]
+    fn the_help_gives_each_call_its_own_meaning() {
+        let call = |name: &str| {
+            HELP.calls
+                .iter()
+                .find(|c| c.win32 == name)
+                .unwrap_or_else(|| panic!("no {name} in the help"))
+        };
+        let status = call("GetHeapStatus").here.en;
+        assert!(status.contains("Delphi's own manager"), "{status}");
+        assert!(status.contains("not of a HeapCreate heap"), "{status}");
+        assert!(call("HeapWalk").here.en.contains("private heap's table"));
+    }
+}

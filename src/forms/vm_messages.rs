@@ -6,10 +6,11 @@
 use crate::core::vm::ReadError;
 use crate::core::vm::child::{ChildEnd, signal_name};
 use crate::core::vm::errno_name;
-use crate::core::vm::maps::{Owner, RegionType};
+use crate::core::vm::maps::{MapError, Owner, RegionType};
 use crate::core::vm::pages::{AccessViolation, PageError, PageState, Protection};
 use crate::core::vm::system::Overcommit;
-use crate::i18n::{Lang, Localized};
+use crate::i18n::Particle::{Object, Subject, Topic};
+use crate::i18n::{Lang, Localized, josa, particle_for};
 
 /// What the labs' own machinery says (not the core's).
 #[derive(Debug)]
@@ -145,9 +146,12 @@ impl Localized for PageError {
             Self::TooManyPages { requested, max } => {
                 format!("{requested}개 페이지는 예약 하나의 한도인 {max}개보다 많습니다")
             }
-            Self::NoSuchReservation { id } => format!("예약 {id}이(가) 없습니다"),
+            Self::NoSuchReservation { id } => format!("예약 {} 없습니다", josa(id, Subject)),
             Self::Released { id } => {
-                format!("예약 {id}은(는) 해제되었습니다. 그 페이지들은 이제 비어 있습니다")
+                format!(
+                    "예약 {} 해제되었습니다. 그 페이지들은 이제 비어 있습니다",
+                    josa(id, Topic)
+                )
             }
             Self::EmptyRange { range } => format!(
                 "범위 {}..{}에는 페이지가 없습니다 (끝 번호는 빠집니다: 0..4는 0~3번 페이지)",
@@ -251,11 +255,43 @@ impl Localized for ReadError {
         }
         match self.errno {
             Some(errno) => format!(
-                "{}을(를) 읽을 수 없습니다 ({})",
-                self.file,
+                "{} 읽을 수 없습니다 ({})",
+                josa(self.file, Object),
                 errno_label(errno)
             ),
             None => format!("{}의 내용을 이해할 수 없습니다", self.file),
+        }
+    }
+}
+
+impl Localized for MapError {
+    fn localized(&self, lang: Lang) -> String {
+        if lang == Lang::En {
+            return self.to_string();
+        }
+        match self {
+            Self::Read(e) => e.localized(lang),
+            Self::NoProcess { pid } => {
+                format!(
+                    "프로세스 {pid}{} 없습니다 (끝났을 수 있습니다)",
+                    particle_for(&pid.to_string(), Subject)
+                )
+            }
+            Self::NotYours { pid, owner, you } => format!(
+                "프로세스 {} 사용자 ID {owner}의 것이며 내 것(사용자 ID {you})이 아닙니다. 맵은 내 프로세스만 보여 줍니다",
+                josa(pid, Topic)
+            ),
+            Self::Unreadable {
+                pid,
+                errno: Some(errno),
+            } => format!(
+                "/proc/{pid}/smaps{} 읽을 수 없습니다 ({})",
+                particle_for("smaps", Object),
+                errno_label(*errno)
+            ),
+            Self::Unreadable { pid, errno: None } => {
+                format!("/proc/{pid}/smaps의 내용을 이해할 수 없습니다")
+            }
         }
     }
 }
@@ -278,6 +314,7 @@ impl Localized for Owner {
                 "내장 글꼴이 들어 있음: +{offset:#x}부터 {} (include_bytes!로 실행 파일에 포함, 따로 된 영역은 없음)",
                 format_bytes(*len)
             ),
+            Self::MallocArena => "glibc의 malloc 아레나: 스레드의 힙, 64 MiB 예약".into(),
         }
     }
 }
@@ -416,6 +453,25 @@ mod tests {
             offset: 0x1000,
             len: 4 << 20,
         }));
+        out.push(Box::new(Owner::MallocArena));
+        for e in [
+            MapError::NoProcess { pid: 42 },
+            MapError::NotYours {
+                pid: 1,
+                owner: 0,
+                you: 1000,
+            },
+            MapError::Unreadable {
+                pid: 7,
+                errno: Some(libc::EACCES),
+            },
+            MapError::Unreadable {
+                pid: 7,
+                errno: None,
+            },
+        ] {
+            out.push(Box::new(e));
+        }
         for mode in [Overcommit::Heuristic, Overcommit::Always, Overcommit::Never] {
             out.push(Box::new(mode));
         }
@@ -447,6 +503,8 @@ mod tests {
         "memlab",
         "talc",
         "mimalloc",
+        "glibc",
+        "malloc",
         "demo",
         "worker",
         "include_bytes",

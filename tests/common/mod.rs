@@ -35,9 +35,26 @@ pub fn object_path(name: &str) -> PathBuf {
     object_path_of(euid(), name)
 }
 
+/// Where the account `uid` keeps its objects: its own runtime folder
+/// `/run/user/UID` if the system gives it one (owned by it, mode 0700),
+/// otherwise /dev/shm (as `memlab::core::shm_object` chooses).
+pub fn objects_folder_of(uid: u32) -> PathBuf {
+    use std::os::unix::fs::MetadataExt;
+    let runtime = PathBuf::from(format!("/run/user/{uid}"));
+    match std::fs::symlink_metadata(&runtime) {
+        Ok(m) if m.is_dir() && m.uid() == uid && m.mode() & 0o777 == 0o700 => runtime,
+        _ => PathBuf::from("/dev/shm"),
+    }
+}
+
 /// The object of the mapping `name` of the account `uid`.
 pub fn object_path_of(uid: u32, name: &str) -> PathBuf {
-    PathBuf::from(format!("/dev/shm/memlab.{uid}.{name}"))
+    objects_folder_of(uid).join(format!("memlab.{uid}.{name}"))
+}
+
+/// The book mutex's object of the lock `name`, for this account.
+pub fn mutex_object_path(name: &str) -> PathBuf {
+    objects_folder_of(euid()).join(format!("memlab-mutex.{}.{name}", euid()))
 }
 
 /// Runs `memlab shared --name NAME ARGS...` to completion (at most 30 s).

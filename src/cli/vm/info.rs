@@ -6,7 +6,7 @@ use std::io::Write;
 use super::landmarks;
 use crate::cli::Failure;
 use crate::core::vm::Operation;
-use crate::core::vm::maps::{RegionType, Snapshot};
+use crate::core::vm::maps::{RegionType, Snapshot, map_targets};
 use crate::core::vm::pages::MAX_PAGES;
 use crate::core::vm::system::{
     self, Limit, Overcommit, SystemFacts, WINDOWS_ALLOCATION_GRANULARITY,
@@ -54,6 +54,10 @@ fn sysinfo_text(f: &SystemFacts) -> String {
         format!("lowest address          {:#x} (vm.mmap_min_addr)", f.lowest_address),
         format!("highest address         {:#x}", f.highest_address),
         format!(
+            "total virtual           {} (MEMORYSTATUSEX.ullTotalVirtual: lowest to highest address)",
+            format_bytes(f.total_virtual)
+        ),
+        format!(
             "processors              {} online, {} available to memlab ({})",
             f.processors, f.processors_available, f.arch
         ),
@@ -77,9 +81,30 @@ fn sysinfo_text(f: &SystemFacts) -> String {
     .join("\n")
 }
 
-/// Runs `memlab maps`.
-pub(in crate::cli) fn run_maps(json: bool) -> Result<(), Failure> {
-    let snapshot = Snapshot::take(landmarks())?;
+/// Runs `memlab maps` (of this process, `--pid`, `--window`, or `--list`).
+pub(in crate::cli) fn run_maps(
+    json: bool,
+    pid: Option<u32>,
+    window: Option<usize>,
+    list: bool,
+) -> Result<(), Failure> {
+    if list {
+        return list_targets(json);
+    }
+    let pid = match (pid, window) {
+        (Some(pid), _) => pid,
+        (None, Some(number)) => map_targets()
+            .into_iter()
+            .find(|t| t.window == Some(number))
+            .map(|t| t.pid)
+            .ok_or_else(|| {
+                Failure::usage(format!(
+                    "no memlab window #{number} of this account is open (memlab maps --list shows them)"
+                ))
+            })?,
+        (None, None) => std::process::id(),
+    };
+    let snapshot = Snapshot::take_of(pid, landmarks())?;
     let mut out = std::io::stdout().lock();
     if json {
         let text = serde_json::to_string(&snapshot).map_err(|e| Failure::failed(e.to_string()))?;
@@ -92,11 +117,16 @@ pub(in crate::cli) fn run_maps(json: bool) -> Result<(), Failure> {
         .filter(|r| r.kind != RegionType::Free)
         .count();
     let op = Operation::AddressSpaceMap;
+    let whose = if snapshot.pid == std::process::id() {
+        "memlab itself".to_owned()
+    } else {
+        format!("PID {}", snapshot.pid)
+    };
     let _ = writeln!(
         out,
-        "{} -> {}: {used} regions, read in {:.1} ms",
+        "{} -> {} of {whose}: {used} regions, read in {:.1} ms",
         op.win32(),
-        op.os_call(),
+        op.os_call().replace("self", &snapshot.pid.to_string()),
         snapshot.took_us as f64 / 1000.0
     );
     let _ = writeln!(
@@ -147,5 +177,25 @@ pub(in crate::cli) fn run_maps(json: bool) -> Result<(), Failure> {
         "largest free block: {}",
         format_bytes(snapshot.largest_free)
     );
+    Ok(())
+}
+
+/// `memlab maps --list`: memlab's windows first, then the account's other
+/// processes.
+fn list_targets(json: bool) -> Result<(), Failure> {
+    let targets = map_targets();
+    let mut out = std::io::stdout().lock();
+    if json {
+        let text = serde_json::to_string(&targets).map_err(|e| Failure::failed(e.to_string()))?;
+        let _ = writeln!(out, "{text}");
+        return Ok(());
+    }
+    for t in &targets {
+        let window = t
+            .window
+            .map_or_else(String::new, |n| format!("window #{n}"));
+        let this = if t.this { " (this process)" } else { "" };
+        let _ = writeln!(out, "{window:<11} PID {:<8} {}{this}", t.pid, t.name);
+    }
     Ok(())
 }

@@ -93,7 +93,7 @@ impl Dispatcher {
         &self.arena
     }
 
-    /// GetHeapStatus of the private heap.
+    /// The private heap's numbers (what HeapWalk counts of a HeapCreate heap).
     pub fn heap_status(&self) -> HeapStatus {
         self.heap.status()
     }

@@ -114,7 +114,8 @@ pub struct PrivateHeap {
     max: usize,
 }
 
-/// GetHeapStatus-like view of the private heap, in bytes.
+/// The private heap's numbers, in bytes (what Win32's HeapWalk counts of a
+/// HeapCreate heap; GetHeapStatus is Delphi's manager's, not a heap's).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct HeapStatus {
     /// Address space reserved (the heap's maximum), 0 before first use.
@@ -249,7 +250,7 @@ impl PrivateHeap {
         }
     }
 
-    /// GetHeapStatus: copies numbers out under the lock (no allocation there).
+    /// The heap's numbers: copied out under the lock (no allocation there).
     pub fn status(&self) -> HeapStatus {
         let t = self.talc.lock();
         let c = *t.counters();

@@ -91,6 +91,10 @@ impl LockedFile {
                 if request.disposition == Disposition::OpenExisting || !writable {
                     return Err(FileMapError::NotFound { path: path.into() });
                 }
+                // /dev/mem on a machine without one is not a file to make.
+                if in_system_folder(path) {
+                    return Err(FileMapError::SystemPath { path: path.into() });
+                }
                 false
             }
             Err(e) => return Err(open_error(path, e)),
@@ -111,6 +115,10 @@ impl LockedFile {
             Err(e) if !exists && e.kind() == io::ErrorKind::AlreadyExists => {
                 options.create_new(false);
                 (options.open(path).map_err(|e| open_error(path, e))?, false)
+            }
+            // Opening a file read-only would not help: there is none.
+            Err(e) if !exists && e.raw_os_error() == Some(libc::EROFS) => {
+                return Err(FileMapError::CannotCreate { path: path.into() });
             }
             Err(e) => return Err(open_error(path, e)),
         };
@@ -192,9 +200,7 @@ impl LockedFile {
     /// the file is put back to its size before.
     pub(crate) fn grow(&self, size: u64) -> Result<(), FileMapError> {
         let before = self.size()?;
-        let Ok(wanted) = libc::off_t::try_from(size) else {
-            return Err(FileMapError::TooLarge { requested: size });
-        };
+        let wanted = check_new_size(&self.path, size)?;
         // SAFETY: posix_fallocate only reads its integer arguments; the
         // descriptor is ours and open for writing.
         let rc = unsafe { libc::posix_fallocate(self.file.as_raw_fd(), 0, wanted) };
@@ -211,15 +217,16 @@ impl LockedFile {
                 file_len: before,
                 requested: size,
             },
-            libc::EFBIG => FileMapError::TooLarge { requested: size },
+            libc::EFBIG => too_large(&self.path, size),
             _ => FileMapError::io(Op::Grow, &self.path, io::Error::from_raw_os_error(rc)),
         })
     }
 
     /// `SetFilePointer` + `SetEndOfFile`.
     pub(crate) fn set_len(&self, size: u64) -> Result<(), FileMapError> {
+        check_new_size(&self.path, size)?;
         self.file.set_len(size).map_err(|e| match e.raw_os_error() {
-            Some(libc::EFBIG | libc::EINVAL) => FileMapError::TooLarge { requested: size },
+            Some(libc::EFBIG | libc::EINVAL) => too_large(&self.path, size),
             Some(libc::ENOSPC | libc::EDQUOT) => FileMapError::DiskFull {
                 path: self.path.clone(),
                 file_len: self.size().unwrap_or(0),
@@ -234,6 +241,49 @@ impl LockedFile {
     pub(crate) fn stamp(&self) -> Option<&ChangeStamp> {
         self.stamp.as_ref()
     }
+}
+
+/// A size a file may be set to: one `off_t` holds (`set_len` of a larger
+/// one fails with Rust's "out of range integral type conversion"), and not
+/// past the file size limit (which would raise SIGXFSZ, or EFBIG).
+pub(crate) fn check_new_size(path: &Path, size: u64) -> Result<libc::off_t, FileMapError> {
+    let Ok(off) = libc::off_t::try_from(size) else {
+        return Err(FileMapError::TooLarge { requested: size });
+    };
+    match crate::core::file_size_limit::file_size_limit() {
+        Some(limit) if size > limit => Err(FileMapError::FileSizeLimit {
+            path: path.into(),
+            requested: size,
+            limit,
+        }),
+        _ => Ok(off),
+    }
+}
+
+/// EFBIG: past the file size limit if there is one that small, else more
+/// than the file system can hold.
+fn too_large(path: &Path, size: u64) -> FileMapError {
+    match crate::core::file_size_limit::file_size_limit() {
+        Some(limit) if size > limit => FileMapError::FileSizeLimit {
+            path: path.into(),
+            requested: size,
+            limit,
+        },
+        _ => FileMapError::TooLarge { requested: size },
+    }
+}
+
+/// True when `path`'s folder is (under) /dev, /proc or /sys, which hold
+/// devices and kernel files, never a file memlab should create.
+pub(crate) fn in_system_folder(path: &Path) -> bool {
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let folder = std::fs::canonicalize(&folder).unwrap_or(folder);
+    ["/dev", "/proc", "/sys"]
+        .iter()
+        .any(|system| folder.starts_with(system))
 }
 
 fn check_kind(path: &Path, meta: &std::fs::Metadata) -> Result<(), FileMapError> {

@@ -13,6 +13,7 @@
 mod changes;
 mod data_dir;
 mod file;
+mod plan;
 mod session;
 mod view;
 
@@ -22,6 +23,7 @@ use std::path::PathBuf;
 
 pub use data_dir::{DEMO_FILE_NAME, data_dir, demo_file};
 pub use file::{Access, Disposition, Holder, LockedFile, OpenRequest, Sharing, flock_holder};
+pub use plan::Walkthrough;
 pub use session::{
     EndOfFile, FileMapSession, MappingCreated, MappingState, Opened, ViewInfo, ViewMapped, Written,
 };
@@ -108,6 +110,22 @@ pub enum FileMapError {
     },
     #[error("{requested} bytes is more than this system can map or store in one file")]
     TooLarge { requested: u64 },
+    #[error("{}: {requested} bytes is past the file size limit of this process (ulimit -f: {limit} bytes); nothing was written", path.display())]
+    FileSizeLimit {
+        path: PathBuf,
+        requested: u64,
+        limit: u64,
+    },
+    #[error("{len} bytes at file offset {offset} run past the largest offset a file can have")]
+    RangeOverflow { offset: u64, len: u64 },
+    #[error("{} does not exist, and memlab creates no file under /dev, /proc or /sys", path.display())]
+    SystemPath { path: PathBuf },
+    #[error("{} does not exist and cannot be created: its file system is mounted read-only", path.display())]
+    CannotCreate { path: PathBuf },
+    #[error("{} is mapped by another memlab instance ({}): SetEndOfFile is refused while any process maps the file (Windows: ERROR_USER_MAPPED_FILE)",
+        path.display(),
+        pid.map_or_else(|| "PID unknown".to_owned(), |p| format!("PID {p}")))]
+    MappedElsewhere { path: PathBuf, pid: Option<u32> },
     #[error(
         "the file was shortened to {file_len} bytes by someone else: bytes {start}..{end} are gone"
     )]
@@ -124,14 +142,14 @@ pub enum FileMapError {
         len: u64,
         mapping_size: u64,
     },
-    #[error("bytes {at}..{} are outside view #{view} ({view_len} bytes)", at + len)]
+    #[error("bytes {at}..{} are outside view #{view} ({view_len} bytes)", at.saturating_add(*len))]
     OutsideView {
         view: u32,
         at: u64,
         len: u64,
         view_len: u64,
     },
-    #[error("no mapped view holds file bytes {offset}..{}", offset + len)]
+    #[error("no mapped view holds file bytes {offset}..{}", offset.saturating_add(*len))]
     NoViewAt { offset: u64, len: u64 },
     #[error("the file was opened read-only: {op} it needs read-write access")]
     ReadOnlyAccess { op: Op },

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::file::{Access, LockedFile, OpenRequest, Sharing};
+use super::file::{Access, LockedFile, OpenRequest, Sharing, check_new_size};
 use super::view::{Flushed, Unaligned, View};
 use super::{FileMapError, Op};
 
@@ -120,9 +120,34 @@ impl FileMapSession {
         self.file.as_ref().ok_or(FileMapError::FileClosed)
     }
 
-    /// The file's size now.
+    /// The open file: this session's handle, or, once that is closed, the
+    /// one its mapped views keep open (as Windows keeps a mapped file open).
+    fn open_file(&self) -> Result<&Arc<LockedFile>, FileMapError> {
+        self.file
+            .as_ref()
+            .or_else(|| self.views.values().next().map(|v| &v.file))
+            .ok_or(FileMapError::FileClosed)
+    }
+
+    /// True while the file is still open, by the handle or by a mapped view.
+    pub fn file_still_open(&self) -> bool {
+        self.open_file().is_ok()
+    }
+
+    /// The file's size now (also after CloseHandle(file), while views keep
+    /// the file open).
     pub fn file_len(&self) -> Result<u64, FileMapError> {
-        self.file()?.size()
+        self.open_file()?.size()
+    }
+
+    /// Tells the other instances whether this one maps the file now.
+    fn publish_mapping(&self) {
+        let maps = matches!(self.mapping, MappingState::Open { .. }) || !self.views.is_empty();
+        if let Ok(file) = self.open_file()
+            && let Some(stamp) = file.stamp()
+        {
+            let _ = stamp.set_mapping(maps);
+        }
     }
 
     /// `CreateFileMapping` with a size: 0 = the file's size (an error for an
@@ -131,15 +156,14 @@ impl FileMapSession {
         if let MappingState::Open { size } = self.mapping {
             return Err(FileMapError::MappingOpen { size });
         }
-        let file = self.file()?;
+        let file = self.file()?.clone();
         let before = file.size()?;
-        let mapped = match size {
+        let grow = match size {
             0 if before == 0 => {
                 return Err(FileMapError::EmptyFile {
                     path: self.path.clone(),
                 });
             }
-            0 => before,
             n if n > before => {
                 if file.access() == Access::ReadOnly {
                     return Err(FileMapError::ReadOnlyAccess { op: Op::Grow });
@@ -147,11 +171,23 @@ impl FileMapSession {
                 if usize::try_from(n).is_err() {
                     return Err(FileMapError::TooLarge { requested: n });
                 }
-                file.grow(n)?;
-                n
+                check_new_size(&self.path, n)?;
+                Some(n)
             }
-            n => n,
+            _ => None,
         };
+        // Marked as mapping before the mapping exists, under the gate that
+        // another instance's SetEndOfFile checks under (see `changes`).
+        if let Some(stamp) = file.stamp() {
+            let _ = stamp.with_others_mapping(|_| stamp.set_mapping(true));
+        }
+        if let Some(n) = grow
+            && let Err(e) = file.grow(n)
+        {
+            self.publish_mapping();
+            return Err(e);
+        }
+        let mapped = if size == 0 { before } else { size };
         let after = file.size()?;
         self.mapping = MappingState::Open { size: mapped };
         Ok(MappingCreated {
@@ -187,6 +223,7 @@ impl FileMapSession {
         self.next_view += 1;
         let mapped = info(&view);
         self.views.insert(id, view);
+        self.publish_mapping();
         Ok(mapped)
     }
 
@@ -231,18 +268,35 @@ impl FileMapSession {
     /// holds all of them.
     pub fn write_at_file_offset(&self, offset: u64, bytes: &[u8]) -> Result<Written, FileMapError> {
         let len = bytes.len() as u64;
+        let end = offset
+            .checked_add(len)
+            .ok_or(FileMapError::RangeOverflow { offset, len })?;
         let view = self
             .views
             .values()
-            .find(|v| offset >= v.offset && offset + len <= v.offset + v.len())
+            .find(|v| offset >= v.offset && end <= v.offset + v.len())
             .ok_or(FileMapError::NoViewAt { offset, len })?;
         self.write_view(view.id, offset - view.offset, bytes)
     }
 
+    /// The view that would hold file bytes `offset .. offset + len`, if any
+    /// (to check a write before anything is done).
+    pub fn view_holding(&self, offset: u64, len: u64) -> Result<u32, FileMapError> {
+        let end = offset
+            .checked_add(len)
+            .ok_or(FileMapError::RangeOverflow { offset, len })?;
+        self.views
+            .values()
+            .find(|v| offset >= v.offset && end <= v.offset + v.len())
+            .map(|v| v.id)
+            .ok_or(FileMapError::NoViewAt { offset, len })
+    }
+
     /// An ordinary read of the file (`pread`), to compare with a view;
-    /// returns the bytes read (fewer at the end of the file).
+    /// returns the bytes read (fewer at the end of the file). After
+    /// CloseHandle(file) it reads the file the views keep open.
     pub fn read_file(&self, offset: u64, buf: &mut [u8]) -> Result<usize, FileMapError> {
-        self.file()?.read_at(offset, buf)
+        self.open_file()?.read_at(offset, buf)
     }
 
     /// `FlushViewOfFile`, timed.
@@ -254,6 +308,7 @@ impl FileMapSession {
     pub fn unmap_view(&mut self, id: u32) -> Result<(), FileMapError> {
         self.view(id)?;
         self.views.remove(&id);
+        self.publish_mapping();
         Ok(())
     }
 
@@ -262,6 +317,7 @@ impl FileMapSession {
         match self.mapping {
             MappingState::Open { size } => {
                 self.mapping = MappingState::Closed { size };
+                self.publish_mapping();
                 Ok(())
             }
             MappingState::Closed { .. } => Err(FileMapError::MappingClosed),
@@ -291,8 +347,25 @@ impl FileMapSession {
                 op: Op::SetEndOfFile,
             });
         }
+        check_new_size(&self.path, size)?;
         let before = file.size()?;
-        file.set_len(size)?;
+        // Another instance sharing the file may map it: checked and cut
+        // under the gate it marks itself under (see `changes`).
+        let cut = || file.set_len(size);
+        match file.stamp() {
+            Some(stamp) => stamp
+                .with_others_mapping(|others| match others.first() {
+                    Some(&pid) => Err(FileMapError::MappedElsewhere {
+                        path: self.path.clone(),
+                        pid: Some(pid),
+                    }),
+                    None => cut(),
+                })
+                .map_err(|e| {
+                    FileMapError::io(Op::SetEndOfFile, &self.path, std::io::Error::other(e))
+                })??,
+            None => cut()?,
+        }
         Ok(EndOfFile {
             before,
             after: file.size()?,
@@ -302,11 +375,7 @@ impl FileMapSession {
     /// A value that changes whenever any memlab instance writes through a
     /// view of this file (poll it to follow other instances live).
     pub fn change_stamp(&self) -> Option<u64> {
-        let file = self
-            .file
-            .as_ref()
-            .or_else(|| self.views.values().next().map(|v| &v.file))?;
-        file.stamp()?.read().ok()
+        self.open_file().ok()?.stamp()?.read().ok()
     }
 }
 

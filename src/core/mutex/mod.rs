@@ -17,9 +17,22 @@
 //! `BookMutex` therefore runs on a thread of its own that lives as long as
 //! it does, so callers (a UI's worker jobs) can come from any thread.
 //! No wait is ever unbounded. The shared text form's lock is separate.
+//!
+//! Each lock guards data of its own (`data`: a move between two accounts,
+//! made in two steps while holding it), so that a holder killed half-way
+//! leaves something to see: the harm WAIT_ABANDONED warns about.
+//!
+//! Nothing in the block is taken on trust (see `block` and `bytes`): a
+//! short or overwritten object is reported as corrupt, and the holder a
+//! message names is the thread the lock itself records, found in the
+//! process table (see `crate::core::claims`), not the PID the header claims.
 
 mod block;
+mod bytes;
+mod data;
+mod fault;
 mod owner;
+mod report;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -29,8 +42,13 @@ use std::time::{Duration, Instant};
 use crate::core::shared_text::{NameProblem, name_problem};
 use crate::core::shm_object::{ObjectError, ShmDir};
 
-pub use block::object_file_name;
+pub use crate::core::claims::Holder;
+pub use block::{BLOCK_SIZE, BlockProblem, object_file_name};
+pub use data::{AMOUNT, GuardedData, TOTAL};
 pub use owner::BookMutex;
+pub use report::{
+    AcquireReport, AcquireResult, DeadHolder, Look, MutexState, ResetOutcome, ResetReport,
+};
 
 /// The book's REQUEST_TIMEOUT.
 pub const BOOK_TIMEOUT: Duration = Duration::from_millis(1000);
@@ -74,91 +92,6 @@ impl fmt::Display for MutexKind {
     }
 }
 
-/// What a wait for the lock gave.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AcquireResult {
-    Acquired,
-    /// Acquired; its previous owner died holding it (WAIT_ABANDONED).
-    AcquiredOwnerDied {
-        previous: Option<u32>,
-    },
-    /// A live process (if known) holds it.
-    TimedOut {
-        holder: Option<u32>,
-    },
-    /// Its holder died and this lock cannot tell: it stays locked until reset.
-    Stuck {
-        dead_holder: u32,
-    },
-}
-
-impl AcquireResult {
-    pub fn acquired(self) -> bool {
-        matches!(self, Self::Acquired | Self::AcquiredOwnerDied { .. })
-    }
-}
-
-impl AcquireReport {
-    /// The book's `LockMap` returning False, as an error: a timeout, or a
-    /// lock stuck with a dead holder.
-    pub fn require_acquired(self) -> Result<Self, MutexError> {
-        let waited_ms = self.waited.as_millis() as u64;
-        match self.result {
-            AcquireResult::Acquired | AcquireResult::AcquiredOwnerDied { .. } => Ok(self),
-            AcquireResult::TimedOut { holder } => Err(MutexError::TimedOut {
-                kind: self.kind,
-                waited_ms,
-                holder,
-            }),
-            AcquireResult::Stuck { dead_holder } => Err(MutexError::Stuck {
-                kind: self.kind,
-                waited_ms,
-                dead_holder,
-            }),
-        }
-    }
-}
-
-/// A wait and its result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AcquireReport {
-    pub kind: MutexKind,
-    pub result: AcquireResult,
-    pub waited: Duration,
-    /// raw_sync's timed wait failed at once with EINVAL (its deadline bug)
-    /// and memlab polled for the rest of the wait.
-    pub deadline_bug: bool,
-}
-
-/// Who holds the lock, as far as can be seen without taking it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MutexState {
-    Free,
-    HeldHere,
-    Held {
-        pid: Option<u32>,
-    },
-    /// Robust mutex whose holder died: the next waiter gets it, told so.
-    Abandoned {
-        pid: u32,
-    },
-    /// raw_sync's mutex whose holder died: locked until reset.
-    Stuck {
-        pid: u32,
-    },
-}
-
-/// What a reset did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ResetOutcome {
-    /// A file lock needs none: the kernel frees it when its holder dies.
-    NothingToReset,
-    /// The lock was free; nothing was changed.
-    WasFree,
-    /// The lock was re-initialised (its dead holder, if known).
-    Reinitialised { dead_holder: Option<u32> },
-}
-
 /// A holder that took the lock in a child process and was killed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CrashedHolder {
@@ -184,31 +117,49 @@ pub enum MutexError {
     /// The lock's object in /dev/shm could not be opened, created or checked.
     #[error(transparent)]
     Object(#[from] ObjectError),
-    #[error("timed out after {waited_ms} ms: {kind} is held by {}", holder.map_or_else(|| "an unknown process".into(), |p| format!("PID {p}")))]
+    #[error("timed out after {waited_ms} ms: {kind} is held by {holder}")]
     TimedOut {
         kind: MutexKind,
         waited_ms: u64,
-        holder: Option<u32>,
+        holder: Holder,
     },
     #[error(
-        "timed out after {waited_ms} ms: {kind} is stuck: PID {dead_holder} died holding it and this lock cannot tell waiters (it is not robust); reset it"
+        "timed out after {waited_ms} ms: {kind} is stuck: {} died holding it and this lock cannot tell waiters (it is not robust); reset it",
+        DeadHolder(*holder)
     )]
     Stuck {
         kind: MutexKind,
         waited_ms: u64,
-        dead_holder: u32,
+        holder: Holder,
+    },
+    /// The block's bytes are not a lock memlab can use.
+    #[error("the lock {name:?} ({kind}) is corrupt: {problem}; `reset` re-initialises it")]
+    Corrupt {
+        kind: MutexKind,
+        name: String,
+        problem: BlockProblem,
+    },
+    /// This instance held the lock when its object was truncated or
+    /// overwritten: it let go of its own copy, leaving the object as it is.
+    #[error(
+        "the lock {name:?} ({kind}) changed under this instance while it held it: {problem}; this instance let go of its own copy; `reset` re-initialises the lock"
+    )]
+    LostWhileHeld {
+        kind: MutexKind,
+        name: String,
+        problem: BlockProblem,
     },
     #[error("this instance already holds {kind}")]
     AlreadyHeld { kind: MutexKind },
     #[error("this instance does not hold {kind}")]
     NotHeld { kind: MutexKind },
-    #[error("cannot reset {kind}: PID {pid} is alive and holds it")]
-    ResetRefused { kind: MutexKind, pid: u32 },
+    #[error("cannot reset {kind}: {holder} is running and holds it")]
+    ResetRefused { kind: MutexKind, holder: Holder },
     #[error(
         "the robust mutex is not recoverable (an owner died and it was released without being made consistent): reset it"
     )]
     NotRecoverable,
-    #[error("{call} failed with error {errno} ({})", std::io::Error::from_raw_os_error(*errno))]
+    #[error("{call} failed: {}", std::io::Error::from_raw_os_error(*errno))]
     Pthread { call: &'static str, errno: i32 },
     #[error("raw_sync: {message}")]
     RawSync { message: String },
@@ -259,10 +210,12 @@ pub fn remove_unused(name: &str) -> Result<Removal, MutexError> {
     if dir.open_object(&file_name)?.is_none() {
         return Ok(Removal::NotThere(path));
     }
-    let mut block = block::Block::open(name)?;
-    let others = block.others()?;
-    block.remove_when_last();
-    drop(block);
+    // Its roster only: the block is neither mapped nor read, so a truncated
+    // or overwritten one is removed as well.
+    let mut roster = block::Block::roster_only(name)?;
+    let others = roster.attached()?.len().saturating_sub(1);
+    roster.remove_when_last();
+    drop(roster);
     if dir.open_object(&file_name)?.is_none() {
         Ok(Removal::Removed(path))
     } else {
@@ -289,16 +242,6 @@ pub(crate) fn validate_name(name: &str) -> Result<(), MutexError> {
             reason,
         })
     })
-}
-
-/// True if process `pid` is running (a zombie has died: it is not).
-pub(crate) fn alive(pid: u32) -> bool {
-    let Ok(pid) = i32::try_from(pid) else {
-        return false;
-    };
-    procfs::process::Process::new(pid)
-        .and_then(|p| p.stat())
-        .is_ok_and(|s| !matches!(s.state, 'Z' | 'X' | 'x'))
 }
 
 /// Ends this process with SIGKILL, as a crash would (no destructor runs).

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::layout::CorruptReason;
+use crate::core::claims::Holder;
 use crate::core::shm_object::{IoOp, ObjectError};
 
 /// Longest accepted mapping name, in bytes.
@@ -31,8 +32,10 @@ pub enum SharedError {
     /// The object could not be opened, created, named or kept.
     #[error(transparent)]
     Object(#[from] ObjectError),
-    #[error("lock timed out after {waited_ms} ms; {}", HolderNote(*holder))]
-    LockTimeout { waited_ms: u64, holder: Option<u32> },
+    /// `holder`: who holds the lock, as the kernel's lock table names it
+    /// (or only as the header does).
+    #[error("lock timed out after {waited_ms} ms; held by {holder}")]
+    LockTimeout { waited_ms: u64, holder: Holder },
     #[error("the mapping {name:?} is corrupt: {reason}")]
     Corrupt { name: String, reason: CorruptReason },
     #[error("the text contains a NUL character, which would end the string in the mapping")]
@@ -63,6 +66,14 @@ pub enum NameProblem {
     Slash,
     DotName,
     Control,
+    /// Only spaces (or other white space): it looks like no name at all.
+    Blank,
+    /// An invisible formatting character (Unicode category Cf, e.g. U+200B
+    /// zero width space, U+202E right-to-left override): the name would look
+    /// like another one, or like nothing.
+    Format {
+        ch: char,
+    },
     /// A file name that is not UTF-8 (a file path's last part).
     NotUtf8,
 }
@@ -76,18 +87,13 @@ impl fmt::Display for NameProblem {
             Self::Slash => write!(f, "it contains '/' or '\\'"),
             Self::DotName => write!(f, "'.' and '..' are not names"),
             Self::Control => write!(f, "it contains a control character"),
+            Self::Blank => write!(f, "it is only white space"),
+            Self::Format { ch } => write!(
+                f,
+                "it contains an invisible formatting character (U+{:04X}), which makes a name look like another",
+                u32::from(ch)
+            ),
             Self::NotUtf8 => write!(f, "it is not valid UTF-8"),
-        }
-    }
-}
-
-struct HolderNote(Option<u32>);
-
-impl fmt::Display for HolderNote {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            Some(pid) => write!(f, "held by PID {pid}"),
-            None => write!(f, "holder unknown"),
         }
     }
 }
@@ -120,8 +126,15 @@ pub fn name_problem(name: &str) -> Option<NameProblem> {
         Some(NameProblem::DotName)
     } else if name.chars().any(char::is_control) {
         Some(NameProblem::Control)
+    } else if name.trim().is_empty() {
+        Some(NameProblem::Blank)
     } else {
-        None
+        name.chars()
+            .find(|&c| {
+                unicode_general_category::get_general_category(c)
+                    == unicode_general_category::GeneralCategory::Format
+            })
+            .map(|ch| NameProblem::Format { ch })
     }
 }
 
@@ -193,11 +206,16 @@ impl fmt::Display for Origin {
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum LockState {
     Free,
+    /// `holder` as the kernel's lock table names it; `held_ms` only when
+    /// the header's record agrees (the same PID, a time the holder has
+    /// been running for).
     Held {
-        pid: Option<u32>,
-        held_ms: u64,
+        holder: Holder,
+        held_ms: Option<u64>,
     },
-    /// Its holder died holding it; the next operation takes it over.
+    /// The lock is free but the header still names `pid` as its holder, and
+    /// no process `pid` is running: a write it began was cut short. The
+    /// next operation takes the record over.
     Abandoned {
         pid: u32,
     },
@@ -208,15 +226,17 @@ impl fmt::Display for LockState {
         match self {
             Self::Free => write!(f, "free"),
             Self::Held {
-                pid: Some(pid),
-                held_ms,
-            } => {
-                write!(f, "held by PID {pid} for {held_ms} ms")
-            }
-            Self::Held { pid: None, held_ms } => {
-                write!(f, "held by an unknown PID for {held_ms} ms")
-            }
-            Self::Abandoned { pid } => write!(f, "abandoned by dead PID {pid}"),
+                holder,
+                held_ms: Some(ms),
+            } => write!(f, "held by {holder} for {ms} ms"),
+            Self::Held {
+                holder,
+                held_ms: None,
+            } => write!(f, "held by {holder}"),
+            Self::Abandoned { pid } => write!(
+                f,
+                "free; the header still names PID {pid} as its holder, and no process {pid} is running: a write it began was cut short"
+            ),
         }
     }
 }
@@ -227,7 +247,20 @@ mod tests {
 
     #[test]
     fn names_are_checked() {
-        for bad in ["", "a/b", "a\\b", "nul\0", ".", "..", "tab\there"] {
+        for bad in [
+            "",
+            "a/b",
+            "a\\b",
+            "nul\0",
+            ".",
+            "..",
+            "tab\there",
+            " ",
+            "\u{3000}",
+            "evil\u{202E}txt",
+            "zero\u{200B}width",
+            "\u{FEFF}bom",
+        ] {
             let err = validate_name(bad).unwrap_err();
             assert!(matches!(err, SharedError::BadName { .. }), "{bad:?}: {err}");
         }
@@ -239,6 +272,20 @@ mod tests {
             "{err}"
         );
         assert!(validate_name(&"x".repeat(MAX_NAME_LEN)).is_ok());
+        assert_eq!(name_problem("  "), Some(NameProblem::Blank));
+        assert_eq!(
+            name_problem("a\u{202E}b"),
+            Some(NameProblem::Format { ch: '\u{202E}' })
+        );
+        assert!(
+            NameProblem::Format { ch: '\u{200B}' }
+                .to_string()
+                .contains("(U+200B)")
+        );
+        assert!(
+            validate_name("한글 이름").is_ok(),
+            "spaces inside a name are fine"
+        );
         assert!(validate_name("샘플 MMF").is_ok());
         let err = validate_name("bad/name").unwrap_err();
         assert_eq!(
@@ -251,7 +298,10 @@ mod tests {
     fn sentences_carry_the_facts() {
         let timeout = SharedError::LockTimeout {
             waited_ms: 1000,
-            holder: Some(42),
+            holder: Holder::Running {
+                pid: 42,
+                window: None,
+            },
         };
         assert_eq!(
             timeout.to_string(),
@@ -266,9 +316,12 @@ mod tests {
             "{stale}"
         );
         let held = LockState::Held {
-            pid: Some(7),
-            held_ms: 12,
+            holder: Holder::Running {
+                pid: 7,
+                window: Some(2),
+            },
+            held_ms: Some(12),
         };
-        assert_eq!(held.to_string(), "held by PID 7 for 12 ms");
+        assert_eq!(held.to_string(), "held by window #2 (PID 7) for 12 ms");
     }
 }

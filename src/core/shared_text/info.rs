@@ -10,7 +10,9 @@ use super::layout::Image;
 use super::{
     Backing, CHAR_LEN, CorruptReason, LockState, Origin, SharedError, SharedText, problem,
 };
+use crate::core::claims::{self, Holder};
 use crate::core::clock::now_unix_ms;
+use crate::core::filemap::flock_holder;
 use crate::core::shm_object::{self, IoOp};
 
 /// One attached instance.
@@ -18,8 +20,12 @@ use crate::core::shm_object::{self, IoOp};
 pub struct Attached {
     /// Zero-based slot index; shown to people as `index + 1`.
     pub index: usize,
-    /// The holder's PID, as it recorded it in the object.
+    /// The slot holder's PID: the one the object records, confirmed by the
+    /// kernel (that process has the object open with this slot's lock).
     pub pid: Option<u32>,
+    /// A PID the object records for the slot that the kernel does not
+    /// confirm (a claim only).
+    pub claimed_pid: Option<u32>,
 }
 
 /// The facts of the info panel (and of `memlab shared info`).
@@ -64,9 +70,14 @@ impl SharedText {
         let lock = self.lock_state(image.as_ref())?;
         let attached = slots
             .into_iter()
-            .map(|index| Attached {
-                index,
-                pid: image.as_ref().and_then(|i| i.slot_pid(index)),
+            .map(|index| {
+                let recorded = image.as_ref().and_then(|i| i.slot_pid(index));
+                let confirmed = recorded.filter(|&pid| self.roster.slot_held_by(index, pid));
+                Attached {
+                    index,
+                    pid: confirmed,
+                    claimed_pid: recorded.filter(|_| confirmed.is_none()),
+                }
             })
             .collect();
         let path = self.roster.path();
@@ -97,23 +108,39 @@ impl SharedText {
     }
 
     fn lock_state(&self, image: Option<&Image>) -> Result<LockState, SharedError> {
-        let holder = image.and_then(Image::holder);
+        let named = image.and_then(Image::holder);
         let free = self
             .lock_probe
             .try_acquire()
             .map_err(|e| self.io(IoOp::Lock, e))?;
-        Ok(match (free, holder) {
-            (Some(_), None) => LockState::Free,
-            (Some(_), Some(pid)) => LockState::Abandoned { pid },
-            // Only a recorded holder (a save, a hold) says since when; a
-            // load holds the lock for microseconds and records nothing.
-            (None, pid) => LockState::Held {
-                pid,
-                held_ms: match (pid, image) {
-                    (Some(_), Some(i)) => now_unix_ms().saturating_sub(i.lock_since_ms()),
-                    _ => 0,
-                },
-            },
-        })
+        if free.is_some() {
+            return Ok(match named {
+                Some(pid) if !claims::running(pid) => LockState::Abandoned { pid },
+                // A running process named while the lock is free is not its
+                // holder: the claim is not repeated.
+                _ => LockState::Free,
+            });
+        }
+        let kernel = flock_holder(self.lock_probe.file())
+            .map(|(h, _)| h.pid)
+            .filter(|&pid| claims::running(pid));
+        let holder = match (kernel, named) {
+            (Some(pid), _) => Holder::running(pid),
+            (None, Some(pid)) => Holder::Named { pid },
+            (None, None) => Holder::Unknown,
+        };
+        // Only a recorded holder (a save, a hold) says since when, and only
+        // the one the kernel names; a time before the holder started, or
+        // after now, is not believed. A load holds the lock for
+        // microseconds and records nothing.
+        let held_ms = match (kernel, named, image) {
+            (Some(k), Some(n), Some(i)) if k == n => {
+                now_unix_ms().checked_sub(i.lock_since_ms()).filter(|&ms| {
+                    claims::running_for(k).is_some_and(|age| u128::from(ms) <= age.as_millis())
+                })
+            }
+            _ => None,
+        };
+        Ok(LockState::Held { holder, held_ms })
     }
 }

@@ -49,6 +49,55 @@ pub(super) const SAVE_FIELDS: std::ops::Range<usize> = COUNTER_AT..TEXT_AT;
 /// Bytes of the mapping object.
 pub const MAPPING_SIZE: usize = PIDS_AT + 4 * MAX_SLOTS;
 
+/// What a byte of the object is for, as a hex view that explains the bytes
+/// marks it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ByteRole {
+    /// Magic, version, capacity, change counter, times and the PIDs of the
+    /// holder, last writer and creator (offsets 0..48 and 52..56).
+    Header,
+    /// Which text buffer holds the string now (0 or 1; offsets 48..52).
+    ActiveIndex,
+    /// Text buffer 0 or 1: `CHAR_LEN` bytes of text and the NUL that ends it.
+    Text(usize),
+    /// Not used (alignment before the PIDs).
+    Unused,
+    /// The PID of each attached instance's slot (4 bytes each).
+    SlotPids,
+}
+
+/// Bytes of the header, before the text buffers.
+pub const HEADER_LEN: usize = TEXT_AT;
+
+/// What the byte at `offset` is for.
+pub fn byte_role(offset: usize) -> ByteRole {
+    match offset {
+        o if (ACTIVE_AT..ACTIVE_AT + 4).contains(&o) => ByteRole::ActiveIndex,
+        o if o < TEXT_AT => ByteRole::Header,
+        o if Image::text_range(0).contains(&o) => ByteRole::Text(0),
+        o if Image::text_range(1).contains(&o) => ByteRole::Text(1),
+        o if o < PIDS_AT => ByteRole::Unused,
+        _ => ByteRole::SlotPids,
+    }
+}
+
+/// The first byte of `role` (the end of the object if none has it).
+pub fn byte_role_start(role: ByteRole) -> usize {
+    (0..MAPPING_SIZE)
+        .find(|&o| byte_role(o) == role)
+        .unwrap_or(MAPPING_SIZE)
+}
+
+/// The active buffer's index as the bytes say it (None for a short image
+/// or a value other than 0 and 1).
+pub fn active_index(bytes: &[u8]) -> Option<usize> {
+    let raw = bytes.get(ACTIVE_AT..ACTIVE_AT + 4)?;
+    match u32::from_ne_bytes(raw.try_into().ok()?) {
+        i @ (0 | 1) => Some(i as usize),
+        _ => None,
+    }
+}
+
 /// Why the object's bytes are not memlab's layout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CorruptReason {
@@ -242,6 +291,32 @@ pub(super) fn holder_record(pid: u32, now_ms: u64) -> [u8; 12] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_byte_has_its_role() {
+        use ByteRole as R;
+        assert_eq!(byte_role(0), R::Header);
+        assert_eq!(byte_role(47), R::Header);
+        assert_eq!(
+            (byte_role(48), byte_role(51)),
+            (R::ActiveIndex, R::ActiveIndex)
+        );
+        assert_eq!(byte_role(52), R::Header);
+        assert_eq!((byte_role(56), byte_role(156)), (R::Text(0), R::Text(0)));
+        assert_eq!((byte_role(157), byte_role(257)), (R::Text(1), R::Text(1)));
+        assert_eq!(byte_role(258), R::Unused);
+        assert_eq!(
+            (byte_role(264), byte_role(MAPPING_SIZE - 1)),
+            (R::SlotPids, R::SlotPids)
+        );
+        let mut image = Image::fresh("x", 1, 1, 1);
+        assert_eq!(active_index(&image.0), Some(0));
+        image.set_u32(ACTIVE_AT, 1);
+        assert_eq!(active_index(&image.0), Some(1));
+        image.set_u32(ACTIVE_AT, 7);
+        assert_eq!(active_index(&image.0), None);
+        assert_eq!(HEADER_LEN, 56);
+    }
 
     #[test]
     fn the_layout_is_as_documented() {

@@ -2,9 +2,11 @@
 //! every running instance of one account maps, read and written under an
 //! inter-process lock.
 //!
-//! - **One object per account and name**: `/dev/shm/memlab.<uid>.<name>`,
-//!   opened by descriptor and checked (owner, type, mode) after every open;
-//!   another account's object is refused, never used (see `shm_object`).
+//! - **One object per account and name**: `memlab.<uid>.<name>` in the
+//!   account's own runtime folder (`/run/user/<uid>`) where the system gives
+//!   it one, else in `/dev/shm`; opened by descriptor and checked (owner,
+//!   type, mode) after every open; another account's object is refused,
+//!   never used (see `shm_object`).
 //! - **One roster per object**: who is attached and the attach/leave gate
 //!   are byte-range locks on the object's own descriptor (see `slots`), so
 //!   every instance agrees whatever its environment or working directory,
@@ -42,7 +44,9 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use super::claims::{self, Holder};
 use super::clock::now_unix_ms;
+use super::filemap::flock_holder;
 use super::shm_object::{self, IoOp, ObjectError, ShmDir};
 use super::slots::{Arrival, Roster, WhenLastLeaves};
 use super::timed_lock::{AcquireError, FileLock, LockGuard};
@@ -51,7 +55,10 @@ pub use error::{
     validate_name,
 };
 pub use info::{Attached, SharedInfo};
-pub use layout::{CHAR_LEN, CorruptReason, MAPPING_SIZE};
+pub use layout::{
+    ByteRole, CHAR_LEN, CorruptReason, HEADER_LEN, MAPPING_SIZE, active_index, byte_role,
+    byte_role_start,
+};
 use layout::{HOLDER_AT, Image, LOCK_SINCE_AT, PIDS_AT, SAVE_FIELDS, holder_record};
 pub use stress::{is_stress_text, stress_text};
 use view::View;
@@ -64,8 +71,8 @@ pub const SAMPLE_TEXT: &str = "샘플입니다 !";
 /// The book's `REQUEST_TIMEOUT`.
 pub const LOCK_TIMEOUT: Duration = Duration::from_millis(1000);
 
-/// The object's file name in `/dev/shm` for a mapping name: per account,
-/// like Win32's session namespace.
+/// The object's file name for a mapping name (in the account's object
+/// folder, see `shm_object`): per account, like Win32's session namespace.
 pub fn object_file_name(name: &str) -> String {
     format!("memlab.{}.{name}", shm_object::euid())
 }
@@ -73,7 +80,7 @@ pub fn object_file_name(name: &str) -> String {
 /// The mapping name of this account's shared text object at `path` (as
 /// /proc/self/maps shows it), if it is one.
 pub fn name_from_object_path(path: &str) -> Option<&str> {
-    let file_name = path.strip_prefix(shm_object::SHM_DIR)?.strip_prefix('/')?;
+    let file_name = shm_object::object_file_name_in(path)?;
     let name = file_name.strip_prefix(&object_file_name(""))?;
     Some(name.trim_end_matches(" (deleted)"))
 }
@@ -117,7 +124,8 @@ pub struct Loaded {
     /// The bytes were not valid UTF-8 and were shown with replacement marks.
     pub lossy: bool,
     pub change_counter: u64,
-    /// The lock was taken over from this PID, which died holding it.
+    /// The header named this PID as the lock's holder and no such process
+    /// is running: it died during a write, and its record was taken over.
     pub recovered_from: Option<u32>,
 }
 
@@ -224,7 +232,7 @@ impl SharedText {
         };
         if origin == Origin::Created {
             // Mapped before it had a name: map it again by its name, so that
-            // the address-space map shows /dev/shm/memlab.UID.NAME.
+            // the address-space map shows the object's path.
             if let Some(named) = roster.named_file()? {
                 view = View::map(&named).map_err(|source| SharedError::Io {
                     op: IoOp::Map,
@@ -306,7 +314,8 @@ impl SharedText {
         let stored = fit_to_capacity(text);
         let _held = self.lock()?;
         let (mut image, active) = self.checked()?;
-        let recovered_from = image.holder();
+        // Overwritten just below by this save's own record.
+        let recovered_from = image.holder().filter(|&pid| !claims::running(pid));
         let me = std::process::id();
         self.write(LOCK_SINCE_AT, &holder_record(me, now_unix_ms()))?;
         let idle = 1 - active;
@@ -384,7 +393,7 @@ impl SharedText {
             // The configured timeout, not the few microseconds over it actually waited.
             AcquireError::TimedOut(_) => SharedError::LockTimeout {
                 waited_ms: self.timeout.as_millis() as u64,
-                holder: self.view.holder(),
+                holder: self.holder(),
             },
             AcquireError::Io(e) => self.io(IoOp::Lock, e),
         })?;
@@ -428,13 +437,26 @@ impl SharedText {
             })
     }
 
-    /// A holder recorded in the bytes while we hold the lock died holding
-    /// it: say so once, and clear the record.
+    /// Who holds the data lock: the process the kernel's lock table names
+    /// (running), else only the header's claim.
+    fn holder(&self) -> Holder {
+        flock_holder(self.lock_probe.file())
+            .map(|(h, _)| h.pid)
+            .filter(|&pid| claims::running(pid))
+            .map(Holder::running)
+            .or_else(|| self.view.holder().map(|pid| Holder::Named { pid }))
+            .unwrap_or(Holder::Unknown)
+    }
+
+    /// While this instance holds the lock, the header still names a holder:
+    /// if no such process is running, it died during a write (say so once);
+    /// a running one is not holding it (the claim is false). Either way the
+    /// record is cleared.
     fn take_over(&self, image: &Image) -> Option<u32> {
-        let dead = image.holder()?;
+        let named = image.holder()?;
         // If this fails the next operation reports the same holder again.
         let _ = self.view.write_at(HOLDER_AT, &0u32.to_ne_bytes());
-        Some(dead)
+        (!claims::running(named)).then_some(named)
     }
 
     fn io(&self, op: IoOp, source: std::io::Error) -> SharedError {

@@ -7,7 +7,7 @@ fn unique(tag: &str) -> String {
 }
 
 fn object_path(name: &str) -> PathBuf {
-    PathBuf::from(shm_object::SHM_DIR).join(object_file_name(name))
+    shm_object::objects_folder().join(object_file_name(name))
 }
 
 #[test]
@@ -82,13 +82,12 @@ fn info_reports_instances_and_lock() {
     let b = SharedText::open(&name).unwrap();
     let info = a.info().unwrap();
     let me = Some(std::process::id());
-    assert_eq!(
-        info.attached,
-        vec![
-            Attached { index: 0, pid: me },
-            Attached { index: 1, pid: me }
-        ]
-    );
+    let confirmed = |index| Attached {
+        index,
+        pid: me,
+        claimed_pid: None,
+    };
+    assert_eq!(info.attached, vec![confirmed(0), confirmed(1)]);
     assert_eq!(info.size, MAPPING_SIZE as u64);
     assert_eq!(info.lock, LockState::Free);
     assert_eq!(info.problem, None);
@@ -100,11 +99,14 @@ fn info_reports_instances_and_lock() {
         s.spawn(move || b.hold(Duration::from_millis(300), &never, || {}).unwrap());
         std::thread::sleep(Duration::from_millis(100));
         match a.info().unwrap().lock {
-            LockState::Held { pid, held_ms } => {
-                assert_eq!(pid, Some(std::process::id()));
+            LockState::Held {
+                holder,
+                held_ms: Some(held_ms),
+            } => {
+                assert_eq!(holder.pid(), Some(std::process::id()));
                 assert!(held_ms < 5000);
             }
-            other => panic!("expected held, got {other:?}"),
+            other => panic!("expected held since a known time, got {other:?}"),
         }
         let err = {
             let mut t = SharedText::open(&name).unwrap();

@@ -17,19 +17,25 @@ const REMOVAL_CHECK: Duration = Duration::from_millis(200);
 pub enum WatchEvent {
     /// A new value (or the first one).
     Value(Loaded),
-    /// A load failed; each distinct error is reported once, and watching
-    /// goes on (a corrupt mapping may be reset by another instance).
+    /// A load failed; watching goes on (a corrupt mapping may be reset by
+    /// another instance). Said once per state: again only after a new
+    /// value, or for another kind of failure (a truncation loop that keeps
+    /// cutting and restoring the object is one failure, not thousands).
     Failed(SharedError),
     /// Someone removed the object's name: nobody new will see this
     /// instance's saves, nor this instance theirs. Reported once.
     Removed,
 }
 
-/// The state of one watch: what was last seen.
+/// The state of one watch: what was last seen and said.
 #[derive(Debug)]
 pub struct Watch {
+    /// The counter of the last look (a load is made when it moves).
     last_counter: Option<u64>,
-    last_error: Option<String>,
+    /// The last value reported, as (counter, text).
+    last_value: Option<(u64, String)>,
+    /// The kind of failure reported since that value, if any.
+    failing: Option<std::mem::Discriminant<SharedError>>,
     next_removal_check: Instant,
     removed: bool,
 }
@@ -45,7 +51,8 @@ impl Watch {
     pub fn new() -> Self {
         Self {
             last_counter: None,
-            last_error: None,
+            last_value: None,
+            failing: None,
             next_removal_check: Instant::now(),
             removed: false,
         }
@@ -67,16 +74,22 @@ impl Watch {
         match shared.load() {
             Ok(loaded) => {
                 self.last_counter = Some(loaded.change_counter);
-                self.last_error = None;
+                let value = (loaded.change_counter, loaded.text.clone());
+                if self.last_value.as_ref() == Some(&value) {
+                    // The same value back (the object restored): nothing new.
+                    return None;
+                }
+                self.last_value = Some(value);
+                self.failing = None;
                 Some(WatchEvent::Value(loaded))
             }
             Err(e) => {
                 self.last_counter = counter;
-                let message = e.to_string();
-                if self.last_error.as_ref() == Some(&message) {
+                let kind = std::mem::discriminant(&e);
+                if self.failing == Some(kind) {
                     return None;
                 }
-                self.last_error = Some(message);
+                self.failing = Some(kind);
                 Some(WatchEvent::Failed(e))
             }
         }

@@ -55,6 +55,10 @@ pub struct SystemFacts {
     /// The highest address of the user's part of the address space (its
     /// last byte).
     pub highest_address: usize,
+    /// The size of the user's part of the address space, lowest to highest
+    /// address (what `MEMORYSTATUSEX.ullTotalVirtual` gives on Windows:
+    /// 2 GiB less 128 KiB in the book's day).
+    pub total_virtual: u64,
     /// The CPU architecture, e.g. `x86_64`.
     pub arch: &'static str,
     /// Processors online.
@@ -71,7 +75,8 @@ pub struct SystemFacts {
     pub overcommit: Option<Overcommit>,
     /// RLIMIT_MEMLOCK (root with CAP_IPC_LOCK is not held to it).
     pub lock_limit: Limit,
-    /// RLIMIT_AS: the address space a process may map.
+    /// RLIMIT_AS: how much address space a process may map (Win32 has no
+    /// such field; the total is `total_virtual`).
     pub address_space_limit: Limit,
 }
 
@@ -80,11 +85,14 @@ pub struct SystemFacts {
 pub fn facts() -> Result<SystemFacts, ReadError> {
     let meminfo = meminfo()?;
     let page_size = region::page::size();
+    let lowest = lowest_address(page_size);
+    let highest = highest_address(page_size)?;
     Ok(SystemFacts {
         page_size,
         allocation_granularity: None,
-        lowest_address: lowest_address(page_size),
-        highest_address: highest_address(page_size)?,
+        lowest_address: lowest,
+        highest_address: highest,
+        total_virtual: (highest as u64 + 1).saturating_sub(lowest as u64),
         arch: std::env::consts::ARCH,
         processors: online_processors(),
         processors_available: std::thread::available_parallelism().map_or(1, |n| n.get()),

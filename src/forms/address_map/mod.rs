@@ -1,12 +1,15 @@
-//! The address-space map of memlab itself, in the style of Sysinternals
-//! VMMap: totals per type, the largest free block, a strip of the whole
-//! address space, every region with memlab's own objects named (the page
-//! lab's reservations among them: the labs share this process), and what
-//! changed between refreshes.
+//! The address-space map of memlab itself, or, as VMMap picks a process, of
+//! another process of this account (memlab's other windows first, by their
+//! instance numbers), in the style of Sysinternals VMMap: totals per type,
+//! the largest free block, a strip of the whole address space, every region
+//! with memlab's own objects named (the page lab's reservations among them:
+//! the labs share this process), and what changed between refreshes.
 //!
-//! A refresh reads /proc/self/smaps and diffs it with the previous one on
+//! A refresh reads /proc/PID/smaps and diffs it with the previous one on
 //! the lab's own thread (`refresher`), on demand or once a second while the
-//! lab is shown; the UI thread only draws the snapshot it was given.
+//! lab is shown; the UI thread only draws the snapshot it was given, and
+//! "every second" redraws the window once a second, no more (a spinner
+//! appears only for a refresh that takes long).
 
 mod changes;
 mod help;
@@ -23,17 +26,23 @@ use serde::{Deserialize, Serialize};
 
 pub use strip::Scale;
 
-use crate::core::vm::maps::{Region, RegionType, Snapshot};
+use crate::core::vm::maps::{MapTarget, Region, RegionType, Snapshot, map_targets};
 use crate::core::vm::pages::PageLab;
 use crate::forms::vm_messages::VmNote;
-use crate::forms::widgets::{Poll, Status, show_status};
+use crate::forms::widgets::{LiveRefresh, Poll, Status, show_status};
 use crate::forms::{Lab, LabHelp};
 use crate::i18n::{Lang, Localized};
 use changes::ShapeChange;
-use refresher::Refresher;
+use refresher::{Ask, Refresher};
 
 /// The period of "every second".
 const PERIOD: Duration = Duration::from_secs(1);
+/// "Every second" may cost this share of one core (a refresh and the frame
+/// that shows it); where a frame costs more, the refreshes space out.
+const EVERY_BUDGET: f64 = 0.015;
+/// A refresh shows its spinner only once it has taken this long (a spinner
+/// redraws the window every frame while it turns).
+const SPINNER_AFTER: Duration = Duration::from_millis(300);
 
 /// A region's path and memlab's name for it, in the user's language.
 pub(crate) fn region_name(r: &Region, lang: Lang) -> String {
@@ -75,8 +84,6 @@ pub struct AddressMapForm {
     #[serde(skip)]
     again: bool,
     #[serde(skip)]
-    refreshed_at: Option<Instant>,
-    #[serde(skip)]
     change: Option<ShapeChange>,
     #[serde(skip)]
     ram_only: usize,
@@ -92,6 +99,20 @@ pub struct AddressMapForm {
     demo: Option<Demo>,
     #[serde(skip)]
     demo_lab: Option<PageLab>,
+    /// The process shown (None: this one).
+    #[serde(skip)]
+    target: Option<u32>,
+    /// The processes the picker offers, read when it is opened.
+    #[serde(skip)]
+    targets: Vec<MapTarget>,
+    #[serde(skip)]
+    refresh_started: Option<Instant>,
+    /// How often the thread was told to refresh (None: only when asked).
+    #[serde(skip)]
+    told_every: Option<Duration>,
+    /// Spaces "every second" out where frames are expensive.
+    #[serde(skip)]
+    budget: Option<LiveRefresh>,
 }
 
 impl AddressMapForm {
@@ -109,12 +130,47 @@ impl AddressMapForm {
         self.refresher.as_ref().is_some_and(Refresher::pending)
     }
 
+    /// The process whose map is shown.
+    pub fn target_pid(&self) -> u32 {
+        self.target.unwrap_or_else(std::process::id)
+    }
+
+    /// Shows the map of process `pid` (this one for its own PID) from the
+    /// next refresh on.
+    pub fn show_process(&mut self, pid: u32) {
+        let target = (pid != std::process::id()).then_some(pid);
+        if target != self.target {
+            self.target = target;
+            self.snapshot = None;
+            self.change = None;
+            self.ram_only = 0;
+            self.selected = None;
+            self.status = None;
+        }
+    }
+
+    /// The period "every second" asks of the thread now (None: off).
+    fn every(&self) -> Option<Duration> {
+        self.every_second.then(|| {
+            self.budget
+                .as_ref()
+                .map_or(PERIOD, LiveRefresh::period)
+                .max(PERIOD)
+        })
+    }
+
     /// Starts a refresh unless one runs (and the thread first, if need be).
     fn refresh(&mut self, ctx: &egui::Context) {
         if self.refreshing() {
             self.again = true;
             return;
         }
+        self.tell(ctx, true);
+    }
+
+    /// Tells the thread the process, the snapshot shown and the period,
+    /// refreshing at once if `now`.
+    fn tell(&mut self, ctx: &egui::Context, now: bool) {
         if self.refresher.is_none() {
             match Refresher::start(ctx) {
                 Ok(r) => self.refresher = Some(r),
@@ -124,9 +180,21 @@ impl AddressMapForm {
                 }
             }
         }
-        let before = self.snapshot.clone();
+        let every = self.every();
+        let ask = Ask {
+            pid: self.target_pid(),
+            before: self.snapshot.clone(),
+            now,
+            every,
+        };
+        if now {
+            self.refresh_started = Some(Instant::now());
+            // The spinner's turn, if the refresh is still running by then.
+            ctx.request_repaint_after(SPINNER_AFTER);
+        }
+        self.told_every = every;
         if let Some(r) = &mut self.refresher
-            && !r.request(before)
+            && !r.request(ask)
         {
             self.refresher = None;
             self.status = Some(Status::error(VmNote::WorkerLost));
@@ -145,10 +213,19 @@ impl AddressMapForm {
                 Err(Status::error(VmNote::WorkerLost))
             }
         };
-        self.refreshed_at = Some(Instant::now());
         match result {
+            // The answer for a process no longer shown (the picker moved on
+            // and asked for its own).
+            Ok(r) if r.snapshot.pid != self.target_pid() => {}
             Ok(r) => {
                 self.refreshes += 1;
+                if self.every_second {
+                    // What this refresh and the last frame cost sets the
+                    // next period (at least a second).
+                    self.budget
+                        .get_or_insert_with(|| LiveRefresh::new(PERIOD, EVERY_BUDGET))
+                        .next_period();
+                }
                 if let Some(diff) = r.diff {
                     let (change, ram_only) =
                         changes::split(diff, (self.refreshes - 1, self.refreshes));
@@ -210,12 +287,17 @@ impl AddressMapForm {
                 self.refresh(ui.ctx());
             }
             ui.checkbox(&mut self.every_second, lang.pick("Every second", "1초마다"));
-            // The spinner keeps its place whether it turns or not.
+            // The spinner keeps its place whether it turns or not; it turns
+            // only for a refresh that takes long (it redraws every frame).
             let (rect, _) = ui.allocate_exact_size(egui::vec2(16.0, 16.0), egui::Sense::hover());
-            if self.refreshing() {
+            if self
+                .refresh_started
+                .is_some_and(|started| self.refreshing() && started.elapsed() >= SPINNER_AFTER)
+            {
                 egui::Spinner::new().paint_at(ui, rect);
             }
         });
+        self.process_picker(ui, lang);
         // On a line of its own: its length changes, the controls stay put.
         if let Some(s) = &self.snapshot {
             let used = s
@@ -224,7 +306,7 @@ impl AddressMapForm {
                 .filter(|r| r.kind != RegionType::Free)
                 .count();
             let (read, all) = (s.took_us as f64 / 1000.0, self.took.as_secs_f64() * 1000.0);
-            ui.weak(match lang {
+            let mut line = match lang {
                 Lang::En => format!(
                     "refresh {}: {used} regions, smaps read and named in {read:.1} ms, {all:.1} ms in all",
                     self.refreshes
@@ -233,7 +315,64 @@ impl AddressMapForm {
                     "새로 고침 {}번: 영역 {used}개, smaps 읽기와 이름 붙이기 {read:.1} ms, 전체 {all:.1} ms",
                     self.refreshes
                 ),
-            });
+            };
+            // Spaced out by the budget: say so.
+            if let Some(every) = self.every().filter(|e| *e > PERIOD + PERIOD / 20) {
+                line += &match lang {
+                    Lang::En => format!(
+                        "; every {:.1} s here, to stay under {:.1} % of a core",
+                        every.as_secs_f64(),
+                        EVERY_BUDGET * 100.0
+                    ),
+                    Lang::Ko => format!(
+                        "; 여기서는 한 코어의 {:.1} % 아래로 두려고 {:.1}초마다",
+                        EVERY_BUDGET * 100.0,
+                        every.as_secs_f64()
+                    ),
+                };
+            }
+            ui.weak(line);
+        }
+    }
+
+    /// Which process: this window, memlab's other windows by number, then
+    /// the account's other processes (read when the list is opened).
+    fn process_picker(&mut self, ui: &mut egui::Ui, lang: Lang) {
+        if self.targets.is_empty() {
+            // Once, so that this window is named by its number at once.
+            self.targets = map_targets();
+        }
+        let pid = self.target_pid();
+        let shown = self.targets.iter().find(|t| t.pid == pid).map_or_else(
+            || target_label(&MapTarget::bare(pid), lang),
+            |t| target_label(t, lang),
+        );
+        let mut picked = None;
+        ui.horizontal_wrapped(|ui| {
+            let label = ui.label(lang.pick("Process", "프로세스"));
+            let width = (ui.available_width() - ui.spacing().item_spacing.x).clamp(80.0, 360.0);
+            let combo = egui::ComboBox::from_id_salt("address-map-target")
+                .selected_text(shown)
+                .width(width)
+                .truncate()
+                .show_ui(ui, |ui| {
+                    for t in &self.targets {
+                        if ui
+                            .selectable_label(t.pid == pid, target_label(t, lang))
+                            .clicked()
+                        {
+                            picked = Some(t.pid);
+                        }
+                    }
+                });
+            let response = combo.response.labelled_by(label.id);
+            if response.clicked() {
+                self.targets = map_targets();
+            }
+        });
+        if let Some(pid) = picked {
+            self.show_process(pid);
+            self.refresh(ui.ctx());
         }
     }
 
@@ -272,23 +411,33 @@ impl Lab for AddressMapForm {
             self.refresh(&ctx);
         }
         self.poll(&ctx);
-        if self.every_second {
-            let due = self
-                .refreshed_at
-                .map_or(Duration::ZERO, |t| PERIOD.saturating_sub(t.elapsed()));
-            if due.is_zero() && !self.refreshing() {
-                self.refresh(&ctx);
+        // "Every second" is the thread's clock: it wakes the window once per
+        // refresh, and nothing here schedules frames. Told again only when
+        // the period changes (turned on or off, or spaced out by the budget).
+        let every = self.every();
+        let moved = match (every, self.told_every) {
+            (Some(a), Some(b)) => a.abs_diff(b) > b / 10,
+            (a, b) => a.is_some() != b.is_some(),
+        };
+        if moved && self.snapshot.is_some() {
+            let turned_on = self.told_every.is_none() && every.is_some();
+            if !turned_on || !self.refreshing() {
+                self.tell(&ctx, turned_on);
             }
-            ctx.request_repaint_after(due.max(Duration::from_millis(50)));
         }
         ui.heading(lang.pick("Address-space map (like VMMap)", "주소 공간 맵 (VMMap처럼)"));
-        ui.add(
-            egui::Label::new(lang.pick(
+        let intro = if self.target.is_none() {
+            lang.pick(
                 "Every region of memlab's own address space, with memlab's objects named: the private heap, the shared text mapping, the page lab's reservations, the threads' stacks and the bundled font.",
                 "memlab 자신의 주소 공간의 모든 영역입니다. 전용 힙, 공유 문자열 매핑, 페이지 실험실의 예약, 스레드 스택, 내장 글꼴처럼 memlab의 객체에는 이름을 붙였습니다.",
-            ))
-            .wrap(),
-        );
+            )
+        } else {
+            lang.pick(
+                "Every region of another process's address space, as seen from outside: its files and shared memory by path, its threads' stacks, glibc's malloc arenas, and, in another memlab window, its shared text and the bundled font. A page lab reservation there shows by its address and size.",
+                "다른 프로세스의 주소 공간의 모든 영역을 밖에서 본 모습입니다. 파일과 공유 메모리는 경로로, 스레드 스택과 glibc의 malloc 아레나, 그리고 다른 memlab 창이면 그 공유 문자열과 내장 글꼴에 이름을 붙였습니다. 그 창의 페이지 실험실 예약은 주소와 크기로 찾습니다.",
+            )
+        };
+        ui.add(egui::Label::new(intro).wrap());
         ui.add_space(4.0);
         self.toolbar(ui, lang);
         show_status(ui, lang, self.status.as_ref());
@@ -337,7 +486,9 @@ impl Lab for AddressMapForm {
             );
         });
         let rows = self.rows(&snapshot);
-        let max_height = (ui.ctx().content_rect().height() * 0.6).max(160.0);
+        // The table's own height (it scrolls inside): 60 % of the window,
+        // so that the lab scrolled to its end shows it whole with its rows.
+        let max_height = (ui.ctx().content_rect().height() * 0.6).max(120.0);
         let clicked = table::regions_table(
             ui,
             &snapshot.regions,
@@ -371,5 +522,19 @@ impl Lab for AddressMapForm {
 
     fn help(&self) -> Option<&'static LabHelp> {
         Some(&help::HELP)
+    }
+}
+
+/// How the picker names a process.
+fn target_label(t: &MapTarget, lang: Lang) -> String {
+    match (t.window, t.this, lang) {
+        (Some(n), true, Lang::En) => format!("this window (#{n}, PID {})", t.pid),
+        (Some(n), true, Lang::Ko) => format!("이 창 (#{n}, PID {})", t.pid),
+        (Some(n), false, Lang::En) => format!("window #{n} (PID {})", t.pid),
+        (Some(n), false, Lang::Ko) => format!("창 #{n} (PID {})", t.pid),
+        (None, true, Lang::En) => format!("memlab itself (PID {})", t.pid),
+        (None, true, Lang::Ko) => format!("memlab 자신 (PID {})", t.pid),
+        (None, false, _) if t.name.is_empty() => format!("PID {}", t.pid),
+        (None, false, _) => format!("PID {} {}", t.pid, t.name),
     }
 }

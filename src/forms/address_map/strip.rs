@@ -188,6 +188,7 @@ mod tests {
             })
             .collect();
         Snapshot {
+            pid: 1,
             regions,
             totals: Vec::new(),
             largest_free: 0,

@@ -40,7 +40,9 @@ pub fn regions_table(
                 .column(Column::auto().at_least(40.0))
                 .columns(Column::auto().at_least(64.0), 3)
                 .column(Column::auto().at_least(160.0))
-                .min_scrolled_height(0.0)
+                // Its rows always get this height: inside the lab's own
+                // vertical scroll area the space left below would be none.
+                .min_scrolled_height(max_height)
                 .max_scroll_height(max_height);
             if scroll_to
                 && let Some(row) =

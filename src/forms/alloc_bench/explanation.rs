@@ -14,8 +14,8 @@ const POINTS: [Tr; 6] = [
         "페이지에 쓰기: 새 매핑은 쓰기 전까지는 거의 비용이 없고, 4 KiB 페이지마다 첫 쓰기가 마이너 페이지 폴트가 되어 커널이 0으로 채운 페이지를 내줍니다. 쓰기를 켜면 매번 새로 매핑되는 블록은 페이지마다 폴트가 나서 크기에 비례해 느려지고, 재사용되는 메모리는 이미 매핑되어 있어 폴트가 더 나지 않습니다.",
     ),
     Tr::new(
-        "Small-block caches: glibc's per-thread tcache keeps freed blocks of up to 1032 bytes, so 1 KB is handed back at once while 2 KB takes the slower bin path. mimalloc keeps thread-local free lists per size class, much like Delphi's FastMM: fast and flat up to 256 KB. Above that its large-block path costs hundreds of ns here, and what it frees goes back to the OS only after a short delay, so a tight loop reuses it without faults.",
-        "작은 블록 캐시: glibc의 스레드별 tcache는 1032바이트까지의 해제된 블록을 보관하므로 1 KB는 곧바로 다시 나오고 2 KB는 더 느린 bin 경로를 탑니다. mimalloc은 크기 등급별 스레드 로컬 free 리스트를 둡니다(델파이의 FastMM과 비슷): 256 KB까지 빠르고 평평합니다. 그보다 크면 큰 블록 경로가 여기서 수백 ns 걸리고, 해제한 메모리는 잠시 뒤에야 운영체제에 돌려주므로 빠른 반복에서는 폴트 없이 재사용됩니다.",
+        "Small-block caches: glibc's per-thread tcache keeps freed blocks of up to 1032 bytes, so 1 KB is handed back at once while 2 KB takes the slower bin path. mimalloc keeps thread-local free lists per size class and, like Delphi 4's own manager (the book's §6), is built for many small blocks: fast and flat up to 256 KB. Above that its large-block path costs hundreds of ns here, and what it frees goes back to the OS only after a short delay, so a tight loop reuses it without faults.",
+        "작은 블록 캐시: glibc의 스레드별 tcache는 1032바이트까지의 해제된 블록을 보관하므로 1 KB는 곧바로 다시 나오고 2 KB는 더 느린 bin 경로를 탑니다. mimalloc은 크기 등급별 스레드 로컬 free 리스트를 두며, 델파이 4의 메모리 관리자(책의 6절)처럼 작은 블록을 많이 다루도록 만들어졌습니다: 256 KB까지 빠르고 평평합니다. 그보다 크면 큰 블록 경로가 여기서 수백 ns 걸리고, 해제한 메모리는 잠시 뒤에야 운영체제에 돌려주므로 빠른 반복에서는 폴트 없이 재사용됩니다.",
     ),
     Tr::new(
         "Why 4 KB is slower here than in a freshly started program: glibc serves a 4 KB block, larger than its tcache limit (1032 bytes), from its bins. In a process that has just started, the block is cut from the top of the heap and merged back into it on free (about 17 ns a pair). In a process that has been running there are free chunks below the top: the block is carved from one of them and, on free, merged with its free neighbour, two unlinks a pair, about 30 ns. A bare loop inside memlab's process measures the same; the dispatcher adds 1 to 2 ns. That is what glibc really costs in a heap in use. mimalloc keeps free lists per size class, so its cost does not depend on that history.",
@@ -36,5 +36,24 @@ pub fn ui(ui: &mut egui::Ui, lang: Lang) {
     ui.label(RichText::new(lang.pick("Why the curves bend", "곡선이 꺾이는 이유")).strong());
     for point in &POINTS {
         ui.label(format!("• {}", point.get(lang)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::POINTS;
+
+    /// FastMM came years after Delphi 4: the book's manager is Delphi 4's own.
+    #[test]
+    fn the_explanation_compares_with_the_books_manager() {
+        for point in &POINTS {
+            assert!(!point.en.contains("FastMM"), "{}", point.en);
+            assert!(!point.ko.contains("FastMM"), "{}", point.ko);
+        }
+        assert!(
+            POINTS
+                .iter()
+                .any(|p| p.en.contains("Delphi 4's own manager"))
+        );
     }
 }

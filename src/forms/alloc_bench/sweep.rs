@@ -296,10 +296,12 @@ impl SweepPanel {
                             .color(Color32::GRAY)
                             .style(LineStyle::dashed_dense()),
                     );
+                    // Body text, as the list it numbers (egui_plot's default
+                    // is the small style: 9 px, unreadable from the back row).
                     plot.text(Text::new(
                         label,
                         PlotPoint::new(x, max_y.ceil() - 0.1),
-                        (i + 1).to_string(),
+                        RichText::new((i + 1).to_string()).text_style(egui::TextStyle::Body),
                     ));
                 }
             });

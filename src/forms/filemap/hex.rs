@@ -52,6 +52,15 @@ impl HexState {
         self.reveal(at, len);
     }
 
+    /// Puts the cursor on `at` (clamped to the view) and its row at the
+    /// top of the rows in sight (as far as the view goes): Go to offset.
+    pub(super) fn go_to_top(&mut self, at: u64, len: u64) {
+        self.go_to(at, len);
+        if let Some(at) = self.cursor {
+            self.top_row = (at / ROW_BYTES).min(max_top(len));
+        }
+    }
+
     /// Scrolls so that byte `at` is in sight.
     fn reveal(&mut self, at: u64, len: u64) {
         let row = at / ROW_BYTES;
@@ -146,7 +155,7 @@ impl Rows {
 /// What the user did to the bytes this frame: writes into the view.
 pub(super) type Edits = Vec<(u64, Vec<u8>)>;
 
-/// Columns of a row: `offset  hex  text  │ file`.
+/// Columns of a row: `offset  hex  text  | file`.
 struct Columns {
     offset: usize,
 }
@@ -191,12 +200,66 @@ impl Columns {
     }
 }
 
-fn printable(b: u8) -> char {
-    if b.is_ascii_graphic() || b == b' ' {
-        b as char
-    } else {
-        '.'
+/// What one byte's cell of a text column shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum TextCell {
+    /// A character: ASCII, or a UTF-8 sequence starting here (Hangul is
+    /// three bytes: the syllable stands in the first cell, over the next).
+    Char(char),
+    /// A later byte of the character shown in an earlier cell.
+    Continued,
+    /// A byte that is no printable character (or part of none).
+    Dot,
+    /// No byte (past the end of the view or of the file).
+    Empty,
+}
+
+/// The text column of `bytes` (`None`: no byte there), rows of [`ROW_BYTES`]
+/// from the first: ASCII as itself, whole UTF-8 sequences as their
+/// character, anything else as a dot.
+fn text_cells(bytes: &[Option<u8>]) -> Vec<TextCell> {
+    const ROW: u64 = ROW_BYTES;
+    let mut cells = vec![TextCell::Empty; bytes.len()];
+    let mut i = 0;
+    while i < bytes.len() {
+        let Some(b) = bytes[i] else {
+            i += 1;
+            continue;
+        };
+        let width = match b {
+            0x20..=0x7e => 1,
+            0xc2..=0xdf => 2,
+            0xe0..=0xef => 3,
+            0xf0..=0xf4 => 4,
+            _ => 0,
+        };
+        let sequence: Option<Vec<u8>> = (width > 0 && i + width <= bytes.len())
+            .then(|| bytes[i..i + width].iter().copied().collect())
+            .flatten();
+        let decoded = sequence
+            .as_deref()
+            .and_then(|seq| std::str::from_utf8(seq).ok())
+            .and_then(|text| text.chars().next())
+            .filter(|c| !c.is_control());
+        match decoded {
+            Some(c) => {
+                for cell in &mut cells[i..i + width] {
+                    *cell = TextCell::Continued;
+                }
+                // A character that runs on into the next row is drawn there,
+                // at its first cell, rather than over the column's edge.
+                let row_end = (i / ROW as usize + 1) * ROW as usize;
+                let at = if i + width > row_end { row_end } else { i };
+                cells[at] = TextCell::Char(c);
+                i += width;
+            }
+            None => {
+                cells[i] = TextCell::Dot;
+                i += 1;
+            }
+        }
     }
+    cells
 }
 
 /// The grid of one view: handles clicks and typing (returned as edits to
@@ -237,19 +300,23 @@ pub(super) fn grid(
         }
         response.request_focus();
     }
-    if response.hovered() {
-        let dy = ui.input(|i| i.smooth_scroll_delta.y);
-        if dy != 0.0 {
-            state.wheel += dy;
-            ui.input_mut(|i| i.smooth_scroll_delta.y = 0.0);
-            let rows = (state.wheel / row_h).trunc();
-            state.wheel -= rows * row_h;
-            state.top_row = if rows > 0.0 {
-                state.top_row.saturating_sub(rows as u64)
-            } else {
-                (state.top_row + (-rows) as u64).min(max_top(len))
-            };
-        }
+    // The wheel scrolls the page, unless the grid has the keyboard (it was
+    // clicked or gone to) and its rows can still move that way: a view of
+    // 64 MiB would otherwise hold the page's wheel for 4 Mi rows.
+    let dy = ui.input(|i| i.smooth_scroll_delta.y);
+    let can_move = (dy > 0.0 && state.top_row > 0) || (dy < 0.0 && state.top_row < max_top(len));
+    if response.hovered() && response.has_focus() && can_move {
+        state.wheel += dy;
+        ui.input_mut(|i| i.smooth_scroll_delta.y = 0.0);
+        let rows = (state.wheel / row_h).trunc();
+        state.wheel -= rows * row_h;
+        state.top_row = if rows > 0.0 {
+            state.top_row.saturating_sub(rows as u64)
+        } else {
+            (state.top_row + (-rows) as u64).min(max_top(len))
+        };
+    } else {
+        state.wheel = 0.0;
     }
     let mut edits = Edits::new();
     if response.has_focus() {
@@ -422,6 +489,13 @@ fn paint(
         all += &head;
         all.push(' ');
     }
+    // Decoded over every row in sight, so a character may run on into the
+    // next row.
+    let block = |bytes: &[u8]| -> Vec<TextCell> {
+        let present: Vec<Option<u8>> = (0..rows.want).map(|k| bytes.get(k).copied()).collect();
+        text_cells(&present)
+    };
+    let (view_cells, file_cells) = (block(&rows.view), block(&rows.file));
     for r in 0..ROWS {
         let start = r * ROW_BYTES;
         if start as usize >= rows.want {
@@ -466,32 +540,71 @@ fn paint(
             push(&mut job, &text, color, bg);
             push(&mut job, " ", text_color, Color32::TRANSPARENT);
         }
-        push(&mut job, " ", text_color, Color32::TRANSPARENT);
-        for (i, (view, _, cursor)) in cells.iter().enumerate() {
-            let bg = match (*cursor, state.side) {
+        let pos = rect.min + egui::vec2(0.0, row_h * (r + 1) as f32);
+        // The two text columns cell by cell, each at its column: a Hangul
+        // syllable is wider than a monospace cell and must not push the
+        // cells after it out of their columns.
+        let view_text = &view_cells[start as usize..start as usize + in_row];
+        let file_text = &file_cells[start as usize..start as usize + in_row];
+        let cell_rect = |col: usize| {
+            egui::Rect::from_min_size(
+                pos + egui::vec2(col as f32 * char_w, 0.0),
+                egui::vec2(char_w, row_h),
+            )
+        };
+        for (i, (view, file, cursor)) in cells.iter().enumerate().take(in_row) {
+            let view_bg = match (*cursor, state.side) {
                 (true, Side::Text) => cursor_bg,
                 (true, Side::Hex) => cursor_bg.gamma_multiply(0.4),
-                _ if view.is_none() && i < in_row => missing_bg,
+                _ if view.is_none() => missing_bg,
                 _ => Color32::TRANSPARENT,
             };
-            let c = view.map_or(' ', printable);
-            push(&mut job, &c.to_string(), text_color, bg);
-        }
-        push(&mut job, "│ ", weak, Color32::TRANSPARENT);
-        for (i, (view, file, _)) in cells.iter().enumerate() {
-            let bg = match (view, file) {
+            let file_bg = match (view, file) {
                 (Some(v), Some(f)) if v != f => diff_bg,
-                (_, None) if i < in_row => missing_bg,
+                (_, None) => missing_bg,
                 _ => Color32::TRANSPARENT,
             };
-            let c = file.map_or(' ', printable);
-            push(&mut job, &c.to_string(), text_color, bg);
+            for (col, bg) in [(columns.text() + i, view_bg), (columns.file() + i, file_bg)] {
+                if bg != Color32::TRANSPARENT {
+                    painter.rect_filled(cell_rect(col), 0.0, bg);
+                }
+            }
+        }
+        let mut text_line = String::new();
+        for (column, text) in [(columns.text(), view_text), (columns.file(), file_text)] {
+            if column == columns.file() {
+                painter.text(
+                    cell_rect(column - 2).left_top(),
+                    egui::Align2::LEFT_TOP,
+                    "|",
+                    font.clone(),
+                    weak,
+                );
+                text_line += "| ";
+            }
+            for (i, cell) in text.iter().enumerate() {
+                let shown = match cell {
+                    TextCell::Char(c) => c.to_string(),
+                    TextCell::Dot => ".".into(),
+                    TextCell::Continued => continue,
+                    TextCell::Empty => " ".into(),
+                };
+                text_line += &shown;
+                painter.text(
+                    cell_rect(column + i).left_top(),
+                    egui::Align2::LEFT_TOP,
+                    shown,
+                    font.clone(),
+                    text_color,
+                );
+            }
         }
         let galley = painter.layout_job(job);
-        let pos = rect.min + egui::vec2(0.0, row_h * (r + 1) as f32);
         painter.galley(pos, galley, text_color);
         all.push('\n');
         all += &line;
+        all.push(' ');
+        all += &text_line;
     }
     all
 }
@@ -555,6 +668,69 @@ mod tests {
         assert_eq!(state.top_row, max_top(len));
         move_cursor(&mut state, Key::Home, len);
         assert_eq!(state.cursor, Some(len - ROW_BYTES));
+    }
+
+    #[test]
+    fn the_text_column_decodes_utf8_and_dots_the_rest() {
+        let bytes: Vec<Option<u8>> = "a한b".bytes().map(Some).collect();
+        assert_eq!(
+            text_cells(&bytes),
+            vec![
+                TextCell::Char('a'),
+                TextCell::Char('한'),
+                TextCell::Continued,
+                TextCell::Continued,
+                TextCell::Char('b'),
+            ]
+        );
+        // A lone lead byte, a stray continuation, a control byte, a sequence
+        // cut short by the end of the file: dots; a missing byte: empty.
+        let odd = [
+            Some(0xed),
+            Some(b'x'),
+            Some(0x80),
+            Some(0x07),
+            Some(0xea),
+            Some(0xb0),
+            None,
+        ];
+        assert_eq!(
+            text_cells(&odd),
+            vec![
+                TextCell::Dot,
+                TextCell::Char('x'),
+                TextCell::Dot,
+                TextCell::Dot,
+                TextCell::Dot,
+                TextCell::Dot,
+                TextCell::Empty,
+            ]
+        );
+    }
+
+    #[test]
+    fn a_character_running_on_into_the_next_row_is_drawn_there() {
+        let mut bytes: Vec<Option<u8>> = vec![Some(b'a'); 15];
+        bytes.extend("다!".bytes().map(Some));
+        let cells = text_cells(&bytes);
+        assert_eq!(
+            cells[15],
+            TextCell::Continued,
+            "its lead byte, at the row's end"
+        );
+        assert_eq!(cells[16], TextCell::Char('다'));
+        assert_eq!(cells[17], TextCell::Continued);
+        assert_eq!(cells[18], TextCell::Char('!'));
+    }
+
+    #[test]
+    fn go_to_puts_the_row_on_top_as_far_as_the_view_goes() {
+        let len = 64 << 10;
+        let mut state = HexState::default();
+        state.go_to_top(0x1005, len);
+        assert_eq!((state.cursor, state.top_row), (Some(0x1005), 0x100));
+        state.go_to_top(len - 1, len);
+        assert_eq!(state.top_row, max_top(len), "the last rows fill the view");
     }
 
     #[test]

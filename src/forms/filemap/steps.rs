@@ -1,6 +1,9 @@
-//! The walk-through's buttons, in the book's order (CreateFile,
-//! CreateFileMapping, MapViewOfFile, CloseHandle, SetEndOfFile), the state
-//! of the file, mapping and views, the step running, and the log.
+//! The walk-through's buttons, numbered in the book's order (§8: 1
+//! CreateFile, 2 CreateFileMapping, 3 MapViewOfFile, 4 FlushViewOfFile and
+//! 5 UnmapViewOfFile on each view, 6 CloseHandle of the mapping, 7
+//! SetFilePointer + SetEndOfFile, 8 CloseHandle of the file: the end of file
+//! is set while the file is still open), the state of the file, mapping and
+//! views, the step running, and the log.
 //!
 //! Every row wraps, and nothing sits after a text whose length changes, so
 //! no button moves when a result comes in. Buttons are never disabled: a
@@ -16,7 +19,7 @@ use crate::core::filemap::{
 };
 use crate::forms::filemap_messages::{FileStep, StepNote};
 use crate::forms::widgets::{status_log, text_field};
-use crate::i18n::{Lang, Tr};
+use crate::i18n::{Lang, Particle, Tr, josa};
 
 /// Lines of the log in sight.
 const LOG_ROWS: f32 = 5.0;
@@ -48,6 +51,7 @@ impl FileMapLab {
     }
 
     pub(super) fn steps_ui(&mut self, ui: &mut egui::Ui, lang: Lang) {
+        step_title(ui, FileStep::Open, lang);
         ui.horizontal_wrapped(|ui| {
             // A path can be long: as much of the row as there is.
             text_field(ui, lang.pick("File", "파일"), &mut self.path, 640.0);
@@ -89,6 +93,7 @@ impl FileMapLab {
             }
         });
         ui.add_space(4.0);
+        step_title(ui, FileStep::CreateMapping, lang);
         ui.horizontal_wrapped(|ui| {
             let label = lang.pick("Mapping size", "매핑 크기");
             text_field(ui, label, &mut self.mapping_size, 80.0);
@@ -103,6 +108,7 @@ impl FileMapLab {
             "0은 파일 크기만큼입니다. 더 크면 먼저 파일을 늘리고, 더 작으면 앞부분만 매핑합니다. 크기 예: 4096, 64K, 1M, 0x1000.",
         ));
         ui.add_space(4.0);
+        step_title(ui, FileStep::MapView, lang);
         ui.horizontal_wrapped(|ui| {
             let label = lang.pick("View offset", "뷰 오프셋");
             text_field(ui, label, &mut self.view_offset, 80.0);
@@ -123,28 +129,36 @@ impl FileMapLab {
         });
         let rule = match lang {
             Lang::En => format!(
-                "Length 0 = to the end of the mapping. Offsets are multiples of the allocation granularity: {} bytes here (the page size), 64 KiB on Windows. An unaligned offset is shown both ways: memmap2 rounds it down, the raw mmap call fails.",
+                "Length 0 = to the end of the mapping. Offsets are multiples of the allocation granularity: {} bytes here (the page size), 64 KiB on Windows. An unaligned offset is shown both ways: memmap2 rounds it down, the raw mmap call fails. Each view below is read and written through its pointer, as the book does.",
                 granularity()
             ),
             Lang::Ko => format!(
-                "길이 0은 매핑 끝까지입니다. 오프셋은 할당 단위의 배수입니다: 여기서는 {} 바이트(페이지 크기), Windows는 64 KiB. 배수가 아닌 오프셋은 두 가지로 보여 줍니다: memmap2는 내림하고, mmap을 직접 부르면 실패합니다.",
+                "길이 0은 매핑 끝까지입니다. 오프셋은 할당 단위의 배수입니다: 여기서는 {} 바이트(페이지 크기), Windows는 64 KiB. 배수가 아닌 오프셋은 두 가지로 보여 줍니다: memmap2는 내림하고, mmap을 직접 부르면 실패합니다. 아래의 각 뷰는 책에서처럼 포인터로 읽고 씁니다.",
                 granularity()
             ),
         };
         ui.weak(rule);
         ui.add_space(4.0);
+        let (flush, unmap) = (
+            FileStep::Flush.numbered(lang),
+            FileStep::Unmap.numbered(lang),
+        );
+        ui.strong(match lang {
+            Lang::En => format!("{flush} and {unmap}: each view's own buttons, below"),
+            Lang::Ko => format!("{} {unmap}: 아래 각 뷰의 버튼", josa(flush, Particle::With)),
+        });
+        ui.add_space(4.0);
+        step_title(ui, FileStep::CloseMapping, lang);
         ui.horizontal_wrapped(|ui| {
             let close_mapping = egui::Button::new(lang.pick("Close mapping", "매핑 닫기"));
             if ui.add(close_mapping).clicked() {
                 self.queue
                     .push_back(Queued::Request(Request::On(Step::CloseMapping)));
             }
-            let close_file = egui::Button::new(lang.pick("Close file", "파일 닫기"));
-            if ui.add(close_file).clicked() {
-                self.queue
-                    .push_back(Queued::Request(Request::On(Step::CloseFile)));
-            }
         });
+        ui.add_space(4.0);
+        // Before the file is closed: SetEndOfFile needs its handle.
+        step_title(ui, FileStep::SetEndOfFile, lang);
         ui.horizontal_wrapped(|ui| {
             let label = lang.pick("New end of file", "새 파일 끝");
             text_field(ui, label, &mut self.eof_size, 80.0);
@@ -152,6 +166,15 @@ impl FileMapLab {
             if ui.add(button).clicked() {
                 let text = self.eof_size.clone();
                 self.with_count(FileStep::SetEndOfFile, &text, Step::SetEndOfFile);
+            }
+        });
+        ui.add_space(4.0);
+        step_title(ui, FileStep::CloseFile, lang);
+        ui.horizontal_wrapped(|ui| {
+            let close_file = egui::Button::new(lang.pick("Close file", "파일 닫기"));
+            if ui.add(close_file).clicked() {
+                self.queue
+                    .push_back(Queued::Request(Request::On(Step::CloseFile)));
             }
         });
         if !self.queue.is_empty() {
@@ -185,7 +208,16 @@ impl FileMapLab {
                 lang.pick("bytes", "바이트")
             ),
             (true, None) => lang.pick("file open", "파일 열림").into(),
-            (false, _) => lang.pick("file handle closed", "파일 핸들 닫힘").into(),
+            // The views keep the file open (and its bytes readable).
+            (false, Some(len)) => format!(
+                "{} {len} {}",
+                lang.pick(
+                    "file handle closed, the views keep the file open:",
+                    "파일 핸들 닫힘, 뷰가 파일을 열어 둠:"
+                ),
+                lang.pick("bytes", "바이트")
+            ),
+            (false, None) => lang.pick("file handle closed", "파일 핸들 닫힘").into(),
         };
         let mapping = match s.mapping {
             Some(MappingState::Open { size }) => format!(
@@ -214,7 +246,7 @@ impl FileMapLab {
                 ui.spinner();
                 ui.label(format!(
                     "{}: {} {} ms",
-                    step.name(lang),
+                    step.numbered(lang),
                     lang.pick("working,", "작업 중,"),
                     job.elapsed().as_millis()
                 ));
@@ -233,4 +265,9 @@ impl FileMapLab {
         );
         status_log(ui, lang, "filemap-log", LOG_ROWS, self.log.iter(), empty);
     }
+}
+
+/// A step's number and Win32 call, in the book's order, above its controls.
+fn step_title(ui: &mut egui::Ui, step: FileStep, lang: Lang) {
+    ui.strong(step.numbered(lang));
 }

@@ -105,7 +105,7 @@ impl ViewPanel {
                 if field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
                     match parse_byte_count(&self.goto) {
                         Ok(at) => {
-                            self.hex.go_to(at, info.len);
+                            self.hex.go_to_top(at, info.len);
                             // Typing goes to the grid next.
                             ui.memory_mut(|m| m.request_focus(hex::grid_id(info.view)));
                         }

@@ -3,12 +3,12 @@
 
 use std::time::Duration;
 
-use super::pid_ko;
 use crate::core::filemap::{
     Access, ByteCountError, EndOfFile, FileMapError, Flushed, MappingCreated, Opened, Sharing,
     ViewMapped,
 };
-use crate::core::mutex::{AcquireReport, CrashedHolder, MutexError, MutexKind, ResetOutcome};
+use crate::i18n::Particle::Topic;
+use crate::i18n::josa;
 use crate::i18n::{Lang, Localized};
 
 /// A step of the book's §8, as the Win32 call it stands for.
@@ -39,6 +39,30 @@ impl FileStep {
             Self::CloseMapping => "CloseHandle(mapping)",
             Self::CloseFile => "CloseHandle(file)",
             Self::SetEndOfFile => "SetFilePointer + SetEndOfFile",
+        }
+    }
+
+    /// The step's number in the book's order (§8); a write through a view
+    /// is part of step 3 and has none of its own.
+    pub fn number(self) -> Option<u8> {
+        match self {
+            Self::Open => Some(1),
+            Self::CreateMapping => Some(2),
+            Self::MapView => Some(3),
+            Self::Write => None,
+            Self::Flush => Some(4),
+            Self::Unmap => Some(5),
+            Self::CloseMapping => Some(6),
+            Self::SetEndOfFile => Some(7),
+            Self::CloseFile => Some(8),
+        }
+    }
+
+    /// "2. CreateFileMapping": the number and the call.
+    pub fn numbered(self, lang: Lang) -> String {
+        match self.number() {
+            Some(n) => format!("{n}. {}", self.name(lang)),
+            None => self.name(lang).to_owned(),
         }
     }
 }
@@ -213,7 +237,7 @@ impl Localized for StepNote {
                 )
                 .into(),
         };
-        format!("{}: {what}", self.step().name(lang))
+        format!("{}: {what}", self.step().numbered(lang))
     }
 }
 
@@ -222,104 +246,13 @@ impl Localized for ByteCountError {
         match (lang, self) {
             (Lang::En, e) => e.to_string(),
             (Lang::Ko, Self::NotACount { text }) => {
-                format!("{text:?}은(는) 바이트 수가 아닙니다 (예: 4096, 64K, 1M, 0x1000)")
-            }
-            (Lang::Ko, Self::TooLarge { text }) => format!("{text:?}은(는) 너무 큽니다"),
-        }
-    }
-}
-
-/// What the mutex lab did, as its log shows it.
-#[derive(Debug)]
-pub enum MutexNote {
-    /// The lock of this kind was opened (its small mapping joined).
-    Opened {
-        kind: MutexKind,
-        name: String,
-    },
-    /// `LockMap`'s wait and what it gave.
-    Acquire(AcquireReport),
-    /// `UnlockMap`.
-    Released {
-        kind: MutexKind,
-    },
-    /// "Crash while holding": a child took the lock and was killed.
-    Crashed(CrashedHolder),
-    Reset(ResetOutcome),
-    Failed(MutexError),
-    /// A job's thread ended without a result.
-    Lost,
-}
-
-impl MutexNote {
-    pub fn is_error(&self) -> bool {
-        matches!(self, Self::Failed(_) | Self::Lost)
-    }
-}
-
-impl Localized for MutexNote {
-    fn localized(&self, lang: Lang) -> String {
-        let ko = lang == Lang::Ko;
-        match self {
-            Self::Opened { kind, name } if ko => format!(
-                "CreateMutex('{name}'): {}을(를) 엶 (전용 작은 매핑)",
-                kind.localized(lang)
-            ),
-            Self::Opened { kind, name } => format!(
-                "CreateMutex('{name}'): opened {} (on its own small mapping)",
-                kind.localized(lang)
-            ),
-            Self::Acquire(report) => {
-                format!("WaitForSingleObject: {}", report.localized(lang))
-            }
-            Self::Released { kind } if ko => {
-                format!("ReleaseMutex: {}을(를) 놓음", kind.localized(lang))
-            }
-            Self::Released { kind } => format!("ReleaseMutex: released {}", kind.localized(lang)),
-            Self::Crashed(crash) => crash.localized(lang),
-            Self::Reset(outcome) => format!(
-                "{}: {}",
-                lang.pick("reset", "초기화"),
-                outcome.localized(lang)
-            ),
-            Self::Failed(e) => e.localized(lang),
-            Self::Lost => lang
-                .pick(
-                    "the lock's job ended without a result",
-                    "잠금 작업이 결과 없이 끝났습니다",
+                format!(
+                    "{} 바이트 수가 아닙니다 (예: 4096, 64K, 1M, 0x1000)",
+                    josa(format!("{text:?}"), Topic)
                 )
-                .into(),
-        }
-    }
-}
-
-impl Localized for CrashedHolder {
-    fn localized(&self, lang: Lang) -> String {
-        let pid = pid_ko(Some(self.pid));
-        match (lang, self.signal) {
-            (Lang::En, Some(signal)) => format!(
-                "crash while holding: child PID {} took the lock and was killed by signal {signal}{}",
-                self.pid,
-                if signal == libc::SIGKILL {
-                    " (SIGKILL)"
-                } else {
-                    ""
-                }
-            ),
-            (Lang::En, None) => format!(
-                "crash while holding: child PID {} took the lock and ended",
-                self.pid
-            ),
-            (Lang::Ko, Some(signal)) => format!(
-                "잡은 채 죽기: 자식 프로세스 {pid}이(가) 잠금을 잡은 뒤 신호 {signal}{}(으)로 죽었습니다",
-                if signal == libc::SIGKILL {
-                    " (SIGKILL)"
-                } else {
-                    ""
-                }
-            ),
-            (Lang::Ko, None) => {
-                format!("잡은 채 죽기: 자식 프로세스 {pid}이(가) 잠금을 잡은 뒤 끝났습니다")
+            }
+            (Lang::Ko, Self::TooLarge { text }) => {
+                format!("{} 너무 큽니다", josa(format!("{text:?}"), Topic))
             }
         }
     }

@@ -7,10 +7,7 @@ use super::*;
 use crate::core::filemap::{
     Access, ByteCountError, EndOfFile, Flushed, Opened, Sharing, ViewMapped,
 };
-use crate::core::mutex::{
-    AcquireReport, AcquireResult, CrashProblem, CrashedHolder, MutexError, MutexKind, MutexState,
-    ResetOutcome,
-};
+use crate::i18n::assert_korean;
 
 /// Every FileMapError variant once; the match below has no wildcard, so
 /// a new variant does not compile until it is added here.
@@ -63,6 +60,23 @@ fn file_errors() -> Vec<FileMapError> {
         },
         E::TooLarge {
             requested: u64::MAX,
+        },
+        E::FileSizeLimit {
+            path: path.clone(),
+            requested: 1 << 20,
+            limit: 102400,
+        },
+        E::RangeOverflow {
+            offset: u64::MAX,
+            len: 2,
+        },
+        E::SystemPath {
+            path: PathBuf::from("/dev/mem"),
+        },
+        E::CannotCreate { path: path.clone() },
+        E::MappedElsewhere {
+            path: path.clone(),
+            pid: Some(4242),
         },
         E::FileShortened {
             file_len: 100,
@@ -125,6 +139,11 @@ fn file_errors() -> Vec<FileMapError> {
             | E::EmptyFile { .. }
             | E::DiskFull { .. }
             | E::TooLarge { .. }
+            | E::FileSizeLimit { .. }
+            | E::RangeOverflow { .. }
+            | E::SystemPath { .. }
+            | E::CannotCreate { .. }
+            | E::MappedElsewhere { .. }
             | E::FileShortened { .. }
             | E::Unbacked { .. }
             | E::ViewOutOfRange { .. }
@@ -145,100 +164,7 @@ fn file_errors() -> Vec<FileMapError> {
     all
 }
 
-fn mutex_errors() -> Vec<MutexError> {
-    use MutexError as E;
-    let all = vec![
-        E::BadName {
-            name: "a/b".into(),
-            reason: crate::core::shared_text::NameProblem::Slash,
-        },
-        E::Object(crate::core::shm_object::ObjectError::Foreign {
-            path: "/dev/shm/memlab-mutex.0.LockMap".into(),
-            owner: 1000,
-            you: 0,
-        }),
-        E::TimedOut {
-            kind: MutexKind::FileLock,
-            waited_ms: 1000,
-            holder: Some(7),
-        },
-        E::TimedOut {
-            kind: MutexKind::Robust,
-            waited_ms: 1000,
-            holder: None,
-        },
-        E::Stuck {
-            kind: MutexKind::RawSync,
-            waited_ms: 1000,
-            dead_holder: 8,
-        },
-        E::AlreadyHeld {
-            kind: MutexKind::Robust,
-        },
-        E::NotHeld {
-            kind: MutexKind::RawSync,
-        },
-        E::ResetRefused {
-            kind: MutexKind::RawSync,
-            pid: 9,
-        },
-        E::InUse {
-            name: "LockMap".into(),
-            others: 2,
-        },
-        E::NotRecoverable,
-        E::Pthread {
-            call: "pthread_mutex_timedlock",
-            errno: libc::EINVAL,
-        },
-        E::RawSync {
-            message: "Failed to acquire mutex : 22".into(),
-        },
-        E::RawSync {
-            message: "Failed to initialize pthread_mutexattr_t".into(),
-        },
-        E::CrashFailed {
-            problem: CrashProblem::NotKilled,
-            status: Some(3),
-        },
-        E::CrashFailed {
-            problem: CrashProblem::TooSlow,
-            status: None,
-        },
-        E::OwnerGone,
-        E::Io {
-            context: "opening the gate",
-            source: io::Error::from_raw_os_error(libc::EACCES),
-        },
-    ];
-    for e in &all {
-        match e {
-            E::BadName { .. }
-            | E::Object(_)
-            | E::TimedOut { .. }
-            | E::Stuck { .. }
-            | E::AlreadyHeld { .. }
-            | E::NotHeld { .. }
-            | E::ResetRefused { .. }
-            | E::InUse { .. }
-            | E::NotRecoverable
-            | E::Pthread { .. }
-            | E::RawSync { .. }
-            | E::CrashFailed { .. }
-            | E::OwnerGone
-            | E::Io { .. } => {}
-        }
-    }
-    all
-}
-
 fn notes() -> Vec<Box<dyn Localized>> {
-    let report = |result, deadline_bug| AcquireReport {
-        kind: MutexKind::Robust,
-        result,
-        waited: Duration::from_millis(1000),
-        deadline_bug,
-    };
     vec![
         Box::new(MappingCreated {
             requested: 8192,
@@ -266,24 +192,6 @@ fn notes() -> Vec<Box<dyn Localized>> {
             mapped_from: 0,
             raw_mmap: RawCall::Succeeded,
         }),
-        Box::new(report(AcquireResult::Acquired, true)),
-        Box::new(report(
-            AcquireResult::AcquiredOwnerDied { previous: Some(5) },
-            false,
-        )),
-        Box::new(report(AcquireResult::TimedOut { holder: None }, false)),
-        Box::new(report(AcquireResult::Stuck { dead_holder: 5 }, false)),
-        Box::new(MutexState::Free),
-        Box::new(MutexState::HeldHere),
-        Box::new(MutexState::Held { pid: Some(3) }),
-        Box::new(MutexState::Abandoned { pid: 3 }),
-        Box::new(MutexState::Stuck { pid: 3 }),
-        Box::new(ResetOutcome::NothingToReset),
-        Box::new(ResetOutcome::WasFree),
-        Box::new(ResetOutcome::Reinitialised { dead_holder: None }),
-        Box::new(MutexKind::FileLock),
-        Box::new(MutexKind::RawSync),
-        Box::new(MutexKind::Robust),
         Box::new(ByteCountError::NotACount { text: "12Q".into() }),
         Box::new(ByteCountError::TooLarge { text: "9G".into() }),
     ]
@@ -352,34 +260,6 @@ fn log_lines() -> Vec<Box<dyn Localized>> {
             step: FileStep::MapView,
         },
     ];
-    let mutex = vec![
-        MutexNote::Opened {
-            kind: MutexKind::Robust,
-            name: "LockMap".into(),
-        },
-        MutexNote::Acquire(AcquireReport {
-            kind: MutexKind::RawSync,
-            result: AcquireResult::Stuck { dead_holder: 5 },
-            waited: Duration::from_millis(1000),
-            deadline_bug: true,
-        }),
-        MutexNote::Released {
-            kind: MutexKind::FileLock,
-        },
-        MutexNote::Crashed(CrashedHolder {
-            pid: 77,
-            signal: Some(libc::SIGKILL),
-        }),
-        MutexNote::Crashed(CrashedHolder {
-            pid: 77,
-            signal: None,
-        }),
-        MutexNote::Reset(ResetOutcome::Reinitialised {
-            dead_holder: Some(77),
-        }),
-        MutexNote::Failed(MutexError::NotRecoverable),
-        MutexNote::Lost,
-    ];
     let mut all: Vec<Box<dyn Localized>> = Vec::new();
     for note in steps {
         match note {
@@ -397,42 +277,7 @@ fn log_lines() -> Vec<Box<dyn Localized>> {
             | StepNote::NoFile { .. } => all.push(Box::new(note)),
         }
     }
-    for note in mutex {
-        match note {
-            MutexNote::Opened { .. }
-            | MutexNote::Acquire(_)
-            | MutexNote::Released { .. }
-            | MutexNote::Crashed(_)
-            | MutexNote::Reset(_)
-            | MutexNote::Failed(_)
-            | MutexNote::Lost => all.push(Box::new(note)),
-        }
-    }
     all
-}
-
-/// Words that only an English sentence would contain.
-const ENGLISH: &[&str] = &[
-    "the", "is", "a", "an", "to", "of", "and", "not", "was", "it", "by", "in", "no", "with",
-    "failed", "bytes", "file", "view", "lock", "held", "error", "denied", "such",
-];
-
-fn assert_korean(text: &str) {
-    assert!(
-        text.chars().any(|c| ('가'..='힣').contains(&c)),
-        "no Hangul in {text:?}"
-    );
-    let mut run = 0;
-    for token in text.split_whitespace() {
-        let word = token.trim_matches(|c: char| c.is_ascii_punctuation());
-        assert!(
-            !ENGLISH.contains(&word.to_ascii_lowercase().as_str()),
-            "English word {word:?} in {text:?}"
-        );
-        let english = !word.is_empty() && word.chars().all(|c| c.is_ascii_alphabetic());
-        run = if english { run + 1 } else { 0 };
-        assert!(run < 3, "three English words in a row in {text:?}");
-    }
 }
 
 #[test]
@@ -442,10 +287,6 @@ fn every_error_and_note_reads_in_korean_without_english_sentences() {
         assert_korean(&ko);
         assert_eq!(e.localized(Lang::En), e.to_string());
     }
-    for e in mutex_errors() {
-        assert_korean(&e.localized(Lang::Ko));
-        assert_eq!(e.localized(Lang::En), e.to_string());
-    }
     for note in notes().into_iter().chain(log_lines()) {
         assert_korean(&note.localized(Lang::Ko));
         assert!(!note.localized(Lang::En).is_empty());
@@ -453,7 +294,17 @@ fn every_error_and_note_reads_in_korean_without_english_sentences() {
 }
 
 #[test]
-fn the_check_catches_english() {
-    let caught = std::panic::catch_unwind(|| assert_korean("파일: the file was shortened"));
-    assert!(caught.is_err());
+fn particles_follow_the_word_before_them() {
+    let closed = FileMapError::ViewClosed { view: 3 };
+    assert_eq!(closed.localized(Lang::Ko), "뷰 #3은 매핑 해제되었습니다");
+    let none = FileMapError::NoSuchView { view: 2 };
+    assert_eq!(none.localized(Lang::Ko), "뷰 #2는 없습니다");
+}
+
+#[test]
+fn the_check_catches_english_and_both_particles() {
+    let english = std::panic::catch_unwind(|| assert_korean("파일: the file was shortened"));
+    assert!(english.is_err());
+    let both = std::panic::catch_unwind(|| assert_korean("파일을(를) 엶"));
+    assert!(both.is_err());
 }

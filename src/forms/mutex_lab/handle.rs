@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use eframe::egui;
 
-use crate::core::mutex::{self, BookMutex, MutexError, MutexKind, MutexState};
-use crate::forms::filemap_messages::MutexNote;
+use super::MutexNote;
+use crate::core::mutex::{self, BookMutex, Look, MutexError, MutexKind};
 use crate::forms::widgets::StoppingThreads;
 
 /// How often the watcher asks who holds the lock.
@@ -29,8 +29,26 @@ pub(super) enum Action {
     Reset,
 }
 
-/// What the watcher last saw: the state, or why it could not be read.
-pub(super) type Seen = Arc<Mutex<Option<Result<MutexState, String>>>>;
+/// A look at the lock: who holds it and its data, or why it could not be
+/// read (shared, so that it can be shown in either language).
+pub(super) type Looked = Result<Look, Arc<MutexError>>;
+
+/// What the watcher last saw.
+pub(super) type Seen = Arc<Mutex<Option<Looked>>>;
+
+/// Whether two looks say the same (errors compare by their sentence).
+pub(super) fn same(a: &Looked, b: &Looked) -> bool {
+    match (a, b) {
+        (Ok(a), Ok(b)) => a == b,
+        (Err(a), Err(b)) => a.to_string() == b.to_string(),
+        _ => false,
+    }
+}
+
+/// Looks at the lock now.
+pub(super) fn look(mutex: &BookMutex) -> Looked {
+    mutex.look().map_err(Arc::new)
+}
 
 /// One opened lock and its watcher. Dropping it may wait for a wait in
 /// progress, so the lab drops it off the UI thread ([`Handle::close`]).
@@ -56,10 +74,10 @@ impl Handle {
         // Without the watcher the state line only goes stale: not worth failing for.
         let _ = watcher.spawn("mutex watcher", move |stop| {
             loop {
-                let state = watched.state().map_err(|e| e.to_string());
+                let state = look(&watched);
                 let changed = {
                     let mut last = shown.lock().unwrap_or_else(PoisonError::into_inner);
-                    let changed = last.as_ref() != Some(&state);
+                    let changed = !last.as_ref().is_some_and(|l| same(l, &state));
                     *last = Some(state);
                     changed
                 };
@@ -88,11 +106,11 @@ impl Handle {
     }
 
     /// Shows `state` now (an action's result), before the watcher's next look.
-    pub(super) fn show(&self, state: Result<MutexState, String>) {
+    pub(super) fn show(&self, state: Looked) {
         *self.seen.lock().unwrap_or_else(PoisonError::into_inner) = Some(state);
     }
 
-    pub(super) fn state(&self) -> Option<Result<MutexState, String>> {
+    pub(super) fn state(&self) -> Option<Looked> {
         self.seen
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -101,15 +119,20 @@ impl Handle {
 }
 
 /// Runs `action` on `mutex` (the crash runs `program`, memlab itself);
-/// the log line, if the action has one.
-pub(super) fn run(
-    action: Action,
-    mutex: &BookMutex,
-    program: Option<PathBuf>,
-) -> Option<MutexNote> {
+/// the log lines it gives. Taking the lock also moves its guarded data,
+/// as a holder of the book's lock writes the mapping it guards.
+pub(super) fn run(action: Action, mutex: &BookMutex, program: Option<PathBuf>) -> Vec<MutexNote> {
     let result = match action {
-        Action::Open => return None,
-        Action::Take(timeout) => mutex.acquire(timeout).map(MutexNote::Acquire),
+        Action::Open => return Vec::new(),
+        Action::Take(timeout) => match mutex.acquire(timeout) {
+            Ok(report) if report.result.acquired() => {
+                let moved = mutex
+                    .write_data(true)
+                    .map_or_else(MutexNote::Failed, MutexNote::Moved);
+                return vec![MutexNote::Acquire(report), moved];
+            }
+            other => other.map(MutexNote::Acquire),
+        },
         Action::Release => mutex
             .release()
             .map(|()| MutexNote::Released { kind: mutex.kind() }),
@@ -125,5 +148,5 @@ pub(super) fn run(
             .map(MutexNote::Crashed),
         Action::Reset => mutex.reset().map(MutexNote::Reset),
     };
-    Some(result.unwrap_or_else(MutexNote::Failed))
+    vec![result.unwrap_or_else(MutexNote::Failed)]
 }

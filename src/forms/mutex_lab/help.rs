@@ -34,8 +34,8 @@ pub(super) static HELP: LabHelp = LabHelp {
         Call {
             win32: "a process that dies holding the mutex",
             here: Tr::new(
-                "\"Crash while holding\" starts memlab as a child (memlab mutex crash), which takes the lock and kills itself with SIGKILL: no destructor runs, as in a real crash.",
-                "\"잡은 채 죽기\"는 memlab을 자식 프로세스로 띄우며(memlab mutex crash), 자식은 잠금을 잡은 뒤 SIGKILL로 스스로 죽습니다. 실제 충돌처럼 정리 코드는 하나도 돌지 않습니다.",
+                "\"Crash while holding\" starts memlab as a child (memlab mutex crash), which takes the lock, begins a move of the guarded data (takes 100 from one account) and kills itself with SIGKILL before giving it to the other: no destructor runs, as in a real crash, and the data is left half-written.",
+                "\"잡은 채 죽기\"는 memlab을 자식 프로세스로 띄우며(memlab mutex crash), 자식은 잠금을 잡고 지키는 데이터의 이체를 시작한 뒤(한 계좌에서 100을 뺀 뒤) 다른 계좌에 더하기 전에 SIGKILL로 스스로 죽습니다. 실제 충돌처럼 정리 코드는 하나도 돌지 않고, 데이터는 반쯤 쓰인 채 남습니다.",
             ),
         },
     ],
@@ -45,8 +45,8 @@ pub(super) static HELP: LabHelp = LabHelp {
             "이 실습을 창 두 개에 여세요. 한쪽에서 잡기를 누르면, 다른 쪽의 잡기는 1000 ms 뒤 시간 초과되며 잡은 PID를 알려 줍니다. 놓기를 누른 뒤 다시 잡아 보세요.",
         ),
         Tr::new(
-            "Pick the robust mutex and press Crash while holding, then Take: acquired, and told the previous owner died (WAIT_ABANDONED). Do the same with memlab's file lock: acquired, but nobody is told.",
-            "견고한 뮤텍스를 고르고 잡은 채 죽기를 누른 뒤 잡기를 누르세요. 잡히면서 이전 소유자가 죽었다는 말을 듣습니다(WAIT_ABANDONED). memlab 파일 잠금으로 같은 일을 하면 잡히기는 하지만 아무도 그 사실을 듣지 못합니다.",
+            "Pick the robust mutex and press Crash while holding: the guarded data is short by 100 (half-written). Take: acquired, told the previous owner died (WAIT_ABANDONED), and memlab undoes the half move before trusting the data. Do the same with memlab's file lock: acquired, but nobody is told, and the data stays wrong.",
+            "견고한 뮤텍스를 고르고 잡은 채 죽기를 누르세요. 지키는 데이터의 합계가 100 모자랍니다(반쯤 쓰임). 잡기를 누르면 잡히면서 이전 소유자가 죽었다는 말을 듣고(WAIT_ABANDONED), memlab이 데이터를 믿기 전에 절반짜리 이체를 되돌립니다. memlab 파일 잠금으로 같은 일을 하면 잡히기는 하지만 아무도 그 사실을 듣지 못하고, 데이터는 틀린 채로 남습니다.",
         ),
         Tr::new(
             "Pick raw_sync's mutex and crash while holding: every Take, in every window, times out: stuck. Reset re-initialises it; Take works again.",

@@ -14,6 +14,7 @@
 
 mod handle;
 mod help;
+mod messages;
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -22,14 +23,16 @@ use std::time::Duration;
 use eframe::egui;
 use serde::{Deserialize, Serialize};
 
-use crate::core::mutex::{AcquireResult, BOOK_TIMEOUT, DEFAULT_NAME, MutexKind, MutexState};
-use crate::forms::filemap_messages::MutexNote;
+use crate::core::mutex::{
+    AMOUNT, AcquireResult, BOOK_TIMEOUT, DEFAULT_NAME, Look, MutexKind, MutexState, TOTAL,
+};
 use crate::forms::widgets::{
     InputNote, Job, Level, NumberInput, Poll, Status, show_line, show_note, status_log, text_field,
 };
 use crate::forms::{Lab, LabHelp};
 use crate::i18n::{Lang, Localized, Tr};
-use handle::{Action, Handle};
+use handle::{Action, Handle, Looked};
+pub use messages::MutexNote;
 
 /// Log lines kept.
 const LOG_LINES: usize = 50;
@@ -70,12 +73,12 @@ impl From<KindChoice> for MutexKind {
 }
 
 /// What a finished job hands back: the lock it opened (if it had to), the
-/// log line, and the lock's state right after (so the state line does not
+/// log lines, and the lock's state right after (so the state line does not
 /// wait for the watcher's next look).
 struct Done {
     opened: Option<Handle>,
-    note: Option<MutexNote>,
-    state: Option<Result<MutexState, String>>,
+    notes: Vec<MutexNote>,
+    state: Option<Looked>,
 }
 
 /// The mutex lab.
@@ -199,17 +202,17 @@ impl MutexLab {
                     Err(e) => {
                         return Done {
                             opened: None,
-                            note: Some(MutexNote::Failed(e)),
+                            notes: vec![MutexNote::Failed(e)],
                             state: None,
                         };
                     }
                 },
             };
-            let note = handle::run(action, &mutex, program);
-            let state = Some(mutex.state().map_err(|e| e.to_string()));
+            let notes = handle::run(action, &mutex, program);
+            let state = Some(handle::look(&mutex));
             Done {
                 opened,
-                note,
+                notes,
                 state,
             }
         });
@@ -238,15 +241,15 @@ impl MutexLab {
                 if let (Some(lock), Some(state)) = (&self.lock, done.state) {
                     lock.show(state);
                 }
-                match &done.note {
-                    Some(MutexNote::Acquire(report)) => self.last = Some(report.result),
-                    Some(MutexNote::Reset(_)) => self.last = None,
-                    Some(MutexNote::Failed(_)) if self.current().is_none() => {
-                        self.failed = Some((self.kind, self.name.clone()));
+                for note in done.notes {
+                    match &note {
+                        MutexNote::Acquire(report) => self.last = Some(report.result),
+                        MutexNote::Reset(_) => self.last = None,
+                        MutexNote::Failed(_) if self.current().is_none() => {
+                            self.failed = Some((self.kind, self.name.clone()));
+                        }
+                        _ => {}
                     }
-                    _ => {}
-                }
-                if let Some(note) = done.note {
                     self.push_log(note);
                 }
             }
@@ -290,8 +293,8 @@ impl MutexLab {
                     Action::Take(timeout),
                     lang.pick("Take (LockMap)", "잡기 (LockMap)"),
                     lang.pick(
-                        "CreateMutex + WaitForSingleObject: wait up to the timeout",
-                        "CreateMutex + WaitForSingleObject: 제한 시간까지 기다립니다",
+                        "CreateMutex + WaitForSingleObject: wait up to the timeout, then move 100 between the accounts while holding it",
+                        "CreateMutex + WaitForSingleObject: 제한 시간까지 기다린 뒤, 잡은 채로 계좌 사이에서 100을 옮깁니다",
                     ),
                 ),
                 (
@@ -303,8 +306,8 @@ impl MutexLab {
                     Action::Crash,
                     lang.pick("Crash while holding", "잡은 채 죽기"),
                     lang.pick(
-                        "A child memlab takes this lock and is killed with SIGKILL while holding it",
-                        "자식 memlab 프로세스가 이 잠금을 잡은 뒤, 잡은 채 SIGKILL로 죽습니다",
+                        "A child memlab takes this lock, begins a move and is killed with SIGKILL half-way, still holding it",
+                        "자식 memlab 프로세스가 이 잠금을 잡고 이체를 시작한 뒤, 절반만 하고 잡은 채 SIGKILL로 죽습니다",
                     ),
                 ),
                 (
@@ -327,8 +330,9 @@ impl MutexLab {
         });
     }
 
-    /// Who holds the lock now, and what the chosen kind does when its
-    /// holder dies (or, when it is stuck, that only Reset frees it).
+    /// Who holds the lock now and the data it guards, and what the chosen
+    /// kind does when its holder dies (or, when it is stuck, that only Reset
+    /// frees it).
     fn state_lines(&self, ui: &mut egui::Ui, lang: Lang) {
         let state = self.current().and_then(Handle::state);
         let (level, text) = match &state {
@@ -340,22 +344,47 @@ impl MutexLab {
                 )
                 .to_owned(),
             ),
-            Some(Ok(s)) => {
-                let level = match s {
-                    MutexState::Stuck { .. } | MutexState::Abandoned { .. } => Level::Warn,
+            Some(Ok(look)) => {
+                let level = match look.state {
+                    MutexState::Stuck { .. }
+                    | MutexState::Abandoned { .. }
+                    | MutexState::NotRecoverable => Level::Warn,
+                    MutexState::Corrupt { .. } => Level::Error,
                     _ => Level::Info,
                 };
-                (level, s.localized(lang))
+                (level, look.state.localized(lang))
             }
-            Some(Err(e)) => (Level::Error, e.clone()),
+            Some(Err(e)) => (Level::Error, e.localized(lang)),
         };
         show_line(
             ui,
             level,
             format!("{} {text}", lang.pick("State:", "상태:")),
         );
-        let stuck = matches!(state, Some(Ok(MutexState::Stuck { .. })))
-            || matches!(self.last, Some(AcquireResult::Stuck { .. }));
+        if let Some(Ok(look)) = &state {
+            // Half-written with nobody writing it: the dead holder's harm.
+            let harmed = look.data.is_some_and(|d| {
+                d.half_written()
+                    && !(d.step != 0
+                        && matches!(look.state, MutexState::HeldHere | MutexState::Held { .. }))
+            });
+            show_line(
+                ui,
+                if harmed { Level::Warn } else { Level::Info },
+                format!(
+                    "{} {}",
+                    lang.pick("Guarded data:", "지키는 데이터:"),
+                    look.localized(lang)
+                ),
+            );
+        }
+        let stuck = matches!(
+            state,
+            Some(Ok(Look {
+                state: MutexState::Stuck { .. },
+                ..
+            }))
+        ) || matches!(self.last, Some(AcquireResult::Stuck { .. }));
         if stuck {
             show_line(
                 ui,
@@ -447,6 +476,14 @@ impl Lab for MutexLab {
             "The book guards a mapping with a named mutex and a 1000 ms wait. Take the lock here, have a child take it and die by SIGKILL, and watch what each kind of lock gives the windows still waiting.",
             "책은 이름 있는 뮤텍스와 1000 ms 대기로 매핑을 지킵니다. 여기서 잠금을 잡아 보고, 자식 프로세스가 잠금을 잡은 채 SIGKILL로 죽게 한 뒤, 잠금 종류마다 기다리던 창들이 무엇을 얻는지 보세요.",
         ));
+        ui.label(match lang {
+            Lang::En => format!(
+                "What the lock guards: two accounts, A and B, holding {TOTAL} between them. Whoever takes the lock moves {AMOUNT} from one to the other in two steps (take from one, then give to the other). The crashing child dies between the steps: the total it leaves is short, and that is what WAIT_ABANDONED warns the next holder about."
+            ),
+            Lang::Ko => format!(
+                "잠금이 지키는 데이터: A계좌와 B계좌에 합쳐서 {TOTAL}이 있습니다. 잠금을 잡은 쪽은 한 계좌에서 다른 계좌로 {AMOUNT}을 두 단계로 옮깁니다 (한쪽에서 빼고, 다른 쪽에 더하기). 죽는 자식 프로세스는 두 단계 사이에서 죽어 합계가 모자라게 남습니다. WAIT_ABANDONED가 다음 소유자에게 경고하는 것이 바로 이것입니다."
+            ),
+        });
         ui.add_space(4.0);
         self.controls(ui, lang);
         ui.add_space(4.0);

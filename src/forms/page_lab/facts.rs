@@ -11,16 +11,29 @@ use crate::forms::vm_messages::format_bytes;
 use crate::forms::widgets::{Level, show_line};
 use crate::i18n::{Lang, Localized};
 
-/// A two-column table that wraps its values: the names small, the values
-/// in body text, readable from the back of a room.
+/// Below this width (points) the names stand above their values.
+const NARROW: f32 = 260.0;
+
+/// A two-column table that wraps its values: the names in monospace, the
+/// values in body text, both at the presenter's text size, readable from
+/// the back of a room.
 fn rows(ui: &mut egui::Ui, id: &str, rows: &[(&str, String)]) {
+    // Too narrow for two columns at this text size: each name above its value.
+    if ui.available_width() < NARROW {
+        for (key, value) in rows {
+            ui.label(RichText::new(*key).monospace());
+            ui.add(egui::Label::new(value.as_str()).wrap());
+            ui.add_space(2.0);
+        }
+        return;
+    }
     egui::Grid::new(id)
         .num_columns(2)
         .striped(true)
         .spacing([8.0, 3.0])
         .show(ui, |ui| {
             for (key, value) in rows {
-                ui.label(RichText::new(*key).monospace().small());
+                ui.label(RichText::new(*key).monospace());
                 ui.add(egui::Label::new(value.as_str()).wrap());
                 ui.end_row();
             }

@@ -193,9 +193,8 @@ pub fn page_grid(
 ) -> Option<Range<usize>> {
     let n = view.pages.len();
     let width = ui.available_width();
-    // Row numbers grow with the presenter's text size.
-    let small = egui::TextStyle::Small.resolve(ui.style()).size;
-    let label_font = egui::FontId::monospace(small.max(10.0));
+    // Row numbers in monospace text, which grows with the presenter's text size.
+    let label_font = egui::TextStyle::Monospace.resolve(ui.style());
     let gutter = if width >= GUTTER_FROM_WIDTH {
         let digit = ui.ctx().fonts_mut(|f| f.glyph_width(&label_font, '0'));
         digit * 5.0 + 6.0
@@ -367,7 +366,8 @@ pub fn legend(ui: &mut egui::Ui, lang: Lang) {
         // Room between the samples as item spacing, which a wrapping row
         // leaves out at its ends (a trailing space would reach past them).
         ui.spacing_mut().item_spacing.x += 6.0;
-        let font = egui::TextStyle::Small.resolve(ui.style());
+        // Body text, as the rest of the lab: readable from the back row.
+        let font = egui::TextStyle::Body.resolve(ui.style());
         let color = ui.visuals().text_color();
         for (sample, resident, charged, text) in samples {
             // A sample and its text are one item, so they wrap together.

@@ -35,7 +35,8 @@ fn level(report: &Report) -> Level {
     }
 }
 
-/// One report: its sentence, then its calls and costs in small type.
+/// One report: its sentence, then its calls and costs, weaker but at the
+/// same size (readable from the back of a room).
 pub fn report_ui(ui: &mut egui::Ui, report: &Report, lang: Lang) {
     show_line(ui, level(report), report.localized(lang));
     let mut detail = calls(report.request.operation());
@@ -43,7 +44,7 @@ pub fn report_ui(ui: &mut egui::Ui, report: &Report, lang: Lang) {
         detail.push_str(" · ");
         detail.push_str(&moved);
     }
-    ui.add(egui::Label::new(RichText::new(detail).small().weak()).wrap());
+    ui.add(egui::Label::new(RichText::new(detail).weak()).wrap());
 }
 
 /// The last [`KEPT`] reports.

@@ -5,7 +5,8 @@
 
 use crate::core::vm::pages::{Decommit, PageState};
 use crate::forms::vm_messages::format_bytes;
-use crate::i18n::{Lang, Localized};
+use crate::i18n::Particle::{Direction, Object};
+use crate::i18n::{Lang, Localized, josa};
 
 use super::worker::{Done, RangeOp, Report, Request};
 
@@ -46,7 +47,9 @@ fn request_text(request: &Request, lang: Lang) -> String {
                 RangeOp::Decommit(Decommit::DontNeed) => {
                     "MADV_DONTNEED로 커밋 해제 (커밋 양은 그대로)".to_owned()
                 }
-                RangeOp::Protect(p) => format!("보호를 {}(으)로 변경", p.localized(lang)),
+                RangeOp::Protect(p) => {
+                    format!("보호를 {} 변경", josa(p.localized(lang), Direction))
+                }
                 RangeOp::Lock => "잠금".to_owned(),
                 RangeOp::Unlock => "잠금 해제".to_owned(),
                 RangeOp::Read => "페이지마다 1바이트 읽기".to_owned(),
@@ -88,7 +91,10 @@ impl Localized for Done {
                 format!("{id} at {base:#x}, nothing committed")
             }
             (Self::Reserved { id, base }, Lang::Ko) => {
-                format!("{id}을(를) {base:#x}에 예약했습니다. 커밋된 페이지는 없습니다")
+                format!(
+                    "{} {base:#x}에 예약했습니다. 커밋된 페이지는 없습니다",
+                    josa(id, Object)
+                )
             }
             (Self::Changed, Lang::En) => "done".into(),
             (Self::Changed, Lang::Ko) => "완료".into(),
@@ -123,7 +129,7 @@ impl Localized for Done {
             ) => {
                 let wrote = match lang {
                     Lang::En => format!("wrote {value} to {pages} pages"),
-                    Lang::Ko => format!("{pages}페이지에 {value}을(를) 썼습니다"),
+                    Lang::Ko => format!("{pages}페이지에 {} 썼습니다", josa(value, Object)),
                 };
                 match violation {
                     Some(v) if *pages == 0 => v.localized(lang),

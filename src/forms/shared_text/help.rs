@@ -13,27 +13,30 @@ pub(super) static HELP: LabHelp = LabHelp {
         Call {
             win32: "CreateFileMapping($FFFFFFFF, nil, PAGE_READWRITE, 0, CharLen + 1, 'SampleMMF')",
             here: Tr::new(
-                "An unnamed object in /dev/shm (open with O_TMPFILE), mode 0600 set with fchmod, \
-                 sized with ftruncate and its storage reserved with posix_fallocate (a full /dev/shm \
-                 is an error here, never a SIGBUS later), then named /dev/shm/memlab.<uid>.SampleMMF \
-                 with linkat. The uid in the name gives each account its own names, like Win32's \
-                 session namespace. If the name already existed (ERROR_ALREADY_EXISTS), memlab joins \
-                 that object instead, and only a new object gets the sample string.",
-                "/dev/shm에 이름 없는 객체를 만들고(O_TMPFILE로 open), fchmod로 권한을 0600으로, \
-                 ftruncate로 크기를 정한 뒤 posix_fallocate로 저장 공간을 미리 확보합니다(/dev/shm이 \
-                 가득 차면 여기서 오류가 나고, 나중에 SIGBUS로 죽지 않습니다). 그다음 linkat으로 \
-                 /dev/shm/memlab.<uid>.SampleMMF라는 이름을 붙입니다. 이름 속 uid 덕분에 계정마다 \
-                 이름이 따로 있어, Win32의 세션 이름 공간과 같습니다. 이름이 이미 있으면 \
+                "An unnamed object (open with O_TMPFILE) in the account's own folder /run/user/<uid> \
+                 where the system gives one (nobody else can put a file there), else in /dev/shm; \
+                 mode 0600 set with fchmod, sized with ftruncate and its storage reserved with \
+                 posix_fallocate (a full folder is an error here, never a SIGBUS later), then named \
+                 memlab.<uid>.SampleMMF with linkat. The uid in the name gives each account its own \
+                 names in /dev/shm, like Win32's session namespace. If the name already existed \
+                 (ERROR_ALREADY_EXISTS), memlab joins that object instead, and only a new object gets \
+                 the sample string.",
+                "시스템이 계정마다 주는 전용 폴더 /run/user/<uid>가 있으면 거기에(다른 계정은 파일을 \
+                 둘 수 없습니다), 없으면 /dev/shm에 이름 없는 객체를 만들고(O_TMPFILE로 open), fchmod로 \
+                 권한을 0600으로, ftruncate로 크기를 정한 뒤 posix_fallocate로 저장 공간을 미리 \
+                 확보합니다(폴더가 가득 차면 여기서 오류가 나고, 나중에 SIGBUS로 죽지 않습니다). 그다음 \
+                 linkat으로 memlab.<uid>.SampleMMF라는 이름을 붙입니다. 이름 속 uid 덕분에 /dev/shm에서도 \
+                 계정마다 이름이 따로 있어, Win32의 세션 이름 공간과 같습니다. 이름이 이미 있으면 \
                  (ERROR_ALREADY_EXISTS) 그 객체에 연결하고, 새 객체일 때만 샘플 문자열을 씁니다.",
             ),
         },
         Call {
             win32: "OpenFileMapping",
             here: Tr::new(
-                "openat relative to the checked /dev/shm descriptor, with O_NOFOLLOW, then fstat on \
+                "openat relative to the checked folder's descriptor, with O_NOFOLLOW, then fstat on \
                  the descriptor: a regular file, owned by you, mode 0600. Another account's object, \
                  or one open to others, is refused and never used, changed or removed (root too).",
-                "검사해 둔 /dev/shm 디렉터리 기술자를 기준으로 O_NOFOLLOW와 함께 openat한 뒤, 그 기술자에 \
+                "검사해 둔 폴더의 디렉터리 기술자를 기준으로 O_NOFOLLOW와 함께 openat한 뒤, 그 기술자에 \
                  fstat을 합니다: 일반 파일이고, 내 계정 소유이며, 권한이 0600이어야 합니다. 다른 계정의 \
                  객체나 남에게 열린 객체는 거절하고, 쓰지도 바꾸지도 지우지도 않습니다(root도 마찬가지).",
             ),
@@ -96,10 +99,12 @@ pub(super) static HELP: LabHelp = LabHelp {
              다시 불러오세요.",
         ),
         Tr::new(
-            "Remove the object by hand (`rm /dev/shm/memlab.$(id -u).SampleMMF`): the form says \
+            "Remove the object by hand (its path is in the info panel: `rm /dev/shm/memlab.$(id -u).SampleMMF`, \
+             or under /run/user/$(id -u)): the form says \
              someone removed it and offers Re-attach. Or type more than 100 bytes of Hangul: Save \
              keeps whole characters only.",
-            "객체를 직접 지워 보세요(`rm /dev/shm/memlab.$(id -u).SampleMMF`). 폼이 누군가 지웠다고 \
+            "객체를 직접 지워 보세요(경로는 정보 패널에 있습니다: `rm /dev/shm/memlab.$(id -u).SampleMMF` \
+             또는 /run/user/$(id -u) 아래). 폼이 누군가 지웠다고 \
              알리고 다시 연결하기를 권합니다. 또는 한글을 100바이트 넘게 입력해 보세요. 저장하기는 \
              온전한 글자만 남깁니다.",
         ),

@@ -6,7 +6,9 @@
 use std::io;
 
 use crate::core::shared_text::{CorruptReason, LockState, NameProblem, Origin, SharedError};
-use crate::core::shm_object::{IoOp, ObjectError, ObjectKind};
+use crate::core::shm_object::{Fix, IoOp, ObjectError, ObjectKind};
+use crate::i18n::Particle::{Subject, Topic};
+use crate::i18n::josa;
 use crate::i18n::{Lang, Localized};
 
 /// How a status line reads: as news, a warning or an error.
@@ -64,11 +66,11 @@ impl Status {
         let ko = lang == Lang::Ko;
         let took_over = |from: &Option<u32>| match (from, ko) {
             (None, _) => String::new(),
-            (Some(pid), false) => {
-                format!(" (took over the lock from PID {pid}, which died holding it)")
-            }
+            (Some(pid), false) => format!(
+                " (took over the lock: the header named PID {pid} as its holder, and no process {pid} is running)"
+            ),
             (Some(pid), true) => {
-                format!(" (잠금을 잡은 채 종료된 PID {pid}에게서 잠금을 넘겨받음)")
+                format!(" (잠금을 넘겨받음: 헤더에 잡은 프로세스로 적힌 PID {pid}, 실행 중이 아님)")
             }
         };
         match self {
@@ -136,7 +138,8 @@ impl Localized for SharedError {
         match self {
             Self::BadName { name, reason } => {
                 format!(
-                    "매핑 이름 {name:?}은(는) 쓸 수 없습니다: {}",
+                    "매핑 이름 {} 쓸 수 없습니다: {}",
+                    josa(format!("{name:?}"), Topic),
                     reason.localized(lang)
                 )
             }
@@ -146,22 +149,20 @@ impl Localized for SharedError {
                 reason.localized(lang)
             ),
             Self::ForeignFile { path, reason } => format!(
-                "{}은(는) memlab의 공유 문자열 파일이 아닙니다 ({}). 그대로 두었습니다. \
+                "{} memlab의 공유 문자열 파일이 아닙니다 ({}). 그대로 두었습니다. \
                  다른 파일이나 빈 파일을 고르세요",
-                path.display(),
+                josa(path.display(), Topic),
                 reason.localized(lang)
             ),
             Self::Object(e) => e.localized(lang),
-            Self::LockTimeout { waited_ms, holder } => {
-                let holder = match holder {
-                    Some(pid) => format!("PID {pid}이(가) 잡고 있습니다"),
-                    None => "누가 잡고 있는지 알 수 없습니다".into(),
-                };
-                format!("{waited_ms} ms 동안 잠금을 얻지 못했습니다. {holder}")
-            }
+            Self::LockTimeout { waited_ms, holder } => format!(
+                "{waited_ms} ms 동안 잠금을 얻지 못했습니다. 잡고 있는 프로세스: {}",
+                holder.localized(lang)
+            ),
             Self::Corrupt { name, reason } => {
                 format!(
-                    "매핑 {name:?}이(가) 손상되었습니다: {}",
+                    "매핑 {} 손상되었습니다: {}",
+                    josa(format!("{name:?}"), Subject),
                     reason.localized(lang)
                 )
             }
@@ -188,46 +189,64 @@ impl Localized for ObjectError {
             return self.to_string();
         }
         match self {
-            Self::NameTaken { path, kind } => format!(
-                "이름이 다른 종류의 객체에 쓰이고 있습니다: {}은(는) {}입니다",
+            Self::NameTaken { path, kind, owner } => format!(
+                "이름이 다른 종류의 객체에 쓰이고 있습니다 ({}: {}). memlab은 이것을 지우지 않습니다. {}",
+                kind.localized(lang),
                 path.display(),
-                kind.localized(lang)
+                Fix::new(path, *owner).localized(lang)
             ),
             Self::Foreign { path, owner, you } => format!(
-                "{}은(는) 다른 계정(uid {owner})의 것입니다 (지금 계정은 uid {you}). \
-                 memlab은 이 객체를 쓰지도, 바꾸지도, 지우지도 않습니다",
-                path.display()
+                "{}: 다른 계정(uid {owner})의 것입니다 (지금 계정은 uid {you}). \
+                 memlab은 이 객체를 쓰지도, 바꾸지도, 지우지도 않습니다. {}",
+                path.display(),
+                Fix::new(path, Some(*owner)).localized(lang)
             ),
             Self::Exposed { path, mode } => format!(
-                "{}은(는) 다른 계정에도 열려 있습니다 (권한 {mode}). \
-                 memlab은 나만 쓸 수 있는 객체(권한 0600)만 씁니다",
-                path.display()
+                "{}: 다른 계정에도 열려 있습니다 (권한 {mode}). \
+                 memlab은 나만 쓸 수 있는 객체(권한 0600)만 씁니다. {}",
+                path.display(),
+                Fix::new(path, Some(crate::core::shm_object::euid())).localized(lang)
             ),
             Self::UnsafeFolder { path, owner, mode } => format!(
-                "{}은(는) 공유 메모리를 두기에 안전한 폴더가 아닙니다 (소유자 uid {owner}, 권한 {mode}). \
+                "{} 공유 메모리를 두기에 안전한 폴더가 아닙니다 (소유자 uid {owner}, 권한 {mode}). \
                  다른 계정이 객체를 지우거나 바꿔치기할 수 있습니다",
-                path.display()
+                josa(path.display(), Topic)
             ),
             Self::NoSpace { folder, needed } => format!(
                 "{}에 공간이 없어 {needed}바이트짜리 공유 메모리 객체를 둘 수 없습니다",
                 folder.display()
             ),
             Self::Busy { path, waited_ms } => format!(
-                "{}이(가) {waited_ms} ms 동안 바빴습니다: 다른 인스턴스가 계속 연결하거나 떠나고 있습니다",
-                path.display()
+                "{} {waited_ms} ms 동안 바빴습니다: 다른 인스턴스가 계속 연결하거나 떠나고 있습니다",
+                josa(path.display(), Subject)
             ),
             Self::Full { path, max } => {
                 format!("{}의 인스턴스 자리 {max}개가 모두 찼습니다", path.display())
             }
             Self::Unsettled { path, attempts } => format!(
-                "연결하는 동안 {}이(가) 계속 지워지고 다시 만들어졌습니다 ({attempts}번 시도)",
-                path.display()
+                "연결하는 동안 {} 계속 지워지고 다시 만들어졌습니다 ({attempts}번 시도)",
+                josa(path.display(), Subject)
             ),
             Self::Io { op, path, source } => format!(
                 "{}: {} 실패 - {}",
                 path.display(),
                 op.localized(lang),
                 os_error_ko(source)
+            ),
+        }
+    }
+}
+
+impl Localized for Fix {
+    fn localized(&self, lang: Lang) -> String {
+        let path = self.path.display();
+        match (lang, self.yours) {
+            (Lang::En, _) => self.to_string(),
+            (Lang::Ko, true) => {
+                format!("이 이름을 다시 쓰려면 지우세요(rm -r '{path}'). 아니면 다른 이름을 쓰세요")
+            }
+            (Lang::Ko, false) => format!(
+                "이 이름을 되찾으려면 관리자가 지워야 합니다(sudo rm -r '{path}'). 아니면 다른 이름을 쓰세요"
             ),
         }
     }
@@ -245,6 +264,11 @@ impl Localized for NameProblem {
             (Lang::Ko, Self::Slash) => "'/' 또는 '\\'가 들어 있습니다".into(),
             (Lang::Ko, Self::DotName) => "'.'과 '..'은 이름으로 쓸 수 없습니다".into(),
             (Lang::Ko, Self::Control) => "제어 문자가 들어 있습니다".into(),
+            (Lang::Ko, Self::Blank) => "공백뿐입니다".into(),
+            (Lang::Ko, Self::Format { ch }) => format!(
+                "보이지 않는 서식 문자(U+{:04X})가 들어 있어 다른 이름처럼 보일 수 있습니다",
+                u32::from(ch)
+            ),
             (Lang::Ko, Self::NotUtf8) => "UTF-8이 아닙니다".into(),
         }
     }
@@ -308,13 +332,23 @@ impl Localized for LockState {
         match (lang, self) {
             (Lang::En, lock) => lock.to_string(),
             (Lang::Ko, Self::Free) => "사용 가능".into(),
-            (Lang::Ko, Self::Held { pid, held_ms }) => format!(
-                "{}이(가) {held_ms} ms째 잡고 있음",
-                pid.map_or("알 수 없는 PID".into(), |p| format!("PID {p}"))
+            (
+                Lang::Ko,
+                Self::Held {
+                    holder,
+                    held_ms: Some(ms),
+                },
+            ) => format!("잡혀 있음: {}, {ms} ms째", holder.localized(lang)),
+            (
+                Lang::Ko,
+                Self::Held {
+                    holder,
+                    held_ms: None,
+                },
+            ) => format!("잡혀 있음: {}", holder.localized(lang)),
+            (Lang::Ko, Self::Abandoned { pid }) => format!(
+                "비어 있음. 헤더에 잡은 프로세스로 적힌 PID {pid}, 실행 중이 아님: 쓰던 중 끝남"
             ),
-            (Lang::Ko, Self::Abandoned { pid }) => {
-                format!("PID {pid}이(가) 잡은 채 종료됨 (다음 작업이 넘겨받음)")
-            }
         }
     }
 }

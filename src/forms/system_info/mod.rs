@@ -148,6 +148,21 @@ fn facts_list(f: &SystemFacts, lang: Lang) -> Vec<Fact> {
             source: "/proc/self/maps ([stack])",
         },
         Fact {
+            name: lang.pick("Total virtual memory", "전체 가상 메모리"),
+            value: match lang {
+                Lang::En => format!(
+                    "{} (the user part of the address space, lowest to highest address; the book's Windows: 2 GiB)",
+                    format_bytes(f.total_virtual)
+                ),
+                Lang::Ko => format!(
+                    "{} (주소 공간의 사용자 부분, 가장 낮은 주소부터 가장 높은 주소까지; 책의 윈도우: 2 GiB)",
+                    format_bytes(f.total_virtual)
+                ),
+            },
+            win32: "MEMORYSTATUSEX.ullTotalVirtual",
+            source: "highest - lowest application address",
+        },
+        Fact {
             name: lang.pick("Processors", "프로세서"),
             value: match lang {
                 Lang::En => format!(
@@ -208,7 +223,7 @@ fn facts_list(f: &SystemFacts, lang: Lang) -> Vec<Fact> {
         Fact {
             name: lang.pick("Address-space limit", "주소 공간 한도"),
             value: limit_value(f.address_space_limit, lang),
-            win32: "MEMORYSTATUSEX.ullTotalVirtual",
+            win32: "-",
             source: "getrlimit(RLIMIT_AS)",
         },
         Fact {
@@ -254,8 +269,8 @@ fn facts_table(ui: &mut egui::Ui, facts: &[Fact], lang: Lang) {
             for f in facts {
                 ui.add(egui::Label::new(f.name).extend());
                 ui.vertical(|ui| {
-                    ui.add(egui::Label::new(RichText::new(f.win32).monospace().small()).extend());
-                    ui.add(egui::Label::new(RichText::new(f.source).small().weak()).extend());
+                    ui.add(egui::Label::new(RichText::new(f.win32).monospace()).extend());
+                    ui.add(egui::Label::new(RichText::new(f.source).weak()).extend());
                 });
                 ui.add(egui::Label::new(value_text(&f.value, lang)).wrap());
                 ui.end_row();
@@ -268,8 +283,8 @@ fn facts_stacked(ui: &mut egui::Ui, facts: &[Fact], lang: Lang) {
     for f in facts {
         ui.add(egui::Label::new(RichText::new(f.name).strong()).wrap());
         ui.add(egui::Label::new(value_text(&f.value, lang)).wrap());
-        ui.add(egui::Label::new(RichText::new(f.win32).monospace().small()).wrap());
-        ui.add(egui::Label::new(RichText::new(f.source).small().weak()).wrap());
+        ui.add(egui::Label::new(RichText::new(f.win32).monospace()).wrap());
+        ui.add(egui::Label::new(RichText::new(f.source).weak()).wrap());
         ui.add_space(6.0);
     }
 }

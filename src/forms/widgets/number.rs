@@ -8,7 +8,8 @@ use eframe::egui;
 
 use super::layout::{label_for, text_width};
 use super::status::{Level, show_line};
-use crate::i18n::{Lang, Localized};
+use crate::i18n::Particle::{Direction, Object, Topic};
+use crate::i18n::{Lang, Localized, josa};
 
 /// Why a typed number was not taken as it was.
 #[derive(Clone, Debug, PartialEq)]
@@ -31,21 +32,30 @@ impl InputNote {
             }
             (Self::Clamped { typed, to }, Lang::Ko) => {
                 format!(
-                    "{}. {to}(으)로 맞췄습니다 (입력: {typed})",
-                    rule.localized(lang)
+                    "{}. {} 맞췄습니다 (입력: {typed})",
+                    rule.localized(lang),
+                    josa(to, Direction)
                 )
             }
             (Self::Rounded { typed, to }, Lang::En) => {
                 format!("whole numbers only; {typed} rounded to {to}")
             }
             (Self::Rounded { typed, to }, Lang::Ko) => {
-                format!("정수만 됩니다. {typed}을(를) {to}(으)로 반올림했습니다")
+                format!(
+                    "정수만 됩니다. {} {} 반올림했습니다",
+                    josa(typed, Object),
+                    josa(to, Direction)
+                )
             }
             (Self::NotANumber { typed, kept }, Lang::En) => {
                 format!("{typed:?} is not a number; kept {kept}")
             }
             (Self::NotANumber { typed, kept }, Lang::Ko) => {
-                format!("{typed:?}은(는) 숫자가 아닙니다. {kept}을(를) 유지합니다")
+                format!(
+                    "{} 숫자가 아닙니다. {} 유지합니다",
+                    josa(format!("{typed:?}"), Topic),
+                    josa(kept, Object)
+                )
             }
         }
     }

@@ -85,7 +85,15 @@ pub fn show_status(ui: &mut egui::Ui, lang: Lang, status: Option<&Status>) {
 }
 
 /// A log of status lines, oldest first, in a box `rows` lines of body text
-/// high that keeps the newest in sight; `empty` says what will appear there.
+/// high that keeps the newest in sight unless the user scrolled up in it
+/// (scrolling back to the end follows the log again); `empty` says what will
+/// appear there.
+///
+/// The box follows the log itself rather than with egui's `stick_to_bottom`,
+/// which lost the end when a line arrived now and then (a scroll bar that
+/// appears rewraps the lines) and, when it held, showed the new line only on
+/// the frame after, which nothing asked for: the newest step stayed out of
+/// sight.
 pub fn status_log<'a>(
     ui: &mut egui::Ui,
     lang: Lang,
@@ -95,20 +103,42 @@ pub fn status_log<'a>(
     empty: Tr,
 ) {
     let height = ui.text_style_height(&egui::TextStyle::Body) * rows;
+    let memory = ui.make_persistent_id(("status-log-follow", id));
+    // Following the newest line; lines and offset seen last frame.
+    let (following, seen, last_offset) = ui
+        .data(|d| d.get_temp::<(bool, usize, f32)>(memory))
+        .unwrap_or((true, 0, 0.0));
+    let count = log.len();
     egui::Frame::group(ui.style()).show(ui, |ui| {
-        egui::ScrollArea::vertical()
+        let output = egui::ScrollArea::vertical()
             .id_salt(id)
             .max_height(height)
             .min_scrolled_height(height)
             .auto_shrink([false, false])
-            .stick_to_bottom(true)
-            .show(ui, |ui| {
-                if log.len() == 0 {
+            // A jump to the newest line is done at once, not animated.
+            .animated(false)
+            .show_viewport(ui, |ui, viewport| {
+                // The user scrolled up (wheel or bar): stop following.
+                let follow = following && viewport.min.y >= last_offset - 0.5;
+                if count == 0 {
                     ui.weak(empty.get(lang));
                 }
                 for status in log {
                     status.ui(ui, lang);
                 }
+                if follow {
+                    ui.scroll_to_cursor(Some(egui::Align::BOTTOM));
+                }
+                follow
             });
+        let follow = output.inner;
+        let end = (output.content_size.y - output.inner_rect.height()).max(0.0);
+        let offset = output.state.clamped_offset().y;
+        let at_end = offset >= end - 1.0;
+        ui.data_mut(|d| d.insert_temp(memory, (follow || at_end, count, offset)));
+        // The jump shows on the next frame: make sure there is one.
+        if follow && (count != seen || !at_end) {
+            ui.ctx().request_repaint();
+        }
     });
 }

@@ -106,6 +106,7 @@ mod tests {
     #[test]
     fn the_diff_matches_regions_by_start() {
         let snap = |regions: Vec<Region>| Snapshot {
+            pid: 1,
             totals: totals(&regions),
             regions,
             largest_free: 0,

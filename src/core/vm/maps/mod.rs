@@ -1,6 +1,9 @@
 //! The address-space map, in the style of Sysinternals VMMap, for memlab
-//! itself: every region of /proc/self/smaps with a VMMap type, the free gaps
-//! between them, totals per type, memlab's own objects named, and the diff
+//! itself or another process of this account (`target`): every region of
+//! /proc/PID/smaps with a VMMap type, the free gaps between them, totals per
+//! type, memlab's own objects named (another memlab window's too, where the
+//! map shows them: its shared text, its threads' stacks, the bundled font),
+//! glibc's per-thread malloc arenas named by their shape, and the diff
 //! between two snapshots.
 //!
 //! A [`Snapshot`] is plain data: take it on a worker thread, draw it on the
@@ -14,10 +17,12 @@ use procfs::process::{MMPermissions, MMapPath, MemoryMap, Process, VmFlags};
 use serde::Serialize;
 
 mod diff;
+mod target;
 
 use super::pages::{ReservationId, live_reservations};
 use super::{ReadError, system};
 pub use diff::{Change, Field, MapDiff, diff};
+pub use target::{MapError, MapTarget, map_targets};
 
 /// VMMap's types, as they exist on Linux.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -74,7 +79,7 @@ impl RegionType {
 pub enum Owner {
     /// A memory manager's reservation (`core::alloc::own_regions`).
     Manager { name: &'static str },
-    /// A shared text mapping, `/dev/shm/memlab.UID.NAME`.
+    /// A shared text mapping, `memlab.UID.NAME` in the account's object folder.
     SharedText { name: String },
     /// A page lab reservation.
     PageLab { id: ReservationId, pages: usize },
@@ -83,6 +88,10 @@ pub enum Owner {
     /// The region holds the bundled font (`include_bytes!` puts it in the
     /// executable's read-only data, so it has no region of its own).
     BundledFont { offset: u64, len: u64 },
+    /// A heap of one of glibc's per-thread malloc arenas: 64 MiB of address
+    /// space reserved at a 64 MiB boundary (HEAP_MAX_SIZE), its start
+    /// committed and growing as the arena's threads allocate.
+    MallocArena,
 }
 
 impl std::fmt::Display for Owner {
@@ -96,6 +105,7 @@ impl std::fmt::Display for Owner {
                 f,
                 "holds the bundled font: {len} bytes at +{offset:#x} (include_bytes!, not a region of its own)"
             ),
+            Self::MallocArena => write!(f, "glibc malloc arena: a thread's heap, 64 MiB reserved"),
         }
     }
 }
@@ -216,6 +226,8 @@ pub struct Landmarks {
 /// The address space at one moment.
 #[derive(Debug, Clone, Serialize)]
 pub struct Snapshot {
+    /// The process whose address space this is.
+    pub pid: u32,
     /// Every region and free gap, by address.
     pub regions: Vec<Region>,
     /// One row per type, in [`RegionType::ALL`]'s order.
@@ -236,10 +248,38 @@ impl Snapshot {
         let maps = myself
             .smaps()
             .map_err(|e| ReadError::new("/proc/self/smaps", &e))?;
+        let stacks = thread_stack_pointers(&myself);
+        let regions = classify(&maps.0, &stacks, landmarks, Whose::Mine);
+        Ok(Self::of(std::process::id(), regions, started))
+    }
+
+    /// The map of process `pid` of this account (this process's own, named
+    /// the same way, when `pid` is this process).
+    pub fn take_of(pid: u32, landmarks: Landmarks) -> Result<Self, MapError> {
+        if pid == std::process::id() {
+            return Ok(Self::take(landmarks)?);
+        }
+        let started = Instant::now();
+        let process = target::own_process(pid)?;
+        let maps = process.smaps().map_err(|e| match e {
+            procfs::ProcError::NotFound(_) => MapError::NoProcess { pid },
+            e => MapError::Unreadable {
+                pid,
+                errno: ReadError::new("/proc/PID/smaps", &e).errno,
+            },
+        })?;
+        let stacks = thread_stack_pointers(&process);
+        let font = landmarks.font.and_then(font_in_image);
+        let regions = classify(&maps.0, &stacks, landmarks, Whose::Other { font });
+        Ok(Self::of(pid, regions, started))
+    }
+
+    /// The snapshot of `regions` of process `pid`, with the free gaps and
+    /// the totals.
+    fn of(pid: u32, mut regions: Vec<Region>, started: Instant) -> Self {
         let page = region::page::size() as u64;
         let lowest = system::lowest_address(page as usize) as u64;
-        let stacks = thread_stack_pointers(&myself);
-        let mut regions = classify(&maps.0, &stacks, landmarks);
+        name_malloc_arenas(&mut regions);
         let top = regions
             .iter()
             .map(Region::end)
@@ -253,14 +293,15 @@ impl Snapshot {
             .iter()
             .find(|t| t.kind == RegionType::Free)
             .map_or(0, |t| t.largest);
-        Ok(Self {
+        Self {
+            pid,
             regions,
             totals,
             largest_free,
             lowest_address: lowest,
             highest_address: end - 1,
             took_us: started.elapsed().as_micros() as u64,
-        })
+        }
     }
 
     /// The region (or free gap) holding `addr`.
@@ -301,8 +342,51 @@ fn thread_stack_pointers(myself: &Process) -> Vec<(u64, i32, String)> {
         .collect()
 }
 
+/// Where the bundled font lies in memlab's executable: its file (device,
+/// inode) and offset there, the same in every process running this binary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FontInImage {
+    dev: (i32, i32),
+    inode: u64,
+    file_offset: u64,
+    len: u64,
+}
+
+/// Finds `font` in this process's own mapping of its executable (read once:
+/// the executable does not move).
+fn font_in_image(font: &'static [u8]) -> Option<FontInImage> {
+    static FOUND: std::sync::OnceLock<Option<FontInImage>> = std::sync::OnceLock::new();
+    *FOUND.get_or_init(|| {
+        let at = font.as_ptr() as u64;
+        let maps = Process::myself().ok()?.maps().ok()?;
+        let m = maps
+            .0
+            .iter()
+            .find(|m| (m.address.0..m.address.1).contains(&at))?;
+        Some(FontInImage {
+            dev: m.dev,
+            inode: m.inode,
+            file_offset: m.offset + (at - m.address.0),
+            len: font.len() as u64,
+        })
+    })
+}
+
+/// Whose map is classified: memlab's objects are found in this process by
+/// their addresses; in another, only what the map itself shows.
+#[derive(Debug, Clone, Copy)]
+enum Whose {
+    Mine,
+    Other { font: Option<FontInImage> },
+}
+
 /// Gives every mapping a type and, where it is one of memlab's, an owner.
-fn classify(maps: &[MemoryMap], stacks: &[(u64, i32, String)], marks: Landmarks) -> Vec<Region> {
+fn classify(
+    maps: &[MemoryMap],
+    stacks: &[(u64, i32, String)],
+    marks: Landmarks,
+    whose: Whose,
+) -> Vec<Region> {
     let images: HashSet<&std::path::Path> = maps
         .iter()
         .filter(|m| m.perms.contains(MMPermissions::EXECUTE))
@@ -311,12 +395,18 @@ fn classify(maps: &[MemoryMap], stacks: &[(u64, i32, String)], marks: Landmarks)
             _ => None,
         })
         .collect();
-    let own = crate::core::alloc::own_regions();
-    let lab = live_reservations();
-    let font = marks
-        .font
-        .map(|f| (f.as_ptr() as u64, f.len() as u64))
-        .filter(|(_, len)| *len > 0);
+    let (own, lab, font, font_in_image) = match whose {
+        Whose::Mine => (
+            crate::core::alloc::own_regions(),
+            live_reservations(),
+            marks
+                .font
+                .map(|f| (f.as_ptr() as u64, f.len() as u64))
+                .filter(|(_, len)| *len > 0),
+            None,
+        ),
+        Whose::Other { font } => (Vec::new(), Vec::new(), None, font),
+    };
     let mut out: Vec<Region> = maps
         .iter()
         .map(|m| {
@@ -329,6 +419,7 @@ fn classify(maps: &[MemoryMap], stacks: &[(u64, i32, String)], marks: Landmarks)
                 MMapPath::Path(p) => {
                     let text = p.to_string_lossy().into_owned();
                     let kind = if text.starts_with("/dev/shm/")
+                        || crate::core::shm_object::object_file_name_in(&text).is_some()
                         || text.starts_with("/memfd:")
                         || text.starts_with("/dev/zero")
                     {
@@ -386,6 +477,16 @@ fn classify(maps: &[MemoryMap], stacks: &[(u64, i32, String)], marks: Landmarks)
                     offset: f - start,
                     len,
                 });
+            } else if let Some(image) = font_in_image.filter(|i| {
+                (i.dev, i.inode) == (m.dev, m.inode)
+                    && (m.offset..m.offset + (end - start)).contains(&i.file_offset)
+            }) {
+                // The same executable in another process: the font lies at
+                // the same file offset.
+                owner = Some(Owner::BundledFont {
+                    offset: image.file_offset - m.offset,
+                    len: image.len,
+                });
             }
             Region {
                 start,
@@ -418,6 +519,53 @@ fn classify(maps: &[MemoryMap], stacks: &[(u64, i32, String)], marks: Landmarks)
         }
     }
     out
+}
+
+/// glibc's HEAP_MAX_SIZE on 64-bit: each heap of a per-thread arena is
+/// this much address space, reserved at a multiple of it.
+const MALLOC_HEAP: u64 = 64 << 20;
+
+/// Names glibc's per-thread malloc arenas, by their shape: anonymous
+/// private memory from a 64 MiB boundary, committed (read-write) at its
+/// start and reserved (no access) after it, 64 MiB in all. Nothing of
+/// memlab's is taken for one (a page lab reservation keeps its name).
+fn name_malloc_arenas(regions: &mut [Region]) {
+    let anonymous = |r: &Region| r.path.is_empty() && r.owner.is_none();
+    let mut i = 0;
+    while i < regions.len() {
+        let first = &regions[i];
+        let starts_heap = anonymous(first)
+            && first.start.is_multiple_of(MALLOC_HEAP)
+            && first.protection == "rw-p"
+            && first.size <= MALLOC_HEAP;
+        if !starts_heap {
+            i += 1;
+            continue;
+        }
+        let end = first.start + MALLOC_HEAP;
+        // The rest of the 64 MiB: reserved, contiguous, anonymous (the last
+        // part may run on past it, merged with a neighbour by the kernel).
+        let mut j = i + 1;
+        let mut covered = first.end();
+        while covered < end
+            && let Some(r) = regions.get(j)
+            && r.start == covered
+            && anonymous(r)
+            && r.protection == "---p"
+        {
+            covered = r.end();
+            j += 1;
+        }
+        if covered >= end && (j > i + 1 || first.size == MALLOC_HEAP) {
+            for r in &mut regions[i..j] {
+                r.kind = RegionType::Heap;
+                r.owner = Some(Owner::MallocArena);
+            }
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
 }
 
 fn private_kind(no_access: bool) -> RegionType {
