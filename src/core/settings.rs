@@ -286,54 +286,33 @@ impl SettingsStore {
 /// The text of the file at `path` if it is a regular file of at most `max`
 /// bytes (`None` if there is none); never follows a link, never waits.
 fn read_text(path: &Path, max: u64) -> Result<Option<String>, SettingsError> {
-    use rustix::fs::{AtFlags, CWD, FileType, Mode, OFlags};
+    let file = match os::open_regular(path, max) {
+        Ok(Some(file)) => file,
+        Ok(None) => return Ok(None),
+        Err(Refused::NotAFile(found)) => {
+            return Err(SettingsError::NotAFile {
+                path: path.to_path_buf(),
+                found,
+            });
+        }
+        Err(Refused::Io(source)) => {
+            return Err(SettingsError::Read {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    let read_error = |source| SettingsError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
     let not_a_file = |found| SettingsError::NotAFile {
         path: path.to_path_buf(),
         found,
     };
-    let kind_of = |st: &rustix::fs::Stat| match FileType::from_raw_mode(st.st_mode) {
-        FileType::RegularFile if st.st_size as u64 > max => Some(NotAFile::TooLarge {
-            size: st.st_size as u64,
-            max,
-        }),
-        FileType::RegularFile => None,
-        FileType::Symlink => Some(NotAFile::Symlink),
-        FileType::Directory => Some(NotAFile::Directory),
-        FileType::Fifo => Some(NotAFile::Fifo),
-        FileType::Socket => Some(NotAFile::Socket),
-        _ => Some(NotAFile::Device),
-    };
-    let read_error = |e: io::Error| SettingsError::Read {
-        path: path.to_path_buf(),
-        source: e,
-    };
-    // Look before opening: opening a device may already do something.
-    match rustix::fs::statat(CWD, path, AtFlags::SYMLINK_NOFOLLOW) {
-        Ok(st) => {
-            if let Some(found) = kind_of(&st) {
-                return Err(not_a_file(found));
-            }
-        }
-        Err(rustix::io::Errno::NOENT) => return Ok(None),
-        Err(e) => return Err(read_error(e.into())),
-    }
-    let flags =
-        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY;
-    let fd = match rustix::fs::open(path, flags, Mode::empty()) {
-        Ok(fd) => fd,
-        Err(rustix::io::Errno::NOENT) => return Ok(None),
-        Err(rustix::io::Errno::LOOP) => return Err(not_a_file(NotAFile::Symlink)),
-        Err(e) => return Err(read_error(e.into())),
-    };
-    // What counts is what was opened.
-    let st = rustix::fs::fstat(&fd).map_err(|e| read_error(e.into()))?;
-    if let Some(found) = kind_of(&st) {
-        return Err(not_a_file(found));
-    }
     let mut bytes = Vec::new();
     // One byte more than allowed: a file that grew meanwhile is refused too.
-    std::fs::File::from(fd)
-        .take(max + 1)
+    file.take(max + 1)
         .read_to_end(&mut bytes)
         .map_err(read_error)?;
     if bytes.len() as u64 > max {
@@ -388,7 +367,6 @@ fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), SettingsError>
 /// or a FIFO included, without following it.
 fn write_text(path: &Path, text: &str) -> Result<(), SettingsError> {
     use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
     let failed = |source| SettingsError::Write {
         path: path.to_path_buf(),
         source,
@@ -402,14 +380,7 @@ fn write_text(path: &Path, text: &str) -> Result<(), SettingsError> {
         name.unwrap_or_default(),
         std::process::id()
     ));
-    let create = || {
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(&aside)
-    };
+    let create = || os::create_new(&aside);
     let mut file = match create() {
         // Left by a process of this PID that died: ours to replace.
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
@@ -425,6 +396,124 @@ fn write_text(path: &Path, text: &str) -> Result<(), SettingsError> {
             let _ = std::fs::remove_file(&aside);
         })
         .map_err(failed)
+}
+
+/// Why a settings file was not opened.
+enum Refused {
+    NotAFile(NotAFile),
+    Io(io::Error),
+}
+
+/// Opening and creating settings files without following links.
+#[cfg(unix)]
+mod os {
+    use std::fs::File;
+    use std::path::Path;
+
+    use rustix::fs::{AtFlags, CWD, FileType, Mode, OFlags, Stat};
+
+    use super::{NotAFile, Refused};
+
+    /// What `st` is, if not a regular file of at most `max` bytes.
+    fn refused(st: &Stat, max: u64) -> Option<NotAFile> {
+        match FileType::from_raw_mode(st.st_mode) {
+            FileType::RegularFile if st.st_size as u64 > max => Some(NotAFile::TooLarge {
+                size: st.st_size as u64,
+                max,
+            }),
+            FileType::RegularFile => None,
+            FileType::Symlink => Some(NotAFile::Symlink),
+            FileType::Directory => Some(NotAFile::Directory),
+            FileType::Fifo => Some(NotAFile::Fifo),
+            FileType::Socket => Some(NotAFile::Socket),
+            _ => Some(NotAFile::Device),
+        }
+    }
+
+    /// The file at `path` opened for reading if it is a regular file of at
+    /// most `max` bytes (`None` if there is none): looked at first without
+    /// following a link (opening a device may already do something), then
+    /// opened without following one and without waiting (a FIFO), and
+    /// checked again on the descriptor, which is what counts.
+    pub(super) fn open_regular(path: &Path, max: u64) -> Result<Option<File>, Refused> {
+        match rustix::fs::statat(CWD, path, AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(st) => {
+                if let Some(found) = refused(&st, max) {
+                    return Err(Refused::NotAFile(found));
+                }
+            }
+            Err(rustix::io::Errno::NOENT) => return Ok(None),
+            Err(e) => return Err(Refused::Io(e.into())),
+        }
+        let flags =
+            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY;
+        let fd = match rustix::fs::open(path, flags, Mode::empty()) {
+            Ok(fd) => fd,
+            Err(rustix::io::Errno::NOENT) => return Ok(None),
+            Err(rustix::io::Errno::LOOP) => return Err(Refused::NotAFile(NotAFile::Symlink)),
+            Err(e) => return Err(Refused::Io(e.into())),
+        };
+        let st = rustix::fs::fstat(&fd).map_err(|e| Refused::Io(e.into()))?;
+        match refused(&st, max) {
+            Some(found) => Err(Refused::NotAFile(found)),
+            None => Ok(Some(File::from(fd))),
+        }
+    }
+
+    /// A new file (owner-only) at `path`, never through a link there.
+    pub(super) fn create_new(path: &Path) -> std::io::Result<File> {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(path)
+    }
+}
+
+/// Opening and creating settings files elsewhere: the same checks on the
+/// file's metadata, without the descriptor's second look.
+#[cfg(not(unix))]
+mod os {
+    use std::fs::File;
+    use std::path::Path;
+
+    use super::{NotAFile, Refused};
+
+    pub(super) fn open_regular(path: &Path, max: u64) -> Result<Option<File>, Refused> {
+        let meta = match std::fs::symlink_metadata(path) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Refused::Io(e)),
+        };
+        let kind = meta.file_type();
+        let found = if kind.is_symlink() {
+            Some(NotAFile::Symlink)
+        } else if kind.is_dir() {
+            Some(NotAFile::Directory)
+        } else if !kind.is_file() {
+            Some(NotAFile::Device)
+        } else if meta.len() > max {
+            Some(NotAFile::TooLarge {
+                size: meta.len(),
+                max,
+            })
+        } else {
+            None
+        };
+        match found {
+            Some(found) => Err(Refused::NotAFile(found)),
+            None => File::open(path).map(Some).map_err(Refused::Io),
+        }
+    }
+
+    pub(super) fn create_new(path: &Path) -> std::io::Result<File> {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+    }
 }
 
 #[cfg(test)]
@@ -503,6 +592,7 @@ mod tests {
     /// and replaced by a regular file, the link's target untouched, when a
     /// setting is written.
     #[test]
+    #[cfg(unix)]
     fn what_is_not_a_regular_file_of_sane_size_is_not_read() {
         let (store, dir) = temp_store("hostile");
         std::fs::create_dir_all(&dir).unwrap();
