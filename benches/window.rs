@@ -9,7 +9,8 @@
 //!   lab redraws its live numbers, and the address-space map refreshing
 //!   "every second" reads its smaps and redraws once a second: target 2 %);
 //! - `memlab --instances 4` until four windows sit still on their tiles;
-//!   target 5 s.
+//!   target 5 s; then the roster read and `memlab arrange` until the four
+//!   windows have answered.
 //!
 //! `cargo bench --bench window` (the numbers go to the README); `LABS=page-lab`
 //! measures one lab.
@@ -193,6 +194,30 @@ fn four_instances(x: &Xvfb) {
         })
         .collect();
     std::thread::sleep(Duration::from_secs(3));
+    // The roster read behind every list of windows (the gate, one
+    // F_OFD_GETLK per held slot and per free gap, one pread).
+    let reads = 10_000u32;
+    let t = Instant::now();
+    for _ in 0..reads {
+        memlab::core::instances::open_windows().expect("the roster");
+    }
+    let per_read = t.elapsed() / reads;
+    // `memlab arrange` until every window has answered (they are on their
+    // tiles already, so none moves).
+    let mut arranges: Vec<Duration> = (0..5)
+        .map(|_| {
+            let t = Instant::now();
+            let status = memlab(x, &home, &["arrange"]).status().expect("arrange");
+            assert!(status.success(), "memlab arrange: {status}");
+            t.elapsed()
+        })
+        .collect();
+    arranges.sort();
+    println!(
+        "roster read (open windows of the account): {:.1} µs; memlab arrange with four windows answering: median {:.2} s",
+        per_read.as_secs_f64() * 1e6,
+        arranges[2].as_secs_f64()
+    );
     let rss: Vec<String> = pids
         .iter()
         .map(|&p| format!("{:.1}", rss_mb(p).unwrap_or(f64::NAN)))

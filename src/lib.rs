@@ -10,3 +10,4 @@ pub mod core;
 pub mod fonts;
 pub mod forms;
 pub mod i18n;
+pub mod signals;

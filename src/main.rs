@@ -10,12 +10,21 @@ use clap::Parser;
 static GLOBAL: memlab::core::alloc::GlobalDispatcher = memlab::core::alloc::GlobalDispatcher;
 
 fn main() -> ExitCode {
+    // Before anything is attached: see memlab::signals.
+    memlab::signals::hold();
     // First, for the whole process: a write past `ulimit -f` must fail with
     // EFBIG (reported, with the limit, and cleaned up after), not kill memlab.
     #[cfg(unix)]
     if let Err(e) = memlab::core::file_size_limit::ignore_sigxfsz() {
         eprintln!("memlab: cannot ignore SIGXFSZ ({e}); a write past ulimit -f will end memlab");
     }
+    let code = run();
+    // Everything is cleaned up: a signal held until now ends memlab now.
+    memlab::signals::release();
+    code
+}
+
+fn run() -> ExitCode {
     let cli = match memlab::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() => {
@@ -44,6 +53,7 @@ fn main() -> ExitCode {
         None => memlab::app::run_window(&memlab::app::WindowArgs {
             instances: cli.instances,
             lab: cli.lab,
+            wayland: cli.wayland,
         }),
     }
 }

@@ -207,7 +207,9 @@ fn a_live_holder_makes_another_window_time_out_and_names_it() {
     let _cleanup = Cleanup(name.clone());
     // This process as a memlab window (on a display no real window has):
     // the holder is named by its window's number.
-    let window = memlab::core::instances::WindowInstance::join(&unique("display")).unwrap();
+    use memlab::core::instances::{Role, WindowDisplay, WindowInstance};
+    let window =
+        WindowInstance::join(&WindowDisplay::x11(unique("display")), Role::Window).unwrap();
     let number = window.number();
     let mut one = lab(&name, Lang::En);
     let mut two = lab(&name, Lang::En);

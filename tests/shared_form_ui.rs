@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use memlab::core::instances::WindowInstance;
+use memlab::core::instances::{Role, WindowDisplay, WindowInstance};
 use memlab::forms::Lab;
 use memlab::forms::shared_text::SharedTextForm;
 use memlab::i18n::Lang;
@@ -183,7 +183,7 @@ fn enter_saves_and_the_heading_and_times_speak_plainly() {
 #[test]
 fn the_info_panel_names_the_instance_as_the_title_does() {
     let display = unique("ui-title-display");
-    let window = WindowInstance::join(&display).unwrap();
+    let window = WindowInstance::join(&WindowDisplay::x11(display), Role::Window).unwrap();
     let number = window.number();
     // Another attachment first, so the form's slot is not the window's.
     let name = unique("ui-title");

@@ -144,3 +144,77 @@ fn the_window_menu_sets_text_size_zoom_and_language() {
     assert!(shows(&h, "메모리 관리자"), "the lab speaks Korean");
     close(h, &mapping);
 }
+
+/// A message for the bar, in both languages.
+struct Said(&'static str);
+
+impl memlab::i18n::Localized for Said {
+    fn localized(&self, _lang: Lang) -> String {
+        self.0.to_owned()
+    }
+}
+
+/// "Started a new window (PID N)" does not stay in the bar: a notice that
+/// only informs goes after a while, and any notice goes when the teacher
+/// picks a lab (the next action); a warning stays until then.
+#[test]
+fn a_notice_goes_away_after_a_while_or_at_the_next_action() {
+    use memlab::forms::widgets::Status;
+    let (mut h, mapping) = shell([1000.0, 600.0], "sysinfo", Lang::En);
+    h.state_mut()
+        .set_notice(Some(Status::info(Said("Started a new window (PID 4242)"))));
+    h.step();
+    assert!(shows(&h, "PID 4242"), "the notice shows");
+    let deadline = memlab::app::NOTICE_LASTS + std::time::Duration::from_secs(20);
+    common::ui::wait_until_for(&mut h, "the notice to go", deadline.as_secs(), |h| {
+        !shows(h, "PID 4242")
+    });
+    h.state_mut()
+        .set_notice(Some(Status::warn(Said("Window 3 did not move"))));
+    h.step();
+    assert!(shows(&h, "did not move"));
+    h.get_by_label("Memory managers").click();
+    h.step();
+    h.step();
+    assert!(
+        !shows(&h, "did not move"),
+        "picking a lab is the next action"
+    );
+    close(h, &mapping);
+}
+
+/// Each lab opens at its own scroll position: the memory managers lab,
+/// scrolled half-way down, does not make the next lab open half-way down
+/// (its heading hidden), and is found where it was left.
+#[test]
+fn each_lab_opens_at_its_own_scroll_position() {
+    let (mut h, mapping) = shell([960.0, 360.0], "memory-managers", Lang::En);
+    let top = |h: &Harness<'static, MemlabApp>| {
+        let extent = h.state().content_extent().expect("drawn");
+        extent.visible.min.y - extent.used.min.y
+    };
+    h.state_mut().scroll_lab_to(300.0);
+    h.step();
+    h.step();
+    let scrolled = top(&h);
+    assert!(scrolled > 100.0, "the lab scrolled ({scrolled})");
+    for lab in [
+        "Shared text (SampleMMF)",
+        "Allocation benchmark",
+        "System information",
+    ] {
+        h.get_by_label(lab).click();
+        h.step();
+        h.step();
+        assert!(top(&h) < 1.0, "{lab} opens at its top, not at {}", top(&h));
+    }
+    h.get_by_label("Memory managers").click();
+    h.step();
+    h.step();
+    assert!(
+        top(&h) > 100.0,
+        "the memory managers lab is scrolled where it was left ({} after {scrolled})",
+        top(&h)
+    );
+    close(h, &mapping);
+}

@@ -8,250 +8,22 @@
 //!
 //! Windows are measured with xwininfo (the client area) and
 //! `_NET_FRAME_EXTENTS` (the frame openbox adds): the frames must lie inside
-//! the screen and not overlap.
+//! the screen and not overlap. Each test runs with a /dev/shm of its own
+//! (`private_shm`), so that other memlab windows of the account (other
+//! tests, a person's) neither take its windows' numbers nor move them.
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::desk::*;
 use common::xvfb::Xvfb;
-use memlab::core::placement::{self, Rect};
-
-fn wait_with_timeout(child: &mut Child, timeout: Duration) -> std::process::ExitStatus {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("memlab did not finish within {timeout:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// A folder of the test's own under the temporary folder, removed when the
-/// test ends, failed or not.
-struct Scratch(PathBuf);
-
-impl std::ops::Deref for Scratch {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        // The windows of a test that failed may still run with this home,
-        // and would write into it again as they close: close them first.
-        let home = format!("HOME={}", self.0.display());
-        let users: Vec<u32> = std::fs::read_dir("/proc")
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter_map(|e| e.file_name().to_str()?.parse().ok())
-            .filter(|pid| {
-                std::fs::read(format!("/proc/{pid}/environ"))
-                    .is_ok_and(|env| env.split(|&b| b == 0).any(|v| v == home.as_bytes()))
-            })
-            .collect();
-        for &pid in &users {
-            common::kill(pid, libc::SIGTERM);
-        }
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while users.iter().any(|&pid| !is_zombie(pid)) && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn tempdir(tag: &str) -> Scratch {
-    let dir = std::env::temp_dir().join(format!("memlab-window-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    Scratch(dir)
-}
-
-/// A home of its own whose saved labs' state names a mapping of its own,
-/// so that the test's windows share nothing with other memlabs.
-fn home_with_mapping(tag: &str) -> (Scratch, String) {
-    let home = tempdir(tag);
-    let mapping = common::unique(tag);
-    let data = home.join(".local/share/memlab");
-    std::fs::create_dir_all(&data).unwrap();
-    // eframe's storage: RON of key → RON value; "app" holds the labs.
-    let labs = format!("(shared:(name:{mapping:?},live:false))");
-    std::fs::write(data.join("labs.ron"), format!("{{\"app\":{labs:?}}}")).unwrap();
-    (home, mapping)
-}
-
-/// `memlab ARGS` on `x`'s display with `home`, its output in files there.
-fn memlab_on(x: &Xvfb, home: &Path, args: &[&str]) -> Command {
-    let mut command = x.command(common::BIN);
-    let log = |name: &str| {
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(home.join(name))
-            .unwrap()
-    };
-    command
-        .args(args)
-        .env("HOME", home)
-        .env("XDG_DATA_HOME", home.join(".local/share"))
-        .env_remove("WAYLAND_DISPLAY")
-        .stdin(Stdio::null())
-        .stdout(log("stdout.log"))
-        .stderr(log("stderr.log"));
-    command
-}
-
-/// One memlab window as the X server and the window manager see it.
-#[derive(Debug, Clone)]
-struct Seen {
-    id: String,
-    title: String,
-    pid: u32,
-    /// The frame: client area plus the window manager's decorations.
-    frame: Rect,
-}
-
-fn output(command: &mut Command) -> String {
-    let out = command.output().expect("run an X tool");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Every visible memlab window.
-fn windows(x: &Xvfb) -> Vec<Seen> {
-    let ids = output(
-        x.command("xdotool")
-            .args(["search", "--onlyvisible", "--name", "^memlab"]),
-    );
-    ids.split_whitespace()
-        .filter_map(|id| {
-            let title = output(x.command("xdotool").args(["getwindowname", id]));
-            let pid = output(x.command("xdotool").args(["getwindowpid", id]))
-                .trim()
-                .parse()
-                .ok()?;
-            let place = x.geometry(id)?;
-            Some(Seen {
-                id: id.to_owned(),
-                title: title.trim().to_owned(),
-                pid,
-                frame: place.frame.unwrap_or(place.client),
-            })
-        })
-        .collect()
-}
-
-/// Waits until `count` windows are visible and have not moved for a while.
-fn settled(x: &Xvfb, count: usize, timeout: Duration) -> Vec<Seen> {
-    let deadline = Instant::now() + timeout;
-    let mut last: Option<(Vec<Rect>, Instant)> = None;
-    loop {
-        let mut seen = windows(x);
-        seen.sort_by_key(|w| (w.frame.y, w.frame.x));
-        let frames: Vec<Rect> = seen.iter().map(|w| w.frame).collect();
-        if seen.len() == count {
-            match &last {
-                Some((before, since)) if *before == frames => {
-                    if since.elapsed() > Duration::from_millis(1500) {
-                        return seen;
-                    }
-                }
-                _ => last = Some((frames, Instant::now())),
-            }
-        } else {
-            last = None;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{count} settled windows within {timeout:?}; saw {seen:#?}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// The frames lie inside the screen and do not overlap.
-fn assert_side_by_side(x: &Xvfb, seen: &[Seen]) {
-    let screen = Rect::new(0, 0, x.size.0, x.size.1);
-    for (i, a) in seen.iter().enumerate() {
-        assert!(screen.contains(&a.frame), "{a:?} is not inside {screen:?}");
-        for b in &seen[i + 1..] {
-            assert!(!a.frame.overlaps(&b.frame), "{a:?} overlaps {b:?}");
-        }
-    }
-}
-
-/// The frames are the tiles of the whole screen (openbox reserves no panel).
-fn assert_tiled(x: &Xvfb, seen: &[Seen]) {
-    assert_side_by_side(x, seen);
-    let screen = Rect::new(0, 0, x.size.0, x.size.1);
-    let mut tiles: Vec<Rect> = (0..seen.len())
-        .map(|rank| placement::tile(screen, rank, seen.len()))
-        .collect();
-    tiles.sort_by_key(|t| (t.y, t.x));
-    for (w, tile) in seen.iter().zip(&tiles) {
-        let near = |a: i64, b: i64| (a - b).abs() <= 2;
-        assert!(
-            near(w.frame.x.into(), tile.x.into())
-                && near(w.frame.y.into(), tile.y.into())
-                && near(w.frame.right(), tile.right())
-                && near(w.frame.bottom(), tile.bottom()),
-            "{w:?} is not on its tile {tile:?}"
-        );
-    }
-}
-
-/// Closes windows like their close button would (SIGTERM), and waits.
-fn close(seen: &[Seen], children: &mut [Child]) {
-    for w in seen {
-        common::kill(w.pid, libc::SIGTERM);
-    }
-    let deadline = Instant::now() + Duration::from_secs(30);
-    for w in seen {
-        while std::path::Path::new(&format!("/proc/{}", w.pid)).exists() && !is_zombie(w.pid) {
-            assert!(Instant::now() < deadline, "{w:?} did not close");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-    for child in children {
-        let _ = wait_with_timeout(child, Duration::from_secs(10));
-    }
-}
-
-fn is_zombie(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| {
-            s.rsplit(')')
-                .next()
-                .is_some_and(|rest| rest.trim_start().starts_with('Z'))
-        })
-        .unwrap_or(true)
-}
-
-/// Starts `count` plain windows one after another.
-fn start_by_hand(x: &Xvfb, home: &Path, count: usize) -> Vec<Child> {
-    let mut children = Vec::new();
-    for n in 1..=count {
-        children.push(memlab_on(x, home, &[]).spawn().unwrap());
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while windows(x).len() < n {
-            assert!(Instant::now() < deadline, "window {n} did not show");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-    children
-}
+use memlab::core::placement::Rect;
 
 #[test]
 fn screenshot_command_renders_the_shared_text_form() {
+    private_shm();
     let x = Xvfb::start();
     let home = tempdir("home");
     let out = home.join("shot.png");
@@ -293,6 +65,7 @@ fn screenshot_command_renders_the_shared_text_form() {
 
 #[test]
 fn window_title_names_the_app_instance_and_pid() {
+    private_shm();
     let x = Xvfb::start();
     let (home, mapping) = home_with_mapping("title");
     let mut child = memlab_on(&x, &home, &[]).spawn().unwrap();
@@ -326,6 +99,7 @@ fn window_title_names_the_app_instance_and_pid() {
 /// others.
 #[test]
 fn four_instances_tile_the_screen_and_reopen_where_they_were() {
+    private_shm();
     for (width, height) in [(1920, 1080), (1024, 768)] {
         let x = Xvfb::with_window_manager(width, height);
         let (home, mapping) = home_with_mapping(&format!("four-{width}"));
@@ -368,6 +142,7 @@ fn four_instances_tile_the_screen_and_reopen_where_they_were() {
 /// every window is pulled back inside the screen, title bar included.
 #[test]
 fn places_saved_on_a_larger_screen_are_pulled_inside() {
+    private_shm();
     let x = Xvfb::with_window_manager(1024, 768);
     let (home, mapping) = home_with_mapping("pulled");
     // Whatever numbers the windows get (other windows of the account may
@@ -394,6 +169,7 @@ fn places_saved_on_a_larger_screen_are_pulled_inside() {
 /// its size, off the screen, and grew to "pull itself inside".
 #[test]
 fn zoomed_windows_reopen_at_their_saved_size() {
+    private_shm();
     let x = Xvfb::with_window_manager(1024, 768);
     let (home, mapping) = home_with_mapping("zoomed");
     let data = home.join(".local/share/memlab");
@@ -425,6 +201,7 @@ fn zoomed_windows_reopen_at_their_saved_size() {
 /// `memlab arrange` tiles them.
 #[test]
 fn arrange_tiles_windows_started_by_hand() {
+    private_shm();
     let x = Xvfb::with_window_manager(1920, 1080);
     let (home, mapping) = home_with_mapping("arrange");
     let mut children = start_by_hand(&x, &home, 4);
@@ -442,7 +219,7 @@ fn arrange_tiles_windows_started_by_hand() {
     assert!(out.status.success(), "memlab arrange: {}", out.status);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
-        "arranging 4 window(s) in 1920x1080+0+0"
+        "arranged 4 window(s) in 1920x1080+0+0"
     );
     let after = settled(&x, 4, Duration::from_secs(30));
     assert_tiled(&x, &after);
@@ -451,9 +228,12 @@ fn arrange_tiles_windows_started_by_hand() {
 }
 
 /// Window → New window, clicked as a teacher would: one more instance
-/// starts, numbered 2, on the lab the first window shows.
+/// starts, numbered 2, on the lab the first window shows, and the two
+/// windows arrange themselves side by side (the new one opened exactly over
+/// the first, at its corner and size).
 #[test]
 fn new_window_from_the_menu_opens_on_the_same_lab() {
+    private_shm();
     let x = Xvfb::with_window_manager(1280, 800);
     let (home, _mapping) = home_with_mapping("new-window");
     let mut children = vec![memlab_on(&x, &home, &["--lab", "sysinfo"]).spawn().unwrap()];
@@ -486,22 +266,8 @@ fn new_window_from_the_menu_opens_on_the_same_lab() {
             .any(|a| a[0] == b"--lab" && a[1] == b"sysinfo"),
         "the new window's arguments: {args:?}"
     );
-    close(&both, &mut children);
-}
-
-/// Saves the screen to `name` under the test's home (for a person to look
-/// at when the test fails) and returns its pixels.
-fn capture(x: &Xvfb, home: &Path, name: &str) -> image::RgbaImage {
-    let out = home.join(name);
-    let status = memlab_on(
-        x,
-        home,
-        &["screenshot", "--screen", "--out", out.to_str().unwrap()],
-    )
-    .status()
-    .unwrap();
-    assert!(status.success(), "screenshot --screen: {status}");
-    image::open(&out).expect("a PNG").to_rgba8()
+    let tiled = tiled_within(&x, 2, Duration::from_secs(60));
+    close(&tiled, &mut children);
 }
 
 /// Text typed into one real window with xdotool and saved with Enter is in
@@ -510,6 +276,7 @@ fn capture(x: &Xvfb, home: &Path, name: &str) -> image::RgbaImage {
 /// proves it loaded it. Its pixels change where the text shows.
 #[test]
 fn text_typed_in_one_window_loads_in_the_other() {
+    private_shm();
     let x = Xvfb::with_window_manager(1920, 1080);
     let (home, mapping) = home_with_mapping("typed");
     let mut children = memlab_on(&x, &home, &["--instances", "2"])
@@ -596,6 +363,7 @@ fn text_typed_in_one_window_loads_in_the_other() {
 /// mapping, and the window's number is free again.
 #[test]
 fn a_window_destroyed_from_outside_ends_with_one_line_and_cleans_up() {
+    private_shm();
     let x = Xvfb::with_window_manager(1280, 800);
     let (home, mapping) = home_with_mapping("destroyed");
     let mut child = memlab_on(&x, &home, &[])
@@ -675,4 +443,121 @@ fn bad_window_options_are_refused_with_one_line() {
             "{args:?}: {err}"
         );
     }
+}
+
+/// The pixels of `w`'s client area in `screen`.
+fn client_pixels(x: &Xvfb, screen: &image::RgbaImage, w: &Seen) -> image::RgbaImage {
+    let c = x.geometry(&w.id).expect("the window's place").client;
+    image::imageops::crop_imm(screen, c.x as u32, c.y as u32, c.width, c.height).to_image()
+}
+
+/// Waits until the four windows' client areas show the same pixels (the
+/// same lab, language and zoom), none of them `unlike` if given; the
+/// first window's pixels then.
+fn all_alike(
+    x: &Xvfb,
+    home: &std::path::Path,
+    seen: &[Seen],
+    unlike: Option<&image::RgbaImage>,
+    what: &str,
+) -> image::RgbaImage {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let screen = capture(x, home, "alike.png");
+        let shown: Vec<image::RgbaImage> =
+            seen.iter().map(|w| client_pixels(x, &screen, w)).collect();
+        let alike = shown.windows(2).all(|p| p[0] == p[1]);
+        if alike && unlike.is_none_or(|u| *u != shown[0]) {
+            return shown[0].clone();
+        }
+        assert!(Instant::now() < deadline, "{what} within 60 s");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// Issue 13.4: `memlab --instances 4 --lab alloc-bench` puts all four
+/// windows on that lab (the saved lab is another); the language picked in
+/// window 1 and the zoom set with Ctrl + in window 2 reach all four open
+/// windows, without a restart.
+#[test]
+fn the_presenters_settings_reach_every_open_window() {
+    private_shm();
+    let x = Xvfb::with_window_manager(1920, 1080);
+    let (home, _mapping) = home_with_mapping("presenter");
+    let data = home.join(".local/share/memlab");
+    std::fs::write(data.join("settings.json"), r#"{"lab": "sysinfo"}"#).unwrap();
+    let mut children = vec![
+        memlab_on(&x, &home, &["--instances", "4", "--lab", "alloc-bench"])
+            .spawn()
+            .unwrap(),
+    ];
+    let mut seen = tiled_within(&x, 4, Duration::from_secs(90));
+    seen.sort_by_key(|w| (w.frame.y, w.frame.x));
+    let park = || {
+        // The pointer in a corner, where no widget of any window is.
+        let status = x
+            .command("xdotool")
+            .args(["mousemove", "1919", "1079"])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    park();
+    let english = all_alike(
+        &x,
+        &home,
+        &seen,
+        None,
+        "four windows on the allocation benchmark",
+    );
+    // 한국어, at the right of window 1's bar (left of the Window menu).
+    let client = x.geometry(&seen[0].id).expect("window 1's place").client;
+    let status = x
+        .command("xdotool")
+        .args([
+            "mousemove",
+            &(client.right() - 107).to_string(),
+            &(client.y + 12).to_string(),
+            "click",
+            "1",
+        ])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    park();
+    let korean = all_alike(
+        &x,
+        &home,
+        &seen,
+        Some(&english),
+        "Korean in all four windows",
+    );
+    let activated = x
+        .command("xdotool")
+        .args(["windowactivate", "--sync", &seen[1].id])
+        .status()
+        .unwrap();
+    assert!(activated.success());
+    let zoomed = x
+        .command("xdotool")
+        .args(["key", "--delay", "100", "ctrl+equal"])
+        .status()
+        .unwrap();
+    assert!(zoomed.success());
+    park();
+    all_alike(
+        &x,
+        &home,
+        &seen,
+        Some(&korean),
+        "the zoom in all four windows",
+    );
+    let settings: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(data.join("settings.json")).unwrap())
+            .unwrap();
+    assert_eq!(settings["lang"], "Ko", "{settings}");
+    assert!(settings["zoom"].as_f64().unwrap() > 1.05, "{settings}");
+    let now = windows(&x);
+    close(&now, &mut children);
+    assert_eq!(shm_names(), Vec::<String>::new());
 }

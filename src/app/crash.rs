@@ -8,17 +8,33 @@
 
 use std::panic::{AssertUnwindSafe, PanicHookInfo};
 use std::process::ExitCode;
+use std::sync::Mutex;
+
+/// The main thread's panic line, said once the window has unwound: a lost
+/// X server makes winit panic first and Xlib end memlab while it unwinds
+/// (`x11_lost`), which says what happened instead.
+static SAY_AFTER_UNWINDING: Mutex<Option<String>> = Mutex::new(None);
 
 /// Replaces Rust's panic message (several lines, a backtrace with
 /// `RUST_BACKTRACE`) by one line on stderr.
 pub fn install_hook() {
-    std::panic::set_hook(Box::new(|info| eprintln!("{}", panic_line(info))));
+    std::panic::set_hook(Box::new(|info| {
+        let line = panic_line(info);
+        match (std::thread::current().name(), SAY_AFTER_UNWINDING.lock()) {
+            (Some("main"), Ok(mut later)) => *later = Some(line),
+            _ => eprintln!("{line}"),
+        }
+    }));
 }
 
 /// Runs the window; a panic that escapes it ends memlab with exit code 1
 /// after everything it owned was dropped.
 pub fn guarded(run: impl FnOnce() -> ExitCode) -> ExitCode {
-    std::panic::catch_unwind(AssertUnwindSafe(run)).unwrap_or(ExitCode::FAILURE)
+    let result = std::panic::catch_unwind(AssertUnwindSafe(run));
+    if let Some(line) = SAY_AFTER_UNWINDING.lock().ok().and_then(|mut l| l.take()) {
+        eprintln!("{line}");
+    }
+    result.unwrap_or(ExitCode::FAILURE)
 }
 
 fn panic_line(info: &PanicHookInfo<'_>) -> String {

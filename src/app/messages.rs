@@ -2,8 +2,8 @@
 //! Korean.
 
 use super::launch::LaunchError;
-use crate::core::instances::InstancesError;
-use crate::core::settings::SettingsError;
+use crate::core::instances::{ArrangeReport, InstancesError, list};
+use crate::core::settings::{NotAFile, SettingsError};
 use crate::i18n::Particle::{Object, Topic};
 use crate::i18n::{Lang, Localized, josa};
 
@@ -18,6 +18,8 @@ pub enum Notice {
     Arranging {
         windows: usize,
     },
+    /// What the windows answered.
+    Arranged(ArrangeReport),
     NotStarted(LaunchError),
     NotArranged(InstancesError),
     /// The window has no number (the roster could not be joined).
@@ -42,6 +44,7 @@ impl Localized for Notice {
             (Self::Arranging { windows }, Lang::Ko) => {
                 format!("창 {windows}개를 나란히 놓는 중입니다")
             }
+            (Self::Arranged(report), _) => report.localized(lang),
             (Self::NotStarted(e), _) => e.localized(lang),
             (Self::NotArranged(e), _) => e.localized(lang),
             (Self::NoRoster, Lang::En) => {
@@ -52,6 +55,47 @@ impl Localized for Notice {
             }
             (Self::Settings(e), _) => e.localized(lang),
         }
+    }
+}
+
+impl Localized for ArrangeReport {
+    fn localized(&self, lang: Lang) -> String {
+        if lang == Lang::En {
+            let text = self.to_string();
+            let mut chars = text.chars();
+            return chars
+                .next()
+                .map(|first| first.to_uppercase().chain(chars).collect())
+                .unwrap_or_default();
+        }
+        let (placed, asked) = (self.placed.len(), self.asked());
+        let mut text = if placed == asked {
+            format!("창 {placed}개를 나란히 놓았습니다")
+        } else {
+            format!("창 {asked}개 중 {placed}개를 나란히 놓았습니다")
+        };
+        if !self.not_moved.is_empty() {
+            text += &format!(
+                "; 창 관리자가 {}을 옮기지 않았습니다",
+                list(&self.not_moved)
+            );
+        }
+        if !self.refused.is_empty() {
+            text += &format!(
+                "; 창 관리자가 창이 자리를 정하게 두지 않습니다: {}",
+                list(&self.refused)
+            );
+        }
+        if !self.silent.is_empty() {
+            text += &format!("; 답하지 않은 창: {}", list(&self.silent));
+        }
+        if !self.on_wayland.is_empty() {
+            text += &format!(
+                "; 네이티브 Wayland 창이라 자리를 정할 수 없는 창: {}",
+                list(&self.on_wayland)
+            );
+        }
+        text
     }
 }
 
@@ -73,6 +117,9 @@ impl Localized for InstancesError {
         match (self, lang) {
             (_, Lang::En) => self.to_string(),
             (Self::NoWindows, Lang::Ko) => "이 계정의 memlab 창이 열려 있지 않습니다".into(),
+            (Self::OnlyWayland { windows }, Lang::Ko) => format!(
+                "이 데스크톱의 memlab 창 {windows}개가 모두 네이티브 Wayland 창이라 자리를 정할 수 없습니다 (--wayland 없이 띄우면 X11 창이 되어 배치할 수 있습니다)"
+            ),
             (Self::Object(e), Lang::Ko) => e.localized(lang),
             (Self::Read { path, source }, Lang::Ko) => {
                 format!(
@@ -112,12 +159,33 @@ impl Localized for SettingsError {
                 "{} memlab 설정 파일의 형식이 아닙니다 ({line}행 {column}열). 설정을 바꿀 때까지 그대로 둡니다",
                 josa(path.display(), Topic)
             ),
+            (Self::NotAFile { path, found }, Lang::Ko) => format!(
+                "{} memlab 설정 파일이 아닙니다 ({}). 설정을 바꿀 때까지 그대로 둡니다",
+                josa(path.display(), Topic),
+                found.localized(lang)
+            ),
             (Self::Write { path, source }, Lang::Ko) => {
                 format!(
                     "{}에 쓸 수 없습니다: {}",
                     path.display(),
                     source.localized(lang)
                 )
+            }
+        }
+    }
+}
+
+impl Localized for NotAFile {
+    fn localized(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (_, Lang::En) => self.to_string(),
+            (Self::Symlink, Lang::Ko) => "심볼릭 링크".into(),
+            (Self::Directory, Lang::Ko) => "폴더".into(),
+            (Self::Fifo, Lang::Ko) => "FIFO".into(),
+            (Self::Socket, Lang::Ko) => "소켓".into(),
+            (Self::Device, Lang::Ko) => "장치".into(),
+            (Self::TooLarge { size, max }, Lang::Ko) => {
+                format!("{size}바이트로, 설정 파일에 허용되는 {max}바이트보다 큽니다")
             }
         }
     }
@@ -157,10 +225,30 @@ mod tests {
                 path: "/home/u/.local/share/memlab/settings.json".into(),
                 source: io(),
             }),
+            Notice::NotArranged(InstancesError::OnlyWayland { windows: 2 }),
+            Notice::Arranged(ArrangeReport {
+                area: None,
+                placed: Vec::new(),
+                not_moved: Vec::new(),
+                refused: Vec::new(),
+                silent: Vec::new(),
+                on_wayland: Vec::new(),
+            }),
+            Notice::Settings(SettingsError::NotAFile {
+                path: "/home/u/.local/share/memlab/settings.json".into(),
+                found: NotAFile::Fifo,
+            }),
+            Notice::Settings(SettingsError::NotAFile {
+                path: "/home/u/.local/share/memlab/settings.json".into(),
+                found: NotAFile::TooLarge {
+                    size: 1 << 30,
+                    max: 65536,
+                },
+            }),
         ];
         let allowed = [
             "PID", "memlab", "OS", "usr", "bin", "dev", "shm", "windows", "home", "local", "share",
-            "settings", "json",
+            "settings", "json", "Wayland", "wayland", "X11", "FIFO",
         ];
         for notice in &notices {
             let ko = notice.localized(Lang::Ko);
@@ -172,7 +260,7 @@ mod tests {
             path: "/s/settings.json".into(),
             line: 1,
             column: 1,
-            source: parse,
+            source: Box::new(parse),
         }
         .localized(Lang::Ko);
         assert!(

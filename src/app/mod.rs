@@ -2,7 +2,8 @@
 //! window as eframe runs it (`window`), where it goes on the screen
 //! (`placement`), starting more windows (`launch`), pictures of the real app
 //! (`screenshot`), and a clean end even when the window system fails
-//! (`crash`). Each window's title tells side-by-side instances apart.
+//! (`crash`) or the X server goes away (`x11_lost`). Each window's title
+//! tells side-by-side instances apart.
 
 mod crash;
 mod launch;
@@ -11,19 +12,20 @@ mod placement;
 mod screenshot;
 mod shell;
 mod window;
+#[cfg(target_os = "linux")]
+mod x11_lost;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use eframe::egui;
 
-use crate::core::instances::{self, WindowInstance};
-use crate::core::settings::{SettingsStore, SharedSettings, TextSize};
+use crate::core::instances::{Backend, Role, WindowDisplay, WindowInstance};
+use crate::core::settings::{self, SettingsStore, SharedSettings, TextSize};
 use crate::i18n::Lang;
 #[cfg(target_os = "linux")]
 pub use screenshot::capture_screen;
 use screenshot::{Screenshot, ShotResult};
-pub use shell::{ContentExtent, MemlabApp};
+pub use shell::{ContentExtent, MemlabApp, NOTICE_LASTS};
 use window::Window;
 
 /// The smallest window, in pixels: four fit on 1024×768 with a window
@@ -31,20 +33,26 @@ use window::Window;
 pub const MIN_INNER: [f32; 2] = [480.0, 340.0];
 /// A new window's size: half of a 1920×1080 screen's width.
 pub const DEFAULT_INNER: [f32; 2] = [960.0, 600.0];
+/// The largest window restored or asked for, in pixels (larger ones are a
+/// damaged file, not a screen).
+pub const MAX_INNER: f32 = 8192.0;
 
-/// How the window is opened (`memlab [--instances N] [--lab ID]`).
+/// How the window is opened (`memlab [--instances N] [--lab ID] [--wayland]`).
 #[derive(Debug, Clone, Default)]
 pub struct WindowArgs {
     /// Windows to open in all (this one included), then arrange.
     pub instances: Option<u32>,
     /// The lab to show first.
     pub lab: Option<String>,
+    /// Native Wayland even where XWayland is there (windows cannot then be
+    /// arranged or put back in their places).
+    pub wayland: bool,
 }
 
 /// How a screenshot is taken (`memlab screenshot`).
 #[derive(Debug, Clone)]
 pub struct ShotArgs {
-    pub out: PathBuf,
+    pub out: std::path::PathBuf,
     pub lab: String,
     pub lang: Lang,
     pub demo: bool,
@@ -52,12 +60,6 @@ pub struct ShotArgs {
     pub size: [f32; 2],
     pub zoom: f32,
     pub text_size: TextSize,
-}
-
-/// Where settings, window places and the labs' state are kept
-/// (`~/.local/share/memlab` on Linux).
-fn data_dir() -> Option<PathBuf> {
-    eframe::storage_dir("memlab")
 }
 
 fn title(number: Option<usize>) -> String {
@@ -68,7 +70,11 @@ fn title(number: Option<usize>) -> String {
     }
 }
 
-fn options(title: String, place: Option<(egui::Pos2, egui::Vec2)>) -> eframe::NativeOptions {
+fn options(
+    title: String,
+    place: Option<(egui::Pos2, egui::Vec2)>,
+    display: Option<&WindowDisplay>,
+) -> eframe::NativeOptions {
     let mut viewport = egui::ViewportBuilder::default()
         .with_title(title)
         .with_app_id("memlab")
@@ -84,16 +90,40 @@ fn options(title: String, place: Option<(egui::Pos2, egui::Vec2)>) -> eframe::Na
         renderer: eframe::Renderer::Glow,
         // Each window's place is kept under its number (see `placement`).
         persist_window: false,
-        persistence_path: data_dir().map(|dir| dir.join("labs.ron")),
+        event_loop_builder: display.map(|d| on_backend(d.backend)),
         ..Default::default()
     }
 }
 
+/// Makes winit use `backend`, whatever it would prefer (Wayland, where both
+/// `WAYLAND_DISPLAY` and `DISPLAY` are set).
+fn on_backend(backend: Backend) -> eframe::EventLoopBuilderHook {
+    Box::new(move |builder| {
+        #[cfg(target_os = "linux")]
+        {
+            use winit::platform::wayland::EventLoopBuilderExtWayland;
+            use winit::platform::x11::EventLoopBuilderExtX11;
+            match backend {
+                Backend::X11 => {
+                    builder.with_x11();
+                }
+                Backend::Wayland => {
+                    builder.with_wayland();
+                }
+            }
+        }
+        #[cfg(not(target_os = "linux"))]
+        let _ = (builder, backend);
+    })
+}
+
 /// Ctrl+C, SIGTERM and SIGHUP close the window like its close button, so
 /// that the labs detach properly (the last instance removes the mapping).
+/// Until now they were held (`crate::signals`): one that came meanwhile
+/// closes the window as soon as it opens.
 fn close_on_signal(ctx: &egui::Context) {
     let ctx = ctx.clone();
-    let result = ctrlc::set_handler(move || {
+    let result = crate::signals::on_signal(move || {
         ctx.send_viewport_cmd(egui::ViewportCommand::Close);
         ctx.request_repaint();
     });
@@ -122,6 +152,27 @@ fn starting_settings(
     Ok(settings)
 }
 
+/// The labs as they were left (defaults if never saved, or unreadable).
+fn saved_labs(store: Option<&SettingsStore>) -> MemlabApp {
+    let Some(store) = store else {
+        return MemlabApp::default();
+    };
+    match store.load_labs() {
+        Ok(Some(text)) => ron::from_str(&text).unwrap_or_else(|e| {
+            eprintln!(
+                "memlab: {} holds labs memlab cannot read ({e}); they start afresh",
+                store.labs_path().display()
+            );
+            MemlabApp::default()
+        }),
+        Ok(None) => MemlabApp::default(),
+        Err(e) => {
+            eprintln!("memlab: {e}");
+            MemlabApp::default()
+        }
+    }
+}
+
 /// Opens the window (and, with `--instances`, more) and runs until it is
 /// closed.
 pub fn run_window(args: &WindowArgs) -> ExitCode {
@@ -130,7 +181,7 @@ pub fn run_window(args: &WindowArgs) -> ExitCode {
 }
 
 fn open_window(args: &WindowArgs) -> ExitCode {
-    let store = data_dir().map(SettingsStore::new);
+    let store = settings::data_dir().map(SettingsStore::new);
     let settings = match starting_settings(store.as_ref(), args.lab.as_deref()) {
         Ok(settings) => settings,
         Err(e) => {
@@ -138,35 +189,52 @@ fn open_window(args: &WindowArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let instance = match WindowInstance::join(&instances::current_display()) {
-        Ok(instance) => Some(instance),
-        Err(e) => {
+    let display = WindowDisplay::for_window(args.wayland);
+    let instance = match display
+        .as_ref()
+        .map(|d| WindowInstance::join(d, Role::Window))
+    {
+        Some(Ok(instance)) => Some(instance),
+        Some(Err(e)) => {
             eprintln!("memlab: this window has no instance number: {e}");
             None
         }
+        None => None,
     };
     let number = instance.as_ref().map(WindowInstance::number);
+    let on_x11 = display.as_ref().is_some_and(|d| d.backend == Backend::X11);
     let place = store
         .as_ref()
         .zip(number)
-        .and_then(|(store, n)| placement::restored(store, n));
-    if let Some(n) = args.instances.filter(|&n| n > 1)
-        && let Err(e) = launch::spawn_and_arrange(n - 1)
-    {
-        eprintln!("memlab: {e}");
+        .and_then(|(store, n)| placement::restored(store, n, on_x11));
+    let app = saved_labs(store.as_ref());
+    if let Some(n) = args.instances.filter(|&n| n > 1) {
+        let started = launch::Started {
+            lab: args.lab.clone(),
+            wayland: args.wayland,
+        };
+        if let Err(e) = launch::spawn_and_arrange(n - 1, &started) {
+            eprintln!("memlab: {e}");
+        }
     }
+    let wayland = args.wayland;
     let result = eframe::run_native(
         "memlab",
-        options(title(number), place),
+        options(title(number), place, display.as_ref()),
         Box::new(move |cc| {
+            #[cfg(target_os = "linux")]
+            x11_lost::watch(cc);
             crate::fonts::install(&cc.egui_ctx);
             close_on_signal(&cc.egui_ctx);
-            let mut app: MemlabApp = cc
-                .storage
-                .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
-                .unwrap_or_default();
+            let mut app = app;
             app.set_settings(settings);
-            Ok(Box::new(Window::new(app, instance, store, &cc.egui_ctx)))
+            Ok(Box::new(Window::new(
+                app,
+                instance,
+                store,
+                wayland,
+                &cc.egui_ctx,
+            )))
         }),
     );
     match result {
@@ -194,18 +262,23 @@ pub fn screenshot(args: &ShotArgs) -> Result<(), String> {
         app.demo();
     }
     let result = ShotResult::default();
-    let instance = WindowInstance::join(&instances::current_display()).ok();
-    let mut options = options(title(instance.as_ref().map(WindowInstance::number)), None);
+    let display = WindowDisplay::for_window(false);
+    let instance = display
+        .as_ref()
+        .and_then(|d| WindowInstance::join(d, Role::Screenshot).ok());
+    let mut options = options(
+        title(instance.as_ref().map(WindowInstance::number)),
+        None,
+        display.as_ref(),
+    );
     options.viewport = options.viewport.with_inner_size(args.size);
-    // A file of its own, which nothing is written to: eframe would restore
-    // a window size saved in another file (it reads one whatever
-    // `persist_window` says), and the picture must have the size asked.
-    options.persistence_path = data_dir().map(|dir| dir.join("screenshot.ron"));
     let shot = Screenshot::new(&args.out, result.clone());
     eframe::run_native(
         "memlab-screenshot",
         options,
         Box::new(move |cc| {
+            #[cfg(target_os = "linux")]
+            x11_lost::watch(cc);
             crate::fonts::install(&cc.egui_ctx);
             cc.egui_ctx.set_theme(egui::Theme::Light);
             Ok(Box::new(Window::for_screenshot(

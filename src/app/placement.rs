@@ -2,27 +2,44 @@
 //! and pulled back inside the screen if it is off it, remembered when it
 //! closes, and moved to its tile when the windows are asked to arrange
 //! themselves (each window moves itself: no window can move another
-//! process's window on Wayland, and a window manager may refuse it on X11).
+//! process's window on Wayland, and a window manager may refuse it on X11),
+//! after which it answers whether it got there.
+//!
+//! It runs in eframe's `App::logic`, which runs also while the window is
+//! hidden behind another (then no `ui` pass runs): a covered window moves
+//! as soon as it is asked, not when it is raised.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use eframe::egui;
 
-use crate::core::instances::{Arrangement, WindowInstance};
+use crate::core::instances::{Arrangement, Outcome, WindowInstance};
 use crate::core::placement::{self, Rect};
 use crate::core::settings::{SettingsStore, WindowGeometry};
 use crate::forms::widgets::StoppingThreads;
 
+use super::MAX_INNER;
+
 /// How often a window looks for a request to arrange (one `pread`).
 const POLL: Duration = Duration::from_millis(200);
 /// How long a window keeps correcting its place (window managers move and
-/// decorate a new window in several steps).
-const SETTLE_FOR: Duration = Duration::from_secs(4);
+/// decorate a new window in several steps) before it answers that the
+/// window system keeps it elsewhere.
+const SETTLE_FOR: Duration = Duration::from_secs(6);
+/// How long a window stays at its place before it answers that it is there.
+const STAYED_FOR: Duration = Duration::from_millis(600);
 /// How long after opening a window checks that it is inside the screen.
 const CHECK_INSIDE_FOR: Duration = Duration::from_secs(3);
 /// Pixels of difference still taken as "in place".
 const SLACK: i64 = 2;
+/// Window managers that let no X11 window choose its place, by the name
+/// they give (`_NET_WM_NAME`): weston's window manager for XWayland places
+/// X11 windows itself and leaves their X positions where they were mapped,
+/// which is not where they show, so a window could neither move nor tell
+/// where it is. (GNOME's Mutter and KDE's KWin move X11 windows as asked.)
+const KEEPS_PLACES: [&str; 1] = ["Weston WM"];
 
 /// A place to be in, until the window is there.
 struct Target {
@@ -31,18 +48,24 @@ struct Target {
     outer: Option<Rect>,
     since: Instant,
     last_try: Option<Instant>,
+    /// When the window was first seen there.
+    there_since: Option<Instant>,
 }
 
 /// The placement side of a window.
 pub(super) struct WindowPlace {
     /// Holds the window's slot (the watcher thread polls through it too).
-    _instance: Arc<Mutex<WindowInstance>>,
+    instance: Arc<Mutex<WindowInstance>>,
     number: usize,
     arrived: Arc<Mutex<Option<Arrangement>>>,
+    /// Another window changed the shared settings.
+    settings_changed: Arc<AtomicBool>,
     _watcher: StoppingThreads,
     target: Option<Target>,
     /// When the window opened (its place is checked for a while after).
     opened: Instant,
+    /// The window manager lets no window choose its place (asked once).
+    manager_keeps_places: Option<bool>,
     /// The work area seen when it opened.
     opening_area: Option<Option<Rect>>,
     /// Where the window is now (pixels), and where it was last saved.
@@ -59,21 +82,35 @@ pub(super) struct WindowPlace {
 }
 
 impl WindowPlace {
-    /// Watches for requests to arrange, for `instance`'s window.
+    /// Watches the roster for requests to arrange and word of changed
+    /// settings, for `instance`'s window (and keeps its entry there whole).
     pub(super) fn new(instance: WindowInstance, ctx: &egui::Context) -> Self {
         let number = instance.number();
         let instance = Arc::new(Mutex::new(instance));
         let arrived = Arc::new(Mutex::new(None));
+        let settings_changed = Arc::new(AtomicBool::new(false));
         let mut watcher = StoppingThreads::new();
         let spawned = {
-            let (instance, arrived, ctx) = (instance.clone(), arrived.clone(), ctx.clone());
-            watcher.spawn("arrange watcher", move |stop| {
+            let (instance, arrived, changed, ctx) = (
+                instance.clone(),
+                arrived.clone(),
+                settings_changed.clone(),
+                ctx.clone(),
+            );
+            watcher.spawn("roster watcher", move |stop| {
                 while !stop.wait(POLL) {
-                    let polled = instance.lock().map(|mut i| i.poll_arrangement());
-                    if let Ok(Ok(Some(arrangement))) = polled {
-                        if let Ok(mut slot) = arrived.lock() {
-                            *slot = Some(arrangement);
-                        }
+                    let Ok(Ok(polled)) = instance.lock().map(|mut i| i.poll()) else {
+                        continue;
+                    };
+                    if let Some(arrangement) = polled.arrangement
+                        && let Ok(mut slot) = arrived.lock()
+                    {
+                        *slot = Some(arrangement);
+                    }
+                    if polled.settings_changed {
+                        changed.store(true, Ordering::Relaxed);
+                    }
+                    if polled.arrangement.is_some() || polled.settings_changed {
                         ctx.request_repaint();
                     }
                 }
@@ -83,12 +120,14 @@ impl WindowPlace {
             eprintln!("memlab: cannot watch for arrange requests: {e}");
         }
         Self {
-            _instance: instance,
+            instance,
             number,
             arrived,
+            settings_changed,
             _watcher: watcher,
             target: None,
             opened: Instant::now(),
+            manager_keeps_places: None,
             opening_area: None,
             now: None,
             saved: None,
@@ -127,11 +166,20 @@ impl WindowPlace {
             scale,
         });
         if let Some(arrangement) = self.arrived.lock().ok().and_then(|mut a| a.take()) {
+            if let Some(Target {
+                arrangement: Some(before),
+                ..
+            }) = &self.target
+            {
+                // Superseded before it got there.
+                self.answer(before.generation, Outcome::NotMoved);
+            }
             self.target = Some(Target {
                 arrangement: Some(arrangement),
                 outer: None,
                 since: Instant::now(),
                 last_try: None,
+                there_since: None,
             });
         }
         // The window manager frames a new window a moment after it shows:
@@ -149,26 +197,61 @@ impl WindowPlace {
                     outer: Some(placement::pull_inside(outer, area)),
                     since: Instant::now(),
                     last_try: None,
+                    there_since: None,
                 });
             }
         }
         self.pursue(ctx, outer, inner);
     }
 
-    /// Moves towards the target until the window is there (or gives up).
+    /// True once (and then false until it happens again) when another
+    /// window changed the shared settings.
+    pub(super) fn take_settings_changed(&self) -> bool {
+        self.settings_changed.swap(false, Ordering::Relaxed)
+    }
+
+    /// Tells the requester of arrangement `generation` what came of it.
+    fn answer(&self, generation: u64, outcome: Outcome) {
+        let answered = self
+            .instance
+            .lock()
+            .map(|mut i| i.answer(generation, outcome));
+        if let Ok(Err(e)) = answered {
+            eprintln!("memlab: cannot answer the request to arrange: {e}");
+        }
+    }
+
+    /// Moves towards the target until the window is there (or gives up),
+    /// then answers the request it came from.
     fn pursue(&mut self, ctx: &egui::Context, outer: Rect, inner: Rect) {
         let Some(target) = &mut self.target else {
             return;
         };
+        let generation = target.arrangement.map(|a| a.generation);
         if target.since.elapsed() > SETTLE_FOR {
             self.target = None;
+            if let Some(generation) = generation {
+                self.answer(generation, Outcome::NotMoved);
+            }
             return;
         }
         if target.outer.is_none() {
             let arrangement = target.arrangement.expect("a target has one or the other");
-            let area = arrangement.area.or_else(|| screen_area(ctx, outer));
+            if *self
+                .manager_keeps_places
+                .get_or_insert_with(manager_keeps_places)
+            {
+                self.target = None;
+                self.answer(arrangement.generation, Outcome::Refused);
+                return;
+            }
+            let area = match arrangement.area {
+                Some(asked) => safe_area(asked, ctx, outer),
+                None => screen_area(ctx, outer),
+            };
             let Some(area) = area else {
                 self.target = None;
+                self.answer(arrangement.generation, Outcome::NotMoved);
                 return;
             };
             target.outer = Some(placement::tile(area, arrangement.rank, arrangement.count));
@@ -176,14 +259,19 @@ impl WindowPlace {
         let goal = target.outer.expect("set above");
         if close(outer, goal) {
             // There; keep watching a moment, as the window manager may still
-            // decorate or move it.
-            if target.since.elapsed() > Duration::from_millis(600) {
+            // decorate or move it (not if it was there before it was asked).
+            let there_since = *target.there_since.get_or_insert_with(Instant::now);
+            if target.last_try.is_none() || there_since.elapsed() > STAYED_FOR {
                 self.target = None;
+                if let Some(generation) = generation {
+                    self.answer(generation, Outcome::Placed);
+                }
             } else {
                 ctx.request_repaint_after(Duration::from_millis(100));
             }
             return;
         }
+        target.there_since = None;
         let due = target
             .last_try
             .is_none_or(|t| t.elapsed() >= Duration::from_millis(150));
@@ -209,8 +297,14 @@ impl WindowPlace {
 
 /// The place saved for window `number`, pulled inside the screen's work
 /// area, as the window builder's position and inner size (in points at
-/// zoom 1).
-pub(super) fn restored(store: &SettingsStore, number: usize) -> Option<(egui::Pos2, egui::Vec2)> {
+/// zoom 1). `on_x11`: the window system lets windows choose their place
+/// (on Wayland only the size is taken). Never larger than [`MAX_INNER`]:
+/// bytes in a file do not size a window.
+pub(super) fn restored(
+    store: &SettingsStore,
+    number: usize,
+    on_x11: bool,
+) -> Option<(egui::Pos2, egui::Vec2)> {
     let saved = match store.load_window(number) {
         Ok(saved) => saved?,
         Err(e) => {
@@ -218,26 +312,30 @@ pub(super) fn restored(store: &SettingsStore, number: usize) -> Option<(egui::Po
             return None;
         }
     };
-    let scale = if saved.scale.is_finite() && saved.scale > 0.1 {
+    let scale = if saved.scale.is_finite() && (0.25..=8.0).contains(&saved.scale) {
         saved.scale
     } else {
         1.0
     };
+    let largest = (MAX_INNER * scale) as u32;
     let mut frame = saved.frame();
+    frame.width = frame.width.min(largest);
+    frame.height = frame.height.min(largest);
     #[cfg(target_os = "linux")]
-    {
+    if on_x11 {
         let center = (
-            frame.x + (frame.width / 2) as i32,
-            frame.y + (frame.height / 2) as i32,
+            frame.x.saturating_add((frame.width / 2) as i32),
+            frame.y.saturating_add((frame.height / 2) as i32),
         );
         if let Ok(area) = placement::x11::work_area(Some(center)) {
             frame = placement::pull_inside(frame, area);
         }
     }
     let (width, height) = saved.inner_for(frame);
+    let size = |pixels: u32| (pixels as f32 / scale).min(MAX_INNER);
     Some((
         egui::pos2(frame.x as f32 / scale, frame.y as f32 / scale),
-        egui::vec2(width as f32 / scale, height as f32 / scale),
+        egui::vec2(size(width), size(height)),
     ))
 }
 
@@ -281,6 +379,42 @@ fn screen_area(ctx: &egui::Context, outer: Rect) -> Option<Rect> {
         (size.x * ppp).round() as u32,
         (size.y * ppp).round() as u32,
     ))
+}
+
+/// True if the X server's window manager is one of [`KEEPS_PLACES`].
+fn manager_keeps_places() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        placement::x11::window_manager()
+            .ok()
+            .flatten()
+            .is_some_and(|name| KEEPS_PLACES.contains(&name.as_str()))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        false
+    }
+}
+
+/// A requested work area made safe: the part of it on the monitor that
+/// holds its centre, or this window's own work area if it lies on no
+/// monitor. The roster's bytes are anyone's to write: an area of
+/// 40000×60000, or random bytes, must not size a window past its monitor.
+fn safe_area(asked: Rect, ctx: &egui::Context, outer: Rect) -> Option<Rect> {
+    let own = screen_area(ctx, outer);
+    #[cfg(target_os = "linux")]
+    {
+        let center = (
+            (i64::from(asked.x) + i64::from(asked.width / 2))
+                .clamp(i32::MIN.into(), i32::MAX.into()) as i32,
+            (i64::from(asked.y) + i64::from(asked.height / 2))
+                .clamp(i32::MIN.into(), i32::MAX.into()) as i32,
+        );
+        if let Ok(Some(monitor)) = placement::x11::work_area_at(center) {
+            return asked.intersection(&monitor).or(own);
+        }
+    }
+    own.map(|own| asked.intersection(&own).unwrap_or(own))
 }
 
 /// The work area around this window, for a request to arrange.

@@ -3,6 +3,8 @@
 //! labs when the window is wide, and the selected lab with its help above
 //! it, scrolling vertically.
 
+use std::time::{Duration, Instant};
+
 use eframe::egui;
 use serde::{Deserialize, Serialize};
 
@@ -20,7 +22,7 @@ use crate::forms::page_lab::PageLabForm;
 use crate::forms::shared_text::SharedTextForm;
 #[cfg(target_os = "linux")]
 use crate::forms::system_info::SystemInfoForm;
-use crate::forms::widgets::{Status, lab_help, show_status};
+use crate::forms::widgets::{Level, Status, lab_help, show_status};
 use crate::forms::{Lab, LabHelp};
 use crate::i18n::Lang;
 
@@ -29,6 +31,10 @@ use crate::i18n::Lang;
 const WIDE: f32 = 760.0;
 /// Zoom steps of the menu's − and + (egui's own Ctrl +/- steps are 10 %).
 const ZOOM_STEP: f32 = 0.25;
+/// How long a notice that only informs ("Started a new window") stays under
+/// the bar. Warnings and errors stay until the next action: another menu
+/// item, or a lab picked.
+pub const NOTICE_LASTS: Duration = Duration::from_secs(8);
 
 /// What the user asked of the window from the menu; the window does it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,9 +65,9 @@ pub struct MemlabApp {
     settings: SharedSettings,
     #[serde(skip)]
     actions: Vec<ShellAction>,
-    /// What came of the last menu action.
+    /// What came of the last menu action, and since when it shows.
     #[serde(skip)]
-    notice: Option<Status>,
+    notice: Option<(Status, Instant)>,
     #[serde(skip)]
     content: Option<ContentExtent>,
     /// Where to scroll the lab to on the next frame.
@@ -201,14 +207,35 @@ impl MemlabApp {
         std::mem::take(&mut self.actions)
     }
 
-    /// Shows what came of a menu action under the bar.
-    pub(super) fn set_notice(&mut self, notice: Option<Status>) {
-        self.notice = notice;
+    /// Shows what came of a menu action under the bar (information for
+    /// [`NOTICE_LASTS`], a warning or an error until the next action).
+    pub fn set_notice(&mut self, notice: Option<Status>) {
+        self.notice = notice.map(|n| (n, Instant::now()));
+    }
+
+    /// The notice under the bar, if one shows.
+    pub fn notice(&self) -> Option<&Status> {
+        self.notice.as_ref().map(|(n, _)| n)
+    }
+
+    /// Lets an informing notice go once its time is up.
+    fn age_notice(&mut self, ctx: &egui::Context) {
+        let Some((notice, since)) = &self.notice else {
+            return;
+        };
+        if notice.level() != Level::Info {
+            return;
+        }
+        match NOTICE_LASTS.checked_sub(since.elapsed()) {
+            Some(left) if !left.is_zero() => ctx.request_repaint_after(left),
+            _ => self.notice = None,
+        }
     }
 
     /// Draws the whole shell into `ui`.
     pub fn shell_ui(&mut self, ui: &mut egui::Ui) {
         self.apply_style(ui.ctx());
+        self.age_notice(ui.ctx());
         self.settings.zoom = ui.ctx().zoom_factor();
         let lang = self.lang();
         let wide = ui.ctx().content_rect().width() >= WIDE;
@@ -228,7 +255,7 @@ impl MemlabApp {
                     }
                 });
             });
-            show_status(ui, lang, self.notice.as_ref());
+            show_status(ui, lang, self.notice());
         });
         let bar = bar.response.rect;
         if wide {
@@ -240,8 +267,13 @@ impl MemlabApp {
                     self.lab_list(ui, lang);
                 });
         }
+        let shown = self.selected_id();
         egui::CentralPanel::default().show(ui, |ui| {
-            let mut scroll = egui::ScrollArea::vertical().auto_shrink([false, false]);
+            // Each lab scrolls on its own: one opens where it was left (at
+            // its top at first), never where another lab was scrolled to.
+            let mut scroll = egui::ScrollArea::vertical()
+                .id_salt(("memlab-lab", shown))
+                .auto_shrink([false, false]);
             if let Some(offset) = self.scroll_to.take() {
                 scroll = scroll.vertical_scroll_offset(offset);
             }
@@ -292,6 +324,10 @@ impl MemlabApp {
     }
 
     fn pick(&mut self, id: &str) {
+        if self.settings.lab != id {
+            // Picking a lab is the next action: the last one's notice goes.
+            self.notice = None;
+        }
         self.settings.lab = id.to_owned();
     }
 
@@ -362,6 +398,7 @@ impl MemlabApp {
                 .clicked()
             {
                 self.actions.push(ShellAction::NewWindow);
+                self.notice = None;
                 ui.close();
             }
             if ui
@@ -373,6 +410,7 @@ impl MemlabApp {
                 .clicked()
             {
                 self.actions.push(ShellAction::Arrange);
+                self.notice = None;
                 ui.close();
             }
             ui.separator();

@@ -46,6 +46,11 @@ pub struct Cli {
     /// The lab to show (its id: shared, alloc-bench, memory-managers, ...).
     #[arg(long, value_name = "ID")]
     pub lab: Option<String>,
+    /// On a Wayland desktop, open native Wayland windows instead of X11
+    /// ones through XWayland (a Wayland window cannot choose its place, so
+    /// they cannot be arranged or put back where they were).
+    #[arg(long)]
+    pub wayland: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -121,7 +126,8 @@ pub enum Command {
     },
     /// Tiles every memlab window of this account on this display, on the
     /// pointer's monitor: 2 side by side, 3 or 4 in a 2×2 grid, more in an
-    /// even grid. Each window moves itself.
+    /// even grid. Each window moves itself and says whether it got there;
+    /// exit 1 if one did not (or runs on native Wayland).
     Arrange,
     /// Opens the window, saves a PNG of it once it has settled, and exits.
     /// With --screen, saves the whole X screen instead (every window on it).
@@ -214,22 +220,46 @@ fn screenshot(options: &ShotOptions) -> Result<(), Failure> {
     .map_err(Failure::usage)
 }
 
+/// How long `memlab arrange` waits for the windows' answers (a window gives
+/// up on a place it cannot reach after a few seconds).
+const ARRANGE_ANSWERS_WITHIN: std::time::Duration = std::time::Duration::from_secs(15);
+
 fn arrange() -> Result<(), Failure> {
-    let display = crate::core::instances::current_display();
+    use crate::core::instances;
+    let desktop = instances::Desktop::from_env();
     let area = crate::app::pointer_work_area();
-    let windows = crate::core::instances::request_arrange(&display, area)?;
-    match area {
-        Some(a) => println!(
-            "arranging {windows} window(s) in {}x{}+{}+{}",
-            a.width, a.height, a.x, a.y
-        ),
-        None => println!("arranging {windows} window(s), each on its own monitor"),
+    let request = instances::request_arrange(&desktop, area)?;
+    let report = instances::wait_arranged(&request, ARRANGE_ANSWERS_WITHIN)?;
+    if report.complete() {
+        println!("{report}");
+        Ok(())
+    } else {
+        Err(Failure::failed(report.to_string()))
     }
-    Ok(())
+}
+
+impl Command {
+    /// True if the command attaches to a shared object (a roster slot,
+    /// a lock): the ending signals stay held (`crate::signals`) until it
+    /// installs its handler or is done, so that it never dies attached.
+    /// The others take them at once, as any program does.
+    fn attaches(&self) -> bool {
+        match self {
+            Self::Shared { .. } | Self::Screenshot(_) => true,
+            #[cfg(target_os = "linux")]
+            Self::Filemap(_) | Self::Mutex { .. } => true,
+            Self::Bench(_) | Self::Sweep(_) | Self::Arrange => false,
+            #[cfg(target_os = "linux")]
+            Self::Vm(_) | Self::Sysinfo { .. } | Self::Maps { .. } => false,
+        }
+    }
 }
 
 /// Runs one command; the process exits with the returned code.
 pub fn run(command: Command) -> ExitCode {
+    if !command.attaches() {
+        crate::signals::release();
+    }
     let result = match command {
         Command::Shared { name, file, action } => shared::run(&name, file, action),
         Command::Bench(args) => alloc::run_bench(&args),
@@ -264,11 +294,12 @@ pub fn run(command: Command) -> ExitCode {
 }
 
 /// A flag raised by Ctrl+C, SIGTERM or SIGHUP, so that `watch` and `hold`
-/// leave the mapping properly (the last to leave removes it).
+/// leave the mapping properly (the last to leave removes it). A signal held
+/// since memlab started (`crate::signals`) raises it at once.
 fn stop_on_signal() -> Arc<AtomicBool> {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
-    if let Err(e) = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed)) {
+    if let Err(e) = crate::signals::on_signal(move || flag.store(true, Ordering::Relaxed)) {
         eprintln!("memlab: cannot catch Ctrl+C ({e}); it will end memlab without detaching");
     }
     stop

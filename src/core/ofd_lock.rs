@@ -41,32 +41,58 @@ pub fn unlock(file: &impl AsFd, at: u64) -> io::Result<()> {
 }
 
 /// The bytes of `range` locked by other open files (this one's own locks
-/// never conflict with it, so they are not listed).
+/// never conflict with it, so they are not listed), in order.
+///
+/// `F_OFD_GETLK` answers with *a* conflicting lock, not the lowest: the
+/// kernel keeps an inode's locks grouped by owner, in the order the owners
+/// first locked, and returns the first one that conflicts. A slot taken
+/// again after a crash (its owner new, so last in that order) may lie below
+/// a lock the query returns. So each answer splits the range in two and
+/// both sides are asked again, until every part of the range is free: one
+/// query per lock found plus one per free part (about twice the locks).
 pub fn locked_by_others(file: &impl AsFd, range: Range<u64>) -> io::Result<Vec<u64>> {
     let mut held = Vec::new();
-    let mut from = range.start;
-    while from < range.end {
-        let mut query = flock(libc::F_WRLCK as i16, from, range.end - from);
-        // SAFETY: `query` is a valid, initialised `struct flock` that fcntl
-        // reads and overwrites; the descriptor is borrowed for the call.
-        let rc = unsafe { libc::fcntl(file.as_fd().as_raw_fd(), libc::F_OFD_GETLK, &mut query) };
-        if rc == -1 {
-            return Err(io::Error::last_os_error());
+    let mut to_ask = vec![range];
+    while let Some(part) = to_ask.pop() {
+        if part.is_empty() {
+            continue;
         }
-        if query.l_type == libc::F_UNLCK as i16 {
-            break;
-        }
-        // The conflicting lock may be longer than one byte (adjacent locks of
-        // one open file merge); l_len 0 means "to the end of the file".
-        let start = (query.l_start as u64).max(from);
-        let end = match query.l_len {
-            0 => range.end,
-            len => (query.l_start as u64 + len as u64).min(range.end),
+        let Some(lock) = first_conflict(file, part.clone())? else {
+            continue;
         };
+        // The conflicting lock may be longer than one byte (adjacent locks of
+        // one open file merge), or reach past the part asked.
+        let start = lock.start.max(part.start);
+        let end = lock.end.min(part.end).max(start + 1);
         held.extend(start..end);
-        from = end.max(from + 1);
+        to_ask.push(part.start..start);
+        to_ask.push(end..part.end);
     }
+    held.sort_unstable();
+    held.dedup();
     Ok(held)
+}
+
+/// A lock of another open file that conflicts with a write lock on `part`
+/// (the kernel's choice among them), as the bytes it covers.
+fn first_conflict(file: &impl AsFd, part: Range<u64>) -> io::Result<Option<Range<u64>>> {
+    let mut query = flock(libc::F_WRLCK as i16, part.start, part.end - part.start);
+    // SAFETY: `query` is a valid, initialised `struct flock` that fcntl
+    // reads and overwrites; the descriptor is borrowed for the call.
+    let rc = unsafe { libc::fcntl(file.as_fd().as_raw_fd(), libc::F_OFD_GETLK, &mut query) };
+    if rc == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    if query.l_type == libc::F_UNLCK as i16 {
+        return Ok(None);
+    }
+    let start = query.l_start.max(0) as u64;
+    // l_len 0 means "to the end of the file" (and beyond).
+    let end = match query.l_len {
+        0 => u64::MAX,
+        len => start.saturating_add(len.max(1) as u64),
+    };
+    Ok(Some(start..end))
 }
 
 fn set(file: &impl AsFd, at: u64, l_type: i16) -> io::Result<()> {
@@ -124,6 +150,48 @@ mod tests {
         assert_eq!(locked_by_others(&a, 60..100).unwrap(), vec![71, 72]);
         drop(b);
         assert_eq!(locked_by_others(&a, 0..100).unwrap(), Vec::<u64>::new());
+        std::fs::remove_file(path).unwrap();
+    }
+
+    /// Locks taken out of order (a high byte first, by one open file, then a
+    /// lower one by a newer open file, as a window restarted after a crash
+    /// retakes a low slot): every one is listed, whatever order the kernel
+    /// keeps them in.
+    #[test]
+    fn locks_taken_out_of_order_are_all_listed() {
+        let (path, reader, _) = two_opens("order");
+        let opens: Vec<File> = (0..6)
+            .map(|_| File::options().write(true).open(&path).unwrap())
+            .collect();
+        // Open file i locks byte order[i]: taken 70, 68, 66, 64, then 65 and
+        // 69 by the two newest, after the higher ones.
+        let order = [70, 68, 66, 64, 65, 69];
+        for (file, &at) in opens.iter().zip(&order) {
+            assert!(try_lock(file, at).unwrap());
+        }
+        assert_eq!(
+            locked_by_others(&reader, 64..128).unwrap(),
+            vec![64, 65, 66, 68, 69, 70]
+        );
+        // One in the middle freed and taken again by a new open file.
+        unlock(&opens[2], 66).unwrap();
+        let again = File::options().write(true).open(&path).unwrap();
+        assert!(try_lock(&again, 66).unwrap());
+        assert_eq!(
+            locked_by_others(&reader, 64..128).unwrap(),
+            vec![64, 65, 66, 68, 69, 70]
+        );
+        assert_eq!(locked_by_others(&reader, 66..69).unwrap(), vec![66, 68]);
+        // A lock to the end of the file (l_len 0) covers the rest of the range.
+        let whole = File::options().write(true).open(&path).unwrap();
+        let to_end = flock(libc::F_WRLCK as i16, 100, 0);
+        // SAFETY: a valid `struct flock` that fcntl only reads.
+        let rc = unsafe { libc::fcntl(whole.as_raw_fd(), libc::F_OFD_SETLK, &to_end) };
+        assert_eq!(rc, 0, "{}", io::Error::last_os_error());
+        assert_eq!(
+            locked_by_others(&reader, 96..104).unwrap(),
+            vec![100, 101, 102, 103]
+        );
         std::fs::remove_file(path).unwrap();
     }
 

@@ -10,9 +10,16 @@
 //! seeing no other slot held, removes the object, and only if the name
 //! still names it; an object that must outlive its instances (a file that
 //! backs the shared text) is kept.
+//!
+//! Every roster this process is on is also listed process-wide, so that
+//! an exit that runs no destructor (Xlib's, when the X server goes away)
+//! can first leave them all properly ([`leave_all`]).
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use super::ofd_lock;
@@ -58,6 +65,47 @@ pub struct Roster {
     file: File,
     slot: usize,
     last_leaves: WhenLastLeaves,
+    /// Its entry in [`ON_ROSTERS`].
+    listed: u64,
+}
+
+/// A roster this process is on, as [`leave_all`] needs it: another
+/// descriptor of the same open file (its locks are the open file's).
+struct Listed {
+    /// The object's path (its folder is opened again to leave).
+    path: PathBuf,
+    file_name: String,
+    file: File,
+    slot: usize,
+    last_leaves: WhenLastLeaves,
+}
+
+/// The rosters this process is on, by [`Roster::listed`].
+static ON_ROSTERS: Mutex<BTreeMap<u64, Listed>> = Mutex::new(BTreeMap::new());
+static NEXT_LISTED: AtomicU64 = AtomicU64::new(1);
+
+/// Leaves every roster this process is on, as each `Roster`'s drop would
+/// (the last instance removing its object), for an exit that runs no
+/// destructor: call it, then end the process at once. Rosters dropped
+/// afterwards leave again, which changes nothing.
+pub fn leave_all() {
+    let listed = match ON_ROSTERS.lock() {
+        Ok(mut rosters) => std::mem::take(&mut *rosters),
+        Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
+    };
+    for roster in listed.into_values() {
+        if let Some(parent) = roster.path.parent()
+            && let Ok(dir) = ShmDir::open_folder(parent)
+        {
+            leave(
+                &dir,
+                &roster.file_name,
+                &roster.file,
+                roster.slot,
+                roster.last_leaves,
+            );
+        }
+    }
 }
 
 impl Roster {
@@ -136,12 +184,26 @@ impl Roster {
     ) -> Self {
         // An unlock error is harmless: the gate goes with the file anyway.
         let _ = ofd_lock::unlock(&file, GATE);
+        let listed = NEXT_LISTED.fetch_add(1, Ordering::Relaxed);
+        if let (Ok(copy), Ok(mut rosters)) = (file.try_clone(), ON_ROSTERS.lock()) {
+            rosters.insert(
+                listed,
+                Listed {
+                    path: dir.path_of(file_name),
+                    file_name: file_name.to_owned(),
+                    file: copy,
+                    slot,
+                    last_leaves,
+                },
+            );
+        }
         Self {
             dir,
             file_name: file_name.to_owned(),
             file,
             slot,
             last_leaves,
+            listed,
         }
     }
 
@@ -177,6 +239,11 @@ impl Roster {
     /// be kept ([`WhenLastLeaves::Keep`]): a user clearing it away.
     pub fn remove_when_last(&mut self) {
         self.last_leaves = WhenLastLeaves::Remove;
+        if let Ok(mut rosters) = ON_ROSTERS.lock()
+            && let Some(listed) = rosters.get_mut(&self.listed)
+        {
+            listed.last_leaves = WhenLastLeaves::Remove;
+        }
     }
 
     /// The slots held now, by any instance (this one included), in order.
@@ -219,22 +286,38 @@ impl Roster {
 
 impl Drop for Roster {
     fn drop(&mut self) {
-        // Leave under the gate, so that nobody attaches between our check
-        // that we are the last and the removal of the object. Without the
-        // gate nothing proves the object unused, so nothing is removed.
-        let gated = ofd_lock::lock(&self.file, GATE, GATE_TIMEOUT).is_ok();
-        let _ = ofd_lock::unlock(&self.file, FIRST_SLOT + self.slot as u64);
-        let last = gated
-            && self.last_leaves == WhenLastLeaves::Remove
-            && self.removed().is_ok_and(|removed| !removed)
-            && slots_held(&self.file, &self.path()).is_ok_and(|others| others.is_empty());
-        if last {
-            let _ = self.dir.remove_if_same(&self.file_name, &self.file);
+        if let Ok(mut rosters) = ON_ROSTERS.lock() {
+            rosters.remove(&self.listed);
         }
-        // A mapping of the object keeps its open file (and so its locks)
-        // alive after the descriptor closes: unlock explicitly.
-        let _ = ofd_lock::unlock(&self.file, GATE);
+        leave(
+            &self.dir,
+            &self.file_name,
+            &self.file,
+            self.slot,
+            self.last_leaves,
+        );
     }
+}
+
+/// Frees `slot` of the object `file_name` of `dir` (open as `file`), and
+/// removes the object if it was the last slot held and it is not kept.
+fn leave(dir: &ShmDir, file_name: &str, file: &File, slot: usize, last_leaves: WhenLastLeaves) {
+    let path = dir.path_of(file_name);
+    // Leave under the gate, so that nobody attaches between our check
+    // that we are the last and the removal of the object. Without the
+    // gate nothing proves the object unused, so nothing is removed.
+    let gated = ofd_lock::lock(file, GATE, GATE_TIMEOUT).is_ok();
+    let _ = ofd_lock::unlock(file, FIRST_SLOT + slot as u64);
+    let last = gated
+        && last_leaves == WhenLastLeaves::Remove
+        && shm_object::is_unlinked(file).is_ok_and(|removed| !removed)
+        && slots_held(file, &path).is_ok_and(|others| others.is_empty());
+    if last {
+        let _ = dir.remove_if_same(file_name, file);
+    }
+    // A mapping of the object keeps its open file (and so its locks)
+    // alive after the descriptor closes: unlock explicitly.
+    let _ = ofd_lock::unlock(file, GATE);
 }
 
 /// Runs `f` under the gate of `file`'s object with the slots that other open
@@ -346,5 +429,30 @@ mod tests {
         assert!(path.exists(), "b must not remove c's object");
         drop(c);
         assert!(!path.exists());
+    }
+
+    /// An exit that runs no destructor leaves every roster first: the last
+    /// instance's object is removed, a kept one stays; a roster dropped
+    /// afterwards changes nothing (not even a new object under its name).
+    #[test]
+    fn leave_all_leaves_as_drop_would_and_drop_after_it_is_harmless() {
+        let (name, kept_name) = (roster_name("leave-all"), roster_name("leave-all-kept"));
+        let (a, _) = join(&name);
+        let dir = ShmDir::open().unwrap();
+        let (kept, ()) = Roster::join_in(dir, &kept_name, 0, WhenLastLeaves::Keep, |_, _| {
+            Ok::<_, ObjectError>(())
+        })
+        .unwrap();
+        let (path, kept_path) = (a.path(), kept.path());
+        leave_all();
+        assert!(!path.exists(), "the last instance's object is removed");
+        assert!(kept_path.exists(), "a kept object stays");
+        let (b, arrival) = join(&name);
+        assert_eq!(arrival, Arrival::Created, "a new object under the name");
+        drop(a);
+        assert!(path.exists(), "dropping the old roster removes nothing");
+        drop((b, kept));
+        assert!(!path.exists());
+        std::fs::remove_file(kept_path).unwrap();
     }
 }

@@ -1,6 +1,7 @@
 //! Helpers for tests that run the real memlab binary in several processes.
 #![allow(dead_code)]
 
+pub mod desk;
 pub mod ui;
 pub mod xvfb;
 

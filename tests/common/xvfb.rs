@@ -130,6 +130,15 @@ impl Xvfb {
         })
     }
 
+    /// Ends the X server under its clients (SIGTERM, as a logout does):
+    /// their connections break. (SIGKILL would leave its lock file and
+    /// socket in /tmp.)
+    pub fn kill_server(&mut self) {
+        // SAFETY: kill has no memory preconditions.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        let _ = self.child.wait();
+    }
+
     /// A command run against this display.
     pub fn command(&self, program: &str) -> Command {
         let mut command = Command::new(program);

@@ -67,7 +67,7 @@ fn connect() -> Result<Screen, ScreenError> {
 /// The work area of the monitor that holds the point `near` (the pointer's
 /// monitor when `None`): the window manager's `_NET_WORKAREA` for the
 /// current desktop, cut to that monitor. Without a window manager, the
-/// monitor itself.
+/// monitor itself; a point on no monitor, the first one.
 pub fn work_area(near: Option<(i32, i32)>) -> Result<Rect, ScreenError> {
     let screen = connect()?;
     let conn = &screen.conn;
@@ -78,23 +78,43 @@ pub fn work_area(near: Option<(i32, i32)>) -> Result<Rect, ScreenError> {
             (i32::from(pointer.root_x), i32::from(pointer.root_y))
         }
     };
+    let all = monitors(&screen);
+    let monitor = all
+        .iter()
+        .find(|m| m.contains_point(near.0, near.1))
+        .or(all.first())
+        .copied()
+        .unwrap_or(screen.size);
+    on_desktop(&screen, monitor)
+}
+
+/// The work area of the monitor that holds `point`, or `None` if no
+/// monitor of the screen does (the point is off the screen).
+pub fn work_area_at(point: (i32, i32)) -> Result<Option<Rect>, ScreenError> {
+    let screen = connect()?;
     let monitor = monitors(&screen)
         .into_iter()
-        .find(|m| m.contains_point(near.0, near.1))
-        .unwrap_or(screen.size);
-    let desktop_area = net_work_area(&screen)?.unwrap_or(screen.size);
+        .find(|m| m.contains_point(point.0, point.1));
+    monitor.map(|m| on_desktop(&screen, m)).transpose()
+}
+
+/// `monitor` less the panels and docks of the current desktop.
+fn on_desktop(screen: &Screen, monitor: Rect) -> Result<Rect, ScreenError> {
+    let desktop_area = net_work_area(screen)?.unwrap_or(screen.size);
     Ok(desktop_area.intersection(&monitor).unwrap_or(monitor))
 }
 
-/// The active monitors (RandR), or none if the server has no RandR 1.5.
+/// The active monitors (RandR), or the whole screen as one if the server
+/// has no RandR 1.5.
 fn monitors(screen: &Screen) -> Vec<Rect> {
+    let whole = || vec![screen.size];
     let Ok(cookie) = screen.conn.randr_get_monitors(screen.root, true) else {
-        return Vec::new();
+        return whole();
     };
     let Ok(reply) = cookie.reply() else {
-        return Vec::new();
+        return whole();
     };
-    reply
+    let monitors: Vec<Rect> = reply
         .monitors
         .iter()
         .map(|m| {
@@ -105,7 +125,13 @@ fn monitors(screen: &Screen) -> Vec<Rect> {
                 u32::from(m.height),
             )
         })
-        .collect()
+        .filter(|m| m.width > 0 && m.height > 0)
+        .collect();
+    if monitors.is_empty() {
+        whole()
+    } else {
+        monitors
+    }
 }
 
 /// `_NET_WORKAREA` of the current desktop, if the window manager sets it.
@@ -137,6 +163,29 @@ fn net_work_area(screen: &Screen) -> Result<Option<Rect>, ScreenError> {
     Ok(quad
         .map(|q| Rect::new(q[0] as i32, q[1] as i32, q[2], q[3]))
         .filter(|r| r.width > 0 && r.height > 0))
+}
+
+/// The window manager's name (`_NET_WM_NAME` of the window named by the
+/// root's `_NET_SUPPORTING_WM_CHECK`), if one runs and says.
+pub fn window_manager() -> Result<Option<String>, ScreenError> {
+    let screen = connect()?;
+    let conn = &screen.conn;
+    let atom = |name: &[u8]| -> Result<u32, ScreenError> {
+        Ok(conn.intern_atom(false, name)?.reply()?.atom)
+    };
+    let (check, name, utf8) = (
+        atom(b"_NET_SUPPORTING_WM_CHECK")?,
+        atom(b"_NET_WM_NAME")?,
+        atom(b"UTF8_STRING")?,
+    );
+    let reply = conn
+        .get_property(false, screen.root, check, AtomEnum::WINDOW, 0, 1)?
+        .reply()?;
+    let Some(wm) = reply.value32().and_then(|mut v| v.next()) else {
+        return Ok(None);
+    };
+    let reply = conn.get_property(false, wm, name, utf8, 0, 256)?.reply()?;
+    Ok((!reply.value.is_empty()).then(|| String::from_utf8_lossy(&reply.value).into_owned()))
 }
 
 /// Every pixel of the screen, as the X server shows it now.

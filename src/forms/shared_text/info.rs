@@ -24,7 +24,10 @@ pub(super) fn info_panel(
         ui.weak(lang.pick("No mapping attached", "연결된 매핑 없음"));
         return;
     };
-    let display = crate::core::instances::current_display();
+    // This window's display, as the roster lists it (none without a window).
+    let display = window_of(windows, info.pid)
+        .map(|w| w.display.name.clone())
+        .unwrap_or_default();
     let mono = |text: String| RichText::new(text).monospace();
     let kind = match info.backing {
         Backing::Memory { .. } => lang.pick("POSIX shared memory", "POSIX 공유 메모리"),
@@ -133,7 +136,7 @@ fn attached_entry(
         ""
     };
     match (a.pid, a.pid.and_then(|pid| window_of(windows, pid))) {
-        (Some(pid), Some(w)) if w.display == display => {
+        (Some(pid), Some(w)) if w.display.name == display => {
             ((0, w.number), format!("#{} PID {pid}{me}", w.number))
         }
         (Some(pid), Some(w)) => (
@@ -330,6 +333,7 @@ fn hex_dump(ui: &egui::Ui, bytes: &[u8], active: Option<usize>) -> LayoutJob {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::instances::WindowDisplay;
     use crate::core::shared_text::{LockState, Origin};
     use crate::i18n::assert_korean;
 
@@ -365,11 +369,7 @@ mod tests {
     }
 
     fn window(number: usize, pid: u32, display: &str) -> OpenWindow {
-        OpenWindow {
-            number,
-            pid: Some(pid),
-            display: display.into(),
-        }
+        OpenWindow::new(number, Some(pid), WindowDisplay::x11(display))
     }
 
     #[test]

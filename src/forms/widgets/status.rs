@@ -62,6 +62,11 @@ impl Status {
         }
     }
 
+    /// Information, a warning or an error.
+    pub fn level(&self) -> Level {
+        self.level
+    }
+
     /// The message in `lang`.
     pub fn text(&self, lang: Lang) -> String {
         self.message.localized(lang)
