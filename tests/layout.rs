@@ -38,13 +38,13 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::NodeT;
 use memlab::app::MemlabApp;
-use memlab::core::settings::TextSize;
-use memlab::i18n::Lang;
+use memlab_engine::desktop::settings::TextSize;
+use memlab_engine::i18n::Lang;
 
 /// Window sizes in pixels: the smallest window, then the issues' (960×540
 /// is issue 13's run through every lab in Korean at zoom 1.5).
 const SIZES: [[f32; 2]; 6] = [
-    memlab::app::MIN_INNER,
+    memlab_engine::desktop::placement::MIN_INNER,
     [480.0, 360.0],
     [640.0, 480.0],
     [958.0, 516.0],
@@ -385,7 +385,7 @@ fn the_maps_table_shows_its_rows_in_every_window() {
             ([960.0, 540.0], 1.5),
             ([960.0, 540.0], 2.0),
             ([958.0, 516.0], 1.0),
-            (memlab::app::MIN_INNER, 1.0),
+            (memlab_engine::desktop::placement::MIN_INNER, 1.0),
             ([1024.0, 768.0], 1.5),
         ] {
             h = shell(h.into_state(), size, zoom);

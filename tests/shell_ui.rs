@@ -8,8 +8,8 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use memlab::app::MemlabApp;
-use memlab::core::settings::TextSize;
-use memlab::i18n::Lang;
+use memlab_engine::desktop::settings::TextSize;
+use memlab_engine::i18n::Lang;
 
 use common::ui::shows;
 
@@ -148,7 +148,7 @@ fn the_window_menu_sets_text_size_zoom_and_language() {
 /// A message for the bar, in both languages.
 struct Said(&'static str);
 
-impl memlab::i18n::Localized for Said {
+impl memlab_engine::i18n::Localized for Said {
     fn localized(&self, _lang: Lang) -> String {
         self.0.to_owned()
     }

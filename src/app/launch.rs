@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::core::instances::{self, ArrangeReport, Desktop, InstancesError};
+use memlab_engine::desktop::instances::{self, ArrangeReport, Desktop, InstancesError};
+use memlab_engine::desktop::placement::pointer_work_area;
 
 /// How long to wait for the windows started to open.
 const OPEN_WITHIN: Duration = Duration::from_secs(30);
@@ -116,18 +117,6 @@ fn arrange_when_open(pids: &[u32]) -> Result<ArrangeReport, InstancesError> {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    let request = instances::request_arrange(&Desktop::from_env(), work_area())?;
+    let request = instances::request_arrange(&Desktop::from_env(), pointer_work_area())?;
     instances::wait_arranged(&request, ANSWERS_WITHIN)
-}
-
-/// The work area of the pointer's monitor, if the X server says.
-pub fn work_area() -> Option<crate::core::placement::Rect> {
-    #[cfg(target_os = "linux")]
-    {
-        crate::core::placement::x11::work_area(None).ok()
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        None
-    }
 }

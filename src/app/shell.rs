@@ -8,23 +8,23 @@ use std::time::{Duration, Instant};
 use eframe::egui;
 use serde::{Deserialize, Serialize};
 
-use crate::core::settings::{SharedSettings, TextSize, ZOOM_RANGE};
-#[cfg(target_os = "linux")]
-use crate::forms::address_map::AddressMapForm;
-use crate::forms::alloc_bench::AllocBenchForm;
+use crate::forms::alloc::bench::AllocBenchForm;
+use crate::forms::alloc::memory_managers::MemoryManagersPanel;
 #[cfg(target_os = "linux")]
 use crate::forms::filemap::FileMapLab;
-use crate::forms::memory_managers::MemoryManagersPanel;
 #[cfg(target_os = "linux")]
-use crate::forms::mutex_lab::MutexLab;
-#[cfg(target_os = "linux")]
-use crate::forms::page_lab::PageLabForm;
+use crate::forms::mutex::MutexLab;
 use crate::forms::shared_text::SharedTextForm;
 #[cfg(target_os = "linux")]
-use crate::forms::system_info::SystemInfoForm;
+use crate::forms::vm::address_map::AddressMapForm;
+#[cfg(target_os = "linux")]
+use crate::forms::vm::page_lab::PageLabForm;
+#[cfg(target_os = "linux")]
+use crate::forms::vm::system_info::SystemInfoForm;
 use crate::forms::widgets::{Level, Status, lab_help, show_status};
 use crate::forms::{Lab, LabHelp};
-use crate::i18n::Lang;
+use memlab_engine::desktop::settings::{SharedSettings, TextSize, ZOOM_RANGE};
+use memlab_engine::i18n::Lang;
 
 /// From this width (in points) on, the labs are listed on the left;
 /// below it a drop-down in the bar picks them.

@@ -1,6 +1,6 @@
-//! The command line: every lab's core, scriptable, with exit codes for scripts and tests.
+//! The command line: every lab's engine, scriptable, with exit codes for scripts and tests.
 //!
-//! One file per lab (`shared`, `alloc`, `vm`, `filemap`, `mutex`); `exit` is the one place where core
+//! One file per lab (`shared`, `alloc`, `vm`, `filemap`, `mutex`); `exit` is the one place where engine
 //! errors become exit codes and English lines. The window's own commands
 //! (`arrange`, `screenshot`) are here.
 
@@ -21,13 +21,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Parser, Subcommand};
 
-use crate::core::settings::TextSize;
-use crate::core::shared_text::DEFAULT_NAME;
-use crate::i18n::Lang;
 pub use alloc::{BenchArgs, SweepArgs, sweep_table};
 pub use exit::Failure;
 #[cfg(target_os = "linux")]
 pub use filemap::FilemapArgs;
+use memlab_engine::desktop::settings::TextSize;
+use memlab_engine::i18n::Lang;
+use memlab_engine::shared_text::DEFAULT_NAME;
 #[cfg(target_os = "linux")]
 pub use mutex::{KindArg, MutexAction};
 pub use shared::SharedAction;
@@ -86,7 +86,7 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "file")]
         kind: KindArg,
         /// The lock's name.
-        #[arg(long, default_value = crate::core::mutex::DEFAULT_NAME)]
+        #[arg(long, default_value = memlab_engine::mutex::DEFAULT_NAME)]
         name: String,
         /// How long to wait for it (the book's REQUEST_TIMEOUT: 1000 ms).
         #[arg(long, default_value_t = 1000)]
@@ -133,6 +133,22 @@ pub enum Command {
     /// With --screen, saves the whole X screen instead (every window on it).
     Screenshot(ShotOptions),
 }
+
+/// How a screenshot is taken (`memlab screenshot`), once its options are checked.
+#[derive(Debug, Clone)]
+pub struct ShotArgs {
+    pub out: PathBuf,
+    pub lab: String,
+    pub lang: Lang,
+    pub demo: bool,
+    /// Inner size in pixels.
+    pub size: [f32; 2],
+    pub zoom: f32,
+    pub text_size: TextSize,
+}
+
+/// Opens a window as `args` say, saves its picture, and closes it.
+pub type OpenScreenshot<'a> = &'a dyn Fn(&ShotArgs) -> Result<(), String>;
 
 /// `memlab screenshot`'s options.
 #[derive(Debug, clap::Args)]
@@ -182,7 +198,7 @@ fn parse_size(text: &str) -> Result<[f32; 2], String> {
             .map_err(|_| format!("{text:?} is not WIDTHxHEIGHT"))
     };
     let (w, h) = (number(w)?, number(h)?);
-    let [min_w, min_h] = crate::app::MIN_INNER;
+    let [min_w, min_h] = memlab_engine::desktop::placement::MIN_INNER;
     if (w as f32) < min_w || (h as f32) < min_h || w > 8192 || h > 8192 {
         return Err(format!(
             "{w}x{h} is outside {min_w}x{min_h} .. 8192x8192 pixels"
@@ -191,13 +207,14 @@ fn parse_size(text: &str) -> Result<[f32; 2], String> {
     Ok([w as f32, h as f32])
 }
 
-fn screenshot(options: &ShotOptions) -> Result<(), Failure> {
+fn screenshot(options: &ShotOptions, open_window: OpenScreenshot<'_>) -> Result<(), Failure> {
     if options.screen {
-        return crate::app::capture_screen(&options.out).map_err(Failure::failed);
+        return memlab_engine::desktop::screen::capture_screen(&options.out)
+            .map_err(Failure::failed);
     }
     let lang = Lang::from_code(&options.lang)
         .ok_or_else(|| Failure::usage(format!("no language {:?}; use en or ko", options.lang)))?;
-    if !crate::core::settings::ZOOM_RANGE.contains(&options.zoom) {
+    if !memlab_engine::desktop::settings::ZOOM_RANGE.contains(&options.zoom) {
         return Err(Failure::usage(format!(
             "zoom {} is outside 0.5 .. 3",
             options.zoom
@@ -208,7 +225,7 @@ fn screenshot(options: &ShotOptions) -> Result<(), Failure> {
         TextSizeArg::Large => TextSize::Large,
         TextSizeArg::Larger => TextSize::Larger,
     };
-    crate::app::screenshot(&crate::app::ShotArgs {
+    open_window(&ShotArgs {
         out: options.out.clone(),
         lab: options.lab.clone(),
         lang,
@@ -225,9 +242,9 @@ fn screenshot(options: &ShotOptions) -> Result<(), Failure> {
 const ARRANGE_ANSWERS_WITHIN: std::time::Duration = std::time::Duration::from_secs(15);
 
 fn arrange() -> Result<(), Failure> {
-    use crate::core::instances;
+    use memlab_engine::desktop::instances;
     let desktop = instances::Desktop::from_env();
-    let area = crate::app::pointer_work_area();
+    let area = memlab_engine::desktop::placement::pointer_work_area();
     let request = instances::request_arrange(&desktop, area)?;
     let report = instances::wait_arranged(&request, ARRANGE_ANSWERS_WITHIN)?;
     if report.complete() {
@@ -240,7 +257,7 @@ fn arrange() -> Result<(), Failure> {
 
 impl Command {
     /// True if the command attaches to a shared object (a roster slot,
-    /// a lock): the ending signals stay held (`crate::signals`) until it
+    /// a lock): the ending signals stay held (`memlab_engine::os::signals`) until it
     /// installs its handler or is done, so that it never dies attached.
     /// The others take them at once, as any program does.
     fn attaches(&self) -> bool {
@@ -256,9 +273,11 @@ impl Command {
 }
 
 /// Runs one command; the process exits with the returned code.
-pub fn run(command: Command) -> ExitCode {
+/// `open_window` opens the window for `memlab screenshot` (`main` gives the
+/// app's: the command line never imports the UI).
+pub fn run(command: Command, open_window: OpenScreenshot<'_>) -> ExitCode {
     if !command.attaches() {
-        crate::signals::release();
+        memlab_engine::os::signals::release();
     }
     let result = match command {
         Command::Shared { name, file, action } => shared::run(&name, file, action),
@@ -285,7 +304,7 @@ pub fn run(command: Command) -> ExitCode {
             list,
         } => vm::run_maps(json, pid, window, list),
         Command::Arrange => arrange(),
-        Command::Screenshot(options) => screenshot(&options),
+        Command::Screenshot(options) => screenshot(&options, open_window),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -295,11 +314,13 @@ pub fn run(command: Command) -> ExitCode {
 
 /// A flag raised by Ctrl+C, SIGTERM or SIGHUP, so that `watch` and `hold`
 /// leave the mapping properly (the last to leave removes it). A signal held
-/// since memlab started (`crate::signals`) raises it at once.
+/// since memlab started (`memlab_engine::os::signals`) raises it at once.
 fn stop_on_signal() -> Arc<AtomicBool> {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
-    if let Err(e) = crate::signals::on_signal(move || flag.store(true, Ordering::Relaxed)) {
+    if let Err(e) =
+        memlab_engine::os::signals::on_signal(move || flag.store(true, Ordering::Relaxed))
+    {
         eprintln!("memlab: cannot catch Ctrl+C ({e}); it will end memlab without detaching");
     }
     stop

@@ -6,6 +6,7 @@
 
 mod help;
 mod hex;
+mod messages;
 mod monitor;
 mod session;
 mod steps;
@@ -16,11 +17,11 @@ use std::collections::{BTreeMap, VecDeque};
 use eframe::egui;
 use serde::{Deserialize, Serialize};
 
-use crate::core::filemap::{self, FileMapSession};
-use crate::forms::filemap_messages::{FileStep, StepNote};
 use crate::forms::widgets::{Job, Poll, Status};
 use crate::forms::{Lab, LabHelp};
-use crate::i18n::Lang;
+use memlab_engine::filemap::{self, FileMapSession};
+use memlab_engine::i18n::Lang;
+use messages::{FileStep, StepNote};
 use monitor::Monitor;
 use session::{Reply, Request, Shared, Snapshot, Step, peek};
 use views::{ViewAction, ViewPanel};
