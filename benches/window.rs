@@ -249,8 +249,11 @@ fn main() {
     // instances).
     let only = std::env::var("LABS").ok();
     let wanted = |lab: &str| only.as_ref().is_none_or(|l| l.split(',').any(|w| w == lab));
-    for lab in memlab::app::lab_ids().into_iter().filter(|l| wanted(l)) {
-        one_lab(&x, lab);
+    for lab in memlab::app::lab_ids() {
+        let lab = lab.to_string();
+        if wanted(&lab) {
+            one_lab(&x, &lab);
+        }
     }
     // The address-space map refreshing every second (target: 2 %).
     if wanted("address-map") {

@@ -415,7 +415,17 @@ fn a_window_destroyed_from_outside_ends_with_one_line_and_cleans_up() {
 fn bad_window_options_are_refused_with_one_line() {
     let no_window_here = format!(":memlab-test-{}", std::process::id());
     for (args, code, says) in [
-        (&["--lab", "nope"][..], 2, "no lab \"nope\"; labs: shared"),
+        // An unknown lab is clap's error, listing the ids.
+        (
+            &["--lab", "nope"][..],
+            2,
+            "invalid value 'nope' for '--lab <ID>' [possible values: shared, alloc-bench, ",
+        ),
+        (
+            &["screenshot", "--out", "/tmp/never.png", "--lab", "nope"][..],
+            2,
+            "invalid value 'nope' for '--lab <ID>' [possible values: shared, alloc-bench, ",
+        ),
         (&["--instances", "0"][..], 2, "0 is not in 1..=16"),
         (
             &["screenshot", "--out", "/tmp/never.png", "--size", "10x10"][..],

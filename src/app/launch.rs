@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::lab_id::LabId;
 use memlab_engine::desktop::instances::{self, ArrangeReport, Desktop, InstancesError};
 use memlab_engine::desktop::placement::pointer_work_area;
 
@@ -28,7 +29,7 @@ pub struct LaunchError {
 #[derive(Debug, Clone, Default)]
 pub struct Started {
     /// The lab they open on.
-    pub lab: Option<String>,
+    pub lab: Option<LabId>,
     /// Native Wayland (`--wayland`).
     pub wayland: bool,
 }
@@ -41,8 +42,8 @@ pub fn spawn_window(started: &Started) -> Result<u32, LaunchError> {
         source,
     })?;
     let mut command = Command::new(&exe);
-    if let Some(lab) = &started.lab {
-        command.args(["--lab", lab]);
+    if let Some(lab) = started.lab {
+        command.arg("--lab").arg(lab.to_string());
     }
     if started.wayland {
         command.arg("--wayland");

@@ -20,6 +20,7 @@ use std::process::ExitCode;
 use eframe::egui;
 
 use crate::cli::ShotArgs;
+use crate::lab_id::LabId;
 use memlab_engine::desktop::instances::{Backend, Role, WindowDisplay, WindowInstance};
 use memlab_engine::desktop::placement::{DEFAULT_INNER, MIN_INNER};
 use memlab_engine::desktop::settings::{self, SettingsStore, SharedSettings};
@@ -33,7 +34,7 @@ pub struct WindowArgs {
     /// Windows to open in all (this one included), then arrange.
     pub instances: Option<u32>,
     /// The lab to show first.
-    pub lab: Option<String>,
+    pub lab: Option<LabId>,
     /// Native Wayland even where XWayland is there (windows cannot then be
     /// arranged or put back in their places).
     pub wayland: bool,
@@ -109,11 +110,8 @@ fn close_on_signal(ctx: &egui::Context) {
     }
 }
 
-/// The shared settings, with `--lab` applied; a bad `--lab` is an error.
-fn starting_settings(
-    store: Option<&SettingsStore>,
-    lab: Option<&str>,
-) -> Result<SharedSettings, String> {
+/// The shared settings, with `--lab` applied.
+fn starting_settings(store: Option<&SettingsStore>, lab: Option<LabId>) -> SharedSettings {
     let mut settings = match store.map(SettingsStore::load_shared) {
         Some(Ok(settings)) => settings,
         Some(Err(e)) => {
@@ -123,10 +121,9 @@ fn starting_settings(
         None => SharedSettings::default(),
     };
     if let Some(lab) = lab {
-        MemlabApp::default().select(lab)?;
-        settings.lab = lab.to_owned();
+        settings.lab = lab.to_string();
     }
-    Ok(settings)
+    settings
 }
 
 /// The labs as they were left (defaults if never saved, or unreadable).
@@ -159,13 +156,7 @@ pub fn run_window(args: &WindowArgs) -> ExitCode {
 
 fn open_window(args: &WindowArgs) -> ExitCode {
     let store = settings::data_dir().map(SettingsStore::new);
-    let settings = match starting_settings(store.as_ref(), args.lab.as_deref()) {
-        Ok(settings) => settings,
-        Err(e) => {
-            eprintln!("memlab: error: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    let settings = starting_settings(store.as_ref(), args.lab);
     let display = WindowDisplay::for_window(args.wayland);
     let instance = match display
         .as_ref()
@@ -187,7 +178,7 @@ fn open_window(args: &WindowArgs) -> ExitCode {
     let app = saved_labs(store.as_ref());
     if let Some(n) = args.instances.filter(|&n| n > 1) {
         let started = launch::Started {
-            lab: args.lab.clone(),
+            lab: args.lab,
             wayland: args.wayland,
         };
         if let Err(e) = launch::spawn_and_arrange(n - 1, &started) {
@@ -228,11 +219,11 @@ fn open_window(args: &WindowArgs) -> ExitCode {
 /// remembers nothing and is not arranged.
 pub fn screenshot(args: &ShotArgs) -> Result<(), String> {
     let mut app = MemlabApp::default();
-    app.select(&args.lab)?;
+    app.select(args.lab);
     app.set_settings(SharedSettings {
         lang: Some(args.lang),
         zoom: args.zoom,
-        lab: args.lab.clone(),
+        lab: args.lab.to_string(),
         text_size: args.text_size,
     });
     if args.demo {
@@ -272,6 +263,6 @@ pub fn screenshot(args: &ShotArgs) -> Result<(), String> {
 }
 
 /// The ids of the shell's labs, in order.
-pub fn lab_ids() -> Vec<&'static str> {
+pub fn lab_ids() -> Vec<LabId> {
     MemlabApp::default().lab_ids()
 }

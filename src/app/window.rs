@@ -102,7 +102,7 @@ impl Window {
             // windows arrange themselves so that it is not on top of one.
             ShellAction::NewWindow => {
                 let started = Started {
-                    lab: Some(self.app.selected_id().to_owned()),
+                    lab: Some(self.app.selected_id()),
                     wayland: self.wayland,
                 };
                 match launch::spawn_window(&started) {

@@ -21,6 +21,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Parser, Subcommand};
 
+use crate::lab_id::LabId;
 pub use alloc::{BenchArgs, SweepArgs, sweep_table};
 pub use exit::Failure;
 #[cfg(target_os = "linux")]
@@ -43,9 +44,9 @@ pub struct Cli {
     /// Open N windows in all (this one and N-1 more), arranged side by side.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=16))]
     pub instances: Option<u32>,
-    /// The lab to show (its id: shared, alloc-bench, memory-managers, ...).
-    #[arg(long, value_name = "ID")]
-    pub lab: Option<String>,
+    /// The lab to show.
+    #[arg(long, value_name = "ID", value_enum)]
+    pub lab: Option<LabId>,
     /// On a Wayland desktop, open native Wayland windows instead of X11
     /// ones through XWayland (a Wayland window cannot choose its place, so
     /// they cannot be arranged or put back where they were).
@@ -138,7 +139,7 @@ pub enum Command {
 #[derive(Debug, Clone)]
 pub struct ShotArgs {
     pub out: PathBuf,
-    pub lab: String,
+    pub lab: LabId,
     pub lang: Lang,
     pub demo: bool,
     /// Inner size in pixels.
@@ -156,9 +157,9 @@ pub struct ShotOptions {
     /// Where to write the PNG.
     #[arg(long)]
     out: PathBuf,
-    /// The lab to show (its id, e.g. `shared`).
-    #[arg(long, default_value = "shared")]
-    lab: String,
+    /// The lab to show.
+    #[arg(long, value_name = "ID", value_enum, default_value_t = LabId::Shared)]
+    lab: LabId,
     /// UI language: `en` or `ko`.
     #[arg(long, default_value = "en")]
     lang: String,
@@ -227,7 +228,7 @@ fn screenshot(options: &ShotOptions, open_window: OpenScreenshot<'_>) -> Result<
     };
     open_window(&ShotArgs {
         out: options.out.clone(),
-        lab: options.lab.clone(),
+        lab: options.lab,
         lang,
         demo: options.demo,
         size: options.size,

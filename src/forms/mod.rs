@@ -15,6 +15,7 @@ pub mod widgets;
 
 use eframe::egui;
 
+use crate::lab_id::LabId;
 use memlab_engine::i18n::{Lang, Tr};
 
 /// What a lab teaches, for its help panel: the chapter's section it shows,
@@ -41,8 +42,8 @@ pub struct Call {
 
 /// One lab of the shell, as in egui's demo: a name, a UI, optional per-frame work.
 pub trait Lab {
-    /// Stable id, used on the command line (`memlab screenshot --lab ID`) and in saved state.
-    fn id(&self) -> &'static str;
+    /// Its id, used on the command line (`memlab --lab ID`) and in saved state.
+    fn id(&self) -> LabId;
     /// The title shown in the shell's list.
     fn title(&self, lang: Lang) -> &'static str;
     /// Draws the lab, following the layout rule of `widgets::layout` (it

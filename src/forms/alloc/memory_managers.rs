@@ -22,6 +22,7 @@ use crate::forms::widgets::{
     Level, LiveRefresh, StoppingThreads, header_row, show_line, side_by_side, steady_text, wide,
 };
 use crate::forms::{Call, Lab, LabHelp};
+use crate::lab_id::LabId;
 use memlab_engine::alloc::messages::manager_description;
 use memlab_engine::alloc::{self, HeapStatus, ManagerKind, Snapshot, dispatcher};
 use memlab_engine::format::{byte_unit, format_bytes};
@@ -115,8 +116,8 @@ pub struct MemoryManagersPanel {
 }
 
 impl Lab for MemoryManagersPanel {
-    fn id(&self) -> &'static str {
-        "memory-managers"
+    fn id(&self) -> LabId {
+        LabId::MemoryManagers
     }
 
     fn title(&self, lang: Lang) -> &'static str {

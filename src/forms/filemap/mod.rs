@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::forms::widgets::{Job, Poll, Status};
 use crate::forms::{Lab, LabHelp};
+use crate::lab_id::LabId;
 use memlab_engine::filemap::{self, FileMapSession};
 use memlab_engine::i18n::Lang;
 use messages::{FileStep, StepNote};
@@ -248,8 +249,8 @@ impl FileMapLab {
 }
 
 impl Lab for FileMapLab {
-    fn id(&self) -> &'static str {
-        "filemap"
+    fn id(&self) -> LabId {
+        LabId::Filemap
     }
 
     fn title(&self, lang: Lang) -> &'static str {

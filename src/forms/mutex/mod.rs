@@ -27,6 +27,7 @@ use crate::forms::widgets::{
     InputNote, Job, Level, NumberInput, Poll, Status, show_line, show_note, status_log, text_field,
 };
 use crate::forms::{Lab, LabHelp};
+use crate::lab_id::LabId;
 use handle::{Action, Handle, Looked};
 use memlab_engine::i18n::{Lang, Localized, Tr};
 use memlab_engine::mutex::{
@@ -455,8 +456,8 @@ fn what_happens(kind: MutexKind, lang: Lang) -> &'static str {
 }
 
 impl Lab for MutexLab {
-    fn id(&self) -> &'static str {
-        "mutex"
+    fn id(&self) -> LabId {
+        LabId::Mutex
     }
 
     fn title(&self, lang: Lang) -> &'static str {

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::forms::widgets::{field_width, text_field};
 use crate::forms::{Lab, LabHelp};
+use crate::lab_id::LabId;
 use memlab_engine::desktop::instances::OpenWindow;
 use memlab_engine::i18n::{Lang, Localized};
 use memlab_engine::shared_text::{
@@ -382,8 +383,8 @@ fn status_label(ui: &mut egui::Ui, level: Level, text: String) {
 }
 
 impl Lab for SharedTextForm {
-    fn id(&self) -> &'static str {
-        "shared"
+    fn id(&self) -> LabId {
+        LabId::Shared
     }
 
     fn title(&self, lang: Lang) -> &'static str {

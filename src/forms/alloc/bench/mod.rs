@@ -32,6 +32,7 @@ use crate::forms::widgets::{
     InputNote, Job, NumberInput, Poll, Status, show_note, show_status, steady_text,
 };
 use crate::forms::{Lab, LabHelp};
+use crate::lab_id::LabId;
 use memlab_engine::alloc::ManagerKind;
 use memlab_engine::alloc::bench::{self, BenchError, BenchSpec, DEFAULT_ITERATIONS, MAX_SIZE_KB};
 use memlab_engine::alloc::messages::manager_description;
@@ -360,8 +361,8 @@ impl AllocBenchForm {
 }
 
 impl Lab for AllocBenchForm {
-    fn id(&self) -> &'static str {
-        "alloc-bench"
+    fn id(&self) -> LabId {
+        LabId::AllocBench
     }
 
     fn title(&self, lang: Lang) -> &'static str {

@@ -29,6 +29,7 @@ pub use strip::Scale;
 use crate::forms::vm::messages::VmNote;
 use crate::forms::widgets::{LiveRefresh, Poll, Status, show_status};
 use crate::forms::{Lab, LabHelp};
+use crate::lab_id::LabId;
 use changes::ShapeChange;
 use memlab_engine::i18n::{Lang, Localized};
 use memlab_engine::vm::maps::{MapTarget, Region, RegionType, Snapshot, map_targets};
@@ -397,8 +398,8 @@ impl AddressMapForm {
 }
 
 impl Lab for AddressMapForm {
-    fn id(&self) -> &'static str {
-        "address-map"
+    fn id(&self) -> LabId {
+        LabId::AddressMap
     }
 
     fn title(&self, lang: Lang) -> &'static str {

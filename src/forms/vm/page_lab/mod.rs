@@ -31,6 +31,7 @@ use worker::{Command, Done, Engine, RangeOp, Request, ReservationView, View, Wor
 use crate::forms::vm::messages::VmNote;
 use crate::forms::widgets::{LiveRefresh, Status, show_status};
 use crate::forms::{Lab, LabHelp};
+use crate::lab_id::LabId;
 use memlab_engine::i18n::{Lang, Localized};
 use memlab_engine::vm::Operation;
 use memlab_engine::vm::pages::{Decommit, PageState, Protection, ReservationId};
@@ -393,8 +394,8 @@ impl PageLabForm {
 }
 
 impl Lab for PageLabForm {
-    fn id(&self) -> &'static str {
-        "page-lab"
+    fn id(&self) -> LabId {
+        LabId::PageLab
     }
 
     fn title(&self, lang: Lang) -> &'static str {

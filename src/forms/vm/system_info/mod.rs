@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::forms::vm::messages::VmNote;
 use crate::forms::widgets::{Job, Poll, Status, show_status};
 use crate::forms::{Lab, LabHelp};
+use crate::lab_id::LabId;
 use memlab_engine::format::format_bytes;
 use memlab_engine::i18n::{Lang, Localized};
 use memlab_engine::vm::ReadError;
@@ -291,8 +292,8 @@ fn facts_stacked(ui: &mut egui::Ui, facts: &[Fact], lang: Lang) {
 }
 
 impl Lab for SystemInfoForm {
-    fn id(&self) -> &'static str {
-        "sysinfo"
+    fn id(&self) -> LabId {
+        LabId::Sysinfo
     }
 
     fn title(&self, lang: Lang) -> &'static str {
