@@ -12,9 +12,9 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::time::Instant;
 
-use memlab::core::alloc::bench::{BLOCK_ALIGN, BenchSpec, run};
-use memlab::core::alloc::sysinfo::{SystemInfo, page_faults, page_size};
-use memlab::core::alloc::{GlobalDispatcher, ManagerKind, dispatcher};
+use memlab_engine::alloc::bench::{BLOCK_ALIGN, BenchSpec, run};
+use memlab_engine::alloc::sysinfo::{SystemInfo, page_faults, page_size};
+use memlab_engine::alloc::{GlobalDispatcher, ManagerKind, dispatcher};
 
 #[global_allocator]
 static GLOBAL: GlobalDispatcher = GlobalDispatcher;

@@ -17,7 +17,7 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Instant;
 
-use memlab::core::alloc::{Dispatcher, ManagerKind};
+use memlab_engine::alloc::{Dispatcher, ManagerKind};
 use mimalloc::MiMalloc;
 
 /// Never sees mimalloc or the heap: neither range is reserved, so both

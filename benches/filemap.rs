@@ -14,9 +14,9 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use memlab::core::filemap::{FileMapSession, OpenRequest};
-use memlab::core::mutex::{self, BookMutex, MutexKind};
-use memlab::core::timed_lock::FileLock;
+use memlab_engine::filemap::{FileMapSession, OpenRequest};
+use memlab_engine::mutex::{self, BookMutex, MutexKind};
+use memlab_engine::os::timed_lock::FileLock;
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
@@ -66,7 +66,7 @@ fn flush_1mib() {
     let (mut s, _) = FileMapSession::open(&file.0, OpenRequest::default()).unwrap();
     s.create_mapping(1 << 20).unwrap();
     let v = s.map_view(0, 0).unwrap().view;
-    let page = memlab::core::filemap::granularity();
+    let page = memlab_engine::filemap::granularity();
     let mut samples = Vec::new();
     for round in 0..60u32 {
         for p in 0..(1 << 20) / page {

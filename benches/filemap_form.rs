@@ -15,7 +15,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use memlab::forms::Lab;
 use memlab::forms::filemap::FileMapLab;
-use memlab::i18n::Lang;
+use memlab_engine::i18n::Lang;
 
 /// Frames measured per case.
 const FRAMES: usize = 400;

@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use memlab::core::shared_text::SharedText;
+use memlab_engine::shared_text::SharedText;
 
 #[path = "../tests/common/xvfb.rs"]
 #[allow(dead_code)]

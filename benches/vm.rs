@@ -9,9 +9,9 @@
 
 use std::time::{Duration, Instant};
 
-use memlab::core::vm::maps::{self, Landmarks, Snapshot};
-use memlab::core::vm::pages::{MAX_PAGES, PageLab, PageState, Protection};
-use memlab::core::vm::system;
+use memlab_engine::vm::maps::{self, Landmarks, Snapshot};
+use memlab_engine::vm::pages::{MAX_PAGES, PageLab, PageState, Protection};
+use memlab_engine::vm::system;
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
@@ -104,7 +104,7 @@ fn page_grid() {
     });
     let snapshot = Snapshot::take(Landmarks::default()).unwrap();
     time("charge flags of 65536 pages from a snapshot", 200, || {
-        lab.charged(id, &snapshot).unwrap()
+        snapshot.charged(&lab, id).unwrap()
     });
     time("costs (RSS + commit charge)", 1000, || {
         system::costs().unwrap()

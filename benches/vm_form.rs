@@ -11,10 +11,10 @@
 use std::time::{Duration, Instant};
 
 use egui::{Event, MouseWheelUnit, Pos2, RawInput, Rect, vec2};
-use memlab::core::vm::pages::MAX_PAGES;
 use memlab::forms::Lab;
-use memlab::forms::page_lab::PageLabForm;
-use memlab::i18n::Lang;
+use memlab::forms::vm::page_lab::PageLabForm;
+use memlab_engine::i18n::Lang;
+use memlab_engine::vm::pages::MAX_PAGES;
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use memlab::core::placement::{self, Rect};
+use memlab_engine::desktop::placement::{self, Rect};
 use xvfb::Xvfb;
 
 const BIN: &str = env!("CARGO_BIN_EXE_memlab");
@@ -199,7 +199,7 @@ fn four_instances(x: &Xvfb) {
     let reads = 10_000u32;
     let t = Instant::now();
     for _ in 0..reads {
-        memlab::core::instances::open_windows().expect("the roster");
+        memlab_engine::desktop::instances::open_windows().expect("the roster");
     }
     let per_read = t.elapsed() / reads;
     // `memlab arrange` until every window has answered (they are on their
@@ -239,8 +239,8 @@ fn main() {
     }
     // The mutex lab's lock outlives its windows on purpose: remove it
     // afterwards if this run made it.
-    let lock = memlab::core::shm_object::objects_folder().join(
-        memlab::core::mutex::object_file_name(memlab::core::mutex::DEFAULT_NAME),
+    let lock = memlab_engine::os::shm_object::objects_folder().join(
+        memlab_engine::mutex::object_file_name(memlab_engine::mutex::DEFAULT_NAME),
     );
     let lock_was_there = lock.exists();
     let x = Xvfb::with_window_manager(1920, 1080);
@@ -249,8 +249,11 @@ fn main() {
     // instances).
     let only = std::env::var("LABS").ok();
     let wanted = |lab: &str| only.as_ref().is_none_or(|l| l.split(',').any(|w| w == lab));
-    for lab in memlab::app::lab_ids().into_iter().filter(|l| wanted(l)) {
-        one_lab(&x, lab);
+    for lab in memlab::app::lab_ids() {
+        let lab = lab.to_string();
+        if wanted(&lab) {
+            one_lab(&x, &lab);
+        }
     }
     // The address-space map refreshing every second (target: 2 %).
     if wanted("address-map") {
@@ -265,6 +268,6 @@ fn main() {
         four_instances(&x);
     }
     if !lock_was_there {
-        let _ = memlab::core::mutex::remove_unused(memlab::core::mutex::DEFAULT_NAME);
+        let _ = memlab_engine::mutex::remove_unused(memlab_engine::mutex::DEFAULT_NAME);
     }
 }

@@ -7,20 +7,20 @@ use clap::Parser;
 /// Every allocation of memlab (egui's included) goes to the memory manager
 /// chosen at run time, as Delphi's SetMemoryManager would.
 #[global_allocator]
-static GLOBAL: memlab::core::alloc::GlobalDispatcher = memlab::core::alloc::GlobalDispatcher;
+static GLOBAL: memlab_engine::alloc::GlobalDispatcher = memlab_engine::alloc::GlobalDispatcher;
 
 fn main() -> ExitCode {
-    // Before anything is attached: see memlab::signals.
-    memlab::signals::hold();
+    // Before anything is attached: see memlab_engine::os::signals.
+    memlab_engine::os::signals::hold();
     // First, for the whole process: a write past `ulimit -f` must fail with
     // EFBIG (reported, with the limit, and cleaned up after), not kill memlab.
     #[cfg(unix)]
-    if let Err(e) = memlab::core::file_size_limit::ignore_sigxfsz() {
+    if let Err(e) = memlab_engine::os::file_size_limit::ignore_sigxfsz() {
         eprintln!("memlab: cannot ignore SIGXFSZ ({e}); a write past ulimit -f will end memlab");
     }
     let code = run();
     // Everything is cleaned up: a signal held until now ends memlab now.
-    memlab::signals::release();
+    memlab_engine::os::signals::release();
     code
 }
 
@@ -49,7 +49,7 @@ fn run() -> ExitCode {
         }
     };
     match cli.command {
-        Some(command) => memlab::cli::run(command),
+        Some(command) => memlab::cli::run(command, &memlab::app::screenshot),
         None => memlab::app::run_window(&memlab::app::WindowArgs {
             instances: cli.instances,
             lab: cli.lab,

@@ -10,10 +10,10 @@ mod common;
 use std::alloc::{GlobalAlloc, Layout};
 
 use egui_kittest::Harness;
-use memlab::core::alloc::{ManagerKind, dispatcher};
 use memlab::forms::Lab;
-use memlab::forms::memory_managers::MemoryManagersPanel;
-use memlab::i18n::Lang;
+use memlab::forms::alloc::memory_managers::MemoryManagersPanel;
+use memlab_engine::alloc::{ManagerKind, dispatcher};
+use memlab_engine::i18n::Lang;
 
 use common::ui::shows;
 

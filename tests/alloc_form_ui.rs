@@ -12,13 +12,13 @@ use std::time::{Duration, Instant};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-use memlab::core::alloc::{ManagerKind, dispatcher};
-use memlab::core::format::format_ns;
 use memlab::forms::Lab;
-use memlab::forms::alloc_bench::AllocBenchForm;
-use memlab::forms::alloc_messages::format_ms;
-use memlab::forms::memory_managers::MemoryManagersPanel;
-use memlab::i18n::Lang;
+use memlab::forms::alloc::bench::AllocBenchForm;
+use memlab::forms::alloc::memory_managers::MemoryManagersPanel;
+use memlab_engine::alloc::{ManagerKind, dispatcher};
+use memlab_engine::format::format_ms;
+use memlab_engine::format::format_ns;
+use memlab_engine::i18n::Lang;
 
 use common::ui::{shows, type_into, wait_until_for};
 

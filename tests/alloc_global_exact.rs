@@ -2,7 +2,7 @@
 //! switches, exact counters, realloc across managers, ownership checks.
 //! No libtest harness: one thread, so the counts are exact.
 
-use memlab::core::alloc::{
+use memlab_engine::alloc::{
     DEFAULT_ARENA_SIZE, GlobalDispatcher, ManagerKind, dispatcher, is_installed, own_regions,
 };
 
@@ -95,7 +95,7 @@ fn heap_status_tracks_blocks() {
     let b = vec![0u8; 5 << 20];
     d.set_active(ManagerKind::Default);
     let st = d.heap_status();
-    assert_eq!(st.reserved_bytes, memlab::core::alloc::DEFAULT_HEAP_MAX);
+    assert_eq!(st.reserved_bytes, memlab_engine::alloc::DEFAULT_HEAP_MAX);
     assert_eq!(st.allocated_bytes, st0.allocated_bytes + (5 << 20));
     assert!(st.committed_bytes >= st.allocated_bytes);
     drop(b);

@@ -5,7 +5,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use memlab::core::alloc::{GlobalDispatcher, ManagerKind, dispatcher};
+use memlab_engine::alloc::{GlobalDispatcher, ManagerKind, dispatcher};
 
 #[global_allocator]
 static GLOBAL: GlobalDispatcher = GlobalDispatcher;

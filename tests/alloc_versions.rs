@@ -1,6 +1,6 @@
 //! The version constants in the report header must match what Cargo resolved.
 
-use memlab::core::alloc::{LIBMIMALLOC_SYS_VERSION, TALC_VERSION};
+use memlab_engine::alloc::{LIBMIMALLOC_SYS_VERSION, TALC_VERSION};
 
 fn locked_version(name: &str) -> String {
     let lock = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.lock"))

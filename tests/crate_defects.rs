@@ -5,8 +5,8 @@
 //! The `crate_*` tests assert the DEFECT's observable behaviour. They are
 //! meant to fail the day a new version of the crate fixes it: if one of them
 //! fails after a dependency update, do not "fix" the test; revisit the design
-//! it justifies (`src/core/timed_lock.rs` for raw_sync, `src/core/shm_object.rs`
-//! and the notes at the top of `src/core/shared_text/mod.rs` for
+//! it justifies (`crates/engine/src/os/timed_lock.rs` for raw_sync, `crates/engine/src/os/linux/shm_object`
+//! and the notes at the top of `crates/engine/src/shared_text/mod.rs` for
 //! shared_memory) and then update or delete the test. The `memlab_*` tests
 //! assert memlab's own behaviour; a failure there is a regression in memlab.
 //!
@@ -31,9 +31,9 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use memlab::core::shared_text::{MAPPING_SIZE, Origin, SAMPLE_TEXT, SharedError, SharedText};
-use memlab::core::shm_object::ObjectError;
-use memlab::core::timed_lock::{AcquireError, FileLock};
+use memlab_engine::os::shm_object::ObjectError;
+use memlab_engine::os::timed_lock::{AcquireError, FileLock};
+use memlab_engine::shared_text::{MAPPING_SIZE, Origin, SAMPLE_TEXT, SharedError, SharedText};
 use raw_sync::Timeout;
 use raw_sync::locks::{LockImpl, LockInit, Mutex};
 use shared_memory::{Shmem, ShmemConf, ShmemError};
@@ -91,7 +91,7 @@ impl Drop for MemlabCleanup {
 
 /// memlab's shm object for a mapping name.
 fn memlab_object(name: &str) -> PathBuf {
-    dev_shm(&memlab::core::shared_text::os_id(name))
+    dev_shm(&memlab_engine::shared_text::os_id(name))
 }
 
 /// Removes a file when dropped.
@@ -727,7 +727,7 @@ fn memlab_recovers_an_object_left_at_size_zero() {
     let name = unique("size-zero");
     let _cleanup = MemlabCleanup(name.clone());
     let object = memlab_object(&name);
-    let c_id = CString::new(memlab::core::shared_text::os_id(&name)).unwrap();
+    let c_id = CString::new(memlab_engine::shared_text::os_id(&name)).unwrap();
     // SAFETY: `c_id` is a valid NUL-terminated string.
     let fd = unsafe {
         libc::shm_open(
@@ -992,7 +992,7 @@ fn fill_private_dev_shm() {
 /// contended 999 ms acquire really waits 999 ms and says it hit the bug.
 #[test]
 fn memlab_book_mutex_waits_the_whole_timeout_despite_raw_syncs_einval() {
-    use memlab::core::mutex::{self, AcquireResult, BookMutex, Holder, MutexKind};
+    use memlab_engine::mutex::{self, AcquireResult, BookMutex, Holder, MutexKind};
     let name = unique("book-mutex-einval");
     let holder = BookMutex::open(&name, MutexKind::RawSync).expect("open");
     assert!(

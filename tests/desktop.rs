@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use common::desk::*;
 use common::xvfb::Xvfb;
-use memlab::core::placement::Rect;
+use memlab_engine::desktop::placement::Rect;
 
 /// The instance number in a window's title (`memlab — instance N — PID P`).
 fn number(w: &Seen) -> usize {
@@ -96,7 +96,7 @@ fn a_window_restarted_after_a_crash_is_counted_and_arranged() {
         "it takes the number of the window that died"
     );
     assert!(
-        memlab::core::instances::open_windows()
+        memlab_engine::desktop::instances::open_windows()
             .unwrap()
             .iter()
             .any(|w| w.pid == Some(pid) && w.number == 3),
@@ -264,7 +264,7 @@ fn settings_files_that_are_links_or_fifos_are_not_read() {
     std::fs::create_dir_all(&data).unwrap();
     std::os::unix::fs::symlink("/dev/zero", data.join("settings.json")).unwrap();
     mkfifo(&data.join("labs.ron"));
-    for n in 1..=memlab::core::slots::MAX_SLOTS {
+    for n in 1..=memlab_engine::os::slots::MAX_SLOTS {
         mkfifo(&data.join(format!("window-{n}.json")));
     }
     let mut child = memlab_on(&x, &home, &[]).spawn().unwrap();

@@ -443,7 +443,7 @@ fn past_the_file_size_limit_memlab_says_so_and_leaves_nothing() {
     assert!(!text_file.exists());
     let out = with_file_size_limit(1024, &["mutex", "--name", &name, "acquire"]);
     assert_limit_named(&out, 1024, "mutex acquire");
-    let lock = format!("/dev/shm/{}", memlab::core::mutex::object_file_name(&name));
+    let lock = format!("/dev/shm/{}", memlab_engine::mutex::object_file_name(&name));
     assert!(!std::path::Path::new(&lock).exists(), "{lock} left behind");
 
     // The sweep's CSV.

@@ -1,4 +1,4 @@
-//! The file-mapping core on real files: the size rules, views at offsets,
+//! The file-mapping engine on real files: the size rules, views at offsets,
 //! the unaligned-offset lesson, closed things refused, exclusive and shared
 //! opening, a file shortened by another process (`truncate`), read-only
 //! files and the change stamp.
@@ -8,7 +8,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use memlab::core::filemap::{
+use memlab_engine::filemap::{
     Access, Disposition, FileMapError, FileMapSession, MappingState, OpenRequest, RawCall,
     ReadOnlyWhy, Sharing, granularity,
 };
@@ -303,7 +303,7 @@ fn exclusive_and_shared_opening() {
 
     // The last one to leave removes the stamp object.
     let ino = std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&path).unwrap());
-    let uid = memlab::core::shm_object::euid();
+    let uid = memlab_engine::os::shm_object::euid();
     let ours = || {
         std::fs::read_dir("/dev/shm")
             .map(|d| {

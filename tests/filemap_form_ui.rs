@@ -15,7 +15,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use memlab::forms::Lab;
 use memlab::forms::filemap::FileMapLab;
-use memlab::i18n::Lang;
+use memlab_engine::i18n::Lang;
 
 use common::ui::{shows, type_into};
 use common::{run, stderr, unique};

@@ -38,13 +38,14 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::NodeT;
 use memlab::app::MemlabApp;
-use memlab::core::settings::TextSize;
-use memlab::i18n::Lang;
+use memlab::lab_id::LabId;
+use memlab_engine::desktop::settings::TextSize;
+use memlab_engine::i18n::Lang;
 
 /// Window sizes in pixels: the smallest window, then the issues' (960×540
 /// is issue 13's run through every lab in Korean at zoom 1.5).
 const SIZES: [[f32; 2]; 6] = [
-    memlab::app::MIN_INNER,
+    memlab_engine::desktop::placement::MIN_INNER,
     [480.0, 360.0],
     [640.0, 480.0],
     [958.0, 516.0],
@@ -297,10 +298,10 @@ fn shell(app: MemlabApp, size: [f32; 2], zoom: f32) -> Harness<'static, MemlabAp
 }
 
 /// Everything cut off in `lab` in `lang`, over every window.
-fn check_lab(lab: &str, lang: Lang) -> Vec<String> {
+fn check_lab(lab: LabId, lang: Lang) -> Vec<String> {
     let mapping = common::unique(&format!("layout-{lab}"));
     let mut app = MemlabApp::with_mapping(&mapping);
-    app.select(lab).unwrap();
+    app.select(lab);
     app.set_lang(lang);
     app.demo();
     let mut h = shell(app, [960.0, 600.0], 1.0);
@@ -368,7 +369,7 @@ fn the_maps_table_shows_its_rows_in_every_window() {
     let mut report = Vec::new();
     for lang in [Lang::En, Lang::Ko] {
         let mut app = MemlabApp::with_mapping(&common::unique("layout-map-table"));
-        app.select("address-map").unwrap();
+        app.select(LabId::AddressMap);
         app.set_lang(lang);
         let mut h = shell(app, [960.0, 540.0], 1.0);
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
@@ -385,7 +386,7 @@ fn the_maps_table_shows_its_rows_in_every_window() {
             ([960.0, 540.0], 1.5),
             ([960.0, 540.0], 2.0),
             ([958.0, 516.0], 1.0),
-            (memlab::app::MIN_INNER, 1.0),
+            (memlab_engine::desktop::placement::MIN_INNER, 1.0),
             ([1024.0, 768.0], 1.5),
         ] {
             h = shell(h.into_state(), size, zoom);

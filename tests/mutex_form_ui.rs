@@ -13,10 +13,10 @@ use std::time::{Duration, Instant};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-use memlab::core::mutex;
 use memlab::forms::Lab;
-use memlab::forms::mutex_lab::MutexLab;
-use memlab::i18n::Lang;
+use memlab::forms::mutex::MutexLab;
+use memlab_engine::i18n::Lang;
+use memlab_engine::mutex;
 
 use common::ui::shows;
 use common::{BIN, unique};
@@ -207,7 +207,7 @@ fn a_live_holder_makes_another_window_time_out_and_names_it() {
     let _cleanup = Cleanup(name.clone());
     // This process as a memlab window (on a display no real window has):
     // the holder is named by its window's number.
-    use memlab::core::instances::{Role, WindowDisplay, WindowInstance};
+    use memlab_engine::desktop::instances::{Role, WindowDisplay, WindowInstance};
     let window =
         WindowInstance::join(&WindowDisplay::x11(unique("display")), Role::Window).unwrap();
     let number = window.number();

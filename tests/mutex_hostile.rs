@@ -17,11 +17,11 @@ use std::process::Output;
 use std::time::{Duration, Instant};
 
 use common::{Running, mutex_object_path, run, stderr, stdout, unique};
-use memlab::core::mutex;
+use memlab_engine::mutex;
 
 const WAIT: Duration = Duration::from_secs(20);
 const KINDS: [&str; 3] = ["file", "raw-sync", "robust"];
-/// Where the block keeps what the attacks write (see core/mutex/block.rs).
+/// Where the block keeps what the attacks write (see crates/engine/src/mutex/block.rs).
 const ROBUST_RECORD_AT: u64 = 16;
 const RAW_RECORD_AT: u64 = 32;
 const ROBUST_AT: u64 = 256;

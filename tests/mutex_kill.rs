@@ -12,7 +12,7 @@ use std::process::Output;
 use std::time::{Duration, Instant};
 
 use common::{BIN, Running, run, stderr, stdout, unique};
-use memlab::core::mutex::{
+use memlab_engine::mutex::{
     self, AcquireResult, BOOK_TIMEOUT, BookMutex, Holder, MutexError, MutexKind, MutexState,
     ResetOutcome,
 };

@@ -12,7 +12,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use memlab::forms::Lab;
 use memlab::forms::shared_text::SharedTextForm;
-use memlab::i18n::Lang;
+use memlab_engine::i18n::Lang;
 
 use common::ui::{shows, type_into, wait_until};
 use common::{Running, SAMPLE, run, stderr, stdout, unique};

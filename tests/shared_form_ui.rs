@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use memlab::core::instances::{Role, WindowDisplay, WindowInstance};
 use memlab::forms::Lab;
 use memlab::forms::shared_text::SharedTextForm;
-use memlab::i18n::Lang;
+use memlab_engine::desktop::instances::{Role, WindowDisplay, WindowInstance};
+use memlab_engine::i18n::Lang;
 
 use common::ui::{shows, type_into, wait_until};
 use common::{Running, SAMPLE, unique};
@@ -160,7 +160,7 @@ fn enter_saves_and_the_heading_and_times_speak_plainly() {
     let info = common::shared(&name, &["info"]);
     let json: serde_json::Value = serde_json::from_str(&common::stdout(&info)).unwrap();
     let ms = json["last_write_unix_ms"].as_u64().expect("a write time");
-    let local = memlab::core::clock::format_unix_ms(ms);
+    let local = memlab_engine::os::clock::format_unix_ms(ms);
     assert!(local.ends_with(')') && local.contains(" ("), "{local}");
     wait_until(&mut one, "the local time", |h| shows(h, &local));
     let utc = humantime::format_rfc3339_millis(std::time::UNIX_EPOCH + Duration::from_millis(ms))

@@ -16,7 +16,7 @@ use common::*;
 
 const WAIT: Duration = Duration::from_secs(10);
 /// Where the object keeps what the attacks write (see
-/// core/shared_text/layout.rs).
+/// crates/engine/src/shared_text/layout.rs).
 const LOCK_SINCE_AT: u64 = 32;
 const HOLDER_AT: u64 = 40;
 const PIDS_AT: u64 = 264;

@@ -8,16 +8,17 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use memlab::app::MemlabApp;
-use memlab::core::settings::TextSize;
-use memlab::i18n::Lang;
+use memlab::lab_id::LabId;
+use memlab_engine::desktop::settings::TextSize;
+use memlab_engine::i18n::Lang;
 
 use common::ui::shows;
 
 /// The shell in a window of `size` points, on a mapping of its own.
-fn shell(size: [f32; 2], lab: &str, lang: Lang) -> (Harness<'static, MemlabApp>, String) {
+fn shell(size: [f32; 2], lab: LabId, lang: Lang) -> (Harness<'static, MemlabApp>, String) {
     let mapping = common::unique("shell");
     let mut app = MemlabApp::with_mapping(&mapping);
-    app.select(lab).unwrap();
+    app.select(lab);
     app.set_lang(lang);
     let mut h = Harness::builder()
         .with_size(size)
@@ -68,7 +69,7 @@ fn every_lab_shows_its_help_above_it_in_both_languages() {
         let helps = MemlabApp::default().lab_helps();
         for (id, (_, help)) in ids.iter().zip(helps) {
             let help = help.expect("checked above");
-            let (mut h, mapping) = shell([1200.0, 900.0], id, lang);
+            let (mut h, mapping) = shell([1200.0, 900.0], *id, lang);
             let first_call = help.calls[0].win32;
             assert!(!shows(&h, try_this), "{id}: closed at first");
             h.get_by_label(header).click();
@@ -87,7 +88,7 @@ fn every_lab_shows_its_help_above_it_in_both_languages() {
 /// picks them, next to the Window menu.
 #[test]
 fn a_narrow_window_picks_labs_from_the_bar() {
-    let (mut h, mapping) = shell([240.0, 180.0], "shared", Lang::En);
+    let (mut h, mapping) = shell([240.0, 180.0], LabId::Shared, Lang::En);
     assert!(h.query_by_label("Labs").is_none(), "no side list");
     h.get_by_role_and_label(Role::ComboBox, "Lab").click();
     h.run();
@@ -101,7 +102,7 @@ fn a_narrow_window_picks_labs_from_the_bar() {
     );
     close(h, &mapping);
 
-    let (h, mapping) = shell([958.0, 516.0], "shared", Lang::En);
+    let (h, mapping) = shell([958.0, 516.0], LabId::Shared, Lang::En);
     assert!(
         h.query_by_label("Labs").is_some(),
         "a wide window lists them"
@@ -114,7 +115,7 @@ fn a_narrow_window_picks_labs_from_the_bar() {
 /// (everything) and the language; the shell keeps them as shared settings.
 #[test]
 fn the_window_menu_sets_text_size_zoom_and_language() {
-    let (mut h, mapping) = shell([958.0, 516.0], "memory-managers", Lang::En);
+    let (mut h, mapping) = shell([958.0, 516.0], LabId::MemoryManagers, Lang::En);
     let body = |h: &Harness<'static, MemlabApp>| {
         h.ctx.global_style().text_styles[&egui::TextStyle::Body].size
     };
@@ -148,7 +149,7 @@ fn the_window_menu_sets_text_size_zoom_and_language() {
 /// A message for the bar, in both languages.
 struct Said(&'static str);
 
-impl memlab::i18n::Localized for Said {
+impl memlab_engine::i18n::Localized for Said {
     fn localized(&self, _lang: Lang) -> String {
         self.0.to_owned()
     }
@@ -160,7 +161,7 @@ impl memlab::i18n::Localized for Said {
 #[test]
 fn a_notice_goes_away_after_a_while_or_at_the_next_action() {
     use memlab::forms::widgets::Status;
-    let (mut h, mapping) = shell([1000.0, 600.0], "sysinfo", Lang::En);
+    let (mut h, mapping) = shell([1000.0, 600.0], LabId::Sysinfo, Lang::En);
     h.state_mut()
         .set_notice(Some(Status::info(Said("Started a new window (PID 4242)"))));
     h.step();
@@ -188,7 +189,7 @@ fn a_notice_goes_away_after_a_while_or_at_the_next_action() {
 /// (its heading hidden), and is found where it was left.
 #[test]
 fn each_lab_opens_at_its_own_scroll_position() {
-    let (mut h, mapping) = shell([960.0, 360.0], "memory-managers", Lang::En);
+    let (mut h, mapping) = shell([960.0, 360.0], LabId::MemoryManagers, Lang::En);
     let top = |h: &Harness<'static, MemlabApp>| {
         let extent = h.state().content_extent().expect("drawn");
         extent.visible.min.y - extent.used.min.y

@@ -10,13 +10,13 @@ use std::time::Duration;
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-use memlab::core::vm::maps::Owner;
-use memlab::core::vm::pages::{PageLab, PageState, ReservationId};
 use memlab::forms::Lab;
-use memlab::forms::address_map::AddressMapForm;
-use memlab::forms::page_lab::PageLabForm;
-use memlab::forms::system_info::SystemInfoForm;
-use memlab::i18n::Lang;
+use memlab::forms::vm::address_map::AddressMapForm;
+use memlab::forms::vm::page_lab::PageLabForm;
+use memlab::forms::vm::system_info::SystemInfoForm;
+use memlab_engine::i18n::Lang;
+use memlab_engine::vm::maps::Owner;
+use memlab_engine::vm::pages::{PageLab, PageState, ReservationId};
 
 use common::ui::{shows, type_into, wait_until};
 

@@ -9,10 +9,10 @@ use std::alloc::Layout;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use memlab::core::alloc::dispatcher;
-use memlab::core::shared_text::SharedText;
-use memlab::core::vm::maps::{self, Field, Landmarks, MapError, Owner, RegionType, Snapshot};
-use memlab::core::vm::pages::PageLab;
+use memlab_engine::alloc::dispatcher;
+use memlab_engine::shared_text::SharedText;
+use memlab_engine::vm::maps::{self, Field, Landmarks, MapError, Owner, RegionType, Snapshot};
+use memlab_engine::vm::pages::PageLab;
 
 fn take() -> Snapshot {
     Snapshot::take(Landmarks {

@@ -5,9 +5,9 @@
 
 use std::collections::HashMap;
 
-use memlab::core::vm::child::ChildEnd;
-use memlab::core::vm::maps::{Landmarks, Snapshot};
-use memlab::core::vm::pages::{
+use memlab_engine::vm::child::ChildEnd;
+use memlab_engine::vm::maps::{Landmarks, Snapshot};
+use memlab_engine::vm::pages::{
     Access, Decommit, PageError, PageLab, PageState, Protection, ReservationId, live_reservations,
 };
 
@@ -135,13 +135,13 @@ fn charge_pass() -> [i64; 5] {
     assert!(e["VmFlags"].split(' ').any(|f| f == "ac"), "still charged");
     assert!(mincore(base, BIG).iter().all(|&r| !r));
     let snapshot = Snapshot::take(Landmarks::default()).unwrap();
-    assert!(lab.charged(id, &snapshot).unwrap().iter().all(|&c| c));
+    assert!(snapshot.charged(&lab, id).unwrap().iter().all(|&c| c));
     // The real decommit gives the charge back.
     let remap = charge_delta(|| lab.decommit(id, 0..BIG, Decommit::Remap).unwrap());
     let e = smaps_at(base).unwrap();
     assert!(!e["VmFlags"].split(' ').any(|f| f == "ac"));
     let snapshot = Snapshot::take(Landmarks::default()).unwrap();
-    assert!(lab.charged(id, &snapshot).unwrap().iter().all(|&c| !c));
+    assert!(snapshot.charged(&lab, id).unwrap().iter().all(|&c| !c));
     assert!(
         lab.get(id)
             .unwrap()
@@ -259,7 +259,7 @@ fn protect_lock_and_accesses_follow_the_kernel() {
     lab.protect(id, 10..12, Protection::ReadOnly).unwrap();
     lab.protect(id, 14..16, Protection::ReadOnly).unwrap();
     let snapshot = Snapshot::take(Landmarks::default()).unwrap();
-    let charged = lab.charged(id, &snapshot).unwrap();
+    let charged = snapshot.charged(&lab, id).unwrap();
     for (page, &c) in charged.iter().enumerate() {
         let flags = &smaps_at(base + page * PAGE).unwrap()["VmFlags"];
         assert_eq!(

@@ -14,7 +14,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::desk::{Scratch, is_zombie, private_shm, shm_names, tempdir, wait_for};
-use memlab::core::instances::{self, Backend};
+use memlab_engine::desktop::instances::{self, Backend};
 
 /// A weston compositor on its headless backend, with XWayland; stopped on
 /// drop (its XWayland with it).

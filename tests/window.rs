@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use common::desk::*;
 use common::xvfb::Xvfb;
-use memlab::core::placement::Rect;
+use memlab_engine::desktop::placement::Rect;
 
 #[test]
 fn screenshot_command_renders_the_shared_text_form() {
@@ -45,7 +45,7 @@ fn screenshot_command_renders_the_shared_text_form() {
     let status = wait_with_timeout(&mut child, Duration::from_secs(60));
     assert!(status.success(), "screenshot exited with {status}");
     let image = image::open(&out).expect("a PNG").to_rgba8();
-    let [w, h] = memlab::app::DEFAULT_INNER;
+    let [w, h] = memlab_engine::desktop::placement::DEFAULT_INNER;
     assert_eq!((image.width(), image.height()), (w as u32, h as u32));
     // Light theme: mostly light pixels, and text in dark ones.
     let dark = image
@@ -148,7 +148,7 @@ fn places_saved_on_a_larger_screen_are_pulled_inside() {
     // Whatever numbers the windows get (other windows of the account may
     // hold some), each finds a place saved on the right half of 1920×1080.
     let data = home.join(".local/share/memlab");
-    for number in 1..=memlab::core::slots::MAX_SLOTS {
+    for number in 1..=memlab_engine::os::slots::MAX_SLOTS {
         let saved = r#"{"x": 960, "y": 540, "width": 958, "height": 515,
             "frame_width": 960, "frame_height": 540, "scale": 1.0}"#;
         std::fs::write(data.join(format!("window-{number}.json")), saved).unwrap();
@@ -176,7 +176,7 @@ fn zoomed_windows_reopen_at_their_saved_size() {
     std::fs::write(data.join("settings.json"), r#"{"zoom": 2.0}"#).unwrap();
     // The top right quarter of the screen, whatever number a window gets.
     let saved = Rect::new(512, 0, 512, 384);
-    for number in 1..=memlab::core::slots::MAX_SLOTS {
+    for number in 1..=memlab_engine::os::slots::MAX_SLOTS {
         let place = r#"{"x": 512, "y": 0, "width": 510, "height": 359,
             "frame_width": 512, "frame_height": 384, "scale": 1.0}"#;
         std::fs::write(data.join(format!("window-{number}.json")), place).unwrap();
@@ -378,7 +378,7 @@ fn a_window_destroyed_from_outside_ends_with_one_line_and_cleans_up() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert!(
-        memlab::core::instances::open_windows()
+        memlab_engine::desktop::instances::open_windows()
             .unwrap()
             .iter()
             .any(|w| w.pid == Some(pid)),
@@ -400,7 +400,7 @@ fn a_window_destroyed_from_outside_ends_with_one_line_and_cleans_up() {
         "the last instance removed it"
     );
     assert!(
-        memlab::core::instances::open_windows()
+        memlab_engine::desktop::instances::open_windows()
             .unwrap()
             .iter()
             .all(|w| w.pid != Some(pid)),
@@ -415,7 +415,17 @@ fn a_window_destroyed_from_outside_ends_with_one_line_and_cleans_up() {
 fn bad_window_options_are_refused_with_one_line() {
     let no_window_here = format!(":memlab-test-{}", std::process::id());
     for (args, code, says) in [
-        (&["--lab", "nope"][..], 2, "no lab \"nope\"; labs: shared"),
+        // An unknown lab is clap's error, listing the ids.
+        (
+            &["--lab", "nope"][..],
+            2,
+            "invalid value 'nope' for '--lab <ID>' [possible values: shared, alloc-bench, ",
+        ),
+        (
+            &["screenshot", "--out", "/tmp/never.png", "--lab", "nope"][..],
+            2,
+            "invalid value 'nope' for '--lab <ID>' [possible values: shared, alloc-bench, ",
+        ),
         (&["--instances", "0"][..], 2, "0 is not in 1..=16"),
         (
             &["screenshot", "--out", "/tmp/never.png", "--size", "10x10"][..],

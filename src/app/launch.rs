@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::core::instances::{self, ArrangeReport, Desktop, InstancesError};
+use crate::lab_id::LabId;
+use memlab_engine::desktop::instances::{self, ArrangeReport, Desktop, InstancesError};
+use memlab_engine::desktop::placement::pointer_work_area;
 
 /// How long to wait for the windows started to open.
 const OPEN_WITHIN: Duration = Duration::from_secs(30);
@@ -27,7 +29,7 @@ pub struct LaunchError {
 #[derive(Debug, Clone, Default)]
 pub struct Started {
     /// The lab they open on.
-    pub lab: Option<String>,
+    pub lab: Option<LabId>,
     /// Native Wayland (`--wayland`).
     pub wayland: bool,
 }
@@ -40,8 +42,8 @@ pub fn spawn_window(started: &Started) -> Result<u32, LaunchError> {
         source,
     })?;
     let mut command = Command::new(&exe);
-    if let Some(lab) = &started.lab {
-        command.args(["--lab", lab]);
+    if let Some(lab) = started.lab {
+        command.arg("--lab").arg(lab.to_string());
     }
     if started.wayland {
         command.arg("--wayland");
@@ -116,18 +118,6 @@ fn arrange_when_open(pids: &[u32]) -> Result<ArrangeReport, InstancesError> {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    let request = instances::request_arrange(&Desktop::from_env(), work_area())?;
+    let request = instances::request_arrange(&Desktop::from_env(), pointer_work_area())?;
     instances::wait_arranged(&request, ANSWERS_WITHIN)
-}
-
-/// The work area of the pointer's monitor, if the X server says.
-pub fn work_area() -> Option<crate::core::placement::Rect> {
-    #[cfg(target_os = "linux")]
-    {
-        crate::core::placement::x11::work_area(None).ok()
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        None
-    }
 }

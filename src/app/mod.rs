@@ -19,23 +19,14 @@ use std::process::ExitCode;
 
 use eframe::egui;
 
-use crate::core::instances::{Backend, Role, WindowDisplay, WindowInstance};
-use crate::core::settings::{self, SettingsStore, SharedSettings, TextSize};
-use crate::i18n::Lang;
-#[cfg(target_os = "linux")]
-pub use screenshot::capture_screen;
+use crate::cli::ShotArgs;
+use crate::lab_id::LabId;
+use memlab_engine::desktop::instances::{Backend, Role, WindowDisplay, WindowInstance};
+use memlab_engine::desktop::placement::{DEFAULT_INNER, MIN_INNER};
+use memlab_engine::desktop::settings::{self, SettingsStore, SharedSettings};
 use screenshot::{Screenshot, ShotResult};
 pub use shell::{ContentExtent, MemlabApp, NOTICE_LASTS};
 use window::Window;
-
-/// The smallest window, in pixels: four fit on 1024×768 with a window
-/// manager's frame (openbox adds 25 pixels of height).
-pub const MIN_INNER: [f32; 2] = [480.0, 340.0];
-/// A new window's size: half of a 1920×1080 screen's width.
-pub const DEFAULT_INNER: [f32; 2] = [960.0, 600.0];
-/// The largest window restored or asked for, in pixels (larger ones are a
-/// damaged file, not a screen).
-pub const MAX_INNER: f32 = 8192.0;
 
 /// How the window is opened (`memlab [--instances N] [--lab ID] [--wayland]`).
 #[derive(Debug, Clone, Default)]
@@ -43,23 +34,10 @@ pub struct WindowArgs {
     /// Windows to open in all (this one included), then arrange.
     pub instances: Option<u32>,
     /// The lab to show first.
-    pub lab: Option<String>,
+    pub lab: Option<LabId>,
     /// Native Wayland even where XWayland is there (windows cannot then be
     /// arranged or put back in their places).
     pub wayland: bool,
-}
-
-/// How a screenshot is taken (`memlab screenshot`).
-#[derive(Debug, Clone)]
-pub struct ShotArgs {
-    pub out: std::path::PathBuf,
-    pub lab: String,
-    pub lang: Lang,
-    pub demo: bool,
-    /// Inner size in pixels.
-    pub size: [f32; 2],
-    pub zoom: f32,
-    pub text_size: TextSize,
 }
 
 fn title(number: Option<usize>) -> String {
@@ -119,11 +97,11 @@ fn on_backend(backend: Backend) -> eframe::EventLoopBuilderHook {
 
 /// Ctrl+C, SIGTERM and SIGHUP close the window like its close button, so
 /// that the labs detach properly (the last instance removes the mapping).
-/// Until now they were held (`crate::signals`): one that came meanwhile
+/// Until now they were held (`memlab_engine::os::signals`): one that came meanwhile
 /// closes the window as soon as it opens.
 fn close_on_signal(ctx: &egui::Context) {
     let ctx = ctx.clone();
-    let result = crate::signals::on_signal(move || {
+    let result = memlab_engine::os::signals::on_signal(move || {
         ctx.send_viewport_cmd(egui::ViewportCommand::Close);
         ctx.request_repaint();
     });
@@ -132,11 +110,8 @@ fn close_on_signal(ctx: &egui::Context) {
     }
 }
 
-/// The shared settings, with `--lab` applied; a bad `--lab` is an error.
-fn starting_settings(
-    store: Option<&SettingsStore>,
-    lab: Option<&str>,
-) -> Result<SharedSettings, String> {
+/// The shared settings, with `--lab` applied.
+fn starting_settings(store: Option<&SettingsStore>, lab: Option<LabId>) -> SharedSettings {
     let mut settings = match store.map(SettingsStore::load_shared) {
         Some(Ok(settings)) => settings,
         Some(Err(e)) => {
@@ -146,10 +121,9 @@ fn starting_settings(
         None => SharedSettings::default(),
     };
     if let Some(lab) = lab {
-        MemlabApp::default().select(lab)?;
-        settings.lab = lab.to_owned();
+        settings.lab = lab.to_string();
     }
-    Ok(settings)
+    settings
 }
 
 /// The labs as they were left (defaults if never saved, or unreadable).
@@ -182,13 +156,7 @@ pub fn run_window(args: &WindowArgs) -> ExitCode {
 
 fn open_window(args: &WindowArgs) -> ExitCode {
     let store = settings::data_dir().map(SettingsStore::new);
-    let settings = match starting_settings(store.as_ref(), args.lab.as_deref()) {
-        Ok(settings) => settings,
-        Err(e) => {
-            eprintln!("memlab: error: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    let settings = starting_settings(store.as_ref(), args.lab);
     let display = WindowDisplay::for_window(args.wayland);
     let instance = match display
         .as_ref()
@@ -210,7 +178,7 @@ fn open_window(args: &WindowArgs) -> ExitCode {
     let app = saved_labs(store.as_ref());
     if let Some(n) = args.instances.filter(|&n| n > 1) {
         let started = launch::Started {
-            lab: args.lab.clone(),
+            lab: args.lab,
             wayland: args.wayland,
         };
         if let Err(e) = launch::spawn_and_arrange(n - 1, &started) {
@@ -251,11 +219,11 @@ fn open_window(args: &WindowArgs) -> ExitCode {
 /// remembers nothing and is not arranged.
 pub fn screenshot(args: &ShotArgs) -> Result<(), String> {
     let mut app = MemlabApp::default();
-    app.select(&args.lab)?;
+    app.select(args.lab);
     app.set_settings(SharedSettings {
         lang: Some(args.lang),
         zoom: args.zoom,
-        lab: args.lab.clone(),
+        lab: args.lab.to_string(),
         text_size: args.text_size,
     });
     if args.demo {
@@ -294,18 +262,7 @@ pub fn screenshot(args: &ShotArgs) -> Result<(), String> {
     outcome.unwrap_or_else(|| Err("the window closed before the screenshot was taken".into()))
 }
 
-/// The work area of the pointer's monitor, if the X server says.
-pub fn pointer_work_area() -> Option<crate::core::placement::Rect> {
-    launch::work_area()
-}
-
 /// The ids of the shell's labs, in order.
-pub fn lab_ids() -> Vec<&'static str> {
+pub fn lab_ids() -> Vec<LabId> {
     MemlabApp::default().lab_ids()
-}
-
-/// Saves the whole X screen (every window on it) as a PNG.
-#[cfg(not(target_os = "linux"))]
-pub fn capture_screen(_out: &std::path::Path) -> Result<(), String> {
-    Err("capturing the screen needs X11 (Linux)".into())
 }

@@ -15,12 +15,12 @@ use std::time::{Duration, Instant};
 
 use eframe::egui;
 
-use crate::core::instances::{Arrangement, Outcome, WindowInstance};
-use crate::core::placement::{self, Rect};
-use crate::core::settings::{SettingsStore, WindowGeometry};
 use crate::forms::widgets::StoppingThreads;
+use memlab_engine::desktop::instances::{Arrangement, Outcome, WindowInstance};
+use memlab_engine::desktop::placement::{self, Rect};
+use memlab_engine::desktop::settings::{SettingsStore, WindowGeometry};
 
-use super::MAX_INNER;
+use memlab_engine::desktop::placement::MAX_INNER;
 
 /// How often a window looks for a request to arrange (one `pread`).
 const POLL: Duration = Duration::from_millis(200);

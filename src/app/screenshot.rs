@@ -1,12 +1,14 @@
 //! Pictures from the real app: a window on one lab, saved as a PNG once the
-//! lab has settled (`memlab screenshot`), and the whole X screen, to show
-//! several windows side by side (`memlab screenshot --screen`).
+//! lab has settled (`memlab screenshot`). The whole X screen, to show several
+//! windows side by side (`memlab screenshot --screen`), needs no window:
+//! `memlab_engine::desktop::screen`.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use eframe::egui;
+use memlab_engine::desktop::screen::save_png;
 
 pub(super) type ShotResult = Arc<Mutex<Option<Result<(), String>>>>;
 
@@ -48,27 +50,4 @@ impl Screenshot {
         }
         ctx.request_repaint_after(Duration::from_millis(50));
     }
-}
-
-/// Writes `size` RGBA pixels as a PNG.
-pub(super) fn save_png(out: &Path, size: [usize; 2], rgba: &[u8]) -> Result<(), String> {
-    image::save_buffer(
-        out,
-        rgba,
-        size[0] as u32,
-        size[1] as u32,
-        image::ExtendedColorType::Rgba8,
-    )
-    .map_err(|e| format!("writing {}: {e}", out.display()))
-}
-
-/// Saves the whole X screen as a PNG.
-#[cfg(target_os = "linux")]
-pub fn capture_screen(out: &Path) -> Result<(), String> {
-    let image = crate::core::placement::x11::capture_screen().map_err(|e| e.to_string())?;
-    save_png(
-        out,
-        [image.width as usize, image.height as usize],
-        &image.rgba,
-    )
 }

@@ -8,23 +8,24 @@ use std::time::{Duration, Instant};
 use eframe::egui;
 use serde::{Deserialize, Serialize};
 
-use crate::core::settings::{SharedSettings, TextSize, ZOOM_RANGE};
-#[cfg(target_os = "linux")]
-use crate::forms::address_map::AddressMapForm;
-use crate::forms::alloc_bench::AllocBenchForm;
+use crate::forms::alloc::bench::AllocBenchForm;
+use crate::forms::alloc::memory_managers::MemoryManagersPanel;
 #[cfg(target_os = "linux")]
 use crate::forms::filemap::FileMapLab;
-use crate::forms::memory_managers::MemoryManagersPanel;
 #[cfg(target_os = "linux")]
-use crate::forms::mutex_lab::MutexLab;
-#[cfg(target_os = "linux")]
-use crate::forms::page_lab::PageLabForm;
+use crate::forms::mutex::MutexLab;
 use crate::forms::shared_text::SharedTextForm;
 #[cfg(target_os = "linux")]
-use crate::forms::system_info::SystemInfoForm;
+use crate::forms::vm::address_map::AddressMapForm;
+#[cfg(target_os = "linux")]
+use crate::forms::vm::page_lab::PageLabForm;
+#[cfg(target_os = "linux")]
+use crate::forms::vm::system_info::SystemInfoForm;
 use crate::forms::widgets::{Level, Status, lab_help, show_status};
 use crate::forms::{Lab, LabHelp};
-use crate::i18n::Lang;
+use crate::lab_id::LabId;
+use memlab_engine::desktop::settings::{SharedSettings, TextSize, ZOOM_RANGE};
+use memlab_engine::i18n::Lang;
 
 /// From this width (in points) on, the labs are listed on the left;
 /// below it a drop-down in the bar picks them.
@@ -130,12 +131,12 @@ impl MemlabApp {
     }
 
     /// Every lab's id, in the shell's order.
-    pub fn lab_ids(&mut self) -> Vec<&'static str> {
+    pub fn lab_ids(&mut self) -> Vec<LabId> {
         self.labs().iter().map(|l| l.id()).collect()
     }
 
     /// Every lab's id and help, in the shell's order.
-    pub fn lab_helps(&mut self) -> Vec<(&'static str, Option<&'static LabHelp>)> {
+    pub fn lab_helps(&mut self) -> Vec<(LabId, Option<&'static LabHelp>)> {
         self.labs().iter().map(|l| (l.id(), l.help())).collect()
     }
 
@@ -156,29 +157,23 @@ impl MemlabApp {
     }
 
     /// Shows the lab with this id.
-    pub fn select(&mut self, id: &str) -> Result<(), String> {
-        let ids = self.lab_ids();
-        if ids.contains(&id) {
-            self.settings.lab = id.to_owned();
-            Ok(())
-        } else {
-            Err(format!("no lab {id:?}; labs: {}", ids.join(", ")))
-        }
+    pub fn select(&mut self, id: LabId) {
+        self.settings.lab = id.to_string();
     }
 
-    /// The selected lab (the first one if the saved id is unknown).
-    /// The id of the lab shown.
-    pub fn selected_id(&mut self) -> &'static str {
-        self.selected_lab().id()
+    /// The id of the lab shown: the one the settings name, or the first
+    /// lab if they name none this memlab knows (a newer memlab's lab, or
+    /// nothing yet).
+    pub fn selected_id(&self) -> LabId {
+        LabId::from_id(&self.settings.lab).unwrap_or(LabId::all()[0])
     }
 
     fn selected_lab(&mut self) -> &mut dyn Lab {
-        let selected = self.settings.lab.clone();
-        let labs = self.labs();
-        let index = labs.iter().position(|l| l.id() == selected).unwrap_or(0);
-        labs.into_iter()
-            .nth(index)
-            .expect("the shell has at least one lab")
+        let selected = self.selected_id();
+        self.labs()
+            .into_iter()
+            .find(|l| l.id() == selected)
+            .expect("the shell has every lab (a test checks)")
     }
 
     /// True once the selected lab shows what it will show.
@@ -323,16 +318,16 @@ impl MemlabApp {
         });
     }
 
-    fn pick(&mut self, id: &str) {
-        if self.settings.lab != id {
+    fn pick(&mut self, id: LabId) {
+        if self.selected_id() != id {
             // Picking a lab is the next action: the last one's notice goes.
             self.notice = None;
         }
-        self.settings.lab = id.to_owned();
+        self.select(id);
     }
 
     fn lab_list(&mut self, ui: &mut egui::Ui, lang: Lang) {
-        let selected = self.selected_lab().id();
+        let selected = self.selected_id();
         let mut pick = None;
         for lab in self.labs() {
             if ui
@@ -358,7 +353,7 @@ impl MemlabApp {
             .width(width)
             .truncate()
             .show_ui(ui, |ui| {
-                let selected = self.selected_lab().id();
+                let selected = self.selected_id();
                 for lab in self.labs() {
                     if ui
                         .selectable_label(lab.id() == selected, lab.title(lang))
@@ -474,6 +469,29 @@ impl MemlabApp {
     /// Releases every lab's OS resources (safe to call more than once).
     pub fn shutdown(&mut self) {
         for lab in self.labs() {
+            lab.shutdown();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shell's list is where a lab is registered: every id once, in
+    /// the ids' order, each lab answering to its own id.
+    #[test]
+    fn the_shell_lists_every_lab_once_in_the_ids_order() {
+        let mut app = MemlabApp::default();
+        assert_eq!(app.lab_ids(), LabId::all());
+        for &id in LabId::all() {
+            app.select(id);
+            assert_eq!(app.selected_id(), id);
+            assert_eq!(app.selected_lab().id(), id);
+        }
+        app.settings.lab = "a lab of a newer memlab".into();
+        assert_eq!(app.selected_id(), LabId::all()[0]);
+        for lab in app.labs() {
             lab.shutdown();
         }
     }

@@ -13,9 +13,9 @@ use super::messages::Notice;
 use super::placement::{self, WindowPlace};
 use super::screenshot::Screenshot;
 use super::shell::{MemlabApp, ShellAction};
-use crate::core::instances::{self, Desktop, WindowInstance};
-use crate::core::settings::{SettingsStore, SharedSettings};
 use crate::forms::widgets::Status;
+use memlab_engine::desktop::instances::{self, Desktop, WindowInstance};
+use memlab_engine::desktop::settings::{SettingsStore, SharedSettings};
 
 /// How often the labs' state is written while the window is open (as
 /// eframe's storage did), besides when it closes.
@@ -102,7 +102,7 @@ impl Window {
             // windows arrange themselves so that it is not on top of one.
             ShellAction::NewWindow => {
                 let started = Started {
-                    lab: Some(self.app.selected_id().to_owned()),
+                    lab: Some(self.app.selected_id()),
                     wayland: self.wayland,
                 };
                 match launch::spawn_window(&started) {

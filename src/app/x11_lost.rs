@@ -89,7 +89,7 @@ unsafe extern "C" fn on_io_error(display: *mut c_void) -> c_int {
 unsafe extern "C" fn instead_of_exit(display: *mut c_void, _data: *mut c_void) {
     // SAFETY: the same call Xlib makes first; harmless if it already did.
     unsafe { on_io_error(display) };
-    crate::core::slots::leave_all();
+    memlab_engine::os::slots::leave_all();
     // SAFETY: _exit ends the process at once, as Xlib's exit() would have,
     // without running atexit handlers in a process whose display is gone.
     unsafe { libc::_exit(1) }

@@ -6,15 +6,16 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 
 use super::{Failure, stop_on_signal};
-use crate::core::alloc::bench::{self, BenchError, BenchSpec, MAX_SIZE_KB};
-use crate::core::alloc::sweep::{
+use memlab_engine::alloc::bench::{self, BenchError, BenchSpec, MAX_SIZE_KB};
+use memlab_engine::alloc::sweep::{
     self, Iterations, MAX_REPEATS, SWEEP_SIZES_KB, SweepReport, SweepSpec,
 };
-use crate::core::alloc::sysinfo::SystemInfo;
-use crate::core::alloc::{self, ManagerKind, UnknownManager};
-use crate::core::format::{CROSSOVER_MARGIN, crossover_text, format_ns, format_size_kb};
+use memlab_engine::alloc::sweep::{CROSSOVER_MARGIN, crossover_text};
+use memlab_engine::alloc::sysinfo::SystemInfo;
+use memlab_engine::alloc::{self, ManagerKind, UnknownManager};
+use memlab_engine::format::{format_ns, format_size_kb};
 
-/// Arguments of `memlab bench` (numbers are range-checked by the core).
+/// Arguments of `memlab bench` (numbers are range-checked by the engine).
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
     /// The memory manager: default, heap or mimalloc.
@@ -103,7 +104,7 @@ pub(super) fn run_bench(args: &BenchArgs) -> Result<(), Failure> {
         .manager
         .parse()
         .map_err(|e: UnknownManager| Failure::from(e))?;
-    // Out of u32 is out of range too; the core's message, with the number as given.
+    // Out of u32 is out of range too; the engine's message, with the number as given.
     let size_kb = u32::try_from(args.size_kb).map_err(|_| {
         Failure::usage(format!(
             "size must be 1 to {MAX_SIZE_KB} KB, got {}",
@@ -111,7 +112,7 @@ pub(super) fn run_bench(args: &BenchArgs) -> Result<(), Failure> {
         ))
     })?;
     let iterations = match args.iterations {
-        0 => 0, // the core says why
+        0 => 0, // the engine says why
         n => positive_u32("iterations", n)?,
     };
     let spec = BenchSpec {
@@ -153,7 +154,7 @@ pub(super) fn run_bench(args: &BenchArgs) -> Result<(), Failure> {
 pub(super) fn run_sweep(args: &SweepArgs) -> Result<(), Failure> {
     let managers = parse_managers(&args.managers)?;
     let repeats = match args.repeats {
-        0 => 0, // the core says why
+        0 => 0, // the engine says why
         n if n > i64::from(MAX_REPEATS) => {
             return Err(BenchError::TooManyRepeats {
                 got: n.unsigned_abs(),
@@ -174,7 +175,7 @@ pub(super) fn run_sweep(args: &SweepArgs) -> Result<(), Failure> {
         })?;
     let iterations = match args.iterations {
         None => Iterations::Auto,
-        Some(0) => Iterations::Fixed(0), // the core says why
+        Some(0) => Iterations::Fixed(0), // the engine says why
         Some(n) => Iterations::Fixed(positive_u32("iterations", n)?),
     };
     let spec = SweepSpec {
@@ -275,7 +276,7 @@ impl CsvOut {
                 #[cfg(unix)]
                 if e.raw_os_error() == Some(libc::EFBIG) {
                     message += "; ";
-                    message += &crate::core::file_size_limit::limit_note();
+                    message += &memlab_engine::os::file_size_limit::limit_note();
                 }
                 Failure::failed(message)
             })

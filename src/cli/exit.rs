@@ -1,23 +1,23 @@
 //! The one place where an error becomes an exit code and a line on stderr.
 //!
 //! Exit codes (documented in the README): 0 success, 1 anything else,
-//! 2 bad usage or input, 3 lock timeout, 4 corrupt mapping. Each core error
+//! 2 bad usage or input, 3 lock timeout, 4 corrupt mapping. Each engine error
 //! type gets one `From` impl here, so a new lab adds its mapping beside the
-//! others and the core never knows about exit codes.
+//! others and the engine never knows about exit codes.
 
 use std::process::ExitCode;
 
-use crate::core::alloc::UnknownManager;
-use crate::core::alloc::bench::BenchError;
+use memlab_engine::alloc::UnknownManager;
+use memlab_engine::alloc::bench::BenchError;
+use memlab_engine::desktop::instances::InstancesError;
 #[cfg(target_os = "linux")]
-use crate::core::filemap::FileMapError;
-use crate::core::instances::InstancesError;
+use memlab_engine::filemap::FileMapError;
 #[cfg(target_os = "linux")]
-use crate::core::mutex::MutexError;
-use crate::core::shared_text::SharedError;
-use crate::core::shm_object::ObjectError;
+use memlab_engine::mutex::MutexError;
+use memlab_engine::os::shm_object::ObjectError;
+use memlab_engine::shared_text::SharedError;
 #[cfg(target_os = "linux")]
-use crate::core::vm::{ReadError, maps::MapError, pages::PageError};
+use memlab_engine::vm::{ReadError, maps::MapError, pages::PageError};
 
 /// Anything else: the operation was valid but failed.
 pub const FAILED: u8 = 1;
@@ -63,7 +63,7 @@ impl Failure {
 /// limit (EFBIG, once SIGXFSZ is ignored), the limit by name.
 #[cfg(unix)]
 fn line_of(e: &(dyn std::error::Error + 'static)) -> String {
-    use crate::core::file_size_limit::{is_efbig, limit_note};
+    use memlab_engine::os::file_size_limit::{is_efbig, limit_note};
     if is_efbig(e) {
         format!("{e}: {}", limit_note())
     } else {
@@ -79,7 +79,7 @@ fn line_of(e: &(dyn std::error::Error + 'static)) -> String {
 /// Past the file size limit: the operation was valid but could not be done.
 fn efbig_code(e: &(dyn std::error::Error + 'static), code: u8) -> u8 {
     #[cfg(unix)]
-    if crate::core::file_size_limit::is_efbig(e) {
+    if memlab_engine::os::file_size_limit::is_efbig(e) {
         return FAILED;
     }
     let _ = e;

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use clap::Args;
 
 use super::{Failure, stop_on_signal};
-use crate::core::filemap::{
+use memlab_engine::filemap::{
     self, Access, Disposition, FileMapSession, OpenRequest, RawCall, Sharing, ViewMapped,
     Walkthrough,
 };

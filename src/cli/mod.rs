@@ -1,6 +1,6 @@
-//! The command line: every lab's core, scriptable, with exit codes for scripts and tests.
+//! The command line: every lab's engine, scriptable, with exit codes for scripts and tests.
 //!
-//! One file per lab (`shared`, `alloc`, `vm`, `filemap`, `mutex`); `exit` is the one place where core
+//! One file per lab (`shared`, `alloc`, `vm`, `filemap`, `mutex`); `exit` is the one place where engine
 //! errors become exit codes and English lines. The window's own commands
 //! (`arrange`, `screenshot`) are here.
 
@@ -21,13 +21,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Parser, Subcommand};
 
-use crate::core::settings::TextSize;
-use crate::core::shared_text::DEFAULT_NAME;
-use crate::i18n::Lang;
+use crate::lab_id::LabId;
 pub use alloc::{BenchArgs, SweepArgs, sweep_table};
 pub use exit::Failure;
 #[cfg(target_os = "linux")]
 pub use filemap::FilemapArgs;
+use memlab_engine::desktop::settings::TextSize;
+use memlab_engine::i18n::Lang;
+use memlab_engine::shared_text::DEFAULT_NAME;
 #[cfg(target_os = "linux")]
 pub use mutex::{KindArg, MutexAction};
 pub use shared::SharedAction;
@@ -43,9 +44,9 @@ pub struct Cli {
     /// Open N windows in all (this one and N-1 more), arranged side by side.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=16))]
     pub instances: Option<u32>,
-    /// The lab to show (its id: shared, alloc-bench, memory-managers, ...).
-    #[arg(long, value_name = "ID")]
-    pub lab: Option<String>,
+    /// The lab to show.
+    #[arg(long, value_name = "ID", value_enum)]
+    pub lab: Option<LabId>,
     /// On a Wayland desktop, open native Wayland windows instead of X11
     /// ones through XWayland (a Wayland window cannot choose its place, so
     /// they cannot be arranged or put back where they were).
@@ -86,7 +87,7 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "file")]
         kind: KindArg,
         /// The lock's name.
-        #[arg(long, default_value = crate::core::mutex::DEFAULT_NAME)]
+        #[arg(long, default_value = memlab_engine::mutex::DEFAULT_NAME)]
         name: String,
         /// How long to wait for it (the book's REQUEST_TIMEOUT: 1000 ms).
         #[arg(long, default_value_t = 1000)]
@@ -134,15 +135,31 @@ pub enum Command {
     Screenshot(ShotOptions),
 }
 
+/// How a screenshot is taken (`memlab screenshot`), once its options are checked.
+#[derive(Debug, Clone)]
+pub struct ShotArgs {
+    pub out: PathBuf,
+    pub lab: LabId,
+    pub lang: Lang,
+    pub demo: bool,
+    /// Inner size in pixels.
+    pub size: [f32; 2],
+    pub zoom: f32,
+    pub text_size: TextSize,
+}
+
+/// Opens a window as `args` say, saves its picture, and closes it.
+pub type OpenScreenshot<'a> = &'a dyn Fn(&ShotArgs) -> Result<(), String>;
+
 /// `memlab screenshot`'s options.
 #[derive(Debug, clap::Args)]
 pub struct ShotOptions {
     /// Where to write the PNG.
     #[arg(long)]
     out: PathBuf,
-    /// The lab to show (its id, e.g. `shared`).
-    #[arg(long, default_value = "shared")]
-    lab: String,
+    /// The lab to show.
+    #[arg(long, value_name = "ID", value_enum, default_value_t = LabId::Shared)]
+    lab: LabId,
     /// UI language: `en` or `ko`.
     #[arg(long, default_value = "en")]
     lang: String,
@@ -182,7 +199,7 @@ fn parse_size(text: &str) -> Result<[f32; 2], String> {
             .map_err(|_| format!("{text:?} is not WIDTHxHEIGHT"))
     };
     let (w, h) = (number(w)?, number(h)?);
-    let [min_w, min_h] = crate::app::MIN_INNER;
+    let [min_w, min_h] = memlab_engine::desktop::placement::MIN_INNER;
     if (w as f32) < min_w || (h as f32) < min_h || w > 8192 || h > 8192 {
         return Err(format!(
             "{w}x{h} is outside {min_w}x{min_h} .. 8192x8192 pixels"
@@ -191,13 +208,14 @@ fn parse_size(text: &str) -> Result<[f32; 2], String> {
     Ok([w as f32, h as f32])
 }
 
-fn screenshot(options: &ShotOptions) -> Result<(), Failure> {
+fn screenshot(options: &ShotOptions, open_window: OpenScreenshot<'_>) -> Result<(), Failure> {
     if options.screen {
-        return crate::app::capture_screen(&options.out).map_err(Failure::failed);
+        return memlab_engine::desktop::screen::capture_screen(&options.out)
+            .map_err(Failure::failed);
     }
     let lang = Lang::from_code(&options.lang)
         .ok_or_else(|| Failure::usage(format!("no language {:?}; use en or ko", options.lang)))?;
-    if !crate::core::settings::ZOOM_RANGE.contains(&options.zoom) {
+    if !memlab_engine::desktop::settings::ZOOM_RANGE.contains(&options.zoom) {
         return Err(Failure::usage(format!(
             "zoom {} is outside 0.5 .. 3",
             options.zoom
@@ -208,9 +226,9 @@ fn screenshot(options: &ShotOptions) -> Result<(), Failure> {
         TextSizeArg::Large => TextSize::Large,
         TextSizeArg::Larger => TextSize::Larger,
     };
-    crate::app::screenshot(&crate::app::ShotArgs {
+    open_window(&ShotArgs {
         out: options.out.clone(),
-        lab: options.lab.clone(),
+        lab: options.lab,
         lang,
         demo: options.demo,
         size: options.size,
@@ -225,9 +243,9 @@ fn screenshot(options: &ShotOptions) -> Result<(), Failure> {
 const ARRANGE_ANSWERS_WITHIN: std::time::Duration = std::time::Duration::from_secs(15);
 
 fn arrange() -> Result<(), Failure> {
-    use crate::core::instances;
+    use memlab_engine::desktop::instances;
     let desktop = instances::Desktop::from_env();
-    let area = crate::app::pointer_work_area();
+    let area = memlab_engine::desktop::placement::pointer_work_area();
     let request = instances::request_arrange(&desktop, area)?;
     let report = instances::wait_arranged(&request, ARRANGE_ANSWERS_WITHIN)?;
     if report.complete() {
@@ -240,7 +258,7 @@ fn arrange() -> Result<(), Failure> {
 
 impl Command {
     /// True if the command attaches to a shared object (a roster slot,
-    /// a lock): the ending signals stay held (`crate::signals`) until it
+    /// a lock): the ending signals stay held (`memlab_engine::os::signals`) until it
     /// installs its handler or is done, so that it never dies attached.
     /// The others take them at once, as any program does.
     fn attaches(&self) -> bool {
@@ -256,9 +274,11 @@ impl Command {
 }
 
 /// Runs one command; the process exits with the returned code.
-pub fn run(command: Command) -> ExitCode {
+/// `open_window` opens the window for `memlab screenshot` (`main` gives the
+/// app's: the command line never imports the UI).
+pub fn run(command: Command, open_window: OpenScreenshot<'_>) -> ExitCode {
     if !command.attaches() {
-        crate::signals::release();
+        memlab_engine::os::signals::release();
     }
     let result = match command {
         Command::Shared { name, file, action } => shared::run(&name, file, action),
@@ -285,7 +305,7 @@ pub fn run(command: Command) -> ExitCode {
             list,
         } => vm::run_maps(json, pid, window, list),
         Command::Arrange => arrange(),
-        Command::Screenshot(options) => screenshot(&options),
+        Command::Screenshot(options) => screenshot(&options, open_window),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -295,11 +315,13 @@ pub fn run(command: Command) -> ExitCode {
 
 /// A flag raised by Ctrl+C, SIGTERM or SIGHUP, so that `watch` and `hold`
 /// leave the mapping properly (the last to leave removes it). A signal held
-/// since memlab started (`crate::signals`) raises it at once.
+/// since memlab started (`memlab_engine::os::signals`) raises it at once.
 fn stop_on_signal() -> Arc<AtomicBool> {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
-    if let Err(e) = crate::signals::on_signal(move || flag.store(true, Ordering::Relaxed)) {
+    if let Err(e) =
+        memlab_engine::os::signals::on_signal(move || flag.store(true, Ordering::Relaxed))
+    {
         eprintln!("memlab: cannot catch Ctrl+C ({e}); it will end memlab without detaching");
     }
     stop

@@ -10,7 +10,7 @@ use clap::{Subcommand, ValueEnum};
 
 use super::filemap::MAX_HOLD_SECONDS;
 use super::{Failure, stop_on_signal};
-use crate::core::mutex::{self, BookMutex, MutexKind, Removal};
+use memlab_engine::mutex::{self, BookMutex, MutexKind, Removal};
 
 /// The lock kinds, as the command line names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

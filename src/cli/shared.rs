@@ -9,7 +9,7 @@ use std::time::Duration;
 use clap::Subcommand;
 
 use super::{Failure, stop_on_signal};
-use crate::core::shared_text::{
+use memlab_engine::shared_text::{
     Backing, Origin, SAMPLE_TEXT, SharedError, SharedText, WATCH_INTERVAL, WatchEvent,
     is_stress_text, stress_text, watch,
 };
@@ -144,7 +144,7 @@ const MAX_TAG_LEN: usize = 20;
 /// formatting character: a TAB or newline would make stored text hold
 /// one), at most 20 bytes, and no ':', which ends the tag.
 fn tag_problem(tag: &str) -> Option<String> {
-    if let Some(problem) = crate::core::shared_text::name_problem(tag) {
+    if let Some(problem) = memlab_engine::os::names::name_problem(tag) {
         return Some(problem.to_string());
     }
     if tag.len() > MAX_TAG_LEN {

@@ -12,15 +12,15 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::Failure;
-use crate::core::vm::Operation;
-use crate::core::vm::child::ChildEnd;
-use crate::core::vm::maps::{self, Field, Landmarks, MapDiff, Region, Snapshot};
-use crate::core::vm::pages::{
+pub(super) use info::{run_maps, run_sysinfo};
+use memlab_engine::format::format_bytes;
+use memlab_engine::vm::Operation;
+use memlab_engine::vm::child::ChildEnd;
+use memlab_engine::vm::maps::{self, Field, Landmarks, MapDiff, Region, Snapshot};
+use memlab_engine::vm::pages::{
     Access, Page, PageLab, PageQuery, PageRun, PageState, Protection, ReservationId,
 };
-use crate::core::vm::system::{self, Costs};
-use crate::forms::vm_messages::format_bytes;
-pub(super) use info::{run_maps, run_sysinfo};
+use memlab_engine::vm::system::{self, Costs};
 use script::{Pages, Step, parse_step};
 
 /// Arguments of `memlab vm`.
@@ -213,7 +213,7 @@ impl Runner {
                     id,
                     table: r.pages().to_vec(),
                     resident: self.lab.resident(id)?,
-                    charged: self.lab.charged(id, &snapshot)?,
+                    charged: snapshot.charged(&self.lab, id)?,
                 }
             }
             Err(_) => PageView {

@@ -1,30 +1,22 @@
-//! The labs' windows: UI only; the work is done by `crate::core`.
+//! The labs' windows, grouped as the book and the engine group them
+//! (`alloc`, `vm`, `filemap`, `mutex`, `shared_text`), each group with its
+//! own strings and colours; `widgets` holds the pieces every lab uses. UI
+//! only: the work is done by `memlab_engine`.
 
-#[cfg(target_os = "linux")]
-pub mod address_map;
-pub mod alloc_bench;
-pub mod alloc_messages;
+pub mod alloc;
 #[cfg(target_os = "linux")]
 pub mod filemap;
 #[cfg(target_os = "linux")]
-pub mod filemap_messages;
-pub mod memory_managers;
-#[cfg(target_os = "linux")]
-pub mod mutex_lab;
-#[cfg(target_os = "linux")]
-pub mod page_lab;
+pub mod mutex;
 pub mod shared_text;
 #[cfg(target_os = "linux")]
-pub mod system_info;
-#[cfg(target_os = "linux")]
-pub mod vm_colors;
-#[cfg(target_os = "linux")]
-pub mod vm_messages;
+pub mod vm;
 pub mod widgets;
 
 use eframe::egui;
 
-use crate::i18n::{Lang, Tr};
+use crate::lab_id::LabId;
+use memlab_engine::i18n::{Lang, Tr};
 
 /// What a lab teaches, for its help panel: the chapter's section it shows,
 /// the Win32 calls it stands for and what each became on this OS, and a few
@@ -50,8 +42,8 @@ pub struct Call {
 
 /// One lab of the shell, as in egui's demo: a name, a UI, optional per-frame work.
 pub trait Lab {
-    /// Stable id, used on the command line (`memlab screenshot --lab ID`) and in saved state.
-    fn id(&self) -> &'static str;
+    /// Its id, used on the command line (`memlab --lab ID`) and in saved state.
+    fn id(&self) -> LabId;
     /// The title shown in the shell's list.
     fn title(&self, lang: Lang) -> &'static str;
     /// Draws the lab, following the layout rule of `widgets::layout` (it

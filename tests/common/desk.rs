@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use memlab::core::placement::{self, Rect};
+use memlab_engine::desktop::placement::{self, Rect};
 
 use super::xvfb::Xvfb;
 

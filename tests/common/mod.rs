@@ -37,7 +37,7 @@ pub fn object_path(name: &str) -> PathBuf {
 
 /// Where the account `uid` keeps its objects: its own runtime folder
 /// `/run/user/UID` if the system gives it one (owned by it, mode 0700),
-/// otherwise /dev/shm (as `memlab::core::shm_object` chooses).
+/// otherwise /dev/shm (as `memlab_engine::os::shm_object` chooses).
 pub fn objects_folder_of(uid: u32) -> PathBuf {
     use std::os::unix::fs::MetadataExt;
     let runtime = PathBuf::from(format!("/run/user/{uid}"));
@@ -245,6 +245,6 @@ fn lines(pipe: impl std::io::Read + Send + 'static) -> Receiver<String> {
 /// lab's file.
 pub fn cleanup(name: &str) {
     let _ = shared(name, &["info"]);
-    let _ = memlab::core::mutex::remove(name);
+    let _ = memlab_engine::mutex::remove(name);
     let _ = std::fs::remove_file(memlab::app::MemlabApp::scratch_file(name));
 }

@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use memlab::core::placement::Rect;
+use memlab_engine::desktop::placement::Rect;
 
 /// Two X servers starting at once can race for one display number, and
 /// windows of several tests would slow each other down: the window tests

@@ -5,13 +5,13 @@ use std::io::Write;
 
 use super::landmarks;
 use crate::cli::Failure;
-use crate::core::vm::Operation;
-use crate::core::vm::maps::{RegionType, Snapshot, map_targets};
-use crate::core::vm::pages::MAX_PAGES;
-use crate::core::vm::system::{
+use memlab_engine::format::format_bytes;
+use memlab_engine::vm::Operation;
+use memlab_engine::vm::maps::{RegionType, Snapshot, map_targets};
+use memlab_engine::vm::pages::MAX_PAGES;
+use memlab_engine::vm::system::{
     self, Limit, Overcommit, SystemFacts, WINDOWS_ALLOCATION_GRANULARITY,
 };
-use crate::forms::vm_messages::format_bytes;
 
 /// Runs `memlab sysinfo`.
 pub(in crate::cli) fn run_sysinfo(json: bool) -> Result<(), Failure> {

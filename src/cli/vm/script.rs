@@ -3,8 +3,8 @@
 
 use std::ops::Range;
 
-use crate::core::vm::Operation;
-use crate::core::vm::pages::{Decommit, Protection};
+use memlab_engine::vm::Operation;
+use memlab_engine::vm::pages::{Decommit, Protection};
 
 /// A page range as written: `3`, `0..4`, `2..`, `..4` or `..`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

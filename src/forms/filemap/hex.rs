@@ -13,8 +13,8 @@ use eframe::egui::{
     self, Color32, Event, FontId, ImeEvent, Key, Sense, TextFormat, TextStyle, text::LayoutJob,
 };
 
-use crate::core::filemap::{FileMapError, FileMapSession, ViewInfo};
-use crate::i18n::Lang;
+use memlab_engine::filemap::{FileMapError, FileMapSession, ViewInfo};
+use memlab_engine::i18n::Lang;
 
 /// Bytes per row.
 pub(super) const ROW_BYTES: u64 = 16;

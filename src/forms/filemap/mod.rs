@@ -6,6 +6,7 @@
 
 mod help;
 mod hex;
+mod messages;
 mod monitor;
 mod session;
 mod steps;
@@ -16,11 +17,12 @@ use std::collections::{BTreeMap, VecDeque};
 use eframe::egui;
 use serde::{Deserialize, Serialize};
 
-use crate::core::filemap::{self, FileMapSession};
-use crate::forms::filemap_messages::{FileStep, StepNote};
 use crate::forms::widgets::{Job, Poll, Status};
 use crate::forms::{Lab, LabHelp};
-use crate::i18n::Lang;
+use crate::lab_id::LabId;
+use memlab_engine::filemap::{self, FileMapSession};
+use memlab_engine::i18n::Lang;
+use messages::{FileStep, StepNote};
 use monitor::Monitor;
 use session::{Reply, Request, Shared, Snapshot, Step, peek};
 use views::{ViewAction, ViewPanel};
@@ -247,8 +249,8 @@ impl FileMapLab {
 }
 
 impl Lab for FileMapLab {
-    fn id(&self) -> &'static str {
-        "filemap"
+    fn id(&self) -> LabId {
+        LabId::Filemap
     }
 
     fn title(&self, lang: Lang) -> &'static str {

@@ -6,8 +6,8 @@
 use std::path::PathBuf;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, TryLockError};
 
-use crate::core::filemap::{FileMapSession, MappingState, OpenRequest, ViewInfo};
-use crate::forms::filemap_messages::{FileStep, StepNote};
+use super::messages::{FileStep, StepNote};
+use memlab_engine::filemap::{FileMapSession, MappingState, OpenRequest, ViewInfo};
 
 /// The session, shared with the step running off the UI thread and the monitor.
 pub(super) type Shared = Arc<RwLock<FileMapSession>>;

@@ -12,14 +12,14 @@
 
 use eframe::egui;
 
+use super::messages::{FileStep, StepNote};
 use super::session::{Request, Step};
 use super::{FileMapLab, Queued};
-use crate::core::filemap::{
+use crate::forms::widgets::{status_log, text_field};
+use memlab_engine::filemap::{
     Access, Disposition, MappingState, OpenRequest, Sharing, granularity, parse_byte_count,
 };
-use crate::forms::filemap_messages::{FileStep, StepNote};
-use crate::forms::widgets::{status_log, text_field};
-use crate::i18n::{Lang, Particle, Tr, josa};
+use memlab_engine::i18n::{Lang, Particle, Tr, josa};
 
 /// Lines of the log in sight.
 const LOG_ROWS: f32 = 5.0;

@@ -6,10 +6,10 @@
 use eframe::egui;
 
 use super::hex::{self, HexState, ROW_BYTES, Rows, Side};
-use crate::core::filemap::{FileMapError, FileMapSession, Flushed, ViewInfo, parse_byte_count};
-use crate::forms::filemap_messages::ViewNote;
+use super::messages::ViewNote;
 use crate::forms::widgets::{Level, show_line, text_field};
-use crate::i18n::{Lang, Localized};
+use memlab_engine::filemap::{FileMapError, FileMapSession, Flushed, ViewInfo, parse_byte_count};
+use memlab_engine::i18n::{Lang, Localized};
 
 /// What a view's panel asks the lab to do.
 pub(super) enum ViewAction {
@@ -22,7 +22,7 @@ pub(super) enum ViewAction {
         bytes: Vec<u8>,
     },
     /// The go-to field did not hold a byte count.
-    BadOffset(crate::core::filemap::ByteCountError),
+    BadOffset(memlab_engine::filemap::ByteCountError),
 }
 
 /// One view's panel.

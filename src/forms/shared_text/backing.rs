@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use super::SharedTextForm;
 use super::messages::Status;
-use crate::core::shared_text::{Backing, SharedInfo, validate_file_path};
 use crate::forms::widgets::text_field;
-use crate::i18n::Lang;
+use memlab_engine::i18n::Lang;
+use memlab_engine::shared_text::{Backing, SharedInfo, validate_file_path};
 
 /// The backing file's name in memlab's data folder, the default path.
 const DEFAULT_FILE_NAME: &str = "shared-text.mmf";
@@ -41,7 +41,7 @@ impl BackingChoice {
     fn default_path(&mut self) {
         if self.path.is_empty() {
             #[cfg(target_os = "linux")]
-            if let Ok(dir) = crate::core::filemap::data_dir() {
+            if let Ok(dir) = memlab_engine::filemap::data_dir() {
                 self.path = dir.join(DEFAULT_FILE_NAME).display().to_string();
             }
         }

@@ -2,7 +2,7 @@
 //! of the book's form and what each became here, and things to try.
 
 use crate::forms::{Call, LabHelp};
-use crate::i18n::Tr;
+use memlab_engine::i18n::Tr;
 
 pub(super) static HELP: LabHelp = LabHelp {
     section: Tr::new(

@@ -4,15 +4,15 @@
 
 use eframe::egui::{self, Color32, RichText, TextFormat, text::LayoutJob};
 
-use crate::core::clock::format_unix_ms;
-use crate::core::instances::OpenWindow;
-use crate::core::shared_text::{
+use crate::forms::widgets::{facts, wide};
+use memlab_engine::desktop::instances::OpenWindow;
+use memlab_engine::i18n::{Lang, Localized};
+use memlab_engine::os::clock::format_unix_ms;
+use memlab_engine::os::slots::MAX_SLOTS;
+use memlab_engine::shared_text::{
     Attached, Backing, ByteRole, CHAR_LEN, HEADER_LEN, MAPPING_SIZE, SharedInfo, active_index,
     byte_role, byte_role_start,
 };
-use crate::core::slots::MAX_SLOTS;
-use crate::forms::widgets::{facts, wide};
-use crate::i18n::{Lang, Localized};
 
 pub(super) fn info_panel(
     ui: &mut egui::Ui,
@@ -333,9 +333,9 @@ fn hex_dump(ui: &egui::Ui, bytes: &[u8], active: Option<usize>) -> LayoutJob {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::instances::WindowDisplay;
-    use crate::core::shared_text::{LockState, Origin};
-    use crate::i18n::assert_korean;
+    use memlab_engine::desktop::instances::WindowDisplay;
+    use memlab_engine::i18n::testing::assert_korean;
+    use memlab_engine::shared_text::{LockState, Origin};
 
     fn attached(index: usize, pid: Option<u32>, claimed_pid: Option<u32>) -> Attached {
         Attached {

@@ -6,8 +6,6 @@ mod backing;
 mod help;
 mod info;
 mod messages;
-#[cfg(test)]
-mod messages_tests;
 mod worker;
 
 use std::sync::atomic::Ordering;
@@ -16,13 +14,14 @@ use std::time::{Duration, Instant};
 use eframe::egui;
 use serde::{Deserialize, Serialize};
 
-use crate::core::instances::OpenWindow;
-use crate::core::shared_text::{
-    CHAR_LEN, DEFAULT_NAME, Loaded, SharedError, SharedInfo, fit_to_capacity, validate_name,
-};
 use crate::forms::widgets::{field_width, text_field};
 use crate::forms::{Lab, LabHelp};
-use crate::i18n::{Lang, Localized};
+use crate::lab_id::LabId;
+use memlab_engine::desktop::instances::OpenWindow;
+use memlab_engine::i18n::{Lang, Localized};
+use memlab_engine::shared_text::{
+    CHAR_LEN, DEFAULT_NAME, Loaded, SharedError, SharedInfo, fit_to_capacity, validate_name,
+};
 use messages::{Level, Status};
 use worker::{Connection, Event, Job, JobKind};
 
@@ -384,8 +383,8 @@ fn status_label(ui: &mut egui::Ui, level: Level, text: String) {
 }
 
 impl Lab for SharedTextForm {
-    fn id(&self) -> &'static str {
-        "shared"
+    fn id(&self) -> LabId {
+        LabId::Shared
     }
 
     fn title(&self, lang: Lang) -> &'static str {

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use eframe::egui;
 
-use crate::core::instances::{self, OpenWindow};
-use crate::core::shared_text::{
+use memlab_engine::desktop::instances::{self, OpenWindow};
+use memlab_engine::shared_text::{
     Backing, Loaded, Origin, Saved, SharedError, SharedInfo, SharedText, Watch, WatchEvent,
 };
 
@@ -180,7 +180,7 @@ fn worker(
     }
 }
 
-/// Follows the mapping with the core's watch while Live is on, and
+/// Follows the mapping with the engine's watch while Live is on, and
 /// refreshes the info facts, sending only what changed.
 fn monitor(
     shared: &SharedText,

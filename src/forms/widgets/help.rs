@@ -4,7 +4,7 @@
 use eframe::egui::{self, RichText};
 
 use crate::forms::LabHelp;
-use crate::i18n::Lang;
+use memlab_engine::i18n::Lang;
 
 /// The help panel; closed until opened, so the lab itself stays in view.
 pub fn lab_help(ui: &mut egui::Ui, help: &LabHelp, lang: Lang) {

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use eframe::egui;
 
-use crate::i18n::Lang;
+use memlab_engine::i18n::Lang;
 
 /// How long dropping [`StoppingThreads`] waits for its threads in all; a
 /// thread still running then is left to end on its own.

@@ -1,13 +1,12 @@
 //! UI pieces every lab uses, so that each form only does its own job: the
 //! number input, the status line, the worker job with progress and Cancel,
-//! the help panel, table headings, the shared colours, the layout rule and
+//! the help panel, table headings, the layout rule and
 //! its helpers (`layout`), and the repaint schedule of live displays.
 
 pub mod help;
 pub mod job;
 pub mod layout;
 pub mod number;
-pub mod palette;
 pub mod refresh;
 pub mod status;
 pub mod table;
@@ -16,7 +15,6 @@ pub use help::lab_help;
 pub use job::{Job, Poll, Stop, StoppingThreads};
 pub use layout::{facts, field_width, label_for, side_by_side, steady_text, text_field, wide};
 pub use number::{InputNote, NumberInput, show_note};
-pub use palette::manager_color;
 pub use refresh::LiveRefresh;
 pub use status::{Level, Status, show_line, show_status, status_log};
 pub use table::header_row;

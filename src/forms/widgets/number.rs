@@ -8,8 +8,8 @@ use eframe::egui;
 
 use super::layout::{label_for, text_width};
 use super::status::{Level, show_line};
-use crate::i18n::Particle::{Direction, Object, Topic};
-use crate::i18n::{Lang, Localized, josa};
+use memlab_engine::i18n::Particle::{Direction, Object, Topic};
+use memlab_engine::i18n::{Lang, Localized, josa};
 
 /// Why a typed number was not taken as it was.
 #[derive(Clone, Debug, PartialEq)]

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use eframe::egui;
 
-use crate::core::clock::process_cpu_time;
+use memlab_engine::os::clock::process_cpu_time;
 
 /// Schedules the repaints of a live display.
 pub struct LiveRefresh {

@@ -4,7 +4,7 @@
 
 use eframe::egui;
 
-use crate::i18n::{Lang, Localized, Tr};
+use memlab_engine::i18n::{Lang, Localized, Tr};
 
 /// How a line is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,0 +1,302 @@
+//! `CreateFile` with share mode 0: the file is opened and locked with flock,
+//! exclusively (or shared, in "share with other instances" mode), so a
+//! second memlab gets "in use by memlab PID N" instead of silently sharing.
+//!
+//! flock belongs to the open file description and the kernel drops it when
+//! the holder dies, whatever the death; /proc/locks names the holder's PID.
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io;
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use super::changes::ChangeStamp;
+use super::{FileMapError, Op, ReadOnlyWhy};
+use crate::os::claims::flock_holder;
+
+/// GENERIC_READ | GENERIC_WRITE, or GENERIC_READ alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Access {
+    #[default]
+    ReadWrite,
+    ReadOnly,
+}
+
+/// Share mode 0 (the book's advice), or sharing on purpose with other instances.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sharing {
+    #[default]
+    Exclusive,
+    Shared,
+}
+
+/// OPEN_EXISTING, or OPEN_ALWAYS (create an empty file if there is none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Disposition {
+    OpenExisting,
+    #[default]
+    OpenOrCreate,
+}
+
+/// How to open the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OpenRequest {
+    pub access: Access,
+    pub sharing: Sharing,
+    pub disposition: Disposition,
+}
+
+/// An open, locked file. Views keep it (through an `Arc`) so that it stays
+/// locked while any of them is mapped, as Windows keeps a mapped file in use.
+#[derive(Debug)]
+pub struct LockedFile {
+    file: File,
+    path: PathBuf,
+    access: Access,
+    sharing: Sharing,
+    stamp: Option<ChangeStamp>,
+}
+
+impl LockedFile {
+    /// Opens (or creates) `path` and locks it; `true` if it was created.
+    pub fn open(path: &Path, request: OpenRequest) -> Result<(Self, bool), FileMapError> {
+        let writable = request.access == Access::ReadWrite;
+        let exists = match std::fs::metadata(path) {
+            Ok(meta) => {
+                check_kind(path, &meta)?;
+                if writable && meta.permissions().mode() & 0o222 == 0 {
+                    return Err(FileMapError::ReadOnly {
+                        path: path.into(),
+                        why: ReadOnlyWhy::NoWriteBit,
+                    });
+                }
+                true
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                // A read-only open cannot create the file either.
+                if request.disposition == Disposition::OpenExisting || !writable {
+                    return Err(FileMapError::NotFound { path: path.into() });
+                }
+                // /dev/mem on a machine without one is not a file to make.
+                if in_system_folder(path) {
+                    return Err(FileMapError::SystemPath { path: path.into() });
+                }
+                false
+            }
+            Err(e) => return Err(open_error(path, e)),
+        };
+        let mut options = OpenOptions::new();
+        // O_NONBLOCK: opening a FIFO that appeared since the check never blocks.
+        options
+            .read(true)
+            .write(writable)
+            .custom_flags(libc::O_NONBLOCK)
+            .mode(0o644);
+        if !exists {
+            options.create_new(true);
+        }
+        let (file, created) = match options.open(path) {
+            Ok(file) => (file, !exists),
+            // Someone created it between the check and the open.
+            Err(e) if !exists && e.kind() == io::ErrorKind::AlreadyExists => {
+                options.create_new(false);
+                (options.open(path).map_err(|e| open_error(path, e))?, false)
+            }
+            // Opening a file read-only would not help: there is none.
+            Err(e) if !exists && e.raw_os_error() == Some(libc::EROFS) => {
+                return Err(FileMapError::CannotCreate { path: path.into() });
+            }
+            Err(e) => return Err(open_error(path, e)),
+        };
+        let meta = file
+            .metadata()
+            .map_err(|e| FileMapError::io(Op::Stat, path, e))?;
+        check_kind(path, &meta)?;
+        let locked = match request.sharing {
+            Sharing::Exclusive => file.try_lock(),
+            Sharing::Shared => file.try_lock_shared(),
+        };
+        match locked {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => {
+                let holder = flock_holder(&file);
+                return Err(FileMapError::InUse {
+                    path: path.into(),
+                    holder_shares: holder.as_ref().is_some_and(|(_, shared)| *shared),
+                    holder: holder.map(|(h, _)| h),
+                });
+            }
+            Err(TryLockError::Error(e)) => return Err(FileMapError::io(Op::Lock, path, e)),
+        }
+        // Following other instances' writes is a convenience: memlab works without it.
+        let stamp = ChangeStamp::open(meta.dev(), meta.ino()).ok();
+        Ok((
+            Self {
+                file,
+                path: path.into(),
+                access: request.access,
+                sharing: request.sharing,
+                stamp,
+            },
+            created,
+        ))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn access(&self) -> Access {
+        self.access
+    }
+
+    pub fn sharing(&self) -> Sharing {
+        self.sharing
+    }
+
+    pub(crate) fn file(&self) -> &File {
+        &self.file
+    }
+
+    /// The file's size now (another process may have changed it).
+    pub fn size(&self) -> Result<u64, FileMapError> {
+        self.file
+            .metadata()
+            .map(|m| m.len())
+            .map_err(|e| FileMapError::io(Op::Stat, &self.path, e))
+    }
+
+    /// An ordinary read (`pread`), for comparison with a view; returns the
+    /// bytes read, fewer than asked at the end of the file.
+    pub fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize, FileMapError> {
+        let mut done = 0;
+        while done < buf.len() {
+            match self.file.read_at(&mut buf[done..], offset + done as u64) {
+                Ok(0) => break,
+                Ok(n) => done += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(FileMapError::io(Op::ReadFile, &self.path, e)),
+            }
+        }
+        Ok(done)
+    }
+
+    /// Grows the file to `size` bytes with every block reserved
+    /// (`posix_fallocate`), so that a full disk is reported now; on failure
+    /// the file is put back to its size before.
+    pub(crate) fn grow(&self, size: u64) -> Result<(), FileMapError> {
+        let before = self.size()?;
+        let wanted = check_new_size(&self.path, size)?;
+        // SAFETY: posix_fallocate only reads its integer arguments; the
+        // descriptor is ours and open for writing.
+        let rc = unsafe { libc::posix_fallocate(self.file.as_raw_fd(), 0, wanted) };
+        if rc == 0 {
+            return Ok(());
+        }
+        if self.size().is_ok_and(|now| now != before) {
+            // Nothing of ours maps the new part yet: putting the size back loses nothing.
+            let _ = self.file.set_len(before);
+        }
+        Err(match rc {
+            libc::ENOSPC | libc::EDQUOT => FileMapError::DiskFull {
+                path: self.path.clone(),
+                file_len: before,
+                requested: size,
+            },
+            libc::EFBIG => too_large(&self.path, size),
+            _ => FileMapError::io(Op::Grow, &self.path, io::Error::from_raw_os_error(rc)),
+        })
+    }
+
+    /// `SetFilePointer` + `SetEndOfFile`.
+    pub(crate) fn set_len(&self, size: u64) -> Result<(), FileMapError> {
+        check_new_size(&self.path, size)?;
+        self.file.set_len(size).map_err(|e| match e.raw_os_error() {
+            Some(libc::EFBIG | libc::EINVAL) => too_large(&self.path, size),
+            Some(libc::ENOSPC | libc::EDQUOT) => FileMapError::DiskFull {
+                path: self.path.clone(),
+                file_len: self.size().unwrap_or(0),
+                requested: size,
+            },
+            _ => FileMapError::io(Op::SetEndOfFile, &self.path, e),
+        })
+    }
+
+    /// The change stamp, when it could be set up: it moves on every write
+    /// any memlab instance makes through a view of this file.
+    pub(crate) fn stamp(&self) -> Option<&ChangeStamp> {
+        self.stamp.as_ref()
+    }
+}
+
+/// A size a file may be set to: one `off_t` holds (`set_len` of a larger
+/// one fails with Rust's "out of range integral type conversion"), and not
+/// past the file size limit (which would raise SIGXFSZ, or EFBIG).
+pub(crate) fn check_new_size(path: &Path, size: u64) -> Result<libc::off_t, FileMapError> {
+    let Ok(off) = libc::off_t::try_from(size) else {
+        return Err(FileMapError::TooLarge { requested: size });
+    };
+    match crate::os::file_size_limit::file_size_limit() {
+        Some(limit) if size > limit => Err(FileMapError::FileSizeLimit {
+            path: path.into(),
+            requested: size,
+            limit,
+        }),
+        _ => Ok(off),
+    }
+}
+
+/// EFBIG: past the file size limit if there is one that small, else more
+/// than the file system can hold.
+fn too_large(path: &Path, size: u64) -> FileMapError {
+    match crate::os::file_size_limit::file_size_limit() {
+        Some(limit) if size > limit => FileMapError::FileSizeLimit {
+            path: path.into(),
+            requested: size,
+            limit,
+        },
+        _ => FileMapError::TooLarge { requested: size },
+    }
+}
+
+/// True when `path`'s folder is (under) /dev, /proc or /sys, which hold
+/// devices and kernel files, never a file memlab should create.
+pub(crate) fn in_system_folder(path: &Path) -> bool {
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let folder = std::fs::canonicalize(&folder).unwrap_or(folder);
+    ["/dev", "/proc", "/sys"]
+        .iter()
+        .any(|system| folder.starts_with(system))
+}
+
+fn check_kind(path: &Path, meta: &std::fs::Metadata) -> Result<(), FileMapError> {
+    if meta.is_dir() {
+        Err(FileMapError::IsADirectory { path: path.into() })
+    } else if !meta.is_file() {
+        Err(FileMapError::NotRegularFile { path: path.into() })
+    } else {
+        Ok(())
+    }
+}
+
+fn open_error(path: &Path, e: io::Error) -> FileMapError {
+    let path = path.to_path_buf();
+    match e.raw_os_error() {
+        Some(libc::ENOENT | libc::ENOTDIR) => FileMapError::NotFound { path },
+        Some(libc::EISDIR) => FileMapError::IsADirectory { path },
+        Some(libc::EACCES | libc::EPERM) => FileMapError::PermissionDenied {
+            path,
+            // SAFETY: geteuid has no preconditions and cannot fail.
+            uid: unsafe { libc::geteuid() },
+        },
+        Some(libc::EROFS) => FileMapError::ReadOnly {
+            path,
+            why: ReadOnlyWhy::FileSystem,
+        },
+        _ => FileMapError::io(Op::Open, path, e),
+    }
+}

@@ -1,0 +1,261 @@
+//! The chapter's file mapping (§8) on a real file, step by step: open the
+//! file exclusively, create a mapping of a chosen size, map views at offsets,
+//! read and write through them, flush, unmap, close, set the end of file.
+//!
+//! Linux has no mapping object: `CreateFileMapping` becomes a size check and,
+//! for a larger size, growing the file (with its blocks reserved, so that a
+//! full disk is an error now rather than SIGBUS later); `MapViewOfFile`
+//! becomes memmap2's `MmapOptions::offset/len/map_raw`. Every byte of a view
+//! is reached through `crate::os::probe`, after a check of the file's
+//! length, so a file shortened by another process is an error value
+//! ([`FileMapError::FileShortened`]) and never kills memlab with SIGBUS.
+
+mod changes;
+mod data_dir;
+mod file;
+mod messages;
+#[cfg(test)]
+mod messages_tests;
+mod plan;
+mod session;
+mod view;
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+use crate::os::claims::FlockHolder;
+
+pub use data_dir::{DEMO_FILE_NAME, data_dir, demo_file};
+pub use file::{Access, Disposition, LockedFile, OpenRequest, Sharing};
+pub use plan::Walkthrough;
+pub use session::{
+    EndOfFile, FileMapSession, MappingCreated, MappingState, Opened, ViewInfo, ViewMapped, Written,
+};
+pub use view::{Flushed, RawCall, Unaligned, granularity};
+
+/// Windows' allocation granularity, the rule the book's view offsets follow.
+pub const WINDOWS_GRANULARITY: u64 = 64 * 1024;
+
+/// The step that failed, for [`FileMapError::Io`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Open,
+    Lock,
+    Stat,
+    Grow,
+    Map,
+    ReadView,
+    WriteView,
+    ReadFile,
+    Flush,
+    SetEndOfFile,
+    DataDir,
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Open => "opening",
+            Self::Lock => "locking",
+            Self::Stat => "reading the size of",
+            Self::Grow => "growing",
+            Self::Map => "mapping",
+            Self::ReadView => "reading a view of",
+            Self::WriteView => "writing a view of",
+            Self::ReadFile => "reading",
+            Self::Flush => "flushing",
+            Self::SetEndOfFile => "setting the end of",
+            Self::DataDir => "creating the data folder",
+        })
+    }
+}
+
+/// Why a file is read-only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadOnlyWhy {
+    /// No write permission bit is set (Windows' read-only attribute).
+    NoWriteBit,
+    /// The file system is mounted read-only.
+    FileSystem,
+}
+
+/// Everything that can go wrong in the file-mapping lab; data, not sentences
+/// (the window shows their `Localized` text, the CLI prints `Display`).
+#[derive(Debug, thiserror::Error)]
+pub enum FileMapError {
+    #[error("{} does not exist", path.display())]
+    NotFound { path: PathBuf },
+    #[error("{} is a directory, not a file", path.display())]
+    IsADirectory { path: PathBuf },
+    #[error("{} is not a regular file (a device, pipe or socket cannot be mapped here)", path.display())]
+    NotRegularFile { path: PathBuf },
+    #[error("{} is read-only ({}): open it read-only and map it with size 0 (the file's size)",
+        path.display(),
+        match why { ReadOnlyWhy::NoWriteBit => "no write permission bit", ReadOnlyWhy::FileSystem => "read-only file system" })]
+    ReadOnly { path: PathBuf, why: ReadOnlyWhy },
+    #[error("no permission to open {} (user id {uid})", path.display())]
+    PermissionDenied { path: PathBuf, uid: u32 },
+    #[error("{} is in use by {}: memlab opens a mapped file {}", path.display(),
+        holder_text(holder.as_ref()),
+        if *holder_shares { "exclusively, and other instances share it" } else { "exclusively (share mode 0)" })]
+    InUse {
+        path: PathBuf,
+        holder: Option<FlockHolder>,
+        /// The holder opened it in "share with other instances" mode.
+        holder_shares: bool,
+    },
+    #[error("{} is empty and a mapping of size 0 means \"the file's size\": there is nothing to map; give a size to grow the file (Windows fails the same way: ERROR_FILE_INVALID, 1006)", path.display())]
+    EmptyFile { path: PathBuf },
+    #[error("the disk is full: growing {} from {file_len} to {requested} bytes needs more space; the file was left at {file_len} bytes", path.display())]
+    DiskFull {
+        path: PathBuf,
+        file_len: u64,
+        requested: u64,
+    },
+    #[error("{requested} bytes is more than this system can map or store in one file")]
+    TooLarge { requested: u64 },
+    #[error("{}: {requested} bytes is past the file size limit of this process (ulimit -f: {limit} bytes); nothing was written", path.display())]
+    FileSizeLimit {
+        path: PathBuf,
+        requested: u64,
+        limit: u64,
+    },
+    #[error("{len} bytes at file offset {offset} run past the largest offset a file can have")]
+    RangeOverflow { offset: u64, len: u64 },
+    #[error("{} does not exist, and memlab creates no file under /dev, /proc or /sys", path.display())]
+    SystemPath { path: PathBuf },
+    #[error("{} does not exist and cannot be created: its file system is mounted read-only", path.display())]
+    CannotCreate { path: PathBuf },
+    #[error("{} is mapped by another memlab instance ({}): SetEndOfFile is refused while any process maps the file (Windows: ERROR_USER_MAPPED_FILE)",
+        path.display(),
+        pid.map_or_else(|| "PID unknown".to_owned(), |p| format!("PID {p}")))]
+    MappedElsewhere { path: PathBuf, pid: Option<u32> },
+    #[error(
+        "the file was shortened to {file_len} bytes by someone else: bytes {start}..{end} are gone"
+    )]
+    FileShortened { file_len: u64, start: u64, end: u64 },
+    #[error(
+        "view #{view}: the page at file offset {file_offset} could not be reached (not backed by the disk: is it full?)"
+    )]
+    Unbacked { view: u32, file_offset: u64 },
+    #[error(
+        "a view at offset {offset} of {len} bytes does not fit the mapping of {mapping_size} bytes"
+    )]
+    ViewOutOfRange {
+        offset: u64,
+        len: u64,
+        mapping_size: u64,
+    },
+    #[error("bytes {at}..{} are outside view #{view} ({view_len} bytes)", at.saturating_add(*len))]
+    OutsideView {
+        view: u32,
+        at: u64,
+        len: u64,
+        view_len: u64,
+    },
+    #[error("no mapped view holds file bytes {offset}..{}", offset.saturating_add(*len))]
+    NoViewAt { offset: u64, len: u64 },
+    #[error("the file was opened read-only: {op} it needs read-write access")]
+    ReadOnlyAccess { op: Op },
+    #[error("a mapping of {size} bytes is already open: close it first")]
+    MappingOpen { size: u64 },
+    #[error("no mapping: create one first")]
+    NoMapping,
+    #[error("the mapping was closed: create a new one to map more views")]
+    MappingClosed,
+    #[error("the file was closed: open it again")]
+    FileClosed,
+    #[error("view #{view} was unmapped")]
+    ViewClosed { view: u32 },
+    #[error("there is no view #{view}")]
+    NoSuchView { view: u32 },
+    #[error("{views} view(s) still mapped{}: unmap them and close the mapping before setting the end of file (Windows: ERROR_USER_MAPPED_FILE)",
+        if *mapping_open { " and the mapping still open" } else { "" })]
+    StillMapped { views: usize, mapping_open: bool },
+    #[error("no per-user data folder: neither XDG_DATA_HOME nor HOME is set")]
+    NoDataDir,
+    #[error("{op} {} failed: {source}", path.display())]
+    Io {
+        op: Op,
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// Why a typed byte count was not understood.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ByteCountError {
+    #[error("{text:?} is not a byte count (e.g. 4096, 64K, 1M, 0x1000)")]
+    NotACount { text: String },
+    #[error("{text:?} is too large")]
+    TooLarge { text: String },
+}
+
+/// A byte count as people type one: decimal, or hex with 0x, with an
+/// optional K, M or G (KiB, MiB, GiB) after a decimal number.
+pub fn parse_byte_count(text: &str) -> Result<u64, ByteCountError> {
+    let t = text.trim();
+    let (digits, unit) = match t.char_indices().last() {
+        Some((i, c @ ('k' | 'K' | 'm' | 'M' | 'g' | 'G'))) if !t.starts_with("0x") => {
+            let shift = match c.to_ascii_uppercase() {
+                'K' => 10,
+                'M' => 20,
+                _ => 30,
+            };
+            (&t[..i], 1u64 << shift)
+        }
+        _ => (t, 1),
+    };
+    let value = match digits.strip_prefix("0x") {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => digits.parse(),
+    }
+    .map_err(|_| ByteCountError::NotACount { text: text.into() })?;
+    value
+        .checked_mul(unit)
+        .ok_or_else(|| ByteCountError::TooLarge { text: text.into() })
+}
+
+fn holder_text(holder: Option<&FlockHolder>) -> String {
+    match holder {
+        Some(h) if h.is_memlab() => format!("memlab PID {}", h.pid),
+        Some(h) => format!("PID {} ({})", h.pid, h.program),
+        None => "another process".into(),
+    }
+}
+
+impl FileMapError {
+    pub(crate) fn io(op: Op, path: impl Into<PathBuf>, source: io::Error) -> Self {
+        Self::Io {
+            op,
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_counts_parse() {
+        assert_eq!(parse_byte_count("4096"), Ok(4096));
+        assert_eq!(parse_byte_count(" 64K "), Ok(65536));
+        assert_eq!(parse_byte_count("1M"), Ok(1 << 20));
+        assert_eq!(parse_byte_count("2g"), Ok(2 << 30));
+        assert_eq!(parse_byte_count("0x1000"), Ok(4096));
+        for bad in ["-1", "12Q", "", "0xZZ", "K"] {
+            assert!(
+                matches!(parse_byte_count(bad), Err(ByteCountError::NotACount { .. })),
+                "{bad:?}"
+            );
+        }
+        assert!(matches!(
+            parse_byte_count("99999999999999G"),
+            Err(ByteCountError::TooLarge { .. })
+        ));
+    }
+}

@@ -1,0 +1,156 @@
+//! The real access violation, in a child process: a Win32 program that
+//! touches a reserved or no-access page dies of it, and so does this child,
+//! while memlab watches and lives on.
+//!
+//! The child is a `fork` of memlab, so it has the same address space: it
+//! touches exactly the page the lab shows, with its real protection. Between
+//! `fork` and its end the child only makes raw system calls (no allocation,
+//! no locks), which is what a multi-threaded process may do after `fork`.
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+/// How the child ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "ended", rename_all = "snake_case")]
+pub enum ChildEnd {
+    /// Killed by a signal, e.g. SIGSEGV (11) or SIGBUS (7).
+    Signaled { signal: i32 },
+    /// The access worked and the child exited normally.
+    Exited { code: i32 },
+}
+
+impl ChildEnd {
+    /// The signal's name, e.g. `SIGSEGV`, if a signal ended the child.
+    pub fn signal_name(self) -> Option<&'static str> {
+        match self {
+            Self::Signaled { signal } => Some(signal_name(signal)),
+            Self::Exited { .. } => None,
+        }
+    }
+}
+
+impl std::fmt::Display for ChildEnd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Self::Signaled { signal } => write!(
+                f,
+                "the child process died of {} ({signal}); memlab lives on",
+                signal_name(signal)
+            ),
+            Self::Exited { code } => {
+                write!(f, "the access worked: the child process exited with {code}")
+            }
+        }
+    }
+}
+
+/// The name of a signal a memory access can end in (others by number).
+pub fn signal_name(signal: i32) -> &'static str {
+    match signal {
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGABRT => "SIGABRT",
+        _ => "signal",
+    }
+}
+
+/// How long the child may take before it is killed (it takes microseconds).
+const CHILD_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Forks a child that reads (or writes) one byte at `addr` and reports how
+/// it ended; `Err(errno)` if the child could not be made or waited for.
+///
+/// `addr` should lie in memory the caller owns (a page lab reservation):
+/// whatever happens there happens in the child's copy of the address space.
+pub fn touch(addr: usize, write: bool) -> Result<ChildEnd, i32> {
+    // SAFETY: fork has no preconditions; the child below only makes raw
+    // system calls and ends with _exit, as required after fork in a
+    // multi-threaded process.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(super::last_errno());
+    }
+    if pid == 0 {
+        // SAFETY: in the child: async-signal-safe calls only. The default
+        // actions make the fault kill the child (not Rust's stack-overflow
+        // handler); not dumpable means no core file, even with a
+        // core_pattern pipe. The access itself is the point: it either
+        // works and the child exits 0, or the signal ends the child. The
+        // parent's memory is untouched (the child has its own copy).
+        unsafe {
+            libc::signal(libc::SIGSEGV, libc::SIG_DFL);
+            libc::signal(libc::SIGBUS, libc::SIG_DFL);
+            libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+            let p = addr as *mut u8;
+            if write {
+                p.write_volatile(1);
+            } else {
+                p.read_volatile();
+            }
+            libc::_exit(0);
+        }
+    }
+    wait(pid)
+}
+
+/// Waits for the child, killing it if it does not end in time.
+fn wait(pid: libc::pid_t) -> Result<ChildEnd, i32> {
+    let deadline = Instant::now() + CHILD_TIMEOUT;
+    loop {
+        let mut status = 0;
+        // SAFETY: waits for our own child; `status` is a valid out pointer.
+        let r = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
+        if r == pid {
+            if libc::WIFSIGNALED(status) {
+                return Ok(ChildEnd::Signaled {
+                    signal: libc::WTERMSIG(status),
+                });
+            }
+            if libc::WIFEXITED(status) {
+                return Ok(ChildEnd::Exited {
+                    code: libc::WEXITSTATUS(status),
+                });
+            }
+        } else if r < 0 {
+            let errno = super::last_errno();
+            if errno != libc::EINTR {
+                return Err(errno);
+            }
+        } else if Instant::now() >= deadline {
+            // SAFETY: signals our own child, which has not been reaped.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+        std::thread::sleep(Duration::from_micros(200));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_child_dies_of_the_fault_and_we_do_not() {
+        let page = region::page::size();
+        let mut area = region::alloc(2 * page, region::Protection::READ_WRITE).unwrap();
+        let base = area.as_mut_ptr::<u8>() as usize;
+        // SAFETY: the second page of our own mapping; nothing refers to it.
+        unsafe { region::protect((base + page) as *const u8, page, region::Protection::NONE) }
+            .unwrap();
+        assert_eq!(touch(base, true), Ok(ChildEnd::Exited { code: 0 }));
+        let end = touch(base + page, false).unwrap();
+        assert_eq!(
+            end,
+            ChildEnd::Signaled {
+                signal: libc::SIGSEGV
+            }
+        );
+        assert_eq!(end.signal_name(), Some("SIGSEGV"));
+        // The child's store went to its own copy.
+        let mut byte = [9u8];
+        crate::os::probe::read(base as *const u8, &mut byte).unwrap();
+        assert_eq!(byte, [0]);
+    }
+}
