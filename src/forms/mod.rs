@@ -47,7 +47,7 @@ pub trait Lab {
     /// The title shown in the shell's list.
     fn title(&self, lang: Lang) -> &'static str;
     /// Draws the lab, following the layout rule of `widgets::layout` (it
-    /// must read from 240 points wide up; `tests/layout.rs` checks).
+    /// must read from 240 points wide up; `tests/it/layout.rs` checks).
     fn ui(&mut self, ui: &mut egui::Ui, lang: Lang);
     /// True once the lab shows what it will show (for screenshots).
     fn settled(&self) -> bool {

@@ -1,7 +1,7 @@
 //! The layout rule every lab follows, so that it reads on a projector and in
 //! a quarter of a small screen alike: from the smallest window (480×340
 //! pixels, which is 240×170 points at zoom 2) up, at zoom 1 to 2, in
-//! English and Korean. `tests/layout.rs` checks every lab of the shell
+//! English and Korean. `tests/it/layout.rs` checks every lab of the shell
 //! against it, so a lab added to the shell's list is checked too.
 //!
 //! 1. **Nothing reaches past the right edge of the lab's area.** The shell

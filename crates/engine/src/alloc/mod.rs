@@ -37,10 +37,10 @@ pub use dispatcher::Dispatcher;
 pub use heap::{DEFAULT_HEAP_MAX, HeapStatus, PrivateHeap};
 pub use kind::{ManagerKind, UnknownManager};
 
-/// Version of the `talc` crate (keep in sync with Cargo.toml; tests/alloc_versions.rs checks).
+/// Version of the `talc` crate (keep in sync with Cargo.toml; tests/it/alloc_versions.rs checks).
 pub const TALC_VERSION: &str = "5.1.1";
 /// Version of the `libmimalloc-sys` crate, which builds the mimalloc C
-/// library memlab calls (keep in sync with Cargo.toml; tests/alloc_versions.rs checks).
+/// library memlab calls (keep in sync with Cargo.toml; tests/it/alloc_versions.rs checks).
 pub const LIBMIMALLOC_SYS_VERSION: &str = "0.1.49";
 
 /// The process-wide dispatcher (1 GiB private heap, 1 GiB mimalloc arena,

@@ -524,7 +524,7 @@ pub fn to_csv(report: &SweepReport, info: &SystemInfo) -> String {
 }
 
 /// `between 2 KB and 4 KB: from mimalloc to default` (words, not an arrow:
-/// the fonts memlab ships draw no arrow; see `tests/fonts.rs`).
+/// the fonts memlab ships draw no arrow; see `tests/it/fonts.rs`).
 pub fn crossover_text(c: &Crossover) -> String {
     format!(
         "between {} and {}: from {} to {}",

@@ -1,7 +1,7 @@
 //! The shared text form driven through its UI (egui_kittest): click by label,
 //! type, read values; two forms on one mapping behave like two windows.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -7,7 +7,7 @@
 //! window choose its place, and a native Wayland window cannot either, and
 //! arrange says so (exit 1) instead of "arranging N window(s)".
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

@@ -5,7 +5,7 @@
 //! never freeze the window; in English and Korean.
 #![cfg(target_os = "linux")]
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

@@ -1,7 +1,7 @@
 //! `memlab bench` and `memlab sweep` through the real binary (which installs
 //! the dispatcher as its global allocator).
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

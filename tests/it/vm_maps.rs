@@ -3,7 +3,7 @@
 //! reservations, a thread's stack, the bundled font), the free gaps and
 //! totals adding up, and the diff between two snapshots.
 
-mod common;
+use crate::common;
 
 use std::alloc::Layout;
 use std::sync::mpsc;

@@ -12,7 +12,7 @@
 //! (`private_shm`), so that other memlab windows of the account (other
 //! tests, a person's) neither take its windows' numbers nor move them.
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -3,7 +3,7 @@
 //! address-space map finds them, system information shows the page size;
 //! in English and Korean, and at small sizes and zooms.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

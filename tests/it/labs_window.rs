@@ -4,7 +4,7 @@
 //! as a class puts the page lab in one window and its map in the next.
 #![cfg(target_os = "linux")]
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

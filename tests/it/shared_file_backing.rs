@@ -2,7 +2,7 @@
 //! survives every instance closing, across real processes and in the form.
 #![cfg(target_os = "linux")]
 
-mod common;
+use crate::common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

@@ -11,7 +11,7 @@
 //! it may damage it, count its windows exactly and check that nothing is
 //! left. That needs root, which CI has.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::os::unix::fs::FileExt;

@@ -2,7 +2,7 @@
 //! lab's help above it, the lab picker of narrow windows, and the Window
 //! menu's text size, zoom and language.
 
-mod common;
+use crate::common;
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;

@@ -7,7 +7,7 @@
 //! holder killed half-way leaves, as each kind of lock hands it over.
 #![cfg(target_os = "linux")]
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::fs::File;

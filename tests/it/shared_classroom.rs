@@ -3,7 +3,7 @@
 //! Each test runs the real binary in several processes; acting as another
 //! account (`nobody`, 65534) needs root, which CI has.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};

@@ -3,7 +3,7 @@
 //! (exit 2, the step named), the lock limit and the address-space limit as
 //! an ordinary process meets them (exit 1, the limit named).
 
-mod common;
+use crate::common;
 
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Output, Stdio};

@@ -5,7 +5,7 @@
 //! time out after the book's 1000 ms, and the shared text is never affected.
 #![cfg(target_os = "linux")]
 
-mod common;
+use crate::common;
 
 use std::os::unix::process::ExitStatusExt;
 use std::process::Output;

@@ -12,8 +12,6 @@
 //! Two checks: every string and char literal in memlab's sources (what it
 //! can ever say), and, in `layout.rs`, every text drawn in every lab.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

@@ -1,6 +1,6 @@
 //! The shared text box across real processes: `memlab shared ...` run side by side.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

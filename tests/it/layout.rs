@@ -24,13 +24,13 @@
 //!    under the lab's own bar: rule 1 measures against the width it leaves).
 //! 4. text is drawn smaller than monospace text (the smaller text style) at
 //!    the presenter's text size, which the back row cannot read; or a
-//!    symbol is drawn by a fallback font (`tests/fonts.rs` says why).
+//!    symbol is drawn by a fallback font (`tests/it/fonts.rs` says why).
 //!
 //! Widgets are the accessibility nodes egui makes for everything it lays
 //! out, with their rectangles and, from egui's own list of the frame's
 //! widgets, their visible parts.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 
@@ -201,7 +201,7 @@ fn faces() -> &'static Faces {
 }
 
 /// Text too small to read from the back of a room, and symbols drawn by a
-/// font other than their family's own face (see `tests/fonts.rs`: such a
+/// font other than their family's own face (see `tests/it/fonts.rs`: such a
 /// glyph is laid out with the wrong metrics, or is missing): anything not
 /// ASCII and not Hangul, which is the Korean font's.
 fn text_problems(h: &Harness<'_, MemlabApp>) -> Vec<String> {

@@ -8,7 +8,7 @@
 //! machine's real folders are never touched; that needs root, which CI has.
 #![cfg(target_os = "linux")]
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

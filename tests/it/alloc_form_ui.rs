@@ -5,7 +5,7 @@
 //! the benchmarks route explicitly through it, so they measure the same, and
 //! switching the active manager only changes what `dispatcher().active()` says.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -1,0 +1,40 @@
+//! memlab's integration tests, one binary: each module was a test file of
+//! its own (its name says what it covers; docs/testing.md lists them). One
+//! binary links eframe once instead of once per file. Run one module with
+//! `cargo test --test it MODULE::` (e.g. `cargo test --test it mutex_kill::`).
+//!
+//! Three test files stay binaries of their own because they own the
+//! process: `alloc_global_exact` and `alloc_global_stress` install the
+//! dispatcher as the global allocator (no libtest), and
+//! `alloc_arena_full_ui` fills this process's mimalloc arena.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod alloc_cli;
+mod alloc_form_ui;
+mod alloc_versions;
+mod crate_defects;
+mod desktop;
+mod filemap_cli;
+mod filemap_core;
+mod filemap_form_ui;
+mod fonts;
+mod labs_window;
+mod layout;
+mod mutex_form_ui;
+mod mutex_hostile;
+mod mutex_kill;
+mod object_home;
+mod shared_classroom;
+mod shared_cli;
+mod shared_file_backing;
+mod shared_form_ui;
+mod shared_hostile;
+mod shell_ui;
+mod vm_cli;
+mod vm_form_ui;
+mod vm_maps;
+mod vm_pages;
+mod wayland;
+mod window;
