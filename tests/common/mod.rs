@@ -23,6 +23,29 @@ pub fn unique(tag: &str) -> String {
     format!("t-{tag}-{}-{nanos}", std::process::id())
 }
 
+/// The name libtest gives the test function `test` of the module whose
+/// `module_path!()` is `module` (`it::crate_defects` gives
+/// `crate_defects::TEST`): what `--exact` takes to re-execute this test
+/// binary on that one test.
+pub fn test_path(module: &str, test: &str) -> String {
+    match module.split_once("::") {
+        Some((_, within)) => format!("{within}::{test}"),
+        None => test.to_owned(),
+    }
+}
+
+/// Held by every test that reserves pages in this test process (the page
+/// lab) or reads its own regions in this process's map (`tests/own_memory`):
+/// two tests' mappings side by side can be one mapping to the kernel (it
+/// merges neighbours alike), which the map names after the first and whose
+/// resident size is both tests'.
+pub fn own_pages() -> std::sync::MutexGuard<'static, ()> {
+    static PAGES: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    PAGES
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// This account's effective uid.
 pub fn euid() -> u32 {
     // SAFETY: geteuid has no preconditions and cannot fail.
@@ -120,6 +143,25 @@ pub fn run_command(command: Command) -> Output {
     }
 }
 
+/// Runs memlab with `args` to completion (at most 60 s of wall-clock time)
+/// and gives, with its output, the CPU time it used: "ends before doing
+/// its work" without a wall-clock bound that a loaded machine breaks.
+pub fn run_measuring_cpu(args: &[&str]) -> (Output, Duration) {
+    let mut running = Running::start(args);
+    let cpu = running.cpu_time_at_exit(Duration::from_secs(60));
+    let status = running.wait(Duration::from_secs(60));
+    let collect = |lines: &Receiver<String>| -> Vec<u8> {
+        // The pipes' readers end with the process: every line is there.
+        lines.iter().flat_map(|l| (l + "\n").into_bytes()).collect()
+    };
+    let output = Output {
+        status,
+        stdout: collect(&running.stdout),
+        stderr: collect(&running.stderr),
+    };
+    (output, cpu)
+}
+
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout)
         .trim_end()
@@ -135,6 +177,20 @@ pub fn kill(pid: u32, signal: i32) {
     unsafe {
         libc::kill(pid as i32, signal);
     }
+}
+
+/// CPU time (user + system, every thread) a process has used, from
+/// /proc/PID/stat; also readable once it ended and is not yet reaped.
+/// Unlike the wall clock, it moves only while the process runs, so "after
+/// one second of its work" means the same on a loaded machine.
+pub fn cpu_time(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as u64;
+    Some(Duration::from_millis(ticks * 1000 / hz))
 }
 
 /// A memlab process that keeps running; its output lines arrive on channels.
@@ -200,6 +256,57 @@ impl Running {
 
     pub fn signal(&self, signal: i32) {
         kill(self.pid(), signal);
+    }
+
+    /// Waits until the process has used `cpu` of CPU time since `since`
+    /// (its CPU time then), at most `timeout` of wall-clock time.
+    pub fn wait_for_cpu(&mut self, since: Duration, cpu: Duration, timeout: Duration) -> Duration {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!("ended ({status}) before using {cpu:?} of CPU");
+            }
+            let used = cpu_time(self.pid()).expect("the process's /proc/PID/stat");
+            if used >= since + cpu {
+                return used;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "used {:?} of CPU in {timeout:?}, waiting for {cpu:?}",
+                used - since
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Waits for the process to end (at most `timeout`), leaving it to
+    /// [`Running::wait`] to reap, and gives the CPU time it used in all.
+    pub fn cpu_time_at_exit(&self, timeout: Duration) -> Duration {
+        let deadline = Instant::now() + timeout;
+        loop {
+            // SAFETY: an all-zero siginfo_t is valid; waitid fills it in.
+            let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+            // SAFETY: waitid on our own child, with WNOWAIT: it stays a zombie
+            // (its PID cannot be reused) until `wait` reaps it.
+            let rc = unsafe {
+                libc::waitid(
+                    libc::P_PID,
+                    self.pid(),
+                    &mut info,
+                    libc::WEXITED | libc::WNOWAIT | libc::WNOHANG,
+                )
+            };
+            assert_eq!(rc, 0, "waitid: {}", std::io::Error::last_os_error());
+            // SAFETY: filled in by waitid (0 while the child runs).
+            if unsafe { info.si_pid() } != 0 {
+                return cpu_time(self.pid()).expect("the ended process's /proc/PID/stat");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "process did not end in {timeout:?}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 
     /// Waits for the process to end (at most `timeout`); its exit status.

@@ -171,14 +171,10 @@ fn bad_sweep_input_is_one_error_line_and_exit_code_2() {
     for (args, message) in cases {
         let mut all = vec!["sweep"];
         all.extend_from_slice(args);
-        let t = Instant::now();
-        let out = run(&all);
+        // Refused before any work: little CPU time (not a wall-clock bound).
+        let (out, cpu) = common::run_measuring_cpu(&all);
         assert_one_error_line(&out, args, message);
-        assert!(
-            t.elapsed() < Duration::from_secs(5),
-            "{args:?}: {:?}",
-            t.elapsed()
-        );
+        assert!(cpu < Duration::from_secs(5), "{args:?}: {cpu:?} of CPU");
     }
 }
 
@@ -204,7 +200,7 @@ fn rss(pid: u32) -> u64 {
 }
 
 /// Starts `memlab sweep ARGS` and waits until it is sweeping (its SIGINT
-/// handler is in place, then a little more).
+/// handler is in place, then 300 ms of its work).
 fn sweeping(args: &[&str]) -> Running {
     let mut all = vec!["sweep"];
     all.extend_from_slice(args);
@@ -218,7 +214,12 @@ fn sweeping(args: &[&str]) -> Running {
         assert!(Instant::now() < deadline, "{args:?}: no SIGINT handler");
         std::thread::sleep(Duration::from_millis(5));
     }
-    std::thread::sleep(Duration::from_millis(300));
+    // Then into its measurements: 300 ms of its own CPU time.
+    sweep.wait_for_cpu(
+        Duration::ZERO,
+        Duration::from_millis(300),
+        Duration::from_secs(60),
+    );
     sweep
 }
 
@@ -254,13 +255,18 @@ fn sigint_stops_every_kind_of_sweep_within_a_second() {
     ];
     for args in configs {
         let mut sweep = sweeping(args);
+        // "Within a second" of the sweep's own work: its CPU time from the
+        // signal to its end, which a loaded machine does not stretch (the
+        // wall clock only bounds a hang; each configuration has far more
+        // than a second of work left, the last one in a single measurement).
+        let at_signal = common::cpu_time(sweep.pid()).expect("the sweep's CPU time");
         sweep.signal(libc::SIGINT);
-        let t = Instant::now();
-        let status = sweep.wait(Duration::from_secs(5));
-        let took = t.elapsed();
+        let at_exit = sweep.cpu_time_at_exit(Duration::from_secs(60));
+        let status = sweep.wait(Duration::from_secs(60));
+        let took = at_exit.saturating_sub(at_signal);
         assert!(
             took < Duration::from_secs(1),
-            "{args:?}: stopped after {took:?}"
+            "{args:?}: stopped after {took:?} of CPU"
         );
         assert_eq!(status.code(), Some(1), "{args:?}");
         let err = sweep.stderr_lines(Duration::from_secs(1)).join("\n");
@@ -276,14 +282,17 @@ fn the_longest_sweep_allowed_keeps_its_memory_bounded() {
     // 3000 one-pair measurements of every size up to 64 MB, touched (the
     // configuration that grew by 65-90 MB/s before its repeats were limited).
     let mut sweep = sweeping(&["--iterations", "1", "--repeats", "1000", "--touch"]);
-    std::thread::sleep(Duration::from_millis(700));
+    // Measured after so much of the sweep's own work (CPU time: what the
+    // wall clock gave it on an idle machine), however loaded this one is.
+    let minute = Duration::from_secs(60);
+    let cpu = sweep.wait_for_cpu(Duration::ZERO, Duration::from_millis(700), minute);
     let early = rss(sweep.pid());
-    std::thread::sleep(Duration::from_secs(2));
+    sweep.wait_for_cpu(cpu, Duration::from_secs(2), minute);
     let late = rss(sweep.pid());
     // Up to one 64 MB block of each manager may be resident either time.
     assert!(
         late < early + (64 << 20),
-        "RSS grew from {} MiB to {} MiB in 2 s",
+        "RSS grew from {} MiB to {} MiB in 2 s of the sweep's CPU time",
         early >> 20,
         late >> 20
     );
@@ -299,8 +308,7 @@ fn a_bad_csv_path_is_reported_before_the_sweep_starts() {
     let bad = [missing.to_str().unwrap(), dir.to_str().unwrap()];
     for path in bad {
         // A sweep of minutes: 1000 touched pairs of every size up to 64 MB.
-        let t = Instant::now();
-        let out = run(&[
+        let (out, cpu) = common::run_measuring_cpu(&[
             "sweep",
             "--managers",
             "default",
@@ -312,11 +320,7 @@ fn a_bad_csv_path_is_reported_before_the_sweep_starts() {
             "--csv",
             path,
         ]);
-        assert!(
-            t.elapsed() < Duration::from_secs(5),
-            "{path}: {:?}",
-            t.elapsed()
-        );
+        assert!(cpu < Duration::from_secs(5), "{path}: {cpu:?} of CPU");
         assert_eq!(out.status.code(), Some(1), "{path}");
         assert!(out.stdout.is_empty(), "{path}: the sweep ran");
         let err = stderr(&out);

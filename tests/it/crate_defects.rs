@@ -31,6 +31,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
+use crate::common::test_path;
 use memlab_engine::os::shm_object::ObjectError;
 use memlab_engine::os::timed_lock::{AcquireError, FileLock};
 use memlab_engine::shared_text::{MAPPING_SIZE, Origin, SAMPLE_TEXT, SharedError, SharedText};
@@ -135,7 +136,8 @@ impl Kid {
     fn reexec(test: &str, role: &str, arg: &str) -> Self {
         let mut command = Command::new(std::env::current_exe().unwrap());
         command
-            .args(["--exact", test, "--nocapture", "--test-threads=1"])
+            .args(["--exact", &test_path(module_path!(), test)])
+            .args(["--nocapture", "--test-threads=1"])
             .env(CHILD_ROLE_ENV, role)
             .env(CHILD_ARG_ENV, arg);
         Self::spawn(command)
@@ -957,7 +959,8 @@ fn in_private_mounts(test: &str, role: &str) -> Command {
     command
         .args(["--mount", "--propagation", "private", "--"])
         .arg(std::env::current_exe().unwrap())
-        .args(["--exact", test, "--nocapture", "--test-threads=1"])
+        .args(["--exact", &test_path(module_path!(), test)])
+        .args(["--nocapture", "--test-threads=1"])
         .env(CHILD_ROLE_ENV, role)
         .env(CHILD_ARG_ENV, "");
     command

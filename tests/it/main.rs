@@ -3,10 +3,11 @@
 //! binary links eframe once instead of once per file. Run one module with
 //! `cargo test --test it MODULE::` (e.g. `cargo test --test it mutex_kill::`).
 //!
-//! Three test files stay binaries of their own because they own the
-//! process: `alloc_global_exact` and `alloc_global_stress` install the
-//! dispatcher as the global allocator (no libtest), and
-//! `alloc_arena_full_ui` fills this process's mimalloc arena.
+//! Four test binaries stay apart because they need their process to
+//! themselves: `alloc_global_exact` and `alloc_global_stress` install the
+//! dispatcher as the global allocator (no libtest), `alloc_arena_full_ui`
+//! fills this process's mimalloc arena, and `own_memory` reads this
+//! process's own address space region by region.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -33,8 +34,5 @@ mod shared_form_ui;
 mod shared_hostile;
 mod shell_ui;
 mod vm_cli;
-mod vm_form_ui;
-mod vm_maps;
-mod vm_pages;
 mod wayland;
 mod window;

@@ -350,7 +350,10 @@ fn the_symlink_swap_race_touches_nothing_outside_the_folder() {
         .arg(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "the_symlink_swap_race_touches_nothing_outside_the_folder",
+            &common::test_path(
+                module_path!(),
+                "the_symlink_swap_race_touches_nothing_outside_the_folder",
+            ),
         ])
         .args(["--nocapture", "--test-threads=1"])
         .env(

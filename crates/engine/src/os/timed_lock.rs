@@ -127,11 +127,12 @@ mod tests {
         let a = FileLock::open(&path).unwrap();
         let b = FileLock::open(&path).unwrap();
         let held = a.acquire(Duration::from_millis(100)).unwrap();
-        let start = Instant::now();
+        // How far past its timeout a wait returns is a latency figure (the
+        // shared_text bench measures hand-overs); here: it times out, and
+        // not before its time.
         match b.acquire(Duration::from_millis(50)) {
             Err(AcquireError::TimedOut(waited)) => {
-                assert!(waited >= Duration::from_millis(50));
-                assert!(start.elapsed() < Duration::from_secs(2));
+                assert!(waited >= Duration::from_millis(50), "waited {waited:?}");
             }
             other => panic!("expected a timeout, got {other:?}"),
         }
@@ -146,18 +147,25 @@ mod tests {
         let a = FileLock::open(&path).unwrap();
         let b = FileLock::open(&path).unwrap();
         let held = a.acquire(Duration::from_millis(100)).unwrap();
+        let (waiting_tx, waiting_rx) = std::sync::mpsc::channel();
         let waiter = std::thread::spawn(move || {
-            let t = Instant::now();
+            // Refused while `a` holds it: the waiter has to wait for the release.
+            assert!(b.try_acquire().unwrap().is_none(), "taken while held");
+            waiting_tx.send(()).unwrap();
+            // A timeout far beyond any scheduling delay: only a release
+            // that is never noticed fails this.
             let _g = b
-                .acquire(Duration::from_secs(5))
+                .acquire(Duration::from_secs(60))
                 .expect("lock after release");
-            t.elapsed()
+            Instant::now()
         });
-        std::thread::sleep(Duration::from_millis(100));
+        waiting_rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the waiter found the lock held");
+        let released = Instant::now();
         drop(held);
-        let waited = waiter.join().unwrap();
-        assert!(waited >= Duration::from_millis(90), "waited {waited:?}");
-        assert!(waited < Duration::from_secs(5), "waited {waited:?}");
+        let acquired = waiter.join().unwrap();
+        assert!(acquired >= released, "acquired before the release");
         std::fs::remove_file(path).unwrap();
     }
 

@@ -94,17 +94,35 @@ fn info_reports_instances_and_lock() {
     assert!(!info.removed);
     assert_eq!(info.path, object_path(&name));
     assert_eq!(info.bytes.len(), MAPPING_SIZE);
+    let stop = AtomicBool::new(false);
+    let before_hold = Instant::now();
     std::thread::scope(|s| {
-        let never = AtomicBool::new(false);
-        s.spawn(move || b.hold(Duration::from_millis(300), &never, || {}).unwrap());
-        std::thread::sleep(Duration::from_millis(100));
-        match a.info().unwrap().lock {
+        // The holder says when it holds the lock and keeps it until told to
+        // stop: what follows does not depend on how fast either thread runs.
+        let (held_tx, held_rx) = std::sync::mpsc::channel();
+        let stop = &stop;
+        let holder = s.spawn(move || {
+            b.hold(Duration::from_secs(600), stop, move || {
+                held_tx.send(()).unwrap()
+            })
+        });
+        held_rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the holder takes the lock");
+        let lock = a.info().unwrap().lock;
+        let since_before_hold = before_hold.elapsed();
+        match lock {
             LockState::Held {
                 holder,
                 held_ms: Some(held_ms),
             } => {
                 assert_eq!(holder.pid(), Some(std::process::id()));
-                assert!(held_ms < 5000);
+                // Taken after `before_hold`, read before `since_before_hold`
+                // (+2 ms: both ends are whole milliseconds of the wall clock).
+                assert!(
+                    u128::from(held_ms) <= since_before_hold.as_millis() + 2,
+                    "held for {held_ms} ms, but taken less than {since_before_hold:?} ago"
+                );
             }
             other => panic!("expected held since a known time, got {other:?}"),
         }
@@ -115,6 +133,8 @@ fn info_reports_instances_and_lock() {
         };
         assert!(matches!(err, SharedError::LockTimeout { .. }), "{err}");
         assert!(err.to_string().contains("held by PID"), "{err}");
+        stop.store(true, Ordering::Relaxed);
+        holder.join().unwrap().unwrap();
     });
 }
 

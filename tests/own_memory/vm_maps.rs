@@ -32,6 +32,7 @@ impl Drop for Cleanup {
 
 #[test]
 fn the_shared_text_mapping_is_found_by_name() {
+    let _pages = common::own_pages();
     let name = common::unique("vm-map");
     let _cleanup = Cleanup(name.clone());
     let shared = SharedText::open(&name).expect("open the shared text");
@@ -57,6 +58,7 @@ fn the_shared_text_mapping_is_found_by_name() {
 
 #[test]
 fn the_private_heap_is_found_by_name() {
+    let _pages = common::own_pages();
     let heap = dispatcher().heap();
     let layout = Layout::from_size_align(64 << 10, 16).unwrap();
     // SAFETY: a non-zero layout; the block is freed below with the same layout.
@@ -97,6 +99,7 @@ fn the_private_heap_is_found_by_name() {
 
 #[test]
 fn a_new_reservation_appears_in_the_diff_and_vanishes_on_release() {
+    let _pages = common::own_pages();
     let before = take();
     let mut lab = PageLab::new();
     let id = lab.reserve(64).unwrap();
@@ -137,6 +140,7 @@ fn a_new_reservation_appears_in_the_diff_and_vanishes_on_release() {
 
 #[test]
 fn a_blocked_threads_stack_and_the_bundled_font_are_named() {
+    let _pages = common::own_pages();
     let (tx, rx) = mpsc::channel::<()>();
     let (ready_tx, ready_rx) = mpsc::channel::<usize>();
     let worker = std::thread::Builder::new()
@@ -188,6 +192,7 @@ fn a_blocked_threads_stack_and_the_bundled_font_are_named() {
 
 #[test]
 fn regions_cover_user_space_and_totals_add_up() {
+    let _pages = common::own_pages();
     let s = take();
     let user: Vec<_> = s
         .regions
@@ -205,7 +210,8 @@ fn regions_cover_user_space_and_totals_add_up() {
     assert_eq!(user.last().unwrap().end(), s.highest_address + 1);
     // Every mapping of /proc/self/maps is a region: counted before and
     // after a snapshot, until no other test thread mapped or unmapped
-    // anything meanwhile.
+    // anything meanwhile (other tests of this binary allocate all along:
+    // tried until a generous deadline, not a fixed number of times).
     let maps_lines = || {
         std::fs::read_to_string("/proc/self/maps")
             .unwrap()
@@ -218,17 +224,22 @@ fn regions_cover_user_space_and_totals_add_up() {
             .filter(|r| r.kind != RegionType::Free)
             .count()
     };
-    let counts: Vec<_> = (0..20)
-        .map(|_| {
-            let before = maps_lines();
-            let snapshot = take();
-            (before, used(&snapshot), maps_lines())
-        })
-        .collect();
-    assert!(
-        counts.iter().any(|&(a, b, c)| a == b && b == c),
-        "/proc/self/maps lines vs regions: {counts:?}"
-    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut counts = Vec::new();
+    loop {
+        let before = maps_lines();
+        let snapshot = take();
+        let (a, b, c) = (before, used(&snapshot), maps_lines());
+        if a == b && b == c {
+            break;
+        }
+        counts.push((a, b, c));
+        assert!(
+            Instant::now() < deadline,
+            "/proc/self/maps lines vs regions: {:?}",
+            &counts[counts.len().saturating_sub(20)..]
+        );
+    }
     for t in &s.totals {
         let of: Vec<_> = s.regions.iter().filter(|r| r.kind == t.kind).collect();
         assert_eq!(t.blocks, of.len());
@@ -259,6 +270,7 @@ fn regions_cover_user_space_and_totals_add_up() {
 
 #[test]
 fn glibc_malloc_arenas_are_named_by_their_shape() {
+    let _pages = common::own_pages();
     // A small block from a thread of its own comes from a per-thread arena
     // (the main thread's arena is the brk [heap]; libtest's test threads
     // get arenas of their own, up to 8 per core).
@@ -298,6 +310,7 @@ fn glibc_malloc_arenas_are_named_by_their_shape() {
 
 #[test]
 fn another_process_of_this_account_is_mapped_and_others_are_refused() {
+    let _pages = common::own_pages();
     // A memlab process with the shared text mapped: the map of it names it.
     let name = common::unique("vm-map-other");
     let _cleanup = Cleanup(name.clone());
