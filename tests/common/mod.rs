@@ -34,12 +34,9 @@ pub fn test_path(module: &str, test: &str) -> String {
     }
 }
 
-/// Held by every test that reserves pages in this test process (the page
-/// lab) or reads its own regions in this process's map (`tests/own_memory`):
-/// two tests' mappings side by side can be one mapping to the kernel (it
-/// merges neighbours alike), which the map names after the first and whose
-/// resident size is both tests'.
-pub fn own_pages() -> std::sync::MutexGuard<'static, ()> {
+/// Held by each test of `tests/serial` for its whole run: they need this
+/// test process to themselves (see `tests/serial/main.rs` for why).
+pub fn alone() -> std::sync::MutexGuard<'static, ()> {
     static PAGES: std::sync::Mutex<()> = std::sync::Mutex::new(());
     PAGES
         .lock()

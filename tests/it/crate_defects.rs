@@ -436,15 +436,13 @@ fn memlab_file_lock_is_freed_when_its_holder_is_killed() {
     let status = kid.sigkill();
     assert_killed(status, pid);
 
-    let start = Instant::now();
-    let guard = lock.acquire(Duration::from_secs(1));
-    let took = start.elapsed();
+    // The holder is reaped: the kernel closed its descriptors as it died,
+    // so the lock is free now, at the first attempt (no wait to time).
+    let guard = lock.try_acquire();
     eprintln!(
-        "FileLock::acquire after the holder (PID {pid}) was SIGKILLed: ok={} after {took:?}",
-        guard.is_ok()
+        "FileLock::try_acquire after the holder (PID {pid}) was SIGKILLed and reaped: {guard:?}"
     );
-    assert!(guard.is_ok(), "lock not freed: {guard:?}");
-    assert!(took < Duration::from_millis(500), "took {took:?}");
+    assert!(matches!(guard, Ok(Some(_))), "lock not freed: {guard:?}");
 }
 
 /// Defect 2, memlab end to end: `memlab shared hold` is SIGKILLed while it

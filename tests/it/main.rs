@@ -6,8 +6,9 @@
 //! Four test binaries stay apart because they need their process to
 //! themselves: `alloc_global_exact` and `alloc_global_stress` install the
 //! dispatcher as the global allocator (no libtest), `alloc_arena_full_ui`
-//! fills this process's mimalloc arena, and `own_memory` reads this
-//! process's own address space region by region.
+//! fills this process's mimalloc arena, and `serial` holds the tests that
+//! read this process's own address space or lock files in it (its
+//! `main.rs` says why).
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -18,7 +19,6 @@ mod alloc_versions;
 mod crate_defects;
 mod desktop;
 mod filemap_cli;
-mod filemap_core;
 mod filemap_form_ui;
 mod fonts;
 mod labs_window;

@@ -26,6 +26,22 @@ impl Drop for Cleanup {
     }
 }
 
+/// Runs `acquire` with a timeout of ten minutes: acquired within `run`'s
+/// 30 s, the lock was free, not waited out (how fast is a latency figure,
+/// not a test's: a wall-clock bound would race the scheduler).
+fn acquire_without_waiting(kind: &str, name: &str) -> Output {
+    run(&[
+        "mutex",
+        "--kind",
+        kind,
+        "--name",
+        name,
+        "--timeout-ms",
+        "600000",
+        "acquire",
+    ])
+}
+
 fn mutex_cmd(kind: &str, name: &str, action: &str) -> (Output, Duration) {
     let start = Instant::now();
     let out = run(&["mutex", "--kind", kind, "--name", name, action]);
@@ -59,7 +75,7 @@ fn file_lock_is_acquired_after_its_holder_is_killed() {
     let name = unique("mx-file");
     let _cleanup = Cleanup(name.clone());
     crash("file", &name);
-    let (out, took) = mutex_cmd("file", &name, "acquire");
+    let out = acquire_without_waiting("file", &name);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.starts_with("acquired memlab's file lock"), "{text}");
@@ -67,7 +83,6 @@ fn file_lock_is_acquired_after_its_holder_is_killed() {
         !text.contains("previous owner"),
         "a file lock cannot tell: {text}"
     );
-    assert!(took < Duration::from_millis(900), "took {took:?}");
 }
 
 #[test]
@@ -77,14 +92,13 @@ fn robust_mutex_is_acquired_and_reports_the_dead_owner() {
     let pid = crash("robust", &name);
     let (out, _) = mutex_cmd("robust", &name, "status");
     assert!(stdout(&out).contains(&format!("abandoned: PID {pid} died holding it")));
-    let (out, took) = mutex_cmd("robust", &name, "acquire");
+    let out = acquire_without_waiting("robust", &name);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(
         text.contains(&format!("the previous owner (PID {pid}) died holding it")),
         "{text}"
     );
-    assert!(took < Duration::from_millis(900), "took {took:?}");
     // Made consistent: the next one gets it plainly.
     let (out, _) = mutex_cmd("robust", &name, "acquire");
     assert!(out.status.success(), "{}", stderr(&out));
@@ -131,10 +145,9 @@ fn a_live_holder_makes_every_kind_time_out_after_the_books_wait() {
                 && err.contains(&format!("held by PID {}", holder.pid())),
             "{kind}: {err}"
         );
-        assert!(
-            took >= Duration::from_millis(950) && took < Duration::from_secs(10),
-            "{kind}: {took:?}"
-        );
+        // At least the book's wait (a lower bound holds however slow the
+        // machine); that it ends at all is `run`'s 30 s deadline.
+        assert!(took >= Duration::from_millis(950), "{kind}: {took:?}");
         if kind != "file" {
             let (out, _) = mutex_cmd(kind, &name, "reset");
             assert_eq!(out.status.code(), Some(1), "{kind}: {}", stderr(&out));

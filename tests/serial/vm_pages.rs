@@ -184,7 +184,7 @@ fn charge_pass() -> [i64; 5] {
 
 #[test]
 fn the_commit_charge_moves_as_the_chapter_says() {
-    let _pages = common::own_pages();
+    let _alone = common::alone();
     let want = [0, BIG_BYTES, 0, 0, -BIG_BYTES];
     // Other processes move Committed_AS too: a pass whose deltas are off by
     // more than the noise band is repeated (each pass checks everything else).
@@ -201,7 +201,7 @@ fn the_commit_charge_moves_as_the_chapter_says() {
 
 #[test]
 fn protect_lock_and_accesses_follow_the_kernel() {
-    let _pages = common::own_pages();
+    let _alone = common::alone();
     let mut lab = PageLab::new();
     let id = lab.reserve(16).unwrap();
     let base = lab.get(id).unwrap().base();
@@ -306,7 +306,7 @@ fn protect_lock_and_accesses_follow_the_kernel() {
 
 #[test]
 fn refused_operations_say_why() {
-    let _pages = common::own_pages();
+    let _alone = common::alone();
     let mut lab = PageLab::new();
     assert_eq!(lab.reserve(0), Err(PageError::ZeroPages));
     assert_eq!(
@@ -376,7 +376,7 @@ fn refused_operations_say_why() {
 
 #[test]
 fn a_child_dies_of_the_access_violation_and_memlab_lives_on() {
-    let _pages = common::own_pages();
+    let _alone = common::alone();
     let mut lab = PageLab::new();
     let id = lab.reserve(4).unwrap();
     lab.commit(id, 0..2).unwrap();
@@ -404,7 +404,7 @@ fn a_child_dies_of_the_access_violation_and_memlab_lives_on() {
 
 #[test]
 fn reservations_are_registered_for_the_map_and_dropped_with_the_lab() {
-    let _pages = common::own_pages();
+    let _alone = common::alone();
     let mut lab = PageLab::new();
     let a = lab.reserve(3).unwrap();
     let b = lab.reserve(5).unwrap();

@@ -4,6 +4,8 @@
 //! files and the change stamp.
 #![cfg(target_os = "linux")]
 
+use crate::common;
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -47,6 +49,7 @@ fn page() -> u64 {
 
 #[test]
 fn mapping_sizes_follow_the_book() {
+    let _alone = common::alone();
     let dir = TempDir::new("sizes");
     let path = dir.file("f.bin");
     let (mut s, opened) = FileMapSession::open(&path, OpenRequest::default()).unwrap();
@@ -105,6 +108,7 @@ fn mapping_sizes_follow_the_book() {
 
 #[test]
 fn views_at_offsets_see_the_same_bytes_as_each_other_and_the_file() {
+    let _alone = common::alone();
     let dir = TempDir::new("views");
     let path = dir.file("f.bin");
     let mut s = open(&path);
@@ -165,6 +169,7 @@ fn views_at_offsets_see_the_same_bytes_as_each_other_and_the_file() {
 
 #[test]
 fn closed_views_mappings_and_files_are_refused_clearly() {
+    let _alone = common::alone();
     let dir = TempDir::new("closed");
     let path = dir.file("f.bin");
     let mut s = open(&path);
@@ -258,6 +263,7 @@ fn closed_views_mappings_and_files_are_refused_clearly() {
 
 #[test]
 fn exclusive_and_shared_opening() {
+    let _alone = common::alone();
     let dir = TempDir::new("sharing");
     let path = dir.file("f.bin");
     let shared = OpenRequest {
@@ -326,6 +332,7 @@ fn exclusive_and_shared_opening() {
 
 #[test]
 fn a_file_shortened_by_another_process_is_reported_not_sigbus() {
+    let _alone = common::alone();
     let dir = TempDir::new("shortened");
     let path = dir.file("f.bin");
     let mut s = open(&path);
@@ -371,6 +378,7 @@ fn a_file_shortened_by_another_process_is_reported_not_sigbus() {
 
 #[test]
 fn read_only_files_are_refused_for_writing_and_mapped_read_only() {
+    let _alone = common::alone();
     let dir = TempDir::new("readonly");
     let path = dir.file("ro.bin");
     std::fs::write(&path, b"read me").unwrap();
@@ -407,6 +415,7 @@ fn read_only_files_are_refused_for_writing_and_mapped_read_only() {
 
 #[test]
 fn a_flush_reaches_the_file_for_another_process() {
+    let _alone = common::alone();
     let dir = TempDir::new("flush");
     let path = dir.file("f.bin");
     let mut s = open(&path);
@@ -425,6 +434,7 @@ fn a_flush_reaches_the_file_for_another_process() {
 
 #[test]
 fn bad_paths_are_typed_errors() {
+    let _alone = common::alone();
     let dir = TempDir::new("badpaths");
     let missing = dir.file("no-such-dir").join("f.bin");
     assert!(matches!(
@@ -464,6 +474,7 @@ fn bad_paths_are_typed_errors() {
 
 #[test]
 fn an_instance_sharing_the_file_cannot_cut_it_while_another_maps_it() {
+    let _alone = common::alone();
     let dir = TempDir::new("elsewhere");
     let path = dir.file("shared.bin");
     let shared = OpenRequest {

@@ -32,7 +32,7 @@ impl Drop for Cleanup {
 
 #[test]
 fn the_shared_text_mapping_is_found_by_name() {
-    let _pages = common::own_pages();
+    let _alone = common::alone();
     let name = common::unique("vm-map");
     let _cleanup = Cleanup(name.clone());
     let shared = SharedText::open(&name).expect("open the shared text");
@@ -58,7 +58,7 @@ fn the_shared_text_mapping_is_found_by_name() {
 
 #[test]
 fn the_private_heap_is_found_by_name() {
-    let _pages = common::own_pages();
+    let _alone = common::alone();
     let heap = dispatcher().heap();
     let layout = Layout::from_size_align(64 << 10, 16).unwrap();
     // SAFETY: a non-zero layout; the block is freed below with the same layout.
@@ -99,7 +99,7 @@ fn the_private_heap_is_found_by_name() {
 
 #[test]
 fn a_new_reservation_appears_in_the_diff_and_vanishes_on_release() {
-    let _pages = common::own_pages();
+    let _alone = common::alone();
     let before = take();
     let mut lab = PageLab::new();
     let id = lab.reserve(64).unwrap();
@@ -140,7 +140,7 @@ fn a_new_reservation_appears_in_the_diff_and_vanishes_on_release() {
 
 #[test]
 fn a_blocked_threads_stack_and_the_bundled_font_are_named() {
-    let _pages = common::own_pages();
+    let _alone = common::alone();
     let (tx, rx) = mpsc::channel::<()>();
     let (ready_tx, ready_rx) = mpsc::channel::<usize>();
     let worker = std::thread::Builder::new()
@@ -192,7 +192,7 @@ fn a_blocked_threads_stack_and_the_bundled_font_are_named() {
 
 #[test]
 fn regions_cover_user_space_and_totals_add_up() {
-    let _pages = common::own_pages();
+    let _alone = common::alone();
     let s = take();
     let user: Vec<_> = s
         .regions
@@ -270,7 +270,7 @@ fn regions_cover_user_space_and_totals_add_up() {
 
 #[test]
 fn glibc_malloc_arenas_are_named_by_their_shape() {
-    let _pages = common::own_pages();
+    let _alone = common::alone();
     // A small block from a thread of its own comes from a per-thread arena
     // (the main thread's arena is the brk [heap]; libtest's test threads
     // get arenas of their own, up to 8 per core).
@@ -310,7 +310,7 @@ fn glibc_malloc_arenas_are_named_by_their_shape() {
 
 #[test]
 fn another_process_of_this_account_is_mapped_and_others_are_refused() {
-    let _pages = common::own_pages();
+    let _alone = common::alone();
     // A memlab process with the shared text mapped: the map of it names it.
     let name = common::unique("vm-map-other");
     let _cleanup = Cleanup(name.clone());

@@ -95,7 +95,7 @@ fn click_at<S>(h: &mut Harness<'_, S>, pos: egui::Pos2) {
 
 #[test]
 fn reserve_click_a_cell_commit_and_its_facts_change() {
-    let _pages = common::own_pages();
+    let _alone = common::alone();
     let mut h = page_lab(Lang::En);
     settle(&mut h);
     let id = reserve(&mut h, "256", "Reserve");
@@ -176,7 +176,7 @@ fn reserve_click_a_cell_commit_and_its_facts_change() {
 
 #[test]
 fn refused_operations_are_messages_and_memlab_lives_on() {
-    let _pages = common::own_pages();
+    let _alone = common::alone();
     let mut h = page_lab(Lang::En);
     settle(&mut h);
     let id = reserve(&mut h, "16", "Reserve");
@@ -308,7 +308,7 @@ fn drop_ipc_lock_on_this_thread() {
 
 #[test]
 fn locking_past_the_lock_limit_shows_the_limit() {
-    let _pages = common::own_pages();
+    let _alone = common::alone();
     let _limit = LowerLockLimit::to(64 << 10);
     drop_ipc_lock_on_this_thread();
     let mut h = page_lab(Lang::En);
@@ -341,7 +341,7 @@ fn locking_past_the_lock_limit_shows_the_limit() {
 
 #[test]
 fn the_page_lab_speaks_korean() {
-    let _pages = common::own_pages();
+    let _alone = common::alone();
     let mut h = page_lab(Lang::Ko);
     settle(&mut h);
     let id = reserve(&mut h, "8", "예약");
@@ -365,7 +365,7 @@ fn the_page_lab_speaks_korean() {
 
 #[test]
 fn the_map_finds_the_page_labs_reservation_after_a_refresh() {
-    let _pages = common::own_pages();
+    let _alone = common::alone();
     let mut map = lab_harness(AddressMapForm::default(), Lang::En, [1200.0, 1400.0], 1.0);
     settle(&mut map);
     assert_eq!(map.state().refreshes(), 1);
@@ -422,7 +422,7 @@ fn the_map_finds_the_page_labs_reservation_after_a_refresh() {
 
 #[test]
 fn the_map_refreshes_every_second_when_asked() {
-    let _pages = common::own_pages();
+    let _alone = common::alone();
     let mut map = lab_harness(AddressMapForm::default(), Lang::Ko, [1000.0, 1000.0], 1.0);
     settle(&mut map);
     assert!(shows(&map, "유형별 합계"));
@@ -450,7 +450,7 @@ fn the_map_refreshes_every_second_when_asked() {
 
 #[test]
 fn the_map_shows_another_process_picked_from_its_list() {
-    let _pages = common::own_pages();
+    let _alone = common::alone();
     let name = common::unique("vm-form-other");
     // The holder's object is removed whatever happens (a stale one is
     // recovered and removed by `info`, the last to leave).
@@ -511,7 +511,7 @@ fn the_map_shows_another_process_picked_from_its_list() {
 
 #[test]
 fn system_information_shows_the_page_size_in_both_languages() {
-    let _pages = common::own_pages();
+    let _alone = common::alone();
     let page = region::page::size();
     for (lang, text) in [(Lang::En, "bytes"), (Lang::Ko, "바이트")] {
         let mut h = lab_harness(SystemInfoForm::default(), lang, [1000.0, 900.0], 1.0);
@@ -558,7 +558,7 @@ fn controls_fit<S>(h: &Harness<'_, S>, width: f32, what: &str) {
 
 #[test]
 fn the_labs_fit_small_windows_at_every_zoom_in_both_languages() {
-    let _pages = common::own_pages();
+    let _alone = common::alone();
     for zoom in [1.0, 1.5, 2.0] {
         for lang in [Lang::En, Lang::Ko] {
             let size = [480.0 / zoom, 360.0 / zoom];
