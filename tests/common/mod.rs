@@ -43,6 +43,57 @@ pub fn alone() -> std::sync::MutexGuard<'static, ()> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// A folder of the test's own in the temporary folder (`memlab-TAG-...`),
+/// removed with all it holds when dropped (tempfile's `TempDir`); mode
+/// 0755 like a folder made by hand, so that another account the test runs
+/// memlab as can reach what is put there.
+pub fn temp_dir(tag: &str) -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("memlab-{tag}-"))
+        .tempdir()
+        .expect("a temporary folder");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    dir
+}
+
+/// Paths in a test's [`temp_dir`].
+pub trait InDir {
+    /// The path of `name` in the folder.
+    fn file(&self, name: &str) -> PathBuf;
+    /// The same as a command-line argument.
+    fn arg(&self, name: &str) -> String {
+        self.file(name).to_string_lossy().into_owned()
+    }
+    /// The names the folder holds, sorted.
+    fn entries(&self) -> Vec<String>;
+}
+
+impl InDir for tempfile::TempDir {
+    fn file(&self, name: &str) -> PathBuf {
+        self.path().join(name)
+    }
+
+    fn entries(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+/// Removes, when dropped (whatever happens), what a test left under a
+/// name: see [`cleanup`].
+pub struct Cleanup(pub String);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        cleanup(&self.0);
+    }
+}
+
 /// This account's effective uid.
 pub fn euid() -> u32 {
     // SAFETY: geteuid has no preconditions and cannot fail.

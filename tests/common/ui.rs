@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 
 /// Steps until `done` holds, failing after `secs` seconds.
 pub fn wait_until_for<S>(
@@ -31,6 +31,20 @@ pub fn wait_until<S>(
     done: impl Fn(&Harness<'_, S>) -> bool,
 ) {
     wait_until_for(harness, what, 10, done);
+}
+
+/// The value (the text) of the field labelled `label`; empty if it has none.
+pub fn text_of<S>(harness: &Harness<'_, S>, label: &str) -> String {
+    harness.get_by_label(label).value().unwrap_or_default()
+}
+
+/// The first text shown (a value, else a label) that contains `part`.
+pub fn text_containing<S>(harness: &Harness<'_, S>, part: &str) -> String {
+    harness
+        .query_all_by_label_contains(part)
+        .next()
+        .and_then(|n| n.accesskit_node().value().or(n.accesskit_node().label()))
+        .unwrap_or_default()
 }
 
 /// True if some node's label contains `part`.

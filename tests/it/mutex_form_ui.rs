@@ -6,6 +6,7 @@
 #![cfg(target_os = "linux")]
 
 use crate::common;
+use common::Cleanup;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -16,19 +17,9 @@ use egui_kittest::kittest::{NodeT, Queryable};
 use memlab::forms::Lab;
 use memlab::forms::mutex::MutexLab;
 use memlab_engine::i18n::Lang;
-use memlab_engine::mutex;
 
-use common::ui::shows;
+use common::ui::{shows, text_containing};
 use common::{BIN, unique};
-
-/// Removes the lock's files when dropped.
-struct Cleanup(String);
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let _ = mutex::remove(&self.0);
-    }
-}
 
 fn lab(name: &str, lang: Lang) -> Harness<'static, MutexLab> {
     Harness::builder()
@@ -83,14 +74,6 @@ fn wait_until<S>(h: &mut Harness<'_, S>, what: &str, done: impl Fn(&Harness<'_, 
     }
 }
 
-/// The first text shown that contains `part`.
-fn text_of<S>(h: &Harness<'_, S>, part: &str) -> String {
-    h.query_all_by_label_contains(part)
-        .next()
-        .and_then(|n| n.accesskit_node().value().or(n.accesskit_node().label()))
-        .unwrap_or_default()
-}
-
 fn click<S>(h: &mut Harness<'_, S>, label: &str) {
     h.get_by_label(label).click();
     h.step();
@@ -106,7 +89,7 @@ fn pick<S>(h: &mut Harness<'_, S>, label: &str) {
 fn crash(h: &mut Harness<'_, MutexLab>, button: &str, killed: &str) -> u32 {
     click(h, button);
     wait_until(h, "the crashed holder", |h| shows(h, killed));
-    let line = text_of(h, killed);
+    let line = text_containing(h, killed);
     line.split("PID ")
         .nth(1)
         .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
@@ -127,7 +110,7 @@ fn the_file_lock_is_acquired_after_its_holder_is_killed_but_cannot_tell() {
     wait_until(&mut h, "the lock", |h| {
         shows(h, "acquired memlab's file lock after")
     });
-    let line = text_of(&h, "WaitForSingleObject: acquired");
+    let line = text_containing(&h, "WaitForSingleObject: acquired");
     assert!(
         !line.contains("previous owner"),
         "a file lock cannot tell: {line}"
@@ -166,7 +149,7 @@ fn the_robust_mutex_is_acquired_and_names_the_dead_owner() {
     click(&mut h, "Take (LockMap)");
     let told = format!("the previous owner (PID {pid}) died holding it (WAIT_ABANDONED)");
     wait_until(&mut h, "the lock, with the dead owner", |h| shows(h, &told));
-    let line = text_of(&h, &told);
+    let line = text_containing(&h, &told);
     assert!(
         line.contains("the guarded data was half-written (A 900 + B 0 = 900, not 1000): memlab undid the dead holder's half move"),
         "{line}"
@@ -275,7 +258,7 @@ fn the_lesson_reads_in_korean() {
     click(&mut h, "잡기 (LockMap)");
     let told = format!("이전 소유자가 잡은 채 죽었습니다 (죽은 소유자: PID {pid}, WAIT_ABANDONED)");
     wait_until(&mut h, "the lock in Korean", |h| shows(h, &told));
-    assert!(text_of(&h, &told).contains("절반짜리 이체를 되돌렸습니다"));
+    assert!(text_containing(&h, &told).contains("절반짜리 이체를 되돌렸습니다"));
     wait_until(&mut h, "the state in Korean", |h| {
         shows(h, "상태: 이 인스턴스가 잡고 있음")
     });

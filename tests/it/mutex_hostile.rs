@@ -8,6 +8,7 @@
 #![cfg(target_os = "linux")]
 
 use crate::common;
+use common::Cleanup;
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -17,7 +18,6 @@ use std::process::Output;
 use std::time::{Duration, Instant};
 
 use common::{Running, mutex_object_path, run, stderr, stdout, unique};
-use memlab_engine::mutex;
 
 const WAIT: Duration = Duration::from_secs(20);
 const KINDS: [&str; 3] = ["file", "raw-sync", "robust"];
@@ -27,15 +27,6 @@ const RAW_RECORD_AT: u64 = 32;
 const ROBUST_AT: u64 = 256;
 const RAW_AT: u64 = 512;
 const MUTEX_LEN: usize = 40;
-
-/// Removes the lock's object when dropped.
-struct Cleanup(String);
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let _ = mutex::remove(&self.0);
-    }
-}
 
 fn mutex_cmd(kind: &str, name: &str, args: &[&str]) -> Output {
     let mut all = vec!["mutex", "--kind", kind, "--name", name];

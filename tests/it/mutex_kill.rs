@@ -6,6 +6,7 @@
 #![cfg(target_os = "linux")]
 
 use crate::common;
+use common::Cleanup;
 
 use std::os::unix::process::ExitStatusExt;
 use std::process::Output;
@@ -16,15 +17,6 @@ use memlab_engine::mutex::{
     self, AcquireResult, BOOK_TIMEOUT, BookMutex, Holder, MutexError, MutexKind, MutexState,
     ResetOutcome,
 };
-
-/// Removes the lock's files when dropped.
-struct Cleanup(String);
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let _ = mutex::remove(&self.0);
-    }
-}
 
 /// Runs `acquire` with a timeout of ten minutes: acquired within `run`'s
 /// 30 s, the lock was free, not waited out (how fast is a latency figure,

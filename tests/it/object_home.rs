@@ -61,6 +61,7 @@ fn section<'a>(said: &'a str, marker: &str) -> Vec<&'a str> {
 }
 
 #[test]
+#[ignore = "needs root: a mount namespace of its own and the account nobody (.ci/test runs it as root)"]
 fn a_private_runtime_folder_holds_every_object_and_nobody_can_plant_a_name() {
     let script = r#"
         mkdir -m 0700 /run/user/65534 && chown 65534:65534 /run/user/65534
@@ -147,6 +148,7 @@ fn a_private_runtime_folder_holds_every_object_and_nobody_can_plant_a_name() {
 }
 
 #[test]
+#[ignore = "needs root: a mount namespace of its own and the account nobody (.ci/test runs it as root)"]
 fn without_a_private_folder_a_planted_name_is_refused_with_the_way_out() {
     let script = r#"
         # A runtime folder others may read is not private: /dev/shm it is.

@@ -14,7 +14,7 @@ use memlab::forms::Lab;
 use memlab::forms::shared_text::SharedTextForm;
 use memlab_engine::i18n::Lang;
 
-use common::ui::{shows, type_into, wait_until};
+use common::ui::{shows, text_of, type_into, wait_until};
 use common::{Running, SAMPLE, run, stderr, stdout, unique};
 
 /// A folder of this test's own; removed when dropped.
@@ -116,10 +116,6 @@ fn form(name: &str, file: &Path, lang: Lang) -> Harness<'static, SharedTextForm>
         .with_size([900.0, 800.0])
         .with_context_setup(memlab::fonts::install)
         .build_ui_state(move |ui, form: &mut SharedTextForm| form.ui(ui, lang), form)
-}
-
-fn text_of(harness: &Harness<'_, SharedTextForm>, label: &str) -> String {
-    harness.get_by_label(label).value().unwrap_or_default()
 }
 
 #[test]

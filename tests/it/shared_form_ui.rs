@@ -12,7 +12,7 @@ use memlab::forms::shared_text::SharedTextForm;
 use memlab_engine::desktop::instances::{Role, WindowDisplay, WindowInstance};
 use memlab_engine::i18n::Lang;
 
-use common::ui::{shows, type_into, wait_until};
+use common::ui::{shows, text_of, type_into, wait_until};
 use common::{Running, SAMPLE, unique};
 
 fn form(name: &str, lang: Lang) -> Harness<'static, SharedTextForm> {
@@ -23,10 +23,6 @@ fn form(name: &str, lang: Lang) -> Harness<'static, SharedTextForm> {
             move |ui, form: &mut SharedTextForm| form.ui(ui, lang),
             SharedTextForm::with_name(name),
         )
-}
-
-fn text_of(harness: &Harness<'_, SharedTextForm>, label: &str) -> String {
-    harness.get_by_label(label).value().unwrap_or_default()
 }
 
 #[test]

@@ -7,6 +7,7 @@
 #![cfg(target_os = "linux")]
 
 use crate::common;
+use common::Cleanup;
 
 use std::fs::File;
 use std::os::unix::fs::FileExt;
@@ -20,15 +21,6 @@ const WAIT: Duration = Duration::from_secs(10);
 const LOCK_SINCE_AT: u64 = 32;
 const HOLDER_AT: u64 = 40;
 const PIDS_AT: u64 = 264;
-
-/// Removes what a test made under `name`, even when it fails.
-struct Cleanup(String);
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        cleanup(&self.0);
-    }
-}
 
 fn json(output: &std::process::Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(output)))

@@ -419,13 +419,7 @@ fn maps_of_another_memlab_process_by_pid() {
     // memlab, names the mapping and the bundled font (the same executable).
     let name = common::unique("vm-cli-other");
     // The holder's object is removed whatever happens.
-    struct Cleanup(String);
-    impl Drop for Cleanup {
-        fn drop(&mut self) {
-            let _ = common::shared(&self.0, &["info"]);
-        }
-    }
-    let _cleanup = Cleanup(name.clone());
+    let _cleanup = common::Cleanup(name.clone());
     let holder = common::Running::shared(&name, &["hold", "--seconds", "30"]);
     let line = holder
         .line(std::time::Duration::from_secs(20))

@@ -185,6 +185,7 @@ fn on_roster(backend: Backend) -> Vec<u32> {
 }
 
 #[test]
+#[ignore = "needs root: a /dev/shm of its own (unshare -m) for its windows' roster (.ci/test runs it as root)"]
 fn x11_windows_where_xwayland_is_there_and_arrange_claims_no_move() {
     private_shm();
     let weston = Weston::start(1024, 768);

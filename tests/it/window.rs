@@ -22,6 +22,7 @@ use common::xvfb::Xvfb;
 use memlab_engine::desktop::placement::Rect;
 
 #[test]
+#[ignore = "needs root: a /dev/shm of its own (unshare -m) for its windows' roster (.ci/test runs it as root)"]
 fn screenshot_command_renders_the_shared_text_form() {
     private_shm();
     let x = Xvfb::start();
@@ -64,6 +65,7 @@ fn screenshot_command_renders_the_shared_text_form() {
 }
 
 #[test]
+#[ignore = "needs root: a /dev/shm of its own (unshare -m) for its windows' roster (.ci/test runs it as root)"]
 fn window_title_names_the_app_instance_and_pid() {
     private_shm();
     let x = Xvfb::start();
@@ -98,6 +100,7 @@ fn window_title_names_the_app_instance_and_pid() {
 /// hand, each window reopens at its own place instead of on top of the
 /// others.
 #[test]
+#[ignore = "needs root: a /dev/shm of its own (unshare -m) for its windows' roster (.ci/test runs it as root)"]
 fn four_instances_tile_the_screen_and_reopen_where_they_were() {
     private_shm();
     for (width, height) in [(1920, 1080), (1024, 768)] {
@@ -141,6 +144,7 @@ fn four_instances_tile_the_screen_and_reopen_where_they_were() {
 /// Places saved on a 1920×1080 screen, opened on a 1024×768 projector:
 /// every window is pulled back inside the screen, title bar included.
 #[test]
+#[ignore = "needs root: a /dev/shm of its own (unshare -m) for its windows' roster (.ci/test runs it as root)"]
 fn places_saved_on_a_larger_screen_are_pulled_inside() {
     private_shm();
     let x = Xvfb::with_window_manager(1024, 768);
@@ -168,6 +172,7 @@ fn places_saved_on_a_larger_screen_are_pulled_inside() {
 /// in points of zoom 1, and a window that read them took itself for twice
 /// its size, off the screen, and grew to "pull itself inside".
 #[test]
+#[ignore = "needs root: a /dev/shm of its own (unshare -m) for its windows' roster (.ci/test runs it as root)"]
 fn zoomed_windows_reopen_at_their_saved_size() {
     private_shm();
     let x = Xvfb::with_window_manager(1024, 768);
@@ -200,6 +205,7 @@ fn zoomed_windows_reopen_at_their_saved_size() {
 /// Four windows started by hand land where the window manager puts them;
 /// `memlab arrange` tiles them.
 #[test]
+#[ignore = "needs root: a /dev/shm of its own (unshare -m) for its windows' roster (.ci/test runs it as root)"]
 fn arrange_tiles_windows_started_by_hand() {
     private_shm();
     let x = Xvfb::with_window_manager(1920, 1080);
@@ -232,6 +238,7 @@ fn arrange_tiles_windows_started_by_hand() {
 /// windows arrange themselves side by side (the new one opened exactly over
 /// the first, at its corner and size).
 #[test]
+#[ignore = "needs root: a /dev/shm of its own (unshare -m) for its windows' roster (.ci/test runs it as root)"]
 fn new_window_from_the_menu_opens_on_the_same_lab() {
     private_shm();
     let x = Xvfb::with_window_manager(1280, 800);
@@ -292,6 +299,7 @@ fn new_window_from_the_menu_opens_on_the_same_lab() {
 /// Load, Enter), and what that window then saves is the same text, which
 /// proves it loaded it. Its pixels change where the text shows.
 #[test]
+#[ignore = "needs root: a /dev/shm of its own (unshare -m) for its windows' roster (.ci/test runs it as root)"]
 fn text_typed_in_one_window_loads_in_the_other() {
     private_shm();
     let x = Xvfb::with_window_manager(1920, 1080);
@@ -388,6 +396,7 @@ fn text_typed_in_one_window_loads_in_the_other() {
 /// exit code 1, after the labs detached: the last instance removes the
 /// mapping, and the window's number is free again.
 #[test]
+#[ignore = "needs root: a /dev/shm of its own (unshare -m) for its windows' roster (.ci/test runs it as root)"]
 fn a_window_destroyed_from_outside_ends_with_one_line_and_cleans_up() {
     private_shm();
     let x = Xvfb::with_window_manager(1280, 800);
@@ -516,6 +525,7 @@ fn all_alike(
 /// window 1 and the zoom set with Ctrl + in window 2 reach all four open
 /// windows, without a restart.
 #[test]
+#[ignore = "needs root: a /dev/shm of its own (unshare -m) for its windows' roster (.ci/test runs it as root)"]
 fn the_presenters_settings_reach_every_open_window() {
     private_shm();
     let x = Xvfb::with_window_manager(1920, 1080);

@@ -5,37 +5,16 @@
 #![cfg(target_os = "linux")]
 
 use crate::common;
+use common::InDir;
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use memlab_engine::filemap::{
     Access, Disposition, FileMapError, FileMapSession, MappingState, OpenRequest, RawCall,
     ReadOnlyWhy, Sharing, granularity,
 };
-
-/// A fresh directory of this test's own, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("memlab-fm-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-
-    fn file(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn open(path: &Path) -> FileMapSession {
     FileMapSession::open(path, OpenRequest::default())
@@ -50,7 +29,7 @@ fn page() -> u64 {
 #[test]
 fn mapping_sizes_follow_the_book() {
     let _alone = common::alone();
-    let dir = TempDir::new("sizes");
+    let dir = common::temp_dir("sizes");
     let path = dir.file("f.bin");
     let (mut s, opened) = FileMapSession::open(&path, OpenRequest::default()).unwrap();
     assert!(opened.created);
@@ -109,7 +88,7 @@ fn mapping_sizes_follow_the_book() {
 #[test]
 fn views_at_offsets_see_the_same_bytes_as_each_other_and_the_file() {
     let _alone = common::alone();
-    let dir = TempDir::new("views");
+    let dir = common::temp_dir("views");
     let path = dir.file("f.bin");
     let mut s = open(&path);
     s.create_mapping(4 * page()).unwrap();
@@ -170,7 +149,7 @@ fn views_at_offsets_see_the_same_bytes_as_each_other_and_the_file() {
 #[test]
 fn closed_views_mappings_and_files_are_refused_clearly() {
     let _alone = common::alone();
-    let dir = TempDir::new("closed");
+    let dir = common::temp_dir("closed");
     let path = dir.file("f.bin");
     let mut s = open(&path);
     assert!(matches!(s.map_view(0, 1), Err(FileMapError::NoMapping)));
@@ -264,7 +243,7 @@ fn closed_views_mappings_and_files_are_refused_clearly() {
 #[test]
 fn exclusive_and_shared_opening() {
     let _alone = common::alone();
-    let dir = TempDir::new("sharing");
+    let dir = common::temp_dir("sharing");
     let path = dir.file("f.bin");
     let shared = OpenRequest {
         sharing: Sharing::Shared,
@@ -333,7 +312,7 @@ fn exclusive_and_shared_opening() {
 #[test]
 fn a_file_shortened_by_another_process_is_reported_not_sigbus() {
     let _alone = common::alone();
-    let dir = TempDir::new("shortened");
+    let dir = common::temp_dir("shortened");
     let path = dir.file("f.bin");
     let mut s = open(&path);
     s.create_mapping(3 * page()).unwrap();
@@ -379,7 +358,7 @@ fn a_file_shortened_by_another_process_is_reported_not_sigbus() {
 #[test]
 fn read_only_files_are_refused_for_writing_and_mapped_read_only() {
     let _alone = common::alone();
-    let dir = TempDir::new("readonly");
+    let dir = common::temp_dir("readonly");
     let path = dir.file("ro.bin");
     std::fs::write(&path, b"read me").unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
@@ -416,7 +395,7 @@ fn read_only_files_are_refused_for_writing_and_mapped_read_only() {
 #[test]
 fn a_flush_reaches_the_file_for_another_process() {
     let _alone = common::alone();
-    let dir = TempDir::new("flush");
+    let dir = common::temp_dir("flush");
     let path = dir.file("f.bin");
     let mut s = open(&path);
     s.create_mapping(1 << 20).unwrap();
@@ -435,7 +414,7 @@ fn a_flush_reaches_the_file_for_another_process() {
 #[test]
 fn bad_paths_are_typed_errors() {
     let _alone = common::alone();
-    let dir = TempDir::new("badpaths");
+    let dir = common::temp_dir("badpaths");
     let missing = dir.file("no-such-dir").join("f.bin");
     assert!(matches!(
         FileMapSession::open(&missing, OpenRequest::default()),
@@ -463,7 +442,7 @@ fn bad_paths_are_typed_errors() {
         "a read-only open creates nothing"
     );
     assert!(matches!(
-        FileMapSession::open(&dir.0, OpenRequest::default()),
+        FileMapSession::open(dir.path(), OpenRequest::default()),
         Err(FileMapError::IsADirectory { .. })
     ));
     assert!(matches!(
@@ -475,7 +454,7 @@ fn bad_paths_are_typed_errors() {
 #[test]
 fn an_instance_sharing_the_file_cannot_cut_it_while_another_maps_it() {
     let _alone = common::alone();
-    let dir = TempDir::new("elsewhere");
+    let dir = common::temp_dir("elsewhere");
     let path = dir.file("shared.bin");
     let shared = OpenRequest {
         sharing: Sharing::Shared,

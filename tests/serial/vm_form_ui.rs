@@ -454,13 +454,7 @@ fn the_map_shows_another_process_picked_from_its_list() {
     let name = common::unique("vm-form-other");
     // The holder's object is removed whatever happens (a stale one is
     // recovered and removed by `info`, the last to leave).
-    struct Cleanup(String);
-    impl Drop for Cleanup {
-        fn drop(&mut self) {
-            let _ = common::shared(&self.0, &["info"]);
-        }
-    }
-    let _cleanup = Cleanup(name.clone());
+    let _cleanup = common::Cleanup(name.clone());
     let holder = common::Running::shared(&name, &["hold", "--seconds", "30"]);
     let line = holder.line(Duration::from_secs(20)).expect("holder holds");
     assert!(line.starts_with("holding"), "{line}");

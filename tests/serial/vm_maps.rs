@@ -4,6 +4,7 @@
 //! totals adding up, and the diff between two snapshots.
 
 use crate::common;
+use common::Cleanup;
 
 use std::alloc::Layout;
 use std::sync::mpsc;
@@ -19,15 +20,6 @@ fn take() -> Snapshot {
         font: Some(memlab::fonts::bundled_font()),
     })
     .expect("read /proc/self/smaps")
-}
-
-/// Removes the shared mapping's object, whatever happens.
-struct Cleanup(String);
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(common::object_path(&self.0));
-    }
 }
 
 #[test]
