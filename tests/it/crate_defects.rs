@@ -277,20 +277,25 @@ fn crate_raw_sync_subsecond_timeout_fails_at_once_with_einval() {
     // 1 ms, about one time in a thousand: three attempts make the test
     // deterministic for all practical purposes (and a fixed crate fails it
     // in 3 s: three real 999 ms waits).
-    let attempts: Vec<(Duration, String)> = std::thread::scope(|s| {
+    let attempts: Vec<(Duration, bool, String)> = std::thread::scope(|s| {
         s.spawn(move || {
             let waiter = raw_sync_mutex_at(addr as *mut u8, true);
             let mut attempts = Vec::new();
             for _ in 0..3 {
+                // "At once": the thread never slept in the call (its count
+                // of voluntary context switches did not move), which a
+                // real wait does and a loaded machine does not fake.
+                let slept_before = voluntary_switches();
                 let start = Instant::now();
                 let result = waiter.try_lock(Timeout::Val(Duration::from_millis(999)));
                 let took = start.elapsed();
+                let at_once = voluntary_switches() == slept_before;
                 let error = match result {
                     Ok(_) => panic!("took a mutex that another thread holds"),
                     Err(e) => e.to_string(),
                 };
-                let immediate_einval = error.contains(": 22") && took < Duration::from_millis(200);
-                attempts.push((took, error));
+                let immediate_einval = error.contains(": 22") && at_once;
+                attempts.push((took, at_once, error));
                 if immediate_einval {
                     break;
                 }
@@ -307,7 +312,7 @@ fn crate_raw_sync_subsecond_timeout_fails_at_once_with_einval() {
     assert!(
         attempts
             .iter()
-            .any(|(took, e)| e.contains(": 22") && *took < Duration::from_millis(200)),
+            .any(|(_, at_once, e)| e.contains(": 22") && *at_once),
         "expected an immediate EINVAL (22) instead of a 999 ms wait; got {attempts:?}"
     );
 }
@@ -335,10 +340,9 @@ fn memlab_file_lock_waits_the_whole_subsecond_timeout() {
         Err(AcquireError::TimedOut(waited)) => {
             assert!(waited >= timeout, "reported {waited:?}");
             assert!(took >= timeout, "returned after {took:?}");
-            assert!(
-                took < timeout + Duration::from_millis(1500),
-                "took {took:?}"
-            );
+            // Ended by its timeout, not hung: how soon after it is a
+            // latency figure (`cargo bench --bench shared_text`).
+            assert!(took < timeout + Duration::from_secs(60), "took {took:?}");
         }
         other => panic!("expected a timeout after 300 ms, got {other:?}"),
     }
@@ -941,6 +945,17 @@ fn memlab_on_a_full_dev_shm_says_no_space_and_leaves_nothing() {
 
 const NOBODY: u32 = 65534;
 
+/// How many times the calling thread has slept (given up the CPU to wait:
+/// `voluntary_ctxt_switches` of /proc/thread-self/status).
+fn voluntary_switches() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("voluntary_ctxt_switches")
+}
+
 /// Re-executes this test binary for `test` in `role`, in a mount namespace
 /// of its own, so that what it mounts on /dev/shm is seen by nobody else.
 fn in_private_mounts(test: &str, role: &str) -> Command {
@@ -1014,7 +1029,8 @@ fn memlab_book_mutex_waits_the_whole_timeout_despite_raw_syncs_einval() {
             }
         );
         assert!(took >= Duration::from_millis(999), "gave up after {took:?}");
-        assert!(took < Duration::from_millis(2500), "took {took:?}");
+        // Ended by its timeout, not hung (how soon after is no test's).
+        assert!(took < Duration::from_secs(60), "took {took:?}");
         hit_bug |= report.deadline_bug;
         if hit_bug {
             break;

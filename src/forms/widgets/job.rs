@@ -250,9 +250,9 @@ mod tests {
                 stop.raise();
             })
         };
-        let t0 = Instant::now();
-        assert!(stop.wait(Duration::from_secs(10)), "woken by raise");
-        assert!(t0.elapsed() < Duration::from_secs(5));
+        // Woken by the raise, not by the end of a wait far longer than any
+        // scheduling delay (how soon is no test's: the machine is shared).
+        assert!(stop.wait(Duration::from_secs(600)), "woken by raise");
         raiser.join().unwrap();
         assert!(stop.wait(Duration::from_secs(10)), "stays raised");
     }
@@ -270,10 +270,10 @@ mod tests {
                 })
                 .unwrap();
         }
-        let t0 = Instant::now();
+        // Ended (so joined, not given up on after JOIN_GRACE) although it
+        // waits 60 s at a time: the drop raised its stop.
         drop(threads);
         assert!(ended.load(Ordering::SeqCst), "joined after it ended");
-        assert!(t0.elapsed() < Duration::from_secs(1), "{:?}", t0.elapsed());
     }
 
     #[test]
@@ -288,8 +288,9 @@ mod tests {
         let t0 = Instant::now();
         drop(threads);
         let waited = t0.elapsed();
+        // Not the stuck thread's 600 s: a minute past the grace is a hang.
         assert!(
-            waited >= JOIN_GRACE && waited < JOIN_GRACE + Duration::from_secs(5),
+            waited >= JOIN_GRACE && waited < JOIN_GRACE + Duration::from_secs(60),
             "{waited:?}"
         );
     }
