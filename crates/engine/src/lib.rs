@@ -23,6 +23,7 @@
 
 pub mod alloc;
 pub mod desktop;
+pub mod error;
 #[cfg(target_os = "linux")]
 pub mod filemap;
 pub mod format;

@@ -32,6 +32,7 @@
 //! heap that has been used. mimalloc's free lists per size class do not
 //! depend on that history.
 
+use crate::error::{ErrorKind, HasKind};
 use std::alloc::{GlobalAlloc, Layout};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -160,6 +161,21 @@ pub enum BenchError {
         /// Limit on bytes.
         max_bytes: u64,
     },
+}
+
+impl HasKind for BenchError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::AllocFailed { .. } => ErrorKind::NoSpace,
+            Self::SizeOutOfRange(_)
+            | Self::ZeroIterations
+            | Self::NoManagers
+            | Self::ZeroRepeats
+            | Self::NoSizes
+            | Self::TooManyRepeats { .. }
+            | Self::SweepTooLarge { .. } => ErrorKind::Usage,
+        }
+    }
 }
 
 /// What one run measured.

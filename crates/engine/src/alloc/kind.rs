@@ -1,5 +1,6 @@
 //! `ManagerKind`: the names of the memory managers memlab can switch between.
 
+use crate::error::{ErrorKind, HasKind};
 use std::fmt;
 use std::str::FromStr;
 
@@ -69,6 +70,12 @@ impl ManagerKind {
             2 => Self::Mimalloc,
             _ => Self::Default,
         }
+    }
+}
+
+impl HasKind for UnknownManager {
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::Usage
     }
 }
 

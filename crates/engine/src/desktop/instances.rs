@@ -32,6 +32,7 @@
 //! table is rebuilt within a poll, and a window clamps a requested area to
 //! a monitor of its screen (`app::placement`).
 
+use crate::error::{ErrorKind, HasKind};
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
@@ -85,6 +86,18 @@ pub enum InstancesError {
         #[source]
         source: std::io::Error,
     },
+}
+
+impl HasKind for InstancesError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::NoWindows => ErrorKind::Unavailable,
+            // Native Wayland windows cannot choose their place.
+            Self::OnlyWayland { .. } => ErrorKind::Unsupported,
+            Self::Object(e) => e.kind(),
+            Self::Read { .. } | Self::Write { .. } => ErrorKind::Os,
+        }
+    }
 }
 
 /// The window system a window runs on.

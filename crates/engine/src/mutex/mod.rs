@@ -35,6 +35,7 @@ mod messages;
 mod owner;
 mod report;
 
+use crate::error::{ErrorKind, HasKind};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -182,6 +183,26 @@ pub enum MutexError {
     },
     #[error("the lock {name:?} is in use by {others} other instance(s); it was kept")]
     InUse { name: String, others: usize },
+}
+
+impl HasKind for MutexError {
+    fn kind(&self) -> ErrorKind {
+        use ErrorKind as K;
+        match self {
+            Self::BadName { .. } | Self::AlreadyHeld { .. } | Self::NotHeld { .. } => K::Usage,
+            Self::Object(e) => e.kind(),
+            Self::TimedOut { .. } | Self::Stuck { .. } => K::Timeout,
+            Self::Corrupt { .. } | Self::LostWhileHeld { .. } => K::Corrupt,
+            Self::ResetRefused { .. } | Self::InUse { .. } => K::Busy,
+            // An owner died and the lock was given up unrepaired; the
+            // thread that owned this instance's lock ended.
+            Self::NotRecoverable | Self::OwnerGone => K::Gone,
+            Self::Pthread { .. }
+            | Self::RawSync { .. }
+            | Self::CrashFailed { .. }
+            | Self::Io { .. } => K::Os,
+        }
+    }
 }
 
 /// Why the block's bytes are not a lock memlab can use.

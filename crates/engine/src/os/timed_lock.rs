@@ -12,6 +12,7 @@
 //! so every timed wait here is [`retry_until`]: short non-blocking attempts
 //! with an exponential back-off capped at 1 ms.
 
+use crate::error::{ErrorKind, HasKind};
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io;
 use std::path::Path;
@@ -34,6 +35,15 @@ pub enum AcquireError {
     TimedOut(Duration),
     #[error(transparent)]
     Io(#[from] io::Error),
+}
+
+impl HasKind for AcquireError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::TimedOut(_) => ErrorKind::Timeout,
+            Self::Io(_) => ErrorKind::Os,
+        }
+    }
 }
 
 /// Held until dropped.

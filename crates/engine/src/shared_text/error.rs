@@ -2,6 +2,7 @@
 //! object, and the lock's state. Data only; the CLI prints the English
 //! `Display`, the window their `Localized` text (`messages`).
 
+use crate::error::{ErrorKind, HasKind};
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -50,6 +51,21 @@ pub enum SharedError {
         #[source]
         source: io::Error,
     },
+}
+
+impl HasKind for SharedError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::BadName { .. } | Self::BadPath { .. } | Self::NulInText => ErrorKind::Usage,
+            // Memlab never writes a file of something else: choose another.
+            Self::ForeignFile { .. } => ErrorKind::Denied,
+            Self::Object(e) => e.kind(),
+            Self::LockTimeout { .. } => ErrorKind::Timeout,
+            Self::Corrupt { .. } => ErrorKind::Corrupt,
+            Self::Removed { .. } => ErrorKind::Gone,
+            Self::Io { .. } => ErrorKind::Os,
+        }
+    }
 }
 
 /// Checks a mapping name as the OS object will need it.

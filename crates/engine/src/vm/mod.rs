@@ -14,6 +14,7 @@ mod messages;
 pub mod pages;
 pub mod system;
 
+use crate::error::{ErrorKind, HasKind};
 use serde::Serialize;
 
 /// A Win32 memory call of the chapter and what memlab does for it here.
@@ -107,6 +108,12 @@ pub struct ReadError {
     pub file: &'static str,
     /// The OS error number, if the failure was one.
     pub errno: Option<i32>,
+}
+
+impl HasKind for ReadError {
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::Os
+    }
 }
 
 impl ReadError {

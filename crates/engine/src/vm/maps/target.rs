@@ -3,6 +3,7 @@
 //! roster), or any other process of this account. Another account's process
 //! is refused by the map itself, whatever /proc would allow (root reads all).
 
+use crate::error::{ErrorKind, HasKind};
 use serde::Serialize;
 
 use super::super::ReadError;
@@ -21,6 +22,17 @@ pub enum MapError {
     NotYours { pid: u32, owner: u32, you: u32 },
     #[error("cannot read /proc/{pid}/smaps: {}", super::super::errno_text(*errno))]
     Unreadable { pid: u32, errno: Option<i32> },
+}
+
+impl HasKind for MapError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Read(e) => e.kind(),
+            Self::NoProcess { .. } => ErrorKind::NotFound,
+            Self::NotYours { .. } => ErrorKind::Denied,
+            Self::Unreadable { .. } => ErrorKind::Os,
+        }
+    }
 }
 
 /// A process whose map can be shown.

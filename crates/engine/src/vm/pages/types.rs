@@ -1,6 +1,7 @@
 //! The page lab's values: page states and protections, the table's
 //! entries, the answers of queries and accesses, and [`PageError`].
 
+use crate::error::{ErrorKind, HasKind};
 use std::ops::Range;
 
 use rustix::mm::MprotectFlags;
@@ -182,6 +183,29 @@ pub enum PageError {
     CommitRefused { bytes: u64 },
     #[error("{} failed: {}", op.os_call(), std::io::Error::from_raw_os_error(*errno))]
     Os { op: Operation, errno: i32 },
+}
+
+impl HasKind for PageError {
+    fn kind(&self) -> ErrorKind {
+        use ErrorKind as K;
+        match self {
+            Self::NoSuchReservation { .. } => K::NotFound,
+            Self::ZeroPages
+            | Self::TooManyPages { .. }
+            | Self::Released { .. }
+            | Self::EmptyRange { .. }
+            | Self::OutOfRange { .. }
+            | Self::ProtectReserved { .. }
+            | Self::LockNotCommitted { .. }
+            | Self::LockNoAccess { .. }
+            | Self::NotLocked { .. } => K::Usage,
+            // Valid requests past a limit of the system.
+            Self::LockLimit { .. } | Self::AddressSpace { .. } | Self::CommitRefused { .. } => {
+                K::NoSpace
+            }
+            Self::Os { .. } => K::Os,
+        }
+    }
 }
 
 /// A read or write through the probe that cannot fault.

@@ -27,6 +27,7 @@
 //!
 //! Linux only (`O_TMPFILE`, `/proc/self/fd`, `/dev/shm`, `/run/user`).
 
+use crate::error::{ErrorKind, HasKind};
 use std::fmt;
 use std::fs::File;
 use std::io;
@@ -168,6 +169,22 @@ pub enum ObjectError {
         #[source]
         source: io::Error,
     },
+}
+
+impl HasKind for ObjectError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            // The name cannot be used: another one must be chosen.
+            Self::NameTaken { .. } | Self::Foreign { .. } | Self::Exposed { .. } => {
+                ErrorKind::Denied
+            }
+            // The folder is the system's, not a name the user chose.
+            Self::UnsafeFolder { .. } => ErrorKind::Os,
+            Self::NoSpace { .. } => ErrorKind::NoSpace,
+            Self::Busy { .. } | Self::Full { .. } | Self::Unsettled { .. } => ErrorKind::Busy,
+            Self::Io { .. } => ErrorKind::Os,
+        }
+    }
 }
 
 /// How to free a name memlab refuses to use: remove it yourself when it is
