@@ -599,9 +599,14 @@ mod tests {
         let target = dir.join("target.txt");
         std::fs::write(&target, "keep me").unwrap();
         let fifo = |path: &Path| {
-            let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
-            // SAFETY: a valid C path.
-            assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+            rustix::fs::mknodat(
+                rustix::fs::CWD,
+                path,
+                rustix::fs::FileType::Fifo,
+                rustix::fs::Mode::from_raw_mode(0o600),
+                0,
+            )
+            .unwrap();
         };
         type Make<'a> = &'a dyn Fn(&Path);
         let cases: [(&str, Make, NotAFile); 5] = [

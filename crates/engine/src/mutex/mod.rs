@@ -339,8 +339,7 @@ pub(crate) fn validate_name(name: &str) -> Result<(), MutexError> {
 
 /// Ends this process with SIGKILL, as a crash would (no destructor runs).
 pub fn die_by_sigkill() -> ! {
-    // SAFETY: kill has no memory-safety preconditions.
-    unsafe { libc::kill(libc::getpid(), libc::SIGKILL) };
+    let _ = rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::KILL);
     // SIGKILL cannot be caught; if it were somehow not delivered, abort.
     std::process::abort()
 }
