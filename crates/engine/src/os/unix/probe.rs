@@ -172,7 +172,7 @@ fn through_pipe(dir: Direction, remote: usize, local: *mut u8, len: usize) -> Re
     // kernel as it is (EFAULT), never become a Rust slice.
     let (rd, wr) = (read_end.as_raw_fd(), write_end.as_raw_fd());
     let mut done = 0;
-    let result = loop {
+    loop {
         if done >= len {
             break Ok(());
         }
@@ -197,8 +197,7 @@ fn through_pipe(dir: Direction, remote: usize, local: *mut u8, len: usize) -> Re
         if (got as usize) < wrote || wrote < n {
             break if done >= len { Ok(()) } else { Err(done) };
         }
-    };
-    result
+    }
 }
 
 #[cfg(test)]
