@@ -3,6 +3,7 @@
 //! open, every window of the display is asked to arrange itself, so that no
 //! new window opens on top of another.
 
+use memlab_engine::error::{ErrorKind, HasKind};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -23,6 +24,12 @@ pub struct LaunchError {
     pub exe: PathBuf,
     #[source]
     pub source: std::io::Error,
+}
+
+impl HasKind for LaunchError {
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::Os
+    }
 }
 
 /// What the windows started get from the one that starts them.

@@ -18,6 +18,7 @@
 //! through a link (`std::fs::File::create`, eframe 0.37
 //! `native/file_storage.rs`).
 
+use crate::error::{ErrorKind, HasKind};
 use std::collections::HashMap;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
@@ -187,6 +188,16 @@ pub enum SettingsError {
         #[source]
         source: io::Error,
     },
+}
+
+impl HasKind for SettingsError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            // Bytes that are not memlab's settings: left as they are.
+            Self::Parse { .. } | Self::NotAFile { .. } => ErrorKind::Corrupt,
+            Self::Read { .. } | Self::Write { .. } => ErrorKind::Os,
+        }
+    }
 }
 
 /// `$XDG_DATA_HOME/memlab` (an absolute `XDG_DATA_HOME`), else
