@@ -3,7 +3,6 @@
 //! open, every window of the display is asked to arrange itself, so that no
 //! new window opens on top of another.
 
-use memlab_engine::error::{ErrorKind, HasKind};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -11,6 +10,7 @@ use std::time::{Duration, Instant};
 use crate::lab_id::LabId;
 use memlab_engine::desktop::instances::{self, ArrangeReport, Desktop, InstancesError};
 use memlab_engine::desktop::placement::pointer_work_area;
+use memlab_engine::error::{ErrorKind, HasKind};
 
 /// How long to wait for the windows started to open.
 const OPEN_WITHIN: Duration = Duration::from_secs(30);

@@ -32,7 +32,6 @@
 //! heap that has been used. mimalloc's free lists per size class do not
 //! depend on that history.
 
-use crate::error::{ErrorKind, HasKind};
 use std::alloc::{GlobalAlloc, Layout};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -41,6 +40,7 @@ use serde::{Deserialize, Serialize};
 
 use super::sysinfo::{page_faults, page_size};
 use super::{Dispatcher, ManagerKind, dispatcher};
+use crate::error::{ErrorKind, HasKind};
 
 /// Largest block size, in KB (64 MiB).
 pub const MAX_SIZE_KB: u32 = 65536;

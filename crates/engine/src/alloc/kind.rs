@@ -1,10 +1,11 @@
 //! `ManagerKind`: the names of the memory managers memlab can switch between.
 
-use crate::error::{ErrorKind, HasKind};
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+
+use crate::error::{ErrorKind, HasKind};
 
 /// One of the memory managers the [`Dispatcher`](super::Dispatcher) can route to.
 ///

@@ -32,13 +32,13 @@
 //! table is rebuilt within a poll, and a window clamps a requested area to
 //! a monitor of its screen (`app::placement`).
 
-use crate::error::{ErrorKind, HasKind};
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::placement::Rect;
+use crate::error::{ErrorKind, HasKind};
 use crate::os::shm_object::{self, ObjectError, ShmDir};
 use crate::os::slots::{self, Arrival, MAX_SLOTS, Roster};
 

@@ -18,7 +18,6 @@
 //! through a link (`std::fs::File::create`, eframe 0.37
 //! `native/file_storage.rs`).
 
-use crate::error::{ErrorKind, HasKind};
 use std::collections::HashMap;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
@@ -26,6 +25,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::placement::Rect;
+use crate::error::{ErrorKind, HasKind};
 use crate::i18n::Lang;
 
 /// Zoom factors a window accepts (egui's Ctrl +/- steps stay inside).

@@ -20,11 +20,11 @@ mod plan;
 mod session;
 mod view;
 
-use crate::error::{ErrorKind, HasKind};
 use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
+use crate::error::{ErrorKind, HasKind};
 use crate::os::claims::FlockHolder;
 
 pub use data_dir::{DEMO_FILE_NAME, data_dir, demo_file};

@@ -35,12 +35,12 @@ mod messages;
 mod owner;
 mod report;
 
-use crate::error::{ErrorKind, HasKind};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::error::{ErrorKind, HasKind};
 use crate::os::names::{NameProblem, name_problem};
 use crate::os::shm_object::{ObjectError, ShmDir};
 

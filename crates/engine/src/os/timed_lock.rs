@@ -12,11 +12,12 @@
 //! so every timed wait here is [`retry_until`]: short non-blocking attempts
 //! with an exponential back-off capped at 1 ms.
 
-use crate::error::{ErrorKind, HasKind};
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io;
 use std::path::Path;
 use std::time::{Duration, Instant};
+
+use crate::error::{ErrorKind, HasKind};
 
 /// Longest sleep between two attempts: bounds the latency of a hand-over.
 const MAX_BACKOFF: Duration = Duration::from_millis(1);

@@ -2,7 +2,6 @@
 //! object, and the lock's state. Data only; the CLI prints the English
 //! `Display`, the window their `Localized` text (`messages`).
 
-use crate::error::{ErrorKind, HasKind};
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -11,6 +10,7 @@ use serde::Serialize;
 
 use super::layout::CorruptReason;
 use crate::desktop::holder::Holder;
+use crate::error::{ErrorKind, HasKind};
 use crate::os::names::{NameProblem, name_problem};
 use crate::os::shm_object::{IoOp, ObjectError};
 

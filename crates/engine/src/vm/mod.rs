@@ -14,8 +14,9 @@ mod messages;
 pub mod pages;
 pub mod system;
 
-use crate::error::{ErrorKind, HasKind};
 use serde::Serialize;
+
+use crate::error::{ErrorKind, HasKind};
 
 /// A Win32 memory call of the chapter and what memlab does for it here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

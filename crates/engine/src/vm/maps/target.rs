@@ -3,11 +3,11 @@
 //! roster), or any other process of this account. Another account's process
 //! is refused by the map itself, whatever /proc would allow (root reads all).
 
-use crate::error::{ErrorKind, HasKind};
 use serde::Serialize;
 
 use super::super::ReadError;
 use crate::desktop::instances;
+use crate::error::{ErrorKind, HasKind};
 
 /// Why another process's map could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -1,12 +1,12 @@
 //! The page lab's values: page states and protections, the table's
 //! entries, the answers of queries and accesses, and [`PageError`].
 
-use crate::error::{ErrorKind, HasKind};
 use std::ops::Range;
 
 use rustix::mm::MprotectFlags;
 use serde::{Deserialize, Serialize};
 
+use crate::error::{ErrorKind, HasKind};
 use crate::vm::{Operation, errno_name};
 
 /// The most pages one reservation may have (256 MiB of 4 KiB pages).

@@ -27,7 +27,6 @@
 //!
 //! Linux only (`O_TMPFILE`, `/proc/self/fd`, `/dev/shm`, `/run/user`).
 
-use crate::error::{ErrorKind, HasKind};
 use std::fmt;
 use std::fs::File;
 use std::io;
@@ -36,6 +35,8 @@ use std::path::{Path, PathBuf};
 
 use rustix::fs::{AtFlags, CWD, FallocateFlags, FileType, Mode, OFlags, Stat};
 use serde::Serialize;
+
+use crate::error::{ErrorKind, HasKind};
 
 mod messages;
 
