@@ -236,8 +236,7 @@ pub fn cpu_time(pid: u32) -> Option<Duration> {
     let after = &stat[stat.rfind(')')? + 2..];
     let fields: Vec<&str> = after.split_whitespace().collect();
     let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-    // SAFETY: sysconf has no preconditions.
-    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as u64;
+    let hz = rustix::param::clock_ticks_per_second();
     Some(Duration::from_millis(ticks * 1000 / hz))
 }
 
@@ -332,21 +331,16 @@ impl Running {
     pub fn cpu_time_at_exit(&self, timeout: Duration) -> Duration {
         let deadline = Instant::now() + timeout;
         loop {
-            // SAFETY: an all-zero siginfo_t is valid; waitid fills it in.
-            let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-            // SAFETY: waitid on our own child, with WNOWAIT: it stays a zombie
-            // (its PID cannot be reused) until `wait` reaps it.
-            let rc = unsafe {
-                libc::waitid(
-                    libc::P_PID,
-                    self.pid(),
-                    &mut info,
-                    libc::WEXITED | libc::WNOWAIT | libc::WNOHANG,
-                )
-            };
-            assert_eq!(rc, 0, "waitid: {}", std::io::Error::last_os_error());
-            // SAFETY: filled in by waitid (0 while the child runs).
-            if unsafe { info.si_pid() } != 0 {
+            use rustix::process::{Pid, WaitId, WaitIdOptions, waitid};
+            // NOWAIT: our own child stays a zombie (its PID cannot be
+            // reused, its /proc/PID/stat stays) until `wait` reaps it.
+            let pid = Pid::from_raw(self.pid() as i32).expect("a child's PID");
+            let ended = waitid(
+                WaitId::Pid(pid),
+                WaitIdOptions::EXITED | WaitIdOptions::NOWAIT | WaitIdOptions::NOHANG,
+            )
+            .expect("waitid");
+            if ended.is_some() {
                 return cpu_time(self.pid()).expect("the ended process's /proc/PID/stat");
             }
             assert!(
