@@ -209,10 +209,19 @@ fn the_roster_obeys_no_request_past_the_screen_and_is_rebuilt() {
     for _ in 0..5 {
         let bytes: Vec<u8> = (0..8192).map(|_| random() as u8).collect();
         scribble(0, &bytes);
-        std::thread::sleep(Duration::from_millis(300));
-        assert!(
-            pids.iter().all(|&p| alive(p)),
-            "a window died of random bytes"
+        // Each window rewrites its own entry when it finds it damaged: once
+        // both entries name their windows again, both have read the bytes.
+        wait_for(
+            "both windows to rewrite their entries",
+            Duration::from_secs(60),
+            || {
+                assert!(
+                    pids.iter().all(|&p| alive(p)),
+                    "a window died of random bytes"
+                );
+                memlab_engine::desktop::instances::open_windows()
+                    .is_ok_and(|open| pids.iter().all(|&p| open.iter().any(|w| w.pid == Some(p))))
+            },
         );
     }
     let shaken = settled(&x, 2, Duration::from_secs(60));
