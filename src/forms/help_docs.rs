@@ -197,7 +197,11 @@ fn a_page_without_its_section_is_refused() {
     assert!(replace_section("# page\n", "x").is_err());
     assert!(replace_section("<!-- help:begin: a -->\nno end", "x").is_err());
     assert_eq!(
-        replace_section("a\n<!-- help:begin: s -->\nold\n<!-- help:end -->\nb", "new").as_deref(),
+        replace_section(
+            "a\n<!-- help:begin: s -->\nold\n<!-- help:end -->\nb",
+            "new"
+        )
+        .as_deref(),
         Ok("a\nnew\nb")
     );
 }

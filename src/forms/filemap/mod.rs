@@ -17,8 +17,8 @@ use std::collections::{BTreeMap, VecDeque};
 use eframe::egui;
 use serde::{Deserialize, Serialize};
 
-use crate::forms::widgets::{Job, Poll, Status};
 use crate::forms::Lab;
+use crate::forms::widgets::{Job, Poll, Status};
 use crate::lab_id::LabId;
 use memlab_engine::filemap::{self, FileMapSession};
 use memlab_engine::i18n::Lang;

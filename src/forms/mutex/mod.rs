@@ -23,10 +23,10 @@ use std::time::Duration;
 use eframe::egui;
 use serde::{Deserialize, Serialize};
 
+use crate::forms::Lab;
 use crate::forms::widgets::{
     InputNote, Job, Level, NumberInput, Poll, Status, show_line, show_note, status_log, text_field,
 };
-use crate::forms::Lab;
 use crate::lab_id::LabId;
 use handle::{Action, Handle, Looked};
 use memlab_engine::i18n::{Lang, Localized, Tr};

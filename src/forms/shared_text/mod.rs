@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use eframe::egui;
 use serde::{Deserialize, Serialize};
 
-use crate::forms::widgets::{field_width, text_field};
 use crate::forms::Lab;
+use crate::forms::widgets::{field_width, text_field};
 use crate::lab_id::LabId;
 use memlab_engine::desktop::instances::OpenWindow;
 use memlab_engine::i18n::{Lang, Localized};

@@ -28,10 +28,10 @@ pub use sweep::SweepPanel;
 
 use history::HistoryTable;
 
+use crate::forms::Lab;
 use crate::forms::widgets::{
     InputNote, Job, NumberInput, Poll, Status, show_note, show_status, steady_text,
 };
-use crate::forms::Lab;
 use crate::lab_id::LabId;
 use memlab_engine::alloc::ManagerKind;
 use memlab_engine::alloc::bench::{self, BenchError, BenchSpec, DEFAULT_ITERATIONS, MAX_SIZE_KB};

@@ -26,9 +26,9 @@ use serde::{Deserialize, Serialize};
 
 pub use strip::Scale;
 
+use crate::forms::Lab;
 use crate::forms::vm::messages::VmNote;
 use crate::forms::widgets::{LiveRefresh, Poll, Status, show_status};
-use crate::forms::Lab;
 use crate::lab_id::LabId;
 use changes::ShapeChange;
 use memlab_engine::i18n::{Lang, Localized};

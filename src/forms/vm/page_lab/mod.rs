@@ -28,9 +28,9 @@ pub use controls::Controls;
 use log::{OperationLog, report_ui};
 use worker::{Command, Done, Engine, RangeOp, Request, ReservationView, View, Worker};
 
+use crate::forms::Lab;
 use crate::forms::vm::messages::VmNote;
 use crate::forms::widgets::{LiveRefresh, Status, show_status};
-use crate::forms::Lab;
 use crate::lab_id::LabId;
 use memlab_engine::i18n::{Lang, Localized};
 use memlab_engine::vm::Operation;

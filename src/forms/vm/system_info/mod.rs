@@ -8,9 +8,9 @@ pub(crate) mod help;
 use eframe::egui::{self, RichText};
 use serde::{Deserialize, Serialize};
 
+use crate::forms::Lab;
 use crate::forms::vm::messages::VmNote;
 use crate::forms::widgets::{Job, Poll, Status, show_status};
-use crate::forms::Lab;
 use crate::lab_id::LabId;
 use memlab_engine::format::format_bytes;
 use memlab_engine::i18n::{Lang, Localized};
