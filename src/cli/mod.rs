@@ -149,7 +149,7 @@ pub struct ShotArgs {
 }
 
 /// Opens a window as `args` say, saves its picture, and closes it.
-pub type OpenScreenshot<'a> = &'a dyn Fn(&ShotArgs) -> Result<(), String>;
+pub type OpenScreenshot<'a> = &'a dyn Fn(&ShotArgs) -> Result<(), Failure>;
 
 /// `memlab screenshot`'s options.
 #[derive(Debug, clap::Args)]
@@ -210,8 +210,9 @@ fn parse_size(text: &str) -> Result<[f32; 2], String> {
 
 fn screenshot(options: &ShotOptions, open_window: OpenScreenshot<'_>) -> Result<(), Failure> {
     if options.screen {
-        return memlab_engine::desktop::screen::capture_screen(&options.out)
-            .map_err(Failure::failed);
+        return Ok(memlab_engine::desktop::screen::capture_screen(
+            &options.out,
+        )?);
     }
     let lang = Lang::from_code(&options.lang)
         .ok_or_else(|| Failure::usage(format!("no language {:?}; use en or ko", options.lang)))?;
@@ -235,7 +236,6 @@ fn screenshot(options: &ShotOptions, open_window: OpenScreenshot<'_>) -> Result<
         zoom: options.zoom,
         text_size,
     })
-    .map_err(Failure::usage)
 }
 
 /// How long `memlab arrange` waits for the windows' answers (a window gives

@@ -41,12 +41,12 @@ pub fn page_size() -> usize {
 /// CPU model name ("model name" of /proc/cpuinfo on Linux), else arch.
 pub fn cpu_model() -> String {
     #[cfg(target_os = "linux")]
-    if let Ok(text) = std::fs::read_to_string("/proc/cpuinfo") {
-        let found = text.lines().find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            (k.trim() == "model name").then(|| v.trim().to_owned())
-        });
-        if let Some(m) = found {
+    {
+        use procfs::Current;
+        if let Some(m) = procfs::CpuInfo::current()
+            .ok()
+            .and_then(|info| info.model_name(0).map(str::to_owned))
+        {
             return m;
         }
     }
@@ -69,9 +69,9 @@ pub fn os_description() -> String {
         s.push_str(", ");
         s.push_str(v.trim_matches('"'));
     }
-    if let Ok(r) = std::fs::read_to_string("/proc/sys/kernel/osrelease") {
-        s.push_str(", kernel ");
-        s.push_str(r.trim());
+    #[cfg(target_os = "linux")]
+    if let Ok(v) = procfs::sys::kernel::Version::current() {
+        s.push_str(&format!(", kernel {}.{}.{}", v.major, v.minor, v.patch));
     }
     s
 }

@@ -38,6 +38,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::placement::Rect;
+use crate::error::{ErrorKind, HasKind};
 use crate::os::shm_object::{self, ObjectError, ShmDir};
 use crate::os::slots::{self, Arrival, MAX_SLOTS, Roster};
 
@@ -85,6 +86,18 @@ pub enum InstancesError {
         #[source]
         source: std::io::Error,
     },
+}
+
+impl HasKind for InstancesError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::NoWindows => ErrorKind::Unavailable,
+            // Native Wayland windows cannot choose their place.
+            Self::OnlyWayland { .. } => ErrorKind::Unsupported,
+            Self::Object(e) => e.kind(),
+            Self::Read { .. } | Self::Write { .. } => ErrorKind::Os,
+        }
+    }
 }
 
 /// The window system a window runs on.
