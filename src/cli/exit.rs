@@ -1,6 +1,6 @@
 //! The one place where an error becomes an exit code and a line on stderr.
 //!
-//! Exit codes (documented in the README): 0 success, 2 bad usage or input
+//! Exit codes (documented in docs/desktop.md): 0 success, 2 bad usage or input
 //! (a bad name or value, a file or process that does not exist, an object
 //! or process that is not yours), 3 lock timeout, 4 corrupt mapping or lock
 //! block, 1 anything else. Every engine error says its class

@@ -3,10 +3,10 @@
 //! (`memlab::cli::exit`), so that a new error variant says what it is here,
 //! next to its type, and never appears in a list of variants elsewhere.
 
-/// The class of a failure. The classes are the ones the exit codes and the
-/// README tell apart: a request that is wrong (usage, not found, denied),
-/// a wait that ran out, bytes that are not memlab's, and failures of a
-/// valid request (busy, no space, gone, unavailable, unsupported, the
+/// The class of a failure. The classes are the ones the exit codes (and
+/// docs/desktop.md) tell apart: a request that is wrong (usage, not found,
+/// denied), a wait that ran out, bytes that are not memlab's, and failures
+/// of a valid request (busy, no space, gone, unavailable, unsupported, the
 /// system).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorKind {

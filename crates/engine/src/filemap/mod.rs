@@ -2,12 +2,11 @@
 //! file exclusively, create a mapping of a chosen size, map views at offsets,
 //! read and write through them, flush, unmap, close, set the end of file.
 //!
-//! Linux has no mapping object: `CreateFileMapping` becomes a size check and,
-//! for a larger size, growing the file (with its blocks reserved, so that a
-//! full disk is an error now rather than SIGBUS later); `MapViewOfFile`
-//! becomes memmap2's `MmapOptions::offset/len/map_raw`. Every byte of a view
-//! is reached through `crate::os::probe`, after a check of the file's
-//! length, so a file shortened by another process is an error value
+//! What each Win32 call of §8 became here is said once, in the lab's help
+//! (the app's `src/forms/filemap/help.rs`, shown above the lab and quoted
+//! by `docs/labs/filemap.md`). Every byte of a view is reached through
+//! `crate::os::probe`, after a check of the file's length, so a file
+//! shortened by another process is an error value
 //! ([`FileMapError::FileShortened`]) and never kills memlab with SIGBUS.
 
 mod changes;

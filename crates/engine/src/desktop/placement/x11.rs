@@ -1,6 +1,6 @@
 //! What the X server says about the screen: the work area (the screen less
 //! panels and docks, `_NET_WORKAREA` of the window manager) on one monitor
-//! (RandR), and a capture of the whole screen for the README's pictures.
+//! (RandR), and a capture of the whole screen for the docs' pictures.
 
 use x11rb::connection::Connection;
 use x11rb::errors::{ConnectError, ConnectionError, ReplyError};
