@@ -10,8 +10,14 @@ use memlab_engine::desktop::placement::Rect;
 
 /// Two X servers starting at once can race for one display number, and
 /// windows of several tests would slow each other down: the window tests
-/// of a binary take turns.
+/// of a binary take turns (weston's XWayland included: see [`take_turn`]).
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// This test's turn among the tests that start an X server (Xvfb, or
+/// weston with XWayland), held until dropped.
+pub fn take_turn() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// A private X server; killed on drop (its window manager first).
 pub struct Xvfb {
@@ -83,7 +89,7 @@ impl Xvfb {
     }
 
     fn try_start_sized(width: u32, height: u32) -> Option<Self> {
-        let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+        let turn = take_turn();
         let mut child = Command::new("Xvfb")
             .args([
                 "-displayfd",

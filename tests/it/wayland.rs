@@ -20,6 +20,9 @@ use memlab_engine::desktop::instances::{self, Backend};
 /// drop (its XWayland with it).
 struct Weston {
     child: Child,
+    /// Its turn among the tests that start an X server: its XWayland and
+    /// an Xvfb starting at once could take one display number.
+    _turn: std::sync::MutexGuard<'static, ()>,
     runtime: Scratch,
     socket: String,
     /// XWayland's X display, e.g. `:3`.
@@ -28,6 +31,7 @@ struct Weston {
 
 impl Weston {
     fn start(width: u32, height: u32) -> Self {
+        let turn = common::xvfb::take_turn();
         let runtime = tempdir("weston-runtime");
         std::fs::set_permissions(
             &*runtime,
@@ -57,6 +61,7 @@ impl Weston {
             .expect("weston is needed for the Wayland tests: run .ci/test, which installs it");
         let mut weston = Self {
             child,
+            _turn: turn,
             runtime,
             socket,
             display: String::new(),
