@@ -543,6 +543,7 @@ impl PrivateHeap {
                     address: r.base + o + HEADER,
                     size: size as u64,
                     overhead: (s.len - size) as u64,
+                    header: HEADER as u64,
                     block: None,
                     segment,
                 });
@@ -553,6 +554,7 @@ impl PrivateHeap {
                     address: r.base + r.committed,
                     size: (r.reserved - r.committed) as u64,
                     overhead: 0,
+                    header: 0,
                     block: None,
                     segment,
                 });

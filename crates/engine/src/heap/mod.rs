@@ -109,6 +109,9 @@ pub struct WalkEntry {
     pub size: u64,
     /// The heap's own bytes around it (header, tail check, rounding).
     pub overhead: u64,
+    /// How many of those come before `address` (the header): the entry
+    /// starts at `address - header`.
+    pub header: u64,
     /// The block's number, for a busy entry.
     pub block: Option<BlockId>,
     /// Which of the heap's reserved ranges it is in (0 = the first).
@@ -119,6 +122,11 @@ impl WalkEntry {
     /// The bytes it covers in the heap: data and overhead.
     pub fn span(&self) -> u64 {
         self.size + self.overhead
+    }
+
+    /// Where the entry starts (its header's first byte).
+    pub fn start(&self) -> usize {
+        self.address - self.header as usize
     }
 }
 
