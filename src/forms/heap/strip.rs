@@ -25,6 +25,12 @@ pub(super) fn heap_strip(
     for (i, segment) in heap.segments.iter().enumerate() {
         let width = ui.available_width().max(40.0);
         let (rect, response) = ui.allocate_exact_size(vec2(width, height), Sense::click());
+        let name = match lang {
+            Lang::En => format!("{} strip, range {}", heap.id, i + 1),
+            Lang::Ko => format!("힙 {} 띠, 범위 {}", heap.id.0, i + 1),
+        };
+        response
+            .widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::Canvas, true, &name));
         let painter = ui.painter_at(rect);
         painter.rect_filled(rect, 0.0, colors::RESERVED);
         let scale = rect.width() as f64 / segment.reserved.max(1) as f64;
