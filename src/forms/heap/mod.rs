@@ -124,6 +124,9 @@ impl Default for HeapLabForm {
 /// A button's work: what it did, or the rule it broke.
 type Step = Result<HeapNote, HeapError>;
 
+/// A button of the form: its label, the call it stands for, what it does.
+type HeapButton<'a> = (&'a str, heap::Operation, fn(&mut HeapLabForm));
+
 impl HeapLabForm {
     /// Every heap, as the strips show them.
     pub fn heaps(&self) -> Vec<HeapState> {
@@ -467,7 +470,7 @@ impl HeapLabForm {
                 &mut self.notes.count,
             ));
             ui.checkbox(&mut self.zero, "HEAP_ZERO_MEMORY");
-            let buttons: [(&str, heap::Operation, fn(&mut Self)); 4] = [
+            let buttons: [HeapButton; 4] = [
                 ("HeapAlloc", heap::Operation::Alloc, Self::alloc),
                 (
                     lang.pick("Fragment it", "조각내기"),
@@ -514,7 +517,7 @@ impl HeapLabForm {
                     .into(),
             };
             ui.label(RichText::new(chosen).strong());
-            let buttons: [(&str, heap::Operation, fn(&mut Self)); 3] = [
+            let buttons: [HeapButton; 3] = [
                 ("HeapFree", heap::Operation::Free, Self::free),
                 ("HeapSize", heap::Operation::Size, Self::size_of),
                 (

@@ -15,7 +15,7 @@
 //! Where the blocks are is memlab's own table (offset -> slot) beside the
 //! memory; the headers are what a validation reads back.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::c_void;
 
 use rustix::mm::{self, MapFlags, MprotectFlags, ProtFlags};
@@ -110,6 +110,8 @@ struct Range {
     /// Offset -> slot; covers `0..committed` without gaps; free slots never
     /// touch each other (they are joined at each free).
     slots: BTreeMap<usize, Slot>,
+    /// The offsets of the free slots (first fit looks only at these).
+    free: BTreeSet<usize>,
 }
 
 impl Range {
@@ -140,7 +142,18 @@ impl Range {
 
     fn put(&mut self, offset: usize, slot: Slot) {
         self.slots.insert(offset, slot);
+        if slot.busy.is_none() {
+            self.free.insert(offset);
+        } else {
+            self.free.remove(&offset);
+        }
         self.write_header(offset, slot);
+    }
+
+    /// Takes the slot at `offset` out of the table.
+    fn take(&mut self, offset: usize) -> Option<Slot> {
+        self.free.remove(&offset);
+        self.slots.remove(&offset)
     }
 
     /// What the header and tail at `offset` say is wrong, if anything.
@@ -253,22 +266,23 @@ impl Range {
             start = o;
             len += s.len;
         }
-        if let Some(next) = self.slots.get(&(offset + self.slots[&offset].len)).copied()
+        let next_at = offset + self.slots[&offset].len;
+        if let Some(next) = self.slots.get(&next_at).copied()
             && next.busy.is_none()
         {
-            self.slots.remove(&(offset + self.slots[&offset].len));
+            self.take(next_at);
             len += next.len;
         }
-        self.slots.remove(&offset);
+        self.take(offset);
         self.put(start, Slot { len, busy: None });
     }
 
     /// The first free slot of at least `need` bytes.
     fn first_fit(&self, need: usize) -> Option<usize> {
-        self.slots
+        self.free
             .iter()
-            .find(|(_, s)| s.busy.is_none() && s.len >= need)
-            .map(|(&o, _)| o)
+            .find(|&o| self.slots[o].len >= need)
+            .copied()
     }
 }
 
@@ -302,6 +316,7 @@ fn reserve(len: usize, commit: usize, page: usize) -> Result<Range, HeapError> {
         reserved: len,
         committed: 0,
         slots: BTreeMap::new(),
+        free: BTreeSet::new(),
     };
     // A failed commit drops `range`, which unmaps it.
     range.commit_to(commit, page)?;
@@ -459,12 +474,13 @@ impl PrivateHeap {
             // Take the slot and its free neighbour as one, then cut.
             let joined = match r.slots.get(&next_at).copied() {
                 Some(s) if s.busy.is_none() => {
-                    r.slots.remove(&next_at);
+                    r.take(next_at);
                     slot.len + s.len
                 }
                 _ => slot.len,
             };
-            r.slots.insert(
+            // As one free slot for `place` to cut (its header is rewritten there).
+            r.put(
                 offset,
                 Slot {
                     len: joined,

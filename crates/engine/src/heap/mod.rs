@@ -22,7 +22,7 @@ mod messages;
 #[cfg(target_os = "linux")]
 use linux as sys;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use serde::Serialize;
@@ -35,7 +35,7 @@ pub use sys::{Costs, KernelView, ProcessHeap, costs, process_heap};
 /// The most heaps memlab keeps at once (a lab, not a process's limit).
 pub const MAX_HEAPS: usize = 16;
 /// The most live blocks memlab keeps in one heap.
-pub const MAX_BLOCKS: usize = 100_000;
+pub const MAX_BLOCKS: usize = 20_000;
 /// The largest maximum (reserve) and the largest growable heap memlab
 /// makes: the address space is cheap, but a script should not take the
 /// machine's.
@@ -355,11 +355,9 @@ impl Heap {
             })
     }
 
-    fn block_at(&self, address: usize) -> Option<BlockId> {
-        self.blocks
-            .iter()
-            .find(|&(_, &a)| a == address)
-            .map(|(&b, _)| b)
+    /// Block numbers by address (one pass, for a whole walk or validation).
+    fn by_address(&self) -> HashMap<usize, BlockId> {
+        self.blocks.iter().map(|(&b, &a)| (a, b)).collect()
     }
 
     fn alloc(&mut self, size: u64, zero: bool) -> Result<BlockId, HeapError> {
@@ -403,13 +401,14 @@ impl Heap {
     }
 
     fn state(&self) -> HeapState {
+        let by_address = self.by_address();
         let walk: Vec<WalkEntry> = self
             .os
             .walk()
             .into_iter()
             .map(|mut e| {
                 if e.kind == WalkKind::Busy {
-                    e.block = self.block_at(e.address);
+                    e.block = by_address.get(&e.address).copied();
                 }
                 e
             })
@@ -423,15 +422,21 @@ impl Heap {
             reserved: segments.iter().map(|s| s.reserved).sum(),
             committed: segments.iter().map(|s| s.committed).sum(),
             segments,
-            blocks: self
-                .blocks
-                .iter()
-                .map(|(&id, &address)| BlockInfo {
-                    id,
-                    size: self.os.size(address).unwrap_or(0),
-                    address,
-                })
-                .collect(),
+            blocks: {
+                let sizes: HashMap<usize, u64> = walk
+                    .iter()
+                    .filter(|e| e.kind == WalkKind::Busy)
+                    .map(|e| (e.address, e.size))
+                    .collect();
+                self.blocks
+                    .iter()
+                    .map(|(&id, &address)| BlockInfo {
+                        id,
+                        size: sizes.get(&address).copied().unwrap_or(0),
+                        address,
+                    })
+                    .collect()
+            },
             largest_free: free.clone().map(|e| e.size).max().unwrap_or(0),
             total_free: free.map(|e| e.size).sum(),
             walk,
@@ -549,12 +554,13 @@ impl HeapLab {
     /// `HeapValidate(heap, 0, NULL)`: every damaged block (empty = TRUE).
     pub fn validate(&self, heap: HeapId) -> Result<Vec<Damage>, HeapError> {
         let h = self.heap(heap)?;
+        let by_address = h.by_address();
         Ok(h.os
             .validate()
             .into_iter()
             .map(|(address, what)| Damage {
                 address,
-                block: h.block_at(address),
+                block: by_address.get(&address).copied(),
                 what,
             })
             .collect())

@@ -15,7 +15,7 @@ fn kernel(lab: &HeapLab, h: HeapId) -> KernelView {
 #[test]
 fn create_reserves_the_maximum_and_commits_the_initial_size() {
     let mut lab = HeapLab::new();
-    let h = lab.create(64 * K, 1 * M).unwrap();
+    let h = lab.create(64 * K, M).unwrap();
     let s = lab.state(h).unwrap();
     assert_eq!((s.reserved, s.committed), (M, 64 * K));
     assert_eq!(s.segments.len(), 1);
@@ -356,4 +356,87 @@ fn errors_read_in_korean() {
         assert!(ko.chars().any(|c| ('가'..='힣').contains(&c)), "{ko}");
         assert_eq!(e.localized(Lang::En), e.to_string());
     }
+}
+
+/// Many random HeapAlloc / HeapFree / HeapReAlloc steps: the heap stays
+/// sound (HeapValidate), its walk tiles every range without gap or
+/// overlap, free blocks never touch, and every live block keeps its bytes.
+#[test]
+fn random_steps_keep_the_heap_sound() {
+    let mut lab = HeapLab::new();
+    let h = lab.create(8 * K, 0).unwrap();
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    // Each live block's fill byte.
+    let mut live: Vec<(BlockId, u8)> = Vec::new();
+    let fill = |lab: &HeapLab, b: BlockId, byte: u8| {
+        let s = lab.state(h).unwrap();
+        let info = s.blocks.iter().find(|x| x.id == b).unwrap();
+        // SAFETY: the block's own bytes.
+        unsafe { std::ptr::write_bytes(info.address as *mut u8, byte, info.size as usize) };
+    };
+    for step in 0..3000u32 {
+        let byte = (step % 251) as u8;
+        match next(3) {
+            0 | 1 if live.len() < 300 => {
+                let b = lab.alloc(h, next(3000), false).unwrap();
+                fill(&lab, b, byte);
+                live.push((b, byte));
+            }
+            0 => {
+                let (b, _) = live.swap_remove(next(live.len() as u64) as usize);
+                lab.free(h, b).unwrap();
+            }
+            _ if !live.is_empty() => {
+                let i = next(live.len() as u64) as usize;
+                let (b, old) = live[i];
+                let keep = lab.size(h, b).unwrap();
+                let flags = ReallocFlags {
+                    in_place_only: next(2) == 0,
+                    zero_memory: false,
+                };
+                match lab.realloc(h, b, next(5000), flags) {
+                    Ok(_) => {
+                        let s = lab.state(h).unwrap();
+                        let info = s.blocks.iter().find(|x| x.id == b).unwrap();
+                        let n = keep.min(info.size) as usize;
+                        // SAFETY: the block's own bytes, at least n of them.
+                        let bytes =
+                            unsafe { std::slice::from_raw_parts(info.address as *const u8, n) };
+                        assert!(bytes.iter().all(|&x| x == old), "step {step}: bytes kept");
+                        fill(&lab, b, byte);
+                        live[i].1 = byte;
+                    }
+                    Err(HeapError::NotInPlace { .. }) => assert!(flags.in_place_only),
+                    Err(e) => panic!("step {step}: {e}"),
+                }
+            }
+            _ => {}
+        }
+        if step % 100 == 0 {
+            assert_eq!(lab.validate(h).unwrap(), [], "step {step}");
+            let s = lab.state(h).unwrap();
+            for (i, seg) in s.segments.iter().enumerate() {
+                let mut at = seg.base;
+                let mut last_free = false;
+                for e in s.walk.iter().filter(|e| e.segment == i) {
+                    assert_eq!(e.start(), at, "step {step}: no gap, no overlap");
+                    let free = e.kind == WalkKind::Free;
+                    assert!(!(free && last_free), "step {step}: free blocks joined");
+                    last_free = free;
+                    at += e.span() as usize;
+                }
+                assert_eq!(at, seg.base + seg.reserved as usize, "step {step}");
+            }
+            assert_eq!(s.blocks.len(), live.len());
+        }
+    }
+    let k = kernel(&lab, h);
+    let s = lab.state(h).unwrap();
+    assert_eq!((k.reserved, k.committed), (s.reserved, s.committed));
 }
