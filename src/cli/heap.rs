@@ -12,6 +12,7 @@ use std::io::Write;
 use serde_json::json;
 
 use super::Failure;
+use memlab_engine::error::{ErrorKind, HasKind};
 use memlab_engine::format::format_bytes;
 use memlab_engine::heap::{
     self, Damage, Fragmented, HeapError, HeapId, HeapLab, HeapState, KernelView, Realloc,
@@ -213,9 +214,7 @@ pub(super) fn run_script(args: &HeapArgs) -> Result<(), Failure> {
     // Every step is checked before the first runs.
     let parsed = steps
         .iter()
-        .map(|&(i, text)| {
-            parse_step(text).map_err(|m| at(i, text, memlab_engine::error::ErrorKind::Usage, &m))
-        })
+        .map(|&(i, text)| parse_step(text).map_err(|m| at(i, text, ErrorKind::Usage, &m)))
         .collect::<Result<Vec<_>, _>>()?;
     let mut lab = HeapLab::new();
     let mut first_failure = None;
@@ -257,8 +256,6 @@ pub(super) fn run_script(args: &HeapArgs) -> Result<(), Failure> {
     }
     first_failure.map_or(Ok(()), Err)
 }
-
-use memlab_engine::error::HasKind;
 
 /// One step's report.
 struct Report<'a> {
