@@ -10,7 +10,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use memlab::forms::Lab;
 use memlab::forms::heap::HeapLabForm;
-use memlab::forms::heap::messages::HeapNote;
+use memlab::forms::heap::messages::{Growth, HeapNote};
 use memlab_engine::heap::{HeapError, HeapId};
 use memlab_engine::i18n::Lang;
 use memlab_engine::i18n::testing::assert_korean;
@@ -222,6 +222,13 @@ fn the_lab_reads_in_korean() {
     assert_korean(&text);
     click(&mut h, "조각내기");
     assert_korean(&h.state().status_text(Lang::Ko).unwrap());
+    click(&mut h, "가장 큰 틈보다 크게 할당");
+    let text = h.state().status_text(Lang::Ko).unwrap();
+    assert!(
+        text.contains("메모리가 부족합니다"),
+        "a full fixed heap: {text}"
+    );
+    assert_korean(&text);
     click(&mut h, "HeapDestroy");
     let text = h.state().status_text(Lang::Ko).unwrap();
     assert!(text.contains("파괴했습니다"), "{text}");

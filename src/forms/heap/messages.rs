@@ -15,6 +15,15 @@ impl Localized for SizeRule {
     }
 }
 
+/// How a heap made room for a block no free block could hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Growth {
+    /// It committed this many more bytes inside its reserved range.
+    Committed(u64),
+    /// It reserved another range of this many bytes (a growable heap).
+    Reserved(u64),
+}
+
 /// What the last button did.
 #[derive(Debug, Clone)]
 pub enum HeapNote {
@@ -66,6 +75,15 @@ pub enum HeapNote {
         committed: u64,
         rss_drop_kb: i64,
         charge_drop_kb: i64,
+    },
+    /// A block larger than the largest free block, allocated to show what
+    /// the heap does then.
+    BigBlock {
+        heap: HeapId,
+        bytes: u64,
+        largest_free: u64,
+        total_free: u64,
+        grew: Growth,
     },
     Failed(HeapError),
     /// No heap or no block chosen for a button that needs one.
@@ -282,6 +300,39 @@ impl Localized for HeapNote {
                     )
                 }
             }
+            Self::BigBlock {
+                heap,
+                bytes,
+                largest_free,
+                total_free,
+                grew,
+            } => {
+                let (b, l, t) = (
+                    format_bytes(*bytes),
+                    format_bytes(*largest_free),
+                    format_bytes(*total_free),
+                );
+                match (grew, en) {
+                    (Growth::Committed(n), true) => format!(
+                        "HeapAlloc of {b} in {heap}: no free block holds it (the largest is {l}, though {t} is free in all), so the heap committed {} more",
+                        format_bytes(*n)
+                    ),
+                    (Growth::Reserved(n), true) => format!(
+                        "HeapAlloc of {b} in {heap}: no free block holds it (the largest is {l}, though {t} is free in all), so the heap reserved another range of {}",
+                        format_bytes(*n)
+                    ),
+                    (Growth::Committed(n), false) => format!(
+                        "{}에 {b} HeapAlloc: 들어갈 빈 블록이 없습니다 (가장 큰 빈 블록 {l}, 빈 크기 합계 {t}). 그래서 힙이 {} 더 커밋했습니다",
+                        ko(heap),
+                        format_bytes(*n)
+                    ),
+                    (Growth::Reserved(n), false) => format!(
+                        "{}에 {b} HeapAlloc: 들어갈 빈 블록이 없습니다 (가장 큰 빈 블록 {l}, 빈 크기 합계 {t}). 그래서 힙이 범위를 하나 더 예약했습니다 ({})",
+                        ko(heap),
+                        format_bytes(*n)
+                    ),
+                }
+            }
             Self::Failed(e) => e.localized(lang),
             Self::ChooseHeap => lang
                 .pick(
@@ -295,6 +346,98 @@ impl Localized for HeapNote {
                     "먼저 블록을 고르세요: 띠에서 누르거나 하나 할당하세요.",
                 )
                 .into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use memlab_engine::heap::{DamageKind, HeapLab};
+    use memlab_engine::i18n::testing::assert_korean;
+
+    /// Every note reads in Korean (and its English is not empty).
+    #[test]
+    fn every_note_reads_in_korean() {
+        // Real values from a real heap: a fragment and a validation.
+        let mut lab = HeapLab::new();
+        let h = lab.create(64 << 10, 0).unwrap();
+        let done = lab.fragment(h).unwrap();
+        let b = lab.state(h).unwrap().blocks[0].id;
+        lab.overrun(h, b).unwrap();
+        let damage = lab.validate(h).unwrap();
+        assert_eq!(damage[0].what, DamageKind::Tail);
+        let notes = [
+            HeapNote::Created {
+                heap: h,
+                reserved: 1 << 20,
+                committed: 64 << 10,
+            },
+            HeapNote::Allocated {
+                heap: h,
+                blocks: vec![b],
+                size: 100,
+                zero: true,
+            },
+            HeapNote::Allocated {
+                heap: h,
+                blocks: vec![b, BlockId(9)],
+                size: 100,
+                zero: false,
+            },
+            HeapNote::Freed { heap: h, block: b },
+            HeapNote::Size {
+                block: b,
+                bytes: 100,
+            },
+            HeapNote::Reallocated {
+                block: b,
+                bytes: 200,
+                how: Realloc::InPlace,
+            },
+            HeapNote::Reallocated {
+                block: b,
+                bytes: 200,
+                how: Realloc::Moved { from: 0x1000 },
+            },
+            HeapNote::Overrun {
+                block: b,
+                at: 0x1064,
+            },
+            HeapNote::Valid { heap: h },
+            HeapNote::Invalid { heap: h, damage },
+            HeapNote::Compacted {
+                heap: h,
+                largest: 4096,
+            },
+            HeapNote::Fragmented { heap: h, done },
+            HeapNote::Destroyed {
+                heap: h,
+                committed: 1 << 20,
+                rss_drop_kb: 1024,
+                charge_drop_kb: 1024,
+            },
+            HeapNote::BigBlock {
+                heap: h,
+                bytes: 5000,
+                largest_free: 3000,
+                total_free: 30000,
+                grew: Growth::Committed(8192),
+            },
+            HeapNote::BigBlock {
+                heap: h,
+                bytes: 5 << 20,
+                largest_free: 3000,
+                total_free: 30000,
+                grew: Growth::Reserved(8 << 20),
+            },
+            HeapNote::Failed(HeapError::TooManyHeaps),
+            HeapNote::ChooseHeap,
+            HeapNote::ChooseBlock,
+        ];
+        for note in notes {
+            assert_korean(&note.localized(Lang::Ko));
+            assert!(!note.localized(Lang::En).is_empty());
         }
     }
 }

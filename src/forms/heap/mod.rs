@@ -26,7 +26,7 @@ use memlab_engine::heap::{
     ReallocFlags, WalkKind,
 };
 use memlab_engine::i18n::{Lang, Localized};
-use messages::{HeapNote, SizeRule};
+use messages::{Growth, HeapNote, SizeRule};
 
 /// The largest block size the form's fields take (64 MiB).
 const MAX_FIELD_BYTES: u32 = 64 << 20;
@@ -371,6 +371,30 @@ impl HeapLabForm {
         });
     }
 
+    /// HeapAlloc of a block 1 KiB larger than the largest free block: the
+    /// heap must commit more, reserve more, or say memory is short.
+    pub fn big_block(&mut self) {
+        self.heap_step("HeapAlloc", |f, heap| {
+            let before = f.lab.state(heap)?;
+            let bytes = before.largest_free + 1024;
+            let block = f.lab.alloc(heap, bytes, false)?;
+            f.block = Some(block);
+            let after = f.lab.state(heap)?;
+            let grew = if after.reserved > before.reserved {
+                Growth::Reserved(after.reserved - before.reserved)
+            } else {
+                Growth::Committed(after.committed - before.committed)
+            };
+            Ok(HeapNote::BigBlock {
+                heap,
+                bytes,
+                largest_free: before.largest_free,
+                total_free: before.total_free,
+                grew,
+            })
+        });
+    }
+
     pub fn destroy(&mut self) {
         self.heap_step("HeapDestroy", |f, heap| {
             let committed = f.lab.state(heap)?.committed;
@@ -470,12 +494,17 @@ impl HeapLabForm {
                 &mut self.notes.count,
             ));
             ui.checkbox(&mut self.zero, "HEAP_ZERO_MEMORY");
-            let buttons: [HeapButton; 4] = [
+            let buttons: [HeapButton; 5] = [
                 ("HeapAlloc", heap::Operation::Alloc, Self::alloc),
                 (
                     lang.pick("Fragment it", "조각내기"),
                     heap::Operation::Fragment,
                     Self::fragment,
+                ),
+                (
+                    lang.pick("Allocate past the largest gap", "가장 큰 틈보다 크게 할당"),
+                    heap::Operation::Alloc,
+                    Self::big_block,
                 ),
                 ("HeapValidate", heap::Operation::Validate, Self::validate),
                 ("HeapCompact", heap::Operation::Compact, Self::compact),
@@ -842,8 +871,7 @@ impl Lab for HeapLabForm {
         self.maximum_kib = 128;
         self.create();
         self.fragment();
-        self.size = 3000;
-        self.alloc();
+        self.big_block();
         if let Some(h) = self.selected
             && let Some(b) = self
                 .lab

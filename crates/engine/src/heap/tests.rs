@@ -327,33 +327,67 @@ fn the_process_heap_counters_see_malloc() {
 #[test]
 fn errors_read_in_korean() {
     use crate::i18n::Lang;
+    use crate::i18n::testing::assert_korean;
+    let (h, b) = (HeapId(1), BlockId(2));
     let errors = [
         HeapError::NoSuchHeap(HeapId(3)),
-        HeapError::NoSuchBlock {
-            heap: HeapId(1),
-            block: BlockId(2),
-        },
+        HeapError::NoSuchBlock { heap: h, block: b },
         HeapError::InitialAboveMaximum {
-            initial: 2,
-            maximum: 1,
+            initial: 2 * M,
+            maximum: M,
+        },
+        HeapError::HeapTooLarge { bytes: 8 << 30 },
+        HeapError::TooManyHeaps,
+        HeapError::TooManyBlocks { heap: h },
+        HeapError::NoMemory {
+            heap: h,
+            bytes: 70 * K,
+            maximum: 64 * K,
+            largest_free: 4 * K,
+        },
+        HeapError::NoMemory {
+            heap: h,
+            bytes: 70 * K,
+            maximum: 0,
+            largest_free: 4 * K,
         },
         HeapError::NotInPlace {
-            heap: HeapId(1),
-            block: BlockId(2),
+            heap: h,
+            block: b,
             bytes: 4096,
         },
         HeapError::Damaged {
             call: "HeapFree",
-            heap: HeapId(1),
-            block: BlockId(2),
+            heap: h,
+            block: b,
             address: 0x1000,
             what: DamageKind::Tail,
         },
-        HeapError::TooManyHeaps,
+        HeapError::Damaged {
+            call: "HeapReAlloc",
+            heap: h,
+            block: b,
+            address: 0x1000,
+            what: DamageKind::Header,
+        },
+        HeapError::ReserveRefused {
+            bytes: M,
+            errno: libc::ENOMEM,
+            errno_text: "Cannot allocate memory".into(),
+        },
+        HeapError::CommitRefused { bytes: M },
+        HeapError::Os {
+            call: "mincore",
+            errno: libc::ENOMEM,
+            errno_text: "Cannot allocate memory".into(),
+        },
+        HeapError::Read {
+            file: "/proc/self/smaps",
+            reason: "gone".into(),
+        },
     ];
     for e in errors {
-        let ko = e.localized(Lang::Ko);
-        assert!(ko.chars().any(|c| ('가'..='힣').contains(&c)), "{ko}");
+        assert_korean(&e.localized(Lang::Ko));
         assert_eq!(e.localized(Lang::En), e.to_string());
     }
 }
