@@ -180,11 +180,31 @@ fn fragment_then_destroy_shows_the_drop() {
         &h,
         "HeapCompact: the largest free block of heap 1 is"
     ));
+    // A block larger than every gap, though less than all the free memory:
+    // the heap commits more rather than use the gaps.
+    click(&mut h, "Allocate past the largest gap");
+    let after = h.state().heaps()[0].clone();
+    match h.state().note() {
+        Some(HeapNote::BigBlock {
+            bytes,
+            largest_free,
+            total_free,
+            grew: Growth::Committed(more),
+            ..
+        }) => {
+            assert_eq!(*largest_free, s.largest_free);
+            assert_eq!(*total_free, s.total_free);
+            assert!(*bytes > s.largest_free && *bytes < s.total_free, "{bytes}");
+            assert_eq!(after.committed, s.committed + more);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(shows(&h, "no free block holds it"));
     type_number(&mut h, "Bytes", "1000000");
     click(&mut h, "HeapAlloc");
     let grown = h.state().heaps()[0].clone();
     assert!(
-        grown.committed > s.committed,
+        grown.committed > after.committed,
         "a big block made it commit more"
     );
     click(&mut h, "HeapDestroy");
