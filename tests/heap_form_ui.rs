@@ -257,3 +257,22 @@ fn the_lab_reads_in_korean() {
     // With no heap left, the block buttons ask for one.
     assert!(shows(&h, "먼저 힙을 만드세요"));
 }
+
+/// Saved fields out of range (labs.ron is a file anyone can edit) are
+/// brought into the fields' ranges when the lab is first shown.
+#[test]
+fn saved_fields_out_of_range_are_brought_into_range() {
+    let mut form = HeapLabForm::default();
+    form.size = u32::MAX;
+    form.new_size = u32::MAX;
+    form.count = 0;
+    form.initial_kib = u32::MAX;
+    let mut h = Harness::builder()
+        .with_size([1100.0, 1400.0])
+        .with_context_setup(memlab::fonts::install)
+        .build_ui_state(|ui, lab: &mut HeapLabForm| lab.ui(ui, Lang::En), form);
+    h.step();
+    let f = h.state();
+    assert_eq!((f.size, f.new_size, f.count), (64 << 20, 64 << 20, 1));
+    assert_eq!(f.initial_kib, 4 << 20);
+}

@@ -411,6 +411,16 @@ impl HeapLabForm {
         });
     }
 
+    /// Brings fields read from saved settings (which anyone can edit) into
+    /// the ranges the fields take.
+    fn keep_in_range(&mut self) {
+        self.initial_kib = self.initial_kib.min(MAX_FIELD_KIB);
+        self.maximum_kib = self.maximum_kib.min(MAX_FIELD_KIB);
+        self.size = self.size.min(MAX_FIELD_BYTES);
+        self.new_size = self.new_size.min(MAX_FIELD_BYTES);
+        self.count = self.count.clamp(1, heap::MAX_COUNT as u32);
+    }
+
     /// HeapCreate's fields and button.
     fn create_ui(&mut self, ui: &mut egui::Ui, lang: Lang) {
         ui.horizontal_wrapped(|ui| {
@@ -839,6 +849,7 @@ impl Lab for HeapLabForm {
     fn ui(&mut self, ui: &mut egui::Ui, lang: Lang) {
         if self.view.is_none() {
             self.measure();
+            self.keep_in_range();
         }
         ui.heading(lang.pick(
             "Heap lab (HeapCreate and friends)",

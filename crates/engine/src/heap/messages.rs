@@ -2,7 +2,10 @@
 //! the command line prints): heap and block numbers, HeapWalk's kinds, the
 //! damage HeapValidate finds, and every error.
 
-use super::{BlockId, DamageKind, HeapError, HeapId, MAX_BLOCKS, MAX_HEAPS, MAX_RESERVE, WalkKind};
+use super::{
+    BlockId, DamageKind, HeapError, HeapId, MAX_BLOCKS, MAX_COMMIT, MAX_HEAPS, MAX_RESERVE,
+    WalkKind,
+};
 use crate::format::format_bytes;
 use crate::i18n::Particle::{Object, Subject, Topic};
 use crate::i18n::{Lang, Localized, errno_ko, josa};
@@ -74,6 +77,16 @@ impl Localized for HeapError {
             Self::HeapTooLarge { bytes } => format!(
                 "HeapCreate: memlab은 {} 이하의 힙만 만듭니다 (요청: {})",
                 format_bytes(MAX_RESERVE),
+                format_bytes(*bytes)
+            ),
+            Self::CommitLimit {
+                call,
+                bytes,
+                committed,
+            } => format!(
+                "{call}: memlab의 힙은 모두 합쳐 {}까지만 커밋할 수 있고 지금 {} 커밋되어 있어서, {} 더는 거절합니다",
+                format_bytes(MAX_COMMIT),
+                format_bytes(*committed),
                 format_bytes(*bytes)
             ),
             Self::TooManyHeaps => {

@@ -40,6 +40,9 @@ pub const MAX_BLOCKS: usize = 20_000;
 /// makes: the address space is cheap, but a script should not take the
 /// machine's.
 pub const MAX_RESERVE: u64 = 4 << 30;
+/// The most memory all of memlab's heaps may commit together: a script or
+/// a click must not take the machine's RAM (zeroed blocks are touched).
+pub const MAX_COMMIT: u64 = 4 << 30;
 /// The most blocks one `alloc ... xCOUNT` step makes.
 pub const MAX_COUNT: usize = 10_000;
 /// The size of each block "fragment it" allocates.
@@ -233,6 +236,17 @@ pub enum HeapError {
         format_bytes(*bytes)
     )]
     HeapTooLarge { bytes: u64 },
+    #[error(
+        "{call}: memlab's heaps may commit at most {} in all and have {} committed: {} more refused",
+        format_bytes(MAX_COMMIT),
+        format_bytes(*committed),
+        format_bytes(*bytes)
+    )]
+    CommitLimit {
+        call: &'static str,
+        bytes: u64,
+        committed: u64,
+    },
     #[error("memlab keeps at most {MAX_HEAPS} heaps: destroy one first")]
     TooManyHeaps,
     #[error("memlab keeps at most {MAX_BLOCKS} blocks in one heap: free some first")]
@@ -303,6 +317,7 @@ impl HasKind for HeapError {
             | Self::TooManyHeaps
             | Self::TooManyBlocks { .. } => ErrorKind::Usage,
             Self::NoMemory { .. }
+            | Self::CommitLimit { .. }
             | Self::NotInPlace { .. }
             | Self::ReserveRefused { .. }
             | Self::CommitRefused { .. } => ErrorKind::NoSpace,
@@ -327,7 +342,9 @@ impl HeapError {
                 "HeapAlloc"
             }
             Self::NotInPlace { .. } => "HeapReAlloc",
-            Self::Damaged { call, .. } | Self::Os { call, .. } => call,
+            Self::Damaged { call, .. } | Self::Os { call, .. } | Self::CommitLimit { call, .. } => {
+                call
+            }
             Self::Read { .. } => "",
         }
     }
@@ -474,6 +491,7 @@ impl HeapLab {
                 bytes: initial.max(maximum),
             });
         }
+        self.within_commit_limit("HeapCreate", initial)?;
         let id = HeapId(self.next_heap + 1);
         let os = sys::PrivateHeap::create(id, initial, maximum)?;
         self.next_heap += 1;
@@ -502,8 +520,32 @@ impl HeapLab {
             .ok_or(HeapError::NoSuchHeap(id))
     }
 
+    /// Refuses a step that could take all heaps past [`MAX_COMMIT`].
+    fn within_commit_limit(&self, call: &'static str, bytes: u64) -> Result<(), HeapError> {
+        let committed = self.committed();
+        if committed.saturating_add(bytes) > MAX_COMMIT {
+            return Err(HeapError::CommitLimit {
+                call,
+                bytes,
+                committed,
+            });
+        }
+        Ok(())
+    }
+
+    /// What all heaps have committed.
+    pub fn committed(&self) -> u64 {
+        self.heaps
+            .iter()
+            .flat_map(|h| h.os.segments())
+            .map(|s| s.committed)
+            .sum()
+    }
+
     /// `HeapAlloc(heap, zero ? HEAP_ZERO_MEMORY : 0, size)`.
     pub fn alloc(&mut self, heap: HeapId, size: u64, zero: bool) -> Result<BlockId, HeapError> {
+        self.heap(heap)?;
+        self.within_commit_limit("HeapAlloc", size)?;
         self.heap_mut(heap)?.alloc(size, zero)
     }
 
@@ -527,6 +569,8 @@ impl HeapLab {
         size: u64,
         flags: ReallocFlags,
     ) -> Result<Realloc, HeapError> {
+        self.heap(heap)?.address(block)?;
+        self.within_commit_limit("HeapReAlloc", size)?;
         let h = self.heap_mut(heap)?;
         let address = h.address(block)?;
         let new = h.os.realloc(address, size, flags).map_err(|e| match e {

@@ -106,6 +106,38 @@ fn a_growable_heap_reserves_another_range() {
 }
 
 #[test]
+fn all_heaps_together_commit_at_most_the_labs_limit() {
+    let mut lab = HeapLab::new();
+    let h = lab.create(0, 0).unwrap();
+    // Neither committed nor touched: refused before the heap grows.
+    let e = lab.alloc(h, MAX_COMMIT, true).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            HeapError::CommitLimit {
+                call: "HeapAlloc",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(e.kind(), ErrorKind::NoSpace);
+    let e = lab.create(MAX_COMMIT, 0).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            HeapError::CommitLimit {
+                call: "HeapCreate",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(lab.committed(), HeapLab::page_size() as u64);
+    assert_eq!(lab.ids(), [h]);
+}
+
+#[test]
 fn initial_above_maximum_is_refused() {
     let mut lab = HeapLab::new();
     let e = lab.create(2 * M, M).unwrap_err();
@@ -339,6 +371,11 @@ fn errors_read_in_korean() {
         HeapError::HeapTooLarge { bytes: 8 << 30 },
         HeapError::TooManyHeaps,
         HeapError::TooManyBlocks { heap: h },
+        HeapError::CommitLimit {
+            call: "HeapAlloc",
+            bytes: M,
+            committed: 4 << 30,
+        },
         HeapError::NoMemory {
             heap: h,
             bytes: 70 * K,
