@@ -79,6 +79,7 @@ handle HGLOBAL kind address size locks flags kept pointer
 2 @2 fixed @2 64 0 0x0 @2
 3 @3 moveable @4 208 0 0x0 @4
 [6] free 1: GlobalFree
+freed: the handle is invalid from now on
 handle HGLOBAL kind address size locks flags kept pointer
 2 @2 fixed @2 64 0 0x0 @2
 3 @3 moveable @4 208 0 0x0 @4
@@ -160,6 +161,7 @@ handle HGLOBAL kind address size locks flags kept pointer
 3 @3 moveable @1 208 0 0x0 @1
 4 @0 discardable @4 1024 0 0x100 @4
 [20] free 4: GlobalFree
+freed: the handle is invalid from now on
 handle HGLOBAL kind address size locks flags kept pointer
 2 @2 fixed @2 64 0 0x0 @2
 3 @3 moveable @1 208 0 0x0 @1

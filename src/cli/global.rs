@@ -14,7 +14,6 @@ use serde_json::json;
 
 use super::Failure;
 use memlab_engine::error::{ErrorKind, HasKind};
-use memlab_engine::format::format_bytes;
 use memlab_engine::global::{AtAddress, GlobalError, GlobalLab, Move, Outcome, Row};
 use script::{Step, Target, parse_step};
 
@@ -104,114 +103,6 @@ fn outcome_json(o: &Outcome) -> serde_json::Value {
             now,
         } => json!({"kind": "read", "pointer": hex(*pointer), "stale": stale, "now": at_json(now)}),
     }
-}
-
-/// What a kept pointer finds, in words.
-fn at_text(at: &AtAddress) -> String {
-    match at {
-        AtAddress::Block {
-            handle,
-            offset,
-            bytes,
-        } => format!(
-            "{handle}'s bytes (offset {offset}): {:?}",
-            String::from_utf8_lossy(bytes)
-        ),
-        AtAddress::Header { handle } => format!("{handle}'s header, the heap's own bytes"),
-        AtAddress::Free => {
-            "free space of the heap: no block there now (the next GlobalAlloc may put one there)"
-                .into()
-        }
-        AtAddress::Outside => "not memlab's global heap at all".into(),
-    }
-}
-
-fn outcome_text(o: &Outcome) -> Option<String> {
-    let moves = |moved: &[Move]| {
-        moved
-            .iter()
-            .map(|m| format!("{} moved {:#x} -> {:#x}", m.handle, m.from, m.to))
-            .collect::<Vec<_>>()
-            .join("; ")
-    };
-    Some(match o {
-        Outcome::Allocated {
-            handle,
-            hglobal,
-            moved,
-            discarded,
-        } => {
-            let mut s = format!("{handle} = {hglobal:#x}");
-            if !moved.is_empty() {
-                s.push_str(&format!(
-                    "; no room, so the heap compacted: {}",
-                    moves(moved)
-                ));
-            }
-            if !discarded.is_empty() {
-                let d: Vec<String> = discarded.iter().map(|h| h.to_string()).collect();
-                s.push_str(&format!("; discarded to make room: {}", d.join(", ")));
-            }
-            s
-        }
-        Outcome::Locked {
-            pointer,
-            lock_count,
-        } => format!("pointer {pointer:#x}, lock count {lock_count}"),
-        Outcome::Unlocked { lock_count } => format!("lock count {lock_count}"),
-        Outcome::Size { bytes, requested } => {
-            format!("GlobalSize: {bytes} bytes ({requested} asked, rounded up to 16)")
-        }
-        Outcome::Reallocated {
-            from: None,
-            to,
-            size,
-        } => format!("memory again at {to:#x} ({size} bytes, zeroed: the old contents are lost)"),
-        Outcome::Reallocated {
-            from: Some(from),
-            to,
-            size,
-        } if from == to => format!("in place at {to:#x}, now {size} bytes"),
-        Outcome::Reallocated {
-            from: Some(from),
-            to,
-            size,
-        } => format!("moved {from:#x} -> {to:#x}, now {size} bytes"),
-        Outcome::Flags { flags } => format!("GlobalFlags: {flags:#06x}"),
-        Outcome::HandleOf {
-            address,
-            handle,
-            hglobal,
-        } => format!("{address:#x} is the start of {handle} (HGLOBAL {hglobal:#x})"),
-        Outcome::Freed => return None,
-        Outcome::Discarded => "discarded: no memory, the handle still valid".into(),
-        Outcome::Compacted { moved } if moved.is_empty() => "nothing could move".into(),
-        Outcome::Compacted { moved } => moves(moved),
-        Outcome::LowMemory { discarded, .. } if discarded.is_empty() => {
-            "no unlocked discardable block to discard".into()
-        }
-        Outcome::LowMemory { discarded, bytes } => {
-            let d: Vec<String> = discarded.iter().map(|h| h.to_string()).collect();
-            format!(
-                "discarded {} ({} back to the heap)",
-                d.join(", "),
-                format_bytes(*bytes)
-            )
-        }
-        Outcome::ReadKept {
-            pointer,
-            stale: false,
-            now,
-        } => format!("*{pointer:#x} (still the block): {}", at_text(now)),
-        Outcome::ReadKept {
-            pointer,
-            stale: true,
-            now,
-        } => format!(
-            "*{pointer:#x} is a stale pointer (the block moved or is gone); it would read {}",
-            at_text(now)
-        ),
-    })
 }
 
 fn run(lab: &mut GlobalLab, step: &Step) -> Result<Outcome, GlobalError> {
@@ -334,11 +225,7 @@ fn text_step(
     let mut lines = vec![format!("[{index}] {text}: {}", step.operation().win32())];
     let mut say = |s: String| lines.push(format!("    {s}"));
     match result {
-        Ok(o) => {
-            if let Some(t) = outcome_text(o) {
-                say(t);
-            }
-        }
+        Ok(o) => say(o.to_string()),
         Err(e) => say(format!("error: {e}")),
     }
     if rows.is_empty() {

@@ -19,8 +19,8 @@ use std::collections::BTreeMap;
 use memmap2::{MmapMut, MmapOptions};
 
 use super::{
-    AtAddress, GMEM_DISCARDABLE, GMEM_DISCARDED, GlobalError, Handle, Kind, MAX_HANDLES,
-    MAX_LOCKS, Move, Row,
+    AtAddress, GMEM_DISCARDABLE, GMEM_DISCARDED, GlobalError, Handle, Kind, MAX_HANDLES, MAX_LOCKS,
+    Move, Row,
 };
 
 /// The size of memlab's global heap.
@@ -177,10 +177,7 @@ impl Heap {
             .filter(|(s, _)| *s < high)
             .map(|(s, e)| e.min(high) - s)
             .collect();
-        (
-            gaps.iter().copied().max().unwrap_or(0),
-            gaps.iter().sum(),
-        )
+        (gaps.iter().copied().max().unwrap_or(0), gaps.iter().sum())
     }
 
     fn largest_free(&self) -> u64 {
@@ -197,7 +194,14 @@ impl Heap {
     }
 
     /// Writes the header and fills `range` of the data with `fill`.
-    fn write(&mut self, handle: Handle, offset: u64, size: u64, fill: std::ops::Range<u64>, byte: u8) {
+    fn write(
+        &mut self,
+        handle: Handle,
+        offset: u64,
+        size: u64,
+        fill: std::ops::Range<u64>,
+        byte: u8,
+    ) {
         let h = (offset - HEADER) as usize;
         self.arena[h..h + 4].copy_from_slice(MAGIC);
         self.arena[h + 4..h + 8].copy_from_slice(&handle.0.to_le_bytes());
@@ -259,7 +263,12 @@ impl Heap {
     pub fn alloc(&mut self, handle: Handle, kind: Kind, size: u64) -> Result<Made, GlobalError> {
         let entry = match kind {
             Kind::Fixed => None,
-            _ => Some(*self.free_entries.last().ok_or(GlobalError::TooManyHandles)?),
+            _ => Some(
+                *self
+                    .free_entries
+                    .last()
+                    .ok_or(GlobalError::TooManyHandles)?,
+            ),
         };
         let mut discarded = Vec::new();
         // GlobalAlloc(GMEM_MOVEABLE, 0) returns a handle to a discarded block.

@@ -1,10 +1,15 @@
 //! The Global/Local lab's values in Korean (their English is their
-//! `Display`, what the command line prints): handle numbers, kinds and
-//! every error.
+//! `Display`, what the command line prints): handle numbers, kinds, what
+//! each step did and every error. The English of a step's outcome and of
+//! what a kept pointer finds is here too, beside its Korean.
 
-use super::{ARENA_BYTES, GlobalError, Handle, Kind, MAX_HANDLES};
+use std::fmt;
+
+use super::{
+    ARENA_BYTES, AtAddress, GRANULE, GlobalError, Handle, Kind, MAX_HANDLES, Move, Outcome,
+};
 use crate::format::format_bytes;
-use crate::i18n::Particle::{Subject, Topic};
+use crate::i18n::Particle::{Object, Subject, Topic};
 use crate::i18n::{Lang, Localized, errno_ko, josa};
 
 impl Localized for Handle {
@@ -122,6 +127,234 @@ impl Localized for GlobalError {
                 format_bytes(*bytes as u64),
                 errno_ko(*errno)
             ),
+        }
+    }
+}
+
+/// The moves of a compaction, `handle N moved 0x.. -> 0x..` joined by `; `.
+fn moves(moved: &[Move], lang: Lang) -> String {
+    moved
+        .iter()
+        .map(|m| match lang {
+            Lang::En => format!("{} moved {:#x} -> {:#x}", m.handle, m.from, m.to),
+            Lang::Ko => format!("{} 이동 {:#x} -> {:#x}", m.handle.localized(lang), m.from, m.to),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn handles(list: &[Handle], lang: Lang) -> String {
+    list.iter()
+        .map(|h| h.localized(lang))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What a kept pointer finds, in words.
+impl fmt::Display for AtAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.localized(Lang::En))
+    }
+}
+
+impl Localized for AtAddress {
+    fn localized(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (
+                Self::Block {
+                    handle,
+                    offset,
+                    bytes,
+                },
+                Lang::En,
+            ) => format!(
+                "{handle}'s bytes (offset {offset}): {:?}",
+                String::from_utf8_lossy(bytes)
+            ),
+            (
+                Self::Block {
+                    handle,
+                    offset,
+                    bytes,
+                },
+                Lang::Ko,
+            ) => format!(
+                "{}의 바이트 (오프셋 {offset}): {:?}",
+                handle.localized(lang),
+                String::from_utf8_lossy(bytes)
+            ),
+            (Self::Header { handle }, Lang::En) => {
+                format!("{handle}'s header, the heap's own bytes")
+            }
+            (Self::Header { handle }, Lang::Ko) => {
+                format!("{}의 헤더 (힙 자신의 바이트)", handle.localized(lang))
+            }
+            (Self::Free, Lang::En) => {
+                "free space of the heap: no block there now (the next GlobalAlloc may put one there)"
+                    .into()
+            }
+            (Self::Free, Lang::Ko) => {
+                "힙의 빈 공간: 지금은 블록이 없습니다 (다음 GlobalAlloc이 그 자리에 블록을 둘 수 있습니다)"
+                    .into()
+            }
+            (Self::Outside, Lang::En) => "not memlab's global heap at all".into(),
+            (Self::Outside, Lang::Ko) => "memlab의 글로벌 힙 바깥입니다".into(),
+        }
+    }
+}
+
+/// What a step did, in one line (what the command line prints under the step).
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.localized(Lang::En))
+    }
+}
+
+impl Localized for Outcome {
+    fn localized(&self, lang: Lang) -> String {
+        let ko = lang == Lang::Ko;
+        match self {
+            Self::Allocated {
+                handle,
+                hglobal,
+                moved,
+                discarded,
+            } => {
+                let mut s = format!("{} = {hglobal:#x}", handle.localized(lang));
+                if !moved.is_empty() {
+                    s.push_str(&match lang {
+                        Lang::En => format!("; no room, so the heap compacted: {}", moves(moved, lang)),
+                        Lang::Ko => format!("; 자리가 없어 힙을 압축했습니다: {}", moves(moved, lang)),
+                    });
+                }
+                if !discarded.is_empty() {
+                    s.push_str(&match lang {
+                        Lang::En => format!("; discarded to make room: {}", handles(discarded, lang)),
+                        Lang::Ko => format!("; 자리를 만들려고 버림: {}", handles(discarded, lang)),
+                    });
+                }
+                s
+            }
+            Self::Locked {
+                pointer,
+                lock_count,
+            } => match lang {
+                Lang::En => format!("pointer {pointer:#x}, lock count {lock_count}"),
+                Lang::Ko => format!("포인터 {pointer:#x}, 잠금 계수 {lock_count}"),
+            },
+            Self::Unlocked { lock_count } => match lang {
+                Lang::En => format!("lock count {lock_count}"),
+                Lang::Ko => format!("잠금 계수 {lock_count}"),
+            },
+            Self::Size { bytes, requested } => match lang {
+                Lang::En => format!(
+                    "GlobalSize: {bytes} bytes ({requested} asked, rounded up to {GRANULE})"
+                ),
+                Lang::Ko => format!(
+                    "GlobalSize: {bytes}바이트 (요청 {requested}, {GRANULE}의 배수로 올림)"
+                ),
+            },
+            Self::Reallocated {
+                from: None,
+                to,
+                size,
+            } => match lang {
+                Lang::En => format!(
+                    "memory again at {to:#x} ({size} bytes, zeroed: the old contents are lost)"
+                ),
+                Lang::Ko => format!(
+                    "{to:#x}에 다시 메모리를 받았습니다 ({size}바이트, 0으로 채움: 예전 내용은 사라졌습니다)"
+                ),
+            },
+            Self::Reallocated {
+                from: Some(from),
+                to,
+                size,
+            } if from == to => match lang {
+                Lang::En => format!("in place at {to:#x}, now {size} bytes"),
+                Lang::Ko => format!("{to:#x} 제자리에서, 이제 {size}바이트"),
+            },
+            Self::Reallocated {
+                from: Some(from),
+                to,
+                size,
+            } => match lang {
+                Lang::En => format!("moved {from:#x} -> {to:#x}, now {size} bytes"),
+                Lang::Ko => format!("이동 {from:#x} -> {to:#x}, 이제 {size}바이트"),
+            },
+            Self::Flags { flags } => format!("GlobalFlags: {flags:#06x}"),
+            Self::HandleOf {
+                address,
+                handle,
+                hglobal,
+            } => match lang {
+                Lang::En => format!("{address:#x} is the start of {handle} (HGLOBAL {hglobal:#x})"),
+                Lang::Ko => format!(
+                    "{address:#x}는 {}의 시작 주소입니다 (HGLOBAL {hglobal:#x})",
+                    handle.localized(lang)
+                ),
+            },
+            Self::Freed => lang
+                .pick(
+                    "freed: the handle is invalid from now on",
+                    "해제했습니다: 이제부터 이 핸들은 무효입니다",
+                )
+                .into(),
+            Self::Discarded => lang
+                .pick(
+                    "discarded: no memory, the handle still valid",
+                    "버렸습니다: 메모리는 없고 핸들은 여전히 유효합니다",
+                )
+                .into(),
+            Self::Compacted { moved } if moved.is_empty() => {
+                lang.pick("nothing could move", "움직일 수 있는 블록이 없었습니다").into()
+            }
+            Self::Compacted { moved } => moves(moved, lang),
+            Self::LowMemory { discarded, .. } if discarded.is_empty() => lang
+                .pick(
+                    "no unlocked discardable block to discard",
+                    "버릴 수 있는, 잠기지 않은 블록이 없습니다",
+                )
+                .into(),
+            Self::LowMemory { discarded, bytes } => match lang {
+                Lang::En => format!(
+                    "discarded {} ({} back to the heap)",
+                    handles(discarded, lang),
+                    format_bytes(*bytes)
+                ),
+                Lang::Ko => format!(
+                    "{} 버렸습니다 (힙으로 {} 돌아옴)",
+                    josa(handles(discarded, lang), Object),
+                    format_bytes(*bytes)
+                ),
+            },
+            Self::ReadKept {
+                pointer,
+                stale: false,
+                now,
+            } => {
+                if ko {
+                    format!("*{pointer:#x} (아직 그 블록): {}", now.localized(lang))
+                } else {
+                    format!("*{pointer:#x} (still the block): {now}")
+                }
+            }
+            Self::ReadKept {
+                pointer,
+                stale: true,
+                now,
+            } => {
+                if ko {
+                    format!(
+                        "*{pointer:#x}는 낡은 포인터입니다 (블록이 움직였거나 없어짐). 읽으면: {}",
+                        now.localized(lang)
+                    )
+                } else {
+                    format!(
+                        "*{pointer:#x} is a stale pointer (the block moved or is gone); it would read {now}"
+                    )
+                }
+            }
         }
     }
 }

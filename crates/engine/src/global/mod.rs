@@ -234,11 +234,19 @@ pub enum Outcome {
         discarded: Vec<Handle>,
     },
     /// GlobalLock's pointer and the new lock count (a fixed block's stays 0).
-    Locked { pointer: usize, lock_count: u8 },
+    Locked {
+        pointer: usize,
+        lock_count: u8,
+    },
     /// GlobalUnlock: the lock count left.
-    Unlocked { lock_count: u8 },
+    Unlocked {
+        lock_count: u8,
+    },
     /// GlobalSize.
-    Size { bytes: u64, requested: u64 },
+    Size {
+        bytes: u64,
+        requested: u64,
+    },
     /// GlobalReAlloc: where the block was (None if it was discarded) and is now.
     Reallocated {
         from: Option<usize>,
@@ -246,7 +254,9 @@ pub enum Outcome {
         size: u64,
     },
     /// GlobalFlags.
-    Flags { flags: u32 },
+    Flags {
+        flags: u32,
+    },
     /// GlobalHandle of an address.
     HandleOf {
         address: usize,
@@ -257,9 +267,14 @@ pub enum Outcome {
     /// GlobalDiscard (or GlobalReAlloc to 0): the block is empty, the handle valid.
     Discarded,
     /// Unlocked movable blocks slid down; fixed and locked blocks stayed.
-    Compacted { moved: Vec<Move> },
+    Compacted {
+        moved: Vec<Move>,
+    },
     /// Unlocked discardable blocks emptied, and the bytes that gave back.
-    LowMemory { discarded: Vec<Handle>, bytes: u64 },
+    LowMemory {
+        discarded: Vec<Handle>,
+        bytes: u64,
+    },
     /// What the kept pointer reads now, and whether it still points at its block.
     ReadKept {
         pointer: usize,
@@ -330,7 +345,9 @@ pub enum GlobalError {
     TooLarge { call: &'static str, bytes: u64 },
     #[error("memlab keeps at most {MAX_HANDLES} handles: free some first")]
     TooManyHandles,
-    #[error("GlobalHandle: {0:#x} is not the start of a block of the global heap (ERROR_INVALID_HANDLE)")]
+    #[error(
+        "GlobalHandle: {0:#x} is not the start of a block of the global heap (ERROR_INVALID_HANDLE)"
+    )]
     NoBlockAt(usize),
     #[error("{0} has no kept pointer: lock it first (GlobalLock gives the pointer)")]
     NothingKept(Handle),
@@ -409,7 +426,10 @@ impl GlobalLab {
     /// The heap, if a handle was ever allocated.
     fn heap(&mut self, handle: Handle) -> Result<&mut sys::Heap, GlobalError> {
         let next = self.next;
-        let heap = self.heap.as_mut().ok_or(GlobalError::NoSuchHandle(handle))?;
+        let heap = self
+            .heap
+            .as_mut()
+            .ok_or(GlobalError::NoSuchHandle(handle))?;
         if handle.0 == 0 || handle.0 > next {
             return Err(GlobalError::NoSuchHandle(handle));
         }

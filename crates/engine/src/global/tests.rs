@@ -35,11 +35,18 @@ fn fixed_blocks_are_pointers_movable_ones_handles_into_a_table() {
     // GMEM_FIXED: the handle is the pointer, and locking gives it back.
     assert_eq!(Some(f.hglobal), f.address);
     assert_eq!(pointer(lab.lock(fixed).unwrap()), f.hglobal);
-    assert_eq!(row(&lab, fixed).lock_count, 0, "a fixed block's count stays 0");
+    assert_eq!(
+        row(&lab, fixed).lock_count,
+        0,
+        "a fixed block's count stays 0"
+    );
     // GMEM_MOVEABLE: the handle is not the address; the lock gives the address.
     assert_ne!(Some(m.hglobal), m.address);
     let (base, len) = lab.extent().unwrap();
-    assert!(!(base..base + len).contains(&m.hglobal), "the handle is outside the heap");
+    assert!(
+        !(base..base + len).contains(&m.hglobal),
+        "the handle is outside the heap"
+    );
     assert_eq!(Some(pointer(lab.lock(moveable).unwrap())), m.address);
     assert_eq!(row(&lab, moveable).lock_count, 1);
     assert_eq!(
@@ -49,7 +56,11 @@ fn fixed_blocks_are_pointers_movable_ones_handles_into_a_table() {
             lock_count: 2
         }
     );
-    assert_eq!(row(&lab, moveable).flags, 2, "GlobalFlags' low byte is the lock count");
+    assert_eq!(
+        row(&lab, moveable).flags,
+        2,
+        "GlobalFlags' low byte is the lock count"
+    );
 }
 
 #[test]
@@ -109,9 +120,20 @@ fn compaction_moves_unlocked_movable_blocks_and_leaves_locked_and_fixed_ones() {
     };
     let after = lab.rows();
     let addr = |rows: &[Row], h| rows.iter().find(|r| r.handle == h).unwrap().address;
-    assert_eq!(addr(&before, locked), addr(&after, locked), "a locked block stays");
-    assert_eq!(addr(&before, fixed), addr(&after, fixed), "a fixed block stays");
-    assert!(addr(&after, unlocked) < addr(&before, unlocked), "an unlocked one slides down");
+    assert_eq!(
+        addr(&before, locked),
+        addr(&after, locked),
+        "a locked block stays"
+    );
+    assert_eq!(
+        addr(&before, fixed),
+        addr(&after, fixed),
+        "a fixed block stays"
+    );
+    assert!(
+        addr(&after, unlocked) < addr(&before, unlocked),
+        "an unlocked one slides down"
+    );
     assert_eq!(
         moved,
         vec![Move {
@@ -268,8 +290,14 @@ fn freeing_a_locked_block_is_refused_and_a_freed_handle_is_stale() {
     ] {
         assert_eq!(e, Err(GlobalError::StaleHandle(m)));
     }
-    assert_eq!(lab.lock(Handle(9)), Err(GlobalError::NoSuchHandle(Handle(9))));
-    assert_eq!(lab.lock(Handle(0)), Err(GlobalError::NoSuchHandle(Handle(0))));
+    assert_eq!(
+        lab.lock(Handle(9)),
+        Err(GlobalError::NoSuchHandle(Handle(9)))
+    );
+    assert_eq!(
+        lab.lock(Handle(0)),
+        Err(GlobalError::NoSuchHandle(Handle(0)))
+    );
     assert!(lab.rows().is_empty());
     // Numbers are not reused: the next handle is 2.
     assert_eq!(handle(lab.alloc(Kind::Fixed, 1).unwrap()), Handle(2));
@@ -324,7 +352,9 @@ fn realloc_moves_an_unlocked_block_and_not_a_locked_one_without_gmem_moveable() 
     let Outcome::ReadKept { now, .. } = lab.read_kept(b).unwrap() else {
         panic!()
     };
-    assert!(matches!(now, AtAddress::Block { handle, bytes, .. } if handle == b && bytes == vec![b'C'; 16]));
+    assert!(
+        matches!(now, AtAddress::Block { handle, bytes, .. } if handle == b && bytes == vec![b'C'; 16])
+    );
 }
 
 #[test]
@@ -360,7 +390,9 @@ fn global_handle_finds_the_block_of_a_pointer() {
         })
     );
     let pf = row(&lab, f).address.unwrap();
-    assert!(matches!(lab.handle_at(pf), Ok(Outcome::HandleOf { handle, hglobal, .. }) if handle == f && hglobal == pf));
+    assert!(
+        matches!(lab.handle_at(pf), Ok(Outcome::HandleOf { handle, hglobal, .. }) if handle == f && hglobal == pf)
+    );
     assert_eq!(lab.handle_at(p + 1), Err(GlobalError::NoBlockAt(p + 1)));
 }
 
@@ -447,7 +479,10 @@ fn every_error_reads_in_korean() {
     ];
     for e in errors {
         let ko = e.localized(Lang::Ko);
-        assert!(ko.contains("핸들") || ko.contains("힙") || ko.contains("메모리"), "{ko}");
+        assert!(
+            ko.contains("핸들") || ko.contains("힙") || ko.contains("메모리"),
+            "{ko}"
+        );
         assert_ne!(ko, e.to_string());
         assert_eq!(e.localized(Lang::En), e.to_string());
     }
