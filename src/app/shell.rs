@@ -13,6 +13,8 @@ use crate::forms::alloc::memory_managers::MemoryManagersPanel;
 #[cfg(target_os = "linux")]
 use crate::forms::filemap::FileMapLab;
 #[cfg(target_os = "linux")]
+use crate::forms::global::GlobalLabForm;
+#[cfg(target_os = "linux")]
 use crate::forms::mutex::MutexLab;
 use crate::forms::shared_text::SharedTextForm;
 #[cfg(target_os = "linux")]
@@ -53,6 +55,8 @@ pub struct MemlabApp {
     memory_managers: MemoryManagersPanel,
     #[cfg(target_os = "linux")]
     system_info: SystemInfoForm,
+    #[cfg(target_os = "linux")]
+    global: GlobalLabForm,
     #[cfg(target_os = "linux")]
     page_lab: PageLabForm,
     #[cfg(target_os = "linux")]
@@ -119,6 +123,8 @@ impl MemlabApp {
             &mut self.memory_managers,
             #[cfg(target_os = "linux")]
             &mut self.system_info,
+            #[cfg(target_os = "linux")]
+            &mut self.global,
             #[cfg(target_os = "linux")]
             &mut self.page_lab,
             #[cfg(target_os = "linux")]

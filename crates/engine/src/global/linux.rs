@@ -476,6 +476,8 @@ impl Heap {
 
     /// Unlocked movable blocks, in address order, go to the lowest free
     /// place below them that holds them; fixed and locked blocks stay.
+    /// One sorted list of the occupied spans is kept up to date as blocks
+    /// move, so a compaction is one scan per moving block, not a sort.
     pub fn compact(&mut self) -> Vec<Move> {
         let mut order: Vec<(u64, Handle)> = self
             .blocks
@@ -484,17 +486,44 @@ impl Heap {
             .filter_map(|(h, b)| b.offset.map(|o| (o, *h)))
             .collect();
         order.sort_unstable();
+        let mut spans = self.spans(None);
         let mut moved = Vec::new();
         for (old, handle) in order {
             let span = HEADER + self.block(handle).size;
-            let Some(start) = self.first_fit(span, Some(handle)) else {
-                continue;
+            let old_start = old - HEADER;
+            let i = spans
+                .binary_search(&(old_start, old + self.block(handle).size))
+                .expect("every block's span is listed");
+            spans.remove(i);
+            // The lowest gap that holds the block, below its place.
+            let mut cursor = 0;
+            let mut found = None;
+            for &(s, e) in &spans {
+                if cursor >= old_start {
+                    break;
+                }
+                if s >= cursor + span {
+                    found = Some(cursor);
+                    break;
+                }
+                cursor = cursor.max(e);
+            }
+            if found.is_none() && cursor < old_start {
+                // Past the last span below the block: the block's own place
+                // and what precedes it are free.
+                found = Some(cursor);
+            }
+            let start = match found {
+                Some(start) if start < old_start => start,
+                _ => old_start,
             };
             let at = start + HEADER;
-            if at >= old {
+            let j = spans.partition_point(|&(s, _)| s < start);
+            spans.insert(j, (start, start + span));
+            if at == old {
                 continue;
             }
-            let from = (old - HEADER) as usize;
+            let from = old_start as usize;
             self.arena
                 .copy_within(from..from + span as usize, start as usize);
             self.block_mut(handle).offset = Some(at);

@@ -137,7 +137,12 @@ fn moves(moved: &[Move], lang: Lang) -> String {
         .iter()
         .map(|m| match lang {
             Lang::En => format!("{} moved {:#x} -> {:#x}", m.handle, m.from, m.to),
-            Lang::Ko => format!("{} 이동 {:#x} -> {:#x}", m.handle.localized(lang), m.from, m.to),
+            Lang::Ko => format!(
+                "{} 이동 {:#x} -> {:#x}",
+                m.handle.localized(lang),
+                m.from,
+                m.to
+            ),
         })
         .collect::<Vec<_>>()
         .join("; ")
@@ -223,13 +228,19 @@ impl Localized for Outcome {
                 let mut s = format!("{} = {hglobal:#x}", handle.localized(lang));
                 if !moved.is_empty() {
                     s.push_str(&match lang {
-                        Lang::En => format!("; no room, so the heap compacted: {}", moves(moved, lang)),
-                        Lang::Ko => format!("; 자리가 없어 힙을 압축했습니다: {}", moves(moved, lang)),
+                        Lang::En => {
+                            format!("; no room, so the heap compacted: {}", moves(moved, lang))
+                        }
+                        Lang::Ko => {
+                            format!("; 자리가 없어 힙을 압축했습니다: {}", moves(moved, lang))
+                        }
                     });
                 }
                 if !discarded.is_empty() {
                     s.push_str(&match lang {
-                        Lang::En => format!("; discarded to make room: {}", handles(discarded, lang)),
+                        Lang::En => {
+                            format!("; discarded to make room: {}", handles(discarded, lang))
+                        }
                         Lang::Ko => format!("; 자리를 만들려고 버림: {}", handles(discarded, lang)),
                     });
                 }
@@ -250,9 +261,9 @@ impl Localized for Outcome {
                 Lang::En => format!(
                     "GlobalSize: {bytes} bytes ({requested} asked, rounded up to {GRANULE})"
                 ),
-                Lang::Ko => format!(
-                    "GlobalSize: {bytes}바이트 (요청 {requested}, {GRANULE}의 배수로 올림)"
-                ),
+                Lang::Ko => {
+                    format!("GlobalSize: {bytes}바이트 (요청 {requested}, {GRANULE}의 배수로 올림)")
+                }
             },
             Self::Reallocated {
                 from: None,
@@ -306,9 +317,9 @@ impl Localized for Outcome {
                     "버렸습니다: 메모리는 없고 핸들은 여전히 유효합니다",
                 )
                 .into(),
-            Self::Compacted { moved } if moved.is_empty() => {
-                lang.pick("nothing could move", "움직일 수 있는 블록이 없었습니다").into()
-            }
+            Self::Compacted { moved } if moved.is_empty() => lang
+                .pick("nothing could move", "움직일 수 있는 블록이 없었습니다")
+                .into(),
             Self::Compacted { moved } => moves(moved, lang),
             Self::LowMemory { discarded, .. } if discarded.is_empty() => lang
                 .pick(

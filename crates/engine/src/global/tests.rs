@@ -1,6 +1,9 @@
 //! The Win32 rules of §2 on memlab's global heap, through the lab's API.
 
+use std::collections::BTreeMap;
+
 use super::*;
+use crate::i18n::testing::assert_korean;
 use crate::i18n::{Lang, Localized};
 
 fn handle(outcome: Outcome) -> Handle {
@@ -478,12 +481,191 @@ fn every_error_reads_in_korean() {
         },
     ];
     for e in errors {
-        let ko = e.localized(Lang::Ko);
-        assert!(
-            ko.contains("핸들") || ko.contains("힙") || ko.contains("메모리"),
-            "{ko}"
-        );
-        assert_ne!(ko, e.to_string());
+        assert_korean(&e.localized(Lang::Ko));
         assert_eq!(e.localized(Lang::En), e.to_string());
+    }
+}
+
+#[test]
+fn every_outcome_reads_in_korean() {
+    let h = Handle(2);
+    let mv = Move {
+        handle: h,
+        from: 0x2000,
+        to: 0x1000,
+    };
+    let block = AtAddress::Block {
+        handle: h,
+        offset: 0,
+        bytes: b"BB".to_vec(),
+    };
+    let outcomes = [
+        Outcome::Allocated {
+            handle: h,
+            hglobal: 0x1000,
+            moved: vec![mv],
+            discarded: vec![Handle(1)],
+        },
+        Outcome::Locked {
+            pointer: 0x1000,
+            lock_count: 1,
+        },
+        Outcome::Unlocked { lock_count: 0 },
+        Outcome::Size {
+            bytes: 112,
+            requested: 100,
+        },
+        Outcome::Reallocated {
+            from: None,
+            to: 0x1000,
+            size: 16,
+        },
+        Outcome::Reallocated {
+            from: Some(0x1000),
+            to: 0x1000,
+            size: 16,
+        },
+        Outcome::Reallocated {
+            from: Some(0x2000),
+            to: 0x1000,
+            size: 16,
+        },
+        Outcome::HandleOf {
+            address: 0x1000,
+            handle: h,
+            hglobal: 0x1000,
+        },
+        Outcome::Freed,
+        Outcome::Discarded,
+        Outcome::Compacted { moved: vec![] },
+        Outcome::Compacted { moved: vec![mv] },
+        Outcome::LowMemory {
+            discarded: vec![],
+            bytes: 0,
+        },
+        Outcome::LowMemory {
+            discarded: vec![h],
+            bytes: 32,
+        },
+        Outcome::ReadKept {
+            pointer: 0x1000,
+            stale: false,
+            now: block,
+        },
+        Outcome::ReadKept {
+            pointer: 0x1000,
+            stale: true,
+            now: AtAddress::Free,
+        },
+        Outcome::ReadKept {
+            pointer: 0x1000,
+            stale: true,
+            now: AtAddress::Header { handle: h },
+        },
+        Outcome::ReadKept {
+            pointer: 0x1000,
+            stale: true,
+            now: AtAddress::Outside,
+        },
+    ];
+    for o in outcomes {
+        assert_korean(&o.localized(Lang::Ko));
+        assert_eq!(o.localized(Lang::En), o.to_string());
+    }
+}
+
+/// Random steps (a fixed seed, so a failure repeats) keep the heap sound:
+/// no two blocks overlap, each block's bytes move with it (its first byte
+/// is still its letter, or zero after a discard), GlobalLock returns the
+/// address the table shows, and a kept pointer is stale exactly when it
+/// is not the block's address.
+#[test]
+fn random_steps_keep_the_heap_sound() {
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move |n: u64| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) % n
+    };
+    let mut lab = GlobalLab::new();
+    let mut first_byte: BTreeMap<Handle, u8> = BTreeMap::new();
+    for step in 0..3000 {
+        let live: Vec<Handle> = lab.rows().iter().map(|r| r.handle).collect();
+        let pick = |k: u64| live.get(k as usize % live.len().max(1)).copied();
+        let h = pick(next(1000)).unwrap_or(Handle(1));
+        let result = match next(10) {
+            0..=2 => {
+                let kind = Kind::ALL[next(3) as usize];
+                let size = next(3000) + 1;
+                let r = lab.alloc(kind, size);
+                if let Ok(Outcome::Allocated { handle, .. }) = &r {
+                    first_byte.insert(*handle, b'A' + ((handle.0 - 1) % 26) as u8);
+                }
+                r.map(|_| ())
+            }
+            3 => lab.lock(h).map(|_| ()),
+            4 => lab.unlock(h).map(|_| ()),
+            5 => {
+                let was_discarded = lab.rows().iter().any(|r| r.handle == h && r.discarded());
+                let r = lab.realloc(h, next(5000) + 1, next(2) == 0);
+                if r.is_ok() && was_discarded {
+                    first_byte.insert(h, 0);
+                }
+                r.map(|_| ())
+            }
+            6 => lab.free(h).map(|_| ()),
+            7 => lab.compact().map(|_| ()),
+            8 => lab.discard(h).map(|_| ()),
+            _ => lab.low_memory().map(|_| ()),
+        };
+        // Every failure is one of the typed rules, never a panic.
+        if let Err(e) = result {
+            assert!(!e.win32().is_empty());
+        }
+        let rows = lab.rows();
+        let Some(heap) = lab.heap.as_ref() else {
+            assert!(rows.is_empty(), "no heap, no handles");
+            continue;
+        };
+        let mut spans: Vec<(usize, usize)> = rows
+            .iter()
+            .filter_map(|r| {
+                r.address
+                    .map(|a| (a - HEADER as usize, a + r.size as usize))
+            })
+            .collect();
+        spans.sort_unstable();
+        for pair in spans.windows(2) {
+            assert!(pair[0].1 <= pair[1].0, "overlap: {pair:?}");
+        }
+        // Reading every block back is quadratic: every 20th step.
+        for r in rows.iter().filter(|_| step % 20 == 0) {
+            assert_eq!(r.kept_is_stale(), r.kept.is_some() && r.kept != r.address);
+            let Some(a) = r.address else { continue };
+            if r.size == 0 {
+                continue;
+            }
+            match heap.at(a) {
+                AtAddress::Block { handle, bytes, .. } => {
+                    assert_eq!(handle, r.handle);
+                    assert_eq!(
+                        bytes[0], first_byte[&r.handle],
+                        "{} moved without its bytes",
+                        r.handle
+                    );
+                }
+                other => panic!("{}'s address shows {other:?}", r.handle),
+            }
+        }
+    }
+    // The table's entries are what GlobalLock reads.
+    for r in lab.rows() {
+        if r.kind.movable() && !r.discarded() {
+            let Outcome::Locked { pointer, .. } = lab.lock(r.handle).unwrap() else {
+                panic!()
+            };
+            assert_eq!(Some(pointer), r.address);
+        }
     }
 }
