@@ -254,17 +254,19 @@ impl GlobalLabForm {
     fn calls_ui(&mut self, ui: &mut egui::Ui, lang: Lang) {
         let chosen = self.selected.is_some();
         type Button<'a> = (&'a str, fn(&mut GlobalLabForm));
+        // The chosen handle on a line of its own, so that the buttons stay
+        // put when it changes.
+        let label = match self.selected {
+            Some(h) => format!("{} {}", lang.pick("Chosen:", "선택:"), h.localized(lang)),
+            None => lang
+                .pick(
+                    "no handle chosen (click a row)",
+                    "고른 핸들 없음 (줄을 누르세요)",
+                )
+                .into(),
+        };
+        ui.label(RichText::new(label).strong());
         ui.horizontal_wrapped(|ui| {
-            let label = match self.selected {
-                Some(h) => h.localized(lang),
-                None => lang
-                    .pick(
-                        "no handle chosen (click a row)",
-                        "고른 핸들 없음 (줄을 누르세요)",
-                    )
-                    .into(),
-            };
-            ui.label(RichText::new(label).strong());
             let buttons: [Button; 8] = [
                 ("GlobalLock", Self::lock),
                 ("GlobalUnlock", Self::unlock),

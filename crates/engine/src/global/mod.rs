@@ -399,6 +399,8 @@ impl HasKind for GlobalError {
             Self::CannotMove { .. } | Self::NotEnoughMemory { .. } | Self::TooManyHandles => {
                 ErrorKind::NoSpace
             }
+            // A memory limit (RLIMIT_AS, the commit limit) refused the heap.
+            Self::Map { errno, .. } if *errno == libc::ENOMEM => ErrorKind::NoSpace,
             Self::Map { .. } => ErrorKind::Os,
         }
     }
