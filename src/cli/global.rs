@@ -151,10 +151,18 @@ pub(super) fn run_script(args: &GlobalArgs) -> Result<(), Failure> {
     for (&(index, text), step) in steps.iter().zip(&parsed) {
         let result = run(&mut lab, step);
         let rows = lab.rows();
+        let report = Report {
+            index,
+            text,
+            step,
+            result: &result,
+            rows: &rows,
+            moved: lab.moved(),
+        };
         let line = if args.json {
-            json_step(index, text, step, &result, &rows, lab.moved())
+            json_step(&report)
         } else {
-            text_step(index, text, step, &result, &rows, lab.moved())
+            text_step(&report)
         };
         let _ = writeln!(out, "{line}");
         let _ = out.flush();
@@ -167,14 +175,25 @@ pub(super) fn run_script(args: &GlobalArgs) -> Result<(), Failure> {
     first_failure.map_or(Ok(()), Err)
 }
 
-fn json_step(
+/// One step's report: what ran, what it did, the table after it.
+struct Report<'a> {
     index: usize,
-    text: &str,
-    step: &Step,
-    result: &Result<Outcome, GlobalError>,
-    rows: &[Row],
-    moved: &[Move],
-) -> String {
+    text: &'a str,
+    step: &'a Step,
+    result: &'a Result<Outcome, GlobalError>,
+    rows: &'a [Row],
+    moved: &'a [Move],
+}
+
+fn json_step(r: &Report) -> String {
+    let Report {
+        index,
+        text,
+        step,
+        result,
+        rows,
+        moved,
+    } = *r;
     let handles: Vec<serde_json::Value> = rows
         .iter()
         .map(|r| {
@@ -214,14 +233,15 @@ fn json_step(
     .to_string()
 }
 
-fn text_step(
-    index: usize,
-    text: &str,
-    step: &Step,
-    result: &Result<Outcome, GlobalError>,
-    rows: &[Row],
-    moved: &[Move],
-) -> String {
+fn text_step(r: &Report) -> String {
+    let Report {
+        index,
+        text,
+        step,
+        result,
+        rows,
+        moved,
+    } = *r;
     let mut lines = vec![format!("[{index}] {text}: {}", step.operation().win32())];
     let mut say = |s: String| lines.push(format!("    {s}"));
     match result {
