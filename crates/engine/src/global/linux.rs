@@ -1,6 +1,7 @@
 //! memlab's model of the Win32 global heap on Linux, on real memory: one
-//! arena of [`ARENA_BYTES`] mapped once (anonymous, `MAP_NORESERVE`, so it
-//! costs no commit charge until blocks are written), each block a
+//! arena of [`ARENA_BYTES`] mapped once (anonymous, `MAP_NORESERVE`: no
+//! commit charge in overcommit modes 0 and 1, RAM only for the pages
+//! blocks were written to), each block a
 //! [`HEADER`] of the heap's own followed by its data rounded up to
 //! [`GRANULE`] bytes, and a handle table: an array in memory whose entry
 //! for each movable block holds that block's current address, so that the
