@@ -22,12 +22,18 @@ pub enum LabId {
     /// GetSystemInfo and the memory figures.
     #[cfg(target_os = "linux")]
     Sysinfo,
+    /// GlobalAlloc and friends (LocalAlloc is the same heap).
+    #[cfg(target_os = "linux")]
+    Global,
     /// VirtualAlloc and friends, page by page.
     #[cfg(target_os = "linux")]
     PageLab,
     /// The address-space map (like VMMap).
     #[cfg(target_os = "linux")]
     AddressMap,
+    /// HeapCreate and friends: private heaps.
+    #[cfg(target_os = "linux")]
+    Heap,
     /// The file mapping of §8.
     #[cfg(target_os = "linux")]
     Filemap,

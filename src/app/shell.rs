@@ -13,6 +13,9 @@ use crate::forms::alloc::memory_managers::MemoryManagersPanel;
 #[cfg(target_os = "linux")]
 use crate::forms::filemap::FileMapLab;
 #[cfg(target_os = "linux")]
+use crate::forms::global::GlobalLabForm;
+use crate::forms::heap::HeapLabForm;
+#[cfg(target_os = "linux")]
 use crate::forms::mutex::MutexLab;
 use crate::forms::shared_text::SharedTextForm;
 #[cfg(target_os = "linux")]
@@ -54,9 +57,13 @@ pub struct MemlabApp {
     #[cfg(target_os = "linux")]
     system_info: SystemInfoForm,
     #[cfg(target_os = "linux")]
+    global: GlobalLabForm,
+    #[cfg(target_os = "linux")]
     page_lab: PageLabForm,
     #[cfg(target_os = "linux")]
     address_map: AddressMapForm,
+    #[cfg(target_os = "linux")]
+    heap: HeapLabForm,
     #[cfg(target_os = "linux")]
     filemap: FileMapLab,
     #[cfg(target_os = "linux")]
@@ -120,9 +127,13 @@ impl MemlabApp {
             #[cfg(target_os = "linux")]
             &mut self.system_info,
             #[cfg(target_os = "linux")]
+            &mut self.global,
+            #[cfg(target_os = "linux")]
             &mut self.page_lab,
             #[cfg(target_os = "linux")]
             &mut self.address_map,
+            #[cfg(target_os = "linux")]
+            &mut self.heap,
             #[cfg(target_os = "linux")]
             &mut self.filemap,
             #[cfg(target_os = "linux")]

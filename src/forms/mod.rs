@@ -1,11 +1,14 @@
 //! The labs' windows, grouped as the book and the engine group them
-//! (`alloc`, `vm`, `filemap`, `mutex`, `shared_text`), each group with its
+//! (`alloc`, `vm`, `global`, `heap`, `filemap`, `mutex`, `shared_text`), each group with its
 //! own strings and colours; `widgets` holds the pieces every lab uses. UI
 //! only: the work is done by `memlab_engine`.
 
 pub mod alloc;
 #[cfg(target_os = "linux")]
 pub mod filemap;
+#[cfg(target_os = "linux")]
+pub mod global;
+pub mod heap;
 #[cfg(target_os = "linux")]
 pub mod mutex;
 pub mod shared_text;
@@ -81,9 +84,13 @@ pub fn help(id: LabId) -> &'static LabHelp {
         #[cfg(target_os = "linux")]
         LabId::Sysinfo => &vm::system_info::help::HELP,
         #[cfg(target_os = "linux")]
+        LabId::Global => &global::help::HELP,
+        #[cfg(target_os = "linux")]
         LabId::PageLab => &vm::page_lab::help::HELP,
         #[cfg(target_os = "linux")]
         LabId::AddressMap => &vm::address_map::help::HELP,
+        #[cfg(target_os = "linux")]
+        LabId::Heap => &heap::help::HELP,
         #[cfg(target_os = "linux")]
         LabId::Filemap => &filemap::help::HELP,
         #[cfg(target_os = "linux")]
