@@ -24,13 +24,15 @@ pub fn wait_until_for<S>(
     }
 }
 
-/// Steps until `done` holds, failing after 10 s.
+/// Steps until `done` holds, failing after a minute: a deadline for a
+/// hang, far beyond what a loaded machine takes (a form's worker answers in
+/// milliseconds when the machine is idle).
 pub fn wait_until<S>(
     harness: &mut Harness<'_, S>,
     what: &str,
     done: impl Fn(&Harness<'_, S>) -> bool,
 ) {
-    wait_until_for(harness, what, 10, done);
+    wait_until_for(harness, what, 60, done);
 }
 
 /// The value (the text) of the field labelled `label`; empty if it has none.

@@ -59,7 +59,7 @@ fn a_run_adds_a_history_row_with_the_size_typed() {
     type_number(&mut h, "Size (KB)", "8");
     assert_eq!(h.state().size_kb, 8);
     h.get_by_label("Run").click();
-    wait_until_for(&mut h, "a history row", 20, |h| {
+    wait_until_for(&mut h, "a history row", 60, |h| {
         h.state().history().len() == 1
     });
     h.step();
@@ -89,7 +89,7 @@ fn a_run_adds_a_history_row_with_the_size_typed() {
         .click();
     h.step();
     h.get_by_label(&caption).click();
-    wait_until_for(&mut h, "a second row", 20, |h| {
+    wait_until_for(&mut h, "a second row", 60, |h| {
         h.state().history().len() == 2
     });
     assert_eq!(h.state().history()[1].result.manager, ManagerKind::Mimalloc);
@@ -116,7 +116,7 @@ fn cancel_stops_a_long_run_within_seconds() {
         (65536, 100_000, true, false)
     );
     h.get_by_label("Run").click();
-    wait_until_for(&mut h, "the progress bar", 10, |h| {
+    wait_until_for(&mut h, "the progress bar", 60, |h| {
         h.state().running() && shows(h, "pairs") && h.query_by_label("Cancel").is_some()
     });
     // Let it make some progress, and check the window stays responsive:
@@ -190,7 +190,7 @@ fn without_warm_up_a_first_run_is_marked_cold() {
     assert!(!h.state().warm_up);
     let run = |h: &mut Harness<'static, AllocBenchForm>, n: usize| {
         run_button(h).click();
-        wait_until_for(h, "a run", 20, |h| h.state().history().len() == n);
+        wait_until_for(h, "a run", 60, |h| h.state().history().len() == n);
         h.step();
         h.step();
         h.state().history()[n - 1]
@@ -241,7 +241,7 @@ fn captions_keep_their_digits_and_run_stays_put() {
     type_number(&mut h, "Size (KB)", "1");
     type_number(&mut h, "Iterations", "10");
     h.get_by_label("Run").click();
-    wait_until_for(&mut h, "a run", 20, |h| h.state().history().len() == 1);
+    wait_until_for(&mut h, "a run", 60, |h| h.state().history().len() == 1);
     h.step();
     h.step();
     let ms = h.state().history()[0].result.ms;
@@ -296,7 +296,7 @@ fn korean_form_runs_and_clamps() {
     assert!(shows(&h, "크기는 1~65536 KB여야 합니다"));
     type_number(&mut h, "크기 (KB)", "2");
     h.get_by_label("실행").click();
-    wait_until_for(&mut h, "a history row", 20, |h| {
+    wait_until_for(&mut h, "a history row", 60, |h| {
         h.state().history().len() == 1
     });
     h.step();

@@ -87,7 +87,7 @@ fn grid<S>(h: &Harness<'_, S>, n: usize) -> String {
 /// Steps until `done` holds (20 s at most); on a timeout, fails with every
 /// text shown.
 fn wait_until<S>(h: &mut Harness<'_, S>, what: &str, done: impl Fn(&Harness<'_, S>) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         h.step();
         if done(h) {

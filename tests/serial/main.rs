@@ -1,8 +1,8 @@
 //! The tests that need this test process to themselves, run one at a time
 //! (each takes `common::alone()`), apart from the hundreds of `tests/it`:
 //!
-//! - the address-space map and the page lab (`vm_maps`, `vm_pages`,
-//!   `vm_form_ui`) read this very process's regions (/proc/self/maps and
+//! - the address-space map, the page lab and the heap lab (`vm_maps`,
+//!   `vm_pages`, `vm_form_ui`, `heap_form_ui`) read this very process's regions (/proc/self/maps and
 //!   smaps, mincore, Committed_AS), and Linux merges a reservation or
 //!   committed pages with any neighbouring mapping alike (another test's
 //!   reservation, a malloc arena, a thread's stack), which changes the
@@ -18,6 +18,7 @@
 mod common;
 
 mod filemap_core;
+mod heap_form_ui;
 mod vm_form_ui;
 mod vm_maps;
 mod vm_pages;

@@ -3,7 +3,7 @@
 //! broken in a step (reported there, the script goes on), a malformed
 //! script (exit 2 before any step), and the commit charge a heap costs.
 
-mod common;
+use crate::common;
 
 use common::{run, stderr, stdout};
 

@@ -4,7 +4,7 @@
 //! an overrun found by HeapValidate, a block picked in the strip, and
 //! HeapDestroy's drop; in English and Korean.
 
-mod common;
+use crate::common;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -45,6 +45,7 @@ fn click(h: &mut Harness<'_, HeapLabForm>, label: &str) {
 
 #[test]
 fn create_and_fill_a_fixed_heap_until_memory_is_short() {
+    let _alone = common::alone();
     let mut h = heap_lab(Lang::En);
     h.step();
     type_number(&mut h, "Initial KiB", "16");
@@ -108,6 +109,7 @@ fn create_and_fill_a_fixed_heap_until_memory_is_short() {
 
 #[test]
 fn an_overrun_is_found_by_validate_and_free_refuses_the_block() {
+    let _alone = common::alone();
     let mut h = heap_lab(Lang::En);
     h.step();
     click(&mut h, "HeapCreate");
@@ -156,6 +158,7 @@ fn an_overrun_is_found_by_validate_and_free_refuses_the_block() {
 
 #[test]
 fn fragment_then_destroy_shows_the_drop() {
+    let _alone = common::alone();
     let mut h = heap_lab(Lang::En);
     h.step();
     type_number(&mut h, "Initial KiB", "64");
@@ -221,6 +224,7 @@ fn fragment_then_destroy_shows_the_drop() {
 
 #[test]
 fn the_lab_reads_in_korean() {
+    let _alone = common::alone();
     let mut h = heap_lab(Lang::Ko);
     h.step();
     type_number(&mut h, "초기 KiB", "16");
@@ -262,6 +266,7 @@ fn the_lab_reads_in_korean() {
 /// brought into the fields' ranges when the lab is first shown.
 #[test]
 fn saved_fields_out_of_range_are_brought_into_range() {
+    let _alone = common::alone();
     let mut form = HeapLabForm::default();
     form.size = u32::MAX;
     form.new_size = u32::MAX;

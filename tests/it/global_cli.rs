@@ -4,7 +4,7 @@
 //! address null while discarded), a rule broken in a step (reported there,
 //! the script goes on), and a malformed script (exit 2 before any step).
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 

@@ -5,7 +5,7 @@
 //! emptied by "Low memory", NULL on lock until GlobalReAlloc; the Win32
 //! rules shown as errors; a block chosen in the strip; English and Korean.
 
-mod common;
+use crate::common;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
