@@ -27,6 +27,9 @@ pub const USAGE: u8 = 2;
 pub const TIMEOUT: u8 = 3;
 /// A mapping's bytes are not memlab's layout.
 pub const CORRUPT: u8 = 4;
+/// What this OS cannot do yet (on Windows: the labs and features not
+/// ported; see docs/windows.md).
+pub const UNSUPPORTED: u8 = 5;
 
 /// Why a command failed: its exit code and one English line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,6 +97,7 @@ impl From<SharedError> for Failure {
             | SharedError::BadPath { .. }
             | SharedError::ForeignFile { .. }
             | SharedError::NulInText => USAGE,
+            SharedError::FileNotOnWindowsYet => UNSUPPORTED,
             SharedError::Object(e) => object_code(e),
             SharedError::LockTimeout { .. } => TIMEOUT,
             SharedError::Corrupt { .. } => CORRUPT,
@@ -106,15 +110,11 @@ impl From<SharedError> for Failure {
     }
 }
 
-/// An object in /dev/shm that is another account's, open to others or of
-/// another kind cannot be used under that name: choose another (usage).
+/// An object memlab refuses under that name (another account's, open to
+/// others, of another kind; on Windows also `Global\` without the
+/// privilege): choose another (usage).
 fn object_code(e: &ObjectError) -> u8 {
-    match e {
-        ObjectError::NameTaken { .. }
-        | ObjectError::Foreign { .. }
-        | ObjectError::Exposed { .. } => USAGE,
-        _ => FAILED,
-    }
+    if e.refuses_name() { USAGE } else { FAILED }
 }
 
 impl From<BenchError> for Failure {

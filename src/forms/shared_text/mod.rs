@@ -146,6 +146,7 @@ impl SharedTextForm {
                 self.status = Some(Status::Loaded {
                     lossy: loaded.lossy,
                     recovered_from: loaded.recovered_from,
+                    wait_abandoned: loaded.wait_abandoned,
                 });
                 self.text = loaded.text;
                 self.corrupt = false;
@@ -159,6 +160,7 @@ impl SharedTextForm {
                     kept: saved.stored.len(),
                     asked: saved.truncated_from,
                     recovered_from: saved.recovered_from,
+                    wait_abandoned: saved.wait_abandoned,
                 });
                 self.text = saved.stored;
                 self.edited = false;

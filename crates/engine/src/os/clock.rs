@@ -2,7 +2,7 @@
 //! stored in shared headers) shown in local time, and the CPU time this
 //! process has used (to keep live displays cheap).
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Milliseconds since the Unix epoch (0 if the clock is before 1970).
 pub fn now_unix_ms() -> u64 {
@@ -28,20 +28,12 @@ fn format_in(ms: u64, zone: jiff::tz::TimeZone) -> String {
     }
 }
 
-/// CPU time used so far by all threads of this process.
-pub fn process_cpu_time() -> Duration {
-    // SAFETY: all-zero is a valid timespec; clock_gettime only writes it.
-    let mut ts: libc::timespec = unsafe { std::mem::zeroed() };
-    // SAFETY: a valid clock id and a pointer to a live timespec.
-    if unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) } != 0 {
-        return Duration::ZERO;
-    }
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
+pub use super::sys::clock::process_cpu_time;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn local_times_carry_their_zone() {

@@ -243,6 +243,7 @@ fn every_shared_error() -> Vec<SharedError> {
             source: io::Error::from_raw_os_error(libc::ENOMEM),
         });
     }
+    all.push(SharedError::FileNotOnWindowsYet);
     for e in &all {
         match e {
             SharedError::BadName { .. }
@@ -252,6 +253,7 @@ fn every_shared_error() -> Vec<SharedError> {
             | SharedError::LockTimeout { .. }
             | SharedError::Corrupt { .. }
             | SharedError::NulInText
+            | SharedError::FileNotOnWindowsYet
             | SharedError::Removed { .. }
             | SharedError::Io { .. } => {}
         }
