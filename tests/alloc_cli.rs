@@ -1,6 +1,9 @@
 //! `memlab bench` and `memlab sweep` through the real binary (which installs
 //! the dispatcher as its global allocator).
 
+// Linux only, for now: the Windows suite is tests/windows.rs (docs/windows.md).
+#![cfg(target_os = "linux")]
+
 mod common;
 
 use std::time::{Duration, Instant};

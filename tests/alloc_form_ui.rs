@@ -5,6 +5,9 @@
 //! the benchmarks route explicitly through it, so they measure the same, and
 //! switching the active manager only changes what `dispatcher().active()` says.
 
+// Linux only, for now: the Windows suite is tests/windows.rs (docs/windows.md).
+#![cfg(target_os = "linux")]
+
 mod common;
 
 use std::time::{Duration, Instant};

@@ -1,5 +1,8 @@
 //! The version constants in the report header must match what Cargo resolved.
 
+// Linux only, for now: the Windows suite is tests/windows.rs (docs/windows.md).
+#![cfg(target_os = "linux")]
+
 use memlab_engine::alloc::{LIBMIMALLOC_SYS_VERSION, TALC_VERSION};
 
 fn locked_version(name: &str) -> String {

@@ -11,6 +11,9 @@
 //! it may damage it, count its windows exactly and check that nothing is
 //! left. That needs root, which CI has.
 
+// Linux only, for now: the Windows suite is tests/windows.rs (docs/windows.md).
+#![cfg(target_os = "linux")]
+
 mod common;
 
 use std::io::{Read, Write};

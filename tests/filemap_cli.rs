@@ -4,6 +4,9 @@
 //! `truncate` while memlab maps it, every bad path (nonexistent, directory,
 //! read-only, no permission as user nobody, a full disk in a tiny tmpfs) and
 //! the default demo file in the per-user data folder.
+
+// Linux only, for now: the Windows suite is tests/windows.rs (docs/windows.md).
+#![cfg(target_os = "linux")]
 #![cfg(target_os = "linux")]
 
 mod common;

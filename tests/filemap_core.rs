@@ -2,6 +2,9 @@
 //! the unaligned-offset lesson, closed things refused, exclusive and shared
 //! opening, a file shortened by another process (`truncate`), read-only
 //! files and the change stamp.
+
+// Linux only, for now: the Windows suite is tests/windows.rs (docs/windows.md).
+#![cfg(target_os = "linux")]
 #![cfg(target_os = "linux")]
 
 use std::os::unix::fs::PermissionsExt;

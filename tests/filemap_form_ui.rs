@@ -3,6 +3,9 @@
 //! each other and in an ordinary read of the file; closed things refused; a
 //! file shortened by someone else; another process's writes appearing live;
 //! in English and Korean.
+
+// Linux only, for now: the Windows suite is tests/windows.rs (docs/windows.md).
+#![cfg(target_os = "linux")]
 #![cfg(target_os = "linux")]
 
 mod common;

@@ -12,6 +12,9 @@
 //! Two checks: every string and char literal in memlab's sources (what it
 //! can ever say), and, in `layout.rs`, every text drawn in every lab.
 
+// Linux only, for now: the Windows suite is tests/windows.rs (docs/windows.md).
+#![cfg(target_os = "linux")]
+
 mod common;
 
 use std::collections::BTreeMap;

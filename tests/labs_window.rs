@@ -2,6 +2,9 @@
 //! map's list of processes names memlab's open windows by their instance
 //! numbers, first, and `memlab maps --window N` reads window N's process,
 //! as a class puts the page lab in one window and its map in the next.
+
+// Linux only, for now: the Windows suite is tests/windows.rs (docs/windows.md).
+#![cfg(target_os = "linux")]
 #![cfg(target_os = "linux")]
 
 mod common;

@@ -30,6 +30,9 @@
 //! out, with their rectangles and, from egui's own list of the frame's
 //! widgets, their visible parts.
 
+// Linux only, for now: the Windows suite is tests/windows.rs (docs/windows.md).
+#![cfg(target_os = "linux")]
+
 mod common;
 
 use std::collections::HashMap;

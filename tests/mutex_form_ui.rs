@@ -3,6 +3,9 @@
 //! wait gets what that lock can give (acquired, told the owner died, or
 //! stuck until reset); a live holder makes another window time out; waits
 //! never freeze the window; in English and Korean.
+
+// Linux only, for now: the Windows suite is tests/windows.rs (docs/windows.md).
+#![cfg(target_os = "linux")]
 #![cfg(target_os = "linux")]
 
 mod common;

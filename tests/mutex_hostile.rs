@@ -5,6 +5,9 @@
 //! signal; a reset repairs what can be repaired; and no message states as
 //! a fact what only the header claims. Also the lesson itself: the data a
 //! holder killed half-way leaves, as each kind of lock hands it over.
+
+// Linux only, for now: the Windows suite is tests/windows.rs (docs/windows.md).
+#![cfg(target_os = "linux")]
 #![cfg(target_os = "linux")]
 
 mod common;

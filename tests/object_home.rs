@@ -6,6 +6,9 @@
 //! environment. Each test runs in a private mount namespace (`unshare -m`)
 //! with its own tmpfs on /run and /dev/shm, acting as `nobody`, so the
 //! machine's real folders are never touched; that needs root, which CI has.
+
+// Linux only, for now: the Windows suite is tests/windows.rs (docs/windows.md).
+#![cfg(target_os = "linux")]
 #![cfg(target_os = "linux")]
 
 mod common;

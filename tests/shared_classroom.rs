@@ -3,6 +3,9 @@
 //! Each test runs the real binary in several processes; acting as another
 //! account (`nobody`, 65534) needs root, which CI has.
 
+// Linux only, for now: the Windows suite is tests/windows.rs (docs/windows.md).
+#![cfg(target_os = "linux")]
+
 mod common;
 
 use std::collections::BTreeMap;

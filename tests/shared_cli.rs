@@ -1,5 +1,8 @@
 //! The shared text box across real processes: `memlab shared ...` run side by side.
 
+// Linux only, for now: the Windows suite is tests/windows.rs (docs/windows.md).
+#![cfg(target_os = "linux")]
+
 mod common;
 
 use std::time::{Duration, Instant};

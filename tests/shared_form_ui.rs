@@ -1,6 +1,9 @@
 //! The shared text form driven through its UI (egui_kittest): click by label,
 //! type, read values; two forms on one mapping behave like two windows.
 
+// Linux only, for now: the Windows suite is tests/windows.rs (docs/windows.md).
+#![cfg(target_os = "linux")]
+
 mod common;
 
 use std::time::{Duration, Instant};

@@ -4,6 +4,9 @@
 //! that would hide or look like something else are refused with a reason;
 //! `watch` under a truncation loop says what happened once, not thousands of
 //! times.
+
+// Linux only, for now: the Windows suite is tests/windows.rs (docs/windows.md).
+#![cfg(target_os = "linux")]
 #![cfg(target_os = "linux")]
 
 mod common;

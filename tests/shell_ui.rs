@@ -2,6 +2,9 @@
 //! lab's help above it, the lab picker of narrow windows, and the Window
 //! menu's text size, zoom and language.
 
+// Linux only, for now: the Windows suite is tests/windows.rs (docs/windows.md).
+#![cfg(target_os = "linux")]
+
 mod common;
 
 use egui::accesskit::Role;

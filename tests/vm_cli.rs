@@ -3,6 +3,9 @@
 //! (exit 2, the step named), the lock limit and the address-space limit as
 //! an ordinary process meets them (exit 1, the limit named).
 
+// Linux only, for now: the Windows suite is tests/windows.rs (docs/windows.md).
+#![cfg(target_os = "linux")]
+
 mod common;
 
 use std::os::unix::process::CommandExt;

@@ -3,6 +3,9 @@
 //! address-space map finds them, system information shows the page size;
 //! in English and Korean, and at small sizes and zooms.
 
+// Linux only, for now: the Windows suite is tests/windows.rs (docs/windows.md).
+#![cfg(target_os = "linux")]
+
 mod common;
 
 use std::time::Duration;

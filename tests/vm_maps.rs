@@ -3,6 +3,9 @@
 //! reservations, a thread's stack, the bundled font), the free gaps and
 //! totals adding up, and the diff between two snapshots.
 
+// Linux only, for now: the Windows suite is tests/windows.rs (docs/windows.md).
+#![cfg(target_os = "linux")]
+
 mod common;
 
 use std::alloc::Layout;

@@ -3,6 +3,9 @@
 //! without memlab's code; refused operations are checked with their
 //! messages; the faulting child dies while this process lives on.
 
+// Linux only, for now: the Windows suite is tests/windows.rs (docs/windows.md).
+#![cfg(target_os = "linux")]
+
 use std::collections::HashMap;
 
 use memlab_engine::vm::child::ChildEnd;

@@ -7,6 +7,9 @@
 //! window choose its place, and a native Wayland window cannot either, and
 //! arrange says so (exit 1) instead of "arranging N window(s)".
 
+// Linux only, for now: the Windows suite is tests/windows.rs (docs/windows.md).
+#![cfg(target_os = "linux")]
+
 mod common;
 
 use std::path::Path;

@@ -12,6 +12,9 @@
 //! (`private_shm`), so that other memlab windows of the account (other
 //! tests, a person's) neither take its windows' numbers nor move them.
 
+// Linux only, for now: the Windows suite is tests/windows.rs (docs/windows.md).
+#![cfg(target_os = "linux")]
+
 mod common;
 
 use std::process::{Command, Stdio};

@@ -168,9 +168,10 @@ mod tests {
 
     #[test]
     fn os_errors_read_in_korean_with_their_number() {
-        let denied = std::io::Error::from_raw_os_error(libc::EACCES);
+        let (code, text) = os_error::ACCESS_DENIED;
+        let denied = std::io::Error::from_raw_os_error(code);
         let ko = denied.localized(Lang::Ko);
-        assert_eq!(ko, format!("권한이 없습니다 (OS 오류 {})", libc::EACCES));
+        assert_eq!(ko, format!("{text} (OS 오류 {code})"));
         assert!(english_words(&ko, &["OS"]).is_empty(), "{ko}");
         assert_eq!(denied.localized(Lang::En), denied.to_string());
         let plain = std::io::Error::new(std::io::ErrorKind::StorageFull, "disk full");

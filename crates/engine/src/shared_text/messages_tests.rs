@@ -296,7 +296,7 @@ fn every_lock_state() -> Vec<LockState> {
 /// names of things and the commands it quotes (the data's own paths and
 /// names are removed first).
 const ALLOWED: &[&str] = &[
-    "PID", "uid", "ms", "NUL", "UTF", "errno", "memlab", "x", "OS", "sudo", "rm", "r",
+    "PID", "uid", "ms", "NUL", "UTF", "errno", "memlab", "x", "OS", "sudo", "rm", "r", "Windows",
 ];
 
 /// Fails if `text` has no Hangul or has an ASCII word that is not a

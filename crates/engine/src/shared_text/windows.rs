@@ -9,8 +9,10 @@
 //! any instance holds its handle: there is no stale object to recover.
 //!
 //! Attaching (create or open, write the sample, take a slot, record the
-//! PID) happens under `LockMap`, so a joiner never sees a half-written
-//! object. The bytes are the same layout as on Linux (`layout`).
+//! PID) happens under a second named mutex, `<object>.Attach`, so a joiner
+//! never sees a half-written object, and an instance can attach while
+//! another holds `LockMap` for a demonstration. The bytes are the same
+//! layout as on Linux (`layout`).
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -30,8 +32,7 @@ use crate::os::process;
 use crate::os::shm_object::{IoOp, NamedMapping, object_name, split_name};
 use crate::os::slots::Roster;
 
-/// How long attaching waits for `LockMap` (another instance attaching,
-/// saving or holding it for a demonstration).
+/// How long attaching waits for the attach gate (other instances attaching).
 const ATTACH_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// One instance's attachment to a named shared string.
@@ -43,8 +44,8 @@ pub struct SharedText {
     lock_map: NamedMutex,
     roster: Roster,
     origin: Origin,
-    /// A wait of this instance got `WAIT_ABANDONED` (while attaching, or
-    /// looking at the lock for the info panel): the next load or save says so.
+    /// A look at `LockMap` for the info panel got `WAIT_ABANDONED` (and so
+    /// took the report from the next wait): the next load or save says so.
     abandoned_seen: AtomicBool,
     /// This instance's operations in turn (the mutex is per thread, and
     /// one thread may not wait for it twice).
@@ -83,7 +84,8 @@ impl SharedText {
         })?;
         let object = object_name(namespace, own, "");
         let lock_map = NamedMutex::create(&object_name(namespace, own, ".LockMap"))?;
-        let gate = match lock_map.wait(ATTACH_TIMEOUT) {
+        let attach_gate = NamedMutex::create(&object_name(namespace, own, ".Attach"))?;
+        let gate = match attach_gate.wait(ATTACH_TIMEOUT) {
             Ok(guard) => guard,
             Err(WaitError::TimedOut(_)) => {
                 return Err(SharedError::LockTimeout {
@@ -99,11 +101,18 @@ impl SharedText {
                 });
             }
         };
-        let abandoned = gate.acquired() == Acquired::Abandoned;
         let mapping = NamedMapping::create_or_open(&object, MAPPING_SIZE)?;
+        let fresh = || Image::fresh(SAMPLE_TEXT, std::process::id(), now_unix_ms(), 1);
         let origin = if mapping.created() {
-            let fresh = Image::fresh(SAMPLE_TEXT, std::process::id(), now_unix_ms(), 1);
-            mapping.write(0, &fresh.0);
+            mapping.write(0, &fresh().0);
+            Origin::Created
+        } else if gate.acquired() == Acquired::Abandoned && {
+            let mut image = Image([0; MAPPING_SIZE]);
+            mapping.read(0, &mut image.0);
+            image.validate().is_err()
+        } {
+            // Its creator died attaching, before the sample was written.
+            mapping.write(0, &fresh().0);
             Origin::Created
         } else {
             Origin::Joined
@@ -121,7 +130,7 @@ impl SharedText {
             lock_map,
             roster,
             origin,
-            abandoned_seen: AtomicBool::new(abandoned),
+            abandoned_seen: AtomicBool::new(false),
             op: Mutex::new(()),
             timeout: LOCK_TIMEOUT,
         })

@@ -7,7 +7,11 @@ mod unix;
 #[cfg(windows)]
 mod windows;
 
+#[cfg(all(test, unix))]
+pub use unix::ACCESS_DENIED;
 #[cfg(unix)]
 pub use unix::what_ko;
+#[cfg(all(test, windows))]
+pub use windows::ACCESS_DENIED;
 #[cfg(windows)]
 pub use windows::what_ko;

@@ -1,5 +1,9 @@
 //! errno values in Korean.
 
+/// "Permission denied" and its Korean, for tests.
+#[cfg(test)]
+pub const ACCESS_DENIED: (i32, &str) = (libc::EACCES, "권한이 없습니다");
+
 /// What `errno` means, in Korean.
 pub fn what_ko(errno: i32) -> &'static str {
     match errno {

@@ -8,6 +8,10 @@ use windows_sys::Win32::Foundation::{
     ERROR_TOO_MANY_OPEN_FILES, ERROR_USER_MAPPED_FILE, ERROR_WORKING_SET_QUOTA, WAIT_TIMEOUT,
 };
 
+/// `ERROR_ACCESS_DENIED` and its Korean, for tests.
+#[cfg(test)]
+pub const ACCESS_DENIED: (i32, &str) = (ERROR_ACCESS_DENIED as i32, "액세스가 거부되었습니다");
+
 /// What the Win32 error `code` means, in Korean.
 pub fn what_ko(code: i32) -> &'static str {
     match code as u32 {
