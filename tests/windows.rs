@@ -178,3 +178,24 @@ fn a_backing_file_says_it_is_not_on_windows_yet() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn the_commands_of_labs_not_ported_say_so_with_their_exit_code() {
+    for command in ["vm", "maps", "filemap", "mutex", "sysinfo"] {
+        let out = run(&[command, "--help"]);
+        assert_eq!(
+            out.status.code(),
+            Some(5),
+            "{command}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stderr).contains("is not on Windows yet"),
+            "{command}: {}",
+            text(&out.stderr)
+        );
+    }
+    // An unknown command stays a usage error.
+    let out = run(&["nonsense"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+}

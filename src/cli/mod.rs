@@ -35,6 +35,39 @@ pub use shared::SharedAction;
 #[cfg(target_os = "linux")]
 pub use vm::VmArgs;
 
+/// The commands of the labs not ported to this OS yet (docs/windows.md):
+/// asked for, they end with [`exit::UNSUPPORTED`] and say so, where an
+/// unknown command is a usage error.
+pub const NOT_PORTED: &[&str] = if cfg!(target_os = "linux") {
+    &[]
+} else {
+    &["filemap", "mutex", "vm", "sysinfo", "maps"]
+};
+
+/// This OS's name, as people write it.
+const THIS_OS: &str = if cfg!(windows) {
+    "Windows"
+} else if cfg!(target_os = "macos") {
+    "macOS"
+} else {
+    std::env::consts::OS
+};
+
+/// The failure for a parse error that is a command of [`NOT_PORTED`].
+pub fn not_ported_in(e: &clap::Error) -> Option<Failure> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let command = match e.get(ContextKind::InvalidSubcommand) {
+        Some(ContextValue::String(command)) if e.kind() == ErrorKind::InvalidSubcommand => command,
+        _ => return None,
+    };
+    NOT_PORTED.contains(&command.as_str()).then(|| Failure {
+        code: exit::UNSUPPORTED,
+        message: format!(
+            "`{command}` is not on {THIS_OS} yet: its lab is not ported (see docs/windows.md)"
+        ),
+    })
+}
+
 /// memlab: a live lab of memory management. Without a command it opens the window.
 #[derive(Debug, Parser)]
 #[command(name = "memlab", version, about)]

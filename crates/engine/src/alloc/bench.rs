@@ -539,10 +539,6 @@ mod tests {
     }
 
     #[test]
-    #[cfg_attr(
-        windows,
-        ignore = "the private heap is not ported to Windows yet: docs/windows.md"
-    )]
     fn every_manager_runs_touches_and_reports() {
         let d = Box::new(Dispatcher::with_heap_max(64 << 20));
         for m in ManagerKind::ALL {
@@ -580,10 +576,6 @@ mod tests {
     }
 
     #[test]
-    #[cfg_attr(
-        windows,
-        ignore = "the private heap is not ported to Windows yet: docs/windows.md"
-    )]
     fn heap_and_mimalloc_fallbacks_are_reported() {
         let d = Box::new(Dispatcher::with_sizes(1 << 20, 32 << 20));
         // 4 MiB blocks never fit a 1 MiB heap: every pair falls back.

@@ -375,10 +375,6 @@ mod tests {
     }
 
     #[test]
-    #[cfg_attr(
-        windows,
-        ignore = "the private heap is not ported to Windows yet: docs/windows.md"
-    )]
     fn routing_survives_a_switch() {
         let d = boxed(64 << 20);
         let before = d.snapshot();
@@ -406,10 +402,6 @@ mod tests {
     }
 
     #[test]
-    #[cfg_attr(
-        windows,
-        ignore = "the private heap is not ported to Windows yet: docs/windows.md"
-    )]
     fn exact_counters_per_manager() {
         let d = boxed(64 << 20);
         for kind in ManagerKind::ALL {
@@ -443,10 +435,6 @@ mod tests {
     }
 
     #[test]
-    #[cfg_attr(
-        windows,
-        ignore = "the private heap is not ported to Windows yet: docs/windows.md"
-    )]
     fn full_heap_falls_back_to_default() {
         let d = boxed(2 << 20);
         d.set_active(ManagerKind::Heap);
@@ -492,10 +480,6 @@ mod tests {
     }
 
     #[test]
-    #[cfg_attr(
-        windows,
-        ignore = "the private heap is not ported to Windows yet: docs/windows.md"
-    )]
     fn realloc_across_managers_keeps_data() {
         let d = boxed(64 << 20);
         let order = [
@@ -540,10 +524,6 @@ mod tests {
     }
 
     #[test]
-    #[cfg_attr(
-        windows,
-        ignore = "the private heap is not ported to Windows yet: docs/windows.md"
-    )]
     fn heap_realloc_grows_by_moving_when_blocked() {
         let d = boxed(64 << 20);
         d.set_active(ManagerKind::Heap);

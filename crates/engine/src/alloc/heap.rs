@@ -60,7 +60,7 @@ fn round_up(n: usize, to: usize) -> usize {
 }
 
 // SAFETY: `acquire` only uses the `talc` it is given (never the global
-// allocator: region::protect is a bare mprotect/VirtualProtect call).
+// allocator: committing is a bare mprotect / VirtualAlloc(MEM_COMMIT) call).
 unsafe impl Source for HeapSource {
     fn acquire<B: Binning>(talc: &mut Talc<Self, B>, layout: Layout) -> Result<(), ()> {
         let first = !talc.is_metadata_established();
@@ -84,7 +84,7 @@ unsafe impl Source for HeapSource {
         let (base, old) = (s.base, s.committed);
         // SAFETY: [base+old, base+old+step) lies inside our own reservation
         // (step <= reserved - committed), which nothing else uses.
-        unsafe { region::protect(base.add(old), step, Protection::READ_WRITE) }.map_err(|_| ())?;
+        unsafe { crate::os::commit::commit_read_write(base.add(old), step) }.map_err(|_| ())?;
         s.committed = old + step;
         let new_end = base.wrapping_add(old + step);
         let heap_end = s.heap_end;
@@ -283,10 +283,6 @@ mod tests {
     use super::*;
 
     #[test]
-    #[cfg_attr(
-        windows,
-        ignore = "the private heap is not ported to Windows yet: docs/windows.md"
-    )]
     fn grows_then_reports_full() {
         let heap = PrivateHeap::new(4 << 20);
         assert_eq!(heap.status(), HeapStatus::default());
@@ -340,10 +336,6 @@ mod tests {
     }
 
     #[test]
-    #[cfg_attr(
-        windows,
-        ignore = "the private heap is not ported to Windows yet: docs/windows.md"
-    )]
     fn commits_lazily() {
         let heap = PrivateHeap::new(64 << 20);
         let l = Layout::from_size_align(100, 8).unwrap();
@@ -359,10 +351,6 @@ mod tests {
     }
 
     #[test]
-    #[cfg_attr(
-        windows,
-        ignore = "the private heap is not ported to Windows yet: docs/windows.md"
-    )]
     fn zero_size_and_big_alignment() {
         let heap = PrivateHeap::new(8 << 20);
         let z = Layout::from_size_align(0, 1).unwrap();

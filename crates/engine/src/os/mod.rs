@@ -39,6 +39,8 @@ use windows as sys;
 
 #[cfg(target_os = "linux")]
 pub use linux::{claims, ofd_lock, shm_object, slots};
+/// Committing reserved address space (`mprotect` / `VirtualAlloc(MEM_COMMIT)`).
+pub use sys::commit;
 #[cfg(unix)]
 pub use unix::{file_size_limit, probe};
 #[cfg(windows)]

@@ -4,5 +4,6 @@
 //! (`file_size_limit`), and the CPU time used (`clock`).
 
 pub mod clock;
+pub mod commit;
 pub mod file_size_limit;
 pub mod probe;

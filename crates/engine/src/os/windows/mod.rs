@@ -7,6 +7,7 @@
 //! `Global\` one is asked for.
 
 pub mod clock;
+pub mod commit;
 pub mod named_mutex;
 pub mod process;
 pub mod shm_object;
