@@ -199,3 +199,27 @@ fn the_commands_of_labs_not_ported_say_so_with_their_exit_code() {
     let out = run(&["nonsense"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
 }
+
+/// A real window in wine's virtual desktop (`.ci/windows/test` gives wine
+/// an Xvfb): `memlab.exe screenshot` renders the shared text lab with glow
+/// and saves the app's own picture of it, in Korean (the bundled font).
+#[test]
+fn screenshot_writes_a_png_of_the_rendered_shared_lab() {
+    let out = std::env::temp_dir().join(format!("memlab-wintest-{}.png", std::process::id()));
+    let _ = std::fs::remove_file(&out);
+    let shot = memlab()
+        .args(["screenshot", "--lab", "shared", "--lang", "ko", "--size", "800x500"])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("memlab.exe screenshot");
+    assert!(shot.status.success(), "{}", text(&shot.stderr));
+    let picture = image::open(&out).expect("a PNG").to_rgba8();
+    std::fs::remove_file(&out).unwrap();
+    assert_eq!(picture.dimensions(), (800, 500));
+    // Drawn, not blank: many colours (text, panels, the selected lab).
+    let mut colours: Vec<[u8; 4]> = picture.pixels().map(|p| p.0).collect();
+    colours.sort_unstable();
+    colours.dedup();
+    assert!(colours.len() > 20, "only {} colours", colours.len());
+}
