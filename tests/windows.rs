@@ -208,7 +208,15 @@ fn screenshot_writes_a_png_of_the_rendered_shared_lab() {
     let out = std::env::temp_dir().join(format!("memlab-wintest-{}.png", std::process::id()));
     let _ = std::fs::remove_file(&out);
     let shot = memlab()
-        .args(["screenshot", "--lab", "shared", "--lang", "ko", "--size", "800x500"])
+        .args([
+            "screenshot",
+            "--lab",
+            "shared",
+            "--lang",
+            "ko",
+            "--size",
+            "800x500",
+        ])
         .arg("--out")
         .arg(&out)
         .output()
