@@ -12,7 +12,7 @@
 //!   target 5 s; then the roster read and `memlab arrange` until the four
 //!   windows have answered.
 //!
-//! `cargo bench --bench window` (the numbers go to the README); `LABS=page-lab`
+//! `cargo bench --bench window` (the numbers go to docs/performance.md); `LABS=page-lab`
 //! measures one lab.
 
 // Linux only, for now (docs/windows.md): the body is in linux/window.rs.

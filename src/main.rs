@@ -27,7 +27,7 @@ fn main() -> ExitCode {
 fn run() -> ExitCode {
     let cli = match memlab::cli::Cli::try_parse() {
         Ok(cli) => cli,
-        // A lab's command on an OS it is not ported to: said so, exit 5.
+        // A lab's command on an OS it is not ported to: said so (unsupported).
         Err(e) if memlab::cli::not_ported_in(&e).is_some() => {
             return memlab::cli::not_ported_in(&e)
                 .map_or(ExitCode::FAILURE, memlab::cli::Failure::report);

@@ -22,7 +22,7 @@ use memlab_engine::i18n::Lang;
 use memlab_engine::mutex;
 
 use common::ui::shows;
-use common::{BIN, unique};
+use common::{BIN, mutex_object_path, run, unique};
 
 /// Removes the lock's files when dropped.
 struct Cleanup(String);
@@ -270,6 +270,47 @@ fn the_lesson_reads_in_korean() {
     wait_until(&mut h, "the release in Korean", |h| {
         shows(h, "ReleaseMutex: 놓음 (견고한(robust) pthread 뮤텍스)")
     });
+    h.state_mut().shutdown();
+}
+
+/// Every error of the lab reads in the window's language: in the Korean
+/// window, a lock whose object someone truncated is "손상됨" on the state
+/// line (which once showed the engine's English sentence: the watcher
+/// flattened the error to a String) and in the failed take's log line.
+#[test]
+fn a_corrupt_lock_is_told_in_korean() {
+    let name = unique("mxui-ko-broken");
+    let _cleanup = Cleanup(name.clone());
+    // The lock's object exists (a status makes it); then someone truncates it.
+    let status = run(&["mutex", "--kind", "file", "--name", &name, "status"]);
+    assert!(status.status.success(), "{status:?}");
+    std::fs::File::options()
+        .write(true)
+        .open(mutex_object_path(&name))
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    let mut h = lab(&name, Lang::Ko);
+    click(&mut h, "잡기 (LockMap)");
+    let state = "상태: 손상됨: 객체 크기 0바이트: 잠금 블록에 필요한 4096바이트보다 작습니다";
+    wait_until(&mut h, "the corrupt state in Korean", |h| shows(h, state));
+    wait_until(&mut h, "the failed take in Korean", |h| {
+        shows(h, &format!("손상된 잠금 \"{name}\""))
+    });
+    let english: Vec<String> = h
+        .root()
+        .children_recursive()
+        .filter_map(|n| n.accesskit_node().value().or(n.accesskit_node().label()))
+        .filter(|t| {
+            ["corrupt", "smaller than", "State:"]
+                .iter()
+                .any(|w| t.contains(w))
+        })
+        .collect();
+    assert!(
+        english.is_empty(),
+        "English in the Korean window: {english:?}"
+    );
     h.state_mut().shutdown();
 }
 

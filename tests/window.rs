@@ -458,6 +458,31 @@ fn bad_window_options_are_refused_with_one_line() {
     }
 }
 
+/// With no display named (a plain ssh session, a container), the window and
+/// the screenshot say so in memlab's words, not winit's (which named its
+/// source file: "os error at .../mod.rs:765: neither WAYLAND_DISPLAY ...").
+#[test]
+fn without_a_display_the_window_says_so_in_memlabs_words() {
+    let line = "memlab: error: no display: set DISPLAY or WAYLAND_DISPLAY, or use the command line: memlab --help";
+    for args in [
+        &[][..],
+        &["--lab", "mutex"],
+        &["screenshot", "--out", "/tmp/never.png"],
+    ] {
+        let out = common::run_command({
+            let mut command = common::memlab(args);
+            command
+                .env_remove("DISPLAY")
+                .env_remove("WAYLAND_DISPLAY")
+                .env_remove("WAYLAND_SOCKET");
+            command
+        });
+        let err = common::stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert_eq!(err.trim_end(), line, "{args:?}");
+    }
+}
+
 /// The pixels of `w`'s client area in `screen`.
 fn client_pixels(x: &Xvfb, screen: &image::RgbaImage, w: &Seen) -> image::RgbaImage {
     let c = x.geometry(&w.id).expect("the window's place").client;

@@ -113,15 +113,13 @@ fn bare_robust() {
     // SAFETY: a fresh shared anonymous page, ours alone; the mutex is
     // initialised before use and only this thread locks it.
     unsafe {
-        let page = libc::mmap(
+        let page = rustix::mm::mmap_anonymous(
             std::ptr::null_mut(),
             4096,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_SHARED | libc::MAP_ANONYMOUS,
-            -1,
-            0,
-        );
-        assert_ne!(page, libc::MAP_FAILED);
+            rustix::mm::ProtFlags::READ | rustix::mm::ProtFlags::WRITE,
+            rustix::mm::MapFlags::SHARED,
+        )
+        .expect("a shared anonymous page");
         let m = page.cast::<libc::pthread_mutex_t>();
         let mut attr = std::mem::MaybeUninit::<libc::pthread_mutexattr_t>::uninit();
         libc::pthread_mutexattr_init(attr.as_mut_ptr());
@@ -141,7 +139,7 @@ fn bare_robust() {
                 libc::pthread_mutex_unlock(m);
             },
         );
-        libc::munmap(page, 4096);
+        let _ = rustix::mm::munmap(page, 4096);
     }
 }
 

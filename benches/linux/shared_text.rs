@@ -105,8 +105,7 @@ fn cpu_time(pid: u32) -> Option<Duration> {
     let after = &stat[stat.rfind(')')? + 2..];
     let fields: Vec<&str> = after.split_whitespace().collect();
     let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-    // SAFETY: sysconf has no preconditions.
-    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as u64;
+    let hz = rustix::param::clock_ticks_per_second();
     Some(Duration::from_millis(ticks * 1000 / hz))
 }
 
@@ -137,8 +136,10 @@ fn idle_window_cpu() {
     }
     // SIGTERM closes the window like its close button, so it detaches and
     // removes its objects; SIGKILL only if it does not end in time.
-    // SAFETY: kill has no memory-safety preconditions; the child is not reaped yet.
-    unsafe { libc::kill(app.id() as i32, libc::SIGTERM) };
+    // The child is not reaped yet: the PID is still its.
+    if let Some(pid) = rustix::process::Pid::from_raw(app.id() as i32) {
+        let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+    }
     let deadline = Instant::now() + Duration::from_secs(10);
     while app.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));

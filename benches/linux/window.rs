@@ -71,8 +71,7 @@ fn cpu_time(pid: u32) -> Option<Duration> {
     let after = &stat[stat.rfind(')')? + 2..];
     let fields: Vec<&str> = after.split_whitespace().collect();
     let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-    // SAFETY: sysconf has no preconditions.
-    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as u64;
+    let hz = rustix::param::clock_ticks_per_second();
     Some(Duration::from_millis(ticks * 1000 / hz))
 }
 
@@ -92,8 +91,9 @@ fn rss_mb(pid: u32) -> Option<f64> {
 /// Closes like the close button (SIGTERM) and reaps.
 fn close(children: &mut [Child], pids: &[u32]) {
     for &pid in pids {
-        // SAFETY: kill has no memory-safety preconditions.
-        unsafe { libc::kill(pid as i32, libc::SIGTERM) };
+        if let Some(pid) = rustix::process::Pid::from_raw(pid as i32) {
+            let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+        }
     }
     let deadline = Instant::now() + Duration::from_secs(20);
     for &pid in pids {

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use crate::lab_id::LabId;
 use memlab_engine::desktop::instances::{self, ArrangeReport, Desktop, InstancesError};
 use memlab_engine::desktop::placement::pointer_work_area;
+use memlab_engine::error::{ErrorKind, HasKind};
 
 /// How long to wait for the windows started to open.
 const OPEN_WITHIN: Duration = Duration::from_secs(30);
@@ -23,6 +24,12 @@ pub struct LaunchError {
     pub exe: PathBuf,
     #[source]
     pub source: std::io::Error,
+}
+
+impl HasKind for LaunchError {
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::Os
+    }
 }
 
 /// What the windows started get from the one that starts them.

@@ -19,11 +19,13 @@ use std::process::ExitCode;
 
 use eframe::egui;
 
-use crate::cli::ShotArgs;
+use crate::cli::{Failure, ShotArgs};
 use crate::lab_id::LabId;
 use memlab_engine::desktop::instances::{Backend, Role, WindowDisplay, WindowInstance};
 use memlab_engine::desktop::placement::{DEFAULT_INNER, MIN_INNER};
+use memlab_engine::desktop::screen::PictureError;
 use memlab_engine::desktop::settings::{self, SettingsStore, SharedSettings};
+use memlab_engine::error::{ErrorKind, HasKind};
 use screenshot::{Screenshot, ShotResult};
 pub use shell::{ContentExtent, MemlabApp, NOTICE_LASTS};
 use window::Window;
@@ -38,6 +40,42 @@ pub struct WindowArgs {
     /// Native Wayland even where XWayland is there (windows cannot then be
     /// arranged or put back in their places).
     pub wayland: bool,
+}
+
+/// Why a window could not be opened, or could not take its picture.
+#[derive(Debug, thiserror::Error)]
+pub enum WindowError {
+    /// Neither an X server nor a Wayland compositor was named: said in
+    /// memlab's words before winit says it with its source path.
+    #[error("no display: set DISPLAY or WAYLAND_DISPLAY, or use the command line: memlab --help")]
+    NoDisplay,
+    #[error("cannot open the window: {0}")]
+    Open(#[source] eframe::Error),
+    #[error("the window closed before the screenshot was taken")]
+    ClosedEarly,
+    #[error(transparent)]
+    Picture(#[from] PictureError),
+}
+
+impl HasKind for WindowError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::NoDisplay => ErrorKind::Unavailable,
+            Self::Open(_) | Self::ClosedEarly => ErrorKind::Os,
+            Self::Picture(e) => e.kind(),
+        }
+    }
+}
+
+/// Whether a window system is named in the environment (on Linux: an X
+/// display or a Wayland socket; elsewhere there always is one).
+fn has_display() -> bool {
+    if !cfg!(target_os = "linux") {
+        return true;
+    }
+    ["DISPLAY", "WAYLAND_DISPLAY", "WAYLAND_SOCKET"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
 }
 
 fn title(number: Option<usize>) -> String {
@@ -155,6 +193,9 @@ pub fn run_window(args: &WindowArgs) -> ExitCode {
 }
 
 fn open_window(args: &WindowArgs) -> ExitCode {
+    if !has_display() {
+        return Failure::from(WindowError::NoDisplay).report();
+    }
     let store = settings::data_dir().map(SettingsStore::new);
     let settings = starting_settings(store.as_ref(), args.lab);
     let display = WindowDisplay::for_window(args.wayland);
@@ -207,17 +248,21 @@ fn open_window(args: &WindowArgs) -> ExitCode {
     );
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("memlab: error: cannot open the window: {e}");
-            ExitCode::FAILURE
-        }
+        Err(e) => Failure::from(WindowError::Open(e)).report(),
     }
 }
 
 /// Opens a window on one lab with fresh state, saves a PNG once it has
 /// settled, and exits. It takes an instance number, as any window, but
 /// remembers nothing and is not arranged.
-pub fn screenshot(args: &ShotArgs) -> Result<(), String> {
+pub fn screenshot(args: &ShotArgs) -> Result<(), Failure> {
+    open_screenshot(args).map_err(Failure::from)
+}
+
+fn open_screenshot(args: &ShotArgs) -> Result<(), WindowError> {
+    if !has_display() {
+        return Err(WindowError::NoDisplay);
+    }
     let mut app = MemlabApp::default();
     app.select(args.lab);
     app.set_settings(SharedSettings {
@@ -257,9 +302,11 @@ pub fn screenshot(args: &ShotArgs) -> Result<(), String> {
             )))
         }),
     )
-    .map_err(|e| format!("cannot open the window: {e}"))?;
+    .map_err(WindowError::Open)?;
     let outcome = result.lock().map(|mut r| r.take()).unwrap_or(None);
-    outcome.unwrap_or_else(|| Err("the window closed before the screenshot was taken".into()))
+    outcome
+        .ok_or(WindowError::ClosedEarly)?
+        .map_err(WindowError::from)
 }
 
 /// The ids of the shell's labs, in order.

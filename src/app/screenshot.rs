@@ -8,9 +8,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use eframe::egui;
-use memlab_engine::desktop::screen::save_png;
+use memlab_engine::desktop::screen::{PictureError, save_png};
 
-pub(super) type ShotResult = Arc<Mutex<Option<Result<(), String>>>>;
+pub(super) type ShotResult = Arc<Mutex<Option<Result<(), PictureError>>>>;
 
 /// Takes the window's picture once the lab has settled, then closes it.
 pub(super) struct Screenshot {

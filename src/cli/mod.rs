@@ -36,8 +36,8 @@ pub use shared::SharedAction;
 pub use vm::VmArgs;
 
 /// The commands of the labs not ported to this OS yet (docs/windows.md):
-/// asked for, they end with [`exit::UNSUPPORTED`] and say so, where an
-/// unknown command is a usage error.
+/// asked for, they fail as `ErrorKind::Unsupported` (exit code 1) and say
+/// so, where an unknown command is a usage error (exit code 2).
 pub const NOT_PORTED: &[&str] = if cfg!(target_os = "linux") {
     &[]
 } else {
@@ -61,7 +61,7 @@ pub fn not_ported_in(e: &clap::Error) -> Option<Failure> {
         _ => return None,
     };
     NOT_PORTED.contains(&command.as_str()).then(|| Failure {
-        code: exit::UNSUPPORTED,
+        kind: memlab_engine::error::ErrorKind::Unsupported,
         message: format!(
             "`{command}` is not on {THIS_OS} yet: its lab is not ported (see docs/windows.md)"
         ),
@@ -182,7 +182,7 @@ pub struct ShotArgs {
 }
 
 /// Opens a window as `args` say, saves its picture, and closes it.
-pub type OpenScreenshot<'a> = &'a dyn Fn(&ShotArgs) -> Result<(), String>;
+pub type OpenScreenshot<'a> = &'a dyn Fn(&ShotArgs) -> Result<(), Failure>;
 
 /// `memlab screenshot`'s options.
 #[derive(Debug, clap::Args)]
@@ -243,8 +243,9 @@ fn parse_size(text: &str) -> Result<[f32; 2], String> {
 
 fn screenshot(options: &ShotOptions, open_window: OpenScreenshot<'_>) -> Result<(), Failure> {
     if options.screen {
-        return memlab_engine::desktop::screen::capture_screen(&options.out)
-            .map_err(Failure::failed);
+        return Ok(memlab_engine::desktop::screen::capture_screen(
+            &options.out,
+        )?);
     }
     let lang = Lang::from_code(&options.lang)
         .ok_or_else(|| Failure::usage(format!("no language {:?}; use en or ko", options.lang)))?;
@@ -268,7 +269,6 @@ fn screenshot(options: &ShotOptions, open_window: OpenScreenshot<'_>) -> Result<
         zoom: options.zoom,
         text_size,
     })
-    .map_err(Failure::usage)
 }
 
 /// How long `memlab arrange` waits for the windows' answers (a window gives

@@ -261,7 +261,7 @@ pub(super) fn run_script(args: &VmArgs) -> Result<(), Failure> {
         return Err(Failure::usage("the script has no steps"));
     }
     let at = |i: usize, text: &str, f: Failure| Failure {
-        code: f.code,
+        kind: f.kind,
         message: format!("step {i} \"{text}\": {}", f.message),
     };
     // Every step is checked before the first runs.

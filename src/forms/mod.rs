@@ -13,6 +13,9 @@ pub mod shared_text;
 pub mod vm;
 pub mod widgets;
 
+#[cfg(all(test, target_os = "linux"))]
+mod help_docs;
+
 use eframe::egui;
 
 use crate::lab_id::LabId;
@@ -57,10 +60,33 @@ pub trait Lab {
     fn demo(&mut self) {}
     /// Releases OS resources before the process ends.
     fn shutdown(&mut self) {}
-    /// The lab's help: chapter section, Win32 calls, things to try. Every
-    /// lab has one (a test checks the shell's list); the shell shows it above
-    /// the lab, so the lab does not draw it itself.
+    /// The lab's help: chapter section, Win32 calls, things to try (its
+    /// entry in [`help`]); the shell shows it above the lab, so the lab does
+    /// not draw it itself.
     fn help(&self) -> Option<&'static LabHelp> {
-        None
+        Some(help(self.id()))
+    }
+}
+
+/// Every lab's help, by its id: the one place that says what each lab
+/// teaches and what each Win32 call became here. The window shows it above
+/// the lab, and the docs pages (`docs/labs/<id>.md`) are generated from it
+/// (`help_docs` checks them). The match is exhaustive, so a new lab without
+/// help does not compile.
+pub fn help(id: LabId) -> &'static LabHelp {
+    match id {
+        LabId::Shared => &shared_text::help::HELP,
+        LabId::AllocBench => &alloc::bench::help::HELP,
+        LabId::MemoryManagers => &alloc::memory_managers::HELP,
+        #[cfg(target_os = "linux")]
+        LabId::Sysinfo => &vm::system_info::help::HELP,
+        #[cfg(target_os = "linux")]
+        LabId::PageLab => &vm::page_lab::help::HELP,
+        #[cfg(target_os = "linux")]
+        LabId::AddressMap => &vm::address_map::help::HELP,
+        #[cfg(target_os = "linux")]
+        LabId::Filemap => &filemap::help::HELP,
+        #[cfg(target_os = "linux")]
+        LabId::Mutex => &mutex::help::HELP,
     }
 }

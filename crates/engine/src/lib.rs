@@ -5,7 +5,8 @@
 //! compile error.
 //!
 //! Layers, each importing only those below it:
-//! - [`i18n`] and [`format`]: the two languages and how numbers are written;
+//! - [`i18n`], [`format`] and [`error`]: the two languages, how numbers are
+//!   written, and the classes of failure;
 //! - [`os`]: the OS building blocks (shared objects, locks, rosters, safe
 //!   memory probes, clocks, signals), one API per block with the per-OS code
 //!   behind it;
@@ -19,10 +20,13 @@
 //!
 //! Every error and report carries data; its English is its `Display` (what
 //! the command line prints) and its Korean is its [`i18n::Localized`] impl,
-//! next to the type, in the same group.
+//! next to the type, in the same group. Every error also says its class
+//! ([`error::ErrorKind`], through [`error::HasKind`]), which the command
+//! line turns into its exit code in one place.
 
 pub mod alloc;
 pub mod desktop;
+pub mod error;
 #[cfg(target_os = "linux")]
 pub mod filemap;
 pub mod format;

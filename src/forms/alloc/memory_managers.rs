@@ -247,10 +247,6 @@ impl Lab for MemoryManagersPanel {
             show_line(ui, Level::Warn, SamplerNotStarted(e).localized(lang));
         }
     }
-
-    fn help(&self) -> Option<&'static LabHelp> {
-        Some(&HELP)
-    }
 }
 
 fn counters_table(ui: &mut egui::Ui, snap: &Snapshot, lang: Lang) {
@@ -474,7 +470,7 @@ fn live_plot(ui: &mut egui::Ui, samples: &[Sample], start: Instant, lang: Lang) 
 }
 
 /// The panel's help: the book's §6, Delphi's memory manager.
-static HELP: LabHelp = LabHelp {
+pub(crate) static HELP: LabHelp = LabHelp {
     section: Tr::new(
         "§6: Delphi's memory manager (TMemoryManager, SetMemoryManager, GetHeapStatus)",
         "§6: 델파이의 메모리 관리자 (TMemoryManager, SetMemoryManager, GetHeapStatus)",

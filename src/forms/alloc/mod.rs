@@ -1,4 +1,4 @@
-//! The allocation labs (§3 and §5 of the chapter): the GetMem/FreeMem
+//! The allocation labs (§6 and §7 of the chapter): the GetMem/FreeMem
 //! benchmark with its sweep (`bench`) and the memory managers' live panel
 //! (`memory_managers`), with their colours (`colors`).
 

@@ -4,7 +4,7 @@
 use crate::forms::{Call, LabHelp};
 use memlab_engine::i18n::Tr;
 
-pub(super) static HELP: LabHelp = LabHelp {
+pub(crate) static HELP: LabHelp = LabHelp {
     section: Tr::new(
         "§8 file mapping, step by step (and §5: views of one file are coherent)",
         "§8 파일 매핑, 한 단계씩 (그리고 §5: 한 파일의 뷰들은 서로 일관됨)",

@@ -4,7 +4,7 @@
 //! draw only the rows in sight (`hex`), and a monitor thread repaints when
 //! another instance or program changes what is shown (`monitor`).
 
-mod help;
+pub(crate) mod help;
 mod hex;
 mod messages;
 mod monitor;
@@ -17,8 +17,8 @@ use std::collections::{BTreeMap, VecDeque};
 use eframe::egui;
 use serde::{Deserialize, Serialize};
 
+use crate::forms::Lab;
 use crate::forms::widgets::{Job, Poll, Status};
-use crate::forms::{Lab, LabHelp};
 use crate::lab_id::LabId;
 use memlab_engine::filemap::{self, FileMapSession};
 use memlab_engine::i18n::Lang;
@@ -336,9 +336,5 @@ impl Lab for FileMapLab {
         self.monitor = None;
         self.panels.clear();
         self.session = None;
-    }
-
-    fn help(&self) -> Option<&'static LabHelp> {
-        Some(&help::HELP)
     }
 }

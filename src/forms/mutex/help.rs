@@ -4,7 +4,7 @@
 use crate::forms::{Call, LabHelp};
 use memlab_engine::i18n::Tr;
 
-pub(super) static HELP: LabHelp = LabHelp {
+pub(crate) static HELP: LabHelp = LabHelp {
     section: Tr::new(
         "§9 the helpers LockMap / UnlockMap: a named mutex and a 1000 ms wait (and §8: views must be guarded)",
         "§9 도우미 LockMap / UnlockMap: 이름 있는 뮤텍스와 1000 ms 대기 (그리고 §8: 뷰는 보호해야 함)",

@@ -13,7 +13,7 @@
 //! stuck, with Reset, and never freezes the window.
 
 mod handle;
-mod help;
+pub(crate) mod help;
 mod messages;
 
 use std::collections::VecDeque;
@@ -23,10 +23,10 @@ use std::time::Duration;
 use eframe::egui;
 use serde::{Deserialize, Serialize};
 
+use crate::forms::Lab;
 use crate::forms::widgets::{
     InputNote, Job, Level, NumberInput, Poll, Status, show_line, show_note, status_log, text_field,
 };
-use crate::forms::{Lab, LabHelp};
 use crate::lab_id::LabId;
 use handle::{Action, Handle, Looked};
 use memlab_engine::i18n::{Lang, Localized, Tr};
@@ -524,9 +524,5 @@ impl Lab for MutexLab {
                 drop(lock);
             }
         }
-    }
-
-    fn help(&self) -> Option<&'static LabHelp> {
-        Some(&help::HELP)
     }
 }

@@ -4,7 +4,7 @@
 use crate::forms::{Call, LabHelp};
 use memlab_engine::i18n::Tr;
 
-pub(super) static HELP: LabHelp = LabHelp {
+pub(crate) static HELP: LabHelp = LabHelp {
     section: Tr::new(
         "§5 shared memory = file mapping, and §10 form 2: the shared string (SampleMMF)",
         "§5 공유 메모리 = 파일 매핑, §10 두 번째 폼: 공유 문자열 (SampleMMF)",

@@ -3,7 +3,7 @@
 //! threads of `worker`; this module is the form itself.
 
 mod backing;
-mod help;
+pub(crate) mod help;
 mod info;
 mod messages;
 mod worker;
@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use eframe::egui;
 use serde::{Deserialize, Serialize};
 
+use crate::forms::Lab;
 use crate::forms::widgets::{field_width, text_field};
-use crate::forms::{Lab, LabHelp};
 use crate::lab_id::LabId;
 use memlab_engine::desktop::instances::OpenWindow;
 use memlab_engine::i18n::{Lang, Localized};
@@ -440,9 +440,5 @@ impl Lab for SharedTextForm {
     /// Detaches from the mapping (the last instance to leave removes it).
     fn shutdown(&mut self) {
         drop(self.conn.take());
-    }
-
-    fn help(&self) -> Option<&'static LabHelp> {
-        Some(&help::HELP)
     }
 }

@@ -1,4 +1,4 @@
-//! The virtual-memory labs (§7 of the chapter): system information
+//! The virtual-memory labs (§1 and §3 of the chapter): system information
 //! (`system_info`), the page lab (`page_lab`) and the address-space map
 //! (`address_map`), with their shared texts (`messages`) and colours
 //! (`colors`).

@@ -40,6 +40,7 @@ use serde::{Deserialize, Serialize};
 
 use super::sysinfo::{page_faults, page_size};
 use super::{Dispatcher, ManagerKind, dispatcher};
+use crate::error::{ErrorKind, HasKind};
 
 /// Largest block size, in KB (64 MiB).
 pub const MAX_SIZE_KB: u32 = 65536;
@@ -160,6 +161,21 @@ pub enum BenchError {
         /// Limit on bytes.
         max_bytes: u64,
     },
+}
+
+impl HasKind for BenchError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::AllocFailed { .. } => ErrorKind::NoSpace,
+            Self::SizeOutOfRange(_)
+            | Self::ZeroIterations
+            | Self::NoManagers
+            | Self::ZeroRepeats
+            | Self::NoSizes
+            | Self::TooManyRepeats { .. }
+            | Self::SweepTooLarge { .. } => ErrorKind::Usage,
+        }
+    }
 }
 
 /// What one run measured.

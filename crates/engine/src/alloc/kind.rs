@@ -5,6 +5,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::{ErrorKind, HasKind};
+
 /// One of the memory managers the [`Dispatcher`](super::Dispatcher) can route to.
 ///
 /// Serialised (serde, `Display`, `FromStr`) as `"default"`, `"heap"`, `"mimalloc"`.
@@ -69,6 +71,12 @@ impl ManagerKind {
             2 => Self::Mimalloc,
             _ => Self::Default,
         }
+    }
+}
+
+impl HasKind for UnknownManager {
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::Usage
     }
 }
 

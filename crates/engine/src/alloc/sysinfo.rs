@@ -41,12 +41,12 @@ pub fn page_size() -> usize {
 /// CPU model name ("model name" of /proc/cpuinfo on Linux), else arch.
 pub fn cpu_model() -> String {
     #[cfg(target_os = "linux")]
-    if let Ok(text) = std::fs::read_to_string("/proc/cpuinfo") {
-        let found = text.lines().find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            (k.trim() == "model name").then(|| v.trim().to_owned())
-        });
-        if let Some(m) = found {
+    {
+        use procfs::Current;
+        if let Some(m) = procfs::CpuInfo::current()
+            .ok()
+            .and_then(|info| info.model_name(0).map(str::to_owned))
+        {
             return m;
         }
     }
@@ -61,17 +61,23 @@ pub fn cpu_count() -> usize {
 /// OS name, distribution and kernel where known, e.g.
 /// "linux x86_64, Debian GNU/Linux 12 (bookworm), kernel 6.1.0".
 pub fn os_description() -> String {
-    let mut s = format!("{} {}", std::env::consts::OS, std::env::consts::ARCH);
+    let s = format!("{} {}", std::env::consts::OS, std::env::consts::ARCH);
     #[cfg(target_os = "linux")]
+    let s = with_linux_release(s);
+    s
+}
+
+/// `s` with the distribution and the kernel release.
+#[cfg(target_os = "linux")]
+fn with_linux_release(mut s: String) -> String {
     if let Ok(text) = std::fs::read_to_string("/etc/os-release")
         && let Some(v) = text.lines().find_map(|l| l.strip_prefix("PRETTY_NAME="))
     {
         s.push_str(", ");
         s.push_str(v.trim_matches('"'));
     }
-    if let Ok(r) = std::fs::read_to_string("/proc/sys/kernel/osrelease") {
-        s.push_str(", kernel ");
-        s.push_str(r.trim());
+    if let Ok(v) = procfs::sys::kernel::Version::current() {
+        s.push_str(&format!(", kernel {}.{}.{}", v.major, v.minor, v.patch));
     }
     s
 }

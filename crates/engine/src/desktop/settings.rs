@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::placement::Rect;
+use crate::error::{ErrorKind, HasKind};
 use crate::i18n::Lang;
 
 /// Zoom factors a window accepts (egui's Ctrl +/- steps stay inside).
@@ -187,6 +188,16 @@ pub enum SettingsError {
         #[source]
         source: io::Error,
     },
+}
+
+impl HasKind for SettingsError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            // Bytes that are not memlab's settings: left as they are.
+            Self::Parse { .. } | Self::NotAFile { .. } => ErrorKind::Corrupt,
+            Self::Read { .. } | Self::Write { .. } => ErrorKind::Os,
+        }
+    }
 }
 
 /// `$XDG_DATA_HOME/memlab` (an absolute `XDG_DATA_HOME`), else
@@ -599,9 +610,14 @@ mod tests {
         let target = dir.join("target.txt");
         std::fs::write(&target, "keep me").unwrap();
         let fifo = |path: &Path| {
-            let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
-            // SAFETY: a valid C path.
-            assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+            rustix::fs::mknodat(
+                rustix::fs::CWD,
+                path,
+                rustix::fs::FileType::Fifo,
+                rustix::fs::Mode::from_raw_mode(0o600),
+                0,
+            )
+            .unwrap();
         };
         type Make<'a> = &'a dyn Fn(&Path);
         let cases: [(&str, Make, NotAFile); 5] = [

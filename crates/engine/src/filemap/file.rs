@@ -7,9 +7,11 @@
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io;
-use std::os::fd::AsRawFd;
 use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+
+use rustix::fs::FallocateFlags;
+use rustix::io::Errno;
 
 use super::changes::ChangeStamp;
 use super::{FileMapError, Op, ReadOnlyWhy};
@@ -183,17 +185,21 @@ impl LockedFile {
     }
 
     /// Grows the file to `size` bytes with every block reserved
-    /// (`posix_fallocate`), so that a full disk is reported now; on failure
-    /// the file is put back to its size before.
+    /// (`fallocate`), so that a full disk is reported now; on failure the
+    /// file is put back to its size before. A file system that reserves no
+    /// blocks (EOPNOTSUPP) gets the size alone, as `SetEndOfFile` gives it:
+    /// a full disk then shows when a page is reached (`Unbacked`).
     pub(crate) fn grow(&self, size: u64) -> Result<(), FileMapError> {
         let before = self.size()?;
-        let wanted = check_new_size(&self.path, size)?;
-        // SAFETY: posix_fallocate only reads its integer arguments; the
-        // descriptor is ours and open for writing.
-        let rc = unsafe { libc::posix_fallocate(self.file.as_raw_fd(), 0, wanted) };
-        if rc == 0 {
-            return Ok(());
-        }
+        check_new_size(&self.path, size)?;
+        let rc = match rustix::fs::fallocate(&self.file, FallocateFlags::empty(), 0, size) {
+            Ok(()) => return Ok(()),
+            Err(Errno::OPNOTSUPP) => match self.file.set_len(size) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.raw_os_error().unwrap_or(libc::EIO),
+            },
+            Err(e) => e.raw_os_error(),
+        };
         if self.size().is_ok_and(|now| now != before) {
             // Nothing of ours maps the new part yet: putting the size back loses nothing.
             let _ = self.file.set_len(before);
@@ -290,8 +296,7 @@ fn open_error(path: &Path, e: io::Error) -> FileMapError {
         Some(libc::EISDIR) => FileMapError::IsADirectory { path },
         Some(libc::EACCES | libc::EPERM) => FileMapError::PermissionDenied {
             path,
-            // SAFETY: geteuid has no preconditions and cannot fail.
-            uid: unsafe { libc::geteuid() },
+            uid: rustix::process::geteuid().as_raw(),
         },
         Some(libc::EROFS) => FileMapError::ReadOnly {
             path,

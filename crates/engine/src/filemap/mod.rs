@@ -2,12 +2,11 @@
 //! file exclusively, create a mapping of a chosen size, map views at offsets,
 //! read and write through them, flush, unmap, close, set the end of file.
 //!
-//! Linux has no mapping object: `CreateFileMapping` becomes a size check and,
-//! for a larger size, growing the file (with its blocks reserved, so that a
-//! full disk is an error now rather than SIGBUS later); `MapViewOfFile`
-//! becomes memmap2's `MmapOptions::offset/len/map_raw`. Every byte of a view
-//! is reached through `crate::os::probe`, after a check of the file's
-//! length, so a file shortened by another process is an error value
+//! What each Win32 call of §8 became here is said once, in the lab's help
+//! (the app's `src/forms/filemap/help.rs`, shown above the lab and quoted
+//! by `docs/labs/filemap.md`). Every byte of a view is reached through
+//! `crate::os::probe`, after a check of the file's length, so a file
+//! shortened by another process is an error value
 //! ([`FileMapError::FileShortened`]) and never kills memlab with SIGBUS.
 
 mod changes;
@@ -24,6 +23,7 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
+use crate::error::{ErrorKind, HasKind};
 use crate::os::claims::FlockHolder;
 
 pub use data_dir::{DEMO_FILE_NAME, data_dir, demo_file};
@@ -184,6 +184,41 @@ pub enum FileMapError {
     },
 }
 
+impl HasKind for FileMapError {
+    fn kind(&self) -> ErrorKind {
+        use ErrorKind as K;
+        match self {
+            Self::NotFound { .. } | Self::NoViewAt { .. } | Self::NoSuchView { .. } => K::NotFound,
+            // memlab creates no file where it cannot or must not.
+            Self::ReadOnly { .. }
+            | Self::PermissionDenied { .. }
+            | Self::SystemPath { .. }
+            | Self::CannotCreate { .. } => K::Denied,
+            Self::IsADirectory { .. }
+            | Self::NotRegularFile { .. }
+            | Self::EmptyFile { .. }
+            | Self::TooLarge { .. }
+            | Self::RangeOverflow { .. }
+            | Self::ViewOutOfRange { .. }
+            | Self::OutsideView { .. }
+            | Self::ReadOnlyAccess { .. }
+            | Self::MappingOpen { .. }
+            | Self::NoMapping
+            | Self::MappingClosed
+            | Self::FileClosed
+            | Self::ViewClosed { .. }
+            | Self::StillMapped { .. } => K::Usage,
+            Self::InUse { .. } | Self::MappedElsewhere { .. } => K::Busy,
+            Self::DiskFull { .. } | Self::FileSizeLimit { .. } | Self::Unbacked { .. } => {
+                K::NoSpace
+            }
+            Self::FileShortened { .. } => K::Gone,
+            Self::NoDataDir => K::Unavailable,
+            Self::Io { .. } => K::Os,
+        }
+    }
+}
+
 /// Why a typed byte count was not understood.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ByteCountError {
@@ -191,6 +226,12 @@ pub enum ByteCountError {
     NotACount { text: String },
     #[error("{text:?} is too large")]
     TooLarge { text: String },
+}
+
+impl HasKind for ByteCountError {
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::Usage
+    }
 }
 
 /// A byte count as people type one: decimal, or hex with 0x, with an

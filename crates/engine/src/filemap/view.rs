@@ -2,7 +2,6 @@
 //! file, on memmap2, reached only through `crate::os::probe` after a check
 //! of the file's length.
 
-use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -199,33 +198,36 @@ impl View {
 /// Calls `mmap` itself with the requested offset, to show what memmap2's
 /// rounding hides: the kernel wants a multiple of the page size.
 fn raw_mmap(file: &LockedFile, offset: u64, len: usize) -> RawCall {
+    use rustix::mm::{MapFlags, ProtFlags};
     let prot = match file.access() {
-        Access::ReadWrite => libc::PROT_READ | libc::PROT_WRITE,
-        Access::ReadOnly => libc::PROT_READ,
+        Access::ReadWrite => ProtFlags::READ | ProtFlags::WRITE,
+        Access::ReadOnly => ProtFlags::READ,
     };
-    let Ok(offset) = libc::off_t::try_from(offset) else {
+    if libc::off_t::try_from(offset).is_err() {
         return RawCall::Failed {
             errno: libc::EOVERFLOW,
         };
-    };
+    }
     // SAFETY: a new mapping at an address of the kernel's choosing, which
     // replaces nothing; it is undone at once if it is made at all.
-    let p = unsafe {
-        libc::mmap(
+    let made = unsafe {
+        rustix::mm::mmap(
             std::ptr::null_mut(),
             len.max(1),
             prot,
-            libc::MAP_SHARED,
-            file.file().as_raw_fd(),
+            MapFlags::SHARED,
+            file.file(),
             offset,
         )
     };
-    if p == libc::MAP_FAILED {
-        return RawCall::Failed {
-            errno: std::io::Error::last_os_error().raw_os_error().unwrap_or(0),
-        };
+    match made {
+        Ok(p) => {
+            // SAFETY: the mapping made just above, nothing else refers to it.
+            let _ = unsafe { rustix::mm::munmap(p, len.max(1)) };
+            RawCall::Succeeded
+        }
+        Err(e) => RawCall::Failed {
+            errno: e.raw_os_error(),
+        },
     }
-    // SAFETY: the mapping made just above, nothing else refers to it.
-    unsafe { libc::munmap(p, len.max(1)) };
-    RawCall::Succeeded
 }

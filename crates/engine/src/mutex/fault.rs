@@ -150,17 +150,15 @@ impl Drop for GuardedMap {
 unsafe fn private_pages(start: usize, len: usize) -> bool {
     // SAFETY: as the caller promises; mmap is a plain system call, fit for
     // a signal handler.
-    let p = unsafe {
-        libc::mmap(
-            start as *mut libc::c_void,
+    unsafe {
+        rustix::mm::mmap_anonymous(
+            start as *mut std::ffi::c_void,
             len,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
-            -1,
-            0,
+            rustix::mm::ProtFlags::READ | rustix::mm::ProtFlags::WRITE,
+            rustix::mm::MapFlags::PRIVATE | rustix::mm::MapFlags::FIXED,
         )
-    };
-    p != libc::MAP_FAILED
+    }
+    .is_ok()
 }
 
 fn install() {

@@ -40,6 +40,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::error::{ErrorKind, HasKind};
 use crate::os::names::{NameProblem, name_problem};
 use crate::os::shm_object::{ObjectError, ShmDir};
 
@@ -184,6 +185,26 @@ pub enum MutexError {
     InUse { name: String, others: usize },
 }
 
+impl HasKind for MutexError {
+    fn kind(&self) -> ErrorKind {
+        use ErrorKind as K;
+        match self {
+            Self::BadName { .. } | Self::AlreadyHeld { .. } | Self::NotHeld { .. } => K::Usage,
+            Self::Object(e) => e.kind(),
+            Self::TimedOut { .. } | Self::Stuck { .. } => K::Timeout,
+            Self::Corrupt { .. } | Self::LostWhileHeld { .. } => K::Corrupt,
+            Self::ResetRefused { .. } | Self::InUse { .. } => K::Busy,
+            // An owner died and the lock was given up unrepaired; the
+            // thread that owned this instance's lock ended.
+            Self::NotRecoverable | Self::OwnerGone => K::Gone,
+            Self::Pthread { .. }
+            | Self::RawSync { .. }
+            | Self::CrashFailed { .. }
+            | Self::Io { .. } => K::Os,
+        }
+    }
+}
+
 /// Why the block's bytes are not a lock memlab can use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BlockProblem {
@@ -318,8 +339,7 @@ pub(crate) fn validate_name(name: &str) -> Result<(), MutexError> {
 
 /// Ends this process with SIGKILL, as a crash would (no destructor runs).
 pub fn die_by_sigkill() -> ! {
-    // SAFETY: kill has no memory-safety preconditions.
-    unsafe { libc::kill(libc::getpid(), libc::SIGKILL) };
+    let _ = rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::KILL);
     // SIGKILL cannot be caught; if it were somehow not delivered, abort.
     std::process::abort()
 }

@@ -812,16 +812,11 @@ fn raw_sync_errno(message: &str) -> Option<i32> {
 /// Now + `timeout` on CLOCK_REALTIME, nanoseconds carried into seconds
 /// (the carry raw_sync forgets).
 fn realtime_deadline(timeout: Duration) -> libc::timespec {
-    let mut now = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `now` is a valid timespec to fill.
-    unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut now) };
+    let now = rustix::time::clock_gettime(rustix::time::ClockId::Realtime);
     // Both terms are below 1e9, so the sum fits a 32-bit c_long too.
-    let nanos = now.tv_nsec + timeout.subsec_nanos() as libc::c_long;
+    let nanos = now.tv_nsec as libc::c_long + timeout.subsec_nanos() as libc::c_long;
     libc::timespec {
-        tv_sec: now.tv_sec
+        tv_sec: now.tv_sec as libc::time_t
             + timeout.as_secs() as libc::time_t
             + (nanos / 1_000_000_000) as libc::time_t,
         tv_nsec: nanos % 1_000_000_000,

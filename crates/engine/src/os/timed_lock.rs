@@ -17,6 +17,8 @@ use std::io;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use crate::error::{ErrorKind, HasKind};
+
 /// Longest sleep between two attempts: bounds the latency of a hand-over.
 const MAX_BACKOFF: Duration = Duration::from_millis(1);
 
@@ -34,6 +36,15 @@ pub enum AcquireError {
     TimedOut(Duration),
     #[error(transparent)]
     Io(#[from] io::Error),
+}
+
+impl HasKind for AcquireError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::TimedOut(_) => ErrorKind::Timeout,
+            Self::Io(_) => ErrorKind::Os,
+        }
+    }
 }
 
 /// Held until dropped.

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::layout::CorruptReason;
 use crate::desktop::holder::Holder;
+use crate::error::{ErrorKind, HasKind};
 use crate::os::names::NameProblem;
 use crate::os::shm_object::{IoOp, ObjectError, mapping_name_problem};
 
@@ -55,6 +56,22 @@ pub enum SharedError {
         #[source]
         source: io::Error,
     },
+}
+
+impl HasKind for SharedError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::BadName { .. } | Self::BadPath { .. } | Self::NulInText => ErrorKind::Usage,
+            // Memlab never writes a file of something else: choose another.
+            Self::ForeignFile { .. } => ErrorKind::Denied,
+            Self::Object(e) => e.kind(),
+            Self::LockTimeout { .. } => ErrorKind::Timeout,
+            Self::Corrupt { .. } => ErrorKind::Corrupt,
+            Self::Removed { .. } => ErrorKind::Gone,
+            Self::FileNotOnWindowsYet => ErrorKind::Unsupported,
+            Self::Io { .. } => ErrorKind::Os,
+        }
+    }
 }
 
 /// Checks a mapping name as the OS object will need it.

@@ -83,7 +83,9 @@ pub fn touch(addr: usize, write: bool) -> Result<ChildEnd, i32> {
         unsafe {
             libc::signal(libc::SIGSEGV, libc::SIG_DFL);
             libc::signal(libc::SIGBUS, libc::SIG_DFL);
-            libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+            let _ = rustix::process::set_dumpable_behavior(
+                rustix::process::DumpableBehavior::NotDumpable,
+            );
             let p = addr as *mut u8;
             if write {
                 p.write_volatile(1);
@@ -93,35 +95,32 @@ pub fn touch(addr: usize, write: bool) -> Result<ChildEnd, i32> {
             libc::_exit(0);
         }
     }
-    wait(pid)
+    // fork gave a positive PID.
+    wait(rustix::process::Pid::from_raw(pid).ok_or(libc::ECHILD)?)
 }
 
 /// Waits for the child, killing it if it does not end in time.
-fn wait(pid: libc::pid_t) -> Result<ChildEnd, i32> {
+fn wait(pid: rustix::process::Pid) -> Result<ChildEnd, i32> {
+    use rustix::process::{Signal, WaitOptions, kill_process, waitpid};
     let deadline = Instant::now() + CHILD_TIMEOUT;
     loop {
-        let mut status = 0;
-        // SAFETY: waits for our own child; `status` is a valid out pointer.
-        let r = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
-        if r == pid {
-            if libc::WIFSIGNALED(status) {
-                return Ok(ChildEnd::Signaled {
-                    signal: libc::WTERMSIG(status),
-                });
+        match waitpid(Some(pid), WaitOptions::NOHANG) {
+            Ok(Some((_, status))) => {
+                if let Some(signal) = status.terminating_signal() {
+                    return Ok(ChildEnd::Signaled { signal });
+                }
+                if let Some(code) = status.exit_status() {
+                    return Ok(ChildEnd::Exited { code });
+                }
             }
-            if libc::WIFEXITED(status) {
-                return Ok(ChildEnd::Exited {
-                    code: libc::WEXITSTATUS(status),
-                });
+            Err(rustix::io::Errno::INTR) => {}
+            Err(e) => return Err(e.raw_os_error()),
+            Ok(None) => {
+                if Instant::now() >= deadline {
+                    // Our own child, not reaped yet: the PID is still its.
+                    let _ = kill_process(pid, Signal::KILL);
+                }
             }
-        } else if r < 0 {
-            let errno = super::last_errno();
-            if errno != libc::EINTR {
-                return Err(errno);
-            }
-        } else if Instant::now() >= deadline {
-            // SAFETY: signals our own child, which has not been reaped.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
         }
         std::thread::sleep(Duration::from_micros(200));
     }

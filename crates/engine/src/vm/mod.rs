@@ -16,6 +16,8 @@ pub mod system;
 
 use serde::Serialize;
 
+use crate::error::{ErrorKind, HasKind};
+
 /// A Win32 memory call of the chapter and what memlab does for it here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -107,6 +109,12 @@ pub struct ReadError {
     pub file: &'static str,
     /// The OS error number, if the failure was one.
     pub errno: Option<i32>,
+}
+
+impl HasKind for ReadError {
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::Os
+    }
 }
 
 impl ReadError {

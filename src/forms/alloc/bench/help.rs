@@ -4,7 +4,7 @@
 use crate::forms::{Call, LabHelp};
 use memlab_engine::i18n::Tr;
 
-pub(super) static HELP: LabHelp = LabHelp {
+pub(crate) static HELP: LabHelp = LabHelp {
     section: Tr::new(
         "§7, form 1: the allocation benchmark (ExamTst2), against §6's SampleMgr",
         "§7, 폼 1: 메모리 할당 벤치마크 (ExamTst2), §6의 SampleMgr과 비교",

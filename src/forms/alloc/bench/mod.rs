@@ -13,7 +13,7 @@
 //! `sweep::run` of the engine, whose progress callback also carries Cancel.
 
 mod explanation;
-mod help;
+pub(crate) mod help;
 mod history;
 mod messages;
 mod sweep;
@@ -28,10 +28,10 @@ pub use sweep::SweepPanel;
 
 use history::HistoryTable;
 
+use crate::forms::Lab;
 use crate::forms::widgets::{
     InputNote, Job, NumberInput, Poll, Status, show_note, show_status, steady_text,
 };
-use crate::forms::{Lab, LabHelp};
 use crate::lab_id::LabId;
 use memlab_engine::alloc::ManagerKind;
 use memlab_engine::alloc::bench::{self, BenchError, BenchSpec, DEFAULT_ITERATIONS, MAX_SIZE_KB};
@@ -419,9 +419,5 @@ impl Lab for AllocBenchForm {
     fn shutdown(&mut self) {
         self.queue.clear();
         drop(self.job.take());
-    }
-
-    fn help(&self) -> Option<&'static LabHelp> {
-        Some(&help::HELP)
     }
 }

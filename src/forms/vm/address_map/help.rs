@@ -5,7 +5,7 @@
 use crate::forms::{Call, LabHelp};
 use memlab_engine::i18n::Tr;
 
-pub(super) static HELP: LabHelp = LabHelp {
+pub(crate) static HELP: LabHelp = LabHelp {
     section: Tr::new(
         "§1 the process's address space, and §3 VirtualQuery walked over all of it (as Sysinternals VMMap does)",
         "§1 프로세스의 주소 공간, §3 그 전체를 VirtualQuery로 훑기 (Sysinternals VMMap처럼)",

@@ -12,7 +12,7 @@
 //! appears only for a refresh that takes long).
 
 mod changes;
-mod help;
+pub(crate) mod help;
 mod refresher;
 mod strip;
 mod summary;
@@ -26,9 +26,9 @@ use serde::{Deserialize, Serialize};
 
 pub use strip::Scale;
 
+use crate::forms::Lab;
 use crate::forms::vm::messages::VmNote;
 use crate::forms::widgets::{LiveRefresh, Poll, Status, show_status};
-use crate::forms::{Lab, LabHelp};
 use crate::lab_id::LabId;
 use changes::ShapeChange;
 use memlab_engine::i18n::{Lang, Localized};
@@ -519,10 +519,6 @@ impl Lab for AddressMapForm {
     fn shutdown(&mut self) {
         drop(self.refresher.take());
         drop(self.demo_lab.take());
-    }
-
-    fn help(&self) -> Option<&'static LabHelp> {
-        Some(&help::HELP)
     }
 }
 

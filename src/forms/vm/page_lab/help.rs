@@ -4,7 +4,7 @@
 use crate::forms::{Call, LabHelp};
 use memlab_engine::i18n::Tr;
 
-pub(super) static HELP: LabHelp = LabHelp {
+pub(crate) static HELP: LabHelp = LabHelp {
     section: Tr::new(
         "§1 page states (free, reserved, committed) and §3 the virtual memory functions",
         "§1 페이지 상태(빈 주소, 예약됨, 커밋됨)와 §3 가상 메모리 함수",

@@ -14,7 +14,7 @@
 mod controls;
 mod facts;
 mod grid;
-mod help;
+pub(crate) mod help;
 mod log;
 mod messages;
 mod worker;
@@ -28,9 +28,9 @@ pub use controls::Controls;
 use log::{OperationLog, report_ui};
 use worker::{Command, Done, Engine, RangeOp, Request, ReservationView, View, Worker};
 
+use crate::forms::Lab;
 use crate::forms::vm::messages::VmNote;
 use crate::forms::widgets::{LiveRefresh, Status, show_status};
-use crate::forms::{Lab, LabHelp};
 use crate::lab_id::LabId;
 use memlab_engine::i18n::{Lang, Localized};
 use memlab_engine::vm::Operation;
@@ -448,9 +448,5 @@ impl Lab for PageLabForm {
     fn shutdown(&mut self) {
         drop(self.worker.take());
         drop(self.engine.take());
-    }
-
-    fn help(&self) -> Option<&'static LabHelp> {
-        Some(&help::HELP)
     }
 }

@@ -5,7 +5,7 @@
 use crate::forms::{Call, LabHelp};
 use memlab_engine::i18n::Tr;
 
-pub(super) static HELP: LabHelp = LabHelp {
+pub(crate) static HELP: LabHelp = LabHelp {
     section: Tr::new(
         "§1 address space and page states, §3 GetSystemInfo (page size and the application's address range)",
         "§1 주소 공간과 페이지 상태, §3 GetSystemInfo (페이지 크기와 응용 프로그램 주소 범위)",

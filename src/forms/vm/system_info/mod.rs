@@ -3,14 +3,14 @@
 //! where Linux keeps it. The facts are read on a worker ([`Job`]), on
 //! opening and on Refresh.
 
-mod help;
+pub(crate) mod help;
 
 use eframe::egui::{self, RichText};
 use serde::{Deserialize, Serialize};
 
+use crate::forms::Lab;
 use crate::forms::vm::messages::VmNote;
 use crate::forms::widgets::{Job, Poll, Status, show_status};
-use crate::forms::{Lab, LabHelp};
 use crate::lab_id::LabId;
 use memlab_engine::format::format_bytes;
 use memlab_engine::i18n::{Lang, Localized};
@@ -346,10 +346,6 @@ impl Lab for SystemInfoForm {
 
     fn shutdown(&mut self) {
         drop(self.job.take());
-    }
-
-    fn help(&self) -> Option<&'static LabHelp> {
-        Some(&help::HELP)
     }
 }
 

@@ -35,6 +35,7 @@
 use std::path::PathBuf;
 
 use super::placement::Rect;
+use crate::error::{ErrorKind, HasKind};
 use crate::os::shm_object::ObjectError;
 
 // The roster and its table: Linux's is the shared object above; Windows
@@ -86,6 +87,19 @@ pub enum InstancesError {
         #[source]
         source: std::io::Error,
     },
+}
+
+impl HasKind for InstancesError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::NoWindows => ErrorKind::Unavailable,
+            // Native Wayland windows cannot choose their place.
+            Self::OnlyWayland { .. } => ErrorKind::Unsupported,
+            Self::NotOnWindowsYet => ErrorKind::Unsupported,
+            Self::Object(e) => e.kind(),
+            Self::Read { .. } | Self::Write { .. } => ErrorKind::Os,
+        }
+    }
 }
 
 /// The window system a window runs on.

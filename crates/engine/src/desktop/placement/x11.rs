@@ -1,6 +1,6 @@
 //! What the X server says about the screen: the work area (the screen less
 //! panels and docks, `_NET_WORKAREA` of the window manager) on one monitor
-//! (RandR), and a capture of the whole screen for the README's pictures.
+//! (RandR), and a capture of the whole screen for the docs' pictures.
 
 use x11rb::connection::Connection;
 use x11rb::errors::{ConnectError, ConnectionError, ReplyError};
@@ -9,6 +9,7 @@ use x11rb::protocol::xproto::{AtomEnum, ConnectionExt as _, ImageFormat, ImageOr
 use x11rb::rust_connection::RustConnection;
 
 use super::Rect;
+use crate::error::{ErrorKind, HasKind};
 
 /// Why the X server could not be asked.
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +30,16 @@ pub enum ScreenError {
         "the screen's pixels are {bits_per_pixel} bits at depth {depth}: only 24/32-bit colour is captured"
     )]
     PixelFormat { depth: u8, bits_per_pixel: u8 },
+}
+
+impl HasKind for ScreenError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::NoDisplay | Self::Connect { .. } => ErrorKind::Unavailable,
+            Self::Connection(_) | Self::Reply(_) => ErrorKind::Os,
+            Self::PixelFormat { .. } => ErrorKind::Unsupported,
+        }
+    }
 }
 
 /// A screen capture: `width × height` RGBA pixels, row by row.

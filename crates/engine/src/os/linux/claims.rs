@@ -78,7 +78,7 @@ impl FlockHolder {
 /// /proc/locks: the kernel's own table, so it cannot go stale.
 pub fn flock_holder(file: &File) -> Option<(FlockHolder, bool)> {
     let meta = file.metadata().ok()?;
-    let (major, minor) = (libc::major(meta.dev()), libc::minor(meta.dev()));
+    let (major, minor) = (rustix::fs::major(meta.dev()), rustix::fs::minor(meta.dev()));
     let me = std::process::id();
     let mut found: Option<(FlockHolder, bool)> = None;
     for lock in procfs::locks().ok()? {

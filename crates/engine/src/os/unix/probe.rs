@@ -163,14 +163,16 @@ fn process_vm(dir: Direction, remote: usize, local: *mut u8, len: usize) -> Resu
 fn through_pipe(dir: Direction, remote: usize, local: *mut u8, len: usize) -> Result<(), usize> {
     /// Writes up to PIPE_BUF bytes are atomic and never block on an empty pipe.
     const CHUNK: usize = 4096;
-    let mut fds = [0; 2];
-    // SAFETY: `fds` has room for the two descriptors pipe writes.
-    if unsafe { libc::pipe(fds.as_mut_ptr()) } != 0 {
+    use std::os::fd::AsRawFd;
+    // Closed when dropped, at every return.
+    let Ok((read_end, write_end)) = rustix::pipe::pipe() else {
         return Err(0);
-    }
-    let [rd, wr] = fds;
+    };
+    // The copies themselves stay raw calls: a bad address must reach the
+    // kernel as it is (EFAULT), never become a Rust slice.
+    let (rd, wr) = (read_end.as_raw_fd(), write_end.as_raw_fd());
     let mut done = 0;
-    let result = loop {
+    loop {
         if done >= len {
             break Ok(());
         }
@@ -195,13 +197,7 @@ fn through_pipe(dir: Direction, remote: usize, local: *mut u8, len: usize) -> Re
         if (got as usize) < wrote || wrote < n {
             break if done >= len { Ok(()) } else { Err(done) };
         }
-    };
-    // SAFETY: both descriptors were opened above and are closed once.
-    unsafe {
-        libc::close(rd);
-        libc::close(wr);
     }
-    result
 }
 
 #[cfg(test)]
@@ -214,25 +210,29 @@ mod tests {
         let page = region::page::size();
         // SAFETY: a fresh anonymous mapping; nothing else refers to it.
         let p = unsafe {
-            libc::mmap(
+            rustix::mm::mmap_anonymous(
                 std::ptr::null_mut(),
                 pages * page,
-                libc::PROT_NONE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-                -1,
-                0,
+                rustix::mm::ProtFlags::empty(),
+                rustix::mm::MapFlags::PRIVATE,
             )
-        };
-        assert_ne!(p, libc::MAP_FAILED);
+        }
+        .unwrap();
         // SAFETY: the first page of the mapping made above.
-        let made = unsafe { libc::mprotect(p, page, libc::PROT_READ | libc::PROT_WRITE) };
-        assert_eq!(made, 0);
+        unsafe {
+            rustix::mm::mprotect(
+                p,
+                page,
+                rustix::mm::MprotectFlags::READ | rustix::mm::MprotectFlags::WRITE,
+            )
+        }
+        .unwrap();
         (p.cast(), page)
     }
 
     fn unmap(p: *mut u8, len: usize) {
         // SAFETY: the mapping made by `half_reserved`, unmapped once.
-        unsafe { libc::munmap(p.cast(), len) };
+        let _ = unsafe { rustix::mm::munmap(p.cast(), len) };
     }
 
     fn round_trip_and_faults() {
@@ -285,19 +285,18 @@ mod tests {
         let file = &scratch.file;
         let page = region::page::size();
         file.set_len(2 * page as u64).unwrap();
-        use std::os::fd::AsRawFd;
         // SAFETY: a fresh shared mapping of our own file.
         let p = unsafe {
-            libc::mmap(
+            rustix::mm::mmap(
                 std::ptr::null_mut(),
                 2 * page,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED,
-                file.as_raw_fd(),
+                rustix::mm::ProtFlags::READ | rustix::mm::ProtFlags::WRITE,
+                rustix::mm::MapFlags::SHARED,
+                file,
                 0,
             )
-        };
-        assert_ne!(p, libc::MAP_FAILED);
+        }
+        .unwrap();
         let p: *mut u8 = p.cast();
         file.set_len(page as u64).unwrap();
         let mut buf = vec![0; 2 * page];

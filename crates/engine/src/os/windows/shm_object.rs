@@ -26,6 +26,7 @@ use windows_sys::Win32::System::Memory::{
 };
 
 use super::OwnedHandle;
+use crate::error::{ErrorKind, HasKind};
 use crate::i18n::{Lang, Localized};
 use crate::os::names::{NameProblem, name_problem};
 
@@ -120,15 +121,16 @@ pub enum ObjectError {
     },
 }
 
-impl ObjectError {
-    /// True if the name itself cannot be used here (it needs a privilege,
-    /// is another account's, or is another kind of object): another name
-    /// must be chosen.
-    pub fn refuses_name(&self) -> bool {
-        matches!(
-            self,
-            Self::GlobalNeedsPrivilege { .. } | Self::Denied { .. } | Self::NameTaken { .. }
-        )
+impl HasKind for ObjectError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            // The name cannot be used here: another one must be chosen.
+            Self::GlobalNeedsPrivilege { .. } | Self::Denied { .. } | Self::NameTaken { .. } => {
+                ErrorKind::Denied
+            }
+            Self::Full { .. } => ErrorKind::Busy,
+            Self::Io { .. } => ErrorKind::Os,
+        }
     }
 }
 

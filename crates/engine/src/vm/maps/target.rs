@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::super::ReadError;
 use crate::desktop::instances;
+use crate::error::{ErrorKind, HasKind};
 
 /// Why another process's map could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -21,6 +22,17 @@ pub enum MapError {
     NotYours { pid: u32, owner: u32, you: u32 },
     #[error("cannot read /proc/{pid}/smaps: {}", super::super::errno_text(*errno))]
     Unreadable { pid: u32, errno: Option<i32> },
+}
+
+impl HasKind for MapError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Read(e) => e.kind(),
+            Self::NoProcess { .. } => ErrorKind::NotFound,
+            Self::NotYours { .. } => ErrorKind::Denied,
+            Self::Unreadable { .. } => ErrorKind::Os,
+        }
+    }
 }
 
 /// A process whose map can be shown.

@@ -5,12 +5,10 @@
 //! says 0 both for a reserved page and for a committed page never touched),
 //! so the lab's table is the truth for Free / Reserved / Committed,
 //! protection and locked; the tests check every operation against the
-//! kernel's own view (smaps, mincore, `Committed_AS`). What each call became
-//! is in [`Operation`](super::Operation): reserve = `mmap(PROT_NONE)` (no
-//! charge), commit = `mprotect(RW)` (charged), decommit =
-//! `mmap(MAP_FIXED, PROT_NONE)` over the range (the charge goes back), or
-//! `madvise(MADV_DONTNEED)` + `mprotect(PROT_NONE)` (the RAM goes back; the
-//! charge stays for pages that were touched), release = `munmap`.
+//! kernel's own view (smaps, mincore, `Committed_AS`). Each step names its
+//! Win32 call and the call it became ([`Operation`](super::Operation)); why
+//! each became what it did is said once, in the page lab's help (the app's
+//! `src/forms/vm/page_lab/help.rs`, quoted by `docs/labs/page-lab.md`).
 //!
 //! Whether a page is in the commit charge is the kernel's decision per
 //! mapping (its `ac` flag in smaps), not a rule memlab could keep in its

@@ -6,6 +6,7 @@ use std::ops::Range;
 use rustix::mm::MprotectFlags;
 use serde::{Deserialize, Serialize};
 
+use crate::error::{ErrorKind, HasKind};
 use crate::vm::{Operation, errno_name};
 
 /// The most pages one reservation may have (256 MiB of 4 KiB pages).
@@ -182,6 +183,29 @@ pub enum PageError {
     CommitRefused { bytes: u64 },
     #[error("{} failed: {}", op.os_call(), std::io::Error::from_raw_os_error(*errno))]
     Os { op: Operation, errno: i32 },
+}
+
+impl HasKind for PageError {
+    fn kind(&self) -> ErrorKind {
+        use ErrorKind as K;
+        match self {
+            Self::NoSuchReservation { .. } => K::NotFound,
+            Self::ZeroPages
+            | Self::TooManyPages { .. }
+            | Self::Released { .. }
+            | Self::EmptyRange { .. }
+            | Self::OutOfRange { .. }
+            | Self::ProtectReserved { .. }
+            | Self::LockNotCommitted { .. }
+            | Self::LockNoAccess { .. }
+            | Self::NotLocked { .. } => K::Usage,
+            // Valid requests past a limit of the system.
+            Self::LockLimit { .. } | Self::AddressSpace { .. } | Self::CommitRefused { .. } => {
+                K::NoSpace
+            }
+            Self::Os { .. } => K::Os,
+        }
+    }
 }
 
 /// A read or write through the probe that cannot fault.

@@ -36,6 +36,8 @@ use std::path::{Path, PathBuf};
 use rustix::fs::{AtFlags, CWD, FallocateFlags, FileType, Mode, OFlags, Stat};
 use serde::Serialize;
 
+use crate::error::{ErrorKind, HasKind};
+
 mod messages;
 
 /// Where Linux keeps POSIX shared memory objects, for every account.
@@ -177,6 +179,22 @@ pub enum ObjectError {
     },
 }
 
+impl HasKind for ObjectError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            // The name cannot be used: another one must be chosen.
+            Self::NameTaken { .. } | Self::Foreign { .. } | Self::Exposed { .. } => {
+                ErrorKind::Denied
+            }
+            // The folder is the system's, not a name the user chose.
+            Self::UnsafeFolder { .. } => ErrorKind::Os,
+            Self::NoSpace { .. } => ErrorKind::NoSpace,
+            Self::Busy { .. } | Self::Full { .. } | Self::Unsettled { .. } => ErrorKind::Busy,
+            Self::Io { .. } => ErrorKind::Os,
+        }
+    }
+}
+
 /// How to free a name memlab refuses to use: remove it yourself when it is
 /// yours; otherwise only an administrator can (/dev/shm is sticky).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -212,15 +230,6 @@ impl fmt::Display for Fix {
 }
 
 impl ObjectError {
-    /// True if memlab refuses the name itself (another kind of object,
-    /// another account's, open to others): another name must be chosen.
-    pub fn refuses_name(&self) -> bool {
-        matches!(
-            self,
-            Self::NameTaken { .. } | Self::Foreign { .. } | Self::Exposed { .. }
-        )
-    }
-
     pub fn io(op: IoOp, path: &Path, source: impl Into<io::Error>) -> Self {
         Self::Io {
             op,
