@@ -232,3 +232,17 @@ fn screenshot_writes_a_png_of_the_rendered_shared_lab() {
     colours.dedup();
     assert!(colours.len() > 20, "only {} colours", colours.len());
 }
+
+/// The settings' folder is the one eframe's `storage_dir("memlab")` names.
+#[test]
+fn settings_are_kept_in_appdata() {
+    let appdata = std::env::var_os("APPDATA").expect("Windows (and wine) set APPDATA");
+    assert_eq!(
+        memlab_engine::desktop::settings::data_dir(),
+        Some(
+            std::path::PathBuf::from(appdata)
+                .join("memlab")
+                .join("data")
+        )
+    );
+}

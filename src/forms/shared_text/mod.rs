@@ -3,6 +3,11 @@
 //! threads of `worker`; this module is the form itself.
 
 mod backing;
+// The help names the calls as made: Linux's say what each became there.
+#[cfg(not(windows))]
+pub(crate) mod help;
+#[cfg(windows)]
+#[path = "help_windows.rs"]
 pub(crate) mod help;
 mod info;
 mod messages;
