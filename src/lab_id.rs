@@ -28,6 +28,9 @@ pub enum LabId {
     /// The address-space map (like VMMap).
     #[cfg(target_os = "linux")]
     AddressMap,
+    /// HeapCreate and friends: private heaps.
+    #[cfg(target_os = "linux")]
+    Heap,
     /// The file mapping of §8.
     #[cfg(target_os = "linux")]
     Filemap,

@@ -13,6 +13,8 @@ use crate::forms::alloc::memory_managers::MemoryManagersPanel;
 #[cfg(target_os = "linux")]
 use crate::forms::filemap::FileMapLab;
 #[cfg(target_os = "linux")]
+use crate::forms::heap::HeapLabForm;
+#[cfg(target_os = "linux")]
 use crate::forms::mutex::MutexLab;
 use crate::forms::shared_text::SharedTextForm;
 #[cfg(target_os = "linux")]
@@ -57,6 +59,8 @@ pub struct MemlabApp {
     page_lab: PageLabForm,
     #[cfg(target_os = "linux")]
     address_map: AddressMapForm,
+    #[cfg(target_os = "linux")]
+    heap: HeapLabForm,
     #[cfg(target_os = "linux")]
     filemap: FileMapLab,
     #[cfg(target_os = "linux")]
@@ -123,6 +127,8 @@ impl MemlabApp {
             &mut self.page_lab,
             #[cfg(target_os = "linux")]
             &mut self.address_map,
+            #[cfg(target_os = "linux")]
+            &mut self.heap,
             #[cfg(target_os = "linux")]
             &mut self.filemap,
             #[cfg(target_os = "linux")]

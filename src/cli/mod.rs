@@ -1,6 +1,6 @@
 //! The command line: every lab's engine, scriptable, with exit codes for scripts and tests.
 //!
-//! One file per lab (`shared`, `alloc`, `vm`, `filemap`, `mutex`); `exit` is the one place where engine
+//! One file per lab (`shared`, `alloc`, `vm`, `heap`, `filemap`, `mutex`); `exit` is the one place where engine
 //! errors become exit codes and English lines. The window's own commands
 //! (`arrange`, `screenshot`) are here.
 
@@ -8,6 +8,8 @@ mod alloc;
 mod exit;
 #[cfg(target_os = "linux")]
 mod filemap;
+#[cfg(target_os = "linux")]
+mod heap;
 #[cfg(target_os = "linux")]
 mod mutex;
 mod shared;
@@ -26,6 +28,8 @@ pub use alloc::{BenchArgs, SweepArgs, sweep_table};
 pub use exit::Failure;
 #[cfg(target_os = "linux")]
 pub use filemap::FilemapArgs;
+#[cfg(target_os = "linux")]
+pub use heap::HeapArgs;
 use memlab_engine::desktop::settings::TextSize;
 use memlab_engine::i18n::Lang;
 use memlab_engine::shared_text::DEFAULT_NAME;
@@ -132,6 +136,10 @@ pub enum Command {
     /// memlab's own reservations and prints the pages and costs after each.
     #[cfg(target_os = "linux")]
     Vm(VmArgs),
+    /// The heap lab (HeapCreate and friends): runs a script of steps on
+    /// memlab's private heaps and prints the heaps and costs after each.
+    #[cfg(target_os = "linux")]
+    Heap(HeapArgs),
     /// GetSystemInfo: page size, address range, memory, commit charge, limits.
     #[cfg(target_os = "linux")]
     Sysinfo {
@@ -301,7 +309,7 @@ impl Command {
             Self::Filemap(_) | Self::Mutex { .. } => true,
             Self::Bench(_) | Self::Sweep(_) | Self::Arrange => false,
             #[cfg(target_os = "linux")]
-            Self::Vm(_) | Self::Sysinfo { .. } | Self::Maps { .. } => false,
+            Self::Vm(_) | Self::Heap(_) | Self::Sysinfo { .. } | Self::Maps { .. } => false,
         }
     }
 }
@@ -328,6 +336,8 @@ pub fn run(command: Command, open_window: OpenScreenshot<'_>) -> ExitCode {
         } => mutex::run_mutex(kind, &name, timeout_ms, action),
         #[cfg(target_os = "linux")]
         Command::Vm(args) => vm::run_script(&args),
+        #[cfg(target_os = "linux")]
+        Command::Heap(args) => heap::run_script(&args),
         #[cfg(target_os = "linux")]
         Command::Sysinfo { json } => vm::run_sysinfo(json),
         #[cfg(target_os = "linux")]

@@ -24,6 +24,7 @@ fn source(id: LabId) -> &'static str {
         LabId::Sysinfo => "src/forms/vm/system_info/help.rs",
         LabId::PageLab => "src/forms/vm/page_lab/help.rs",
         LabId::AddressMap => "src/forms/vm/address_map/help.rs",
+        LabId::Heap => "src/forms/heap/help.rs",
         LabId::Filemap => "src/forms/filemap/help.rs",
         LabId::Mutex => "src/forms/mutex/help.rs",
     }

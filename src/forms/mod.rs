@@ -1,11 +1,13 @@
 //! The labs' windows, grouped as the book and the engine group them
-//! (`alloc`, `vm`, `filemap`, `mutex`, `shared_text`), each group with its
+//! (`alloc`, `vm`, `heap`, `filemap`, `mutex`, `shared_text`), each group with its
 //! own strings and colours; `widgets` holds the pieces every lab uses. UI
 //! only: the work is done by `memlab_engine`.
 
 pub mod alloc;
 #[cfg(target_os = "linux")]
 pub mod filemap;
+#[cfg(target_os = "linux")]
+pub mod heap;
 #[cfg(target_os = "linux")]
 pub mod mutex;
 pub mod shared_text;
@@ -84,6 +86,8 @@ pub fn help(id: LabId) -> &'static LabHelp {
         LabId::PageLab => &vm::page_lab::help::HELP,
         #[cfg(target_os = "linux")]
         LabId::AddressMap => &vm::address_map::help::HELP,
+        #[cfg(target_os = "linux")]
+        LabId::Heap => &heap::help::HELP,
         #[cfg(target_os = "linux")]
         LabId::Filemap => &filemap::help::HELP,
         #[cfg(target_os = "linux")]
