@@ -3,6 +3,9 @@
 //! broken in a step (reported there, the script goes on), a malformed
 //! script (exit 2 before any step), and the commit charge a heap costs.
 
+// Linux only, for now: the Windows suite is tests/windows.rs (docs/windows.md).
+#![cfg(target_os = "linux")]
+
 mod common;
 
 use common::{run, stderr, stdout};

@@ -4,6 +4,9 @@
 //! an overrun found by HeapValidate, a block picked in the strip, and
 //! HeapDestroy's drop; in English and Korean.
 
+// Linux only, for now: the Windows suite is tests/windows.rs (docs/windows.md).
+#![cfg(target_os = "linux")]
+
 mod common;
 
 use egui_kittest::Harness;

@@ -45,7 +45,7 @@ pub use vm::VmArgs;
 pub const NOT_PORTED: &[&str] = if cfg!(target_os = "linux") {
     &[]
 } else {
-    &["filemap", "mutex", "vm", "sysinfo", "maps"]
+    &["filemap", "mutex", "vm", "heap", "sysinfo", "maps"]
 };
 
 /// This OS's name, as people write it.
