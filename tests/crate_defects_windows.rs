@@ -12,8 +12,13 @@ use std::path::PathBuf;
 use memlab_engine::os::shm_object::NamedMapping;
 use shared_memory::{ShmemConf, ShmemError};
 
+/// Unique across runs too: the crate's files stay in %TEMP% (that is one
+/// of its defects), and wine gives out the same small PIDs run after run.
 fn unique(tag: &str) -> String {
-    format!("memlab-defect-{tag}-{}", std::process::id())
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("memlab-defect-{tag}-{}-{nanos}", std::process::id())
 }
 
 /// Where the crate keeps its backing files: `%TEMP%\shared_memory-rs`.
