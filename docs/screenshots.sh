@@ -81,7 +81,7 @@ echo "screenshots on DISPLAY=$DISPLAY"
 xdotool mousemove 1919 1079
 
 for lab in shared-text:shared alloc-bench:alloc-bench memory-managers:memory-managers \
-    sysinfo:sysinfo page-lab:page-lab address-map:address-map \
+    sysinfo:sysinfo global-lab:global page-lab:page-lab address-map:address-map heap-lab:heap \
     file-mapping:filemap book-mutex:mutex; do
     file=${lab%%:*} id=${lab#*:}
     "$m" screenshot --out "screenshots/$file.png" --lab "$id" --lang en --demo

@@ -22,6 +22,9 @@ pub enum LabId {
     /// GetSystemInfo and the memory figures.
     #[cfg(target_os = "linux")]
     Sysinfo,
+    /// GlobalAlloc and friends (LocalAlloc is the same heap).
+    #[cfg(target_os = "linux")]
+    Global,
     /// VirtualAlloc and friends, page by page.
     #[cfg(target_os = "linux")]
     PageLab,

@@ -13,6 +13,7 @@ use crate::forms::alloc::memory_managers::MemoryManagersPanel;
 #[cfg(target_os = "linux")]
 use crate::forms::filemap::FileMapLab;
 #[cfg(target_os = "linux")]
+use crate::forms::global::GlobalLabForm;
 use crate::forms::heap::HeapLabForm;
 #[cfg(target_os = "linux")]
 use crate::forms::mutex::MutexLab;
@@ -55,6 +56,8 @@ pub struct MemlabApp {
     memory_managers: MemoryManagersPanel,
     #[cfg(target_os = "linux")]
     system_info: SystemInfoForm,
+    #[cfg(target_os = "linux")]
+    global: GlobalLabForm,
     #[cfg(target_os = "linux")]
     page_lab: PageLabForm,
     #[cfg(target_os = "linux")]
@@ -123,6 +126,8 @@ impl MemlabApp {
             &mut self.memory_managers,
             #[cfg(target_os = "linux")]
             &mut self.system_info,
+            #[cfg(target_os = "linux")]
+            &mut self.global,
             #[cfg(target_os = "linux")]
             &mut self.page_lab,
             #[cfg(target_os = "linux")]

@@ -1,6 +1,6 @@
 //! The command line: every lab's engine, scriptable, with exit codes for scripts and tests.
 //!
-//! One file per lab (`shared`, `alloc`, `vm`, `heap`, `filemap`, `mutex`); `exit` is the one place where engine
+//! One file per lab (`shared`, `alloc`, `vm`, `global`, `heap`, `filemap`, `mutex`); `exit` is the one place where engine
 //! errors become exit codes and English lines. The window's own commands
 //! (`arrange`, `screenshot`) are here.
 
@@ -9,6 +9,7 @@ mod exit;
 #[cfg(target_os = "linux")]
 mod filemap;
 #[cfg(target_os = "linux")]
+mod global;
 mod heap;
 #[cfg(target_os = "linux")]
 mod mutex;
@@ -29,6 +30,7 @@ pub use exit::Failure;
 #[cfg(target_os = "linux")]
 pub use filemap::FilemapArgs;
 #[cfg(target_os = "linux")]
+pub use global::GlobalArgs;
 pub use heap::HeapArgs;
 use memlab_engine::desktop::settings::TextSize;
 use memlab_engine::i18n::Lang;
@@ -136,6 +138,10 @@ pub enum Command {
     /// memlab's own reservations and prints the pages and costs after each.
     #[cfg(target_os = "linux")]
     Vm(VmArgs),
+    /// The Global/Local lab (GlobalAlloc and friends): runs a script of
+    /// steps on memlab's global heap and prints the handle table after each.
+    #[cfg(target_os = "linux")]
+    Global(GlobalArgs),
     /// The heap lab (HeapCreate and friends): runs a script of steps on
     /// memlab's private heaps and prints the heaps and costs after each.
     #[cfg(target_os = "linux")]
@@ -309,7 +315,11 @@ impl Command {
             Self::Filemap(_) | Self::Mutex { .. } => true,
             Self::Bench(_) | Self::Sweep(_) | Self::Arrange => false,
             #[cfg(target_os = "linux")]
-            Self::Vm(_) | Self::Heap(_) | Self::Sysinfo { .. } | Self::Maps { .. } => false,
+            Self::Vm(_)
+            | Self::Global(_)
+            | Self::Heap(_)
+            | Self::Sysinfo { .. }
+            | Self::Maps { .. } => false,
         }
     }
 }
@@ -337,6 +347,7 @@ pub fn run(command: Command, open_window: OpenScreenshot<'_>) -> ExitCode {
         #[cfg(target_os = "linux")]
         Command::Vm(args) => vm::run_script(&args),
         #[cfg(target_os = "linux")]
+        Command::Global(args) => global::run_script(&args),
         Command::Heap(args) => heap::run_script(&args),
         #[cfg(target_os = "linux")]
         Command::Sysinfo { json } => vm::run_sysinfo(json),

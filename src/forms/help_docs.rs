@@ -22,6 +22,7 @@ fn source(id: LabId) -> &'static str {
         LabId::AllocBench => "src/forms/alloc/bench/help.rs",
         LabId::MemoryManagers => "src/forms/alloc/memory_managers.rs",
         LabId::Sysinfo => "src/forms/vm/system_info/help.rs",
+        LabId::Global => "src/forms/global/help.rs",
         LabId::PageLab => "src/forms/vm/page_lab/help.rs",
         LabId::AddressMap => "src/forms/vm/address_map/help.rs",
         LabId::Heap => "src/forms/heap/help.rs",

@@ -1,5 +1,5 @@
 //! The labs' windows, grouped as the book and the engine group them
-//! (`alloc`, `vm`, `heap`, `filemap`, `mutex`, `shared_text`), each group with its
+//! (`alloc`, `vm`, `global`, `heap`, `filemap`, `mutex`, `shared_text`), each group with its
 //! own strings and colours; `widgets` holds the pieces every lab uses. UI
 //! only: the work is done by `memlab_engine`.
 
@@ -7,6 +7,7 @@ pub mod alloc;
 #[cfg(target_os = "linux")]
 pub mod filemap;
 #[cfg(target_os = "linux")]
+pub mod global;
 pub mod heap;
 #[cfg(target_os = "linux")]
 pub mod mutex;
@@ -82,6 +83,8 @@ pub fn help(id: LabId) -> &'static LabHelp {
         LabId::MemoryManagers => &alloc::memory_managers::HELP,
         #[cfg(target_os = "linux")]
         LabId::Sysinfo => &vm::system_info::help::HELP,
+        #[cfg(target_os = "linux")]
+        LabId::Global => &global::help::HELP,
         #[cfg(target_os = "linux")]
         LabId::PageLab => &vm::page_lab::help::HELP,
         #[cfg(target_os = "linux")]

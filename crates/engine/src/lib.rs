@@ -13,7 +13,7 @@
 //! - [`desktop`]: this account's memlab windows (their roster and numbers),
 //!   where windows go, what they remember;
 //! - the labs' engines, grouped as the book groups them: [`alloc`],
-//!   [`vm`], [`filemap`], [`mutex`], [`shared_text`], [`heap`]. No lab imports
+//!   [`vm`], [`global`], [`heap`], [`filemap`], [`mutex`], [`shared_text`]. No lab imports
 //!   another, except the address-space map (`vm::maps`), which names the
 //!   other labs' memory (the managers' reservations, the shared text's
 //!   mappings).
@@ -31,6 +31,7 @@ pub mod error;
 pub mod filemap;
 pub mod format;
 #[cfg(target_os = "linux")]
+pub mod global;
 pub mod heap;
 pub mod i18n;
 #[cfg(target_os = "linux")]

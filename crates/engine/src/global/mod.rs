@@ -1,0 +1,674 @@
+//! The global and local heap of the chapter's §2 (GlobalAlloc, GlobalLock,
+//! GlobalUnlock, GlobalSize, GlobalReAlloc, GlobalFlags, GlobalHandle,
+//! GlobalFree, GlobalDiscard; LocalAlloc and its family are the same heap
+//! on Win32): fixed blocks (a pointer), movable blocks (a handle into a
+//! handle table, locked to get a pointer) and discardable ones, with the
+//! system's compaction and low-memory discarding that the book describes.
+//! Handles are numbered 1, 2, ... so that the window, the command line and
+//! the tests speak of "handle 3" as a student would; the HGLOBAL value
+//! itself is each row's `hglobal`.
+//!
+//! One API here ([`GlobalLab`] and its values); the heap itself is per OS,
+//! behind it, as memmap2 keeps its `unix.rs` and `windows.rs`:
+//! - `linux.rs`: memlab's model of the Win32 global heap on real memory (a
+//!   16 MiB arena mapped once, blocks with headers in it, a handle table
+//!   whose entries hold each movable block's address), enforcing the
+//!   Win32 rules and doing what Windows 3.1 did on its own: compaction
+//!   (unlocked movable blocks slide down, addresses change) and discarding
+//!   (unlocked discardable blocks emptied);
+//! - `windows.rs` (to come with the Windows port): the real `GlobalAlloc`,
+//!   `GlobalLock`, `GlobalUnlock`, `GlobalSize`, `GlobalReAlloc`,
+//!   `GlobalFlags`, `GlobalHandle`, `GlobalFree` and `GlobalDiscard`,
+//!   giving the same `Heap` (alloc, lock, unlock, realloc, discard, free,
+//!   handle_at, compact, low_memory, rows, at). Win32 itself no longer moves
+//!   or discards blocks by itself, so there "compact" and "low memory" are
+//!   memlab calling `GlobalReAlloc(GMEM_MOVEABLE)` and `GlobalDiscard` on
+//!   the unlocked blocks, as the system of the book did.
+//!
+//! A pointer the program kept from a lock is remembered per handle
+//! ([`Row::kept`]); after a move it is stale, and [`GlobalLab::read_kept`]
+//! says what it would read now (the block that lives there now, or free
+//! space) from memlab's table, without dereferencing it.
+
+#[cfg(target_os = "linux")]
+mod linux;
+mod messages;
+#[cfg(test)]
+mod tests;
+// The Windows port adds: #[cfg(windows)] mod windows; #[cfg(windows)] use windows as sys;
+#[cfg(target_os = "linux")]
+use linux as sys;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::error::{ErrorKind, HasKind};
+use crate::format::format_bytes;
+
+pub use sys::{ARENA_BYTES, GRANULE, HEADER};
+
+/// The most handles memlab keeps at once (its handle table's size).
+pub const MAX_HANDLES: usize = 4096;
+/// GlobalFlags' lock count field (GMEM_LOCKCOUNT): the most locks a block holds.
+pub const MAX_LOCKS: u8 = 0xFF;
+/// GlobalFlags' bit for a discardable block.
+pub const GMEM_DISCARDABLE: u32 = 0x0100;
+/// GlobalFlags' bit for a discarded block.
+pub const GMEM_DISCARDED: u32 = 0x4000;
+
+/// A handle's number (1, 2, ...), as the program's variable holding the
+/// HGLOBAL that GlobalAlloc returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Handle(pub u32);
+
+impl fmt::Display for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "handle {}", self.0)
+    }
+}
+
+/// GlobalAlloc's kind of block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// GMEM_FIXED: GlobalAlloc returns a pointer; the block never moves.
+    Fixed,
+    /// GMEM_MOVEABLE: GlobalAlloc returns a handle; GlobalLock gives the
+    /// pointer, and the block may move while unlocked.
+    Moveable,
+    /// GMEM_MOVEABLE | GMEM_DISCARDABLE: movable, and emptied when memory
+    /// is low while unlocked.
+    Discardable,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 3] = [Kind::Fixed, Kind::Moveable, Kind::Discardable];
+
+    /// The script's word for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Fixed => "fixed",
+            Self::Moveable => "moveable",
+            Self::Discardable => "discardable",
+        }
+    }
+
+    /// GlobalAlloc's flags for it.
+    pub fn win32_flags(self) -> &'static str {
+        match self {
+            Self::Fixed => "GMEM_FIXED",
+            Self::Moveable => "GMEM_MOVEABLE",
+            Self::Discardable => "GMEM_MOVEABLE | GMEM_DISCARDABLE",
+        }
+    }
+
+    pub fn movable(self) -> bool {
+        self != Self::Fixed
+    }
+}
+
+/// One call of the lab.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operation {
+    Alloc,
+    Lock,
+    Unlock,
+    Size,
+    ReAlloc,
+    Flags,
+    Handle,
+    Free,
+    Discard,
+    Compact,
+    LowMemory,
+    ReadKept,
+}
+
+impl Operation {
+    /// The Win32 call it stands for.
+    pub fn win32(self) -> &'static str {
+        match self {
+            Self::Alloc => "GlobalAlloc",
+            Self::Lock => "GlobalLock",
+            Self::Unlock => "GlobalUnlock",
+            Self::Size => "GlobalSize",
+            Self::ReAlloc => "GlobalReAlloc",
+            Self::Flags => "GlobalFlags",
+            Self::Handle => "GlobalHandle",
+            Self::Free => "GlobalFree",
+            Self::Discard => "GlobalDiscard",
+            Self::Compact => "the system compacting (GlobalCompact)",
+            Self::LowMemory => "the system short of memory",
+            Self::ReadKept => "*p, a pointer kept from GlobalLock",
+        }
+    }
+}
+
+/// A block that moved: the highlight after a compaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Move {
+    pub handle: Handle,
+    pub from: usize,
+    pub to: usize,
+}
+
+/// One row of the handle table, as the lab shows it after each step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Row {
+    pub handle: Handle,
+    pub kind: Kind,
+    /// The HGLOBAL: the pointer itself for a fixed block, the address of
+    /// its handle-table entry for a movable one.
+    pub hglobal: usize,
+    /// Where the block's bytes are now; `None` while discarded.
+    pub address: Option<usize>,
+    /// The size asked for.
+    pub requested: u64,
+    /// What GlobalSize says (0 while discarded).
+    pub size: u64,
+    pub lock_count: u8,
+    /// GlobalFlags: the lock count in the low byte, GMEM_DISCARDABLE,
+    /// GMEM_DISCARDED.
+    pub flags: u32,
+    /// The pointer the program kept from its last GlobalLock (or from
+    /// GlobalAlloc for a fixed block), if any.
+    pub kept: Option<usize>,
+}
+
+impl Row {
+    pub fn discarded(&self) -> bool {
+        self.address.is_none()
+    }
+
+    /// True if the kept pointer no longer points at the block.
+    pub fn kept_is_stale(&self) -> bool {
+        self.kept.is_some() && self.kept != self.address
+    }
+
+    /// GlobalFlags' bits by name.
+    pub fn flag_names(&self) -> Vec<&'static str> {
+        let mut names = Vec::new();
+        if self.flags & GMEM_DISCARDABLE != 0 {
+            names.push("GMEM_DISCARDABLE");
+        }
+        if self.flags & GMEM_DISCARDED != 0 {
+            names.push("GMEM_DISCARDED");
+        }
+        names
+    }
+}
+
+/// What lives at an address of the global heap now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "what", rename_all = "snake_case")]
+pub enum AtAddress {
+    /// A live block's bytes: the handle, the offset in it, the first bytes from there.
+    Block {
+        handle: Handle,
+        offset: u64,
+        bytes: Vec<u8>,
+    },
+    /// A block's header (the heap's own bytes before the data).
+    Header { handle: Handle },
+    /// Free space of the heap: no block there now.
+    Free,
+    /// Not in memlab's global heap at all.
+    Outside,
+}
+
+/// What a step did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Outcome {
+    /// GlobalAlloc's result, and what the heap did to make room.
+    Allocated {
+        handle: Handle,
+        hglobal: usize,
+        /// Blocks moved by the compaction an allocation that did not fit ran.
+        moved: Vec<Move>,
+        /// Blocks discarded to make room (least recently used first).
+        discarded: Vec<Handle>,
+    },
+    /// GlobalLock's pointer and the new lock count (a fixed block's stays 0).
+    Locked {
+        pointer: usize,
+        lock_count: u8,
+    },
+    /// GlobalUnlock: the lock count left.
+    Unlocked {
+        lock_count: u8,
+    },
+    /// GlobalSize.
+    Size {
+        bytes: u64,
+        requested: u64,
+    },
+    /// GlobalReAlloc: where the block was (None if it was discarded) and is now.
+    Reallocated {
+        from: Option<usize>,
+        to: usize,
+        size: u64,
+    },
+    /// GlobalFlags.
+    Flags {
+        flags: u32,
+    },
+    /// GlobalHandle of an address.
+    HandleOf {
+        address: usize,
+        handle: Handle,
+        hglobal: usize,
+    },
+    Freed,
+    /// GlobalDiscard (or GlobalReAlloc to 0): the block is empty, the handle valid.
+    Discarded,
+    /// Unlocked movable blocks slid down; fixed and locked blocks stayed.
+    Compacted {
+        moved: Vec<Move>,
+    },
+    /// Unlocked discardable blocks emptied, and the bytes that gave back.
+    LowMemory {
+        discarded: Vec<Handle>,
+        bytes: u64,
+    },
+    /// What the kept pointer reads now, and whether it still points at its block.
+    ReadKept {
+        pointer: usize,
+        stale: bool,
+        now: AtAddress,
+    },
+}
+
+/// A step of the lab that failed: the Win32 rule it broke or what the heap refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GlobalError {
+    #[error("{0} was never allocated (ERROR_INVALID_HANDLE)")]
+    NoSuchHandle(Handle),
+    #[error("{0} was freed by GlobalFree: using it is using a stale handle (ERROR_INVALID_HANDLE)")]
+    StaleHandle(Handle),
+    #[error(
+        "GlobalUnlock: {handle} is not locked (ERROR_NOT_LOCKED): {}",
+        if *fixed { "a GMEM_FIXED block's lock count is always 0" }
+        else { "its lock count is already 0; every GlobalUnlock must match a GlobalLock" }
+    )]
+    NotLocked { handle: Handle, fixed: bool },
+    #[error(
+        "GlobalLock returned NULL: {0} was discarded; GlobalReAlloc it to give it memory again"
+    )]
+    LockDiscarded(Handle),
+    #[error("GlobalLock: {0}'s lock count is at its maximum of 255 (GMEM_LOCKCOUNT)")]
+    LockCountFull(Handle),
+    #[error(
+        "GlobalFree: {handle} is locked (lock count {lock_count}): a locked block is not freed; \
+         GlobalUnlock it first"
+    )]
+    FreeLocked { handle: Handle, lock_count: u8 },
+    #[error(
+        "GlobalDiscard: {handle} is locked (lock count {lock_count}): only an unlocked block can \
+         be discarded"
+    )]
+    DiscardLocked { handle: Handle, lock_count: u8 },
+    #[error("GlobalDiscard: {0} is GMEM_FIXED: only a movable block can be discarded")]
+    DiscardFixed(Handle),
+    #[error(
+        "GlobalReAlloc: {handle} cannot grow to {} in place, and {} (ERROR_NOT_ENOUGH_MEMORY)",
+        format_bytes(*bytes),
+        if *lock_count > 0 { format!("a locked block (lock count {lock_count}) cannot move without GMEM_MOVEABLE") }
+        else { "a GMEM_FIXED block cannot move without GMEM_MOVEABLE".to_string() }
+    )]
+    CannotMove {
+        handle: Handle,
+        bytes: u64,
+        lock_count: u8,
+    },
+    #[error(
+        "{call}: not enough memory (ERROR_NOT_ENOUGH_MEMORY): no room for {} in memlab's global \
+         heap of {}, even after compacting and discarding (largest free space {})",
+        format_bytes(*bytes),
+        format_bytes(ARENA_BYTES as u64),
+        format_bytes(*largest_free)
+    )]
+    NotEnoughMemory {
+        call: &'static str,
+        bytes: u64,
+        largest_free: u64,
+    },
+    #[error(
+        "{call}: memlab's global heap holds {} in all; {} cannot fit",
+        format_bytes(ARENA_BYTES as u64),
+        format_bytes(*bytes)
+    )]
+    TooLarge { call: &'static str, bytes: u64 },
+    #[error("memlab keeps at most {MAX_HANDLES} handles: free some first")]
+    TooManyHandles,
+    #[error(
+        "GlobalHandle: {0:#x} is not the start of a block of the global heap (ERROR_INVALID_HANDLE)"
+    )]
+    NoBlockAt(usize),
+    #[error("{0} has no kept pointer: lock it first (GlobalLock gives the pointer)")]
+    NothingKept(Handle),
+    #[error("memlab's global heap could not be mapped ({bytes} bytes): {message}")]
+    Map {
+        bytes: usize,
+        errno: i32,
+        message: String,
+    },
+}
+
+impl GlobalError {
+    /// The Win32 rule or error code the failure stands for (the JSON's `win32`).
+    pub fn win32(&self) -> &'static str {
+        match self {
+            Self::NoSuchHandle(_) | Self::StaleHandle(_) | Self::NoBlockAt(_) => {
+                "ERROR_INVALID_HANDLE"
+            }
+            Self::NotLocked { .. } => "ERROR_NOT_LOCKED",
+            Self::LockDiscarded(_) => "GlobalLock returns NULL for a discarded block",
+            Self::LockCountFull(_) => "GMEM_LOCKCOUNT",
+            Self::FreeLocked { .. } => "GlobalFree of a locked block",
+            Self::DiscardLocked { .. } => "GlobalDiscard of a locked block",
+            Self::DiscardFixed(_) => "GlobalDiscard of a GMEM_FIXED block",
+            Self::CannotMove { .. } | Self::NotEnoughMemory { .. } | Self::TooLarge { .. } => {
+                "ERROR_NOT_ENOUGH_MEMORY"
+            }
+            Self::TooManyHandles => "ERROR_NOT_ENOUGH_MEMORY",
+            Self::NothingKept(_) => "no pointer from GlobalLock",
+            Self::Map { .. } => "ERROR_NOT_ENOUGH_MEMORY",
+        }
+    }
+}
+
+impl HasKind for GlobalError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::NoSuchHandle(_) | Self::StaleHandle(_) | Self::NoBlockAt(_) => {
+                ErrorKind::NotFound
+            }
+            Self::NotLocked { .. }
+            | Self::LockDiscarded(_)
+            | Self::LockCountFull(_)
+            | Self::FreeLocked { .. }
+            | Self::DiscardLocked { .. }
+            | Self::DiscardFixed(_)
+            | Self::TooLarge { .. }
+            | Self::NothingKept(_) => ErrorKind::Usage,
+            Self::CannotMove { .. } | Self::NotEnoughMemory { .. } | Self::TooManyHandles => {
+                ErrorKind::NoSpace
+            }
+            // A memory limit (RLIMIT_AS, the commit limit) refused the heap.
+            Self::Map { errno, .. } if *errno == libc::ENOMEM => ErrorKind::NoSpace,
+            Self::Map { .. } => ErrorKind::Os,
+        }
+    }
+}
+
+/// The global heap and memlab's numbers for its handles: what the window
+/// and the command line drive.
+#[derive(Default)]
+pub struct GlobalLab {
+    /// Mapped at the first GlobalAlloc.
+    heap: Option<sys::Heap>,
+    /// The next handle's number.
+    next: u32,
+    /// The pointer kept from each live handle's last lock.
+    kept: BTreeMap<Handle, usize>,
+    /// Blocks the last step moved (the table's highlight).
+    moved: Vec<Move>,
+}
+
+impl GlobalLab {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The heap, if a handle was ever allocated.
+    fn heap(&mut self, handle: Handle) -> Result<&mut sys::Heap, GlobalError> {
+        let next = self.next;
+        let heap = self
+            .heap
+            .as_mut()
+            .ok_or(GlobalError::NoSuchHandle(handle))?;
+        if handle.0 == 0 || handle.0 > next {
+            return Err(GlobalError::NoSuchHandle(handle));
+        }
+        if !heap.contains(handle) {
+            return Err(GlobalError::StaleHandle(handle));
+        }
+        Ok(heap)
+    }
+
+    /// Runs one call, remembering the blocks it moved and updating kept pointers.
+    fn step<T>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<T, GlobalError>,
+    ) -> Result<T, GlobalError> {
+        self.moved.clear();
+        if let Some(heap) = self.heap.as_mut() {
+            heap.take_moves();
+        }
+        let result = f(self);
+        if let Some(heap) = self.heap.as_mut() {
+            self.moved = heap.take_moves();
+        }
+        result
+    }
+
+    /// GlobalAlloc(kind, size).
+    pub fn alloc(&mut self, kind: Kind, size: u64) -> Result<Outcome, GlobalError> {
+        self.step(|lab| {
+            if lab.heap.is_none() {
+                lab.heap = Some(sys::Heap::new()?);
+            }
+            let handle = Handle(lab.next + 1);
+            let heap = lab.heap.as_mut().expect("just mapped");
+            let made = heap.alloc(handle, kind, size)?;
+            lab.next += 1;
+            if kind == Kind::Fixed {
+                // GlobalAlloc(GMEM_FIXED) returns the pointer itself.
+                lab.kept.insert(handle, made.hglobal);
+            }
+            Ok(Outcome::Allocated {
+                handle,
+                hglobal: made.hglobal,
+                moved: heap.moves().to_vec(),
+                discarded: made.discarded,
+            })
+        })
+    }
+
+    /// GlobalLock(h): the pointer, kept as the program keeps it.
+    pub fn lock(&mut self, handle: Handle) -> Result<Outcome, GlobalError> {
+        self.step(|lab| {
+            let (pointer, lock_count) = lab.heap(handle)?.lock(handle)?;
+            lab.kept.insert(handle, pointer);
+            Ok(Outcome::Locked {
+                pointer,
+                lock_count,
+            })
+        })
+    }
+
+    /// GlobalUnlock(h).
+    pub fn unlock(&mut self, handle: Handle) -> Result<Outcome, GlobalError> {
+        self.step(|lab| {
+            let lock_count = lab.heap(handle)?.unlock(handle)?;
+            Ok(Outcome::Unlocked { lock_count })
+        })
+    }
+
+    /// GlobalSize(h).
+    pub fn size(&mut self, handle: Handle) -> Result<Outcome, GlobalError> {
+        self.step(|lab| {
+            let row = lab.heap(handle)?.row(handle);
+            Ok(Outcome::Size {
+                bytes: row.size,
+                requested: row.requested,
+            })
+        })
+    }
+
+    /// GlobalFlags(h).
+    pub fn flags(&mut self, handle: Handle) -> Result<Outcome, GlobalError> {
+        self.step(|lab| {
+            Ok(Outcome::Flags {
+                flags: lab.heap(handle)?.row(handle).flags,
+            })
+        })
+    }
+
+    /// GlobalReAlloc(h, size, GMEM_MOVEABLE if `moveable`); size 0
+    /// discards, as GlobalDiscard does.
+    pub fn realloc(
+        &mut self,
+        handle: Handle,
+        size: u64,
+        moveable: bool,
+    ) -> Result<Outcome, GlobalError> {
+        self.step(|lab| {
+            let heap = lab.heap(handle)?;
+            if size == 0 {
+                heap.discard(handle)?;
+                return Ok(Outcome::Discarded);
+            }
+            let (from, to) = heap.realloc(handle, size, moveable)?;
+            let row = heap.row(handle);
+            if row.kind == Kind::Fixed {
+                // A fixed block's handle is its pointer: the program keeps the new one.
+                lab.kept.insert(handle, to);
+            }
+            Ok(Outcome::Reallocated {
+                from,
+                to,
+                size: row.size,
+            })
+        })
+    }
+
+    /// GlobalDiscard(h).
+    pub fn discard(&mut self, handle: Handle) -> Result<Outcome, GlobalError> {
+        self.step(|lab| {
+            lab.heap(handle)?.discard(handle)?;
+            Ok(Outcome::Discarded)
+        })
+    }
+
+    /// GlobalFree(h).
+    pub fn free(&mut self, handle: Handle) -> Result<Outcome, GlobalError> {
+        self.step(|lab| {
+            lab.heap(handle)?.free(handle)?;
+            lab.kept.remove(&handle);
+            Ok(Outcome::Freed)
+        })
+    }
+
+    /// GlobalHandle(address).
+    pub fn handle_at(&mut self, address: usize) -> Result<Outcome, GlobalError> {
+        self.step(|lab| {
+            let heap = lab.heap.as_ref().ok_or(GlobalError::NoBlockAt(address))?;
+            let handle = heap.handle_at(address)?;
+            Ok(Outcome::HandleOf {
+                address,
+                handle,
+                hglobal: heap.row(handle).hglobal,
+            })
+        })
+    }
+
+    /// GlobalHandle of the pointer kept from `handle`'s last lock: after a
+    /// move, another block's handle or none.
+    pub fn handle_of_kept(&mut self, handle: Handle) -> Result<Outcome, GlobalError> {
+        self.heap(handle)?;
+        let pointer = *self
+            .kept
+            .get(&handle)
+            .ok_or(GlobalError::NothingKept(handle))?;
+        self.handle_at(pointer)
+    }
+
+    /// The system compacting the heap: unlocked movable blocks slide down.
+    pub fn compact(&mut self) -> Result<Outcome, GlobalError> {
+        self.step(|lab| {
+            let moved = match lab.heap.as_mut() {
+                Some(heap) => heap.compact(),
+                None => Vec::new(),
+            };
+            Ok(Outcome::Compacted { moved })
+        })
+    }
+
+    /// The system short of memory: unlocked discardable blocks emptied.
+    pub fn low_memory(&mut self) -> Result<Outcome, GlobalError> {
+        self.step(|lab| {
+            let (discarded, bytes) = match lab.heap.as_mut() {
+                Some(heap) => heap.low_memory(),
+                None => (Vec::new(), 0),
+            };
+            Ok(Outcome::LowMemory { discarded, bytes })
+        })
+    }
+
+    /// What the pointer kept from `handle`'s last lock reads now (the
+    /// bug of using it after the block moved), from memlab's table: the
+    /// block that lives there now, or free space, never a read of memory
+    /// that is not a live block's.
+    pub fn read_kept(&mut self, handle: Handle) -> Result<Outcome, GlobalError> {
+        self.step(|lab| {
+            lab.heap(handle)?;
+            let heap = lab.heap.as_ref().expect("checked");
+            let row = heap.row(handle);
+            let pointer = *lab
+                .kept
+                .get(&handle)
+                .ok_or(GlobalError::NothingKept(handle))?;
+            let now = heap.at(pointer);
+            Ok(Outcome::ReadKept {
+                pointer,
+                stale: row.address != Some(pointer),
+                now,
+            })
+        })
+    }
+
+    /// The handle table, by handle number.
+    pub fn rows(&self) -> Vec<Row> {
+        let Some(heap) = self.heap.as_ref() else {
+            return Vec::new();
+        };
+        heap.rows()
+            .into_iter()
+            .map(|mut row| {
+                row.kept = self.kept.get(&row.handle).copied();
+                row
+            })
+            .collect()
+    }
+
+    /// The blocks the last step moved.
+    pub fn moved(&self) -> &[Move] {
+        &self.moved
+    }
+
+    /// The heap's first address and its size, once mapped.
+    pub fn extent(&self) -> Option<(usize, usize)> {
+        self.heap.as_ref().map(|h| (h.base(), ARENA_BYTES))
+    }
+
+    /// The highest address in use (for drawing the used part to scale).
+    pub fn high_water(&self) -> Option<usize> {
+        self.heap.as_ref().map(sys::Heap::high_water)
+    }
+
+    /// The largest free space and all free space below the high-water mark.
+    pub fn free_space(&self) -> (u64, u64) {
+        self.heap.as_ref().map_or((0, 0), sys::Heap::free_space)
+    }
+
+    /// The next handle's number.
+    pub fn next_handle(&self) -> Handle {
+        Handle(self.next + 1)
+    }
+}
