@@ -4,6 +4,9 @@
 //! address null while discarded), a rule broken in a step (reported there,
 //! the script goes on), and a malformed script (exit 2 before any step).
 
+// Linux only, for now: the Windows suite is tests/windows.rs (docs/windows.md).
+#![cfg(target_os = "linux")]
+
 mod common;
 
 use std::collections::HashMap;

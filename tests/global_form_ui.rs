@@ -5,6 +5,9 @@
 //! emptied by "Low memory", NULL on lock until GlobalReAlloc; the Win32
 //! rules shown as errors; a block chosen in the strip; English and Korean.
 
+// Linux only, for now: the Windows suite is tests/windows.rs (docs/windows.md).
+#![cfg(target_os = "linux")]
+
 mod common;
 
 use egui_kittest::Harness;

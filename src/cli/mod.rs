@@ -10,6 +10,7 @@ mod exit;
 mod filemap;
 #[cfg(target_os = "linux")]
 mod global;
+#[cfg(target_os = "linux")]
 mod heap;
 #[cfg(target_os = "linux")]
 mod mutex;
@@ -31,6 +32,7 @@ pub use exit::Failure;
 pub use filemap::FilemapArgs;
 #[cfg(target_os = "linux")]
 pub use global::GlobalArgs;
+#[cfg(target_os = "linux")]
 pub use heap::HeapArgs;
 use memlab_engine::desktop::settings::TextSize;
 use memlab_engine::i18n::Lang;
@@ -47,7 +49,9 @@ pub use vm::VmArgs;
 pub const NOT_PORTED: &[&str] = if cfg!(target_os = "linux") {
     &[]
 } else {
-    &["filemap", "mutex", "vm", "heap", "sysinfo", "maps"]
+    &[
+        "filemap", "mutex", "vm", "heap", "global", "sysinfo", "maps",
+    ]
 };
 
 /// This OS's name, as people write it.
@@ -348,6 +352,7 @@ pub fn run(command: Command, open_window: OpenScreenshot<'_>) -> ExitCode {
         Command::Vm(args) => vm::run_script(&args),
         #[cfg(target_os = "linux")]
         Command::Global(args) => global::run_script(&args),
+        #[cfg(target_os = "linux")]
         Command::Heap(args) => heap::run_script(&args),
         #[cfg(target_os = "linux")]
         Command::Sysinfo { json } => vm::run_sysinfo(json),

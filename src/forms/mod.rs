@@ -8,6 +8,7 @@ pub mod alloc;
 pub mod filemap;
 #[cfg(target_os = "linux")]
 pub mod global;
+#[cfg(target_os = "linux")]
 pub mod heap;
 #[cfg(target_os = "linux")]
 pub mod mutex;
