@@ -27,6 +27,11 @@ fn main() -> ExitCode {
 fn run() -> ExitCode {
     let cli = match memlab::cli::Cli::try_parse() {
         Ok(cli) => cli,
+        // A lab's command on an OS it is not ported to: said so (unsupported).
+        Err(e) if memlab::cli::not_ported_in(&e).is_some() => {
+            return memlab::cli::not_ported_in(&e)
+                .map_or(ExitCode::FAILURE, memlab::cli::Failure::report);
+        }
         Err(e) if e.use_stderr() => {
             // One clear line and exit code 2, as for every other bad input.
             // clap's message can span lines (e.g. the missing arguments

@@ -5,6 +5,9 @@
 //! (with untouched 64 MiB blocks, so no RAM is used), which would turn other
 //! tests' mimalloc runs into fallbacks.
 
+// Linux only, for now: the Windows suite is tests/windows.rs (docs/windows.md).
+#![cfg(target_os = "linux")]
+
 mod common;
 
 use std::alloc::{GlobalAlloc, Layout};

@@ -321,13 +321,12 @@ pub(super) fn restored(
     let mut frame = saved.frame();
     frame.width = frame.width.min(largest);
     frame.height = frame.height.min(largest);
-    #[cfg(target_os = "linux")]
     if on_x11 {
         let center = (
             frame.x.saturating_add((frame.width / 2) as i32),
             frame.y.saturating_add((frame.height / 2) as i32),
         );
-        if let Ok(area) = placement::x11::work_area(Some(center)) {
+        if let Some(area) = placement::work_area_near(center) {
             frame = placement::pull_inside(frame, area);
         }
     }
@@ -361,15 +360,12 @@ fn window_rects(ctx: &egui::Context) -> Option<(Rect, Rect, f32)> {
 /// The work area of the window's monitor: the X server's, or else the
 /// monitor's size (at the origin) as egui knows it.
 fn screen_area(ctx: &egui::Context, outer: Rect) -> Option<Rect> {
-    #[cfg(target_os = "linux")]
-    {
-        let center = (
-            outer.x + (outer.width / 2) as i32,
-            outer.y + (outer.height / 2) as i32,
-        );
-        if let Ok(area) = placement::x11::work_area(Some(center)) {
-            return Some(area);
-        }
+    let center = (
+        outer.x + (outer.width / 2) as i32,
+        outer.y + (outer.height / 2) as i32,
+    );
+    if let Some(area) = placement::work_area_near(center) {
+        return Some(area);
     }
     let ppp = ctx.pixels_per_point();
     let size = ctx.input(|i| i.viewport().monitor_size)?;
@@ -383,17 +379,7 @@ fn screen_area(ctx: &egui::Context, outer: Rect) -> Option<Rect> {
 
 /// True if the X server's window manager is one of [`KEEPS_PLACES`].
 fn manager_keeps_places() -> bool {
-    #[cfg(target_os = "linux")]
-    {
-        placement::x11::window_manager()
-            .ok()
-            .flatten()
-            .is_some_and(|name| KEEPS_PLACES.contains(&name.as_str()))
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        false
-    }
+    placement::window_manager_name().is_some_and(|name| KEEPS_PLACES.contains(&name.as_str()))
 }
 
 /// A requested work area made safe: the part of it on the monitor that
@@ -402,17 +388,14 @@ fn manager_keeps_places() -> bool {
 /// 40000×60000, or random bytes, must not size a window past its monitor.
 fn safe_area(asked: Rect, ctx: &egui::Context, outer: Rect) -> Option<Rect> {
     let own = screen_area(ctx, outer);
-    #[cfg(target_os = "linux")]
-    {
-        let center = (
-            (i64::from(asked.x) + i64::from(asked.width / 2))
-                .clamp(i32::MIN.into(), i32::MAX.into()) as i32,
-            (i64::from(asked.y) + i64::from(asked.height / 2))
-                .clamp(i32::MIN.into(), i32::MAX.into()) as i32,
-        );
-        if let Ok(Some(monitor)) = placement::x11::work_area_at(center) {
-            return asked.intersection(&monitor).or(own);
-        }
+    let center = (
+        (i64::from(asked.x) + i64::from(asked.width / 2)).clamp(i32::MIN.into(), i32::MAX.into())
+            as i32,
+        (i64::from(asked.y) + i64::from(asked.height / 2)).clamp(i32::MIN.into(), i32::MAX.into())
+            as i32,
+    );
+    if let Some(monitor) = placement::monitor_work_area_at(center) {
+        return asked.intersection(&monitor).or(own);
     }
     own.map(|own| asked.intersection(&own).unwrap_or(own))
 }

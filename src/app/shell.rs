@@ -14,6 +14,7 @@ use crate::forms::alloc::memory_managers::MemoryManagersPanel;
 use crate::forms::filemap::FileMapLab;
 #[cfg(target_os = "linux")]
 use crate::forms::global::GlobalLabForm;
+#[cfg(target_os = "linux")]
 use crate::forms::heap::HeapLabForm;
 #[cfg(target_os = "linux")]
 use crate::forms::mutex::MutexLab;

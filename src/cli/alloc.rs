@@ -272,12 +272,16 @@ impl CsvOut {
         truncate()
             .and_then(|()| (&self.file).write_all(text.as_bytes()))
             .map_err(|e| {
-                let mut message = format!("cannot write {}: {e}", self.path.display());
+                let message = format!("cannot write {}: {e}", self.path.display());
                 #[cfg(unix)]
-                if e.raw_os_error() == Some(libc::EFBIG) {
-                    message += "; ";
-                    message += &memlab_engine::os::file_size_limit::limit_note();
-                }
+                let message = if e.raw_os_error() == Some(libc::EFBIG) {
+                    format!(
+                        "{message}; {}",
+                        memlab_engine::os::file_size_limit::limit_note()
+                    )
+                } else {
+                    message
+                };
                 Failure::failed(message)
             })
     }

@@ -10,6 +10,7 @@ mod exit;
 mod filemap;
 #[cfg(target_os = "linux")]
 mod global;
+#[cfg(target_os = "linux")]
 mod heap;
 #[cfg(target_os = "linux")]
 mod mutex;
@@ -31,6 +32,7 @@ pub use exit::Failure;
 pub use filemap::FilemapArgs;
 #[cfg(target_os = "linux")]
 pub use global::GlobalArgs;
+#[cfg(target_os = "linux")]
 pub use heap::HeapArgs;
 use memlab_engine::desktop::settings::TextSize;
 use memlab_engine::i18n::Lang;
@@ -40,6 +42,41 @@ pub use mutex::{KindArg, MutexAction};
 pub use shared::SharedAction;
 #[cfg(target_os = "linux")]
 pub use vm::VmArgs;
+
+/// The commands of the labs not ported to this OS yet (docs/windows.md):
+/// asked for, they fail as `ErrorKind::Unsupported` (exit code 1) and say
+/// so, where an unknown command is a usage error (exit code 2).
+pub const NOT_PORTED: &[&str] = if cfg!(target_os = "linux") {
+    &[]
+} else {
+    &[
+        "filemap", "mutex", "vm", "heap", "global", "sysinfo", "maps",
+    ]
+};
+
+/// This OS's name, as people write it.
+const THIS_OS: &str = if cfg!(windows) {
+    "Windows"
+} else if cfg!(target_os = "macos") {
+    "macOS"
+} else {
+    std::env::consts::OS
+};
+
+/// The failure for a parse error that is a command of [`NOT_PORTED`].
+pub fn not_ported_in(e: &clap::Error) -> Option<Failure> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let command = match e.get(ContextKind::InvalidSubcommand) {
+        Some(ContextValue::String(command)) if e.kind() == ErrorKind::InvalidSubcommand => command,
+        _ => return None,
+    };
+    NOT_PORTED.contains(&command.as_str()).then(|| Failure {
+        kind: memlab_engine::error::ErrorKind::Unsupported,
+        message: format!(
+            "`{command}` is not on {THIS_OS} yet: its lab is not ported (see docs/windows.md)"
+        ),
+    })
+}
 
 /// memlab: a live lab of memory management. Without a command it opens the window.
 #[derive(Debug, Parser)]
@@ -315,6 +352,7 @@ pub fn run(command: Command, open_window: OpenScreenshot<'_>) -> ExitCode {
         Command::Vm(args) => vm::run_script(&args),
         #[cfg(target_os = "linux")]
         Command::Global(args) => global::run_script(&args),
+        #[cfg(target_os = "linux")]
         Command::Heap(args) => heap::run_script(&args),
         #[cfg(target_os = "linux")]
         Command::Sysinfo { json } => vm::run_sysinfo(json),

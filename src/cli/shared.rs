@@ -83,10 +83,18 @@ pub(super) fn run(name: &str, file: Option<PathBuf>, action: SharedAction) -> Re
             );
         }
     };
+    let note_abandoned = |abandoned: bool| {
+        if abandoned {
+            eprintln!(
+                "memlab: WaitForSingleObject(LockMap) returned WAIT_ABANDONED: the holder ended while holding the lock"
+            );
+        }
+    };
     match action {
         SharedAction::Load => {
             let loaded = shared.load()?;
             note_recovery(loaded.recovered_from);
+            note_abandoned(loaded.wait_abandoned);
             if loaded.lossy {
                 eprintln!("memlab: the stored bytes are not valid UTF-8; shown lossily");
             }
@@ -95,6 +103,7 @@ pub(super) fn run(name: &str, file: Option<PathBuf>, action: SharedAction) -> Re
         SharedAction::Save { text } => {
             let saved = shared.save(&text)?;
             note_recovery(saved.recovered_from);
+            note_abandoned(saved.wait_abandoned);
             if let Some(asked) = saved.truncated_from {
                 eprintln!(
                     "memlab: {asked} bytes do not fit; stored the first {} (whole characters)",
@@ -178,6 +187,7 @@ fn print(line: &str) -> bool {
 /// True when nobody reads our output any more: the reading end of the pipe
 /// is closed. Checked between values, since a watch may print nothing for
 /// hours and would otherwise never notice.
+#[cfg(unix)]
 fn output_closed() -> bool {
     use rustix::event::{PollFd, PollFlags, Timespec};
     let stdout = std::io::stdout();
@@ -190,6 +200,13 @@ fn output_closed() -> bool {
         && fds[0]
             .revents()
             .intersects(PollFlags::ERR | PollFlags::HUP | PollFlags::NVAL)
+}
+
+/// Windows has no poll of a pipe's far end: a closed output is seen by the
+/// next write (`print` then returns false, and the watch ends).
+#[cfg(not(unix))]
+fn output_closed() -> bool {
+    false
 }
 
 /// `watch`: prints each new value until stopped or the output is closed.

@@ -8,6 +8,7 @@ pub mod alloc;
 pub mod filemap;
 #[cfg(target_os = "linux")]
 pub mod global;
+#[cfg(target_os = "linux")]
 pub mod heap;
 #[cfg(target_os = "linux")]
 pub mod mutex;
@@ -95,5 +96,28 @@ pub fn help(id: LabId) -> &'static LabHelp {
         LabId::Filemap => &filemap::help::HELP,
         #[cfg(target_os = "linux")]
         LabId::Mutex => &mutex::help::HELP,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every lab's help, on this OS (Windows has its own for the labs whose
+    /// calls it makes as the book does), reads in Korean: each text has
+    /// Hangul, and none is the English one left as it was.
+    #[test]
+    fn every_lab_s_help_is_in_korean_on_this_os() {
+        let hangul = |s: &str| s.chars().any(|c| ('가'..='힣').contains(&c));
+        for &id in LabId::all() {
+            let help = help(id);
+            let texts = std::iter::once(help.section)
+                .chain(help.calls.iter().map(|c| c.here))
+                .chain(help.try_these.iter().copied());
+            for tr in texts {
+                assert!(hangul(tr.ko), "{id}: no Korean in {:?}", tr.ko);
+                assert_ne!(tr.ko, tr.en, "{id}: not translated");
+            }
+        }
     }
 }

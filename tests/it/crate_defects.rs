@@ -22,6 +22,7 @@
 //! name, and is removed even when a test fails. Tests that need a second
 //! process re-execute this test binary (`--exact <test> --nocapture`) with
 //! `CHILD_ROLE_ENV` set, or run the memlab binary.
+
 #![cfg(target_os = "linux")]
 
 use std::ffi::CString;

@@ -4,6 +4,7 @@
 //! `truncate` while memlab maps it, every bad path (nonexistent, directory,
 //! read-only, no permission as user nobody, a full disk in a tiny tmpfs) and
 //! the default demo file in the per-user data folder.
+
 #![cfg(target_os = "linux")]
 
 use crate::common;

@@ -3,6 +3,7 @@
 //! each other and in an ordinary read of the file; closed things refused; a
 //! file shortened by someone else; another process's writes appearing live;
 //! in English and Korean.
+
 #![cfg(target_os = "linux")]
 
 use crate::common;

@@ -2,6 +2,7 @@
 //! map's list of processes names memlab's open windows by their instance
 //! numbers, first, and `memlab maps --window N` reads window N's process,
 //! as a class puts the page lab in one window and its map in the next.
+
 #![cfg(target_os = "linux")]
 
 use crate::common;

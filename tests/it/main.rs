@@ -10,6 +10,9 @@
 //! read this process's own address space or lock files in it (its
 //! `main.rs` says why).
 
+// Linux only, for now: the Windows suite is tests/windows.rs (docs/windows.md).
+#![cfg(target_os = "linux")]
+
 #[path = "../common/mod.rs"]
 mod common;
 

@@ -3,6 +3,7 @@
 //! wait gets what that lock can give (acquired, told the owner died, or
 //! stuck until reset); a live holder makes another window time out; waits
 //! never freeze the window; in English and Korean.
+
 #![cfg(target_os = "linux")]
 
 use crate::common;

@@ -5,6 +5,7 @@
 //! signal; a reset repairs what can be repaired; and no message states as
 //! a fact what only the header claims. Also the lesson itself: the data a
 //! holder killed half-way leaves, as each kind of lock hands it over.
+
 #![cfg(target_os = "linux")]
 
 use crate::common;

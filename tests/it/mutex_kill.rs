@@ -3,6 +3,7 @@
 //! (the robust one reporting the dead owner), raw_sync's mutex times out
 //! every time ("stuck") until it is reset. A live holder makes the others
 //! time out after the book's 1000 ms, and the shared text is never affected.
+
 #![cfg(target_os = "linux")]
 
 use crate::common;

@@ -6,6 +6,7 @@
 //! environment. Each test runs in a private mount namespace (`unshare -m`)
 //! with its own tmpfs on /run and /dev/shm, acting as `nobody`, so the
 //! machine's real folders are never touched; that needs root, which CI has.
+
 #![cfg(target_os = "linux")]
 
 use crate::common;

@@ -4,6 +4,7 @@
 //! that would hide or look like something else are refused with a reason;
 //! `watch` under a truncation loop says what happened once, not thousands of
 //! times.
+
 #![cfg(target_os = "linux")]
 
 use crate::common;

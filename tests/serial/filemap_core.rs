@@ -2,6 +2,7 @@
 //! the unaligned-offset lesson, closed things refused, exclusive and shared
 //! opening, a file shortened by another process (`truncate`), read-only
 //! files and the change stamp.
+
 #![cfg(target_os = "linux")]
 
 use crate::common;

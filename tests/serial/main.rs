@@ -14,6 +14,9 @@
 //!
 //! One module: `cargo test --test serial vm_pages::`.
 
+// Linux only, for now: the Windows suite is tests/windows.rs (docs/windows.md).
+#![cfg(target_os = "linux")]
+
 #[path = "../common/mod.rs"]
 mod common;
 

@@ -1,5 +1,6 @@
 //! The UI's two languages. Korean labels of the book's forms are the book's own.
 
+mod os_error;
 mod particle;
 
 use serde::{Deserialize, Serialize};
@@ -76,32 +77,10 @@ pub trait Localized {
     fn localized(&self, lang: Lang) -> String;
 }
 
-/// An OS error number in Korean (the OS's own text is English), with the number.
+/// An OS error number in Korean (the OS's own text is English), with the
+/// number: an errno on Unix, a Win32 error code on Windows (`os_error`).
 pub fn errno_ko(errno: i32) -> String {
-    let what = match errno {
-        libc::ENOENT => "경로나 대상이 없습니다",
-        libc::EACCES | libc::EPERM => "권한이 없습니다",
-        libc::EEXIST => "이미 있습니다",
-        libc::ENOTDIR => "디렉터리가 아닌 경로가 있습니다",
-        libc::EISDIR => "디렉터리입니다",
-        libc::EROFS => "읽기 전용 파일 시스템입니다",
-        libc::ENOSPC => "저장 공간이 가득 찼습니다",
-        libc::EDQUOT => "디스크 할당량을 넘었습니다",
-        libc::EINVAL => "잘못된 인자입니다",
-        libc::ENOMEM => "메모리가 모자랍니다",
-        libc::EBUSY | libc::EAGAIN => "자원이 사용 중입니다",
-        libc::ETIMEDOUT => "시간이 초과되었습니다",
-        libc::EINTR => "중단되었습니다",
-        libc::EDEADLK => "교착 상태입니다",
-        libc::EFBIG => "파일이 너무 큽니다",
-        libc::EMFILE | libc::ENFILE => "열린 파일이 너무 많습니다",
-        libc::ELOOP => "심볼릭 링크입니다",
-        libc::EFAULT => "잘못된 주소입니다",
-        libc::EIO => "입출력 오류입니다",
-        libc::EOPNOTSUPP => "지원되지 않습니다",
-        _ => "운영체제 오류입니다",
-    };
-    format!("{what} (OS 오류 {errno})")
+    format!("{} (OS 오류 {errno})", os_error::what_ko(errno))
 }
 
 /// An OS error (a file that cannot be written, a thread that cannot start):
@@ -189,9 +168,10 @@ mod tests {
 
     #[test]
     fn os_errors_read_in_korean_with_their_number() {
-        let denied = std::io::Error::from_raw_os_error(libc::EACCES);
+        let (code, text) = os_error::ACCESS_DENIED;
+        let denied = std::io::Error::from_raw_os_error(code);
         let ko = denied.localized(Lang::Ko);
-        assert_eq!(ko, format!("권한이 없습니다 (OS 오류 {})", libc::EACCES));
+        assert_eq!(ko, format!("{text} (OS 오류 {code})"));
         assert!(english_words(&ko, &["OS"]).is_empty(), "{ko}");
         assert_eq!(denied.localized(Lang::En), denied.to_string());
         let plain = std::io::Error::new(std::io::ErrorKind::StorageFull, "disk full");

@@ -12,9 +12,6 @@ use crate::forms::widgets::text_field;
 use memlab_engine::i18n::Lang;
 use memlab_engine::shared_text::{Backing, SharedInfo, validate_file_path};
 
-/// The backing file's name in memlab's data folder, the default path.
-const DEFAULT_FILE_NAME: &str = "shared-text.mmf";
-
 /// Which backing the form attaches to (remembered between runs).
 #[derive(Default, Serialize, Deserialize)]
 #[serde(default)]
@@ -40,8 +37,11 @@ impl BackingChoice {
     /// Fills an empty path with the default file in the data folder.
     fn default_path(&mut self) {
         if self.path.is_empty() {
+            // A backing file is Linux's only, for now (docs/windows.md).
             #[cfg(target_os = "linux")]
             if let Ok(dir) = memlab_engine::filemap::data_dir() {
+                /// The backing file's name in memlab's data folder.
+                const DEFAULT_FILE_NAME: &str = "shared-text.mmf";
                 self.path = dir.join(DEFAULT_FILE_NAME).display().to_string();
             }
         }

@@ -10,7 +10,7 @@ use memlab_engine::i18n::{Lang, Localized};
 use memlab_engine::os::clock::format_unix_ms;
 use memlab_engine::os::slots::MAX_SLOTS;
 use memlab_engine::shared_text::{
-    Attached, Backing, ByteRole, CHAR_LEN, HEADER_LEN, MAPPING_SIZE, SharedInfo, active_index,
+    Attached, ByteRole, CHAR_LEN, HEADER_LEN, MAPPING_SIZE, ObjectKind, SharedInfo, active_index,
     byte_role, byte_role_start,
 };
 
@@ -29,16 +29,21 @@ pub(super) fn info_panel(
         .map(|w| w.display.name.clone())
         .unwrap_or_default();
     let mono = |text: String| RichText::new(text).monospace();
-    let kind = match info.backing {
-        Backing::Memory { .. } => lang.pick("POSIX shared memory", "POSIX 공유 메모리"),
-        Backing::File { .. } => lang.pick("file", "파일"),
+    let kind = match info.kind {
+        ObjectKind::PosixShm => lang.pick("POSIX shared memory", "POSIX 공유 메모리"),
+        ObjectKind::File => lang.pick("file", "파일"),
+        ObjectKind::FileMapping => {
+            lang.pick("file mapping (paging file)", "파일 매핑 (페이징 파일)")
+        }
     };
-    let os_object = format!(
-        "{kind} {} ({} uid {})",
-        info.path.display(),
-        lang.pick("owner", "소유자"),
-        info.uid
-    );
+    let os_object = match info.uid {
+        Some(uid) => format!(
+            "{kind} {} ({} uid {uid})",
+            info.path.display(),
+            lang.pick("owner", "소유자"),
+        ),
+        None => format!("{kind} {}", info.path.display()),
+    };
     // The number in this window's title; the mapping's own slot if the
     // process has no window (a test harness).
     let this = match window_of(windows, info.pid) {
@@ -335,7 +340,7 @@ mod tests {
     use super::*;
     use memlab_engine::desktop::instances::WindowDisplay;
     use memlab_engine::i18n::testing::assert_korean;
-    use memlab_engine::shared_text::{LockState, Origin};
+    use memlab_engine::shared_text::{Backing, LockState, Origin};
 
     fn attached(index: usize, pid: Option<u32>, claimed_pid: Option<u32>) -> Attached {
         Attached {
@@ -349,13 +354,14 @@ mod tests {
         SharedInfo {
             name: "SampleMMF".into(),
             backing: Backing::memory("SampleMMF"),
+            kind: ObjectKind::PosixShm,
             os_object: String::new(),
             path: "/dev/shm/memlab.0.SampleMMF".into(),
             size: MAPPING_SIZE as u64,
             capacity: CHAR_LEN,
             this_instance: 1,
             pid: 10,
-            uid: 0,
+            uid: Some(0),
             attached,
             origin: Origin::Joined,
             change_counter: 1,

@@ -24,14 +24,17 @@ pub(super) enum Status {
         slot: usize,
         origin: Origin,
     },
+    /// `wait_abandoned`: Windows' `WAIT_ABANDONED` (see `Loaded`).
     Loaded {
         lossy: bool,
         recovered_from: Option<u32>,
+        wait_abandoned: bool,
     },
     Saved {
         kept: usize,
         asked: Option<usize>,
         recovered_from: Option<u32>,
+        wait_abandoned: bool,
     },
     Reset,
     Failed(SharedError),
@@ -44,12 +47,14 @@ impl Status {
             Self::Loaded {
                 lossy,
                 recovered_from,
-            } if *lossy || recovered_from.is_some() => Level::Warn,
+                wait_abandoned,
+            } if *lossy || recovered_from.is_some() || *wait_abandoned => Level::Warn,
             Self::Saved {
                 asked,
                 recovered_from,
+                wait_abandoned,
                 ..
-            } if asked.is_some() || recovered_from.is_some() => Level::Warn,
+            } if asked.is_some() || recovered_from.is_some() || *wait_abandoned => Level::Warn,
             Self::Attached { .. } | Self::Loaded { .. } | Self::Saved { .. } | Self::Reset => {
                 Level::Info
             }
@@ -65,6 +70,15 @@ impl Status {
             ),
             (Some(pid), true) => {
                 format!(" (잠금을 넘겨받음: 헤더에 잡은 프로세스로 적힌 PID {pid}, 실행 중이 아님)")
+            }
+        };
+        let abandoned = |abandoned: &bool| match (abandoned, ko) {
+            (false, _) => "",
+            (true, false) => {
+                " (WaitForSingleObject(LockMap) returned WAIT_ABANDONED: the holder ended while holding the lock)"
+            }
+            (true, true) => {
+                " (WaitForSingleObject(LockMap)가 WAIT_ABANDONED를 돌려줌: 잠금을 잡은 프로세스가 놓지 않고 끝났습니다)"
             }
         };
         match self {
@@ -91,6 +105,7 @@ impl Status {
             Self::Loaded {
                 lossy,
                 recovered_from,
+                wait_abandoned,
             } => {
                 let loaded = if *lossy {
                     lang.pick(
@@ -100,12 +115,17 @@ impl Status {
                 } else {
                     lang.pick("Loaded", "불러옴")
                 };
-                format!("{loaded}{}", took_over(recovered_from))
+                format!(
+                    "{loaded}{}{}",
+                    took_over(recovered_from),
+                    abandoned(wait_abandoned)
+                )
             }
             Self::Saved {
                 kept,
                 asked,
                 recovered_from,
+                wait_abandoned,
             } => {
                 let saved = match (asked, ko) {
                     (None, _) => lang.pick("Saved", "저장됨").to_owned(),
@@ -116,7 +136,11 @@ impl Status {
                         format!("저장됨, 잘림: {kept} / {asked} 바이트만 저장 (글자 단위)")
                     }
                 };
-                format!("{saved}{}", took_over(recovered_from))
+                format!(
+                    "{saved}{}{}",
+                    took_over(recovered_from),
+                    abandoned(wait_abandoned)
+                )
             }
             Self::Reset => lang.pick("Mapping reset", "매핑을 초기화함").into(),
             Self::Failed(e) => e.localized(lang),
@@ -145,11 +169,13 @@ mod tests {
             Status::Loaded {
                 lossy: true,
                 recovered_from: Some(4242),
+                wait_abandoned: true,
             },
             Status::Saved {
                 kept: 99,
                 asked: Some(120),
                 recovered_from: Some(4242),
+                wait_abandoned: true,
             },
             Status::Reset,
             Status::Failed(SharedError::NulInText),

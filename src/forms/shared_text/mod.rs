@@ -3,6 +3,11 @@
 //! threads of `worker`; this module is the form itself.
 
 mod backing;
+// The help names the calls as made: Linux's say what each became there.
+#[cfg(not(windows))]
+pub(crate) mod help;
+#[cfg(windows)]
+#[path = "help_windows.rs"]
 pub(crate) mod help;
 mod info;
 mod messages;
@@ -146,6 +151,7 @@ impl SharedTextForm {
                 self.status = Some(Status::Loaded {
                     lossy: loaded.lossy,
                     recovered_from: loaded.recovered_from,
+                    wait_abandoned: loaded.wait_abandoned,
                 });
                 self.text = loaded.text;
                 self.corrupt = false;
@@ -159,6 +165,7 @@ impl SharedTextForm {
                     kept: saved.stored.len(),
                     asked: saved.truncated_from,
                     recovered_from: saved.recovered_from,
+                    wait_abandoned: saved.wait_abandoned,
                 });
                 self.text = saved.stored;
                 self.edited = false;

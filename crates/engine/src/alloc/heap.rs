@@ -60,7 +60,7 @@ fn round_up(n: usize, to: usize) -> usize {
 }
 
 // SAFETY: `acquire` only uses the `talc` it is given (never the global
-// allocator: region::protect is a bare mprotect/VirtualProtect call).
+// allocator: committing is a bare mprotect / VirtualAlloc(MEM_COMMIT) call).
 unsafe impl Source for HeapSource {
     fn acquire<B: Binning>(talc: &mut Talc<Self, B>, layout: Layout) -> Result<(), ()> {
         let first = !talc.is_metadata_established();
@@ -84,7 +84,7 @@ unsafe impl Source for HeapSource {
         let (base, old) = (s.base, s.committed);
         // SAFETY: [base+old, base+old+step) lies inside our own reservation
         // (step <= reserved - committed), which nothing else uses.
-        unsafe { region::protect(base.add(old), step, Protection::READ_WRITE) }.map_err(|_| ())?;
+        unsafe { crate::os::commit::commit_read_write(base.add(old), step) }.map_err(|_| ())?;
         s.committed = old + step;
         let new_end = base.wrapping_add(old + step);
         let heap_end = s.heap_end;

@@ -88,7 +88,7 @@ const DEFAULT_DESCRIPTION: &str = "system allocator: musl malloc";
 #[cfg(any(target_os = "macos", target_os = "ios"))]
 const DEFAULT_DESCRIPTION: &str = "system allocator: macOS libmalloc";
 #[cfg(windows)]
-const DEFAULT_DESCRIPTION: &str = "system allocator: Windows HeapAlloc (process heap)";
+const DEFAULT_DESCRIPTION: &str = "system allocator: HeapAlloc(GetProcessHeap())";
 #[cfg(not(any(
     all(target_os = "linux", any(target_env = "gnu", target_env = "musl")),
     target_os = "macos",

@@ -114,6 +114,7 @@ mod tests {
         "Win32",
         "HeapCreate",
         "HeapAlloc",
+        "GetProcessHeap",
         "KB",
         "MB",
         "GiB",

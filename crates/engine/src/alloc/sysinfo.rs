@@ -61,15 +61,21 @@ pub fn cpu_count() -> usize {
 /// OS name, distribution and kernel where known, e.g.
 /// "linux x86_64, Debian GNU/Linux 12 (bookworm), kernel 6.1.0".
 pub fn os_description() -> String {
-    let mut s = format!("{} {}", std::env::consts::OS, std::env::consts::ARCH);
+    let s = format!("{} {}", std::env::consts::OS, std::env::consts::ARCH);
     #[cfg(target_os = "linux")]
+    let s = with_linux_release(s);
+    s
+}
+
+/// `s` with the distribution and the kernel release.
+#[cfg(target_os = "linux")]
+fn with_linux_release(mut s: String) -> String {
     if let Ok(text) = std::fs::read_to_string("/etc/os-release")
         && let Some(v) = text.lines().find_map(|l| l.strip_prefix("PRETTY_NAME="))
     {
         s.push_str(", ");
         s.push_str(v.trim_matches('"'));
     }
-    #[cfg(target_os = "linux")]
     if let Ok(v) = procfs::sys::kernel::Version::current() {
         s.push_str(&format!(", kernel {}.{}.{}", v.major, v.minor, v.patch));
     }

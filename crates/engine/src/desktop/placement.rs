@@ -1,7 +1,10 @@
 //! Where windows go: the tiles of a work area for windows side by side, and
 //! a window pulled back inside the screen. Plain geometry in physical
-//! pixels; `x11` asks the X server for the work area and the monitors.
+//! pixels; `x11` asks the X server for the work area and the monitors,
+//! `windows` asks Windows (`SystemParametersInfoW(SPI_GETWORKAREA)`).
 
+#[cfg(windows)]
+mod windows;
 #[cfg(target_os = "linux")]
 pub mod x11;
 
@@ -129,16 +132,59 @@ pub fn pull_inside(window: Rect, area: Rect) -> Rect {
     )
 }
 
-/// The work area of the pointer's monitor, if the X server says.
+/// The work area of the pointer's monitor, if the window system says.
 pub fn pointer_work_area() -> Option<Rect> {
+    work_area(None)
+}
+
+/// The work area of the monitor at `point` (in pixels), if the window
+/// system says.
+pub fn work_area_near(point: (i32, i32)) -> Option<Rect> {
+    work_area(Some(point))
+}
+
+/// The work area of the monitor that holds `point`; None if no monitor
+/// does, or the window system does not say (Windows: not ported yet).
+pub fn monitor_work_area_at(point: (i32, i32)) -> Option<Rect> {
     #[cfg(target_os = "linux")]
     {
-        x11::work_area(None).ok()
+        x11::work_area_at(point).ok().flatten()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = point;
+        None
+    }
+}
+
+/// The window manager's name (`_NET_WM_NAME` on X11), if there is one that
+/// says.
+pub fn window_manager_name() -> Option<String> {
+    #[cfg(target_os = "linux")]
+    {
+        x11::window_manager().ok().flatten()
     }
     #[cfg(not(target_os = "linux"))]
     {
         None
     }
+}
+
+#[cfg(target_os = "linux")]
+fn work_area(near: Option<(i32, i32)>) -> Option<Rect> {
+    x11::work_area(near).ok()
+}
+
+/// Windows: the primary monitor's work area, wherever `near` is (more
+/// monitors are for the port of `arrange`).
+#[cfg(windows)]
+fn work_area(_near: Option<(i32, i32)>) -> Option<Rect> {
+    windows::work_area()
+}
+
+#[cfg(not(any(target_os = "linux", windows)))]
+fn work_area(_near: Option<(i32, i32)>) -> Option<Rect> {
+    None
 }
 
 #[cfg(test)]

@@ -200,15 +200,19 @@ impl HasKind for SettingsError {
     }
 }
 
+/// Where settings, window places and the labs' state are kept: on Unix
 /// `$XDG_DATA_HOME/memlab` (an absolute `XDG_DATA_HOME`), else
-/// `~/.local/share/memlab`: where settings, window places and the labs'
-/// state are kept. `None` without a home.
+/// `~/.local/share/memlab`; on Windows `%APPDATA%\memlab\data`, the folder
+/// `eframe::storage_dir("memlab")` names. `None` without a home.
 pub fn data_dir() -> Option<PathBuf> {
     let absolute = |var: &str| {
         std::env::var_os(var)
             .map(PathBuf::from)
             .filter(|p| p.is_absolute())
     };
+    if cfg!(windows) {
+        return absolute("APPDATA").map(|base| base.join("memlab").join("data"));
+    }
     absolute("XDG_DATA_HOME")
         .or_else(|| absolute("HOME").map(|h| h.join(".local").join("share")))
         .map(|base| base.join("memlab"))

@@ -8,23 +8,40 @@
 //!
 //! As in memmap2, each block's per-OS code sits behind it: `unix` holds
 //! what any Unix has, `linux` what only Linux has (`O_TMPFILE`, OFD locks,
-//! `/proc`), and the blocks are re-exported here under one name, so that a
-//! `windows` module can later give the same API.
+//! `/proc`), `windows` the Win32 objects the book names (named mappings
+//! and mutexes, `WAIT_ABANDONED`), and the blocks are re-exported here
+//! under one name. The same name means the same job on every OS (e.g.
+//! `shm_object`: named shared memory and its errors; `slots`: who is
+//! attached); what exists on one OS only is exported on that OS only, so
+//! using it elsewhere is a compile error, never a silent no-op.
 
 pub mod clock;
 pub mod names;
 pub mod signals;
 pub mod timed_lock;
 
-#[cfg(test)]
+// Only Unix's tests map, lock and truncate scratch files so far.
+#[cfg(all(test, unix))]
 pub(crate) mod scratch;
 
 #[cfg(target_os = "linux")]
 mod linux;
 #[cfg(unix)]
 mod unix;
+#[cfg(windows)]
+mod windows;
+
+/// This OS's blocks that the OS-neutral ones (`clock`) build on.
+#[cfg(unix)]
+use unix as sys;
+#[cfg(windows)]
+use windows as sys;
 
 #[cfg(target_os = "linux")]
 pub use linux::{claims, ofd_lock, shm_object, slots};
+/// Committing reserved address space (`mprotect` / `VirtualAlloc(MEM_COMMIT)`).
+pub use sys::commit;
 #[cfg(unix)]
 pub use unix::{file_size_limit, probe};
+#[cfg(windows)]
+pub use windows::{named_mutex, process, shm_object, slots};

@@ -11,8 +11,8 @@ use serde::Serialize;
 use super::layout::CorruptReason;
 use crate::desktop::holder::Holder;
 use crate::error::{ErrorKind, HasKind};
-use crate::os::names::{NameProblem, name_problem};
-use crate::os::shm_object::{IoOp, ObjectError};
+use crate::os::names::NameProblem;
+use crate::os::shm_object::{IoOp, ObjectError, mapping_name_problem};
 
 /// Everything that can go wrong with the shared string.
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +44,11 @@ pub enum SharedError {
         "the mapping {name:?} was removed by someone else: this instance still has the old memory, which new instances cannot reach"
     )]
     Removed { name: String },
+    /// Windows: the shared text in a file of the user's choice is not ported yet.
+    #[error(
+        "a backing file for the shared text is not on Windows yet: use the named mapping (SampleMMF)"
+    )]
+    FileNotOnWindowsYet,
     #[error("{op} the mapping {name:?}: {source}")]
     Io {
         op: IoOp,
@@ -63,6 +68,7 @@ impl HasKind for SharedError {
             Self::LockTimeout { .. } => ErrorKind::Timeout,
             Self::Corrupt { .. } => ErrorKind::Corrupt,
             Self::Removed { .. } => ErrorKind::Gone,
+            Self::FileNotOnWindowsYet => ErrorKind::Unsupported,
             Self::Io { .. } => ErrorKind::Os,
         }
     }
@@ -70,7 +76,7 @@ impl HasKind for SharedError {
 
 /// Checks a mapping name as the OS object will need it.
 pub fn validate_name(name: &str) -> Result<(), SharedError> {
-    match name_problem(name) {
+    match mapping_name_problem(name) {
         Some(reason) => Err(SharedError::BadName {
             name: name.into(),
             reason,
@@ -185,7 +191,7 @@ impl fmt::Display for LockState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::os::names::MAX_NAME_LEN;
+    use crate::os::names::{MAX_NAME_LEN, name_problem};
 
     #[test]
     fn names_are_checked() {

@@ -1,8 +1,10 @@
 //! The shared string kept in a file instead of shared memory.
 
 use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
 
 use super::*;
+use crate::os::shm_object::{IoOp, ObjectError};
 
 /// A private folder of this test's own under the temporary directory,
 /// removed when dropped.

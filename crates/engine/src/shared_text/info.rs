@@ -1,20 +1,13 @@
 //! The info panel's facts (and `memlab shared info`): who is attached, how
 //! this instance came to the object, the lock's state and every byte, read
 //! without the data lock so that they show while another process holds it.
+//! Each OS's `SharedText::info` gathers them.
 
 use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::layout::Image;
-use super::{
-    Backing, CHAR_LEN, CorruptReason, LockState, Origin, SharedError, SharedText, problem,
-};
-use crate::desktop::holder::Holder;
-use crate::os::claims;
-use crate::os::claims::flock_holder;
-use crate::os::clock::now_unix_ms;
-use crate::os::shm_object::{self, IoOp};
+use super::{Backing, CorruptReason, LockState, Origin};
 
 /// One attached instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -29,18 +22,36 @@ pub struct Attached {
     pub claimed_pid: Option<u32>,
 }
 
+/// The OS object that holds the shared string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectKind {
+    /// A POSIX shared memory object (Linux).
+    PosixShm,
+    /// A file of the user's choice.
+    File,
+    /// A named file mapping of the paging file (Windows).
+    FileMapping,
+}
+
 /// The facts of the info panel (and of `memlab shared info`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SharedInfo {
     pub name: String,
     pub backing: Backing,
+    /// What kind of OS object holds the string.
+    pub kind: ObjectKind,
+    /// The OS object in English, with its name or path.
     pub os_object: String,
+    /// Its path (Linux) or kernel object name (Windows: `Local\memlab.SampleMMF`).
     pub path: PathBuf,
     pub size: u64,
     pub capacity: usize,
     pub this_instance: usize,
     pub pid: u32,
-    pub uid: u32,
+    /// The account that owns it (Linux); None on Windows, where the
+    /// `Local\` namespace is the session's.
+    pub uid: Option<u32>,
     pub attached: Vec<Attached>,
     pub origin: Origin,
     pub change_counter: u64,
@@ -58,90 +69,4 @@ pub struct SharedInfo {
 fn hex_string<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     s.serialize_str(&hex)
-}
-
-impl SharedText {
-    /// The info panel's facts. Takes no data lock, so it works while another
-    /// process holds it.
-    pub fn info(&self) -> Result<SharedInfo, SharedError> {
-        let slots = self.roster.attached()?;
-        let read = self.view.read();
-        let problem = problem(&read);
-        let image = read.ok();
-        let lock = self.lock_state(image.as_ref())?;
-        let attached = slots
-            .into_iter()
-            .map(|index| {
-                let recorded = image.as_ref().and_then(|i| i.slot_pid(index));
-                let confirmed = recorded.filter(|&pid| self.roster.slot_held_by(index, pid));
-                Attached {
-                    index,
-                    pid: confirmed,
-                    claimed_pid: recorded.filter(|_| confirmed.is_none()),
-                }
-            })
-            .collect();
-        let path = self.roster.path();
-        let os_object = match self.backing {
-            Backing::Memory { .. } => format!("POSIX shared memory {}", path.display()),
-            Backing::File { .. } => format!("file {}", path.display()),
-        };
-        Ok(SharedInfo {
-            name: self.name.clone(),
-            backing: self.backing.clone(),
-            os_object,
-            path,
-            size: self.size()?,
-            capacity: CHAR_LEN,
-            this_instance: self.instance_number(),
-            pid: std::process::id(),
-            uid: shm_object::euid(),
-            attached,
-            origin: self.origin.clone(),
-            change_counter: image.as_ref().map_or(0, Image::counter),
-            last_writer_pid: image.as_ref().and_then(Image::last_writer),
-            last_write_unix_ms: image.as_ref().and_then(Image::last_write_ms),
-            lock,
-            problem,
-            removed: self.roster.removed()?,
-            bytes: image.map_or_else(Vec::new, |i| i.0.to_vec()),
-        })
-    }
-
-    fn lock_state(&self, image: Option<&Image>) -> Result<LockState, SharedError> {
-        let named = image.and_then(Image::holder);
-        let free = self
-            .lock_probe
-            .try_acquire()
-            .map_err(|e| self.io(IoOp::Lock, e))?;
-        if free.is_some() {
-            return Ok(match named {
-                Some(pid) if !claims::running(pid) => LockState::Abandoned { pid },
-                // A running process named while the lock is free is not its
-                // holder: the claim is not repeated.
-                _ => LockState::Free,
-            });
-        }
-        let kernel = flock_holder(self.lock_probe.file())
-            .map(|(h, _)| h.pid)
-            .filter(|&pid| claims::running(pid));
-        let holder = match (kernel, named) {
-            (Some(pid), _) => Holder::running(pid),
-            (None, Some(pid)) => Holder::Named { pid },
-            (None, None) => Holder::Unknown,
-        };
-        // Only a recorded holder (a save, a hold) says since when, and only
-        // the one the kernel names; a time before the holder started, or
-        // after now, is not believed. A load holds the lock for
-        // microseconds and records nothing.
-        let held_ms = match (kernel, named, image) {
-            (Some(k), Some(n), Some(i)) if k == n => {
-                now_unix_ms().checked_sub(i.lock_since_ms()).filter(|&ms| {
-                    claims::running_for(k).is_some_and(|age| u128::from(ms) <= age.as_millis())
-                })
-            }
-            _ => None,
-        };
-        Ok(LockState::Held { holder, held_ms })
-    }
 }

@@ -52,6 +52,8 @@ impl Localized for SharedError {
                 "누군가 매핑 {name:?}의 객체를 지웠습니다. 이 창은 옛 메모리를 그대로 쓰고 있어, \
                  새로 연결하는 인스턴스는 이 창의 문자열을 볼 수 없습니다"
             ),
+            Self::FileNotOnWindowsYet => "공유 문자열을 파일에 두는 방식은 아직 Windows에서 지원되지 않습니다. 이름 있는 매핑(SampleMMF)을 쓰세요"
+                .into(),
             Self::Io { op, name, source } => format!(
                 "매핑 {name:?}: {} 실패 - {}",
                 op.localized(lang),

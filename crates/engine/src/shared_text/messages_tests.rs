@@ -243,6 +243,7 @@ fn every_shared_error() -> Vec<SharedError> {
             source: io::Error::from_raw_os_error(libc::ENOMEM),
         });
     }
+    all.push(SharedError::FileNotOnWindowsYet);
     for e in &all {
         match e {
             SharedError::BadName { .. }
@@ -252,6 +253,7 @@ fn every_shared_error() -> Vec<SharedError> {
             | SharedError::LockTimeout { .. }
             | SharedError::Corrupt { .. }
             | SharedError::NulInText
+            | SharedError::FileNotOnWindowsYet
             | SharedError::Removed { .. }
             | SharedError::Io { .. } => {}
         }
@@ -294,7 +296,7 @@ fn every_lock_state() -> Vec<LockState> {
 /// names of things and the commands it quotes (the data's own paths and
 /// names are removed first).
 const ALLOWED: &[&str] = &[
-    "PID", "uid", "ms", "NUL", "UTF", "errno", "memlab", "x", "OS", "sudo", "rm", "r",
+    "PID", "uid", "ms", "NUL", "UTF", "errno", "memlab", "x", "OS", "sudo", "rm", "r", "Windows",
 ];
 
 /// Fails if `text` has no Hangul or has an ASCII word that is not a

@@ -1,6 +1,10 @@
 use std::ops::ControlFlow;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
 use super::*;
+use crate::os::shm_object;
 
 fn unique(tag: &str) -> String {
     format!("unit-{tag}-{}", std::process::id())

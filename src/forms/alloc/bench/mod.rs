@@ -13,6 +13,11 @@
 //! `sweep::run` of the engine, whose progress callback also carries Cancel.
 
 mod explanation;
+// The help names the calls as made: Linux's say what each became there.
+#[cfg(not(windows))]
+pub(crate) mod help;
+#[cfg(windows)]
+#[path = "help_windows.rs"]
 pub(crate) mod help;
 mod history;
 mod messages;

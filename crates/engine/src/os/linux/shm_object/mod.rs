@@ -82,6 +82,13 @@ pub fn object_file_name_in(path: &str) -> Option<&str> {
         .filter(|name| !name.contains('/'))
 }
 
+/// What is wrong with `name` as a mapping name, if anything: on Linux the
+/// name is one part of a file name (`memlab.<uid>.<name>`), so the one rule
+/// of names (`os::names`) is all there is.
+pub fn mapping_name_problem(name: &str) -> Option<crate::os::names::NameProblem> {
+    crate::os::names::name_problem(name)
+}
+
 /// What occupies an object's name when it is not a regular file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -1,0 +1,65 @@
+//! The benchmark lab's help on Windows: the book's ExamTst2 (§7, with §6's
+//! SampleMgr), the calls as made there, and which manager plays which role
+//! of the book's experiment (the Linux build's help says what each became
+//! there).
+
+use crate::forms::{Call, LabHelp};
+use memlab_engine::i18n::Tr;
+
+pub(crate) static HELP: LabHelp = LabHelp {
+    section: Tr::new(
+        "§7, form 1: the allocation benchmark (ExamTst2), against §6's SampleMgr",
+        "§7, 폼 1: 메모리 할당 벤치마크 (ExamTst2), §6의 SampleMgr과 비교",
+    ),
+    calls: &[
+        Call {
+            win32: "GetMem(P, Size)",
+            here: Tr::new(
+                "the dispatcher's alloc_with(manager, layout): the manager chosen below allocates, and the block is counted like any other allocation of the program",
+                "디스패처의 alloc_with(manager, layout): 아래에서 고른 관리자가 할당하고, 프로그램의 다른 할당처럼 집계됩니다",
+            ),
+        },
+        Call {
+            win32: "FreeMem(P)",
+            here: Tr::new(
+                "dealloc(P, layout): Rust hands the size back on free, where Delphi's FreeMem got only the pointer and its manager had to find the size itself",
+                "dealloc(P, layout): Rust는 해제할 때 크기를 함께 넘깁니다. 델파이의 FreeMem은 포인터만 받아서 관리자가 크기를 스스로 알아내야 했습니다",
+            ),
+        },
+        Call {
+            win32: "GetTickCount",
+            here: Tr::new(
+                "std::time::Instant (QueryPerformanceCounter), read in nanoseconds (GetTickCount counts milliseconds in steps of 10 to 16 ms); it is paused while progress is reported",
+                "std::time::Instant(QueryPerformanceCounter): 나노초 단위로 읽습니다 (GetTickCount는 10~16 ms 단위로 밀리초를 셉니다). 진행 상황을 알리는 동안에는 시간을 재지 않습니다",
+            ),
+        },
+        Call {
+            win32: "HeapAlloc / HeapFree (SampleMgr)",
+            here: Tr::new(
+                "the default manager: Rust's System allocator is HeapAlloc(GetProcessHeap()) / HeapFree, the very calls of the book's SampleMgr",
+                "default 관리자: Rust의 System 할당자가 바로 HeapAlloc(GetProcessHeap()) / HeapFree이며, 책의 SampleMgr과 같은 호출입니다",
+            ),
+        },
+        Call {
+            win32: "VirtualAlloc(MEM_RESERVE / MEM_COMMIT)",
+            here: Tr::new(
+                "the heap manager: memlab's private heap reserves 1 GiB with VirtualAlloc(MEM_RESERVE) and commits it as it grows with VirtualAlloc(MEM_COMMIT), blocks cut by talc, as Delphi's own manager sub-allocates from VirtualAlloc; mimalloc plays the same role with its small-block free lists",
+                "heap 관리자: memlab의 전용 힙은 VirtualAlloc(MEM_RESERVE)로 1 GiB를 예약하고 커질 때마다 VirtualAlloc(MEM_COMMIT)으로 커밋하며, 블록은 talc가 나눕니다. 델파이의 메모리 관리자가 VirtualAlloc에서 잘게 나눠 주던 것과 같은 역할이고, mimalloc도 작은 블록 free 리스트로 같은 역할을 합니다",
+            ),
+        },
+    ],
+    try_these: &[
+        Tr::new(
+            "Run 4 KB (book) with each manager, then 4 MB (book): is the book's conclusion (its own manager fast for small blocks, HeapAlloc for large ones) still true here?",
+            "관리자마다 4 KB (책)로 실행한 다음 4 MB (책)로 실행해 보세요. 책의 결론(작은 블록은 델파이 관리자, 큰 블록은 HeapAlloc이 빠름)이 여기서도 맞나요?",
+        ),
+        Tr::new(
+            "Compare default (the process heap, SampleMgr's HeapAlloc) with heap and mimalloc at 1 KB and at 64 MB: where does each win?",
+            "1 KB와 64 MB에서 default(프로세스 힙, SampleMgr의 HeapAlloc)를 heap, mimalloc과 비교해 보세요. 어느 쪽이 어디서 이기나요?",
+        ),
+        Tr::new(
+            "Run the sweep, read where the crossovers fall, and export the CSV to compare machines.",
+            "스윕을 실행해 교차점이 어디인지 보고, CSV로 내보내 다른 컴퓨터와 비교해 보세요.",
+        ),
+    ],
+};
