@@ -130,12 +130,23 @@ fn problems(h: &Harness<'_, MemlabApp>, top: bool) -> Vec<String> {
     if top && extent.used.right() > extent.visible.right() + EPS {
         // Name what ends where the content ends, to know what to fix (what
         // scrolls sideways on its own takes only its visible width).
-        let names: Vec<String> = all
+        let mut names: Vec<String> = all
             .iter()
             .filter(|w| (w.rect.right() - extent.used.right()).abs() < 1.0)
             .take(3)
             .map(|w| format!("{:?} {:?}", w.role, w.label))
             .collect();
+        if names.is_empty() {
+            // Nothing ends exactly there (a painted shape or a frame's
+            // margin does): name the widgets that reach furthest right.
+            let mut widest: Vec<&Widget> = all.iter().collect();
+            widest.sort_by(|a, b| b.rect.right().total_cmp(&a.rect.right()));
+            names = widest
+                .iter()
+                .take(3)
+                .map(|w| format!("{:?} {:?} to {:.1}", w.role, w.label, w.rect.right()))
+                .collect();
+        }
         found.push(format!(
             "the lab's content is {:.0} points wide in {:.0}: it reaches past the right edge ({})",
             extent.used.width(),

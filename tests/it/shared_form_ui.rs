@@ -297,7 +297,9 @@ fn errors_and_lock_states_read_in_korean() {
     wait_until(&mut one, "the sample string", |h| {
         text_of(h, "문자열") == SAMPLE
     });
-    assert!(shows(&one, "매핑을 새로 만듦"), "the origin in Korean");
+    wait_until(&mut one, "the origin in Korean", |h| {
+        shows(h, "매핑을 새로 만듦")
+    });
 
     type_into(&mut one, "매핑 이름", "bad/name");
     one.get_by_label("열기").click();
@@ -331,11 +333,15 @@ fn the_bytes_are_explained_header_index_and_buffers_marked() {
     wait_until(&mut one, "the sample string", |h| {
         text_of(h, "Text") == SAMPLE
     });
-    assert!(shows(
-        &one,
-        "520 bytes: a 56-byte header, then two text buffers of 101 bytes each (100 bytes of text and the NUL byte that ends it"
-    ));
-    one.get_by_label("Bytes (hex)").click();
+    wait_until(&mut one, "the size explained", |h| {
+        shows(
+            h,
+            "520 bytes: a 56-byte header, then two text buffers of 101 bytes each (100 bytes of text and the NUL byte that ends it",
+        )
+    });
+    // By the header's id, not its position: the info panel above it is
+    // filled in by the watcher thread and may move it between frames.
+    one.get_by_label("Bytes (hex)").click_accesskit();
     wait_until(&mut one, "the legend", |h| {
         shows(
             h,
