@@ -13,7 +13,8 @@ use std::io::Write;
 use serde_json::json;
 
 use super::Failure;
-use memlab_engine::error::{ErrorKind, HasKind};
+use super::steps::{self, ScriptStep};
+use memlab_engine::error::HasKind;
 use memlab_engine::global::{AtAddress, GlobalError, GlobalLab, Move, Outcome, Row};
 use script::{Step, Target, parse_step};
 
@@ -125,30 +126,12 @@ fn run(lab: &mut GlobalLab, step: &Step) -> Result<Outcome, GlobalError> {
 
 /// Runs `memlab global SCRIPT`.
 pub(super) fn run_script(args: &GlobalArgs) -> Result<(), Failure> {
-    let steps: Vec<(usize, &str)> = args
-        .script
-        .split(';')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .enumerate()
-        .map(|(i, s)| (i + 1, s))
-        .collect();
-    if steps.is_empty() {
-        return Err(Failure::usage("the script has no steps"));
-    }
-    let at = |i: usize, text: &str, kind, message: &str| Failure {
-        kind,
-        message: format!("step {i} \"{text}\": {message}"),
-    };
-    // Every step is checked before the first runs.
-    let parsed = steps
-        .iter()
-        .map(|&(i, text)| parse_step(text).map_err(|m| at(i, text, ErrorKind::Usage, &m)))
-        .collect::<Result<Vec<_>, _>>()?;
+    let steps = steps::parse(&args.script, parse_step)?;
     let mut lab = GlobalLab::new();
     let mut first_failure = None;
     let mut out = std::io::stdout().lock();
-    for (&(index, text), step) in steps.iter().zip(&parsed) {
+    for ScriptStep { index, text, step } in &steps {
+        let (index, text) = (*index, *text);
         let result = run(&mut lab, step);
         let rows = lab.rows();
         let report = Report {
@@ -169,7 +152,14 @@ pub(super) fn run_script(args: &GlobalArgs) -> Result<(), Failure> {
         if let Err(e) = result
             && first_failure.is_none()
         {
-            first_failure = Some(at(index, text, e.kind(), &e.to_string()));
+            first_failure = Some(steps::in_step(
+                index,
+                text,
+                Failure {
+                    kind: e.kind(),
+                    message: e.to_string(),
+                },
+            ));
         }
     }
     first_failure.map_or(Ok(()), Err)

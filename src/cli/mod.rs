@@ -16,6 +16,8 @@ mod heap;
 mod mutex;
 mod shared;
 #[cfg(target_os = "linux")]
+mod steps;
+#[cfg(target_os = "linux")]
 mod vm;
 
 use std::path::PathBuf;

@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::Failure;
+use super::steps::{self, ScriptStep};
 pub(super) use info::{run_maps, run_sysinfo};
 use memlab_engine::format::format_bytes;
 use memlab_engine::vm::Operation;
@@ -249,26 +250,7 @@ struct Report<'a> {
 
 /// Runs `memlab vm SCRIPT`.
 pub(super) fn run_script(args: &VmArgs) -> Result<(), Failure> {
-    let steps: Vec<(usize, &str)> = args
-        .script
-        .split(';')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .enumerate()
-        .map(|(i, s)| (i + 1, s))
-        .collect();
-    if steps.is_empty() {
-        return Err(Failure::usage("the script has no steps"));
-    }
-    let at = |i: usize, text: &str, f: Failure| Failure {
-        kind: f.kind,
-        message: format!("step {i} \"{text}\": {}", f.message),
-    };
-    // Every step is checked before the first runs.
-    let parsed = steps
-        .iter()
-        .map(|&(i, text)| parse_step(text).map_err(|m| at(i, text, Failure::usage(m))))
-        .collect::<Result<Vec<_>, _>>()?;
+    let steps = steps::parse(&args.script, parse_step)?;
     let mut runner = Runner {
         lab: PageLab::new(),
         current: None,
@@ -279,12 +261,15 @@ pub(super) fn run_script(args: &VmArgs) -> Result<(), Failure> {
     if !args.json {
         let _ = writeln!(out, "{LEGEND}");
     }
-    if parsed.contains(&Step::Map) {
+    if steps.iter().any(|s| s.step == Step::Map) {
         runner.last_map = Some(Snapshot::take(landmarks())?);
     }
-    for (&(index, text), step) in steps.iter().zip(&parsed) {
+    for ScriptStep { index, text, step } in &steps {
+        let (index, text) = (*index, *text);
         let before = system::costs()?;
-        let outcome = runner.run(step).map_err(|f| at(index, text, f))?;
+        let outcome = runner
+            .run(step)
+            .map_err(|f| steps::in_step(index, text, f))?;
         let after = system::costs()?;
         let view = runner.view()?;
         let report = Report {
