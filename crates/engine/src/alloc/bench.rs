@@ -374,7 +374,7 @@ pub fn run_on(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alloc::test_clock::thread_cpu_time;
+    use crate::os::clock::thread_cpu_time;
     use std::cell::Cell;
 
     fn quiet(_: u32, _: u32) -> bool {

@@ -28,8 +28,6 @@ mod kind;
 pub mod messages;
 pub mod sweep;
 pub mod sysinfo;
-#[cfg(test)]
-mod test_clock;
 
 use std::alloc::{GlobalAlloc, Layout};
 

@@ -538,7 +538,7 @@ pub fn crossover_text(c: &Crossover) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alloc::test_clock::thread_cpu_time;
+    use crate::os::clock::thread_cpu_time;
     use std::time::Duration;
 
     #[test]

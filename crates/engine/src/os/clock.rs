@@ -1,6 +1,7 @@
 //! Clocks: wall-clock time as milliseconds since the Unix epoch (the unit
 //! stored in shared headers) shown in local time, and the CPU time this
-//! process has used (to keep live displays cheap).
+//! process has used (to keep live displays cheap) and this thread has used
+//! (tests' bounds on work).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -28,7 +29,7 @@ fn format_in(ms: u64, zone: jiff::tz::TimeZone) -> String {
     }
 }
 
-pub use super::sys::clock::process_cpu_time;
+pub use super::sys::clock::{process_cpu_time, thread_cpu_time};
 
 #[cfg(test)]
 mod tests {
