@@ -128,7 +128,7 @@ fn run(lab: &mut GlobalLab, step: &Step) -> Result<Outcome, GlobalError> {
 pub(super) fn run_script(args: &GlobalArgs) -> Result<(), Failure> {
     let steps = steps::parse(&args.script, parse_step)?;
     let mut lab = GlobalLab::new();
-    let mut first_failure = None;
+    let mut first_failure = steps::FirstFailure::default();
     let mut out = std::io::stdout().lock();
     for ScriptStep { index, text, step } in &steps {
         let (index, text) = (*index, *text);
@@ -149,20 +149,9 @@ pub(super) fn run_script(args: &GlobalArgs) -> Result<(), Failure> {
         };
         let _ = writeln!(out, "{line}");
         let _ = out.flush();
-        if let Err(e) = result
-            && first_failure.is_none()
-        {
-            first_failure = Some(steps::in_step(
-                index,
-                text,
-                Failure {
-                    kind: e.kind(),
-                    message: e.to_string(),
-                },
-            ));
-        }
+        first_failure.note(index, text, &result);
     }
-    first_failure.map_or(Ok(()), Err)
+    first_failure.into_result()
 }
 
 /// One step's report: what ran, what it did, the table after it.

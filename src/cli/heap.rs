@@ -199,7 +199,7 @@ fn run(lab: &mut HeapLab, step: &Step) -> Result<Outcome, HeapError> {
 pub(super) fn run_script(args: &HeapArgs) -> Result<(), Failure> {
     let steps = steps::parse(&args.script, parse_step)?;
     let mut lab = HeapLab::new();
-    let mut first_failure = None;
+    let mut first_failure = steps::FirstFailure::default();
     let mut out = std::io::stdout().lock();
     if !args.json {
         let _ = writeln!(out, "{LEGEND}");
@@ -231,20 +231,9 @@ pub(super) fn run_script(args: &HeapArgs) -> Result<(), Failure> {
         };
         let _ = writeln!(out, "{line}");
         let _ = out.flush();
-        if let Err(e) = result
-            && first_failure.is_none()
-        {
-            first_failure = Some(steps::in_step(
-                index,
-                text,
-                Failure {
-                    kind: e.kind(),
-                    message: e.to_string(),
-                },
-            ));
-        }
+        first_failure.note(index, text, &result);
     }
-    first_failure.map_or(Ok(()), Err)
+    first_failure.into_result()
 }
 
 /// One step's report.
