@@ -49,7 +49,10 @@ export AR_x86_64_pc_windows_gnu=x86_64-w64-mingw32-ar
 export CARGO_PROFILE_DEV_DEBUG=line-tables-only
 
 # Separate caches.
-export CARGO_HOME="$MEMLAB_WINDOWS_DIR/cargo-home"
+# MEMLAB_WINDOWS_CARGO_HOME, if set, shares one downloaded registry between
+# several such dirs (cargo records a crate's source path: it must be the same
+# path for a cache's dependencies to stay fresh).
+export CARGO_HOME="${MEMLAB_WINDOWS_CARGO_HOME:-$MEMLAB_WINDOWS_DIR/cargo-home}"
 export CARGO_TARGET_DIR="$MEMLAB_WINDOWS_DIR/build"
 
 # wine runs what cargo builds (cargo test, cargo run). Debian puts the 64-bit
