@@ -9,8 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{ErrorKind, HasKind};
 use crate::vm::{Operation, errno_name};
 
-/// The most pages one reservation may have (256 MiB of 4 KiB pages).
-pub const MAX_PAGES: usize = 65536;
+pub use crate::vm::MAX_PAGES;
 
 /// A reservation's number, unique in the process (`#1`, `#2`, ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
