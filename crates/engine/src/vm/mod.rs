@@ -8,8 +8,8 @@
 //! are plain data (`Clone + Send`), so a form can take them on a worker
 //! thread and draw them on the UI thread.
 
-// The page lab, the map and the child's touch are not on Windows yet
-// (docs/windows.md); system information is.
+// The map, the child's touch and the labs' Korean are not on Windows yet
+// (docs/windows.md); system information and the page lab's engine are.
 #[cfg(target_os = "linux")]
 pub mod child;
 #[cfg(target_os = "linux")]
@@ -17,7 +17,7 @@ pub mod maps;
 mod messages;
 #[cfg(target_os = "linux")]
 mod messages_labs;
-#[cfg(target_os = "linux")]
+mod messages_pages;
 pub mod pages;
 pub mod system;
 
@@ -36,6 +36,8 @@ use windows as sys;
 pub use linux::errno_name;
 #[cfg(target_os = "linux")]
 use linux::last_errno;
+#[cfg(windows)]
+pub use windows::error_name;
 
 use serde::Serialize;
 

@@ -1,7 +1,7 @@
 //! Windows' half of the virtual-memory module: the Win32 call each
-//! operation is made with, and Win32 error names. (Only system information
-//! is ported so far: the other operations name the calls their labs will
-//! make, see docs/windows.md.)
+//! operation is made with, and Win32 error names. (System information and
+//! the page lab's engine are ported; the child's touch and the map name the
+//! calls they will make, see docs/windows.md.)
 
 use super::Operation;
 
@@ -13,12 +13,14 @@ pub(super) fn os_call(op: Operation) -> &'static str {
         Operation::Decommit => "VirtualFree(addr, len, MEM_DECOMMIT)",
         Operation::DecommitKeepCharge => "VirtualAlloc(MEM_RESET) + VirtualProtect(PAGE_NOACCESS)",
         Operation::Protect => "VirtualProtect",
-        Operation::Lock => "VirtualLock",
+        Operation::Lock => "SetProcessWorkingSetSize + VirtualLock",
         Operation::Unlock => "VirtualUnlock",
-        Operation::ReadByte => "ReadProcessMemory(GetCurrentProcess())",
-        Operation::WriteByte => "WriteProcessMemory(GetCurrentProcess())",
+        Operation::ReadByte => "VirtualQuery + ReadProcessMemory(GetCurrentProcess())",
+        Operation::WriteByte => "VirtualQuery + WriteProcessMemory(GetCurrentProcess())",
         Operation::Release => "VirtualFree(base, 0, MEM_RELEASE)",
-        Operation::Query => "VirtualQuery",
+        // The table answers as VirtualQuery would (the tests check it
+        // against VirtualQuery); what is in RAM comes from the call.
+        Operation::Query => "QueryWorkingSetEx",
         Operation::TouchInChild => "CreateProcessW + *p (STATUS_ACCESS_VIOLATION)",
         Operation::SystemInfo => {
             "GetSystemInfo + GlobalMemoryStatusEx + GetPerformanceInfo + GetProcessWorkingSetSize"
@@ -44,11 +46,11 @@ pub fn error_name(code: i32) -> Option<&'static str> {
 }
 
 /// A Win32 error as the Korean messages name it:
-/// `ERROR_INVALID_PARAMETER, Win32 error 87`.
+/// `ERROR_INVALID_PARAMETER, Win32 오류 87`.
 pub(super) fn error_label(code: i32) -> String {
     match error_name(code) {
-        Some(name) => format!("{name}, Win32 error {code}"),
-        None => format!("Win32 error {code}"),
+        Some(name) => format!("{name}, Win32 오류 {code}"),
+        None => format!("Win32 오류 {code}"),
     }
 }
 
@@ -68,7 +70,7 @@ mod tests {
         let ko = e.localized(Lang::Ko);
         assert!(
             ko.contains("GetPerformanceInfo")
-                && ko.contains("ERROR_INVALID_PARAMETER, Win32 error 87"),
+                && ko.contains("ERROR_INVALID_PARAMETER, Win32 오류 87"),
             "{ko}"
         );
         assert!(ko.contains("읽을 수 없습니다"), "{ko}");
