@@ -40,5 +40,6 @@ pub mod i18n;
 pub mod mutex;
 pub mod os;
 pub mod shared_text;
+pub mod sharemem;
 #[cfg(target_os = "linux")]
 pub mod vm;
