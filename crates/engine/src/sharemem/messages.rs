@@ -5,7 +5,8 @@
 use std::fmt;
 
 use super::{ChildReport, Ended, LIBRARY_ENV, LIBRARY_FILE, Mode, Owner, ShareMemError, Step};
-use crate::i18n::{Lang, Localized};
+use crate::i18n::Particle::{Direction, Object, Subject, Topic};
+use crate::i18n::{Lang, Localized, josa};
 
 fn range(start: usize, len: usize) -> String {
     format!("{start:#x}..{:#x}", start + len)
@@ -65,13 +66,20 @@ impl Localized for Ended {
         match lang {
             Lang::En => self.to_string(),
             Lang::Ko => match self {
-                Self::Signal { number, name } => format!("{name} (시그널 {number})로 죽었습니다"),
+                Self::Signal { number, name } => {
+                    format!("{name} 시그널(번호 {number})을 받고 죽었습니다")
+                }
                 Self::Exited { code: 0, .. } => "정상 종료했습니다 (상태 0)".into(),
                 Self::Exited {
                     code,
                     name: Some(name),
-                } => format!("{name} ({code:#x})로 끝났습니다"),
-                Self::Exited { code, name: None } => format!("상태 {code}로 끝났습니다"),
+                } => format!("{name} 상태({code:#x})로 끝났습니다"),
+                Self::Exited { code, name: None } => {
+                    format!(
+                        "{} 끝났습니다",
+                        josa(format!("종료 상태 {code}"), Direction)
+                    )
+                }
                 Self::TimedOut => "제때 끝나지 않아 memlab이 종료시켰습니다".into(),
             },
         }
@@ -164,7 +172,7 @@ impl Localized for Step {
             return self.to_string();
         }
         match self {
-            Self::Loaded { path } => format!("라이브러리 {}를 불러왔습니다", path.display()),
+            Self::Loaded { path } => format!("라이브러리를 불러왔습니다: {}", path.display()),
             Self::HandedManager => {
                 "라이브러리에 프로그램의 메모리 관리자를 넘겼습니다 (ShareMem이 \
                                     borlndmm.dll의 함수로 하듯 GetMem, FreeMem, AllocMemCount로 \
@@ -179,11 +187,12 @@ impl Localized for Step {
                 text,
                 owner,
             } => format!(
-                "라이브러리가 문자열 {text:?}를 {address:#x}에 만들었습니다: {}의 블록입니다",
+                "라이브러리가 문자열을 만들었습니다: {text:?}, 주소 {address:#x}, {}의 블록",
                 owner.localized(lang)
             ),
             Self::ProgramFreed { address } => format!(
-                "프로그램이 자기 관리자로 {address:#x}를 해제했습니다: 디스패처가 전용 힙에서 찾았습니다"
+                "프로그램이 자기 관리자로 {} 해제했습니다: 디스패처가 전용 힙에서 찾았습니다",
+                josa(format!("{address:#x}"), Object)
             ),
             Self::ProgramRefused { refusal } => {
                 format!(
@@ -192,7 +201,8 @@ impl Localized for Step {
                 )
             }
             Self::LibraryFreed { address } => format!(
-                "라이브러리가 자기 관리자로 {address:#x}를 해제했습니다 (올바른 관리자: 새는 것이 없습니다)"
+                "라이브러리가 자기 관리자로 {} 해제했습니다 (올바른 관리자: 새는 것이 없습니다)",
+                josa(format!("{address:#x}"), Object)
             ),
             Self::ChildFreed { report } => {
                 let at = report
@@ -228,24 +238,25 @@ impl Localized for ShareMemError {
                 }
             ),
             Self::Load { path, message } => format!(
-                "ShareMem 라이브러리 {}를 불러올 수 없습니다: {message}",
-                path.display()
+                "ShareMem 라이브러리 {} 불러올 수 없습니다: {message}",
+                josa(path.display(), Object)
             ),
             Self::MissingSymbol { path, symbol } => format!(
-                "{}는 memlab의 ShareMem 라이브러리가 아닙니다: {symbol} 함수가 없습니다",
-                path.display()
+                "{} memlab의 ShareMem 라이브러리가 아닙니다: {symbol} 함수가 없습니다",
+                josa(path.display(), Topic)
             ),
             Self::AbiVersion {
                 path,
                 found,
                 expected,
             } => format!(
-                "ShareMem 라이브러리 {}의 ABI 버전은 {found}인데 이 memlab은 {expected}이 필요합니다: \
+                "ShareMem 라이브러리 {}의 ABI 버전은 {found}인데 이 memlab에는 {} 필요합니다: \
                  함께 다시 빌드하세요",
-                path.display()
+                path.display(),
+                josa(expected, Subject)
             ),
             Self::NoRoom { bytes } => {
-                format!("라이브러리의 메모리 관리자에 {bytes}바이트를 할 자리가 없습니다")
+                format!("라이브러리의 메모리 관리자에 {bytes}바이트를 둘 자리가 없습니다")
             }
             Self::ManagerInUse { shared } => format!(
                 "라이브러리가 메모리 관리자 변경({})을 거절했습니다: 지금 관리자의 블록이 아직 살아 있어 \
@@ -261,9 +272,10 @@ impl Localized for ShareMemError {
                 library_arena,
                 program_heap,
             } => format!(
-                "{address:#x}는 이 프로그램 메모리 관리자의 블록이 아닙니다: memlab의 디스패처는 그 주소가 \
+                "{} 이 프로그램 메모리 관리자의 블록이 아닙니다: memlab의 디스패처는 그 주소가 \
                  그 관리자가 내주는 전용 힙의 범위({}) 밖에 있음을 압니다. 라이브러리 자신의 아레나 {} \
                  안에 있으므로 프로그램은 아무것도 해제하지 않습니다",
+                josa(format!("{address:#x}"), Topic),
                 program_heap.map_or("예약 전".to_string(), |r| range(r.start, r.len)),
                 range(library_arena.start, library_arena.len)
             ),
