@@ -34,6 +34,8 @@ pub struct ShareMemLab {
     shared: Option<Outcome>,
     /// The last exchange with separate managers.
     separate: Option<Outcome>,
+    /// The modes run, the latest first (it is shown first).
+    order: Vec<Mode>,
     /// The exchange running now.
     job: Option<(Mode, Job<Outcome>)>,
 }
@@ -86,6 +88,8 @@ impl ShareMemLab {
     }
 
     fn keep(&mut self, mode: Mode, outcome: Outcome) {
+        self.order.retain(|&m| m != mode);
+        self.order.insert(0, mode);
         match mode {
             Mode::Shared => self.shared = Some(outcome),
             Mode::Separate => self.separate = Some(outcome),
@@ -185,33 +189,22 @@ impl ShareMemLab {
             Ok(e) => e,
         };
         let range = |start: usize, len: usize| format!("{start:#x}..{:#x}", start + len);
-        ui.add(
-            egui::Label::new(
-                RichText::new(format!(
-                    "{}: {}",
-                    lang.pick("library's own arena", "라이브러리 자신의 아레나"),
-                    range(e.library_arena.start, e.library_arena.len)
-                ))
-                .monospace(),
-            )
-            .wrap(),
+        let mut ranges = format!(
+            "{} {}",
+            lang.pick("Library's own arena:", "라이브러리 자신의 아레나:"),
+            range(e.library_arena.start, e.library_arena.len)
         );
         if let Some(heap) = e.program_heap {
-            ui.add(
-                egui::Label::new(
-                    RichText::new(format!(
-                        "{}: {}",
-                        lang.pick(
-                            "program's manager (memlab's private heap)",
-                            "프로그램의 관리자 (memlab 전용 힙)"
-                        ),
-                        range(heap.start, heap.len)
-                    ))
-                    .monospace(),
-                )
-                .wrap(),
+            ranges += &format!(
+                " · {} {}",
+                lang.pick(
+                    "program's manager (memlab's private heap):",
+                    "프로그램의 관리자 (memlab 전용 힙):"
+                ),
+                range(heap.start, heap.len)
             );
         }
+        ui.add(egui::Label::new(RichText::new(ranges).weak()).wrap());
         for (i, s) in e.steps.iter().enumerate() {
             let level = match &s.step {
                 sharemem::Step::ProgramRefused { .. } => Level::Warn,
@@ -305,7 +298,7 @@ impl Lab for ShareMemLab {
                 }
             }
         }
-        for mode in [Mode::Shared, Mode::Separate] {
+        for mode in self.order.clone() {
             let outcome = match mode {
                 Mode::Shared => self.shared.as_ref(),
                 Mode::Separate => self.separate.as_ref(),
