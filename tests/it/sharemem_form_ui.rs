@@ -1,8 +1,8 @@
 //! The ShareMem lab driven through its UI (egui_kittest): the two buttons
 //! run the real exchanges (the library loaded into this test process, the
 //! child being memlab's own executable); each step shows with both sides'
-//! AllocMemCount, the refused foreign free and the child's end show, and
-//! the window keeps drawing while an exchange runs; English and Korean.
+//! AllocMemCount, the refused foreign free and the child's end show;
+//! English and Korean.
 
 use crate::common;
 
@@ -59,7 +59,7 @@ fn both_exchanges_run_from_their_buttons_in_english() {
         .map(|s| (s.counts.library, s.counts.program))
         .collect();
     assert_eq!(counts, [(0, 0), (0, 0), (1, 1), (0, 0)]);
-    assert!(shows(&h, "with the shared manager (ShareMem)"));
+    assert!(shows(&h, "With ShareMem: one manager, the program's"));
     assert!(shows(&h, "handed the library the program's manager"));
     assert!(shows(&h, "the program freed"));
     assert!(shows(&h, "program 1"), "the program's count shown");
@@ -104,8 +104,8 @@ fn the_lab_reads_in_korean() {
         assert_korean(&text);
     }
     assert!(shows(&h, "SIGABRT 시그널(번호 6)을 받고 죽었습니다"));
-    assert!(shows(&h, "공유 메모리 관리자 사용 (ShareMem)"));
-    assert!(shows(&h, "각자 자기 메모리 관리자 (ShareMem 없음)"));
+    assert!(shows(&h, "ShareMem 사용: 관리자 하나, 프로그램의 것"));
+    assert!(shows(&h, "ShareMem 없음: 각자 자기 메모리 관리자"));
 }
 
 #[test]

@@ -75,9 +75,13 @@ impl ChildReport {
 /// The child's side: prints one JSON line before the free and one after
 /// (if it lives), then returns. Errors before the free are returned.
 pub fn child_main() -> Result<(), ShareMemError> {
+    // The abort is the lesson, not a core file in the current folder or a
+    // crash report: no core limit, and (Linux) not dumpable at all, which
+    // also keeps a core_pattern pipe (systemd-coredump) out of it.
+    #[cfg(target_os = "linux")]
+    let _ = rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable);
     #[cfg(unix)]
     {
-        // The abort is the lesson, not a core file in the current folder.
         let _ = rustix::process::setrlimit(
             rustix::process::Resource::Core,
             rustix::process::Rlimit {

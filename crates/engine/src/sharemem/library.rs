@@ -45,14 +45,15 @@ type FreeMem = unsafe extern "C" fn(*mut u8) -> i32;
 type AllocMemCount = unsafe extern "C" fn() -> u64;
 
 /// The places searched for the library, in order: `$MEMLAB_SHAREMEM_LIBRARY`
-/// alone if set; else the `deps` folder beside `exe`, then beside `exe`.
+/// alone if set (and not empty); else the `deps` folder beside `exe`, then
+/// beside `exe`.
 /// Cargo builds the library, as memlab's dependency, into
 /// `target/<profile>/deps/` beside `target/<profile>/memlab`, and that copy
 /// is rebuilt with memlab; the one beside the exe (copied up by cargo when
 /// the library itself is built, or by whoever installs memlab elsewhere)
 /// may be older, so it comes second.
 pub fn search_path(exe: &Path) -> Vec<PathBuf> {
-    if let Some(path) = std::env::var_os(LIBRARY_ENV) {
+    if let Some(path) = std::env::var_os(LIBRARY_ENV).filter(|p| !p.is_empty()) {
         return vec![PathBuf::from(path)];
     }
     let dir = exe.parent().unwrap_or(Path::new("."));

@@ -37,10 +37,10 @@ impl Localized for Owner {
 impl Localized for Mode {
     fn localized(&self, lang: Lang) -> String {
         match (self, lang) {
-            (Self::Shared, Lang::En) => "with the shared manager (ShareMem)",
-            (Self::Shared, Lang::Ko) => "공유 메모리 관리자 사용 (ShareMem)",
-            (Self::Separate, Lang::En) => "each with its own manager (no ShareMem)",
-            (Self::Separate, Lang::Ko) => "각자 자기 메모리 관리자 (ShareMem 없음)",
+            (Self::Shared, Lang::En) => "With ShareMem: one manager, the program's",
+            (Self::Shared, Lang::Ko) => "ShareMem 사용: 관리자 하나, 프로그램의 것",
+            (Self::Separate, Lang::En) => "Without ShareMem: each with its own manager",
+            (Self::Separate, Lang::Ko) => "ShareMem 없음: 각자 자기 메모리 관리자",
         }
         .into()
     }
@@ -158,7 +158,7 @@ impl fmt::Display for Step {
                 }
                 write!(
                     f,
-                    "with the program's manager for real: {}",
+                    "with the program's manager for real. {}",
                     report.verdict(Lang::En)
                 )
             }
