@@ -38,7 +38,6 @@ pub enum LabId {
     #[cfg(target_os = "linux")]
     Filemap,
     /// The book's LockMap mutex.
-    #[cfg(target_os = "linux")]
     Mutex,
 }
 
