@@ -233,6 +233,21 @@ fn the_file_lock_is_freed_by_a_crash_and_nobody_is_told() {
 }
 
 #[test]
+fn remove_says_how_many_instances_have_the_lock_open() {
+    let name = unique("remove");
+    let _window = BookMutex::open(&name, MutexKind::Robust).expect("the test's own instance");
+    let _other = BookMutex::open(&name, MutexKind::FileLock).expect("a second instance");
+    let out = mutex_cmd("win32", &name, &["remove"]);
+    // In use (a valid request not done now: exit code 1), both counted.
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("in use by 2 other instance(s)"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
 fn the_mutex_command_is_ported_and_bad_names_are_refused() {
     let out = memlab().args(["mutex", "--help"]).output().unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));

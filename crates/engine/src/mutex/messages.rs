@@ -159,6 +159,10 @@ impl Localized for MutexError {
                 }
             }
             E::CrashFailed { problem, status } => match problem {
+                CrashProblem::NotKilled if cfg!(windows) => format!(
+                    "잠금을 잡은 자식 프로세스가 TerminateProcess가 아니라 스스로 끝났습니다 (종료 코드 {})",
+                    status.map_or_else(|| "없음".into(), |c| c.to_string())
+                ),
                 CrashProblem::NotKilled => format!(
                     "잠금을 잡은 자식 프로세스가 신호 없이 끝났습니다 (종료 코드 {})",
                     status.map_or_else(|| "없음".into(), |c| c.to_string())

@@ -175,6 +175,7 @@ pub enum MutexError {
     #[error("raw_sync: {message}")]
     RawSync { message: String },
     #[error("the child holding the lock {}", match problem {
+        CrashProblem::NotKilled if cfg!(windows) => format!("ended on its own instead of by TerminateProcess (exit code {status:?})"),
         CrashProblem::NotKilled => format!("ended without a signal (exit status {status:?})"),
         CrashProblem::TooSlow => "did not end within 10 s (it was killed)".into(),
     })]

@@ -23,6 +23,7 @@ use crate::mutex::data::{DATA_LEN, GuardedData};
 use crate::mutex::{BlockProblem, MutexError, MutexKind};
 use crate::os::named_mutex::{NamedMutex, WaitError};
 use crate::os::shm_object::{IoOp, NamedMapping, Namespace, ObjectError, object_name};
+use crate::os::slots::Roster;
 
 /// Bytes of the mapping.
 pub const BLOCK_SIZE: usize = 4096;
@@ -112,12 +113,14 @@ fn index(kind: MutexKind) -> usize {
     }
 }
 
-/// This instance's view of the block, and its handle on raw_sync's mutex:
-/// kept as long as the view, because that mutex (a named Win32 mutex)
-/// dies with its last handle, and a number in the block does not keep it.
+/// This instance's view of the block, its handle on raw_sync's mutex
+/// (kept as long as the view, because that mutex, a named Win32 mutex,
+/// dies with its last handle, and a number in the block does not keep it)
+/// and its slot among the instances that have the lock open.
 pub(super) struct Block {
     mapping: NamedMapping,
     raw: Box<dyn LockImpl>,
+    _slot: Roster,
 }
 
 impl std::fmt::Debug for Block {
@@ -152,6 +155,7 @@ impl Block {
             }
         };
         let mapping = NamedMapping::create_or_open(&object, BLOCK_SIZE)?;
+        let slot = Roster::join(&object)?;
         if mapping.created() {
             initialise(&mapping);
             // SAFETY: the id slot and the data slot lie inside the view,
@@ -160,21 +164,29 @@ impl Block {
             let made =
                 unsafe { Mutex::new(raw_ptr(&mapping, RAW_AT), raw_ptr(&mapping, RAW_DATA_AT)) };
             let (raw, _) = made.map_err(raw_sync_error)?;
-            return Ok(Self { mapping, raw });
+            return Ok(Self {
+                mapping,
+                raw,
+                _slot: slot,
+            });
         }
         let raw = open_raw(&mapping)?;
-        Ok(Self { mapping, raw })
+        Ok(Self {
+            mapping,
+            raw,
+            _slot: slot,
+        })
     }
 
-    /// The block if some process holds it, without creating it.
-    pub(super) fn open_existing(name: &str) -> Result<Option<Self>, MutexError> {
-        match NamedMapping::open_existing(&mapping_name(name), BLOCK_SIZE)? {
-            Some(mapping) => {
-                let raw = open_raw(&mapping)?;
-                Ok(Some(Self { mapping, raw }))
-            }
-            None => Ok(None),
-        }
+    /// How many instances have the lock `name` open, if any has: its
+    /// mapping, without creating it, and a look at its roster.
+    pub(super) fn instances(name: &str) -> Result<Option<usize>, MutexError> {
+        let object = mapping_name(name);
+        let Some(_mapping) = NamedMapping::open_existing(&object, BLOCK_SIZE)? else {
+            return Ok(None);
+        };
+        let me = Roster::join(&object)?;
+        Ok(Some(me.attached()?.len().saturating_sub(1)))
     }
 
     /// Writes a fresh header, no holders and fresh data; raw_sync's mutex

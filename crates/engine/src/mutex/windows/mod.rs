@@ -50,15 +50,15 @@ pub enum Removal {
 
 /// On Windows the lock's objects die with their last handle: nothing is
 /// left to remove when no instance has them open; while one has, they are
-/// in use.
+/// in use (by as many instances as hold a slot of its roster).
 pub fn remove_unused(name: &str) -> Result<Removal, MutexError> {
     validate_name(name)?;
     let object = block::mapping_name(name);
-    match block::Block::open_existing(name)? {
-        None => Ok(Removal::NotThere(object.into())),
-        Some(_) => Err(MutexError::InUse {
+    match block::Block::instances(name)? {
+        None | Some(0) => Ok(Removal::NotThere(object.into())),
+        Some(others) => Err(MutexError::InUse {
             name: name.into(),
-            others: 1,
+            others,
         }),
     }
 }
