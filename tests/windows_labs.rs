@@ -217,6 +217,41 @@ fn raw_sync_s_panic_on_wait_abandoned_is_caught_and_the_lock_taken() {
 }
 
 #[test]
+fn an_instance_of_any_kind_keeps_a_crashed_holder_s_mutexes_abandoned() {
+    let name = unique("anykind");
+    // A window showing the file lock: it holds handles on both mutexes too.
+    let _window = BookMutex::open(&name, MutexKind::FileLock).expect("the test's own instance");
+    crash("win32", &name);
+    let status = mutex_cmd("win32", &name, &["status"]);
+    assert!(
+        text(&status.stdout).contains("abandoned"),
+        "{}",
+        text(&status.stdout)
+    );
+    let out = mutex_cmd("win32", &name, &["acquire"]);
+    assert!(
+        text(&out.stdout).contains("WAIT_ABANDONED"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    crash("raw-sync", &name);
+    let out = mutex_cmd("raw-sync", &name, &["acquire"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.contains("raw_sync's wait panicked on WAIT_ABANDONED"),
+        "{stdout}"
+    );
+    // The caught panic is said once, in the report: not as a panic on stderr.
+    assert!(
+        !text(&out.stderr).contains("panicked"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
 fn the_file_lock_is_freed_by_a_crash_and_nobody_is_told() {
     let name = unique("file");
     let window = BookMutex::open(&name, MutexKind::FileLock).expect("the test's own instance");

@@ -113,12 +113,15 @@ fn index(kind: MutexKind) -> usize {
     }
 }
 
-/// This instance's view of the block, its handle on raw_sync's mutex
-/// (kept as long as the view, because that mutex, a named Win32 mutex,
-/// dies with its last handle, and a number in the block does not keep it)
-/// and its slot among the instances that have the lock open.
+/// This instance's view of the block, its handles on the lesson's two
+/// mutexes and its slot among the instances that have the lock open. The
+/// handles are kept as long as the view whatever the instance's kind: a
+/// Win32 mutex dies with its last handle, so an instance of any kind keeps
+/// a crashed holder's mutex abandoned (not gone) for the next waiter, and
+/// keeps raw_sync's mutex, which its number in the block does not keep.
 pub(super) struct Block {
     mapping: NamedMapping,
+    win32: NamedMutex,
     raw: Box<dyn LockImpl>,
     _slot: Roster,
 }
@@ -156,6 +159,7 @@ impl Block {
         };
         let mapping = NamedMapping::create_or_open(&object, BLOCK_SIZE)?;
         let slot = Roster::join(&object)?;
+        let win32 = NamedMutex::create(&win32_mutex_name(name))?;
         if mapping.created() {
             initialise(&mapping);
             // SAFETY: the id slot and the data slot lie inside the view,
@@ -166,6 +170,7 @@ impl Block {
             let (raw, _) = made.map_err(raw_sync_error)?;
             return Ok(Self {
                 mapping,
+                win32,
                 raw,
                 _slot: slot,
             });
@@ -173,6 +178,7 @@ impl Block {
         let raw = open_raw(&mapping)?;
         Ok(Self {
             mapping,
+            win32,
             raw,
             _slot: slot,
         })
@@ -195,6 +201,11 @@ impl Block {
         let raw_id = self.raw_id();
         initialise(&self.mapping);
         self.mapping.write(RAW_AT, &raw_id.to_ne_bytes());
+    }
+
+    /// This instance's handle on the Win32 named mutex.
+    pub(super) fn win32_mutex(&self) -> &NamedMutex {
+        &self.win32
     }
 
     /// This instance's handle on raw_sync's mutex.
