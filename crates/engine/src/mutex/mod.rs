@@ -1,6 +1,11 @@
 //! The book's `LockMap` / `UnlockMap` (a named mutex, a 1000 ms wait) three
 //! ways, on a small mapping of its own, so a class can watch what each does
-//! when its holder is killed:
+//! when its holder is killed. This module holds what every OS shares (the
+//! kinds, the errors, the reports, the data, `BookMutex`'s thread); each
+//! OS's locks are in `linux` and `windows` behind one API. On Windows they
+//! are the book's own Win32 named mutex (`WAIT_ABANDONED`), raw_sync's
+//! mutex (a Win32 mutex whose wait panics on `WAIT_ABANDONED`) and
+//! `LockFileEx` (see `windows`). On Linux:
 //!
 //! - memlab's file lock (flock): the kernel frees it when the holder dies;
 //!   the next waiter gets it but cannot be told the owner died.
