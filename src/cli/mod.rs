@@ -16,6 +16,7 @@ mod mutex;
 mod shared;
 #[cfg(target_os = "linux")]
 mod steps;
+mod sysinfo;
 #[cfg(target_os = "linux")]
 mod vm;
 
@@ -49,7 +50,7 @@ pub use vm::VmArgs;
 pub const NOT_PORTED: &[&str] = if cfg!(target_os = "linux") {
     &[]
 } else {
-    &["filemap", "vm", "heap", "global", "sysinfo", "maps"]
+    &["filemap", "vm", "heap", "global", "maps"]
 };
 
 /// Longest `--hold` (filemap) or `hold --seconds` (mutex), in seconds.
@@ -153,7 +154,6 @@ pub enum Command {
     #[cfg(target_os = "linux")]
     Heap(HeapArgs),
     /// GetSystemInfo: page size, address range, memory, commit charge, limits.
-    #[cfg(target_os = "linux")]
     Sysinfo {
         /// Print one JSON object.
         #[arg(long)]
@@ -320,13 +320,9 @@ impl Command {
             Self::Mutex { .. } => true,
             #[cfg(target_os = "linux")]
             Self::Filemap(_) => true,
-            Self::Bench(_) | Self::Sweep(_) | Self::Arrange => false,
+            Self::Bench(_) | Self::Sweep(_) | Self::Sysinfo { .. } | Self::Arrange => false,
             #[cfg(target_os = "linux")]
-            Self::Vm(_)
-            | Self::Global(_)
-            | Self::Heap(_)
-            | Self::Sysinfo { .. }
-            | Self::Maps { .. } => false,
+            Self::Vm(_) | Self::Global(_) | Self::Heap(_) | Self::Maps { .. } => false,
         }
     }
 }
@@ -356,8 +352,7 @@ pub fn run(command: Command, open_window: OpenScreenshot<'_>) -> ExitCode {
         Command::Global(args) => global::run_script(&args),
         #[cfg(target_os = "linux")]
         Command::Heap(args) => heap::run_script(&args),
-        #[cfg(target_os = "linux")]
-        Command::Sysinfo { json } => vm::run_sysinfo(json),
+        Command::Sysinfo { json } => sysinfo::run_sysinfo(json),
         #[cfg(target_os = "linux")]
         Command::Maps {
             json,
