@@ -37,7 +37,6 @@ pub enum LabId {
     #[cfg(target_os = "linux")]
     Filemap,
     /// The book's LockMap mutex.
-    #[cfg(target_os = "linux")]
     Mutex,
     /// ShareMem: a library's memory manager and the program's.
     Sharemem,

@@ -16,7 +16,6 @@ use crate::forms::filemap::FileMapLab;
 use crate::forms::global::GlobalLabForm;
 #[cfg(target_os = "linux")]
 use crate::forms::heap::HeapLabForm;
-#[cfg(target_os = "linux")]
 use crate::forms::mutex::MutexLab;
 use crate::forms::shared_text::SharedTextForm;
 use crate::forms::sharemem::ShareMemLab;
@@ -66,7 +65,6 @@ pub struct MemlabApp {
     heap: HeapLabForm,
     #[cfg(target_os = "linux")]
     filemap: FileMapLab,
-    #[cfg(target_os = "linux")]
     mutex: MutexLab,
     #[serde(skip)]
     sharemem: ShareMemLab,
@@ -106,7 +104,6 @@ impl MemlabApp {
     pub fn with_mapping(name: &str) -> Self {
         Self {
             shared: SharedTextForm::with_name(name),
-            #[cfg(target_os = "linux")]
             mutex: MutexLab::with_name(name, None),
             #[cfg(target_os = "linux")]
             filemap: FileMapLab::with_path(&Self::scratch_file(name)),
@@ -137,7 +134,6 @@ impl MemlabApp {
             &mut self.heap,
             #[cfg(target_os = "linux")]
             &mut self.filemap,
-            #[cfg(target_os = "linux")]
             &mut self.mutex,
             &mut self.sharemem,
         ]

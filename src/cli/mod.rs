@@ -12,7 +12,6 @@ mod filemap;
 mod global;
 #[cfg(target_os = "linux")]
 mod heap;
-#[cfg(target_os = "linux")]
 mod mutex;
 mod shared;
 mod sharemem;
@@ -41,7 +40,6 @@ pub use heap::HeapArgs;
 use memlab_engine::desktop::settings::TextSize;
 use memlab_engine::i18n::Lang;
 use memlab_engine::shared_text::DEFAULT_NAME;
-#[cfg(target_os = "linux")]
 pub use mutex::{KindArg, MutexAction};
 pub use shared::SharedAction;
 pub use sharemem::ShareMemArgs;
@@ -54,8 +52,11 @@ pub use vm::VmArgs;
 pub const NOT_PORTED: &[&str] = if cfg!(target_os = "linux") {
     &[]
 } else {
-    &["filemap", "mutex", "vm", "heap", "global", "maps"]
+    &["filemap", "vm", "heap", "global", "maps"]
 };
+
+/// Longest `--hold` (filemap) or `hold --seconds` (mutex), in seconds.
+const MAX_HOLD_SECONDS: f64 = 3600.0;
 
 /// This OS's name, as people write it.
 const THIS_OS: &str = if cfg!(windows) {
@@ -127,9 +128,10 @@ pub enum Command {
     Filemap(FilemapArgs),
     /// The book's LockMap mutex three ways: take, hold, crash while holding,
     /// reset, or look at it.
-    #[cfg(target_os = "linux")]
     Mutex {
-        /// Which lock: memlab's file lock, raw_sync's mutex, or a robust pthread mutex.
+        /// Which lock: memlab's file lock, raw_sync's mutex, or a robust
+        /// pthread mutex (on Windows: LockFileEx, raw_sync's mutex, or the
+        /// Win32 named mutex).
         #[arg(long, value_enum, default_value = "file")]
         kind: KindArg,
         /// The lock's name.
@@ -324,8 +326,9 @@ impl Command {
     fn attaches(&self) -> bool {
         match self {
             Self::Shared { .. } | Self::Screenshot(_) => true,
+            Self::Mutex { .. } => true,
             #[cfg(target_os = "linux")]
-            Self::Filemap(_) | Self::Mutex { .. } => true,
+            Self::Filemap(_) => true,
             Self::Bench(_)
             | Self::Sweep(_)
             | Self::Sysinfo { .. }
@@ -351,7 +354,6 @@ pub fn run(command: Command, open_window: OpenScreenshot<'_>) -> ExitCode {
         Command::Sweep(args) => alloc::run_sweep(&args),
         #[cfg(target_os = "linux")]
         Command::Filemap(args) => filemap::run_filemap(args),
-        #[cfg(target_os = "linux")]
         Command::Mutex {
             kind,
             name,

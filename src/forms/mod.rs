@@ -11,7 +11,6 @@ pub mod filemap;
 pub mod global;
 #[cfg(target_os = "linux")]
 pub mod heap;
-#[cfg(target_os = "linux")]
 pub mod mutex;
 pub mod shared_text;
 pub mod sharemem;
@@ -94,7 +93,6 @@ pub fn help(id: LabId) -> &'static LabHelp {
         LabId::Heap => &heap::help::HELP,
         #[cfg(target_os = "linux")]
         LabId::Filemap => &filemap::help::HELP,
-        #[cfg(target_os = "linux")]
         LabId::Mutex => &mutex::help::HELP,
         LabId::Sharemem => &sharemem::help::HELP,
     }

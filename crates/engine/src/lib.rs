@@ -36,7 +36,6 @@ pub mod global;
 #[cfg(target_os = "linux")]
 pub mod heap;
 pub mod i18n;
-#[cfg(target_os = "linux")]
 pub mod mutex;
 pub mod os;
 pub mod shared_text;
