@@ -10,12 +10,10 @@ mod exit;
 mod filemap;
 #[cfg(target_os = "linux")]
 mod global;
-#[cfg(target_os = "linux")]
 mod heap;
 #[cfg(target_os = "linux")]
 mod mutex;
 mod shared;
-#[cfg(target_os = "linux")]
 mod steps;
 #[cfg(target_os = "linux")]
 mod vm;
@@ -34,7 +32,6 @@ pub use exit::Failure;
 pub use filemap::FilemapArgs;
 #[cfg(target_os = "linux")]
 pub use global::GlobalArgs;
-#[cfg(target_os = "linux")]
 pub use heap::HeapArgs;
 use memlab_engine::desktop::settings::TextSize;
 use memlab_engine::i18n::Lang;
@@ -51,9 +48,7 @@ pub use vm::VmArgs;
 pub const NOT_PORTED: &[&str] = if cfg!(target_os = "linux") {
     &[]
 } else {
-    &[
-        "filemap", "mutex", "vm", "heap", "global", "sysinfo", "maps",
-    ]
+    &["filemap", "mutex", "vm", "global", "sysinfo", "maps"]
 };
 
 /// This OS's name, as people write it.
@@ -150,7 +145,6 @@ pub enum Command {
     Global(GlobalArgs),
     /// The heap lab (HeapCreate and friends): runs a script of steps on
     /// memlab's private heaps and prints the heaps and costs after each.
-    #[cfg(target_os = "linux")]
     Heap(HeapArgs),
     /// GetSystemInfo: page size, address range, memory, commit charge, limits.
     #[cfg(target_os = "linux")]
@@ -319,13 +313,9 @@ impl Command {
             Self::Shared { .. } | Self::Screenshot(_) => true,
             #[cfg(target_os = "linux")]
             Self::Filemap(_) | Self::Mutex { .. } => true,
-            Self::Bench(_) | Self::Sweep(_) | Self::Arrange => false,
+            Self::Bench(_) | Self::Sweep(_) | Self::Heap(_) | Self::Arrange => false,
             #[cfg(target_os = "linux")]
-            Self::Vm(_)
-            | Self::Global(_)
-            | Self::Heap(_)
-            | Self::Sysinfo { .. }
-            | Self::Maps { .. } => false,
+            Self::Vm(_) | Self::Global(_) | Self::Sysinfo { .. } | Self::Maps { .. } => false,
         }
     }
 }
@@ -354,7 +344,6 @@ pub fn run(command: Command, open_window: OpenScreenshot<'_>) -> ExitCode {
         Command::Vm(args) => vm::run_script(&args),
         #[cfg(target_os = "linux")]
         Command::Global(args) => global::run_script(&args),
-        #[cfg(target_os = "linux")]
         Command::Heap(args) => heap::run_script(&args),
         #[cfg(target_os = "linux")]
         Command::Sysinfo { json } => vm::run_sysinfo(json),
