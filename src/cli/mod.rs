@@ -15,6 +15,7 @@ mod heap;
 mod mutex;
 mod shared;
 mod steps;
+mod sysinfo;
 #[cfg(target_os = "linux")]
 mod vm;
 
@@ -48,7 +49,7 @@ pub use vm::VmArgs;
 pub const NOT_PORTED: &[&str] = if cfg!(target_os = "linux") {
     &[]
 } else {
-    &["filemap", "mutex", "vm", "global", "sysinfo", "maps"]
+    &["filemap", "mutex", "vm", "global", "maps"]
 };
 
 /// This OS's name, as people write it.
@@ -147,7 +148,6 @@ pub enum Command {
     /// memlab's private heaps and prints the heaps and costs after each.
     Heap(HeapArgs),
     /// GetSystemInfo: page size, address range, memory, commit charge, limits.
-    #[cfg(target_os = "linux")]
     Sysinfo {
         /// Print one JSON object.
         #[arg(long)]
@@ -313,9 +313,13 @@ impl Command {
             Self::Shared { .. } | Self::Screenshot(_) => true,
             #[cfg(target_os = "linux")]
             Self::Filemap(_) | Self::Mutex { .. } => true,
-            Self::Bench(_) | Self::Sweep(_) | Self::Heap(_) | Self::Arrange => false,
+            Self::Bench(_)
+            | Self::Sweep(_)
+            | Self::Sysinfo { .. }
+            | Self::Heap(_)
+            | Self::Arrange => false,
             #[cfg(target_os = "linux")]
-            Self::Vm(_) | Self::Global(_) | Self::Sysinfo { .. } | Self::Maps { .. } => false,
+            Self::Vm(_) | Self::Global(_) | Self::Maps { .. } => false,
         }
     }
 }
@@ -345,8 +349,7 @@ pub fn run(command: Command, open_window: OpenScreenshot<'_>) -> ExitCode {
         #[cfg(target_os = "linux")]
         Command::Global(args) => global::run_script(&args),
         Command::Heap(args) => heap::run_script(&args),
-        #[cfg(target_os = "linux")]
-        Command::Sysinfo { json } => vm::run_sysinfo(json),
+        Command::Sysinfo { json } => sysinfo::run_sysinfo(json),
         #[cfg(target_os = "linux")]
         Command::Maps {
             json,
