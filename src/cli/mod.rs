@@ -1,6 +1,6 @@
 //! The command line: every lab's engine, scriptable, with exit codes for scripts and tests.
 //!
-//! One file per lab (`shared`, `alloc`, `vm`, `global`, `heap`, `filemap`, `mutex`); `exit` is the one place where engine
+//! One file per lab (`shared`, `alloc`, `vm`, `global`, `heap`, `filemap`, `mutex`, `sharemem`); `exit` is the one place where engine
 //! errors become exit codes and English lines. The window's own commands
 //! (`arrange`, `screenshot`) are here.
 
@@ -14,6 +14,7 @@ mod heap;
 #[cfg(target_os = "linux")]
 mod mutex;
 mod shared;
+mod sharemem;
 mod steps;
 mod sysinfo;
 #[cfg(target_os = "linux")]
@@ -40,6 +41,7 @@ use memlab_engine::shared_text::DEFAULT_NAME;
 #[cfg(target_os = "linux")]
 pub use mutex::{KindArg, MutexAction};
 pub use shared::SharedAction;
+pub use sharemem::ShareMemArgs;
 #[cfg(target_os = "linux")]
 pub use vm::VmArgs;
 
@@ -147,6 +149,13 @@ pub enum Command {
     /// The heap lab (HeapCreate and friends): runs a script of steps on
     /// memlab's private heaps and prints the heaps and costs after each.
     Heap(HeapArgs),
+    /// The ShareMem lab: memlab and a library it loads exchange a string,
+    /// with one shared memory manager (--shared) or each with its own
+    /// (--separate, the foreign free shown safely).
+    Sharemem(ShareMemArgs),
+    /// The dangerous half of `sharemem --separate`, run as a child process.
+    #[command(name = "sharemem-child", hide = true)]
+    SharememChild,
     /// GetSystemInfo: page size, address range, memory, commit charge, limits.
     Sysinfo {
         /// Print one JSON object.
@@ -317,7 +326,9 @@ impl Command {
             | Self::Sweep(_)
             | Self::Sysinfo { .. }
             | Self::Heap(_)
-            | Self::Arrange => false,
+            | Self::Arrange
+            | Self::Sharemem(_)
+            | Self::SharememChild => false,
             #[cfg(target_os = "linux")]
             Self::Vm(_) | Self::Global(_) | Self::Maps { .. } => false,
         }
@@ -357,6 +368,8 @@ pub fn run(command: Command, open_window: OpenScreenshot<'_>) -> ExitCode {
             window,
             list,
         } => vm::run_maps(json, pid, window, list),
+        Command::Sharemem(args) => sharemem::run(&args),
+        Command::SharememChild => sharemem::run_child(),
         Command::Arrange => arrange(),
         Command::Screenshot(options) => screenshot(&options, open_window),
     };
