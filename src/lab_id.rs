@@ -31,7 +31,6 @@ pub enum LabId {
     #[cfg(target_os = "linux")]
     AddressMap,
     /// HeapCreate and friends: private heaps.
-    #[cfg(target_os = "linux")]
     Heap,
     /// The file mapping of §8.
     #[cfg(target_os = "linux")]

@@ -14,7 +14,6 @@ use crate::forms::alloc::memory_managers::MemoryManagersPanel;
 use crate::forms::filemap::FileMapLab;
 #[cfg(target_os = "linux")]
 use crate::forms::global::GlobalLabForm;
-#[cfg(target_os = "linux")]
 use crate::forms::heap::HeapLabForm;
 use crate::forms::mutex::MutexLab;
 use crate::forms::shared_text::SharedTextForm;
@@ -61,7 +60,6 @@ pub struct MemlabApp {
     page_lab: PageLabForm,
     #[cfg(target_os = "linux")]
     address_map: AddressMapForm,
-    #[cfg(target_os = "linux")]
     heap: HeapLabForm,
     #[cfg(target_os = "linux")]
     filemap: FileMapLab,
@@ -130,7 +128,6 @@ impl MemlabApp {
             &mut self.page_lab,
             #[cfg(target_os = "linux")]
             &mut self.address_map,
-            #[cfg(target_os = "linux")]
             &mut self.heap,
             #[cfg(target_os = "linux")]
             &mut self.filemap,

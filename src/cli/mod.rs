@@ -10,12 +10,10 @@ mod exit;
 mod filemap;
 #[cfg(target_os = "linux")]
 mod global;
-#[cfg(target_os = "linux")]
 mod heap;
 mod mutex;
 mod shared;
 mod sharemem;
-#[cfg(target_os = "linux")]
 mod steps;
 mod sysinfo;
 #[cfg(target_os = "linux")]
@@ -35,7 +33,6 @@ pub use exit::Failure;
 pub use filemap::FilemapArgs;
 #[cfg(target_os = "linux")]
 pub use global::GlobalArgs;
-#[cfg(target_os = "linux")]
 pub use heap::HeapArgs;
 use memlab_engine::desktop::settings::TextSize;
 use memlab_engine::i18n::Lang;
@@ -52,7 +49,7 @@ pub use vm::VmArgs;
 pub const NOT_PORTED: &[&str] = if cfg!(target_os = "linux") {
     &[]
 } else {
-    &["filemap", "vm", "heap", "global", "maps"]
+    &["filemap", "vm", "global", "maps"]
 };
 
 /// Longest `--hold` (filemap) or `hold --seconds` (mutex), in seconds.
@@ -153,7 +150,6 @@ pub enum Command {
     Global(GlobalArgs),
     /// The heap lab (HeapCreate and friends): runs a script of steps on
     /// memlab's private heaps and prints the heaps and costs after each.
-    #[cfg(target_os = "linux")]
     Heap(HeapArgs),
     /// The ShareMem lab: memlab and a library it loads exchange a string,
     /// with one shared memory manager (--shared) or each with its own
@@ -332,11 +328,12 @@ impl Command {
             Self::Bench(_)
             | Self::Sweep(_)
             | Self::Sysinfo { .. }
+            | Self::Heap(_)
             | Self::Arrange
             | Self::Sharemem(_)
             | Self::SharememChild => false,
             #[cfg(target_os = "linux")]
-            Self::Vm(_) | Self::Global(_) | Self::Heap(_) | Self::Maps { .. } => false,
+            Self::Vm(_) | Self::Global(_) | Self::Maps { .. } => false,
         }
     }
 }
@@ -364,7 +361,6 @@ pub fn run(command: Command, open_window: OpenScreenshot<'_>) -> ExitCode {
         Command::Vm(args) => vm::run_script(&args),
         #[cfg(target_os = "linux")]
         Command::Global(args) => global::run_script(&args),
-        #[cfg(target_os = "linux")]
         Command::Heap(args) => heap::run_script(&args),
         Command::Sysinfo { json } => sysinfo::run_sysinfo(json),
         #[cfg(target_os = "linux")]

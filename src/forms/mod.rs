@@ -9,7 +9,6 @@ pub mod alloc;
 pub mod filemap;
 #[cfg(target_os = "linux")]
 pub mod global;
-#[cfg(target_os = "linux")]
 pub mod heap;
 pub mod mutex;
 pub mod shared_text;
@@ -89,7 +88,6 @@ pub fn help(id: LabId) -> &'static LabHelp {
         LabId::PageLab => &vm::page_lab::help::HELP,
         #[cfg(target_os = "linux")]
         LabId::AddressMap => &vm::address_map::help::HELP,
-        #[cfg(target_os = "linux")]
         LabId::Heap => &heap::help::HELP,
         #[cfg(target_os = "linux")]
         LabId::Filemap => &filemap::help::HELP,

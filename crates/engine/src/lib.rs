@@ -32,8 +32,6 @@ pub mod filemap;
 pub mod format;
 #[cfg(target_os = "linux")]
 pub mod global;
-// Its Windows `sys` (HeapCreate, HeapWalk...) is still to write.
-#[cfg(target_os = "linux")]
 pub mod heap;
 pub mod i18n;
 pub mod mutex;
