@@ -6,14 +6,18 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 
 use super::{Failure, stop_on_signal};
-use memlab_engine::alloc::bench::{self, BenchError, BenchSpec, MAX_SIZE_KB};
+use memlab_engine::alloc::bench::{BenchError, MAX_SIZE_KB};
+use memlab_engine::alloc::isolated;
+use memlab_engine::alloc::measure::{
+    self, MAX_SAMPLES, MIN_SAMPLES, MeasureSpec, Measurement, Phase,
+};
 use memlab_engine::alloc::sweep::{
     self, Iterations, MAX_REPEATS, SWEEP_SIZES_KB, SweepReport, SweepSpec,
 };
 use memlab_engine::alloc::sweep::{CROSSOVER_MARGIN, crossover_text};
 use memlab_engine::alloc::sysinfo::SystemInfo;
 use memlab_engine::alloc::{self, ManagerKind, UnknownManager};
-use memlab_engine::format::{format_ns, format_size_kb};
+use memlab_engine::format::{format_ms, format_ns, format_size_kb};
 
 /// Arguments of `memlab bench` (numbers are range-checked by the engine).
 #[derive(Debug, clap::Args)]
@@ -29,12 +33,18 @@ pub struct BenchArgs {
         allow_negative_numbers = true
     )]
     pub size_kb: i64,
-    /// Alloc/free pairs (at least 1).
-    #[arg(long, default_value_t = 1000, allow_negative_numbers = true)]
-    pub iterations: i64,
+    /// Samples (10 to 1000), each of about 50 ms of alloc/free pairs (the
+    /// pair count is calibrated in an untimed warm-up); the median and the
+    /// spread are reported.
+    #[arg(long, default_value_t = 10, allow_negative_numbers = true)]
+    pub samples: i64,
     /// Write one byte to every page of each block (forces the pages to exist).
     #[arg(long)]
     pub touch: bool,
+    /// Measure in this process instead of a fresh one (then the heap memlab
+    /// used before the measurement biases it: for comparison).
+    #[arg(long)]
+    pub in_process: bool,
     /// Print the result as one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -111,44 +121,115 @@ pub(super) fn run_bench(args: &BenchArgs) -> Result<(), Failure> {
             args.size_kb
         ))
     })?;
-    let iterations = match args.iterations {
-        0 => 0, // the engine says why
-        n => positive_u32("iterations", n)?,
-    };
-    let spec = BenchSpec {
+    let samples = u32::try_from(args.samples).map_err(|_| {
+        Failure::usage(format!(
+            "samples must be {MIN_SAMPLES} to {MAX_SAMPLES}, got {}",
+            args.samples
+        ))
+    })?;
+    let spec = MeasureSpec {
         manager,
         size_kb,
-        iterations,
         touch: args.touch,
+        samples,
     };
     spec.validate()?;
-    let result = bench::run(&spec, &|_, _| true).map_err(Failure::from)?;
+    let stop = stop_on_signal();
+    let show_progress = std::io::stderr().is_terminal();
+    let progress = |phase: Phase| {
+        if show_progress {
+            match phase {
+                Phase::WarmUp => eprint!("\rmemlab: warming up (not timed)      "),
+                Phase::Sample { done, total } => {
+                    eprint!("\rmemlab: sample {done}/{total}                ")
+                }
+            }
+        }
+        !stop.load(Ordering::Relaxed)
+    };
+    let measured = if args.in_process {
+        measure::measure(&spec, &progress).map_err(Failure::from)
+    } else {
+        let exe = std::env::current_exe()
+            .map_err(|e| Failure::failed(format!("cannot find memlab's own executable: {e}")))?;
+        isolated::measure_isolated(&exe, &spec, &progress).map_err(Failure::from)
+    };
+    if show_progress {
+        eprintln!();
+    }
+    let Some(m) = measured? else {
+        return Err(Failure::failed("benchmark cancelled"));
+    };
     let line = if args.json {
-        let mut json = serde_json::to_value(result).map_err(|e| Failure::failed(e.to_string()))?;
+        let mut json = serde_json::to_value(&m).map_err(|e| Failure::failed(e.to_string()))?;
         json["dispatcher_installed"] = alloc::is_installed().into();
         json.to_string()
     } else {
-        let faults = match (result.minor_faults, result.major_faults) {
-            (Some(minor), Some(major)) => format!("page faults {minor} minor / {major} major"),
-            _ => "page faults not available on this OS".to_owned(),
-        };
-        let fallbacks = match (result.heap_fallbacks, result.mimalloc_fallbacks) {
-            (0, 0) => String::new(),
-            (n, 0) => format!("; the private heap was full {n} times (served by default)"),
-            (_, n) => format!("; the mimalloc arena was full {n} times (served by default)"),
-        };
-        format!(
-            "{manager}: {} pairs of {}, touch {}: {:.3} ms, {} per pair, {faults}{fallbacks}",
-            result.iterations,
-            format_size_kb(size_kb),
-            if args.touch { "yes" } else { "no" },
-            result.ms,
-            format_ns(result.ns_per_pair),
-        )
+        measurement_text(&m).join("\n")
     };
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{line}");
     Ok(())
+}
+
+/// A measurement as lines of English for the terminal.
+pub fn measurement_text(m: &Measurement) -> Vec<String> {
+    let faults = match (m.minor_faults, m.major_faults) {
+        (Some(minor), Some(major)) => format!("page faults {minor} minor / {major} major"),
+        _ => "page faults not available on this OS".to_owned(),
+    };
+    let fallbacks = match (m.heap_fallbacks, m.mimalloc_fallbacks) {
+        (0, 0) => String::new(),
+        (n, 0) => format!("; the private heap was full {n} times (served by default)"),
+        (_, n) => format!("; the mimalloc arena was full {n} times (served by default)"),
+    };
+    vec![
+        format!(
+            "{}: {}, touch {}: median {} per pair (quartiles {} to {}, min {}, max {}, {} outlier{})",
+            m.manager,
+            format_size_kb(m.size_kb),
+            if m.touch { "yes" } else { "no" },
+            format_ns(m.median_ns_per_pair),
+            format_ns(m.q1_ns_per_pair),
+            format_ns(m.q3_ns_per_pair),
+            format_ns(m.min_ns_per_pair),
+            format_ns(m.max_ns_per_pair),
+            m.outliers,
+            if m.outliers == 1 { "" } else { "s" },
+        ),
+        format!(
+            "  {} samples of {} pairs after an untimed warm-up of {} pairs, {}",
+            m.samples,
+            m.pairs_per_sample,
+            m.warm_up_pairs,
+            if m.isolated {
+                "in a fresh process"
+            } else {
+                "in this process"
+            }
+        ),
+        format!(
+            "  the book's 1000 pairs: {} (at the median); {faults}{fallbacks}",
+            format_ms(m.ms_per_1000_pairs)
+        ),
+    ]
+}
+
+/// `memlab bench-child MANAGER SIZE_KB SAMPLES TOUCH`: memlab's own
+/// measuring process (hidden), recognised by `main` before anything else
+/// so that the heap it measures holds next to nothing of memlab's.
+/// `None` when the arguments are not a child's.
+pub fn bench_child() -> Option<std::process::ExitCode> {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    let spec = isolated::parse_child_args(&args)?;
+    drop(args);
+    Some(std::process::ExitCode::from(match spec {
+        Ok(spec) => isolated::serve(&spec, &mut std::io::stdout().lock()),
+        Err(message) => {
+            eprintln!("memlab: error: {message}");
+            2
+        }
+    }))
 }
 
 pub(super) fn run_sweep(args: &SweepArgs) -> Result<(), Failure> {

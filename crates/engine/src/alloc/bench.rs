@@ -107,7 +107,8 @@ impl BenchSpec {
 }
 
 /// Why a benchmark (or sweep) could not run.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum BenchError {
     /// `size_kb` outside 1..=65536 (the value given).
     #[error("size must be 1 to {MAX_SIZE_KB} KB, got {0}")]
@@ -115,6 +116,14 @@ pub enum BenchError {
     /// `iterations` was 0.
     #[error("iterations must be at least 1, got 0")]
     ZeroIterations,
+    /// A measurement's samples outside
+    /// [`MIN_SAMPLES`](super::measure::MIN_SAMPLES)..=[`MAX_SAMPLES`](super::measure::MAX_SAMPLES).
+    #[error(
+        "samples must be {min} to {max}, got {0}",
+        min = super::measure::MIN_SAMPLES,
+        max = super::measure::MAX_SAMPLES
+    )]
+    SamplesOutOfRange(u32),
     /// The manager (and, for the heap and mimalloc, the default manager they
     /// fall back to) returned null.
     #[error("{manager} could not allocate a block of {size_kb} KB")]
@@ -169,6 +178,7 @@ impl HasKind for BenchError {
             Self::AllocFailed { .. } => ErrorKind::NoSpace,
             Self::SizeOutOfRange(_)
             | Self::ZeroIterations
+            | Self::SamplesOutOfRange(_)
             | Self::NoManagers
             | Self::ZeroRepeats
             | Self::NoSizes
