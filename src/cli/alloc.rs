@@ -3,11 +3,10 @@
 use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::{Failure, stop_on_signal};
 use memlab_engine::alloc::bench::{BenchError, MAX_SIZE_KB};
-use memlab_engine::alloc::isolated;
 use memlab_engine::alloc::measure::{
     self, MAX_SAMPLES, MIN_SAMPLES, MeasureSpec, Measurement, Phase,
 };
@@ -17,7 +16,9 @@ use memlab_engine::alloc::sweep::{
 use memlab_engine::alloc::sweep::{CROSSOVER_MARGIN, crossover_text};
 use memlab_engine::alloc::sysinfo::SystemInfo;
 use memlab_engine::alloc::{self, ManagerKind, UnknownManager};
+use memlab_engine::alloc::{book, isolated};
 use memlab_engine::format::{format_ms, format_ns, format_size_kb};
+use memlab_engine::i18n::Lang;
 
 /// Arguments of `memlab bench` (numbers are range-checked by the engine).
 #[derive(Debug, clap::Args)]
@@ -45,6 +46,11 @@ pub struct BenchArgs {
     /// used before the measurement biases it: for comparison).
     #[arg(long)]
     pub in_process: bool,
+    /// The book's experiment as a table: every manager at 4 KB and 4 MB, the
+    /// book's claim, which manager plays which part, the verdict and why
+    /// (--manager and --size-kb are not used).
+    #[arg(long)]
+    pub book: bool,
     /// Print the result as one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -134,29 +140,11 @@ pub(super) fn run_bench(args: &BenchArgs) -> Result<(), Failure> {
         samples,
     };
     spec.validate()?;
-    let stop = stop_on_signal();
-    let show_progress = std::io::stderr().is_terminal();
-    let progress = |phase: Phase| {
-        if show_progress {
-            match phase {
-                Phase::WarmUp => eprint!("\rmemlab: warming up (not timed)      "),
-                Phase::Sample { done, total } => {
-                    eprint!("\rmemlab: sample {done}/{total}                ")
-                }
-            }
-        }
-        !stop.load(Ordering::Relaxed)
-    };
-    let measured = if args.in_process {
-        measure::measure(&spec, &progress).map_err(Failure::from)
-    } else {
-        let exe = std::env::current_exe()
-            .map_err(|e| Failure::failed(format!("cannot find memlab's own executable: {e}")))?;
-        isolated::measure_isolated(&exe, &spec, &progress).map_err(Failure::from)
-    };
-    if show_progress {
-        eprintln!();
+    if args.book {
+        return run_book(args, samples);
     }
+    let stop = stop_on_signal();
+    let measured = measure_one(&spec, args.in_process, &stop);
     let Some(m) = measured? else {
         return Err(Failure::failed("benchmark cancelled"));
     };
@@ -170,6 +158,131 @@ pub(super) fn run_bench(args: &BenchArgs) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{line}");
     Ok(())
+}
+
+/// Measures `spec` in a fresh process (or in this one), showing the phase
+/// on a terminal; `None` when Ctrl+C stopped it.
+fn measure_one(
+    spec: &MeasureSpec,
+    in_process: bool,
+    stop: &AtomicBool,
+) -> Result<Option<Measurement>, Failure> {
+    let show_progress = std::io::stderr().is_terminal();
+    let what = format!("{} at {}", spec.manager, format_size_kb(spec.size_kb));
+    let progress = |phase: Phase| {
+        if show_progress {
+            match phase {
+                Phase::WarmUp => eprint!("\rmemlab: {what}: warming up (not timed)      "),
+                Phase::Sample { done, total } => {
+                    eprint!("\rmemlab: {what}: sample {done}/{total}                ")
+                }
+            }
+        }
+        !stop.load(Ordering::Relaxed)
+    };
+    let measured = if in_process {
+        measure::measure(spec, &progress).map_err(Failure::from)
+    } else {
+        let exe = std::env::current_exe()
+            .map_err(|e| Failure::failed(format!("cannot find memlab's own executable: {e}")))?;
+        isolated::measure_isolated(&exe, spec, &progress).map_err(Failure::from)
+    };
+    if show_progress {
+        eprintln!();
+    }
+    measured
+}
+
+/// `memlab bench --book`: the book's experiment as a table.
+fn run_book(args: &BenchArgs, samples: u32) -> Result<(), Failure> {
+    let stop = stop_on_signal();
+    let mut runs = Vec::new();
+    for case in &book::CASES {
+        for manager in ManagerKind::ALL {
+            let spec = MeasureSpec {
+                manager,
+                size_kb: case.size_kb,
+                touch: false,
+                samples,
+            };
+            match measure_one(&spec, args.in_process, &stop)? {
+                Some(m) => runs.push(m),
+                None => return Err(Failure::failed("benchmark cancelled")),
+            }
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let cases: Vec<serde_json::Value> = book::CASES
+            .iter()
+            .map(|case| {
+                let of = |m: ManagerKind| case.latest(runs.iter(), m);
+                serde_json::json!({
+                    "size_kb": case.size_kb,
+                    "book_faster": case.book_faster,
+                    "verdict": case.verdict(of(book::DELPHI_ROLE), of(book::HEAPALLOC_ROLE)),
+                    "measurements": ManagerKind::ALL.map(of),
+                })
+            })
+            .collect();
+        let _ = writeln!(out, "{}", serde_json::json!({ "cases": cases }));
+    } else {
+        for line in book_table(&runs) {
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    Ok(())
+}
+
+/// The book's experiment as lines of English: roles, then per case the
+/// claim, each manager's median and quartiles, the verdict and why.
+pub fn book_table(runs: &[Measurement]) -> Vec<String> {
+    let lang = Lang::En;
+    let mut lines = vec![
+        "The book's experiment (ExamTst2): GetMem/FreeMem pairs of 4 KB and 4 MB".to_owned(),
+        format!("  {}", book::roles(lang)),
+        String::new(),
+    ];
+    let cell = |m: Option<&Measurement>| {
+        m.map_or_else(
+            || "-".to_owned(),
+            |m| {
+                format!(
+                    "{} ({} - {})",
+                    format_ns(m.median_ns_per_pair),
+                    format_ns(m.q1_ns_per_pair),
+                    format_ns(m.q3_ns_per_pair)
+                )
+            },
+        )
+    };
+    lines.push(format!(
+        "{:>6}  {:>30}  {:>30}  {:>30}  here",
+        "size", "mimalloc (Delphi's part)", "default (HeapAlloc's part)", "heap (HeapCreate)"
+    ));
+    for case in &book::CASES {
+        let of = |m: ManagerKind| case.latest(runs.iter(), m);
+        let verdict = case.verdict(of(book::DELPHI_ROLE), of(book::HEAPALLOC_ROLE));
+        lines.push(format!(
+            "{:>6}  {:>30}  {:>30}  {:>30}  {}",
+            format_size_kb(case.size_kb),
+            cell(of(ManagerKind::Mimalloc)),
+            cell(of(ManagerKind::Default)),
+            cell(of(ManagerKind::Heap)),
+            verdict.text(lang)
+        ));
+    }
+    lines.push("  median ns per alloc/free pair (quartiles), each in a fresh process".to_owned());
+    lines.push(String::new());
+    for case in &book::CASES {
+        lines.push(format!(
+            "{}: the book says {}.",
+            format_size_kb(case.size_kb),
+            case.claim.get(lang)
+        ));
+        lines.push(format!("  Why: {}", case.why.get(lang)));
+    }
+    lines
 }
 
 /// A measurement as lines of English for the terminal.

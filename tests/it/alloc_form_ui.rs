@@ -398,3 +398,50 @@ fn a_status_follows_the_language_switch() {
     ));
     assert!(!shows(&h, "쓸 수 없음"));
 }
+
+/// The book's experiment as a table (issue 18): before anything is
+/// measured it says so; "Measure the book's cases" measures every manager
+/// at 4 KB and 4 MB, and the table shows each one's median and quartiles
+/// and a verdict on the book's claim.
+#[test]
+fn the_books_experiment_is_a_table_with_a_verdict() {
+    use memlab_engine::alloc::book::{CASES, DELPHI_ROLE, HEAPALLOC_ROLE};
+    let mut h = bench_form(Lang::En);
+    h.step();
+    assert!(shows(&h, "The book's experiment"));
+    assert!(shows(&h, "mimalloc (Delphi's part)"));
+    assert!(shows(&h, "default (HeapAlloc's part)"));
+    assert!(shows(
+        &h,
+        "Delphi's manager is far faster than HeapAlloc for small blocks"
+    ));
+    assert!(shows(&h, "not measured yet"));
+    h.get_by_label("Measure the book's cases (4 KB and 4 MB, every manager)")
+        .click();
+    wait_until_for(&mut h, "six measurements", 600, |h| {
+        h.state().history().len() == 6 && !h.state().running()
+    });
+    h.step();
+    h.step();
+    let runs: Vec<_> = h
+        .state()
+        .history()
+        .iter()
+        .map(|r| r.result.clone())
+        .collect();
+    for case in &CASES {
+        let delphi = case.latest(runs.iter(), DELPHI_ROLE).expect("measured");
+        let heapalloc = case.latest(runs.iter(), HEAPALLOC_ROLE).expect("measured");
+        let cell = format!(
+            "{} ({} – {})",
+            format_ns(delphi.median_ns_per_pair),
+            format_ns(delphi.q1_ns_per_pair),
+            format_ns(delphi.q3_ns_per_pair)
+        );
+        assert!(shows(&h, &cell), "no {cell}");
+        let verdict = case.verdict(Some(delphi), Some(heapalloc)).text(Lang::En);
+        assert!(shows(&h, verdict), "no verdict {verdict:?}");
+    }
+    assert!(!shows(&h, "not measured yet"));
+    h.check_accessibility();
+}

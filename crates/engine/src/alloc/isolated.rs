@@ -226,14 +226,16 @@ pub fn measure_isolated(
     spec: &MeasureSpec,
     progress: &dyn Fn(Phase) -> bool,
 ) -> Result<Option<Measurement>, MeasureError> {
-    measure_isolated_with(exe, spec, SILENCE_LIMIT, progress)
+    measure_isolated_with(exe, spec, SILENCE_LIMIT, &|_| {}, progress)
 }
 
-/// [`measure_isolated`] with another silence limit (tests).
+/// [`measure_isolated`] with another silence limit, telling `started` the
+/// child's process id once it runs (tests kill it).
 pub fn measure_isolated_with(
     exe: &Path,
     spec: &MeasureSpec,
     silence_limit: Duration,
+    started: &dyn Fn(u32),
     progress: &dyn Fn(Phase) -> bool,
 ) -> Result<Option<Measurement>, MeasureError> {
     spec.validate()?;
@@ -250,6 +252,7 @@ pub fn measure_isolated_with(
         .map_err(spawn_error)?;
     let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
     let mut child = KillOnDrop(child);
+    started(child.0.id());
     let (tx, lines) = mpsc::channel::<String>();
     let reader = stdout.map(|stdout| {
         std::thread::Builder::new()
