@@ -328,7 +328,7 @@ pub fn measurement_text(m: &Measurement) -> Vec<String> {
     ]
 }
 
-/// `memlab bench-child MANAGER SIZE_KB SAMPLES TOUCH`: memlab's own
+/// `memlab bench-child --manager M --size-kb N --samples K --touch 0|1`: memlab's own
 /// measuring process (hidden), recognised by `main` before anything else
 /// so that the heap it measures holds next to nothing of memlab's.
 /// `None` when the arguments are not a child's.

@@ -7,7 +7,7 @@
 //! free chunk below the top and coalesces it with its neighbour on free,
 //! about twice the work (`memlab bench` read 24-26 ns per pair where a bare
 //! loop in a fresh process read 15 ns). The child is memlab's own binary
-//! run as `memlab bench-child MANAGER SIZE_KB SAMPLES TOUCH`, which `main`
+//! run as `memlab bench-child --manager M --size-kb N ...`, which `main`
 //! recognises before anything else ([`serve`]): it sets up nothing but the
 //! manager (the dispatcher is memlab's `#[global_allocator]` there as in the
 //! window, so each manager is measured by the same path the form names) and
@@ -122,13 +122,21 @@ impl HasKind for MeasureError {
     }
 }
 
-/// The child's arguments after the executable.
+/// The child's arguments after the executable:
+/// `bench-child --manager M --size-kb N --samples K --touch 0|1`. Options,
+/// so that a program that is not memlab refuses them at once (a test
+/// harness started by mistake exits with "unrecognized option" instead of
+/// running its tests).
 pub fn child_args(spec: &MeasureSpec) -> Vec<String> {
     vec![
         CHILD_COMMAND.to_owned(),
+        "--manager".to_owned(),
         spec.manager.name().to_owned(),
+        "--size-kb".to_owned(),
         spec.size_kb.to_string(),
+        "--samples".to_owned(),
         spec.samples.to_string(),
+        "--touch".to_owned(),
         u8::from(spec.touch).to_string(),
     ]
 }
@@ -140,20 +148,19 @@ pub fn parse_child_args(args: &[OsString]) -> Option<Result<MeasureSpec, String>
         return None;
     }
     let text: Vec<&str> = args[1..].iter().filter_map(|a| a.to_str()).collect();
-    let [manager, size_kb, samples, touch] = text[..] else {
+    let ["--manager", manager, "--size-kb", size_kb, "--samples", samples, "--touch", touch] =
+        text[..]
+    else {
         return Some(Err(format!(
-            "usage: memlab {CHILD_COMMAND} MANAGER SIZE_KB SAMPLES TOUCH(0|1)"
+            "usage: memlab {CHILD_COMMAND} --manager M --size-kb N --samples K --touch 0|1 \
+             (memlab's own measuring process)"
         )));
     };
     let parsed = (|| {
         Ok(MeasureSpec {
             manager: manager.parse::<ManagerKind>().map_err(|e| e.to_string())?,
-            size_kb: size_kb
-                .parse()
-                .map_err(|_| format!("bad size {size_kb:?}"))?,
-            samples: samples
-                .parse()
-                .map_err(|_| format!("bad samples {samples:?}"))?,
+            size_kb: size_kb.parse().map_err(|_| format!("bad size {size_kb:?}"))?,
+            samples: samples.parse().map_err(|_| format!("bad samples {samples:?}"))?,
             touch: match touch {
                 "0" => false,
                 "1" => true,
