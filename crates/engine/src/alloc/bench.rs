@@ -13,9 +13,11 @@
 //! `benches/dispatch_overhead.rs`) and one clock read per batch of pairs
 //! (batches last about [`CLOCK_INTERVAL`], so that is far below 0.1 %); a
 //! manager's one-off set-up in the process is done before timing
-//! (`set_up`). Everything else is the allocator in the state memlab's
-//! process left it, which is why `memlab bench --size-kb 4` reads about 30 ns
-//! with glibc where a bare loop in a fresh program reads about 17 ns:
+//! (`set_up`). Everything else is the allocator in the state the calling
+//! process left it, which is why `memlab bench --in-process --size-kb 4`
+//! read about 30 ns with glibc where a bare loop in a fresh program reads
+//! about 17 ns, and why the form and `memlab bench` measure in a fresh
+//! process ([`super::isolated`], calibrated samples by [`super::measure`]):
 //!
 //! Why 4 KB costs more here than in a fresh program: glibc serves a 4 KB
 //! block (above its 1032-byte tcache) from its bins. In a fresh process the
