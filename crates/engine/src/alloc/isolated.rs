@@ -148,8 +148,16 @@ pub fn parse_child_args(args: &[OsString]) -> Option<Result<MeasureSpec, String>
         return None;
     }
     let text: Vec<&str> = args[1..].iter().filter_map(|a| a.to_str()).collect();
-    let ["--manager", manager, "--size-kb", size_kb, "--samples", samples, "--touch", touch] =
-        text[..]
+    let [
+        "--manager",
+        manager,
+        "--size-kb",
+        size_kb,
+        "--samples",
+        samples,
+        "--touch",
+        touch,
+    ] = text[..]
     else {
         return Some(Err(format!(
             "usage: memlab {CHILD_COMMAND} --manager M --size-kb N --samples K --touch 0|1 \
@@ -159,8 +167,12 @@ pub fn parse_child_args(args: &[OsString]) -> Option<Result<MeasureSpec, String>
     let parsed = (|| {
         Ok(MeasureSpec {
             manager: manager.parse::<ManagerKind>().map_err(|e| e.to_string())?,
-            size_kb: size_kb.parse().map_err(|_| format!("bad size {size_kb:?}"))?,
-            samples: samples.parse().map_err(|_| format!("bad samples {samples:?}"))?,
+            size_kb: size_kb
+                .parse()
+                .map_err(|_| format!("bad size {size_kb:?}"))?,
+            samples: samples
+                .parse()
+                .map_err(|_| format!("bad samples {samples:?}"))?,
             touch: match touch {
                 "0" => false,
                 "1" => true,
