@@ -20,7 +20,6 @@ pub enum LabId {
     /// The memory managers' live panel.
     MemoryManagers,
     /// GetSystemInfo and the memory figures.
-    #[cfg(target_os = "linux")]
     Sysinfo,
     /// GlobalAlloc and friends (LocalAlloc is the same heap).
     #[cfg(target_os = "linux")]
@@ -32,14 +31,14 @@ pub enum LabId {
     #[cfg(target_os = "linux")]
     AddressMap,
     /// HeapCreate and friends: private heaps.
-    #[cfg(target_os = "linux")]
     Heap,
     /// The file mapping of §8.
     #[cfg(target_os = "linux")]
     Filemap,
     /// The book's LockMap mutex.
-    #[cfg(target_os = "linux")]
     Mutex,
+    /// ShareMem: a library's memory manager and the program's.
+    Sharemem,
 }
 
 impl LabId {

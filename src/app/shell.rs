@@ -14,16 +14,14 @@ use crate::forms::alloc::memory_managers::MemoryManagersPanel;
 use crate::forms::filemap::FileMapLab;
 #[cfg(target_os = "linux")]
 use crate::forms::global::GlobalLabForm;
-#[cfg(target_os = "linux")]
 use crate::forms::heap::HeapLabForm;
-#[cfg(target_os = "linux")]
 use crate::forms::mutex::MutexLab;
 use crate::forms::shared_text::SharedTextForm;
+use crate::forms::sharemem::ShareMemLab;
 #[cfg(target_os = "linux")]
 use crate::forms::vm::address_map::AddressMapForm;
 #[cfg(target_os = "linux")]
 use crate::forms::vm::page_lab::PageLabForm;
-#[cfg(target_os = "linux")]
 use crate::forms::vm::system_info::SystemInfoForm;
 use crate::forms::widgets::{Level, Status, lab_help, show_status};
 use crate::forms::{Lab, LabHelp};
@@ -55,7 +53,6 @@ pub struct MemlabApp {
     shared: SharedTextForm,
     alloc_bench: AllocBenchForm,
     memory_managers: MemoryManagersPanel,
-    #[cfg(target_os = "linux")]
     system_info: SystemInfoForm,
     #[cfg(target_os = "linux")]
     global: GlobalLabForm,
@@ -63,12 +60,12 @@ pub struct MemlabApp {
     page_lab: PageLabForm,
     #[cfg(target_os = "linux")]
     address_map: AddressMapForm,
-    #[cfg(target_os = "linux")]
     heap: HeapLabForm,
     #[cfg(target_os = "linux")]
     filemap: FileMapLab,
-    #[cfg(target_os = "linux")]
     mutex: MutexLab,
+    #[serde(skip)]
+    sharemem: ShareMemLab,
     /// Kept in the shared settings file, not with the labs.
     #[serde(skip)]
     settings: SharedSettings,
@@ -105,7 +102,6 @@ impl MemlabApp {
     pub fn with_mapping(name: &str) -> Self {
         Self {
             shared: SharedTextForm::with_name(name),
-            #[cfg(target_os = "linux")]
             mutex: MutexLab::with_name(name, None),
             #[cfg(target_os = "linux")]
             filemap: FileMapLab::with_path(&Self::scratch_file(name)),
@@ -125,7 +121,6 @@ impl MemlabApp {
             &mut self.shared,
             &mut self.alloc_bench,
             &mut self.memory_managers,
-            #[cfg(target_os = "linux")]
             &mut self.system_info,
             #[cfg(target_os = "linux")]
             &mut self.global,
@@ -133,12 +128,11 @@ impl MemlabApp {
             &mut self.page_lab,
             #[cfg(target_os = "linux")]
             &mut self.address_map,
-            #[cfg(target_os = "linux")]
             &mut self.heap,
             #[cfg(target_os = "linux")]
             &mut self.filemap,
-            #[cfg(target_os = "linux")]
             &mut self.mutex,
+            &mut self.sharemem,
         ]
     }
 
