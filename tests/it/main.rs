@@ -38,6 +38,7 @@ mod shared_cli;
 mod shared_file_backing;
 mod shared_form_ui;
 mod shared_hostile;
+mod shared_live;
 mod shell_ui;
 mod vm_cli;
 mod wayland;

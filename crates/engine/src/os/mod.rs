@@ -44,4 +44,4 @@ pub use sys::commit;
 #[cfg(unix)]
 pub use unix::{file_size_limit, probe};
 #[cfg(windows)]
-pub use windows::{named_mutex, process, shm_object, slots};
+pub use windows::{named_event, named_mutex, process, shm_object, slots};
