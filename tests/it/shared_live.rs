@@ -136,3 +136,67 @@ fn an_idle_live_window_hardly_wakes() {
     let _ = window.wait();
     cleanup(&name);
 }
+
+/// Savers killed (SIGKILL) while saving as fast as they can, 750 times,
+/// while a watch follows: after each kill a load gives the whole string of
+/// a completed save (and names the dead holder when the kill came with the
+/// lock held), the next saver is never blocked, and the watch printed only
+/// whole strings and still follows.
+#[test]
+fn savers_killed_mid_save_750_times_lose_nothing_and_the_watch_follows() {
+    use memlab_engine::shared_text::{SharedText, is_stress_text};
+    let name = unique("live-kill");
+    let watcher = Running::shared(&name, &["watch"]);
+    watcher.expect_line(SAMPLE, WAIT);
+    let mine = SharedText::open(&name).unwrap();
+    let mut died_holding = 0;
+    for round in 0..750 {
+        let before = mine.change_counter().unwrap();
+        let tag = format!("k{round}");
+        let mut saver = common::memlab(&[
+            "shared",
+            "--name",
+            &name,
+            "stress",
+            "--tag",
+            &tag,
+            "--saves",
+            "1000000000",
+            "--loads",
+            "0",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("memlab shared stress");
+        // Until it has saved (this wait is itself woken by its saves).
+        let deadline = Instant::now() + WAIT;
+        while mine.change_counter() == Some(before) {
+            assert!(Instant::now() < deadline, "{round}: the saver never saved");
+            mine.wait_for_change(before, Duration::from_secs(1));
+        }
+        saver.kill().unwrap();
+        saver.wait().unwrap();
+        let loaded = mine.load().expect("a load after the kill");
+        assert!(
+            is_stress_text(&loaded.text),
+            "{round}: a torn string {:?}",
+            loaded.text
+        );
+        died_holding += usize::from(loaded.recovered_from.is_some());
+    }
+    assert!(died_holding > 0, "no kill came in the middle of a save");
+    mine.save("after 750 kills").unwrap();
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = watcher
+            .line(left)
+            .expect("the watch follows after the kills");
+        if line == "after 750 kills" {
+            break;
+        }
+        assert!(is_stress_text(&line), "the watch printed {line:?}");
+    }
+    eprintln!("{died_holding} of 750 savers died holding the lock");
+}
