@@ -19,8 +19,14 @@ use memlab_engine::shared_text::{
     Backing, Loaded, Origin, Saved, SharedError, SharedInfo, SharedText, Watch, WatchEvent,
 };
 
-/// How often the info facts are refreshed.
+/// How often the info facts are refreshed while they change (a lock held
+/// for a demonstration counts its milliseconds)...
 const INFO_POLL: Duration = Duration::from_millis(250);
+/// ...and at the slowest, while they stay the same: the interval doubles
+/// from `INFO_POLL` up to this after each refresh that found nothing new
+/// (a refresh reads the roster and the lock table: a few hundred µs, which
+/// eight idle windows would pay 32 times a second at `INFO_POLL`).
+const INFO_IDLE: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum JobKind {
@@ -214,7 +220,8 @@ fn worker(
 /// refreshes the info facts, sending only what changed. Between looks it
 /// sleeps: in the watch's wait while Live is on (a save wakes it), parked
 /// while it is off (turning it on, or the end, wakes it); either way until
-/// the info is due at the latest.
+/// the info is due at the latest (every 250 ms while it changes, slowing to
+/// once a second while it does not).
 fn monitor(
     shared: &SharedText,
     events: &Sender<Event>,
@@ -226,11 +233,16 @@ fn monitor(
     let mut last_info: Option<SharedInfo> = None;
     let mut last_windows: Option<Vec<OpenWindow>> = None;
     let mut next_info = Instant::now();
+    let mut info_every = INFO_POLL;
     while !stop.load(Ordering::Relaxed) {
         if live.load(Ordering::Relaxed) {
             // A new watch loads at once: turning Live on shows the value now.
             match watch.get_or_insert_with(Watch::new).poll(shared) {
-                Some(WatchEvent::Value(loaded)) => send(events, ctx, Event::Live(loaded)),
+                Some(WatchEvent::Value(loaded)) => {
+                    send(events, ctx, Event::Live(loaded));
+                    // The save changed the facts too (counter, last writer).
+                    next_info = Instant::now();
+                }
                 Some(WatchEvent::Failed(e)) => send(events, ctx, Event::Failed(e)),
                 Some(WatchEvent::Removed) => send(events, ctx, Event::Removed),
                 None => {}
@@ -239,19 +251,27 @@ fn monitor(
             watch = None;
         }
         if Instant::now() >= next_info {
-            next_info = Instant::now() + INFO_POLL;
+            let mut changed = false;
             if let Ok(info) = shared.info()
                 && last_info.as_ref() != Some(&info)
             {
                 last_info = Some(info.clone());
                 send(events, ctx, Event::Info(Box::new(info)));
+                changed = true;
             }
             if let Ok(windows) = instances::open_windows()
                 && last_windows.as_ref() != Some(&windows)
             {
                 last_windows = Some(windows.clone());
                 send(events, ctx, Event::Windows(windows));
+                changed = true;
             }
+            info_every = if changed {
+                INFO_POLL
+            } else {
+                (info_every * 2).min(INFO_IDLE)
+            };
+            next_info = Instant::now() + info_every;
         }
         let until_info = next_info.saturating_duration_since(Instant::now());
         match &watch {
