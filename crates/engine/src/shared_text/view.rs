@@ -113,17 +113,18 @@ impl View {
             tv_sec: 1,
             tv_nsec: 0,
         });
-        // SAFETY (of the reference): the word lies inside this view, which
-        // stays mapped while `self` lives; `AtomicU32` is interior mutable,
-        // so other processes writing it break nothing; and it is only
-        // handed to the kernel, never loaded in this process (a page cut
-        // off by a truncation would make such a load a SIGBUS; the kernel
-        // returns EFAULT instead).
+        // SAFETY: the word lies inside this view, which stays mapped while
+        // `self` lives; `AtomicU32` is interior mutable, so other processes
+        // writing it break nothing; and it is only handed to the kernel,
+        // never loaded in this process (on a page cut off by a truncation
+        // such a load would be a SIGBUS; the kernel returns EFAULT instead).
         let word = unsafe { &*self.futex_word() };
         match futex::wait(word, futex::Flags::empty(), seen as u32, Some(&timeout)) {
+            // Woken, moved already, timed out or interrupted: look again.
             Ok(()) => Ok(()),
-            Err(e) if e == rustix::io::Errno::AGAIN || e == rustix::io::Errno::TIMEDOUT => Ok(()),
-            Err(e) if e == rustix::io::Errno::INTR => Ok(()),
+            Err(
+                rustix::io::Errno::AGAIN | rustix::io::Errno::TIMEDOUT | rustix::io::Errno::INTR,
+            ) => Ok(()),
             Err(e) => Err(e.into()),
         }
     }
