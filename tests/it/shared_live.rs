@@ -102,8 +102,8 @@ fn an_idle_watch_hardly_wakes() {
 }
 
 /// A window in Live mode: its monitor thread sleeps until a save or the
-/// info panel's refresh (at most 4 a second, once a second while nothing
-/// changes), where it polled every 10 ms (about 500 times in 5 s). (That
+/// info panel's refresh (4 a second), where it polled every 10 ms (about
+/// 500 times in 5 s). (That
 /// Live shows another process's save is the form tests'
 /// `live_mode_follows_another_instance_without_clicking_load`.)
 #[test]
@@ -130,7 +130,7 @@ fn an_idle_live_window_hardly_wakes() {
     }
     let woke = switches(pid, monitor) - before;
     assert!(
-        woke < 30,
+        woke < 60,
         "an idle Live window's monitor woke {woke} times in {IDLE:?}"
     );
     let _ = window.kill();

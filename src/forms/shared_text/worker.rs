@@ -19,14 +19,9 @@ use memlab_engine::shared_text::{
     Backing, Loaded, Origin, Saved, SharedError, SharedInfo, SharedText, Watch, WatchEvent,
 };
 
-/// How often the info facts are refreshed while they change (a lock held
-/// for a demonstration counts its milliseconds)...
+/// How often the info facts are refreshed (another window's save shows in
+/// the panel within this, Live or not).
 const INFO_POLL: Duration = Duration::from_millis(250);
-/// ...and at the slowest, while they stay the same: the interval doubles
-/// from `INFO_POLL` up to this after each refresh that found nothing new
-/// (a refresh reads the roster and the lock table: a few hundred µs, which
-/// eight idle windows would pay 32 times a second at `INFO_POLL`).
-const INFO_IDLE: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum JobKind {
@@ -220,8 +215,7 @@ fn worker(
 /// refreshes the info facts, sending only what changed. Between looks it
 /// sleeps: in the watch's wait while Live is on (a save wakes it), parked
 /// while it is off (turning it on, or the end, wakes it); either way until
-/// the info is due at the latest (every 250 ms while it changes, slowing to
-/// once a second while it does not).
+/// the info is due at the latest (every 250 ms).
 fn monitor(
     shared: &SharedText,
     events: &Sender<Event>,
@@ -233,7 +227,6 @@ fn monitor(
     let mut last_info: Option<SharedInfo> = None;
     let mut last_windows: Option<Vec<OpenWindow>> = None;
     let mut next_info = Instant::now();
-    let mut info_every = INFO_POLL;
     while !stop.load(Ordering::Relaxed) {
         if live.load(Ordering::Relaxed) {
             // A new watch loads at once: turning Live on shows the value now.
@@ -251,27 +244,19 @@ fn monitor(
             watch = None;
         }
         if Instant::now() >= next_info {
-            let mut changed = false;
+            next_info = Instant::now() + INFO_POLL;
             if let Ok(info) = shared.info()
                 && last_info.as_ref() != Some(&info)
             {
                 last_info = Some(info.clone());
                 send(events, ctx, Event::Info(Box::new(info)));
-                changed = true;
             }
             if let Ok(windows) = instances::open_windows()
                 && last_windows.as_ref() != Some(&windows)
             {
                 last_windows = Some(windows.clone());
                 send(events, ctx, Event::Windows(windows));
-                changed = true;
             }
-            info_every = if changed {
-                INFO_POLL
-            } else {
-                (info_every * 2).min(INFO_IDLE)
-            };
-            next_info = Instant::now() + info_every;
         }
         let until_info = next_info.saturating_duration_since(Instant::now());
         match &watch {
