@@ -98,46 +98,112 @@ fn lock_hand_over() {
     let _ = std::fs::remove_file(path);
 }
 
-fn watch_latency() {
-    let name = name("watch");
+/// From a save to every one of `count` `watch` processes printing it.
+fn watch_latency(count: usize) {
+    let name = name(&format!("watch{count}"));
     let shared = SharedText::open(&name).expect("open");
-    let mut watcher = Command::new(BIN)
-        .args(["shared", "--name", &name, "watch"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start memlab watch");
     let (tx, rx) = mpsc::channel();
-    let stdout = watcher.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send((line, Instant::now())).is_err() {
-                break;
+    let mut watchers = Vec::new();
+    for index in 0..count {
+        let mut watcher = Command::new(BIN)
+            .args(["shared", "--name", &name, "watch"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start memlab watch");
+        let stdout = watcher.stdout.take().unwrap();
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send((index, line, Instant::now())).is_err() {
+                    break;
+                }
             }
-        }
-    });
-    rx.recv_timeout(Duration::from_secs(10))
-        .expect("first value");
+        });
+        watchers.push(watcher);
+    }
+    for _ in 0..count {
+        rx.recv_timeout(Duration::from_secs(10))
+            .expect("first value");
+    }
     let mut samples = Vec::new();
     for i in 0..300 {
         let text = format!("value {i}");
         let sent = Instant::now();
         shared.save(&text).unwrap();
-        loop {
-            let (line, at) = rx
+        let mut seen = vec![false; count];
+        let mut last = sent;
+        while seen.iter().any(|s| !s) {
+            let (index, line, at) = rx
                 .recv_timeout(Duration::from_secs(5))
                 .expect("watch saw it");
             if line == text {
-                samples.push(at - sent);
-                break;
+                seen[index] = true;
+                last = last.max(at);
             }
         }
+        samples.push(last - sent);
+        // Let the watchers fall asleep again: the wake is what is measured.
         std::thread::sleep(Duration::from_millis(7));
     }
+    for mut watcher in watchers {
+        let _ = watcher.kill();
+        let _ = watcher.wait();
+    }
+    let who = if count == 1 {
+        "another process's watch".to_owned()
+    } else {
+        format!("every one of {count} watch processes")
+    };
+    report(&format!("save seen by {who}"), samples);
+}
+
+/// Voluntary context switches of all of `pid`'s threads: its wake-ups.
+fn wake_ups(pid: u32) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("status")).ok())
+        .filter_map(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        })
+        .sum()
+}
+
+/// Wake-ups per second and CPU of the processes `pids` over `window`.
+fn idle_cost(pids: &[u32], window: Duration) -> (f64, f64) {
+    let wakes: u64 = pids.iter().map(|&p| wake_ups(p)).sum();
+    let cpu: Duration = pids.iter().filter_map(|&p| cpu_time(p)).sum();
+    std::thread::sleep(window);
+    let wakes = pids.iter().map(|&p| wake_ups(p)).sum::<u64>() - wakes;
+    let cpu = pids.iter().filter_map(|&p| cpu_time(p)).sum::<Duration>() - cpu;
+    (
+        wakes as f64 / window.as_secs_f64(),
+        cpu.as_secs_f64() / window.as_secs_f64() * 100.0,
+    )
+}
+
+fn idle_watch() {
+    let name = name("idle-watch");
+    let mut watcher = Command::new(BIN)
+        .args(["shared", "--name", &name, "watch"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start memlab watch");
+    std::thread::sleep(Duration::from_secs(2));
+    let window = Duration::from_secs(10);
+    let (wakes, cpu) = idle_cost(&[watcher.id()], window);
+    println!(
+        "idle `memlab shared watch`: {wakes:.1} wake-ups/s (voluntary context switches of its threads), CPU {cpu:.3} % over {window:?}"
+    );
     let _ = watcher.kill();
     let _ = watcher.wait();
-    report("save seen by another process's watch", samples);
 }
 
 /// CPU time of a process (user + system), from /proc.
@@ -150,44 +216,71 @@ fn cpu_time(pid: u32) -> Option<Duration> {
     Some(Duration::from_millis(ticks * 1000 / hz))
 }
 
-fn idle_window_cpu() {
+/// A home whose saved labs open the shared text on `mapping`, Live or not.
+fn home(tag: &str, mapping: &str, live: bool) -> std::path::PathBuf {
+    let home = std::env::temp_dir().join(format!("memlab-bench-home-{tag}-{}", std::process::id()));
+    let data = home.join(".local/share/memlab");
+    std::fs::create_dir_all(&data).unwrap();
+    let labs = format!("(shared:(name:{mapping:?},live:{live}))");
+    std::fs::write(data.join("labs.ron"), format!("{{\"app\":{labs:?}}}")).unwrap();
+    home
+}
+
+/// `count` windows on the shared text lab, one mapping, Live on or off:
+/// their wake-ups per second and CPU together once they settled.
+fn idle_windows(x: &Xvfb, count: usize, live: bool) {
+    let mapping = name(&format!("window{count}-{live}"));
+    let home = home(&format!("{count}-{live}"), &mapping, live);
+    let mut apps: Vec<_> = (0..count)
+        .map(|_| {
+            Command::new(BIN)
+                .args(["--lab", "shared"])
+                .env("DISPLAY", &x.display)
+                .env("HOME", &home)
+                .env("XDG_DATA_HOME", home.join(".local/share"))
+                .env_remove("WAYLAND_DISPLAY")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start memlab")
+        })
+        .collect();
+    // Let them settle (first frames, fonts, the attachment).
+    std::thread::sleep(Duration::from_secs(4 + 2 * count as u64));
+    let window = Duration::from_secs(10);
+    let pids: Vec<u32> = apps.iter().map(|a| a.id()).collect();
+    let (wakes, cpu) = idle_cost(&pids, window);
+    println!(
+        "{count} idle window(s), shared text lab, Live {}: {wakes:.1} wake-ups/s, CPU {cpu:.2} % of a core together over {window:?}",
+        if live { "on" } else { "off" }
+    );
+    // SIGTERM closes a window like its close button, so it detaches and
+    // removes its objects; SIGKILL only if it does not end in time.
+    // The children are not reaped yet: the PIDs are still theirs.
+    for app in &apps {
+        if let Some(pid) = rustix::process::Pid::from_raw(app.id() as i32) {
+            let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    for app in &mut apps {
+        while app.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = app.kill();
+        let _ = app.wait();
+    }
+    let _ = std::fs::remove_dir_all(home);
+}
+
+fn idle_window_costs() {
     let Some(x) = Xvfb::try_start() else {
-        println!("idle window CPU: not measured (no Xvfb; run .ci/test once to install it)");
+        println!("idle windows: not measured (no Xvfb; run .ci/test once to install it)");
         return;
     };
-    let home = std::env::temp_dir().join(format!("memlab-bench-home-{}", std::process::id()));
-    std::fs::create_dir_all(&home).unwrap();
-    let mut app = Command::new(BIN)
-        .env("DISPLAY", &x.display)
-        .env("HOME", &home)
-        .env_remove("WAYLAND_DISPLAY")
-        .spawn()
-        .expect("start memlab");
-    std::thread::sleep(Duration::from_secs(4));
-    let window = Duration::from_secs(10);
-    let before = cpu_time(app.id());
-    std::thread::sleep(window);
-    let after = cpu_time(app.id());
-    if let (Some(before), Some(after)) = (before, after) {
-        let used = after - before;
-        println!(
-            "idle window (shared text form open, Live off): {used:?} CPU in {window:?} = {:.2} %",
-            used.as_secs_f64() / window.as_secs_f64() * 100.0
-        );
-    }
-    // SIGTERM closes the window like its close button, so it detaches and
-    // removes its objects; SIGKILL only if it does not end in time.
-    // The child is not reaped yet: the PID is still its.
-    if let Some(pid) = rustix::process::Pid::from_raw(app.id() as i32) {
-        let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
-    }
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while app.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = app.kill();
-    let _ = app.wait();
-    let _ = std::fs::remove_dir_all(home);
+    idle_windows(&x, 1, false);
+    idle_windows(&x, 1, true);
+    idle_windows(&x, 8, true);
 }
 
 pub fn main() {
@@ -198,6 +291,11 @@ pub fn main() {
     }
     uncontended_load();
     lock_hand_over();
-    watch_latency();
-    idle_window_cpu();
+    watch_latency(1);
+    watch_latency(4);
+    idle_watch();
+    // `SHARED_TEXT_WINDOWS=0` leaves out the windows (a minute or two).
+    if std::env::var("SHARED_TEXT_WINDOWS").as_deref() != Ok("0") {
+        idle_window_costs();
+    }
 }

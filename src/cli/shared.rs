@@ -10,7 +10,7 @@ use clap::Subcommand;
 
 use super::{Failure, stop_on_signal};
 use memlab_engine::shared_text::{
-    Backing, Origin, SAMPLE_TEXT, SharedError, SharedText, WATCH_INTERVAL, WatchEvent,
+    Backing, Origin, SAMPLE_TEXT, SharedError, SharedText, WATCH_LIVENESS, WatchEvent,
     is_stress_text, stress_text, watch,
 };
 
@@ -35,6 +35,11 @@ pub enum SharedAction {
         /// instead of ending with an error.
         #[arg(long)]
         reattach: bool,
+        /// Looks at least this often (seconds, 0.01 to 3600) for what no save
+        /// announces: the object removed, cut short, or written by another
+        /// program. Saves themselves wake it at once.
+        #[arg(long, value_name = "SECONDS", default_value_t = WATCH_LIVENESS.as_secs_f64())]
+        check_every: f64,
     },
     /// Rewrites a corrupt mapping as new (header and sample string).
     Reset,
@@ -65,6 +70,13 @@ pub(super) fn run(name: &str, file: Option<PathBuf>, action: SharedAction) -> Re
     {
         return Err(Failure::usage(format!(
             "--seconds must be 0 to 3600, got {seconds}"
+        )));
+    }
+    if let SharedAction::Watch { check_every, .. } = action
+        && !(check_every.is_finite() && (0.01..=3600.0).contains(&check_every))
+    {
+        return Err(Failure::usage(format!(
+            "--check-every must be 0.01 to 3600, got {check_every}"
         )));
     }
     if let SharedAction::Stress { tag, .. } = &action
@@ -130,7 +142,15 @@ pub(super) fn run(name: &str, file: Option<PathBuf>, action: SharedAction) -> Re
             shared.reset()?;
             print("reset");
         }
-        SharedAction::Watch { reattach } => follow(shared, reattach, &stop_on_signal())?,
+        SharedAction::Watch {
+            reattach,
+            check_every,
+        } => follow(
+            shared,
+            reattach,
+            Duration::from_secs_f64(check_every),
+            &stop_on_signal(),
+        )?,
         SharedAction::Stress { tag, saves, loads } => {
             let report = stress(&shared, &tag, saves, loads, &stop_on_signal());
             print(&report.to_string());
@@ -210,12 +230,17 @@ fn output_closed() -> bool {
 }
 
 /// `watch`: prints each new value until stopped or the output is closed.
-fn follow(mut shared: SharedText, reattach: bool, stop: &AtomicBool) -> Result<(), Failure> {
+fn follow(
+    mut shared: SharedText,
+    reattach: bool,
+    check_every: Duration,
+    stop: &AtomicBool,
+) -> Result<(), Failure> {
     let backing = shared.backing().clone();
     let name = shared.name().to_owned();
     loop {
         let mut removed = false;
-        watch(&shared, WATCH_INTERVAL, |event| {
+        watch(&shared, check_every, |event| {
             match event {
                 // Nobody reads our output any more.
                 Some(WatchEvent::Value(loaded)) if !print(&loaded.text) => {

@@ -13,7 +13,6 @@ mod info;
 mod messages;
 mod worker;
 
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use eframe::egui;
@@ -268,7 +267,7 @@ impl SharedTextForm {
             if live.changed()
                 && let Some(conn) = &self.conn
             {
-                conn.live.store(self.live, Ordering::Relaxed);
+                conn.set_live(self.live);
             }
             if fits < used {
                 ui.colored_label(

@@ -2,12 +2,14 @@
 //! mapping. A worker runs Load, Save and Reset (each may wait up to a
 //! second for the lock) and a monitor follows the mapping (Live mode, and
 //! the info panel's facts), asking for a repaint only when something
-//! changed, so an idle window does not repaint.
+//! changed, so an idle window does not repaint. The monitor sleeps until a
+//! save wakes it (the engine's watch: a futex or a named event) or the info
+//! is due, so an idle Live window wakes only for the info's refresh.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::thread::JoinHandle;
+use std::sync::{Arc, OnceLock};
+use std::thread::{JoinHandle, Thread};
 use std::time::{Duration, Instant};
 
 use eframe::egui;
@@ -17,9 +19,8 @@ use memlab_engine::shared_text::{
     Backing, Loaded, Origin, Saved, SharedError, SharedInfo, SharedText, Watch, WatchEvent,
 };
 
-/// How often live mode looks at the change counter.
-const LIVE_POLL: Duration = Duration::from_millis(10);
-/// How often the info facts are refreshed.
+/// How often the info facts are refreshed (another window's save shows in
+/// the panel within this, Live or not).
 const INFO_POLL: Duration = Duration::from_millis(250);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,8 +80,11 @@ pub(super) fn own_window(windows: &[OpenWindow]) -> Option<usize> {
 pub(super) struct Connection {
     pub(super) jobs: Sender<Job>,
     pub(super) events: Receiver<Event>,
-    pub(super) live: Arc<AtomicBool>,
+    live: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
+    /// The monitor thread, once it runs: woken when Live is turned on or
+    /// the connection ends.
+    monitor: Arc<OnceLock<Thread>>,
     threads: Vec<JoinHandle<()>>,
 }
 
@@ -90,18 +94,33 @@ impl Connection {
         let (event_tx, events) = mpsc::channel();
         let live = Arc::new(AtomicBool::new(live));
         let stop = Arc::new(AtomicBool::new(false));
+        let monitor = Arc::new(OnceLock::new());
         let worker = {
             let (ctx, live, stop) = (ctx.clone(), live.clone(), stop.clone());
+            let flags = Flags {
+                live,
+                stop,
+                monitor: monitor.clone(),
+            };
             std::thread::Builder::new()
                 .name("shared-text worker".into())
-                .spawn(move || worker(&backing, &job_rx, &event_tx, &ctx, live, stop))
+                .spawn(move || worker(&backing, &job_rx, &event_tx, &ctx, flags))
         };
         Self {
             jobs,
             events,
             live,
             stop,
+            monitor,
             threads: worker.into_iter().collect(),
+        }
+    }
+
+    /// Turns Live on or off; never blocks (the monitor is only woken).
+    pub(super) fn set_live(&self, live: bool) {
+        self.live.store(live, Ordering::Relaxed);
+        if let Some(monitor) = self.monitor.get() {
+            monitor.unpark();
         }
     }
 
@@ -118,6 +137,9 @@ impl Drop for Connection {
     /// Stops the threads and waits (briefly) for them to detach from the mapping.
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
+        if let Some(monitor) = self.monitor.get() {
+            monitor.unpark();
+        }
         let (jobs, _) = mpsc::channel();
         drop(std::mem::replace(&mut self.jobs, jobs));
         let deadline = Instant::now() + Duration::from_secs(2);
@@ -138,13 +160,19 @@ fn send(events: &Sender<Event>, ctx: &egui::Context, event: Event) {
     }
 }
 
+/// What the UI thread tells the monitor.
+struct Flags {
+    live: Arc<AtomicBool>,
+    stop: Arc<AtomicBool>,
+    monitor: Arc<OnceLock<Thread>>,
+}
+
 fn worker(
     backing: &Backing,
     jobs: &Receiver<Job>,
     events: &Sender<Event>,
     ctx: &egui::Context,
-    live: Arc<AtomicBool>,
-    stop: Arc<AtomicBool>,
+    flags: Flags,
 ) {
     let shared = match SharedText::attach(backing) {
         Ok(shared) => Arc::new(shared),
@@ -160,7 +188,10 @@ fn worker(
         let (shared, events, ctx) = (shared.clone(), events.clone(), ctx.clone());
         std::thread::Builder::new()
             .name("shared-text monitor".into())
-            .spawn(move || monitor(&shared, &events, &ctx, &live, &stop))
+            .spawn(move || {
+                let _ = flags.monitor.set(std::thread::current());
+                monitor(&shared, &events, &ctx, &flags.live, &flags.stop);
+            })
     };
     let run = |job: Job| {
         let event = match job {
@@ -181,7 +212,10 @@ fn worker(
 }
 
 /// Follows the mapping with the engine's watch while Live is on, and
-/// refreshes the info facts, sending only what changed.
+/// refreshes the info facts, sending only what changed. Between looks it
+/// sleeps: in the watch's wait while Live is on (a save wakes it), parked
+/// while it is off (turning it on, or the end, wakes it); either way until
+/// the info is due at the latest (every 250 ms).
 fn monitor(
     shared: &SharedText,
     events: &Sender<Event>,
@@ -197,7 +231,11 @@ fn monitor(
         if live.load(Ordering::Relaxed) {
             // A new watch loads at once: turning Live on shows the value now.
             match watch.get_or_insert_with(Watch::new).poll(shared) {
-                Some(WatchEvent::Value(loaded)) => send(events, ctx, Event::Live(loaded)),
+                Some(WatchEvent::Value(loaded)) => {
+                    send(events, ctx, Event::Live(loaded));
+                    // The save changed the facts too (counter, last writer).
+                    next_info = Instant::now();
+                }
                 Some(WatchEvent::Failed(e)) => send(events, ctx, Event::Failed(e)),
                 Some(WatchEvent::Removed) => send(events, ctx, Event::Removed),
                 None => {}
@@ -220,6 +258,10 @@ fn monitor(
                 send(events, ctx, Event::Windows(windows));
             }
         }
-        std::thread::sleep(LIVE_POLL);
+        let until_info = next_info.saturating_duration_since(Instant::now());
+        match &watch {
+            Some(watch) if live.load(Ordering::Relaxed) => watch.wait(shared, until_info),
+            _ => std::thread::park_timeout(until_info),
+        }
     }
 }

@@ -47,4 +47,4 @@ pub use unix::{file_size_limit, probe};
 #[cfg(windows)]
 pub use windows::file_lock;
 #[cfg(windows)]
-pub use windows::{named_mutex, process, shm_object, slots};
+pub use windows::{named_event, named_mutex, process, shm_object, slots};

@@ -209,7 +209,7 @@ impl SharedText {
             return Err(SharedError::NulInText);
         }
         let stored = fit_to_capacity(text);
-        let _held = self.lock()?;
+        let held = self.lock()?;
         let (mut image, active) = self.checked()?;
         // Overwritten just below by this save's own record.
         let recovered_from = image.holder().filter(|&pid| !claims::running(pid));
@@ -222,6 +222,10 @@ impl SharedText {
         // Only now does the save become visible, and the lock free of record.
         let change_counter = image.commit_save(idle, me, now_unix_ms());
         self.write(SAVE_FIELDS.start, &image.0[SAVE_FIELDS])?;
+        // Watchers woken only once the lock is free, so that their loads
+        // do not find it held and back off.
+        drop(held);
+        self.view.wake_all();
         Ok(Saved {
             stored: stored.to_owned(),
             truncated_from: (stored.len() < text.len()).then_some(text.len()),
@@ -234,11 +238,14 @@ impl SharedText {
     /// Rewrites the object as new (its size, header and the sample string),
     /// under the lock: the way out of a corrupt mapping.
     pub fn reset(&self) -> Result<(), SharedError> {
-        let _held = self.lock()?;
+        let held = self.lock()?;
         let counter = self.view.read().map_or(0, |image| image.counter());
         shm_object::reserve(self.roster.file(), MAPPING_SIZE as u64, &self.roster.path())?;
         let fresh = Image::fresh(SAMPLE_TEXT, std::process::id(), now_unix_ms(), counter + 1);
-        self.write(0, &fresh.0[..PIDS_AT])
+        self.write(0, &fresh.0[..PIDS_AT])?;
+        drop(held);
+        self.view.wake_all();
+        Ok(())
     }
 
     /// Takes the lock, calls `while_held` and keeps the lock for `duration`
@@ -276,6 +283,16 @@ impl SharedText {
     /// The change counter, read without the lock: cheap enough to poll.
     pub fn change_counter(&self) -> Option<u64> {
         self.view.counter()
+    }
+
+    /// Sleeps until a save or reset (of any instance, in any process) moves
+    /// the change counter from `seen`, or `timeout` passes; at once if it
+    /// has already moved. A signal or a change made without a save (another
+    /// program writing the bytes) may end it early or only at `timeout`:
+    /// read the counter again after it. False, at once, if it cannot wait
+    /// on the object (truncated under it): the caller then polls.
+    pub fn wait_for_change(&self, seen: u64, timeout: Duration) -> bool {
+        self.view.wait_change(seen, timeout).is_ok()
     }
 
     /// True if someone removed the object's name: this instance then keeps

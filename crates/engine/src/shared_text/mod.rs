@@ -60,7 +60,7 @@ pub use layout::{
 #[cfg(target_os = "linux")]
 pub use linux::{SharedText, name_from_object_path, object_file_name, os_id};
 pub use stress::{is_stress_text, stress_text};
-pub use watch::{WATCH_INTERVAL, Watch, WatchEvent, watch};
+pub use watch::{WATCH_LIVENESS, Watch, WatchEvent, watch};
 #[cfg(windows)]
 pub use windows::SharedText;
 

@@ -217,3 +217,85 @@ fn a_watch_sees_each_save_once() {
     assert!(matches!(state.poll(&a), Some(WatchEvent::Value(l)) if l.text == "moved"));
     assert!(state.poll(&a).is_none());
 }
+
+/// The state letter of thread `tid` of this process (`S`: sleeping).
+fn thread_state(tid: i32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).ok()?;
+    stat[stat.rfind(')')? + 2..].chars().next()
+}
+
+#[test]
+fn a_save_wakes_a_waiting_instance_long_before_its_timeout() {
+    let name = unique("wake");
+    let a = SharedText::open(&name).unwrap();
+    let b = SharedText::open(&name).unwrap();
+    let seen = a.change_counter().unwrap();
+    let (tid_tx, tid_rx) = std::sync::mpsc::channel();
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let waiter = std::thread::spawn(move || {
+        tid_tx
+            .send(rustix::thread::gettid().as_raw_nonzero().get())
+            .unwrap();
+        // An hour: only a wake ends it within the test's deadline.
+        let waited = a.wait_for_change(seen, Duration::from_secs(3600));
+        done_tx.send(waited).unwrap();
+        a
+    });
+    let tid = tid_rx.recv().unwrap();
+    // Asleep in its wait (a save before it would end the wait at once,
+    // which proves less but is no failure).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while thread_state(tid) != Some('S') && Instant::now() < deadline {
+        std::thread::yield_now();
+    }
+    b.save("wake up").unwrap();
+    let waited = done_rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the save woke the waiter");
+    assert!(waited, "it could wait on the object");
+    let a = waiter.join().unwrap();
+    assert_ne!(a.change_counter(), Some(seen));
+    // Already moved: no wait at all.
+    assert!(a.wait_for_change(seen, Duration::from_secs(3600)));
+}
+
+#[test]
+fn a_truncated_object_cannot_be_waited_on_and_that_is_no_signal() {
+    let name = unique("wait-truncated");
+    let a = SharedText::open(&name).unwrap();
+    let seen = a.change_counter().unwrap();
+    let object = std::fs::OpenOptions::new()
+        .write(true)
+        .open(object_path(&name))
+        .unwrap();
+    // No page under the counter: the kernel says EFAULT, never SIGBUS.
+    object.set_len(0).unwrap();
+    assert!(!a.wait_for_change(seen, Duration::from_secs(3600)));
+    // A watch over it polls instead, and says what is wrong once.
+    let mut events = Vec::new();
+    let mut looks = 0;
+    watch(&a, WATCH_LIVENESS, |event| {
+        looks += 1;
+        events.extend(event);
+        if looks < 3 {
+            ControlFlow::Continue(())
+        } else {
+            ControlFlow::Break(())
+        }
+    });
+    assert!(
+        matches!(
+            events[..],
+            [WatchEvent::Failed(SharedError::Corrupt {
+                reason: CorruptReason::TooSmall { .. },
+                ..
+            })]
+        ),
+        "{events:?}"
+    );
+    // Repaired, it can be waited on again (a wait that times out).
+    a.reset().unwrap();
+    let now = a.change_counter().unwrap();
+    assert!(a.wait_for_change(now, Duration::from_millis(10)));
+    assert_eq!(a.load().unwrap().text, SAMPLE_TEXT);
+}

@@ -13,15 +13,24 @@
 //!
 //! On tmpfs the file's pages are the very pages every view maps, so both
 //! paths see each other's bytes at once.
+//!
+//! - **waits** for a save are a futex on the change counter's low 32 bits
+//!   (`FUTEX_WAIT`/`FUTEX_WAKE`, shared: the key is the object's page, so
+//!   every process mapping it meets on the same futex). Only the kernel
+//!   touches the word, and it never raises SIGBUS for a page past the
+//!   object's end: it reports `EFAULT`, and the caller falls back to polling.
 
 use std::fs::File;
 use std::io;
 use std::os::unix::fs::FileExt;
+use std::sync::atomic::AtomicU32;
+use std::time::Duration;
 
 use memmap2::{MmapOptions, MmapRaw};
 
 use super::layout::{COUNTER_AT, CorruptReason, HOLDER_AT, Image, MAGIC, MAGIC_AT, MAPPING_SIZE};
 use crate::os::probe::{self, Fault};
+use rustix::thread::futex;
 
 #[derive(Debug)]
 pub(super) struct View {
@@ -83,6 +92,50 @@ impl View {
         let mut bytes = [0; 8];
         (self.read_at(COUNTER_AT, &mut bytes).ok() == Some(bytes.len()))
             .then(|| u64::from_ne_bytes(bytes))
+    }
+
+    /// The change counter's low half, the futex word (4-aligned: the
+    /// mapping is page-aligned and the counter's offset is a multiple of 8).
+    fn futex_word(&self) -> *const AtomicU32 {
+        let low_half = if cfg!(target_endian = "little") { 0 } else { 4 };
+        self.map
+            .as_ptr()
+            .wrapping_add(COUNTER_AT + low_half)
+            .cast::<AtomicU32>()
+    }
+
+    /// Sleeps until a save wakes the futex, the counter's low half is no
+    /// longer `seen`'s, or `timeout` passes; a signal also ends it. An error
+    /// only if the kernel could not look at the word (`EFAULT`: the object
+    /// was truncated under it).
+    pub(super) fn wait_change(&self, seen: u64, timeout: Duration) -> io::Result<()> {
+        let timeout = rustix::time::Timespec::try_from(timeout).unwrap_or(rustix::time::Timespec {
+            tv_sec: 1,
+            tv_nsec: 0,
+        });
+        // SAFETY: the word lies inside this view, which stays mapped while
+        // `self` lives; `AtomicU32` is interior mutable, so other processes
+        // writing it break nothing; and it is only handed to the kernel,
+        // never loaded in this process (on a page cut off by a truncation
+        // such a load would be a SIGBUS; the kernel returns EFAULT instead).
+        let word = unsafe { &*self.futex_word() };
+        match futex::wait(word, futex::Flags::empty(), seen as u32, Some(&timeout)) {
+            // Woken, moved already, timed out or interrupted: look again.
+            Ok(()) => Ok(()),
+            Err(
+                rustix::io::Errno::AGAIN | rustix::io::Errno::TIMEDOUT | rustix::io::Errno::INTR,
+            ) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Wakes every process waiting for a change (after a save's counter is
+    /// written). A failure (the object truncated) wakes nobody, and the
+    /// waiters' own timeouts cover it.
+    pub(super) fn wake_all(&self) {
+        // SAFETY: as in `wait_change`: only the kernel looks at the word.
+        let word = unsafe { &*self.futex_word() };
+        let _ = futex::wake(word, futex::Flags::empty(), i32::MAX as u32);
     }
 
     /// True if the object starts with memlab's magic number (a backing file

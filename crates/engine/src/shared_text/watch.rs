@@ -1,14 +1,21 @@
-//! Following other instances' saves: poll the change counter (one small
-//! copy, no lock) and load under the lock only when it moves. Used by
-//! `memlab shared watch` and by the form's Live mode.
+//! Following other instances' saves: wait for a save to announce itself
+//! (Linux: a futex on the change counter; Windows: this instance's named
+//! event), then load under the lock only if the counter moved. Used by
+//! `memlab shared watch` and by the form's Live mode. A watch that nothing
+//! wakes still looks once per [`WATCH_LIVENESS`], for what no save
+//! announces: the name removed, the object cut short or written by another
+//! program.
 
 use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 use super::{Loaded, SharedError, SharedText};
 
-/// How often `memlab shared watch` looks at the counter.
-pub const WATCH_INTERVAL: Duration = Duration::from_millis(2);
+/// The longest a watch sleeps while nothing changes.
+pub const WATCH_LIVENESS: Duration = Duration::from_secs(1);
+/// How often a watch looks while it cannot wait on the object (its counter
+/// unreadable: the object cut short under it).
+const FAULT_POLL: Duration = Duration::from_millis(100);
 /// How often a watch checks that the object still has its name (fstat).
 const REMOVAL_CHECK: Duration = Duration::from_millis(200);
 
@@ -58,6 +65,18 @@ impl Watch {
         }
     }
 
+    /// Sleeps until a save may have changed the value (or `at_most`
+    /// passes), polling every [`FAULT_POLL`] while the object cannot be
+    /// waited on.
+    pub fn wait(&self, shared: &SharedText, at_most: Duration) {
+        let waited = self
+            .last_counter
+            .is_some_and(|seen| shared.wait_for_change(seen, at_most));
+        if !waited {
+            std::thread::sleep(at_most.min(FAULT_POLL));
+        }
+    }
+
     /// Looks once: loads if the counter moved (or cannot be read).
     pub fn poll(&mut self, shared: &SharedText) -> Option<WatchEvent> {
         if !self.removed && Instant::now() >= self.next_removal_check {
@@ -96,15 +115,15 @@ impl Watch {
     }
 }
 
-/// Looks every `every` and hands `step` what it found (`None`: nothing
-/// new), until `step` breaks.
+/// Looks, hands `step` what it found (`None`: nothing new), and waits for
+/// the next save (at most `at_most`), until `step` breaks.
 pub fn watch(
     shared: &SharedText,
-    every: Duration,
+    at_most: Duration,
     mut step: impl FnMut(Option<WatchEvent>) -> ControlFlow<()>,
 ) {
     let mut state = Watch::new();
     while step(state.poll(shared)).is_continue() {
-        std::thread::sleep(every);
+        state.wait(shared, at_most);
     }
 }

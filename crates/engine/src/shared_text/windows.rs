@@ -13,6 +13,10 @@
 //! never sees a half-written object, and an instance can attach while
 //! another holds `LockMap` for a demonstration. The bytes are the same
 //! layout as on Linux (`layout`).
+//!
+//! A save wakes the watchers: each instance has its own auto-reset event,
+//! `<object>.Changed.<slot>`, and a save sets the event of every slot the
+//! object records a PID for (`os::named_event` says why one per watcher).
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,9 +31,11 @@ use super::{
 };
 use crate::desktop::holder::Holder;
 use crate::os::clock::now_unix_ms;
+use crate::os::named_event::NamedEvent;
 use crate::os::named_mutex::{self, Acquired, NamedMutex, WaitError};
 use crate::os::process;
 use crate::os::shm_object::{IoOp, NamedMapping, object_name, split_name};
+use crate::os::slots::MAX_SLOTS;
 use crate::os::slots::Roster;
 
 /// How long attaching waits for the attach gate (other instances attaching).
@@ -43,6 +49,10 @@ pub struct SharedText {
     mapping: NamedMapping,
     lock_map: NamedMutex,
     roster: Roster,
+    /// This instance's `<object>.Changed.<slot>`: set by every save.
+    changed: NamedEvent,
+    /// `<object>.Changed.` (a slot's number completes it).
+    changed_prefix: String,
     origin: Origin,
     /// A look at `LockMap` for the info panel got `WAIT_ABANDONED` (and so
     /// took the report from the next wait): the next load or save says so.
@@ -118,6 +128,8 @@ impl SharedText {
             Origin::Joined
         };
         let roster = Roster::join(&object)?;
+        let changed_prefix = object_name(namespace, own, ".Changed.");
+        let changed = NamedEvent::create(&format!("{changed_prefix}{}", roster.index()))?;
         mapping.write(
             PIDS_AT + 4 * roster.index(),
             &std::process::id().to_ne_bytes(),
@@ -129,6 +141,8 @@ impl SharedText {
             mapping,
             lock_map,
             roster,
+            changed,
+            changed_prefix,
             origin,
             abandoned_seen: AtomicBool::new(false),
             op: Mutex::new(()),
@@ -198,6 +212,10 @@ impl SharedText {
         self.mapping.write(text_range.start, &image.0[text_range]);
         let change_counter = image.commit_save(idle, me, now_unix_ms());
         self.mapping.write(SAVE_FIELDS.start, &image.0[SAVE_FIELDS]);
+        // Watchers woken only once `LockMap` is free, so that their loads
+        // do not find it held.
+        drop(held);
+        self.wake_all(&image);
         Ok(Saved {
             stored: stored.to_owned(),
             truncated_from: (stored.len() < text.len()).then_some(text.len()),
@@ -209,11 +227,39 @@ impl SharedText {
 
     /// Rewrites the object as new (header and the sample), under `LockMap`.
     pub fn reset(&self) -> Result<(), SharedError> {
-        let _held = self.lock()?;
-        let counter = self.image().counter();
-        let fresh = Image::fresh(SAMPLE_TEXT, std::process::id(), now_unix_ms(), counter + 1);
+        let held = self.lock()?;
+        let image = self.image();
+        let fresh = Image::fresh(
+            SAMPLE_TEXT,
+            std::process::id(),
+            now_unix_ms(),
+            image.counter() + 1,
+        );
         self.mapping.write(0, &fresh.0[..PIDS_AT]);
+        drop(held);
+        self.wake_all(&image);
         Ok(())
+    }
+
+    /// Sets the `Changed` event of every slot `image` records a PID for
+    /// (the slots in use, and maybe a few left: those have no event). A
+    /// failure wakes one watcher less, whose timeout covers it.
+    fn wake_all(&self, image: &Image) {
+        for slot in (0..MAX_SLOTS).filter(|&slot| image.slot_pid(slot).is_some()) {
+            let _ = NamedEvent::set_existing(&format!("{}{slot}", self.changed_prefix));
+        }
+    }
+
+    /// Sleeps until a save or reset (of any instance) sets this instance's
+    /// `Changed` event, or `timeout` passes; at once if the change counter
+    /// is no longer `seen`. One watcher per instance: two threads of one
+    /// instance waiting share its event, and a save wakes only one of them.
+    /// False, at once, if the wait failed: the caller then polls.
+    pub fn wait_for_change(&self, seen: u64, timeout: Duration) -> bool {
+        if self.change_counter() != Some(seen) {
+            return true;
+        }
+        self.changed.wait(timeout).is_ok()
     }
 
     /// Takes `LockMap`, calls `while_held` and keeps it for `duration` or
