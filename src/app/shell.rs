@@ -19,7 +19,6 @@ use crate::forms::heap::HeapLabForm;
 #[cfg(target_os = "linux")]
 use crate::forms::mutex::MutexLab;
 use crate::forms::shared_text::SharedTextForm;
-#[cfg(target_os = "linux")]
 use crate::forms::vm::address_map::AddressMapForm;
 #[cfg(target_os = "linux")]
 use crate::forms::vm::page_lab::PageLabForm;
@@ -59,7 +58,6 @@ pub struct MemlabApp {
     global: GlobalLabForm,
     #[cfg(target_os = "linux")]
     page_lab: PageLabForm,
-    #[cfg(target_os = "linux")]
     address_map: AddressMapForm,
     #[cfg(target_os = "linux")]
     heap: HeapLabForm,
@@ -128,7 +126,6 @@ impl MemlabApp {
             &mut self.global,
             #[cfg(target_os = "linux")]
             &mut self.page_lab,
-            #[cfg(target_os = "linux")]
             &mut self.address_map,
             #[cfg(target_os = "linux")]
             &mut self.heap,

@@ -12,6 +12,7 @@ mod filemap;
 mod global;
 #[cfg(target_os = "linux")]
 mod heap;
+mod maps;
 #[cfg(target_os = "linux")]
 mod mutex;
 mod shared;
@@ -52,7 +53,7 @@ pub use vm::VmArgs;
 pub const NOT_PORTED: &[&str] = if cfg!(target_os = "linux") {
     &[]
 } else {
-    &["filemap", "mutex", "vm", "heap", "global", "maps"]
+    &["filemap", "mutex", "vm", "heap", "global"]
 };
 
 /// This OS's name, as people write it.
@@ -160,7 +161,6 @@ pub enum Command {
     /// The address-space map (like VMMap) of memlab itself, or of another
     /// process of your account: every region, its type and memlab's own
     /// objects, with totals per type.
-    #[cfg(target_os = "linux")]
     Maps {
         /// Print one JSON object with a `regions` array.
         #[arg(long)]
@@ -317,9 +317,13 @@ impl Command {
             Self::Shared { .. } | Self::Screenshot(_) => true,
             #[cfg(target_os = "linux")]
             Self::Filemap(_) | Self::Mutex { .. } => true,
-            Self::Bench(_) | Self::Sweep(_) | Self::Sysinfo { .. } | Self::Arrange => false,
+            Self::Bench(_)
+            | Self::Sweep(_)
+            | Self::Sysinfo { .. }
+            | Self::Maps { .. }
+            | Self::Arrange => false,
             #[cfg(target_os = "linux")]
-            Self::Vm(_) | Self::Global(_) | Self::Heap(_) | Self::Maps { .. } => false,
+            Self::Vm(_) | Self::Global(_) | Self::Heap(_) => false,
         }
     }
 }
@@ -351,13 +355,12 @@ pub fn run(command: Command, open_window: OpenScreenshot<'_>) -> ExitCode {
         #[cfg(target_os = "linux")]
         Command::Heap(args) => heap::run_script(&args),
         Command::Sysinfo { json } => sysinfo::run_sysinfo(json),
-        #[cfg(target_os = "linux")]
         Command::Maps {
             json,
             pid,
             window,
             list,
-        } => vm::run_maps(json, pid, window, list),
+        } => maps::run_maps(json, pid, window, list),
         Command::Arrange => arrange(),
         Command::Screenshot(options) => screenshot(&options, open_window),
     };

@@ -25,7 +25,7 @@ pub(super) fn os_call(op: Operation) -> &'static str {
         Operation::SystemInfo => {
             "GetSystemInfo + GlobalMemoryStatusEx + GetPerformanceInfo + GetProcessWorkingSetSize"
         }
-        Operation::AddressSpaceMap => "VirtualQueryEx + GetMappedFileNameW",
+        Operation::AddressSpaceMap => "VirtualQueryEx + K32GetMappedFileNameW + QueryWorkingSetEx",
     }
 }
 

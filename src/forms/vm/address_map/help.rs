@@ -5,6 +5,9 @@
 use crate::forms::{Call, LabHelp};
 use memlab_engine::i18n::Tr;
 
+/// What one refresh reads, for its status line ("... read and named in").
+pub(crate) const READ: Tr = Tr::new("smaps read", "smaps 읽기");
+
 pub(crate) static HELP: LabHelp = LabHelp {
     section: Tr::new(
         "§1 the process's address space, and §3 VirtualQuery walked over all of it (as Sysinternals VMMap does)",

@@ -12,6 +12,11 @@
 //! appears only for a refresh that takes long).
 
 mod changes;
+// What the walk became is per OS (Linux: smaps; Windows: VirtualQueryEx).
+#[cfg(not(windows))]
+pub(crate) mod help;
+#[cfg(windows)]
+#[path = "help_windows.rs"]
 pub(crate) mod help;
 mod refresher;
 mod strip;
@@ -32,9 +37,13 @@ use crate::forms::widgets::{LiveRefresh, Poll, Status, show_status};
 use crate::lab_id::LabId;
 use changes::ShapeChange;
 use memlab_engine::i18n::{Lang, Localized};
+use memlab_engine::vm::Operation;
 use memlab_engine::vm::maps::{MapTarget, Region, RegionType, Snapshot, map_targets};
 use memlab_engine::vm::pages::PageLab;
 use refresher::{Ask, Refresher};
+
+/// The call the map stands for, and what it is made with here.
+const MAP: Operation = Operation::AddressSpaceMap;
 
 /// The period of "every second".
 const PERIOD: Duration = Duration::from_secs(1);
@@ -282,7 +291,7 @@ impl AddressMapForm {
             // does not flicker once a second.
             if ui
                 .add(button)
-                .on_hover_text("VirtualQueryEx (VMMap) -> /proc/self/smaps")
+                .on_hover_text(format!("{} -> {}", MAP.win32(), MAP.os_call()))
                 .clicked()
             {
                 self.refresh(ui.ctx());
@@ -309,12 +318,14 @@ impl AddressMapForm {
             let (read, all) = (s.took_us as f64 / 1000.0, self.took.as_secs_f64() * 1000.0);
             let mut line = match lang {
                 Lang::En => format!(
-                    "refresh {}: {used} regions, smaps read and named in {read:.1} ms, {all:.1} ms in all",
-                    self.refreshes
+                    "refresh {}: {used} regions, {} and named in {read:.1} ms, {all:.1} ms in all",
+                    self.refreshes,
+                    help::READ.en
                 ),
                 Lang::Ko => format!(
-                    "새로 고침 {}번: 영역 {used}개, smaps 읽기와 이름 붙이기 {read:.1} ms, 전체 {all:.1} ms",
-                    self.refreshes
+                    "새로 고침 {}번: 영역 {used}개, {}와 이름 붙이기 {read:.1} ms, 전체 {all:.1} ms",
+                    self.refreshes,
+                    help::READ.ko
                 ),
             };
             // Spaced out by the budget: say so.
