@@ -38,6 +38,8 @@ pub enum LabId {
     /// The book's LockMap mutex.
     #[cfg(target_os = "linux")]
     Mutex,
+    /// ShareMem: a library's memory manager and the program's.
+    Sharemem,
 }
 
 impl LabId {

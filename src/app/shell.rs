@@ -19,6 +19,7 @@ use crate::forms::heap::HeapLabForm;
 #[cfg(target_os = "linux")]
 use crate::forms::mutex::MutexLab;
 use crate::forms::shared_text::SharedTextForm;
+use crate::forms::sharemem::ShareMemLab;
 use crate::forms::vm::address_map::AddressMapForm;
 #[cfg(target_os = "linux")]
 use crate::forms::vm::page_lab::PageLabForm;
@@ -65,6 +66,8 @@ pub struct MemlabApp {
     filemap: FileMapLab,
     #[cfg(target_os = "linux")]
     mutex: MutexLab,
+    #[serde(skip)]
+    sharemem: ShareMemLab,
     /// Kept in the shared settings file, not with the labs.
     #[serde(skip)]
     settings: SharedSettings,
@@ -133,6 +136,7 @@ impl MemlabApp {
             &mut self.filemap,
             #[cfg(target_os = "linux")]
             &mut self.mutex,
+            &mut self.sharemem,
         ]
     }
 

@@ -1,6 +1,6 @@
 //! The command line: every lab's engine, scriptable, with exit codes for scripts and tests.
 //!
-//! One file per lab (`shared`, `alloc`, `vm`, `global`, `heap`, `filemap`, `mutex`); `exit` is the one place where engine
+//! One file per lab (`shared`, `alloc`, `vm`, `global`, `heap`, `filemap`, `mutex`, `sharemem`); `exit` is the one place where engine
 //! errors become exit codes and English lines. The window's own commands
 //! (`arrange`, `screenshot`) are here.
 
@@ -16,6 +16,7 @@ mod maps;
 #[cfg(target_os = "linux")]
 mod mutex;
 mod shared;
+mod sharemem;
 #[cfg(target_os = "linux")]
 mod steps;
 mod sysinfo;
@@ -44,6 +45,7 @@ use memlab_engine::shared_text::DEFAULT_NAME;
 #[cfg(target_os = "linux")]
 pub use mutex::{KindArg, MutexAction};
 pub use shared::SharedAction;
+pub use sharemem::ShareMemArgs;
 #[cfg(target_os = "linux")]
 pub use vm::VmArgs;
 
@@ -152,6 +154,13 @@ pub enum Command {
     /// memlab's private heaps and prints the heaps and costs after each.
     #[cfg(target_os = "linux")]
     Heap(HeapArgs),
+    /// The ShareMem lab: memlab and a library it loads exchange a string,
+    /// with one shared memory manager (--shared) or each with its own
+    /// (--separate, the foreign free shown safely).
+    Sharemem(ShareMemArgs),
+    /// The dangerous half of `sharemem --separate`, run as a child process.
+    #[command(name = "sharemem-child", hide = true)]
+    SharememChild,
     /// GetSystemInfo: page size, address range, memory, commit charge, limits.
     Sysinfo {
         /// Print one JSON object.
@@ -321,7 +330,9 @@ impl Command {
             | Self::Sweep(_)
             | Self::Sysinfo { .. }
             | Self::Maps { .. }
-            | Self::Arrange => false,
+            | Self::Arrange
+            | Self::Sharemem(_)
+            | Self::SharememChild => false,
             #[cfg(target_os = "linux")]
             Self::Vm(_) | Self::Global(_) | Self::Heap(_) => false,
         }
@@ -361,6 +372,8 @@ pub fn run(command: Command, open_window: OpenScreenshot<'_>) -> ExitCode {
             window,
             list,
         } => maps::run_maps(json, pid, window, list),
+        Command::Sharemem(args) => sharemem::run(&args),
+        Command::SharememChild => sharemem::run_child(),
         Command::Arrange => arrange(),
         Command::Screenshot(options) => screenshot(&options, open_window),
     };

@@ -40,4 +40,5 @@ pub mod i18n;
 pub mod mutex;
 pub mod os;
 pub mod shared_text;
+pub mod sharemem;
 pub mod vm;
