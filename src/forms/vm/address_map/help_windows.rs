@@ -9,6 +9,18 @@ use memlab_engine::i18n::Tr;
 /// What one refresh reads, for its status line ("... read and named in").
 pub(crate) const READ: Tr = Tr::new("VirtualQueryEx walk", "VirtualQueryEx 훑기");
 
+/// The line under the heading, for memlab's own map.
+pub(crate) const INTRO_SELF: Tr = Tr::new(
+    "Every region of memlab's own address space, as VirtualQueryEx answers it, with memlab's objects named: the private heap, the page lab's reservations, the stack of the thread that walks and the bundled font.",
+    "VirtualQueryEx가 답하는 memlab 자신의 주소 공간의 모든 영역입니다. 전용 힙, 페이지 실험실의 예약, 훑는 스레드의 스택, 내장 글꼴처럼 memlab의 객체에는 이름을 붙였습니다.",
+);
+
+/// The line under the heading, for another process's map.
+pub(crate) const INTRO_OTHER: Tr = Tr::new(
+    "Every region of another process's address space, as seen from outside (OpenProcess + VirtualQueryEx): its images and mapped files by path; nothing of its own is named.",
+    "다른 프로세스의 주소 공간의 모든 영역을 밖에서(OpenProcess + VirtualQueryEx) 본 모습입니다. 이미지와 매핑된 파일은 경로로 보이고, 그 프로세스의 객체에는 이름을 붙이지 않습니다.",
+);
+
 pub(crate) static HELP: LabHelp = LabHelp {
     section: Tr::new(
         "§1 the process's address space, and §3 VirtualQuery walked over all of it (as Sysinternals VMMap does)",

@@ -515,4 +515,26 @@ mod tests {
         );
         assert!(s.total(RegionType::Free).size > 1 << 40);
     }
+
+    #[test]
+    fn another_process_that_cannot_be_read_is_named_in_both_languages() {
+        use crate::i18n::{Lang, Localized};
+        let e = Snapshot::take_of(4_000_000_000, Landmarks::default()).unwrap_err();
+        assert_eq!(e, MapError::NoProcess { pid: 4_000_000_000 });
+        let e = MapError::Unreadable {
+            pid: 4,
+            errno: Some(5),
+        };
+        let en = e.localized(Lang::En);
+        assert!(
+            en.starts_with("cannot read process 4 (OpenProcess + VirtualQueryEx): "),
+            "{en}"
+        );
+        let ko = e.localized(Lang::Ko);
+        assert!(
+            ko.starts_with("프로세스 4(OpenProcess + VirtualQueryEx)를 읽을 수 없습니다")
+                && ko.contains("ERROR_ACCESS_DENIED, Win32 오류 5"),
+            "{ko}"
+        );
+    }
 }
