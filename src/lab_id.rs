@@ -30,13 +30,11 @@ pub enum LabId {
     /// The address-space map (like VMMap).
     AddressMap,
     /// HeapCreate and friends: private heaps.
-    #[cfg(target_os = "linux")]
     Heap,
     /// The file mapping of §8.
     #[cfg(target_os = "linux")]
     Filemap,
     /// The book's LockMap mutex.
-    #[cfg(target_os = "linux")]
     Mutex,
     /// ShareMem: a library's memory manager and the program's.
     Sharemem,

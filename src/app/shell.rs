@@ -14,9 +14,7 @@ use crate::forms::alloc::memory_managers::MemoryManagersPanel;
 use crate::forms::filemap::FileMapLab;
 #[cfg(target_os = "linux")]
 use crate::forms::global::GlobalLabForm;
-#[cfg(target_os = "linux")]
 use crate::forms::heap::HeapLabForm;
-#[cfg(target_os = "linux")]
 use crate::forms::mutex::MutexLab;
 use crate::forms::shared_text::SharedTextForm;
 use crate::forms::sharemem::ShareMemLab;
@@ -60,11 +58,9 @@ pub struct MemlabApp {
     #[cfg(target_os = "linux")]
     page_lab: PageLabForm,
     address_map: AddressMapForm,
-    #[cfg(target_os = "linux")]
     heap: HeapLabForm,
     #[cfg(target_os = "linux")]
     filemap: FileMapLab,
-    #[cfg(target_os = "linux")]
     mutex: MutexLab,
     #[serde(skip)]
     sharemem: ShareMemLab,
@@ -104,7 +100,6 @@ impl MemlabApp {
     pub fn with_mapping(name: &str) -> Self {
         Self {
             shared: SharedTextForm::with_name(name),
-            #[cfg(target_os = "linux")]
             mutex: MutexLab::with_name(name, None),
             #[cfg(target_os = "linux")]
             filemap: FileMapLab::with_path(&Self::scratch_file(name)),
@@ -130,11 +125,9 @@ impl MemlabApp {
             #[cfg(target_os = "linux")]
             &mut self.page_lab,
             &mut self.address_map,
-            #[cfg(target_os = "linux")]
             &mut self.heap,
             #[cfg(target_os = "linux")]
             &mut self.filemap,
-            #[cfg(target_os = "linux")]
             &mut self.mutex,
             &mut self.sharemem,
         ]

@@ -10,14 +10,11 @@ mod exit;
 mod filemap;
 #[cfg(target_os = "linux")]
 mod global;
-#[cfg(target_os = "linux")]
 mod heap;
 mod maps;
-#[cfg(target_os = "linux")]
 mod mutex;
 mod shared;
 mod sharemem;
-#[cfg(target_os = "linux")]
 mod steps;
 mod sysinfo;
 #[cfg(target_os = "linux")]
@@ -37,12 +34,10 @@ pub use exit::Failure;
 pub use filemap::FilemapArgs;
 #[cfg(target_os = "linux")]
 pub use global::GlobalArgs;
-#[cfg(target_os = "linux")]
 pub use heap::HeapArgs;
 use memlab_engine::desktop::settings::TextSize;
 use memlab_engine::i18n::Lang;
 use memlab_engine::shared_text::DEFAULT_NAME;
-#[cfg(target_os = "linux")]
 pub use mutex::{KindArg, MutexAction};
 pub use shared::SharedAction;
 pub use sharemem::ShareMemArgs;
@@ -55,8 +50,11 @@ pub use vm::VmArgs;
 pub const NOT_PORTED: &[&str] = if cfg!(target_os = "linux") {
     &[]
 } else {
-    &["filemap", "mutex", "vm", "heap", "global"]
+    &["filemap", "vm", "global"]
 };
+
+/// Longest `--hold` (filemap) or `hold --seconds` (mutex), in seconds.
+const MAX_HOLD_SECONDS: f64 = 3600.0;
 
 /// This OS's name, as people write it.
 const THIS_OS: &str = if cfg!(windows) {
@@ -128,9 +126,10 @@ pub enum Command {
     Filemap(FilemapArgs),
     /// The book's LockMap mutex three ways: take, hold, crash while holding,
     /// reset, or look at it.
-    #[cfg(target_os = "linux")]
     Mutex {
-        /// Which lock: memlab's file lock, raw_sync's mutex, or a robust pthread mutex.
+        /// Which lock: memlab's file lock, raw_sync's mutex, or a robust
+        /// pthread mutex (on Windows: LockFileEx, raw_sync's mutex, or the
+        /// Win32 named mutex).
         #[arg(long, value_enum, default_value = "file")]
         kind: KindArg,
         /// The lock's name.
@@ -152,7 +151,6 @@ pub enum Command {
     Global(GlobalArgs),
     /// The heap lab (HeapCreate and friends): runs a script of steps on
     /// memlab's private heaps and prints the heaps and costs after each.
-    #[cfg(target_os = "linux")]
     Heap(HeapArgs),
     /// The ShareMem lab: memlab and a library it loads exchange a string,
     /// with one shared memory manager (--shared) or each with its own
@@ -324,17 +322,19 @@ impl Command {
     fn attaches(&self) -> bool {
         match self {
             Self::Shared { .. } | Self::Screenshot(_) => true,
+            Self::Mutex { .. } => true,
             #[cfg(target_os = "linux")]
-            Self::Filemap(_) | Self::Mutex { .. } => true,
+            Self::Filemap(_) => true,
             Self::Bench(_)
             | Self::Sweep(_)
             | Self::Sysinfo { .. }
             | Self::Maps { .. }
+            | Self::Heap(_)
             | Self::Arrange
             | Self::Sharemem(_)
             | Self::SharememChild => false,
             #[cfg(target_os = "linux")]
-            Self::Vm(_) | Self::Global(_) | Self::Heap(_) => false,
+            Self::Vm(_) | Self::Global(_) => false,
         }
     }
 }
@@ -352,7 +352,6 @@ pub fn run(command: Command, open_window: OpenScreenshot<'_>) -> ExitCode {
         Command::Sweep(args) => alloc::run_sweep(&args),
         #[cfg(target_os = "linux")]
         Command::Filemap(args) => filemap::run_filemap(args),
-        #[cfg(target_os = "linux")]
         Command::Mutex {
             kind,
             name,
@@ -363,7 +362,6 @@ pub fn run(command: Command, open_window: OpenScreenshot<'_>) -> ExitCode {
         Command::Vm(args) => vm::run_script(&args),
         #[cfg(target_os = "linux")]
         Command::Global(args) => global::run_script(&args),
-        #[cfg(target_os = "linux")]
         Command::Heap(args) => heap::run_script(&args),
         Command::Sysinfo { json } => sysinfo::run_sysinfo(json),
         Command::Maps {

@@ -9,9 +9,7 @@ pub mod alloc;
 pub mod filemap;
 #[cfg(target_os = "linux")]
 pub mod global;
-#[cfg(target_os = "linux")]
 pub mod heap;
-#[cfg(target_os = "linux")]
 pub mod mutex;
 pub mod shared_text;
 pub mod sharemem;
@@ -89,11 +87,9 @@ pub fn help(id: LabId) -> &'static LabHelp {
         #[cfg(target_os = "linux")]
         LabId::PageLab => &vm::page_lab::help::HELP,
         LabId::AddressMap => &vm::address_map::help::HELP,
-        #[cfg(target_os = "linux")]
         LabId::Heap => &heap::help::HELP,
         #[cfg(target_os = "linux")]
         LabId::Filemap => &filemap::help::HELP,
-        #[cfg(target_os = "linux")]
         LabId::Mutex => &mutex::help::HELP,
         LabId::Sharemem => &sharemem::help::HELP,
     }

@@ -32,11 +32,8 @@ pub mod filemap;
 pub mod format;
 #[cfg(target_os = "linux")]
 pub mod global;
-// Its Windows `sys` (HeapCreate, HeapWalk...) is still to write.
-#[cfg(target_os = "linux")]
 pub mod heap;
 pub mod i18n;
-#[cfg(target_os = "linux")]
 pub mod mutex;
 pub mod os;
 pub mod shared_text;
