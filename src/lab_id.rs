@@ -28,7 +28,6 @@ pub enum LabId {
     #[cfg(target_os = "linux")]
     PageLab,
     /// The address-space map (like VMMap).
-    #[cfg(target_os = "linux")]
     AddressMap,
     /// HeapCreate and friends: private heaps.
     Heap,

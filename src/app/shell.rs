@@ -18,7 +18,6 @@ use crate::forms::heap::HeapLabForm;
 use crate::forms::mutex::MutexLab;
 use crate::forms::shared_text::SharedTextForm;
 use crate::forms::sharemem::ShareMemLab;
-#[cfg(target_os = "linux")]
 use crate::forms::vm::address_map::AddressMapForm;
 #[cfg(target_os = "linux")]
 use crate::forms::vm::page_lab::PageLabForm;
@@ -58,7 +57,6 @@ pub struct MemlabApp {
     global: GlobalLabForm,
     #[cfg(target_os = "linux")]
     page_lab: PageLabForm,
-    #[cfg(target_os = "linux")]
     address_map: AddressMapForm,
     heap: HeapLabForm,
     #[cfg(target_os = "linux")]
@@ -126,7 +124,6 @@ impl MemlabApp {
             &mut self.global,
             #[cfg(target_os = "linux")]
             &mut self.page_lab,
-            #[cfg(target_os = "linux")]
             &mut self.address_map,
             &mut self.heap,
             #[cfg(target_os = "linux")]

@@ -11,6 +11,7 @@ mod filemap;
 #[cfg(target_os = "linux")]
 mod global;
 mod heap;
+mod maps;
 mod mutex;
 mod shared;
 mod sharemem;
@@ -49,7 +50,7 @@ pub use vm::VmArgs;
 pub const NOT_PORTED: &[&str] = if cfg!(target_os = "linux") {
     &[]
 } else {
-    &["filemap", "vm", "global", "maps"]
+    &["filemap", "vm", "global"]
 };
 
 /// Longest `--hold` (filemap) or `hold --seconds` (mutex), in seconds.
@@ -168,7 +169,6 @@ pub enum Command {
     /// The address-space map (like VMMap) of memlab itself, or of another
     /// process of your account: every region, its type and memlab's own
     /// objects, with totals per type.
-    #[cfg(target_os = "linux")]
     Maps {
         /// Print one JSON object with a `regions` array.
         #[arg(long)]
@@ -329,12 +329,13 @@ impl Command {
             Self::Bench(_)
             | Self::Sweep(_)
             | Self::Sysinfo { .. }
+            | Self::Maps { .. }
             | Self::Heap(_)
             | Self::Arrange
             | Self::Sharemem(_)
             | Self::SharememChild => false,
             #[cfg(target_os = "linux")]
-            Self::Vm(_) | Self::Global(_) | Self::Maps { .. } => false,
+            Self::Vm(_) | Self::Global(_) => false,
         }
     }
 }
@@ -364,13 +365,12 @@ pub fn run(command: Command, open_window: OpenScreenshot<'_>) -> ExitCode {
         Command::Global(args) => global::run_script(&args),
         Command::Heap(args) => heap::run_script(&args),
         Command::Sysinfo { json } => sysinfo::run_sysinfo(json),
-        #[cfg(target_os = "linux")]
         Command::Maps {
             json,
             pid,
             window,
             list,
-        } => vm::run_maps(json, pid, window, list),
+        } => maps::run_maps(json, pid, window, list),
         Command::Sharemem(args) => sharemem::run(&args),
         Command::SharememChild => sharemem::run_child(),
         Command::Arrange => arrange(),

@@ -2,7 +2,6 @@
 //! line (`memlab sysinfo` is in `cli::sysinfo`). `vm` runs a script of page-lab steps in one
 //! process and prints the pages and the costs after each step.
 
-mod info;
 mod script;
 
 use std::io::Write;
@@ -12,8 +11,8 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::Failure;
+use super::maps::landmarks;
 use super::steps::{self, ScriptStep};
-pub(super) use info::run_maps;
 use memlab_engine::format::format_bytes;
 use memlab_engine::vm::Operation;
 use memlab_engine::vm::child::ChildEnd;
@@ -94,12 +93,6 @@ struct Runner {
     /// The reservation the pages output shows and its size (kept after release).
     shown: Option<(ReservationId, usize)>,
     last_map: Option<Snapshot>,
-}
-
-fn landmarks() -> Landmarks {
-    Landmarks {
-        font: Some(crate::fonts::bundled_font()),
-    }
 }
 
 impl Runner {

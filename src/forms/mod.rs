@@ -86,7 +86,6 @@ pub fn help(id: LabId) -> &'static LabHelp {
         LabId::Global => &global::help::HELP,
         #[cfg(target_os = "linux")]
         LabId::PageLab => &vm::page_lab::help::HELP,
-        #[cfg(target_os = "linux")]
         LabId::AddressMap => &vm::address_map::help::HELP,
         LabId::Heap => &heap::help::HELP,
         #[cfg(target_os = "linux")]

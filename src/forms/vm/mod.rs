@@ -3,10 +3,8 @@
 //! (`address_map`), with their shared texts (`messages`) and colours
 //! (`colors`).
 
-// The page lab and the map are not on Windows yet (docs/windows.md).
-#[cfg(target_os = "linux")]
+// The page lab is not on Windows yet (docs/windows.md).
 pub mod address_map;
-#[cfg(target_os = "linux")]
 pub mod colors;
 pub mod messages;
 #[cfg(target_os = "linux")]

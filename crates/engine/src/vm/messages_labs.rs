@@ -1,33 +1,10 @@
-//! The map's and the child's values in Korean: how a child died, region
-//! types, the map's errors and owners (Linux only until those labs are
-//! ported; the page lab's values are in `messages_pages`). The tests here
-//! check every value of the virtual-memory labs, the page lab's included.
+//! The child's values in Korean: how a child died (Linux only until the
+//! child's touch is ported; the page lab's values are in `messages_pages`,
+//! the map's in `messages_maps`). The tests here check every value of the
+//! virtual-memory labs, the page lab's and the map's included.
 
 use super::child::{ChildEnd, signal_name};
-use super::maps::{MapError, Owner, RegionType};
-use super::sys::error_label as errno_label;
-use crate::format::format_bytes;
-use crate::i18n::Particle::{Object, Subject, Topic};
-use crate::i18n::{Lang, Localized, josa, particle_for};
-
-impl Localized for RegionType {
-    fn localized(&self, lang: Lang) -> String {
-        match lang {
-            Lang::En => self.name().into(),
-            Lang::Ko => match self {
-                Self::Image => "이미지",
-                Self::MappedFile => "매핑된 파일",
-                Self::Shareable => "공유 가능",
-                Self::Heap => "힙",
-                Self::Stack => "스택",
-                Self::PrivateData => "전용 데이터",
-                Self::Reserved => "예약됨",
-                Self::Free => "빈 공간",
-            }
-            .into(),
-        }
-    }
-}
+use crate::i18n::{Lang, Localized};
 
 impl Localized for ChildEnd {
     fn localized(&self, lang: Lang) -> String {
@@ -46,66 +23,12 @@ impl Localized for ChildEnd {
     }
 }
 
-impl Localized for MapError {
-    fn localized(&self, lang: Lang) -> String {
-        if lang == Lang::En {
-            return self.to_string();
-        }
-        match self {
-            Self::Read(e) => e.localized(lang),
-            Self::NoProcess { pid } => {
-                format!(
-                    "프로세스 {pid}{} 없습니다 (끝났을 수 있습니다)",
-                    particle_for(&pid.to_string(), Subject)
-                )
-            }
-            Self::NotYours { pid, owner, you } => format!(
-                "프로세스 {} 사용자 ID {owner}의 것이며 내 것(사용자 ID {you})이 아닙니다. 맵은 내 프로세스만 보여 줍니다",
-                josa(pid, Topic)
-            ),
-            Self::Unreadable {
-                pid,
-                errno: Some(errno),
-            } => format!(
-                "/proc/{pid}/smaps{} 읽을 수 없습니다 ({})",
-                particle_for("smaps", Object),
-                errno_label(*errno)
-            ),
-            Self::Unreadable { pid, errno: None } => {
-                format!("/proc/{pid}/smaps의 내용을 이해할 수 없습니다")
-            }
-        }
-    }
-}
-
-impl Localized for Owner {
-    fn localized(&self, lang: Lang) -> String {
-        if lang == Lang::En {
-            return self.to_string();
-        }
-        match self {
-            Self::Manager { name } => match *name {
-                "private heap (talc)" => "전용 힙 (talc)".into(),
-                "mimalloc arena" => "mimalloc 아레나".into(),
-                other => (*other).into(),
-            },
-            Self::SharedText { name } => format!("공유 문자열 매핑 \"{name}\""),
-            Self::PageLab { id, pages } => format!("페이지 실험실의 예약 {id} ({pages}페이지)"),
-            Self::ThreadStack { tid, thread } => format!("스레드 {tid}({thread})의 스택"),
-            Self::BundledFont { offset, len } => format!(
-                "내장 글꼴이 들어 있음: +{offset:#x}부터 {} (include_bytes!로 실행 파일에 포함, 따로 된 영역은 없음)",
-                format_bytes(*len)
-            ),
-            Self::MallocArena => "glibc의 malloc 아레나: 스레드의 힙, 64 MiB 예약".into(),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::vm::Operation;
     use crate::vm::ReadError;
+    use crate::vm::maps::{MapError, Owner, RegionType};
     use crate::vm::pages::{AccessViolation, PageError, PageState, Protection, ReservationId};
     use crate::vm::system::Overcommit;
 

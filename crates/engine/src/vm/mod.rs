@@ -8,15 +8,16 @@
 //! are plain data (`Clone + Send`), so a form can take them on a worker
 //! thread and draw them on the UI thread.
 
-// The map, the child's touch and the labs' Korean are not on Windows yet
-// (docs/windows.md); system information and the page lab's engine are.
+// The child's touch and the labs' Korean are not on Windows yet
+// (docs/windows.md); system information, the page lab's engine and the
+// map are.
 #[cfg(target_os = "linux")]
 pub mod child;
-#[cfg(target_os = "linux")]
 pub mod maps;
 mod messages;
 #[cfg(target_os = "linux")]
 mod messages_labs;
+mod messages_maps;
 mod messages_pages;
 pub mod pages;
 pub mod system;

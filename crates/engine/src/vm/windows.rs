@@ -1,7 +1,7 @@
 //! Windows' half of the virtual-memory module: the Win32 call each
-//! operation is made with, and Win32 error names. (System information and
-//! the page lab's engine are ported; the child's touch and the map name the
-//! calls they will make, see docs/windows.md.)
+//! operation is made with, and Win32 error names. (System information, the
+//! page lab's engine and the map are ported; the child's touch names the
+//! calls it will make, see docs/windows.md.)
 
 use super::Operation;
 
@@ -25,7 +25,7 @@ pub(super) fn os_call(op: Operation) -> &'static str {
         Operation::SystemInfo => {
             "GetSystemInfo + GlobalMemoryStatusEx + GetPerformanceInfo + GetProcessWorkingSetSize"
         }
-        Operation::AddressSpaceMap => "VirtualQueryEx + GetMappedFileNameW",
+        Operation::AddressSpaceMap => "VirtualQueryEx + K32GetMappedFileNameW + QueryWorkingSetEx",
     }
 }
 

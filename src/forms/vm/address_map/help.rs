@@ -5,6 +5,21 @@
 use crate::forms::{Call, LabHelp};
 use memlab_engine::i18n::Tr;
 
+/// What one refresh reads, for its status line ("... read and named in").
+pub(crate) const READ: Tr = Tr::new("smaps read", "smaps 읽기");
+
+/// The line under the heading, for memlab's own map.
+pub(crate) const INTRO_SELF: Tr = Tr::new(
+    "Every region of memlab's own address space, with memlab's objects named: the private heap, the shared text mapping, the page lab's reservations, the threads' stacks and the bundled font.",
+    "memlab 자신의 주소 공간의 모든 영역입니다. 전용 힙, 공유 문자열 매핑, 페이지 실험실의 예약, 스레드 스택, 내장 글꼴처럼 memlab의 객체에는 이름을 붙였습니다.",
+);
+
+/// The line under the heading, for another process's map.
+pub(crate) const INTRO_OTHER: Tr = Tr::new(
+    "Every region of another process's address space, as seen from outside: its files and shared memory by path, its threads' stacks, glibc's malloc arenas, and, in another memlab window, its shared text and the bundled font. A page lab reservation there shows by its address and size.",
+    "다른 프로세스의 주소 공간의 모든 영역을 밖에서 본 모습입니다. 파일과 공유 메모리는 경로로, 스레드 스택과 glibc의 malloc 아레나, 그리고 다른 memlab 창이면 그 공유 문자열과 내장 글꼴에 이름을 붙였습니다. 그 창의 페이지 실험실 예약은 주소와 크기로 찾습니다.",
+);
+
 pub(crate) static HELP: LabHelp = LabHelp {
     section: Tr::new(
         "§1 the process's address space, and §3 VirtualQuery walked over all of it (as Sysinternals VMMap does)",

@@ -12,6 +12,11 @@
 //! appears only for a refresh that takes long).
 
 mod changes;
+// What the walk became is per OS (Linux: smaps; Windows: VirtualQueryEx).
+#[cfg(not(windows))]
+pub(crate) mod help;
+#[cfg(windows)]
+#[path = "help_windows.rs"]
 pub(crate) mod help;
 mod refresher;
 mod strip;
@@ -32,9 +37,13 @@ use crate::forms::widgets::{LiveRefresh, Poll, Status, show_status};
 use crate::lab_id::LabId;
 use changes::ShapeChange;
 use memlab_engine::i18n::{Lang, Localized};
+use memlab_engine::vm::Operation;
 use memlab_engine::vm::maps::{MapTarget, Region, RegionType, Snapshot, map_targets};
 use memlab_engine::vm::pages::PageLab;
 use refresher::{Ask, Refresher};
+
+/// The call the map stands for, and what it is made with here.
+const MAP: Operation = Operation::AddressSpaceMap;
 
 /// The period of "every second".
 const PERIOD: Duration = Duration::from_secs(1);
@@ -282,7 +291,7 @@ impl AddressMapForm {
             // does not flicker once a second.
             if ui
                 .add(button)
-                .on_hover_text("VirtualQueryEx (VMMap) -> /proc/self/smaps")
+                .on_hover_text(format!("{} -> {}", MAP.win32(), MAP.os_call()))
                 .clicked()
             {
                 self.refresh(ui.ctx());
@@ -309,12 +318,14 @@ impl AddressMapForm {
             let (read, all) = (s.took_us as f64 / 1000.0, self.took.as_secs_f64() * 1000.0);
             let mut line = match lang {
                 Lang::En => format!(
-                    "refresh {}: {used} regions, smaps read and named in {read:.1} ms, {all:.1} ms in all",
-                    self.refreshes
+                    "refresh {}: {used} regions, {} and named in {read:.1} ms, {all:.1} ms in all",
+                    self.refreshes,
+                    help::READ.en
                 ),
                 Lang::Ko => format!(
-                    "새로 고침 {}번: 영역 {used}개, smaps 읽기와 이름 붙이기 {read:.1} ms, 전체 {all:.1} ms",
-                    self.refreshes
+                    "새로 고침 {}번: 영역 {used}개, {}와 이름 붙이기 {read:.1} ms, 전체 {all:.1} ms",
+                    self.refreshes,
+                    help::READ.ko
                 ),
             };
             // Spaced out by the budget: say so.
@@ -428,15 +439,9 @@ impl Lab for AddressMapForm {
         }
         ui.heading(lang.pick("Address-space map (like VMMap)", "주소 공간 맵 (VMMap처럼)"));
         let intro = if self.target.is_none() {
-            lang.pick(
-                "Every region of memlab's own address space, with memlab's objects named: the private heap, the shared text mapping, the page lab's reservations, the threads' stacks and the bundled font.",
-                "memlab 자신의 주소 공간의 모든 영역입니다. 전용 힙, 공유 문자열 매핑, 페이지 실험실의 예약, 스레드 스택, 내장 글꼴처럼 memlab의 객체에는 이름을 붙였습니다.",
-            )
+            help::INTRO_SELF.get(lang)
         } else {
-            lang.pick(
-                "Every region of another process's address space, as seen from outside: its files and shared memory by path, its threads' stacks, glibc's malloc arenas, and, in another memlab window, its shared text and the bundled font. A page lab reservation there shows by its address and size.",
-                "다른 프로세스의 주소 공간의 모든 영역을 밖에서 본 모습입니다. 파일과 공유 메모리는 경로로, 스레드 스택과 glibc의 malloc 아레나, 그리고 다른 memlab 창이면 그 공유 문자열과 내장 글꼴에 이름을 붙였습니다. 그 창의 페이지 실험실 예약은 주소와 크기로 찾습니다.",
-            )
+            help::INTRO_OTHER.get(lang)
         };
         ui.add(egui::Label::new(intro).wrap());
         ui.add_space(4.0);

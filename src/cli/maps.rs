@@ -1,15 +1,22 @@
-//! `memlab maps`: the address-space map as text or JSON.
+//! `memlab maps`: the address-space map as text or JSON (Linux: smaps;
+//! Windows: the VirtualQueryEx walk).
 
 use std::io::Write;
 
-use super::landmarks;
 use crate::cli::Failure;
 use memlab_engine::format::format_bytes;
 use memlab_engine::vm::Operation;
-use memlab_engine::vm::maps::{RegionType, Snapshot, map_targets};
+use memlab_engine::vm::maps::{Landmarks, RegionType, Snapshot, map_targets};
+
+/// What the engine cannot find by itself: the bundled font.
+pub(super) fn landmarks() -> Landmarks {
+    Landmarks {
+        font: Some(crate::fonts::bundled_font()),
+    }
+}
 
 /// Runs `memlab maps` (of this process, `--pid`, `--window`, or `--list`).
-pub(in crate::cli) fn run_maps(
+pub(super) fn run_maps(
     json: bool,
     pid: Option<u32>,
     window: Option<usize>,
