@@ -84,6 +84,18 @@ impl InDir for tempfile::TempDir {
     }
 }
 
+/// Sets its flag when dropped. A helper thread of a `thread::scope` that
+/// loops `while !flag` then stops even when the scope's body panics:
+/// without it the scope waits for the thread forever, and the failed
+/// assertion is never shown (the test hangs instead of failing).
+pub struct StopOnDrop<'a>(pub &'a std::sync::atomic::AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 /// Removes, when dropped (whatever happens), what a test left under a
 /// name: see [`cleanup`].
 pub struct Cleanup(pub String);

@@ -190,6 +190,7 @@ fn a_truncation_loop_kills_no_lock_command() {
             }
             eprintln!("{cuts} truncations");
         });
+        let _stop = common::StopOnDrop(&stop);
         let started = Instant::now();
         while started.elapsed() < Duration::from_secs(10) {
             for kind in ["raw-sync", "robust", "file"] {
@@ -206,7 +207,6 @@ fn a_truncation_loop_kills_no_lock_command() {
                 }
             }
         }
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
     });
     eprintln!("exit codes: {codes:?}");
     assert!(held.child.try_wait().unwrap().is_none(), "the holder died");

@@ -449,6 +449,7 @@ fn a_truncation_loop_kills_no_watch_load_or_save() {
             }
             eprintln!("{cuts} truncations");
         });
+        let _stop = common::StopOnDrop(&stop);
         let started = Instant::now();
         let mut i = 0;
         while started.elapsed() < ORDEAL {
@@ -465,7 +466,6 @@ fn a_truncation_loop_kills_no_watch_load_or_save() {
             }
             i += 1;
         }
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
     });
     eprintln!("exit codes of load and save: {codes:?}");
     assert!(watcher.child.try_wait().unwrap().is_none(), "watch died");
