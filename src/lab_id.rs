@@ -20,7 +20,6 @@ pub enum LabId {
     /// The memory managers' live panel.
     MemoryManagers,
     /// GetSystemInfo and the memory figures.
-    #[cfg(target_os = "linux")]
     Sysinfo,
     /// GlobalAlloc and friends (LocalAlloc is the same heap).
     #[cfg(target_os = "linux")]

@@ -23,7 +23,6 @@ use crate::forms::shared_text::SharedTextForm;
 use crate::forms::vm::address_map::AddressMapForm;
 #[cfg(target_os = "linux")]
 use crate::forms::vm::page_lab::PageLabForm;
-#[cfg(target_os = "linux")]
 use crate::forms::vm::system_info::SystemInfoForm;
 use crate::forms::widgets::{Level, Status, lab_help, show_status};
 use crate::forms::{Lab, LabHelp};
@@ -55,7 +54,6 @@ pub struct MemlabApp {
     shared: SharedTextForm,
     alloc_bench: AllocBenchForm,
     memory_managers: MemoryManagersPanel,
-    #[cfg(target_os = "linux")]
     system_info: SystemInfoForm,
     #[cfg(target_os = "linux")]
     global: GlobalLabForm,
@@ -125,7 +123,6 @@ impl MemlabApp {
             &mut self.shared,
             &mut self.alloc_bench,
             &mut self.memory_managers,
-            #[cfg(target_os = "linux")]
             &mut self.system_info,
             #[cfg(target_os = "linux")]
             &mut self.global,

@@ -17,6 +17,7 @@ mod mutex;
 mod shared;
 #[cfg(target_os = "linux")]
 mod steps;
+mod sysinfo;
 #[cfg(target_os = "linux")]
 mod vm;
 
@@ -51,9 +52,7 @@ pub use vm::VmArgs;
 pub const NOT_PORTED: &[&str] = if cfg!(target_os = "linux") {
     &[]
 } else {
-    &[
-        "filemap", "mutex", "vm", "heap", "global", "sysinfo", "maps",
-    ]
+    &["filemap", "mutex", "vm", "heap", "global", "maps"]
 };
 
 /// This OS's name, as people write it.
@@ -153,7 +152,6 @@ pub enum Command {
     #[cfg(target_os = "linux")]
     Heap(HeapArgs),
     /// GetSystemInfo: page size, address range, memory, commit charge, limits.
-    #[cfg(target_os = "linux")]
     Sysinfo {
         /// Print one JSON object.
         #[arg(long)]
@@ -319,13 +317,9 @@ impl Command {
             Self::Shared { .. } | Self::Screenshot(_) => true,
             #[cfg(target_os = "linux")]
             Self::Filemap(_) | Self::Mutex { .. } => true,
-            Self::Bench(_) | Self::Sweep(_) | Self::Arrange => false,
+            Self::Bench(_) | Self::Sweep(_) | Self::Sysinfo { .. } | Self::Arrange => false,
             #[cfg(target_os = "linux")]
-            Self::Vm(_)
-            | Self::Global(_)
-            | Self::Heap(_)
-            | Self::Sysinfo { .. }
-            | Self::Maps { .. } => false,
+            Self::Vm(_) | Self::Global(_) | Self::Heap(_) | Self::Maps { .. } => false,
         }
     }
 }
@@ -356,8 +350,7 @@ pub fn run(command: Command, open_window: OpenScreenshot<'_>) -> ExitCode {
         Command::Global(args) => global::run_script(&args),
         #[cfg(target_os = "linux")]
         Command::Heap(args) => heap::run_script(&args),
-        #[cfg(target_os = "linux")]
-        Command::Sysinfo { json } => vm::run_sysinfo(json),
+        Command::Sysinfo { json } => sysinfo::run_sysinfo(json),
         #[cfg(target_os = "linux")]
         Command::Maps {
             json,

@@ -1,5 +1,5 @@
-//! `memlab vm`, `memlab sysinfo`, `memlab maps`: the virtual-memory labs
-//! from the command line. `vm` runs a script of page-lab steps in one
+//! `memlab vm`, `memlab maps`: the virtual-memory labs from the command
+//! line (`memlab sysinfo` is in `cli::sysinfo`). `vm` runs a script of page-lab steps in one
 //! process and prints the pages and the costs after each step.
 
 mod info;
@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::Failure;
 use super::steps::{self, ScriptStep};
-pub(super) use info::{run_maps, run_sysinfo};
+pub(super) use info::run_maps;
 use memlab_engine::format::format_bytes;
 use memlab_engine::vm::Operation;
 use memlab_engine::vm::child::ChildEnd;

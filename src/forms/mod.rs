@@ -13,7 +13,6 @@ pub mod heap;
 #[cfg(target_os = "linux")]
 pub mod mutex;
 pub mod shared_text;
-#[cfg(target_os = "linux")]
 pub mod vm;
 pub mod widgets;
 
@@ -82,7 +81,6 @@ pub fn help(id: LabId) -> &'static LabHelp {
         LabId::Shared => &shared_text::help::HELP,
         LabId::AllocBench => &alloc::bench::help::HELP,
         LabId::MemoryManagers => &alloc::memory_managers::HELP,
-        #[cfg(target_os = "linux")]
         LabId::Sysinfo => &vm::system_info::help::HELP,
         #[cfg(target_os = "linux")]
         LabId::Global => &global::help::HELP,

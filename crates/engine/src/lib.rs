@@ -40,5 +40,4 @@ pub mod i18n;
 pub mod mutex;
 pub mod os;
 pub mod shared_text;
-#[cfg(target_os = "linux")]
 pub mod vm;

@@ -1,5 +1,4 @@
-//! `memlab sysinfo` and `memlab maps`: GetSystemInfo and the address-space
-//! map as text or JSON.
+//! `memlab maps`: the address-space map as text or JSON.
 
 use std::io::Write;
 
@@ -8,78 +7,6 @@ use crate::cli::Failure;
 use memlab_engine::format::format_bytes;
 use memlab_engine::vm::Operation;
 use memlab_engine::vm::maps::{RegionType, Snapshot, map_targets};
-use memlab_engine::vm::pages::MAX_PAGES;
-use memlab_engine::vm::system::{
-    self, Limit, Overcommit, SystemFacts, WINDOWS_ALLOCATION_GRANULARITY,
-};
-
-/// Runs `memlab sysinfo`.
-pub(in crate::cli) fn run_sysinfo(json: bool) -> Result<(), Failure> {
-    let f = system::facts()?;
-    let line = if json {
-        let mut v = serde_json::to_value(&f).map_err(|e| Failure::failed(e.to_string()))?;
-        v["windows_allocation_granularity"] = WINDOWS_ALLOCATION_GRANULARITY.into();
-        v["max_pages_per_reservation"] = MAX_PAGES.into();
-        v.to_string()
-    } else {
-        sysinfo_text(&f)
-    };
-    let _ = writeln!(std::io::stdout().lock(), "{line}");
-    Ok(())
-}
-
-fn limit_text(l: Limit) -> String {
-    let one = |v: Option<u64>| v.map_or("unlimited".to_owned(), format_bytes);
-    format!("{} (hard {})", one(l.soft), one(l.hard))
-}
-
-fn sysinfo_text(f: &SystemFacts) -> String {
-    let op = Operation::SystemInfo;
-    let overcommit = match f.overcommit {
-        Some(Overcommit::Heuristic) => {
-            "0, heuristic: obvious overcommits refused, the limit not enforced"
-        }
-        Some(Overcommit::Always) => "1, always: every commit succeeds",
-        Some(Overcommit::Never) => "2, never: the charge may not pass the limit (as on Windows)",
-        None => "unknown",
-    };
-    [
-        format!("{} -> {}", op.win32(), op.os_call()),
-        format!("page size               {} bytes", f.page_size),
-        format!(
-            "allocation granularity  none on Linux: a mapping may start on any page ({} bytes); Windows: {}",
-            f.page_size,
-            format_bytes(WINDOWS_ALLOCATION_GRANULARITY as u64)
-        ),
-        format!("lowest address          {:#x} (vm.mmap_min_addr)", f.lowest_address),
-        format!("highest address         {:#x}", f.highest_address),
-        format!(
-            "total virtual           {} (MEMORYSTATUSEX.ullTotalVirtual: lowest to highest address)",
-            format_bytes(f.total_virtual)
-        ),
-        format!(
-            "processors              {} online, {} available to memlab ({})",
-            f.processors, f.processors_available, f.arch
-        ),
-        format!(
-            "physical memory         {} total, {} available",
-            format_bytes(f.physical_total),
-            f.physical_available.map_or("unknown".into(), format_bytes)
-        ),
-        format!(
-            "commit charge           {} of limit {} (Committed_AS / CommitLimit)",
-            format_bytes(f.commit_charge),
-            f.commit_limit.map_or("unknown".into(), format_bytes)
-        ),
-        format!("overcommit mode         {overcommit}"),
-        format!(
-            "lock limit              {} RLIMIT_MEMLOCK; root (CAP_IPC_LOCK) is not held to it",
-            limit_text(f.lock_limit)
-        ),
-        format!("address-space limit     {} RLIMIT_AS", limit_text(f.address_space_limit)),
-    ]
-    .join("\n")
-}
 
 /// Runs `memlab maps` (of this process, `--pid`, `--window`, or `--list`).
 pub(in crate::cli) fn run_maps(

@@ -22,22 +22,33 @@
 
 mod types;
 
+// The calls themselves, one file per OS behind the same functions.
+#[cfg(target_os = "linux")]
+mod linux;
+#[cfg(windows)]
+mod windows;
+#[cfg(target_os = "linux")]
+use linux as sys;
+/// The Korean of the errors that name an OS's own call or limit
+/// (`messages_pages`).
+pub(in crate::vm) use sys::{address_space_ko, commit_refused_ko, lock_limit_ko};
+#[cfg(windows)]
+use windows as sys;
+
 use std::collections::BTreeSet;
-use std::ffi::c_void;
 use std::ops::Range;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
-
-use rustix::mm::{self, Advice, MapFlags, MprotectFlags, ProtFlags};
 
 pub use types::{
     Access, AccessViolation, Decommit, LabRegion, MAX_PAGES, Page, PageError, PageQuery, PageRun,
     PageState, Protection, ReservationId,
 };
 
+#[cfg(target_os = "linux")]
 use super::Operation;
-use super::child::{self, ChildEnd};
-use crate::os::probe;
+#[cfg(target_os = "linux")]
+use super::child::ChildEnd;
 
 static NEXT_ID: AtomicU32 = AtomicU32::new(1);
 static LIVE: Mutex<Vec<LabRegion>> = Mutex::new(Vec::new());
@@ -75,10 +86,6 @@ impl Reservation {
     /// The address of page `page`.
     pub fn address_of(&self, page: usize) -> usize {
         self.base + page * self.page_size
-    }
-
-    fn ptr(&self, page: usize) -> *mut c_void {
-        self.address_of(page) as *mut c_void
     }
 
     fn check(&self, range: &Range<usize>) -> Result<(), PageError> {
@@ -171,27 +178,11 @@ impl PageLab {
             });
         }
         let len = pages * self.page_size;
-        // SAFETY: a new private anonymous mapping where the kernel chooses:
-        // it cannot overlap anything of ours.
-        let base = unsafe {
-            mm::mmap_anonymous(
-                std::ptr::null_mut(),
-                len,
-                ProtFlags::empty(),
-                MapFlags::PRIVATE,
-            )
-        }
-        .map_err(|e| match e {
-            rustix::io::Errno::NOMEM => PageError::AddressSpace {
-                bytes: len as u64,
-                limit: super::system::limit(super::system::Resource::As).soft,
-            },
-            e => os(Operation::Reserve, e),
-        })?;
+        let base = sys::reserve(len)?;
         let id = ReservationId(NEXT_ID.fetch_add(1, Ordering::Relaxed));
         let r = Reservation {
             id,
-            base: base as usize,
+            base,
             page_size: self.page_size,
             pages: vec![Page::RESERVED; pages],
         };
@@ -212,15 +203,7 @@ impl PageLab {
     pub fn commit(&mut self, id: ReservationId, range: Range<usize>) -> Result<(), PageError> {
         let r = self.get_mut(id)?;
         r.check(&range)?;
-        let len = range.len() * r.page_size;
-        // SAFETY: the range lies inside our own reservation, which memlab
-        // reaches only through the kernel and the probe.
-        unsafe { mm::mprotect(r.ptr(range.start), len, Protection::ReadWrite.flags()) }.map_err(
-            |e| match e {
-                rustix::io::Errno::NOMEM => PageError::CommitRefused { bytes: len as u64 },
-                e => os(Operation::Commit, e),
-            },
-        )?;
+        sys::commit(r.address_of(range.start), range.len() * r.page_size)?;
         for p in &mut r.pages[range] {
             p.state = PageState::Committed;
             p.protection = Protection::ReadWrite;
@@ -239,36 +222,13 @@ impl PageLab {
     ) -> Result<(), PageError> {
         let r = self.get_mut(id)?;
         r.check(&range)?;
-        let (ptr, len) = (r.ptr(range.start), range.len() * r.page_size);
-        match how {
-            // SAFETY: MAP_FIXED over a range inside our own reservation: it
-            // replaces only our pages, atomically (no other mapping can slip in).
-            Decommit::Remap => unsafe {
-                mm::mmap_anonymous(
-                    ptr,
-                    len,
-                    ProtFlags::empty(),
-                    MapFlags::PRIVATE | MapFlags::FIXED,
-                )
-            }
-            .map(drop),
-            Decommit::DontNeed => {
-                // MADV_DONTNEED refuses locked pages (EINVAL): unlock first.
-                let locked = r.pages[range.clone()].iter().any(|p| p.locked);
-                // SAFETY: our own reservation's range; its contents are only
-                // reached through the probe, which reads zeros afterwards.
-                unsafe {
-                    (if locked {
-                        mm::munlock(ptr, len)
-                    } else {
-                        Ok(())
-                    })
-                    .and_then(|()| mm::madvise(ptr, len, Advice::LinuxDontNeed))
-                    .and_then(|()| mm::mprotect(ptr, len, MprotectFlags::empty()))
-                }
-            }
-        }
-        .map_err(|e| os(how.operation(), e))?;
+        let locked = r.pages[range.clone()].iter().any(|p| p.locked);
+        sys::decommit(
+            r.address_of(range.start),
+            range.len() * r.page_size,
+            how,
+            locked,
+        )?;
         r.pages[range].fill(Page::RESERVED);
         Ok(())
     }
@@ -287,15 +247,11 @@ impl PageLab {
             return Err(PageError::ProtectReserved { id, page });
         }
         let old = r.pages[range.start].protection;
-        // SAFETY: committed pages of our own reservation.
-        unsafe {
-            mm::mprotect(
-                r.ptr(range.start),
-                range.len() * r.page_size,
-                protection.flags(),
-            )
-        }
-        .map_err(|e| os(Operation::Protect, e))?;
+        sys::protect(
+            r.address_of(range.start),
+            range.len() * r.page_size,
+            protection,
+        )?;
         for p in &mut r.pages[range] {
             p.protection = protection;
         }
@@ -313,19 +269,7 @@ impl PageLab {
         if let Some(page) = r.first_not(&range, |p| p.protection != Protection::NoAccess) {
             return Err(PageError::LockNoAccess { id, page });
         }
-        let len = range.len() * r.page_size;
-        // SAFETY: committed pages of our own reservation.
-        unsafe { mm::mlock(r.ptr(range.start), len) }.map_err(|e| match e {
-            rustix::io::Errno::NOMEM | rustix::io::Errno::PERM | rustix::io::Errno::AGAIN => {
-                PageError::LockLimit {
-                    bytes: len as u64,
-                    limit: super::system::limit(super::system::Resource::Memlock).soft,
-                    locked: locked_bytes(),
-                    errno: e.raw_os_error(),
-                }
-            }
-            e => os(Operation::Lock, e),
-        })?;
+        sys::lock(r.address_of(range.start), range.len() * r.page_size)?;
         for p in &mut r.pages[range] {
             p.locked = true;
         }
@@ -339,9 +283,7 @@ impl PageLab {
         if let Some(page) = r.first_not(&range, |p| p.locked) {
             return Err(PageError::NotLocked { id, page });
         }
-        // SAFETY: locked pages of our own reservation.
-        unsafe { mm::munlock(r.ptr(range.start), range.len() * r.page_size) }
-            .map_err(|e| os(Operation::Unlock, e))?;
+        sys::unlock(r.address_of(range.start), range.len() * r.page_size)?;
         for p in &mut r.pages[range] {
             p.locked = false;
         }
@@ -353,13 +295,10 @@ impl PageLab {
     pub fn read_byte(&self, id: ReservationId, page: usize) -> Result<Access, PageError> {
         let r = self.get(id)?;
         r.check(&(page..page + 1))?;
-        let mut byte = [0u8];
-        Ok(
-            match probe::read(r.address_of(page) as *const u8, &mut byte) {
-                Ok(()) => Access::Read { value: byte[0] },
-                Err(_) => Access::Violation(violation(r, page, false)),
-            },
-        )
+        Ok(match sys::read_byte(r.address_of(page)) {
+            Some(value) => Access::Read { value },
+            None => Access::Violation(violation(r, page, false)),
+        })
     }
 
     /// Writes `value` to the first byte of a page through the probe.
@@ -371,17 +310,17 @@ impl PageLab {
     ) -> Result<Access, PageError> {
         let r = self.get(id)?;
         r.check(&(page..page + 1))?;
-        // SAFETY: our own reservation, which no Rust reference points into.
-        Ok(
-            match unsafe { probe::write(r.address_of(page) as *mut u8, &[value]) } {
-                Ok(()) => Access::Written { value },
-                Err(_) => Access::Violation(violation(r, page, true)),
-            },
-        )
+        Ok(if sys::write_byte(r.address_of(page), value) {
+            Access::Written { value }
+        } else {
+            Access::Violation(violation(r, page, true))
+        })
     }
 
     /// The real thing: a child process reads or writes the page with a
-    /// plain load or store, and dies if a Win32 program would.
+    /// plain load or store, and dies if a Win32 program would. (Not on
+    /// Windows yet.)
+    #[cfg(target_os = "linux")]
     pub fn touch_in_child(
         &self,
         id: ReservationId,
@@ -390,7 +329,7 @@ impl PageLab {
     ) -> Result<ChildEnd, PageError> {
         let r = self.get(id)?;
         r.check(&(page..page + 1))?;
-        child::touch(r.address_of(page), write).map_err(|errno| PageError::Os {
+        super::child::touch(r.address_of(page), write).map_err(|errno| PageError::Os {
             op: Operation::TouchInChild,
             errno,
         })
@@ -405,46 +344,29 @@ impl PageLab {
             .position(|r| r.id == id)
             .expect("found above");
         let r = self.reservations.remove(i);
-        // SAFETY: the whole mapping made by `reserve`, unmapped once.
-        let unmapped = unsafe { mm::munmap(r.base as *mut c_void, r.len_bytes()) };
+        let unmapped = sys::release(r.base, r.len_bytes());
         LIVE.lock()
             .unwrap_or_else(|e| e.into_inner())
             .retain(|l| l.id != id);
         self.released.insert(id);
-        unmapped.map_err(|e| os(Operation::Release, e))
+        unmapped
     }
 
-    /// Which pages are in RAM now: one `mincore` call for the reservation.
+    /// Which pages are in RAM now: one `mincore` call for the reservation
+    /// (Windows: `QueryWorkingSetEx`).
     pub fn resident(&self, id: ReservationId) -> Result<Vec<bool>, PageError> {
         let r = self.get(id)?;
-        let mut vec = vec![0u8; r.pages.len()];
-        // SAFETY: the range is our whole mapping (page-aligned, all mapped);
-        // `vec` has one byte per page, as mincore writes.
-        let rc = unsafe { libc::mincore(r.ptr(0), r.len_bytes(), vec.as_mut_ptr()) };
-        if rc != 0 {
-            return Err(PageError::Os {
-                op: Operation::Query,
-                errno: super::last_errno(),
-            });
-        }
-        Ok(vec.into_iter().map(|b| b & 1 == 1).collect())
+        sys::resident(r.base, r.pages.len(), r.page_size)
     }
 
-    /// VirtualQuery for one page: the table, plus `mincore` for residency.
+    /// VirtualQuery for one page: the table, plus `mincore` for residency
+    /// (Windows: `QueryWorkingSetEx`).
     pub fn query(&self, id: ReservationId, page: usize) -> Result<PageQuery, PageError> {
         let r = self.get(id)?;
         r.check(&(page..page + 1))?;
         let this = r.pages[page];
         let region_pages = r.pages[page..].iter().take_while(|p| **p == this).count();
-        let mut byte = 0u8;
-        // SAFETY: one page of our own mapping, one byte of result.
-        let rc = unsafe { libc::mincore(r.ptr(page), r.page_size, &mut byte) };
-        if rc != 0 {
-            return Err(PageError::Os {
-                op: Operation::Query,
-                errno: super::last_errno(),
-            });
-        }
+        let resident = sys::resident(r.address_of(page), 1, r.page_size)?[0];
         Ok(PageQuery {
             id,
             page,
@@ -455,7 +377,7 @@ impl PageLab {
             state: this.state,
             protection: this.protection,
             locked: this.locked,
-            resident: byte & 1 == 1,
+            resident,
         })
     }
 
@@ -484,13 +406,6 @@ impl Drop for PageLab {
     }
 }
 
-fn os(op: Operation, e: rustix::io::Errno) -> PageError {
-    PageError::Os {
-        op,
-        errno: e.raw_os_error(),
-    }
-}
-
 fn violation(r: &Reservation, page: usize, write: bool) -> AccessViolation {
     let p = r.pages[page];
     AccessViolation {
@@ -501,15 +416,6 @@ fn violation(r: &Reservation, page: usize, write: bool) -> AccessViolation {
         state: p.state,
         protection: p.protection,
     }
-}
-
-/// Bytes this process has locked (VmLck of /proc/self/status), 0 if unknown.
-fn locked_bytes() -> u64 {
-    procfs::process::Process::myself()
-        .and_then(|p| p.status())
-        .ok()
-        .and_then(|s| s.vmlck)
-        .map_or(0, |kb| kb * 1024)
 }
 
 #[cfg(test)]

@@ -3,14 +3,12 @@
 
 use std::ops::Range;
 
-use rustix::mm::MprotectFlags;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ErrorKind, HasKind};
-use crate::vm::{Operation, errno_name};
+use crate::vm::Operation;
 
-/// The most pages one reservation may have (256 MiB of 4 KiB pages).
-pub const MAX_PAGES: usize = 65536;
+pub use crate::vm::MAX_PAGES;
 
 /// A reservation's number, unique in the process (`#1`, `#2`, ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -78,14 +76,6 @@ impl Protection {
             Self::NoAccess => "PROT_NONE",
             Self::ReadOnly => "PROT_READ",
             Self::ReadWrite => "PROT_READ|PROT_WRITE",
-        }
-    }
-
-    pub(super) fn flags(self) -> MprotectFlags {
-        match self {
-            Self::NoAccess => MprotectFlags::empty(),
-            Self::ReadOnly => MprotectFlags::READ,
-            Self::ReadWrite => MprotectFlags::READ | MprotectFlags::WRITE,
         }
     }
 }
@@ -161,25 +151,18 @@ pub enum PageError {
     LockNoAccess { id: ReservationId, page: usize },
     #[error("page {page} of {id} is not locked")]
     NotLocked { id: ReservationId, page: usize },
-    #[error(
-        "mlock refused {bytes} bytes ({}): the lock limit RLIMIT_MEMLOCK is {}, {locked} bytes are locked already",
-        errno_name(*errno).unwrap_or("error"),
-        limit.map_or("unlimited".to_owned(), |l| format!("{l} bytes"))
-    )]
+    /// On Windows `limit` is the minimum working set, and `locked` 0
+    /// (Windows does not say how much a process has locked).
+    #[error("{}", super::sys::lock_limit_text(*bytes, *limit, *locked, *errno))]
     LockLimit {
         bytes: u64,
         limit: Option<u64>,
         locked: u64,
         errno: i32,
     },
-    #[error(
-        "cannot reserve {bytes} bytes of address space: mmap returned ENOMEM (address-space limit RLIMIT_AS: {})",
-        limit.map_or("unlimited".to_owned(), |l| format!("{l} bytes"))
-    )]
+    #[error("{}", super::sys::address_space_text(*bytes, *limit))]
     AddressSpace { bytes: u64, limit: Option<u64> },
-    #[error(
-        "the system refused to commit {bytes} bytes: mprotect returned ENOMEM (the commit limit in overcommit mode 2, or too many mappings)"
-    )]
+    #[error("{}", super::sys::commit_refused_text(*bytes))]
     CommitRefused { bytes: u64 },
     #[error("{} failed: {}", op.os_call(), std::io::Error::from_raw_os_error(*errno))]
     Os { op: Operation, errno: i32 },
