@@ -82,7 +82,7 @@ xdotool mousemove 1919 1079
 
 for lab in shared-text:shared alloc-bench:alloc-bench memory-managers:memory-managers \
     sysinfo:sysinfo global-lab:global page-lab:page-lab address-map:address-map heap-lab:heap \
-    file-mapping:filemap book-mutex:mutex; do
+    file-mapping:filemap book-mutex:mutex sharemem-lab:sharemem; do
     file=${lab%%:*} id=${lab#*:}
     "$m" screenshot --out "screenshots/$file.png" --lab "$id" --lang en --demo
     "$m" screenshot --out "screenshots/$file-ko.png" --lab "$id" --lang ko --demo

@@ -31,14 +31,14 @@ pub enum LabId {
     #[cfg(target_os = "linux")]
     AddressMap,
     /// HeapCreate and friends: private heaps.
-    #[cfg(target_os = "linux")]
     Heap,
     /// The file mapping of §8.
     #[cfg(target_os = "linux")]
     Filemap,
     /// The book's LockMap mutex.
-    #[cfg(target_os = "linux")]
     Mutex,
+    /// ShareMem: a library's memory manager and the program's.
+    Sharemem,
 }
 
 impl LabId {

@@ -14,11 +14,10 @@ use crate::forms::alloc::memory_managers::MemoryManagersPanel;
 use crate::forms::filemap::FileMapLab;
 #[cfg(target_os = "linux")]
 use crate::forms::global::GlobalLabForm;
-#[cfg(target_os = "linux")]
 use crate::forms::heap::HeapLabForm;
-#[cfg(target_os = "linux")]
 use crate::forms::mutex::MutexLab;
 use crate::forms::shared_text::SharedTextForm;
+use crate::forms::sharemem::ShareMemLab;
 #[cfg(target_os = "linux")]
 use crate::forms::vm::address_map::AddressMapForm;
 #[cfg(target_os = "linux")]
@@ -61,12 +60,12 @@ pub struct MemlabApp {
     page_lab: PageLabForm,
     #[cfg(target_os = "linux")]
     address_map: AddressMapForm,
-    #[cfg(target_os = "linux")]
     heap: HeapLabForm,
     #[cfg(target_os = "linux")]
     filemap: FileMapLab,
-    #[cfg(target_os = "linux")]
     mutex: MutexLab,
+    #[serde(skip)]
+    sharemem: ShareMemLab,
     /// Kept in the shared settings file, not with the labs.
     #[serde(skip)]
     settings: SharedSettings,
@@ -103,7 +102,6 @@ impl MemlabApp {
     pub fn with_mapping(name: &str) -> Self {
         Self {
             shared: SharedTextForm::with_name(name),
-            #[cfg(target_os = "linux")]
             mutex: MutexLab::with_name(name, None),
             #[cfg(target_os = "linux")]
             filemap: FileMapLab::with_path(&Self::scratch_file(name)),
@@ -130,12 +128,11 @@ impl MemlabApp {
             &mut self.page_lab,
             #[cfg(target_os = "linux")]
             &mut self.address_map,
-            #[cfg(target_os = "linux")]
             &mut self.heap,
             #[cfg(target_os = "linux")]
             &mut self.filemap,
-            #[cfg(target_os = "linux")]
             &mut self.mutex,
+            &mut self.sharemem,
         ]
     }
 

@@ -14,8 +14,7 @@ use memlab_engine::filemap::{
     Walkthrough,
 };
 
-/// Longest `--hold`, in seconds.
-pub(super) const MAX_HOLD_SECONDS: f64 = 3600.0;
+use super::MAX_HOLD_SECONDS;
 
 /// `memlab filemap`: the book's steps on a real file.
 #[derive(Debug, Args)]

@@ -351,7 +351,8 @@ impl Report<'_> {
                 ));
             }
             say(format!(
-                "  kernel (smaps): reserved {}, read-write {}, charged {}, in RAM {}",
+                "  kernel ({}): reserved {}, read-write {}, charged {}, in RAM {}",
+                heap::KERNEL_SOURCE,
                 format_bytes(k.reserved),
                 format_bytes(k.committed),
                 format_bytes(k.charged),

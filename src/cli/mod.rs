@@ -1,6 +1,6 @@
 //! The command line: every lab's engine, scriptable, with exit codes for scripts and tests.
 //!
-//! One file per lab (`shared`, `alloc`, `vm`, `global`, `heap`, `filemap`, `mutex`); `exit` is the one place where engine
+//! One file per lab (`shared`, `alloc`, `vm`, `global`, `heap`, `filemap`, `mutex`, `sharemem`); `exit` is the one place where engine
 //! errors become exit codes and English lines. The window's own commands
 //! (`arrange`, `screenshot`) are here.
 
@@ -10,12 +10,10 @@ mod exit;
 mod filemap;
 #[cfg(target_os = "linux")]
 mod global;
-#[cfg(target_os = "linux")]
 mod heap;
-#[cfg(target_os = "linux")]
 mod mutex;
 mod shared;
-#[cfg(target_os = "linux")]
+mod sharemem;
 mod steps;
 mod sysinfo;
 #[cfg(target_os = "linux")]
@@ -35,14 +33,13 @@ pub use exit::Failure;
 pub use filemap::FilemapArgs;
 #[cfg(target_os = "linux")]
 pub use global::GlobalArgs;
-#[cfg(target_os = "linux")]
 pub use heap::HeapArgs;
 use memlab_engine::desktop::settings::TextSize;
 use memlab_engine::i18n::Lang;
 use memlab_engine::shared_text::DEFAULT_NAME;
-#[cfg(target_os = "linux")]
 pub use mutex::{KindArg, MutexAction};
 pub use shared::SharedAction;
+pub use sharemem::ShareMemArgs;
 #[cfg(target_os = "linux")]
 pub use vm::VmArgs;
 
@@ -52,8 +49,11 @@ pub use vm::VmArgs;
 pub const NOT_PORTED: &[&str] = if cfg!(target_os = "linux") {
     &[]
 } else {
-    &["filemap", "mutex", "vm", "heap", "global", "maps"]
+    &["filemap", "vm", "global", "maps"]
 };
+
+/// Longest `--hold` (filemap) or `hold --seconds` (mutex), in seconds.
+const MAX_HOLD_SECONDS: f64 = 3600.0;
 
 /// This OS's name, as people write it.
 const THIS_OS: &str = if cfg!(windows) {
@@ -125,9 +125,10 @@ pub enum Command {
     Filemap(FilemapArgs),
     /// The book's LockMap mutex three ways: take, hold, crash while holding,
     /// reset, or look at it.
-    #[cfg(target_os = "linux")]
     Mutex {
-        /// Which lock: memlab's file lock, raw_sync's mutex, or a robust pthread mutex.
+        /// Which lock: memlab's file lock, raw_sync's mutex, or a robust
+        /// pthread mutex (on Windows: LockFileEx, raw_sync's mutex, or the
+        /// Win32 named mutex).
         #[arg(long, value_enum, default_value = "file")]
         kind: KindArg,
         /// The lock's name.
@@ -149,8 +150,14 @@ pub enum Command {
     Global(GlobalArgs),
     /// The heap lab (HeapCreate and friends): runs a script of steps on
     /// memlab's private heaps and prints the heaps and costs after each.
-    #[cfg(target_os = "linux")]
     Heap(HeapArgs),
+    /// The ShareMem lab: memlab and a library it loads exchange a string,
+    /// with one shared memory manager (--shared) or each with its own
+    /// (--separate, the foreign free shown safely).
+    Sharemem(ShareMemArgs),
+    /// The dangerous half of `sharemem --separate`, run as a child process.
+    #[command(name = "sharemem-child", hide = true)]
+    SharememChild,
     /// GetSystemInfo: page size, address range, memory, commit charge, limits.
     Sysinfo {
         /// Print one JSON object.
@@ -315,11 +322,18 @@ impl Command {
     fn attaches(&self) -> bool {
         match self {
             Self::Shared { .. } | Self::Screenshot(_) => true,
+            Self::Mutex { .. } => true,
             #[cfg(target_os = "linux")]
-            Self::Filemap(_) | Self::Mutex { .. } => true,
-            Self::Bench(_) | Self::Sweep(_) | Self::Sysinfo { .. } | Self::Arrange => false,
+            Self::Filemap(_) => true,
+            Self::Bench(_)
+            | Self::Sweep(_)
+            | Self::Sysinfo { .. }
+            | Self::Heap(_)
+            | Self::Arrange
+            | Self::Sharemem(_)
+            | Self::SharememChild => false,
             #[cfg(target_os = "linux")]
-            Self::Vm(_) | Self::Global(_) | Self::Heap(_) | Self::Maps { .. } => false,
+            Self::Vm(_) | Self::Global(_) | Self::Maps { .. } => false,
         }
     }
 }
@@ -337,7 +351,6 @@ pub fn run(command: Command, open_window: OpenScreenshot<'_>) -> ExitCode {
         Command::Sweep(args) => alloc::run_sweep(&args),
         #[cfg(target_os = "linux")]
         Command::Filemap(args) => filemap::run_filemap(args),
-        #[cfg(target_os = "linux")]
         Command::Mutex {
             kind,
             name,
@@ -348,7 +361,6 @@ pub fn run(command: Command, open_window: OpenScreenshot<'_>) -> ExitCode {
         Command::Vm(args) => vm::run_script(&args),
         #[cfg(target_os = "linux")]
         Command::Global(args) => global::run_script(&args),
-        #[cfg(target_os = "linux")]
         Command::Heap(args) => heap::run_script(&args),
         Command::Sysinfo { json } => sysinfo::run_sysinfo(json),
         #[cfg(target_os = "linux")]
@@ -358,6 +370,8 @@ pub fn run(command: Command, open_window: OpenScreenshot<'_>) -> ExitCode {
             window,
             list,
         } => vm::run_maps(json, pid, window, list),
+        Command::Sharemem(args) => sharemem::run(&args),
+        Command::SharememChild => sharemem::run_child(),
         Command::Arrange => arrange(),
         Command::Screenshot(options) => screenshot(&options, open_window),
     };

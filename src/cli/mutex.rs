@@ -8,18 +8,40 @@ use std::time::{Duration, Instant};
 
 use clap::{Subcommand, ValueEnum};
 
-use super::filemap::MAX_HOLD_SECONDS;
+use super::MAX_HOLD_SECONDS;
 use super::{Failure, stop_on_signal};
 use memlab_engine::mutex::{self, BookMutex, MutexKind, Removal};
 
 /// The lock kinds, as the command line names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum KindArg {
-    /// memlab's file lock (flock): freed by the kernel when its holder dies.
+    #[cfg_attr(
+        not(windows),
+        doc = "memlab's file lock (flock): freed by the kernel when its holder dies."
+    )]
+    #[cfg_attr(
+        windows,
+        doc = "A file lock (LockFileEx): freed by Windows when its holder dies; nobody is told."
+    )]
     File,
-    /// raw_sync's mutex: not robust, stuck when its holder dies.
+    #[cfg_attr(
+        not(windows),
+        doc = "raw_sync's mutex: not robust, stuck when its holder dies."
+    )]
+    #[cfg_attr(
+        windows,
+        doc = "raw_sync's mutex (a Win32 mutex): its wait panics on WAIT_ABANDONED; memlab catches it."
+    )]
     RawSync,
-    /// A robust pthread mutex: the next waiter is told the owner died.
+    #[cfg_attr(
+        not(windows),
+        doc = "A robust pthread mutex: the next waiter is told the owner died."
+    )]
+    #[cfg_attr(
+        windows,
+        doc = "The Win32 named mutex (also `win32`): the next waiter gets WAIT_ABANDONED."
+    )]
+    #[cfg_attr(windows, value(alias = "win32"))]
     Robust,
 }
 
@@ -42,8 +64,8 @@ pub enum MutexAction {
         #[arg(long, default_value_t = MAX_HOLD_SECONDS)]
         seconds: f64,
     },
-    /// Takes the lock, begins a move of the data it guards, and dies by
-    /// SIGKILL half-way, still holding it.
+    /// Takes the lock, begins a move of the data it guards, and dies
+    /// half-way (SIGKILL; on Windows TerminateProcess), still holding it.
     Crash,
     /// Waits the timeout for the lock: exit 0 when acquired (telling whether
     /// the previous owner died, where the lock can tell, and how the guarded
@@ -54,8 +76,14 @@ pub enum MutexAction {
     Reset,
     /// Prints who holds the lock and the data it guards, without taking it.
     Status,
-    /// Removes the lock's object unless an instance has it open (it
-    /// outlives its last instance otherwise, held or not).
+    #[cfg_attr(
+        not(windows),
+        doc = "Removes the lock's object unless an instance has it open (it outlives its last instance otherwise, held or not)."
+    )]
+    #[cfg_attr(
+        windows,
+        doc = "Says whether the lock's objects are in use (on Windows they die with their last handle: nothing is left to remove)."
+    )]
     Remove,
 }
 
@@ -122,9 +150,10 @@ pub(super) fn run_mutex(
             take(&lock)?;
             let data = lock.write_data(false)?;
             print(&format!(
-                "holding {kind} {name:?} as PID {me}, half-way through a move ({data}); dying by SIGKILL now"
+                "holding {kind} {name:?} as PID {me}, half-way through a move ({data}); dying by {} now",
+                mutex::CRASH_BY
             ));
-            mutex::die_by_sigkill();
+            mutex::die_like_a_crash();
         }
         MutexAction::Reset => print(&lock.reset()?.to_string()),
         // Done above, without opening the lock.

@@ -28,6 +28,7 @@ fn source(id: LabId) -> &'static str {
         LabId::Heap => "src/forms/heap/help.rs",
         LabId::Filemap => "src/forms/filemap/help.rs",
         LabId::Mutex => "src/forms/mutex/help.rs",
+        LabId::Sharemem => "src/forms/sharemem/help.rs",
     }
 }
 

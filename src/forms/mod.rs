@@ -1,5 +1,6 @@
 //! The labs' windows, grouped as the book and the engine group them
-//! (`alloc`, `vm`, `global`, `heap`, `filemap`, `mutex`, `shared_text`), each group with its
+//! (`alloc`, `vm`, `global`, `heap`, `filemap`, `mutex`, `shared_text`,
+//! `sharemem`), each group with its
 //! own strings and colours; `widgets` holds the pieces every lab uses. UI
 //! only: the work is done by `memlab_engine`.
 
@@ -8,11 +9,10 @@ pub mod alloc;
 pub mod filemap;
 #[cfg(target_os = "linux")]
 pub mod global;
-#[cfg(target_os = "linux")]
 pub mod heap;
-#[cfg(target_os = "linux")]
 pub mod mutex;
 pub mod shared_text;
+pub mod sharemem;
 pub mod vm;
 pub mod widgets;
 
@@ -88,12 +88,11 @@ pub fn help(id: LabId) -> &'static LabHelp {
         LabId::PageLab => &vm::page_lab::help::HELP,
         #[cfg(target_os = "linux")]
         LabId::AddressMap => &vm::address_map::help::HELP,
-        #[cfg(target_os = "linux")]
         LabId::Heap => &heap::help::HELP,
         #[cfg(target_os = "linux")]
         LabId::Filemap => &filemap::help::HELP,
-        #[cfg(target_os = "linux")]
         LabId::Mutex => &mutex::help::HELP,
+        LabId::Sharemem => &sharemem::help::HELP,
     }
 }
 

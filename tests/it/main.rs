@@ -38,6 +38,8 @@ mod shared_cli;
 mod shared_file_backing;
 mod shared_form_ui;
 mod shared_hostile;
+mod sharemem_cli;
+mod sharemem_form_ui;
 mod shell_ui;
 mod vm_cli;
 mod wayland;

@@ -32,12 +32,10 @@ pub mod filemap;
 pub mod format;
 #[cfg(target_os = "linux")]
 pub mod global;
-// Its Windows `sys` (HeapCreate, HeapWalk...) is still to write.
-#[cfg(target_os = "linux")]
 pub mod heap;
 pub mod i18n;
-#[cfg(target_os = "linux")]
 pub mod mutex;
 pub mod os;
 pub mod shared_text;
+pub mod sharemem;
 pub mod vm;

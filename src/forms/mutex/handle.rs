@@ -24,7 +24,7 @@ pub(super) enum Action {
     Take(Duration),
     /// `UnlockMap`.
     Release,
-    /// A child takes the lock and dies by SIGKILL.
+    /// A child takes the lock and dies as a crash would (SIGKILL, TerminateProcess).
     Crash,
     Reset,
 }

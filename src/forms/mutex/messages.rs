@@ -100,6 +100,7 @@ mod tests {
                 result: AcquireResult::Acquired,
                 waited: Duration::from_millis(3),
                 deadline_bug: false,
+                panicked: false,
                 found: Some(GuardedData::fresh()),
                 rolled_back: false,
             }),
@@ -109,7 +110,8 @@ mod tests {
             },
             MutexNote::Crashed(CrashedHolder {
                 pid: 77,
-                signal: Some(libc::SIGKILL),
+                // SIGKILL (9 on every Unix; never on Windows, which shows None).
+                signal: Some(9),
             }),
             MutexNote::Crashed(CrashedHolder {
                 pid: 77,

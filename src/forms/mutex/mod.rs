@@ -1,6 +1,6 @@
 //! The book's mutex (§9, `LockMap` / `UnlockMap`) three ways, as a lab of
 //! its own: pick the lock, take it, release it, have a child process take
-//! it and die by SIGKILL ("Crash while holding"), and watch what every
+//! it and die (SIGKILL, TerminateProcess: "Crash while holding"), and watch what every
 //! window then gets: acquired (told "the previous owner died" where the
 //! lock can tell), timed out, or stuck until reset.
 //!
@@ -13,8 +13,17 @@
 //! stuck, with Reset, and never freezes the window.
 
 mod handle;
+// The help names the calls as made: Linux's say what each became there.
+#[cfg(not(windows))]
+pub(crate) mod help;
+#[cfg(windows)]
+#[path = "help_windows.rs"]
 pub(crate) mod help;
 mod messages;
+// What this OS's locks do, in the form's own sentences.
+#[cfg_attr(not(windows), path = "words_linux.rs")]
+#[cfg_attr(windows, path = "words_windows.rs")]
+mod words;
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -306,18 +315,12 @@ impl MutexLab {
                 (
                     Action::Crash,
                     lang.pick("Crash while holding", "잡은 채 죽기"),
-                    lang.pick(
-                        "A child memlab takes this lock, begins a move and is killed with SIGKILL half-way, still holding it",
-                        "자식 memlab 프로세스가 이 잠금을 잡고 이체를 시작한 뒤, 절반만 하고 잡은 채 SIGKILL로 죽습니다",
-                    ),
+                    words::CRASH_TIP.get(lang),
                 ),
                 (
                     Action::Reset,
                     lang.pick("Reset", "초기화"),
-                    lang.pick(
-                        "Re-initialise a lock whose holder died (refused while a live process holds it)",
-                        "잡은 프로세스가 죽은 잠금을 다시 초기화합니다 (살아 있는 프로세스가 잡고 있으면 거절)",
-                    ),
+                    words::RESET_TIP.get(lang),
                 ),
             ];
             for (action, text, hover) in buttons {
@@ -396,7 +399,7 @@ impl MutexLab {
                 ),
             );
         } else {
-            ui.weak(what_happens(self.kind.into(), lang));
+            ui.weak(words::what_happens(self.kind.into(), lang));
         }
     }
 
@@ -437,24 +440,6 @@ impl MutexLab {
     }
 }
 
-/// What a lock of `kind` does when its holder is killed.
-fn what_happens(kind: MutexKind, lang: Lang) -> &'static str {
-    match kind {
-        MutexKind::FileLock => lang.pick(
-            "When its holder dies, the kernel frees it: the next waiter gets it, but cannot be told the owner died.",
-            "잡은 프로세스가 죽으면 커널이 풀어 줍니다. 다음에 기다리는 쪽이 잡지만, 소유자가 죽었다는 사실은 알 수 없습니다.",
-        ),
-        MutexKind::RawSync => lang.pick(
-            "Not robust: when its holder dies it stays locked for good; every wait times out (stuck) until Reset.",
-            "견고하지 않음: 잡은 프로세스가 죽으면 영영 잠긴 채로 남아, 초기화할 때까지 모든 대기가 시간 초과(멈춤)됩니다.",
-        ),
-        MutexKind::Robust => lang.pick(
-            "Robust: the next waiter gets it and is told the previous owner died (EOWNERDEAD, Win32's WAIT_ABANDONED).",
-            "견고함: 다음에 기다리는 쪽이 잡으며, 이전 소유자가 죽었다는 말을 듣습니다 (EOWNERDEAD, Win32의 WAIT_ABANDONED).",
-        ),
-    }
-}
-
 impl Lab for MutexLab {
     fn id(&self) -> LabId {
         LabId::Mutex
@@ -473,10 +458,7 @@ impl Lab for MutexLab {
             "The book's mutex: LockMap / UnlockMap",
             "책의 뮤텍스: LockMap / UnlockMap",
         ));
-        ui.label(lang.pick(
-            "The book guards a mapping with a named mutex and a 1000 ms wait. Take the lock here, have a child take it and die by SIGKILL, and watch what each kind of lock gives the windows still waiting.",
-            "책은 이름 있는 뮤텍스와 1000 ms 대기로 매핑을 지킵니다. 여기서 잠금을 잡아 보고, 자식 프로세스가 잠금을 잡은 채 SIGKILL로 죽게 한 뒤, 잠금 종류마다 기다리던 창들이 무엇을 얻는지 보세요.",
-        ));
+        ui.label(words::INTRO.get(lang));
         ui.label(match lang {
             Lang::En => format!(
                 "What the lock guards: two accounts, A and B, holding {TOTAL} between them. Whoever takes the lock moves {AMOUNT} from one to the other in two steps (take from one, then give to the other). The crashing child dies between the steps: the total it leaves is short, and that is what WAIT_ABANDONED warns the next holder about."
@@ -496,7 +478,7 @@ impl Lab for MutexLab {
         for kind in MutexKind::ALL {
             ui.horizontal_wrapped(|ui| {
                 ui.label(egui::RichText::new(kind.localized(lang)).strong());
-                ui.label(what_happens(kind, lang));
+                ui.label(words::what_happens(kind, lang));
             });
         }
     }

@@ -138,6 +138,12 @@ impl Localized for HeapError {
                 ko(block),
                 josa(what.localized(Lang::Ko), Subject)
             ),
+            Self::Overrun { call, heap, at } => format!(
+                "{call}: memlab이 {}에서 블록 끝을 넘어 썼으므로(주소 {at:#x}) 더는 그 힙을 바꾸는 \
+                 함수를 부르지 않습니다: 윈도우는 힙 손상을 찾으면 프로세스를 끝냅니다 \
+                 (STATUS_HEAP_CORRUPTION). HeapValidate로 읽을 수는 있고, HeapDestroy로 돌려줍니다",
+                ko(heap)
+            ),
             Self::ReserveRefused { bytes, errno, .. } => format!(
                 "HeapCreate: 메모리가 부족합니다: 시스템이 {} 예약을 거절했습니다 ({})",
                 format_bytes(*bytes),

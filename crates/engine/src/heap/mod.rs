@@ -10,27 +10,35 @@
 //!   reserved with `mmap(PROT_NONE)`, commits with `mprotect(RW)`, blocks
 //!   with headers memlab validates), checked against the kernel's smaps and
 //!   `Committed_AS`;
-//! - `windows.rs` (to come with the Windows port): the real `HeapCreate`
-//!   heap, giving the same `PrivateHeap` (create, alloc, free, size,
-//!   realloc, overrun, validate, compact, walk, segments) and the same
-//!   `costs`, `kernel_view` and `process_heap`.
+//! - `windows.rs`: the real `HeapCreate` heap, giving the same
+//!   `PrivateHeap` (create, alloc, free, size, realloc, overrun, validate,
+//!   compact, walk, segments) and the same `costs`, `kernel_view` and
+//!   `process_heap`, from `HeapWalk`, `VirtualQuery` and `GetPerformanceInfo`.
 
+mod error;
 #[cfg(target_os = "linux")]
 mod linux;
 mod messages;
-// The Windows port adds: #[cfg(windows)] mod windows; #[cfg(windows)] use windows as sys;
+mod values;
+#[cfg(windows)]
+mod windows;
 #[cfg(target_os = "linux")]
 use linux as sys;
+#[cfg(windows)]
+use windows as sys;
 
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
 
 use serde::Serialize;
 
-use crate::error::{ErrorKind, HasKind};
-use crate::format::format_bytes;
-
-pub use sys::{Costs, KernelView, ProcessHeap, costs, process_heap};
+pub use error::HeapError;
+pub use sys::{
+    Costs, KERNEL_SOURCE, KernelView, PROCESS_HEAP_SOURCE, ProcessHeap, costs, process_heap,
+};
+pub use values::{
+    BlockId, BlockInfo, Damage, DamageKind, Fragmented, HeapId, HeapState, Realloc, ReallocFlags,
+    Segment, WalkEntry, WalkKind,
+};
 
 /// The most heaps memlab keeps at once (a lab, not a process's limit).
 pub const MAX_HEAPS: usize = 16;
@@ -47,308 +55,6 @@ pub const MAX_COMMIT: u64 = 4 << 30;
 pub const MAX_COUNT: usize = 10_000;
 /// The size of each block "fragment it" allocates.
 pub const FRAGMENT_BLOCK: u64 = 2048;
-
-/// A heap's number (1, 2, ...), as `HeapCreate` would return a handle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(transparent)]
-pub struct HeapId(pub u32);
-
-impl fmt::Display for HeapId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "heap {}", self.0)
-    }
-}
-
-/// A block's number in its heap (1, 2, ...), standing for the pointer
-/// `HeapAlloc` returned (the pointer itself is the block's `address`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(transparent)]
-pub struct BlockId(pub u32);
-
-impl fmt::Display for BlockId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "block {}", self.0)
-    }
-}
-
-/// `HeapReAlloc`'s flags that memlab models.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ReallocFlags {
-    /// HEAP_ZERO_MEMORY: the bytes a block grows by read zero.
-    pub zero_memory: bool,
-    /// HEAP_REALLOC_IN_PLACE_ONLY: fail rather than move the block.
-    pub in_place_only: bool,
-}
-
-/// What `HeapWalk` reports a range as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WalkKind {
-    /// A live block (PROCESS_HEAP_ENTRY_BUSY).
-    Busy,
-    /// A free block inside committed memory.
-    Free,
-    /// Reserved, not committed yet (PROCESS_HEAP_UNCOMMITTED_RANGE).
-    Uncommitted,
-}
-
-impl WalkKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Busy => "busy",
-            Self::Free => "free",
-            Self::Uncommitted => "uncommitted",
-        }
-    }
-}
-
-/// One entry of `HeapWalk`, in address order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct WalkEntry {
-    pub kind: WalkKind,
-    /// Where the data starts (for a busy block, the pointer the program has).
-    pub address: usize,
-    /// The data's size (for a busy block, what `HeapSize` says).
-    pub size: u64,
-    /// The heap's own bytes around it (header, tail check, rounding).
-    pub overhead: u64,
-    /// How many of those come before `address` (the header): the entry
-    /// starts at `address - header`.
-    pub header: u64,
-    /// The block's number, for a busy entry.
-    pub block: Option<BlockId>,
-    /// Which of the heap's reserved ranges it is in (0 = the first).
-    pub segment: usize,
-}
-
-impl WalkEntry {
-    /// The bytes it covers in the heap: data and overhead.
-    pub fn span(&self) -> u64 {
-        self.size + self.overhead
-    }
-
-    /// Where the entry starts (its header's first byte).
-    pub fn start(&self) -> usize {
-        self.address - self.header as usize
-    }
-}
-
-/// One reserved range of a heap (a fixed heap has one; a growable heap
-/// reserves another when its ranges are full).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Segment {
-    pub base: usize,
-    pub reserved: u64,
-    pub committed: u64,
-}
-
-/// A live block: its number, `HeapSize`, and the pointer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct BlockInfo {
-    pub id: BlockId,
-    pub size: u64,
-    pub address: usize,
-}
-
-/// A heap as the lab shows it after each step.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct HeapState {
-    pub id: HeapId,
-    /// `HeapCreate`'s initial size as given.
-    pub initial: u64,
-    /// `HeapCreate`'s maximum as given (0 = growable).
-    pub maximum: u64,
-    pub segments: Vec<Segment>,
-    pub reserved: u64,
-    pub committed: u64,
-    /// Live blocks by number.
-    pub blocks: Vec<BlockInfo>,
-    /// `HeapWalk`: every range in address order.
-    pub walk: Vec<WalkEntry>,
-    /// The largest free block's data size (what `HeapCompact` returns).
-    pub largest_free: u64,
-    /// The data size of all free blocks together.
-    pub total_free: u64,
-}
-
-impl HeapState {
-    pub fn growable(&self) -> bool {
-        self.maximum == 0
-    }
-}
-
-/// What `HeapValidate` found wrong at one block.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Damage {
-    /// The block's data address.
-    pub address: usize,
-    /// The block's number if it is a live block (else a free block).
-    pub block: Option<BlockId>,
-    pub what: DamageKind,
-}
-
-/// Which of a block's check bytes were overwritten.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DamageKind {
-    /// The header before the data (its size or its tag).
-    Header,
-    /// The tail check bytes after the data: a write past the block's end.
-    Tail,
-}
-
-/// What `HeapReAlloc` did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(tag = "how", rename_all = "snake_case")]
-pub enum Realloc {
-    /// The block kept its address.
-    InPlace,
-    /// The block moved: its bytes were copied and the old block freed.
-    Moved { from: usize },
-}
-
-/// What "fragment it" did: blocks of [`FRAGMENT_BLOCK`] bytes allocated,
-/// then every other one freed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Fragmented {
-    pub allocated: usize,
-    pub freed: usize,
-    pub block_size: u64,
-}
-
-/// A step of the heap lab that failed, with the Win32 rule it broke or
-/// what the system refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum HeapError {
-    #[error("{0} does not exist (never created, or destroyed by HeapDestroy)")]
-    NoSuchHeap(HeapId),
-    #[error("{heap} has no {block} (never allocated, or freed by HeapFree)")]
-    NoSuchBlock { heap: HeapId, block: BlockId },
-    #[error(
-        "HeapCreate: the initial size ({}) is larger than the maximum ({})",
-        format_bytes(*initial),
-        format_bytes(*maximum)
-    )]
-    InitialAboveMaximum { initial: u64, maximum: u64 },
-    #[error(
-        "HeapCreate: memlab makes heaps of at most {} (asked for {})",
-        format_bytes(MAX_RESERVE),
-        format_bytes(*bytes)
-    )]
-    HeapTooLarge { bytes: u64 },
-    #[error(
-        "{call}: memlab's heaps may commit at most {} in all and have {} committed: {} more refused",
-        format_bytes(MAX_COMMIT),
-        format_bytes(*committed),
-        format_bytes(*bytes)
-    )]
-    CommitLimit {
-        call: &'static str,
-        bytes: u64,
-        committed: u64,
-    },
-    #[error("memlab keeps at most {MAX_HEAPS} heaps: destroy one first")]
-    TooManyHeaps,
-    #[error("memlab keeps at most {MAX_BLOCKS} blocks in one heap: free some first")]
-    TooManyBlocks { heap: HeapId },
-    #[error(
-        "HeapAlloc: memory is short (STATUS_NO_MEMORY): {heap} {} and has no free block of {} \
-         (largest free block {})",
-        if *maximum == 0 { format!("cannot grow past memlab's limit of {}", format_bytes(MAX_RESERVE)) }
-        else { format!("is fixed at its maximum of {}", format_bytes(*maximum)) },
-        format_bytes(*bytes),
-        format_bytes(*largest_free)
-    )]
-    NoMemory {
-        heap: HeapId,
-        bytes: u64,
-        maximum: u64,
-        largest_free: u64,
-    },
-    #[error(
-        "HeapReAlloc(HEAP_REALLOC_IN_PLACE_ONLY): {heap}'s {block} cannot grow to {} where it is \
-         (the bytes after it are not free): STATUS_NO_MEMORY, the block is unchanged",
-        format_bytes(*bytes)
-    )]
-    NotInPlace {
-        heap: HeapId,
-        block: BlockId,
-        bytes: u64,
-    },
-    #[error(
-        "{call}: {heap}'s {block} at {address:#x} is damaged (its {} was overwritten): the heap \
-         refuses it, as Windows stops a process on heap corruption",
-        match what { DamageKind::Header => "header", DamageKind::Tail => "tail check" }
-    )]
-    Damaged {
-        call: &'static str,
-        heap: HeapId,
-        block: BlockId,
-        address: usize,
-        what: DamageKind,
-    },
-    #[error("HeapCreate: memory is short: the system refused to reserve {} ({errno_text})", format_bytes(*bytes))]
-    ReserveRefused {
-        bytes: u64,
-        errno: i32,
-        errno_text: String,
-    },
-    #[error(
-        "memory is short: the system refused to commit {} more (the commit limit, or RLIMIT_AS)",
-        format_bytes(*bytes)
-    )]
-    CommitRefused { bytes: u64 },
-    #[error("{call} failed: {errno_text}")]
-    Os {
-        call: &'static str,
-        errno: i32,
-        errno_text: String,
-    },
-    #[error("cannot read {file}: {reason}")]
-    Read { file: &'static str, reason: String },
-}
-
-impl HasKind for HeapError {
-    fn kind(&self) -> ErrorKind {
-        match self {
-            Self::NoSuchHeap(_) | Self::NoSuchBlock { .. } => ErrorKind::NotFound,
-            Self::InitialAboveMaximum { .. }
-            | Self::HeapTooLarge { .. }
-            | Self::TooManyHeaps
-            | Self::TooManyBlocks { .. } => ErrorKind::Usage,
-            Self::NoMemory { .. }
-            | Self::CommitLimit { .. }
-            | Self::NotInPlace { .. }
-            | Self::ReserveRefused { .. }
-            | Self::CommitRefused { .. } => ErrorKind::NoSpace,
-            Self::Damaged { .. } => ErrorKind::Corrupt,
-            Self::Os { .. } | Self::Read { .. } => ErrorKind::Os,
-        }
-    }
-}
-
-impl HeapError {
-    /// The Win32 function whose rule the error is about, for the JSON's
-    /// `"error"` and the form.
-    pub fn win32(&self) -> &'static str {
-        match self {
-            Self::NoSuchHeap(_) => "HeapAlloc (invalid heap handle)",
-            Self::NoSuchBlock { .. } => "HeapFree (invalid pointer)",
-            Self::InitialAboveMaximum { .. }
-            | Self::HeapTooLarge { .. }
-            | Self::TooManyHeaps
-            | Self::ReserveRefused { .. } => "HeapCreate",
-            Self::TooManyBlocks { .. } | Self::NoMemory { .. } | Self::CommitRefused { .. } => {
-                "HeapAlloc"
-            }
-            Self::NotInPlace { .. } => "HeapReAlloc",
-            Self::Damaged { call, .. } | Self::Os { call, .. } | Self::CommitLimit { call, .. } => {
-                call
-            }
-            Self::Read { .. } => "",
-        }
-    }
-}
 
 /// One heap: the OS's heap and memlab's numbers for its blocks.
 struct Heap {
@@ -535,11 +241,7 @@ impl HeapLab {
 
     /// What all heaps have committed.
     pub fn committed(&self) -> u64 {
-        self.heaps
-            .iter()
-            .flat_map(|h| h.os.segments())
-            .map(|s| s.committed)
-            .sum()
+        self.heaps.iter().map(|h| h.os.committed()).sum()
     }
 
     /// `HeapAlloc(heap, zero ? HEAP_ZERO_MEMORY : 0, size)`.
@@ -612,7 +314,7 @@ impl HeapLab {
 
     /// `HeapCompact(heap, 0)`: the largest free block's size.
     pub fn compact(&mut self, heap: HeapId) -> Result<u64, HeapError> {
-        Ok(self.heap_mut(heap)?.os.compact())
+        self.heap_mut(heap)?.os.compact()
     }
 
     /// "Fragment it": fills the heap's committed free memory with blocks of

@@ -3,6 +3,7 @@
 //! blocks.
 
 use super::*;
+use crate::error::{ErrorKind, HasKind};
 use crate::i18n::Localized;
 
 const K: u64 = 1024;
@@ -371,6 +372,11 @@ fn errors_read_in_korean() {
         HeapError::HeapTooLarge { bytes: 8 << 30 },
         HeapError::TooManyHeaps,
         HeapError::TooManyBlocks { heap: h },
+        HeapError::Overrun {
+            call: "HeapFree",
+            heap: h,
+            at: 0x1000,
+        },
         HeapError::CommitLimit {
             call: "HeapAlloc",
             bytes: M,

@@ -16,7 +16,7 @@ impl Localized for MutexKind {
             Lang::Ko => match self {
                 Self::FileLock => "memlab 파일 잠금".into(),
                 Self::RawSync => "raw_sync 뮤텍스".into(),
-                Self::Robust => "견고한(robust) pthread 뮤텍스".into(),
+                Self::Robust => super::sys::ROBUST_NAME.1.into(),
             },
         }
     }
@@ -159,6 +159,10 @@ impl Localized for MutexError {
                 }
             }
             E::CrashFailed { problem, status } => match problem {
+                CrashProblem::NotKilled if cfg!(windows) => format!(
+                    "잠금을 잡은 자식 프로세스가 TerminateProcess가 아니라 스스로 끝났습니다 (종료 코드 {})",
+                    status.map_or_else(|| "없음".into(), |c| c.to_string())
+                ),
                 CrashProblem::NotKilled => format!(
                     "잠금을 잡은 자식 프로세스가 신호 없이 끝났습니다 (종료 코드 {})",
                     status.map_or_else(|| "없음".into(), |c| c.to_string())
@@ -202,8 +206,9 @@ impl Localized for AcquireReport {
             Some(data) if self.rolled_back => {
                 text += &format!(
                     ". 지키던 데이터가 반쯤 쓰인 채였습니다 ({}, {TOTAL}이 아님): \
-                     memlab이 pthread_mutex_consistent 전에 죽은 소유자의 절반짜리 이체를 되돌렸습니다",
-                    data_ko(&data)
+                     memlab이 {} 전에 죽은 소유자의 절반짜리 이체를 되돌렸습니다",
+                    data_ko(&data),
+                    super::sys::TRUSTED_AGAIN.1
                 );
             }
             Some(data) if data.half_written() => {
@@ -218,6 +223,10 @@ impl Localized for AcquireReport {
         if self.deadline_bug {
             text += " (raw_sync의 시간 제한 대기가 EINVAL로 곧바로 실패했습니다: 마감 시각 계산 결함. \
                      memlab이 대신 폴링했습니다)";
+        }
+        if self.panicked {
+            text += " (raw_sync의 대기가 WAIT_ABANDONED에서 패닉을 일으켰습니다: 이 크레이트의 결함. \
+                     memlab이 패닉을 잡고, 대기가 이미 잡은 뮤텍스를 그대로 쥐었습니다)";
         }
         text
     }
@@ -292,6 +301,11 @@ impl Localized for ResetReport {
                 "다시 초기화했습니다: 손상되어 있었습니다 ({})",
                 problem.localized(lang)
             ),
+            ResetOutcome::TookAbandoned { dead_holder } => format!(
+                "잡았다가 놓았습니다 (잡은 채 죽은 프로세스: {}, WAIT_ABANDONED). \
+                 Windows에서는 다시 초기화할 필요가 없습니다",
+                dead_ko(dead_holder)
+            ),
         };
         if let Some(data) = self.repaired {
             text += &format!(
@@ -306,18 +320,20 @@ impl Localized for ResetReport {
 
 impl Localized for CrashedHolder {
     fn localized(&self, lang: Lang) -> String {
+        // SIGKILL is 9 on every Unix.
+        const SIGKILL: i32 = 9;
         let sigkill = |signal| {
-            if signal == libc::SIGKILL {
-                " (SIGKILL)"
-            } else {
-                ""
-            }
+            if signal == SIGKILL { " (SIGKILL)" } else { "" }
         };
         match (lang, self.signal) {
             (Lang::En, Some(signal)) => format!(
                 "crash while holding: child PID {} took the lock, began a move of the data and was killed by signal {signal}{}",
                 self.pid,
                 sigkill(signal)
+            ),
+            (Lang::En, None) if cfg!(windows) => format!(
+                "crash while holding: child PID {} took the lock, began a move of the data and was ended by TerminateProcess",
+                self.pid
             ),
             (Lang::En, None) => format!(
                 "crash while holding: child PID {} took the lock and ended",
@@ -328,6 +344,11 @@ impl Localized for CrashedHolder {
                  신호 {signal}{} 때문에 죽었습니다",
                 self.pid,
                 sigkill(signal)
+            ),
+            (Lang::Ko, None) if cfg!(windows) => format!(
+                "잡은 채 죽기: 자식 프로세스(PID {})가 잠금을 잡고 데이터 이체를 시작한 뒤 \
+                 TerminateProcess로 끝났습니다",
+                self.pid
             ),
             (Lang::Ko, None) => format!(
                 "잡은 채 죽기: 자식 프로세스(PID {})가 잠금을 잡은 뒤 끝났습니다",

@@ -65,6 +65,24 @@ fn problems() -> Vec<BlockProblem> {
     all
 }
 
+/// The lock's object refused as another account's (each OS says it its way).
+#[cfg(unix)]
+fn another_account_s_object() -> crate::os::shm_object::ObjectError {
+    crate::os::shm_object::ObjectError::Foreign {
+        path: "/dev/shm/memlab-mutex.0.LockMap".into(),
+        owner: 1000,
+        you: 0,
+    }
+}
+
+/// The lock's object refused as another account's (each OS says it its way).
+#[cfg(windows)]
+fn another_account_s_object() -> crate::os::shm_object::ObjectError {
+    crate::os::shm_object::ObjectError::Denied {
+        name: "Local\\memlab.mutex.LockMap".into(),
+    }
+}
+
 fn mutex_errors() -> Vec<MutexError> {
     use MutexError as E;
     let mut all = vec![
@@ -72,11 +90,7 @@ fn mutex_errors() -> Vec<MutexError> {
             name: "a/b".into(),
             reason: crate::os::names::NameProblem::Slash,
         },
-        E::Object(crate::os::shm_object::ObjectError::Foreign {
-            path: "/dev/shm/memlab-mutex.0.LockMap".into(),
-            owner: 1000,
-            you: 0,
-        }),
+        E::Object(another_account_s_object()),
         E::AlreadyHeld {
             kind: MutexKind::Robust,
         },
@@ -179,6 +193,7 @@ fn reports() -> Vec<AcquireReport> {
         result,
         waited: Duration::from_millis(1000),
         deadline_bug,
+        panicked: deadline_bug,
         found,
         rolled_back,
     };
@@ -260,13 +275,15 @@ fn resets() -> Vec<ResetReport> {
         },
     ];
     outcomes.extend(HOLDERS.map(|dead_holder| ResetOutcome::Reinitialised { dead_holder }));
+    outcomes.extend(HOLDERS.map(|dead_holder| ResetOutcome::TookAbandoned { dead_holder }));
     let mut all = Vec::new();
     for outcome in outcomes {
         match outcome {
             ResetOutcome::NothingToReset
             | ResetOutcome::WasFree
             | ResetOutcome::Reinitialised { .. }
-            | ResetOutcome::Repaired { .. } => {}
+            | ResetOutcome::Repaired { .. }
+            | ResetOutcome::TookAbandoned { .. } => {}
         }
         for repaired in [None, Some(half())] {
             all.push(ResetReport {
@@ -325,6 +342,8 @@ fn a_window_holder_is_named_by_its_number_in_both_languages() {
     assert!(timeout.localized(Lang::Ko).contains("창 #3 (PID 42)"));
 }
 
+// pthread errors are Linux's (errno texts); Windows' lock makes none.
+#[cfg(unix)]
 #[test]
 fn a_pthread_error_names_its_number_once() {
     let e = MutexError::Pthread {

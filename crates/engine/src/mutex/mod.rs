@@ -1,6 +1,11 @@
 //! The book's `LockMap` / `UnlockMap` (a named mutex, a 1000 ms wait) three
 //! ways, on a small mapping of its own, so a class can watch what each does
-//! when its holder is killed:
+//! when its holder is killed. This module holds what every OS shares (the
+//! kinds, the errors, the reports, the data, `BookMutex`'s thread); each
+//! OS's locks are in `linux` and `windows` behind one API. On Windows they
+//! are the book's own Win32 named mutex (`WAIT_ABANDONED`), raw_sync's
+//! mutex (a Win32 mutex whose wait panics on `WAIT_ABANDONED`) and
+//! `LockFileEx` (see `windows`). On Linux:
 //!
 //! - memlab's file lock (flock): the kernel frees it when the holder dies;
 //!   the next waiter gets it but cannot be told the owner died.
@@ -27,29 +32,38 @@
 //! message names is the thread the lock itself records, found in the
 //! process table (see `crate::os::claims`), not the PID the header claims.
 
-mod block;
-mod bytes;
 mod data;
-mod fault;
 mod messages;
 mod owner;
 mod report;
 
+#[cfg(target_os = "linux")]
+mod linux;
+#[cfg(windows)]
+mod windows;
+#[cfg(target_os = "linux")]
+use linux as sys;
+#[cfg(windows)]
+use windows as sys;
+
 use std::fmt;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::error::{ErrorKind, HasKind};
 use crate::os::names::{NameProblem, name_problem};
-use crate::os::shm_object::{ObjectError, ShmDir};
+use crate::os::shm_object::ObjectError;
 
 pub use crate::desktop::holder::Holder;
-pub use block::{BLOCK_SIZE, object_file_name};
 pub use data::{AMOUNT, GuardedData, TOTAL};
 pub use owner::BookMutex;
 pub use report::{
     AcquireReport, AcquireResult, DeadHolder, Look, MutexState, ResetOutcome, ResetReport,
+};
+#[cfg(windows)]
+pub use sys::CRASH_EXIT_CODE;
+pub use sys::{
+    BLOCK_SIZE, CRASH_BY, Removal, crash_in_child, die_like_a_crash, object_file_name, remove,
+    remove_unused,
 };
 
 /// The book's REQUEST_TIMEOUT.
@@ -57,7 +71,7 @@ pub const BOOK_TIMEOUT: Duration = Duration::from_millis(1000);
 /// The name used when none is given.
 pub const DEFAULT_NAME: &str = "LockMap";
 /// How long `crash_in_child` waits for the child to take the lock and die.
-const CRASH_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const CRASH_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Which lock guards the mapping.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -89,7 +103,7 @@ impl fmt::Display for MutexKind {
         f.write_str(match self {
             Self::FileLock => "memlab's file lock",
             Self::RawSync => "raw_sync's mutex",
-            Self::Robust => "the robust pthread mutex",
+            Self::Robust => sys::ROBUST_NAME.0,
         })
     }
 }
@@ -166,6 +180,7 @@ pub enum MutexError {
     #[error("raw_sync: {message}")]
     RawSync { message: String },
     #[error("the child holding the lock {}", match problem {
+        CrashProblem::NotKilled if cfg!(windows) => format!("ended on its own instead of by TerminateProcess (exit code {status:?})"),
         CrashProblem::NotKilled => format!("ended without a signal (exit status {status:?})"),
         CrashProblem::TooSlow => "did not end within 10 s (it was killed)".into(),
     })]
@@ -282,52 +297,6 @@ impl MutexError {
     }
 }
 
-/// What [`remove_unused`] did, with the object's path.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Removal {
-    Removed(PathBuf),
-    /// There was no lock of that name.
-    NotThere(PathBuf),
-}
-
-/// Removes the lock `name`'s object from `/dev/shm` unless an instance has
-/// it open. The object outlives its last instance on purpose (a lock left
-/// held by a dead holder is the lesson), so this is how a user clears it
-/// away: it leaves the roster last, under its gate, as the shared text's
-/// last instance does.
-pub fn remove_unused(name: &str) -> Result<Removal, MutexError> {
-    validate_name(name)?;
-    let dir = ShmDir::open()?;
-    let file_name = block::object_file_name(name);
-    let path = dir.path_of(&file_name);
-    if dir.open_object(&file_name)?.is_none() {
-        return Ok(Removal::NotThere(path));
-    }
-    // Its roster only: the block is neither mapped nor read, so a truncated
-    // or overwritten one is removed as well.
-    let mut roster = block::Block::roster_only(name)?;
-    let others = roster.attached()?.len().saturating_sub(1);
-    roster.remove_when_last();
-    drop(roster);
-    if dir.open_object(&file_name)?.is_none() {
-        Ok(Removal::Removed(path))
-    } else {
-        Err(MutexError::InUse {
-            name: name.into(),
-            // Someone may have come between the count and the leaving.
-            others: others.max(1),
-        })
-    }
-}
-
-/// Removes the lock `name`'s object whoever uses it (a fresh start; for
-/// tests and benches).
-pub fn remove(name: &str) -> Result<(), MutexError> {
-    validate_name(name)?;
-    ShmDir::open()?.remove(&block::object_file_name(name))?;
-    Ok(())
-}
-
 pub(crate) fn validate_name(name: &str) -> Result<(), MutexError> {
     name_problem(name).map_or(Ok(()), |reason| {
         Err(MutexError::BadName {
@@ -335,58 +304,4 @@ pub(crate) fn validate_name(name: &str) -> Result<(), MutexError> {
             reason,
         })
     })
-}
-
-/// Ends this process with SIGKILL, as a crash would (no destructor runs).
-pub fn die_by_sigkill() -> ! {
-    let _ = rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::KILL);
-    // SIGKILL cannot be caught; if it were somehow not delivered, abort.
-    std::process::abort()
-}
-
-/// "Crash while holding" for a window: runs `exe mutex --kind K --name N
-/// crash` (memlab's own command), which takes the lock and kills itself
-/// with SIGKILL; waits for it and reports how it died.
-pub fn crash_in_child(
-    exe: &Path,
-    name: &str,
-    kind: MutexKind,
-) -> Result<CrashedHolder, MutexError> {
-    use std::os::unix::process::ExitStatusExt;
-    validate_name(name)?;
-    let mut child = Command::new(exe)
-        .args(["mutex", "--kind", kind.cli_name(), "--name", name, "crash"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| MutexError::io("starting the crashing holder", e))?;
-    let pid = child.id();
-    let deadline = Instant::now() + CRASH_TIMEOUT;
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) => {
-                return match status.signal() {
-                    Some(signal) => Ok(CrashedHolder {
-                        pid,
-                        signal: Some(signal),
-                    }),
-                    None => Err(MutexError::CrashFailed {
-                        problem: CrashProblem::NotKilled,
-                        status: status.code(),
-                    }),
-                };
-            }
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
-            Ok(None) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(MutexError::CrashFailed {
-                    problem: CrashProblem::TooSlow,
-                    status: None,
-                });
-            }
-            Err(e) => return Err(MutexError::io("waiting for the crashing holder", e)),
-        }
-    }
 }

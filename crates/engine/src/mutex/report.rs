@@ -60,6 +60,9 @@ pub struct AcquireReport {
     /// raw_sync's timed wait failed at once with EINVAL (its deadline bug)
     /// and memlab polled for the rest of the wait.
     pub deadline_bug: bool,
+    /// raw_sync's wait panicked on `WAIT_ABANDONED` (Windows): memlab
+    /// caught the panic; the wait had made this thread the owner.
+    pub panicked: bool,
     /// The guarded data as this holder found it on taking the lock (None if
     /// it was not taken, or could not be read).
     pub found: Option<GuardedData>,
@@ -115,6 +118,9 @@ pub enum ResetOutcome {
     /// The block's bytes were corrupt: re-initialised (the lock, its record
     /// and data; the whole block when its header was bad).
     Repaired { problem: BlockProblem },
+    /// Windows: the lock was abandoned by a dead holder; taken (with
+    /// `WAIT_ABANDONED`) and released, which is all the kernel needs.
+    TookAbandoned { dead_holder: Holder },
 }
 
 /// A reset and what it did to the guarded data.
@@ -166,7 +172,8 @@ impl fmt::Display for DataNote<'_> {
         match self.0.found {
             Some(data) if self.0.rolled_back => write!(
                 f,
-                "; the guarded data was half-written ({data}, not {TOTAL}): memlab undid the dead holder's half move before pthread_mutex_consistent"
+                "; the guarded data was half-written ({data}, not {TOTAL}): memlab undid the dead holder's half move before {}",
+                super::sys::TRUSTED_AGAIN.0
             ),
             Some(data) if data.half_written() => write!(
                 f,
@@ -204,6 +211,12 @@ impl fmt::Display for AcquireReport {
             write!(
                 f,
                 " (raw_sync's timed wait failed at once with EINVAL, its deadline bug: memlab polled instead)"
+            )?;
+        }
+        if self.panicked {
+            write!(
+                f,
+                " (raw_sync's wait panicked on WAIT_ABANDONED, its defect: memlab caught the panic and kept the mutex the wait had taken)"
             )?;
         }
         Ok(())
@@ -276,6 +289,11 @@ impl fmt::Display for ResetReport {
             ResetOutcome::Repaired { problem } => {
                 write!(f, "re-initialised: it was corrupt ({problem})")?
             }
+            ResetOutcome::TookAbandoned { dead_holder } => write!(
+                f,
+                "taken and released: {} died holding it (WAIT_ABANDONED); Windows needs no re-initialising",
+                DeadHolder(dead_holder)
+            )?,
         }
         if let Some(data) = self.repaired {
             write!(
@@ -317,12 +335,16 @@ mod tests {
             },
             waited: Duration::from_millis(3),
             deadline_bug: false,
+            panicked: false,
             found: Some(GuardedData::fresh()),
             rolled_back: false,
         };
         assert_eq!(
             report.to_string(),
-            "acquired the robust pthread mutex after 3 ms; the previous owner died holding it (WAIT_ABANDONED)"
+            format!(
+                "acquired {} after 3 ms; the previous owner died holding it (WAIT_ABANDONED)",
+                MutexKind::Robust
+            )
         );
     }
 }

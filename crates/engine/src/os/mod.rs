@@ -43,5 +43,8 @@ pub use linux::{claims, ofd_lock, shm_object, slots};
 pub use sys::commit;
 #[cfg(unix)]
 pub use unix::{file_size_limit, probe};
+/// `LockFileEx` / `UnlockFileEx` (the book mutex lab's file lock).
+#[cfg(windows)]
+pub use windows::file_lock;
 #[cfg(windows)]
 pub use windows::{named_mutex, process, shm_object, slots};

@@ -8,6 +8,7 @@
 
 pub mod clock;
 pub mod commit;
+pub mod file_lock;
 pub mod named_mutex;
 pub mod process;
 pub mod shm_object;

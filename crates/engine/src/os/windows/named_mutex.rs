@@ -123,6 +123,27 @@ impl MutexGuard<'_> {
     pub fn acquired(&self) -> Acquired {
         self.acquired
     }
+
+    /// Keeps the mutex owned past the guard (a lock held between two calls
+    /// on its thread): [`NamedMutex::release_kept`] releases it.
+    pub fn keep(self) -> Acquired {
+        let acquired = self.acquired;
+        std::mem::forget(self);
+        acquired
+    }
+}
+
+impl NamedMutex {
+    /// `ReleaseMutex` of an ownership kept with [`MutexGuard::keep`], on the
+    /// thread that waited; `ERROR_NOT_OWNER` if this thread does not own it.
+    pub fn release_kept(&self) -> io::Result<()> {
+        // SAFETY: a live mutex handle; Windows checks the ownership.
+        if unsafe { ReleaseMutex(self.handle.raw()) } == 0 {
+            Err(io::Error::last_os_error())
+        } else {
+            Ok(())
+        }
+    }
 }
 
 impl Drop for MutexGuard<'_> {

@@ -15,7 +15,7 @@
 
 use std::sync::OnceLock;
 
-use super::{BlockProblem, MutexError};
+use crate::mutex::{BlockProblem, MutexError};
 use crate::os::claims;
 
 #[cfg(not(all(target_env = "gnu", target_pointer_width = "64")))]

@@ -30,9 +30,9 @@ use std::os::unix::fs::FileExt;
 
 use super::bytes::{self, MUTEX_LEN, Seen};
 use super::bytes::{init_raw_at, init_robust};
-use super::data::{DATA_LEN, GuardedData};
 use super::fault::GuardedMap;
-use super::{BlockProblem, MutexError, MutexKind};
+use crate::mutex::data::{DATA_LEN, GuardedData};
+use crate::mutex::{BlockProblem, MutexError, MutexKind};
 use crate::os::probe;
 use crate::os::shm_object::{self, ShmDir, euid};
 use crate::os::slots::{Arrival, Roster, WhenLastLeaves};
