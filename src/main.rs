@@ -10,6 +10,11 @@ use clap::Parser;
 static GLOBAL: memlab_engine::alloc::GlobalDispatcher = memlab_engine::alloc::GlobalDispatcher;
 
 fn main() -> ExitCode {
+    // memlab's own measuring process: nothing else set up, so that the heap
+    // it measures holds next to nothing of memlab's (alloc::isolated).
+    if let Some(code) = memlab::cli::bench_child() {
+        return code;
+    }
     // Before anything is attached: see memlab_engine::os::signals.
     memlab_engine::os::signals::hold();
     // First, for the whole process: a write past `ulimit -f` must fail with

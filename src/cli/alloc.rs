@@ -3,17 +3,22 @@
 use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::{Failure, stop_on_signal};
-use memlab_engine::alloc::bench::{self, BenchError, BenchSpec, MAX_SIZE_KB};
+use memlab_engine::alloc::bench::{BenchError, MAX_SIZE_KB};
+use memlab_engine::alloc::measure::{
+    self, MAX_SAMPLES, MIN_SAMPLES, MeasureSpec, Measurement, Phase,
+};
 use memlab_engine::alloc::sweep::{
     self, Iterations, MAX_REPEATS, SWEEP_SIZES_KB, SweepReport, SweepSpec,
 };
 use memlab_engine::alloc::sweep::{CROSSOVER_MARGIN, crossover_text};
 use memlab_engine::alloc::sysinfo::SystemInfo;
 use memlab_engine::alloc::{self, ManagerKind, UnknownManager};
-use memlab_engine::format::{format_ns, format_size_kb};
+use memlab_engine::alloc::{book, isolated};
+use memlab_engine::format::{format_ms, format_ns, format_size_kb};
+use memlab_engine::i18n::Lang;
 
 /// Arguments of `memlab bench` (numbers are range-checked by the engine).
 #[derive(Debug, clap::Args)]
@@ -29,12 +34,23 @@ pub struct BenchArgs {
         allow_negative_numbers = true
     )]
     pub size_kb: i64,
-    /// Alloc/free pairs (at least 1).
-    #[arg(long, default_value_t = 1000, allow_negative_numbers = true)]
-    pub iterations: i64,
+    /// Samples (10 to 1000), each of about 50 ms of alloc/free pairs (the
+    /// pair count is calibrated in an untimed warm-up); the median and the
+    /// spread are reported.
+    #[arg(long, default_value_t = 10, allow_negative_numbers = true)]
+    pub samples: i64,
     /// Write one byte to every page of each block (forces the pages to exist).
     #[arg(long)]
     pub touch: bool,
+    /// Measure in this process instead of a fresh one (then the heap memlab
+    /// used before the measurement biases it: for comparison).
+    #[arg(long)]
+    pub in_process: bool,
+    /// The book's experiment as a table: every manager at 4 KB and 4 MB, the
+    /// book's claim, which manager plays which part, the verdict and why
+    /// (--manager and --size-kb are not used).
+    #[arg(long)]
+    pub book: bool,
     /// Print the result as one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -111,44 +127,222 @@ pub(super) fn run_bench(args: &BenchArgs) -> Result<(), Failure> {
             args.size_kb
         ))
     })?;
-    let iterations = match args.iterations {
-        0 => 0, // the engine says why
-        n => positive_u32("iterations", n)?,
-    };
-    let spec = BenchSpec {
+    let samples = u32::try_from(args.samples).map_err(|_| {
+        Failure::usage(format!(
+            "samples must be {MIN_SAMPLES} to {MAX_SAMPLES}, got {}",
+            args.samples
+        ))
+    })?;
+    let spec = MeasureSpec {
         manager,
         size_kb,
-        iterations,
         touch: args.touch,
+        samples,
     };
     spec.validate()?;
-    let result = bench::run(&spec, &|_, _| true).map_err(Failure::from)?;
+    if args.book {
+        return run_book(args, samples);
+    }
+    let stop = stop_on_signal();
+    let measured = measure_one(&spec, args.in_process, &stop);
+    let Some(m) = measured? else {
+        return Err(Failure::failed("benchmark cancelled"));
+    };
     let line = if args.json {
-        let mut json = serde_json::to_value(result).map_err(|e| Failure::failed(e.to_string()))?;
+        let mut json = serde_json::to_value(&m).map_err(|e| Failure::failed(e.to_string()))?;
         json["dispatcher_installed"] = alloc::is_installed().into();
         json.to_string()
     } else {
-        let faults = match (result.minor_faults, result.major_faults) {
-            (Some(minor), Some(major)) => format!("page faults {minor} minor / {major} major"),
-            _ => "page faults not available on this OS".to_owned(),
-        };
-        let fallbacks = match (result.heap_fallbacks, result.mimalloc_fallbacks) {
-            (0, 0) => String::new(),
-            (n, 0) => format!("; the private heap was full {n} times (served by default)"),
-            (_, n) => format!("; the mimalloc arena was full {n} times (served by default)"),
-        };
-        format!(
-            "{manager}: {} pairs of {}, touch {}: {:.3} ms, {} per pair, {faults}{fallbacks}",
-            result.iterations,
-            format_size_kb(size_kb),
-            if args.touch { "yes" } else { "no" },
-            result.ms,
-            format_ns(result.ns_per_pair),
-        )
+        measurement_text(&m).join("\n")
     };
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{line}");
     Ok(())
+}
+
+/// Measures `spec` in a fresh process (or in this one), showing the phase
+/// on a terminal; `None` when Ctrl+C stopped it.
+fn measure_one(
+    spec: &MeasureSpec,
+    in_process: bool,
+    stop: &AtomicBool,
+) -> Result<Option<Measurement>, Failure> {
+    let show_progress = std::io::stderr().is_terminal();
+    let what = format!("{} at {}", spec.manager, format_size_kb(spec.size_kb));
+    let progress = |phase: Phase| {
+        if show_progress {
+            match phase {
+                Phase::WarmUp => eprint!("\rmemlab: {what}: warming up (not timed)      "),
+                Phase::Sample { done, total } => {
+                    eprint!("\rmemlab: {what}: sample {done}/{total}                ")
+                }
+            }
+        }
+        !stop.load(Ordering::Relaxed)
+    };
+    let measured = if in_process {
+        measure::measure(spec, &progress).map_err(Failure::from)
+    } else {
+        let exe = std::env::current_exe()
+            .map_err(|e| Failure::failed(format!("cannot find memlab's own executable: {e}")))?;
+        isolated::measure_isolated(&exe, spec, &progress).map_err(Failure::from)
+    };
+    if show_progress {
+        eprintln!();
+    }
+    measured
+}
+
+/// `memlab bench --book`: the book's experiment as a table.
+fn run_book(args: &BenchArgs, samples: u32) -> Result<(), Failure> {
+    let stop = stop_on_signal();
+    let mut runs = Vec::new();
+    for case in &book::CASES {
+        for manager in ManagerKind::ALL {
+            let spec = MeasureSpec {
+                manager,
+                size_kb: case.size_kb,
+                touch: false,
+                samples,
+            };
+            match measure_one(&spec, args.in_process, &stop)? {
+                Some(m) => runs.push(m),
+                None => return Err(Failure::failed("benchmark cancelled")),
+            }
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let cases: Vec<serde_json::Value> = book::CASES
+            .iter()
+            .map(|case| {
+                let of = |m: ManagerKind| case.latest(runs.iter(), m);
+                serde_json::json!({
+                    "size_kb": case.size_kb,
+                    "book_faster": case.book_faster,
+                    "verdict": case.verdict(of(book::DELPHI_ROLE), of(book::HEAPALLOC_ROLE)),
+                    "measurements": ManagerKind::ALL.map(of),
+                })
+            })
+            .collect();
+        let _ = writeln!(out, "{}", serde_json::json!({ "cases": cases }));
+    } else {
+        for line in book_table(&runs) {
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    Ok(())
+}
+
+/// The book's experiment as lines of English: roles, then per case the
+/// claim, each manager's median and quartiles, the verdict and why.
+pub fn book_table(runs: &[Measurement]) -> Vec<String> {
+    let lang = Lang::En;
+    let mut lines = vec![
+        "The book's experiment (ExamTst2): GetMem/FreeMem pairs of 4 KB and 4 MB".to_owned(),
+        format!("  {}", book::roles(lang)),
+        String::new(),
+    ];
+    let cell = |m: Option<&Measurement>| {
+        m.map_or_else(
+            || "-".to_owned(),
+            |m| {
+                format!(
+                    "{} ({} - {})",
+                    format_ns(m.median_ns_per_pair),
+                    format_ns(m.q1_ns_per_pair),
+                    format_ns(m.q3_ns_per_pair)
+                )
+            },
+        )
+    };
+    lines.push(format!(
+        "{:>6}  {:>30}  {:>30}  {:>30}  here",
+        "size", "mimalloc (Delphi's part)", "default (HeapAlloc's part)", "heap (HeapCreate)"
+    ));
+    for case in &book::CASES {
+        let of = |m: ManagerKind| case.latest(runs.iter(), m);
+        let verdict = case.verdict(of(book::DELPHI_ROLE), of(book::HEAPALLOC_ROLE));
+        lines.push(format!(
+            "{:>6}  {:>30}  {:>30}  {:>30}  {}",
+            format_size_kb(case.size_kb),
+            cell(of(ManagerKind::Mimalloc)),
+            cell(of(ManagerKind::Default)),
+            cell(of(ManagerKind::Heap)),
+            verdict.text(lang)
+        ));
+    }
+    lines.push("  median ns per alloc/free pair (quartiles), each in a fresh process".to_owned());
+    lines.push(String::new());
+    for case in &book::CASES {
+        lines.push(format!(
+            "{}: the book says {}.",
+            format_size_kb(case.size_kb),
+            case.claim.get(lang)
+        ));
+        lines.push(format!("  Why: {}", case.why.get(lang)));
+    }
+    lines
+}
+
+/// A measurement as lines of English for the terminal.
+pub fn measurement_text(m: &Measurement) -> Vec<String> {
+    let faults = match (m.minor_faults, m.major_faults) {
+        (Some(minor), Some(major)) => format!("page faults {minor} minor / {major} major"),
+        _ => "page faults not available on this OS".to_owned(),
+    };
+    let fallbacks = match (m.heap_fallbacks, m.mimalloc_fallbacks) {
+        (0, 0) => String::new(),
+        (n, 0) => format!("; the private heap was full {n} times (served by default)"),
+        (_, n) => format!("; the mimalloc arena was full {n} times (served by default)"),
+    };
+    vec![
+        format!(
+            "{}: {}, touch {}: median {} per pair (quartiles {} to {}, min {}, max {}, {} outlier{})",
+            m.manager,
+            format_size_kb(m.size_kb),
+            if m.touch { "yes" } else { "no" },
+            format_ns(m.median_ns_per_pair),
+            format_ns(m.q1_ns_per_pair),
+            format_ns(m.q3_ns_per_pair),
+            format_ns(m.min_ns_per_pair),
+            format_ns(m.max_ns_per_pair),
+            m.outliers,
+            if m.outliers == 1 { "" } else { "s" },
+        ),
+        format!(
+            "  {} samples of {} pairs after an untimed warm-up of {} pairs, {}",
+            m.samples,
+            m.pairs_per_sample,
+            m.warm_up_pairs,
+            if m.isolated {
+                "in a fresh process"
+            } else {
+                "in this process"
+            }
+        ),
+        format!(
+            "  the book's 1000 pairs: {} (at the median); {faults}{fallbacks}",
+            format_ms(m.ms_per_1000_pairs)
+        ),
+    ]
+}
+
+/// `memlab bench-child --manager M --size-kb N --samples K --touch 0|1`: memlab's own
+/// measuring process (hidden), recognised by `main` before anything else
+/// so that the heap it measures holds next to nothing of memlab's.
+/// `None` when the arguments are not a child's.
+pub fn bench_child() -> Option<std::process::ExitCode> {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    let spec = isolated::parse_child_args(&args)?;
+    drop(args);
+    Some(std::process::ExitCode::from(match spec {
+        Ok(spec) => isolated::serve(&spec, &mut std::io::stdout().lock()),
+        Err(message) => {
+            eprintln!("memlab: error: {message}");
+            2
+        }
+    }))
 }
 
 pub(super) fn run_sweep(args: &SweepArgs) -> Result<(), Failure> {

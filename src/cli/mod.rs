@@ -27,7 +27,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use clap::{Parser, Subcommand};
 
 use crate::lab_id::LabId;
-pub use alloc::{BenchArgs, SweepArgs, sweep_table};
+pub use alloc::{BenchArgs, SweepArgs, bench_child, measurement_text, sweep_table};
 pub use exit::Failure;
 #[cfg(target_os = "linux")]
 pub use filemap::FilemapArgs;
@@ -113,7 +113,8 @@ pub enum Command {
         action: SharedAction,
     },
     /// Times alloc/free pairs of one block size through one memory manager
-    /// (the book's ExamTst2: GetMem/FreeMem, 1000 pairs of 4 KB).
+    /// (the book's ExamTst2: GetMem/FreeMem of 4 KB) in a fresh process: an
+    /// untimed warm-up, calibrated samples of ~50 ms, the median and spread.
     Bench(BenchArgs),
     /// Every manager over block sizes 1 KB .. 64 MB (powers of two): median of
     /// K repeats per size, a table, the crossovers, optionally a CSV.

@@ -15,47 +15,89 @@ fn bench_json(args: &[&str]) -> serde_json::Value {
     serde_json::from_str(&stdout(&out)).expect("one JSON object")
 }
 
+/// The fields `memlab bench --json` promises (issue 18), consistent.
+fn assert_consistent(v: &serde_json::Value) {
+    let f = |k: &str| v[k].as_f64().unwrap_or_else(|| panic!("no {k}: {v}"));
+    let (min, q1, median, q3, max) = (
+        f("min_ns_per_pair"),
+        f("q1_ns_per_pair"),
+        f("median_ns_per_pair"),
+        f("q3_ns_per_pair"),
+        f("max_ns_per_pair"),
+    );
+    assert!(
+        0.0 < min && min <= q1 && q1 <= median && median <= q3 && q3 <= max,
+        "{v}"
+    );
+    let samples = v["samples"].as_u64().expect("samples");
+    assert!(samples >= 10, "{v}");
+    let each = v["sample_ns_per_pair"].as_array().expect("every sample");
+    assert_eq!(each.len() as u64, samples, "{v}");
+    assert!(v["pairs_per_sample"].as_u64().expect("pairs_per_sample") >= 1);
+    assert!(v["outliers"].as_u64().expect("outliers") <= samples);
+    assert!(v["warm_up_pairs"].as_u64().expect("warm_up_pairs") >= 1);
+    // The book's caption, from the median.
+    let caption = f("ms_per_1000_pairs");
+    assert!(
+        (caption - median * 1000.0 / 1e6).abs() <= 1e-9 * caption.max(1.0),
+        "{v}"
+    );
+}
+
 #[test]
-fn bench_json_has_the_fields_and_sane_values() {
+fn bench_json_has_the_fields_of_a_calibrated_measurement() {
+    let mut pairs = Vec::new();
     for manager in ["default", "heap", "mimalloc"] {
-        let v = bench_json(&["--manager", manager, "--size-kb", "4"]);
-        assert_eq!(v["manager"], manager);
-        assert_eq!(v["size_kb"], 4);
-        assert_eq!(v["iterations"], 1000, "the book's default");
-        assert_eq!(v["iterations_done"], 1000);
-        assert_eq!(v["touch"], false);
-        assert_eq!(v["cancelled"], false);
-        assert_eq!(v["heap_fallbacks"], 0);
-        assert_eq!(v["dispatcher_installed"], true);
-        let ms = v["ms"].as_f64().expect("ms");
-        let ns = v["ns_per_pair"].as_f64().expect("ns_per_pair");
-        assert!(ms > 0.0 && ms < 10_000.0, "{v}");
-        assert!((ns - ms * 1e6 / 1000.0).abs() < 1e-3 * ns, "{v}");
-        assert!(v["minor_faults"].is_u64(), "{v}");
-        assert!(v["major_faults"].is_u64(), "{v}");
+        for size in ["4", "4096"] {
+            let v = bench_json(&["--manager", manager, "--size-kb", size]);
+            assert_eq!(v["manager"], manager);
+            assert_eq!(v["size_kb"].to_string(), size);
+            assert_eq!(v["touch"], false);
+            assert_eq!(v["heap_fallbacks"], 0);
+            assert_eq!(v["isolated"], true, "measured in a fresh process");
+            assert_eq!(v["dispatcher_installed"], true);
+            assert!(v["minor_faults"].is_u64(), "{v}");
+            assert_consistent(&v);
+            pairs.push((manager, size, v["pairs_per_sample"].as_u64().unwrap()));
+        }
     }
+    // Calibrated: a sample of 4 KB pairs holds more pairs than one of 4 MB
+    // touched pairs (each a thousand page faults).
+    let touched = bench_json(&["--size-kb", "4096", "--touch"]);
+    assert_consistent(&touched);
+    let small = pairs
+        .iter()
+        .find(|p| p.0 == "default" && p.1 == "4")
+        .unwrap()
+        .2;
+    let large = touched["pairs_per_sample"].as_u64().unwrap();
+    assert!(
+        small > 10 * large,
+        "4 KB: {small} pairs, 4 MB touched: {large}"
+    );
+}
+
+#[test]
+fn samples_can_be_asked_for_and_are_bounded() {
+    let v = bench_json(&["--size-kb", "64", "--samples", "12"]);
+    assert_eq!(v["samples"], 12);
+    assert_consistent(&v);
+    let v = bench_json(&["--size-kb", "64", "--in-process"]);
+    assert_eq!(v["isolated"], false);
+    assert_consistent(&v);
 }
 
 #[test]
 fn touching_4_mb_blocks_causes_page_faults() {
-    let v = bench_json(&["--size-kb", "4096", "--iterations", "10", "--touch"]);
+    // The warm-up's pairs of the first 4 MB blocks fault their pages; the
+    // samples after it fault more only where the manager hands memory
+    // back: glibc maps the first block above its 128 KiB threshold.
+    let v = bench_json(&["--size-kb", "4096", "--touch", "--manager", "default"]);
     assert_eq!(v["touch"], true);
-    assert_eq!(v["iterations"], 10);
-    // The first 4 MB block is a fresh mapping (above glibc's initial 128 KiB
-    // mmap threshold): each of its 1024 pages faults once when touched.
-    let minor = v["minor_faults"].as_u64().expect("minor_faults");
-    assert!(minor >= 1000, "{v}");
-    for manager in ["heap", "mimalloc"] {
-        let v = bench_json(&[
-            "--manager",
-            manager,
-            "--size-kb",
-            "4096",
-            "--iterations",
-            "10",
-            "--touch",
-        ]);
-        assert!(v["minor_faults"].as_u64().expect("minor_faults") > 0, "{v}");
+    assert_consistent(&v);
+    for manager in ["default", "heap", "mimalloc"] {
+        let v = bench_json(&["--manager", manager, "--size-kb", "4096", "--touch"]);
+        assert!(v["minor_faults"].is_u64(), "{v}");
     }
 }
 
@@ -63,30 +105,73 @@ fn touching_4_mb_blocks_causes_page_faults() {
 fn bench_defaults_to_the_books_case() {
     let v = bench_json(&[]);
     assert_eq!(
-        (&v["manager"], &v["size_kb"], &v["iterations"], &v["touch"]),
-        (&"default".into(), &4.into(), &1000.into(), &false.into())
+        (&v["manager"], &v["size_kb"], &v["touch"], &v["samples"]),
+        (&"default".into(), &4.into(), &false.into(), &10.into())
     );
 }
 
 #[test]
-fn bench_prints_a_human_line_without_json() {
-    let out = run(&[
-        "bench",
-        "--manager",
-        "heap",
-        "--size-kb",
-        "64",
-        "--iterations",
-        "50",
-    ]);
+fn bench_prints_the_median_and_spread_without_json() {
+    let out = run(&["bench", "--manager", "heap", "--size-kb", "64"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert_eq!(text.lines().count(), 1, "{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
     assert!(
-        text.starts_with("heap: 50 pairs of 64 KB, touch no: "),
+        lines[0].starts_with("heap: 64 KB, touch no: median "),
         "{text}"
     );
-    assert!(text.contains(" per pair, page faults "), "{text}");
+    assert!(lines[0].contains(" per pair (quartiles "), "{text}");
+    assert!(lines[0].contains(", min "), "{text}");
+    assert!(lines[1].contains("10 samples of "), "{text}");
+    assert!(lines[1].contains("untimed warm-up"), "{text}");
+    assert!(lines[1].ends_with("in a fresh process"), "{text}");
+    assert!(lines[2].contains("the book's 1000 pairs: "), "{text}");
+}
+
+/// The children of `pid` (Linux's /proc/PID/task/PID/children).
+fn children_of(pid: u32) -> Vec<u32> {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
+#[test]
+fn a_measuring_process_killed_mid_run_is_an_error_not_a_hang() {
+    // 64 MB touched: about 0.1 s a pair, seconds in all.
+    let mut bench = Running::start(&[
+        "bench",
+        "--size-kb",
+        "65536",
+        "--touch",
+        "--samples",
+        "1000",
+        "--json",
+    ]);
+    let mut child = None;
+    common::desk::wait_for("the measuring process", Duration::from_secs(60), || {
+        child = children_of(bench.pid()).first().copied();
+        child.is_some()
+    });
+    let child = child.unwrap();
+    let cmdline = std::fs::read(format!("/proc/{child}/cmdline")).unwrap_or_default();
+    assert!(
+        cmdline.split(|&b| b == 0).any(|a| a == b"bench-child"),
+        "the child is memlab's measuring process: {:?}",
+        String::from_utf8_lossy(&cmdline)
+    );
+    // SAFETY: kill(2) on a PID our own memlab started and has not reaped
+    // (it is its parent's until then).
+    assert_eq!(unsafe { libc::kill(child as i32, libc::SIGKILL) }, 0);
+    let status = common::desk::wait_with_timeout(&mut bench.child, Duration::from_secs(120));
+    assert_eq!(status.code(), Some(1), "exit code of a failure");
+    let err = bench.stderr_lines(Duration::from_secs(5)).join("\n");
+    assert!(
+        err.contains("the measuring process was killed by signal 9 before it finished"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -101,12 +186,16 @@ fn bad_input_is_one_error_line_and_exit_code_2() {
         (&["--size-kb", "abc"], "invalid value 'abc' for '--size-kb"),
         (&["--size-kb", "4.5"], "invalid value '4.5' for '--size-kb"),
         (
-            &["--size-kb", "4", "--iterations", "0"],
-            "iterations must be at least 1, got 0",
+            &["--size-kb", "4", "--samples", "9"],
+            "samples must be 10 to 1000, got 9",
         ),
         (
-            &["--size-kb", "4", "--iterations", "-3"],
-            "iterations must be at least 1, got -3",
+            &["--size-kb", "4", "--samples", "-3"],
+            "samples must be 10 to 1000, got -3",
+        ),
+        (
+            &["--size-kb", "4", "--samples", "1001"],
+            "samples must be 10 to 1000, got 1001",
         ),
         (
             &["--size-kb", "4", "--manager", "foo"],

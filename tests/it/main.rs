@@ -18,6 +18,7 @@ mod common;
 
 mod alloc_cli;
 mod alloc_form_ui;
+mod alloc_isolated;
 mod alloc_versions;
 mod crate_defects;
 mod desktop;

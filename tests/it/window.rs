@@ -355,29 +355,54 @@ fn text_typed_in_one_window_loads_in_the_other() {
     }
     assert_eq!(info()["last_writer_pid"], one.pid);
 
-    let before = capture(&x, &home, "before-load.png");
     // Window two: Tab from the text field to Load, Enter presses it; then
-    // back to the field and Enter saves what it shows.
-    key(two, &["Tab", "Return"]);
-    // Captured until window two has drawn what it loaded (a minute at most).
+    // back to the field and Enter saves what it shows. Each key is sent
+    // once window two has drawn the one before and gone still: egui moves
+    // the focus at its next frame, so a slow window that got Tab and Enter
+    // in one frame pressed Enter where the focus had been (and saved its
+    // old text, or loaded instead of saving).
     let f = two.frame;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let after = capture(&x, &home, "after-load.png");
-        let changed = (f.y.max(0) as u32..f.bottom() as u32)
+    let differing = |a: &image::RgbaImage, b: &image::RgbaImage| {
+        (f.y.max(0) as u32..f.bottom() as u32)
             .flat_map(|y| (f.x.max(0) as u32..f.right() as u32).map(move |x| (x, y)))
-            .filter(|&(px, py)| before.get_pixel(px, py) != after.get_pixel(px, py))
-            .count();
-        if changed > 200 {
-            break;
+            .filter(|&(px, py)| a.get_pixel(px, py) != b.get_pixel(px, py))
+            .count()
+    };
+    // Sends the keys, waits until window two looks different by more than
+    // `least` pixels and then the same in two pictures in a row.
+    let press_and_settle = |keys: &[&str], least: usize, what: &str| {
+        let before = capture(&x, &home, "before.png");
+        key(two, keys);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut last = loop {
+            let now = capture(&x, &home, "after.png");
+            let changed = differing(&before, &now);
+            if changed > least {
+                break now;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "window two looks the same after {what} ({changed} pixels)"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        };
+        loop {
+            std::thread::sleep(Duration::from_millis(300));
+            let now = capture(&x, &home, "after.png");
+            if differing(&last, &now) == 0 {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "window two kept changing after {what}"
+            );
+            last = now;
         }
-        assert!(
-            Instant::now() < deadline,
-            "window two looks the same after Load ({changed} pixels)"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    key(two, &["shift+Tab", "Return"]);
+    };
+    press_and_settle(&["Tab"], 0, "Tab (the focus to Load)");
+    press_and_settle(&["Return"], 200, "Load");
+    press_and_settle(&["shift+Tab"], 0, "shift+Tab (the focus to the text)");
+    key(two, &["Return"]);
     let deadline = Instant::now() + Duration::from_secs(20);
     while info()["last_writer_pid"] != two.pid {
         assert!(Instant::now() < deadline, "window two did not save");

@@ -206,16 +206,27 @@ impl<T> Job<T> {
     /// Cancel and a progress bar reading `done / total unit · seconds`.
     /// Both have fixed widths, so nothing moves as the numbers grow.
     pub fn progress_ui(&self, ui: &mut egui::Ui, lang: Lang, unit: &str) {
+        let (done, total) = self.progress();
+        self.progress_ui_with(ui, lang, &format!("{done} / {total} {unit}"));
+    }
+
+    /// Like [`progress_ui`](Self::progress_ui) with the bar's text given
+    /// (`text · seconds`), e.g. for a phase that is not counted.
+    pub fn progress_ui_with(&self, ui: &mut egui::Ui, lang: Lang, text: &str) {
         let cancelling = self.cancelling();
-        let text = if cancelling {
+        let label = if cancelling {
             lang.pick("Cancelling…", "취소하는 중…")
         } else {
             lang.pick("Cancel", "취소")
         };
-        let button = egui::Button::new(text).min_size(egui::vec2(96.0, 0.0));
+        let button = egui::Button::new(label).min_size(egui::vec2(96.0, 0.0));
         if ui.add_enabled(!cancelling, button).clicked() {
             self.cancel();
         }
+        self.bar_ui(ui, text.to_owned());
+    }
+
+    fn bar_ui(&self, ui: &mut egui::Ui, text: String) {
         let (done, total) = self.progress();
         let fraction = if total == 0 {
             0.0
@@ -225,10 +236,7 @@ impl<T> Job<T> {
         ui.add(
             egui::ProgressBar::new(fraction)
                 .desired_width(super::field_width(ui, 300.0))
-                .text(format!(
-                    "{done} / {total} {unit} · {:.1} s",
-                    self.elapsed().as_secs_f64()
-                )),
+                .text(format!("{text} · {:.1} s", self.elapsed().as_secs_f64())),
         );
     }
 }

@@ -13,9 +13,11 @@
 //! `benches/dispatch_overhead.rs`) and one clock read per batch of pairs
 //! (batches last about [`CLOCK_INTERVAL`], so that is far below 0.1 %); a
 //! manager's one-off set-up in the process is done before timing
-//! (`set_up`). Everything else is the allocator in the state memlab's
-//! process left it, which is why `memlab bench --size-kb 4` reads about 30 ns
-//! with glibc where a bare loop in a fresh program reads about 17 ns:
+//! (`set_up`). Everything else is the allocator in the state the calling
+//! process left it, which is why `memlab bench --in-process --size-kb 4`
+//! read about 30 ns with glibc where a bare loop in a fresh program reads
+//! about 17 ns, and why the form and `memlab bench` measure in a fresh
+//! process ([`super::isolated`], calibrated samples by [`super::measure`]):
 //!
 //! Why 4 KB costs more here than in a fresh program: glibc serves a 4 KB
 //! block (above its 1032-byte tcache) from its bins. In a fresh process the
@@ -107,7 +109,8 @@ impl BenchSpec {
 }
 
 /// Why a benchmark (or sweep) could not run.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum BenchError {
     /// `size_kb` outside 1..=65536 (the value given).
     #[error("size must be 1 to {MAX_SIZE_KB} KB, got {0}")]
@@ -115,6 +118,14 @@ pub enum BenchError {
     /// `iterations` was 0.
     #[error("iterations must be at least 1, got 0")]
     ZeroIterations,
+    /// A measurement's samples outside
+    /// [`MIN_SAMPLES`](super::measure::MIN_SAMPLES)..=[`MAX_SAMPLES`](super::measure::MAX_SAMPLES).
+    #[error(
+        "samples must be {min} to {max}, got {0}",
+        min = super::measure::MIN_SAMPLES,
+        max = super::measure::MAX_SAMPLES
+    )]
+    SamplesOutOfRange(u32),
     /// The manager (and, for the heap and mimalloc, the default manager they
     /// fall back to) returned null.
     #[error("{manager} could not allocate a block of {size_kb} KB")]
@@ -169,6 +180,7 @@ impl HasKind for BenchError {
             Self::AllocFailed { .. } => ErrorKind::NoSpace,
             Self::SizeOutOfRange(_)
             | Self::ZeroIterations
+            | Self::SamplesOutOfRange(_)
             | Self::NoManagers
             | Self::ZeroRepeats
             | Self::NoSizes

@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 
 use super::bench::{BenchError, MAX_SIZE_KB};
+use super::isolated::MeasureError;
 use super::sweep::{Crossover, crossover_text};
 use super::{ManagerKind, UnknownManager};
 use crate::format::format_size_kb;
@@ -20,6 +21,11 @@ impl Localized for BenchError {
                 format!("크기는 1~{MAX_SIZE_KB} KB여야 합니다 (입력: {got})")
             }
             Self::ZeroIterations => "반복 횟수는 1 이상이어야 합니다 (입력: 0)".into(),
+            Self::SamplesOutOfRange(got) => format!(
+                "표본 수는 {}~{}이어야 합니다 (입력: {got})",
+                super::measure::MIN_SAMPLES,
+                super::measure::MAX_SAMPLES
+            ),
             Self::AllocFailed { manager, size_kb } => format!(
                 "{manager} 관리자가 {} 블록을 할당하지 못했습니다",
                 format_size_kb(*size_kb)
@@ -40,6 +46,41 @@ impl Localized for BenchError {
                 bytes >> 30,
                 max_bytes >> 30
             ),
+        }
+    }
+}
+
+impl Localized for MeasureError {
+    fn localized(&self, lang: Lang) -> String {
+        let last_line = |stderr: &str| {
+            stderr
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .map(|l| format!(" ({})", l.trim()))
+                .unwrap_or_default()
+        };
+        match (self, lang) {
+            (_, Lang::En) => self.to_string(),
+            (Self::Bench(e), Lang::Ko) => e.localized(lang),
+            (Self::Spawn { exe, error }, Lang::Ko) => format!(
+                "측정 프로세스 {}를 시작할 수 없습니다: {error}",
+                exe.display()
+            ),
+            (Self::Killed { signal, stderr }, Lang::Ko) => format!(
+                "측정 프로세스가 끝나기 전에 시그널 {signal}로 종료되었습니다{}",
+                last_line(stderr)
+            ),
+            (Self::Exited { code, stderr }, Lang::Ko) => format!(
+                "측정 프로세스가 끝나기 전에 종료 코드 {code}로 끝났습니다{}",
+                last_line(stderr)
+            ),
+            (Self::Silent { secs }, Lang::Ko) => {
+                format!("측정 프로세스가 {secs}초 동안 아무 말이 없어 멈췄습니다")
+            }
+            (Self::Garbled { line }, Lang::Ko) => {
+                format!("측정 프로세스가 예상하지 못한 내용을 썼습니다: {line:?}")
+            }
         }
     }
 }
@@ -139,6 +180,7 @@ mod tests {
         let all = vec![
             BenchError::SizeOutOfRange(70_000),
             BenchError::ZeroIterations,
+            BenchError::SamplesOutOfRange(5),
             BenchError::AllocFailed {
                 manager: ManagerKind::Heap,
                 size_kb: 65536,
@@ -162,6 +204,7 @@ mod tests {
             match e {
                 BenchError::SizeOutOfRange(_)
                 | BenchError::ZeroIterations
+                | BenchError::SamplesOutOfRange(_)
                 | BenchError::AllocFailed { .. }
                 | BenchError::NoManagers
                 | BenchError::ZeroRepeats
@@ -184,6 +227,42 @@ mod tests {
         let ko = unknown.localized(Lang::Ko);
         assert!(ko.contains("\"jemalloc\""), "{ko}");
         assert_korean(&ko.replace("\"jemalloc\"", ""));
+    }
+
+    #[test]
+    fn measuring_process_errors_read_in_korean() {
+        let all = [
+            MeasureError::Bench(BenchError::ZeroIterations),
+            MeasureError::Spawn {
+                exe: "/tmp/memlab".into(),
+                error: String::new(),
+            },
+            MeasureError::Killed {
+                signal: 9,
+                stderr: String::new(),
+            },
+            MeasureError::Exited {
+                code: 1,
+                stderr: String::new(),
+            },
+            MeasureError::Silent { secs: 30 },
+            MeasureError::Garbled {
+                line: String::new(),
+            },
+        ];
+        for e in all {
+            // A new variant fails to compile here until it is added above.
+            match e {
+                MeasureError::Bench(_)
+                | MeasureError::Spawn { .. }
+                | MeasureError::Killed { .. }
+                | MeasureError::Exited { .. }
+                | MeasureError::Silent { .. }
+                | MeasureError::Garbled { .. } => {}
+            }
+            assert_korean(&e.localized(Lang::Ko).replace("\"\"", ""));
+            assert_eq!(e.localized(Lang::En), e.to_string());
+        }
     }
 
     #[test]

@@ -21,10 +21,13 @@
 
 mod arena;
 pub mod bench;
+pub mod book;
 mod counters;
 mod dispatcher;
 mod heap;
+pub mod isolated;
 mod kind;
+pub mod measure;
 pub mod messages;
 pub mod sweep;
 pub mod sysinfo;

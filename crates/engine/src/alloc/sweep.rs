@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::bench::{
     BenchError, BenchResult, BenchSpec, DEFAULT_ITERATIONS, PROGRESS_INTERVAL, run_on,
 };
+use super::measure::Spread;
 use super::sysinfo::SystemInfo;
 use super::{Dispatcher, ManagerKind, dispatcher};
 use crate::format::format_size_kb;
@@ -189,6 +190,12 @@ pub struct SweepRow {
     pub min_ns_per_pair: f64,
     /// Slowest repeat, ns per pair.
     pub max_ns_per_pair: f64,
+    /// First quartile of the repeats, ns per pair.
+    pub q1_ns_per_pair: f64,
+    /// Third quartile of the repeats, ns per pair.
+    pub q3_ns_per_pair: f64,
+    /// Repeats outside Tukey's fences (1.5 IQR beyond the quartiles).
+    pub outliers: u32,
     /// Median minor faults per repeat.
     pub minor_faults: Option<u64>,
     /// Median major faults per repeat.
@@ -344,6 +351,7 @@ fn row_of(
         let mut v: Vec<u64> = s.iter().filter_map(f).collect();
         (!v.is_empty()).then(|| median_u64(&mut v))
     };
+    let spread = Spread::of(&ns);
     SweepRow {
         size_kb,
         manager,
@@ -353,6 +361,9 @@ fn row_of(
         median_ns_per_pair: median_f64(&mut ns),
         min_ns_per_pair: ns[0],
         max_ns_per_pair: ns[ns.len() - 1],
+        q1_ns_per_pair: spread.q1,
+        q3_ns_per_pair: spread.q3,
+        outliers: spread.outliers,
         minor_faults: faults(|r| r.minor_faults),
         major_faults: faults(|r| r.major_faults),
         heap_fallbacks: s.iter().map(|r| r.heap_fallbacks).sum(),
@@ -500,12 +511,12 @@ pub fn to_csv(report: &SweepReport, info: &SystemInfo) -> String {
     );
     let _ = writeln!(
         s,
-        "size_kb,manager,iterations,repeats,median_ms,median_ns_per_pair,min_ns_per_pair,max_ns_per_pair,minor_faults,major_faults,heap_fallbacks,mimalloc_fallbacks"
+        "size_kb,manager,iterations,repeats,median_ms,median_ns_per_pair,min_ns_per_pair,max_ns_per_pair,minor_faults,major_faults,heap_fallbacks,mimalloc_fallbacks,q1_ns_per_pair,q3_ns_per_pair,outliers"
     );
     for r in &report.rows {
         let _ = writeln!(
             s,
-            "{},{},{},{},{:.4},{:.1},{:.1},{:.1},{},{},{},{}",
+            "{},{},{},{},{:.4},{:.1},{:.1},{:.1},{},{},{},{},{:.1},{:.1},{}",
             r.size_kb,
             r.manager,
             r.iterations,
@@ -517,7 +528,10 @@ pub fn to_csv(report: &SweepReport, info: &SystemInfo) -> String {
             opt(r.minor_faults),
             opt(r.major_faults),
             r.heap_fallbacks,
-            r.mimalloc_fallbacks
+            r.mimalloc_fallbacks,
+            r.q1_ns_per_pair,
+            r.q3_ns_per_pair,
+            r.outliers
         );
     }
     s
@@ -565,6 +579,9 @@ mod tests {
             median_ns_per_pair: ns,
             min_ns_per_pair: ns,
             max_ns_per_pair: ns,
+            q1_ns_per_pair: ns,
+            q3_ns_per_pair: ns,
+            outliers: 0,
             minor_faults: Some(0),
             major_faults: None,
             heap_fallbacks: 0,
@@ -670,6 +687,16 @@ mod tests {
         assert_eq!(data.len(), 10);
         assert!(data[0].starts_with("size_kb,manager,"));
         assert!(data[1].starts_with("1,default,20,3,"));
+        // The spread of the repeats (issue 18): quartiles and outliers.
+        assert!(data[0].ends_with(",q1_ns_per_pair,q3_ns_per_pair,outliers"));
+        assert!(data.iter().all(|l| l.split(',').count() == 15), "{csv}");
+        assert!(
+            rep.rows
+                .iter()
+                .all(|r| r.q1_ns_per_pair <= r.median_ns_per_pair
+                    && r.median_ns_per_pair <= r.q3_ns_per_pair
+                    && r.outliers <= r.repeats)
+        );
         assert_eq!(d.snapshot().total_live_blocks(), 0);
     }
 

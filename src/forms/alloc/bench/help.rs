@@ -27,8 +27,8 @@ pub(crate) static HELP: LabHelp = LabHelp {
         Call {
             win32: "GetTickCount",
             here: Tr::new(
-                "std::time::Instant, a monotonic clock read in nanoseconds (GetTickCount counts milliseconds in steps of 10 to 16 ms); it is paused while progress is reported",
-                "std::time::Instant: 나노초 단위로 읽는 단조 시계입니다 (GetTickCount는 10~16 ms 단위로 밀리초를 셉니다). 진행 상황을 알리는 동안에는 시간을 재지 않습니다",
+                "std::time::Instant, a monotonic clock read in nanoseconds (GetTickCount counts milliseconds in steps of 10 to 16 ms). The book timed one run of 1000 pairs (about 0.03 ms of 4 KB pairs, far below a shared machine's noise); memlab runs an untimed warm-up that calibrates the pairs per sample, then at least 10 samples of about 50 ms each, in a fresh process of its own (memlab bench-child), and shows their median with the quartiles, min-max and outliers; the caption is 1000 pairs at the median",
+                "std::time::Instant: 나노초 단위로 읽는 단조 시계입니다 (GetTickCount는 10~16 ms 단위로 밀리초를 셉니다). 책은 1000쌍을 한 번 쟀습니다(4 KB 쌍이면 약 0.03 ms로, 여럿이 쓰는 컴퓨터의 잡음보다 훨씬 작습니다). memlab은 시간을 재지 않는 예열로 표본당 쌍의 수를 맞춘 뒤, 약 50 ms짜리 표본을 10개 이상 자기만의 새 프로세스(memlab bench-child)에서 재고, 그 중앙값을 사분위, 최소-최대, 이상치와 함께 보여 줍니다. 버튼 글자는 중앙값으로 계산한 1000쌍의 시간입니다",
             ),
         },
         Call {
@@ -48,8 +48,8 @@ pub(crate) static HELP: LabHelp = LabHelp {
     ],
     try_these: &[
         Tr::new(
-            "Run 4 KB (book) with each manager, then 4 MB (book): is the book's conclusion (its own manager fast for small blocks, HeapAlloc for large ones) still true here?",
-            "관리자마다 4 KB (책)로 실행한 다음 4 MB (책)로 실행해 보세요. 책의 결론(작은 블록은 델파이 관리자, 큰 블록은 HeapAlloc이 빠름)이 여기서도 맞나요?",
+            "Press Measure the book's cases under The book's experiment: is the book's conclusion (its own manager fast for small blocks, HeapAlloc for large ones) still true here? The table says which manager plays which part, and why the result differs where it does.",
+            "책의 실험에서 책의 경우 재기를 눌러 보세요. 책의 결론(작은 블록은 델파이 관리자, 큰 블록은 HeapAlloc이 빠름)이 여기서도 맞나요? 표는 어느 관리자가 어느 역할인지, 결과가 다르면 왜 다른지 알려 줍니다.",
         ),
         Tr::new(
             "Tick Touch every page, set 65536 KB and compare the minor faults of default and heap: a fresh mapping every time against committed memory reused.",

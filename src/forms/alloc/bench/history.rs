@@ -1,26 +1,23 @@
-//! The benchmark's history: one row per run, newest on top, so managers and
-//! sizes can be compared side by side. Cold runs and cancelled runs say so.
+//! The benchmark's history: one row per measurement, newest on top, so
+//! managers and sizes can be compared side by side: the median and its
+//! spread (quartiles, min-max, outliers), the samples and pairs, and the
+//! book's 1000 pairs in ms.
 
 use eframe::egui;
 
 use crate::forms::alloc::colors::manager_color;
 use crate::forms::widgets::{Level, header_row, show_line};
-use memlab_engine::alloc::bench::BenchResult;
+use memlab_engine::alloc::measure::Measurement;
 use memlab_engine::format::{format_ms, format_ns, format_size_kb};
 use memlab_engine::i18n::Lang;
 
 /// Runs kept in the history table.
 const HISTORY_MAX: usize = 500;
 
-/// One run of the form: what the engine measured, and how it was started.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// One measurement of the form.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Run {
-    pub result: BenchResult,
-    /// Not warmed up, and the first with its manager and size since either
-    /// changed: the manager's start-up is in its time.
-    pub cold: bool,
-    /// An untimed round ran before the timed one.
-    pub warmed: bool,
+    pub result: Measurement,
 }
 
 /// The runs so far (the last [`HISTORY_MAX`]).
@@ -88,7 +85,7 @@ impl HistoryTable {
         }
         egui::Grid::new("alloc-history-grid")
             .striped(true)
-            .num_columns(10)
+            .num_columns(11)
             .min_col_width(40.0)
             .show(ui, |ui| {
                 header_row(
@@ -97,12 +94,13 @@ impl HistoryTable {
                         "#",
                         lang.pick("manager", "관리자"),
                         lang.pick("size", "크기"),
-                        lang.pick("pairs", "반복"),
                         lang.pick("touch", "쓰기"),
-                        "ms",
-                        lang.pick("per pair", "쌍당"),
-                        lang.pick("minor faults", "마이너 폴트"),
-                        lang.pick("major faults", "메이저 폴트"),
+                        lang.pick("median per pair", "쌍당 중앙값"),
+                        lang.pick("quartiles", "사분위"),
+                        lang.pick("min – max", "최소 – 최대"),
+                        lang.pick("outliers", "이상치"),
+                        lang.pick("samples × pairs", "표본 × 쌍"),
+                        lang.pick("1000 pairs", "1000쌍"),
                         lang.pick("note", "비고"),
                     ],
                 );
@@ -115,36 +113,29 @@ impl HistoryTable {
 
 fn row(ui: &mut egui::Ui, lang: Lang, number: usize, run: &Run) {
     let r = &run.result;
-    let faults = |f: Option<u64>| f.map_or_else(|| "-".to_owned(), |n| n.to_string());
     ui.label(format!("#{number}"));
     ui.colored_label(manager_color(r.manager), r.manager.name());
     ui.label(format_size_kb(r.size_kb));
-    // A cancelled run did fewer pairs than asked: both are shown, and its
-    // time per pair is over the pairs it did.
-    if r.cancelled {
-        ui.label(format!("{} / {}", r.iterations_done, r.iterations));
-    } else {
-        ui.label(r.iterations.to_string());
-    }
     ui.label(if r.touch {
         lang.pick("yes", "예")
     } else {
         lang.pick("no", "아니요")
     });
-    ui.monospace(format_ms(r.ms).trim_end_matches(" ms"));
-    ui.monospace(format_ns(r.ns_per_pair));
-    ui.monospace(faults(r.minor_faults));
-    ui.monospace(faults(r.major_faults));
+    ui.monospace(format_ns(r.median_ns_per_pair));
+    ui.monospace(format!(
+        "{} – {}",
+        format_ns(r.q1_ns_per_pair),
+        format_ns(r.q3_ns_per_pair)
+    ));
+    ui.monospace(format!(
+        "{} – {}",
+        format_ns(r.min_ns_per_pair),
+        format_ns(r.max_ns_per_pair)
+    ));
+    ui.monospace(r.outliers.to_string());
+    ui.monospace(format!("{} × {}", r.samples, r.pairs_per_sample));
+    ui.monospace(format_ms(r.ms_per_1000_pairs));
     let mut notes = Vec::new();
-    if run.cold {
-        notes.push(
-            lang.pick("cold: start-up included", "콜드: 시작 비용 포함")
-                .to_owned(),
-        );
-    }
-    if r.cancelled {
-        notes.push(lang.pick("cancelled", "취소됨").to_owned());
-    }
     for (fallbacks, what) in [
         (
             r.heap_fallbacks,
@@ -160,10 +151,10 @@ fn row(ui: &mut egui::Ui, lang: Lang, number: usize, run: &Run) {
         }
     }
     if notes.is_empty() {
-        ui.weak(if run.warmed {
-            lang.pick("warmed up", "예열함")
+        ui.weak(if r.isolated {
+            lang.pick("fresh process", "새 프로세스")
         } else {
-            ""
+            lang.pick("this process", "이 프로세스")
         });
     } else {
         show_line(ui, Level::Warn, notes.join(", "));

@@ -5,20 +5,17 @@
 use std::io;
 use std::path::PathBuf;
 
-use memlab_engine::alloc::ManagerKind;
-use memlab_engine::alloc::bench::{BenchResult, MAX_SIZE_KB};
+use memlab_engine::alloc::bench::MAX_SIZE_KB;
+use memlab_engine::alloc::measure::{MAX_SAMPLES, MIN_SAMPLES, Measurement};
 use memlab_engine::alloc::sweep::MAX_REPEATS;
 use memlab_engine::format::{format_ms, format_ns, format_size_kb};
 use memlab_engine::i18n::{Lang, Localized};
-
-/// Largest iteration count the form accepts.
-pub const MAX_ITERATIONS: u32 = 100_000_000;
 
 /// The rule of one number field of the benchmark form, for its notes.
 #[derive(Clone, Copy, Debug)]
 pub enum NumberRule {
     Size,
-    Iterations,
+    Samples,
     Repeats,
 }
 
@@ -27,9 +24,11 @@ impl Localized for NumberRule {
         match (self, lang) {
             (Self::Size, Lang::En) => format!("size must be 1 to {MAX_SIZE_KB} KB"),
             (Self::Size, Lang::Ko) => format!("크기는 1~{MAX_SIZE_KB} KB여야 합니다"),
-            (Self::Iterations, Lang::En) => format!("iterations must be 1 to {MAX_ITERATIONS}"),
-            (Self::Iterations, Lang::Ko) => {
-                format!("반복 횟수는 1~{MAX_ITERATIONS} 사이여야 합니다")
+            (Self::Samples, Lang::En) => {
+                format!("samples must be {MIN_SAMPLES} to {MAX_SAMPLES}")
+            }
+            (Self::Samples, Lang::Ko) => {
+                format!("표본 수는 {MIN_SAMPLES}~{MAX_SAMPLES} 사이여야 합니다")
             }
             (Self::Repeats, Lang::En) => format!("repeats must be 1 to {MAX_REPEATS}"),
             (Self::Repeats, Lang::Ko) => {
@@ -42,19 +41,10 @@ impl Localized for NumberRule {
 /// What the benchmark form says about a run, a sweep or an export.
 #[derive(Debug)]
 pub enum BenchNote {
-    /// A run without warm-up, the first with its manager and size since a
-    /// switch: the manager's start-up is in its time.
-    Cold {
-        manager: ManagerKind,
-        size_kb: u32,
-    },
-    /// Cancel was pressed during the untimed warm-up: nothing was measured.
-    WarmUpCancelled,
-    /// Cancel was pressed during a run.
-    Cancelled {
-        done: u32,
-        total: u32,
-    },
+    /// Cancel was pressed during a measurement: nothing was kept.
+    Cancelled,
+    /// memlab's own executable, which measures, cannot be found.
+    NoExecutable(io::Error),
     /// The private heap was full for some pairs (served by the default manager).
     HeapFull {
         fallbacks: u64,
@@ -83,26 +73,19 @@ pub enum BenchNote {
 impl Localized for BenchNote {
     fn localized(&self, lang: Lang) -> String {
         match (self, lang) {
-            (Self::Cold { manager, size_kb }, Lang::En) => format!(
-                "Cold run: the first with {manager} at {} since the manager or size changed, so its time includes the manager's start-up (mimalloc reserving its first memory, the heap committing its first pages). Tick \"Warm up first\" to leave that out: one untimed round runs before the timed one.",
-                format_size_kb(*size_kb)
+            (Self::Cancelled, Lang::En) => {
+                "Cancelled: the measuring process was stopped and nothing was kept".into()
+            }
+            (Self::Cancelled, Lang::Ko) => {
+                "취소됨: 측정 프로세스를 멈췄고 남긴 결과는 없습니다".into()
+            }
+            (Self::NoExecutable(e), Lang::En) => {
+                format!("cannot find memlab's own executable, which measures: {e}")
+            }
+            (Self::NoExecutable(e), Lang::Ko) => format!(
+                "측정을 맡는 memlab 실행 파일을 찾을 수 없습니다: {}",
+                e.localized(lang)
             ),
-            (Self::Cold { manager, size_kb }, Lang::Ko) => format!(
-                "콜드 실행: 관리자나 크기를 바꾼 뒤 {manager}로 {}를 처음 실행했으므로 관리자의 시작 비용(mimalloc이 처음 메모리를 잡는 일, 힙이 처음 페이지를 커밋하는 일)이 시간에 들어 있습니다. \"먼저 예열\"을 켜면 시간을 재기 전에 한 번 더 돌려 그 비용을 뺍니다.",
-                format_size_kb(*size_kb)
-            ),
-            (Self::WarmUpCancelled, Lang::En) => {
-                "Cancelled during the untimed warm-up: nothing was measured".into()
-            }
-            (Self::WarmUpCancelled, Lang::Ko) => {
-                "시간을 재기 전 예열 중에 취소되어 측정한 것이 없습니다".into()
-            }
-            (Self::Cancelled { done, total }, Lang::En) => {
-                format!("Cancelled after {done} / {total} pairs")
-            }
-            (Self::Cancelled { done, total }, Lang::Ko) => {
-                format!("취소됨: {done} / {total}쌍 완료")
-            }
             (Self::HeapFull { fallbacks }, Lang::En) => format!(
                 "The private heap was full: {fallbacks} blocks were served by the default manager instead"
             ),
@@ -139,12 +122,12 @@ impl Localized for BenchNote {
     }
 }
 
-/// The line beside Run: what the last run measured.
-pub struct LastRun(pub BenchResult);
+/// The line under Run: what the last measurement found, with its spread.
+pub struct LastRun<'a>(pub &'a Measurement);
 
-impl Localized for LastRun {
+impl Localized for LastRun<'_> {
     fn localized(&self, lang: Lang) -> String {
-        let r = &self.0;
+        let r = self.0;
         let faults = match (r.minor_faults, r.major_faults, lang) {
             (Some(minor), Some(major), Lang::En) => {
                 format!("page faults: {minor} minor, {major} major")
@@ -155,23 +138,48 @@ impl Localized for LastRun {
             (_, _, Lang::En) => "page faults: not available on this OS".into(),
             (_, _, Lang::Ko) => "페이지 폴트: 이 OS에서는 알 수 없음".into(),
         };
-        let (size, ms, per_pair) = (
-            format_size_kb(r.size_kb),
-            format_ms(r.ms),
-            format_ns(r.ns_per_pair),
-        );
+        let ns = format_ns;
+        let size = format_size_kb(r.size_kb);
         match lang {
             Lang::En => format!(
-                "Last run: {}, {size} × {} pairs{}: {ms}, {per_pair} per pair; {faults}",
+                "Last run: {}, {size}{}: median {} per pair (quartiles {} – {}, min {}, max {}, {} outliers) over {} samples of {} pairs, after an untimed warm-up of {} pairs, in {}; the book's 1000 pairs: {}; {faults}",
                 r.manager,
-                r.iterations_done,
                 if r.touch { ", pages touched" } else { "" },
+                ns(r.median_ns_per_pair),
+                ns(r.q1_ns_per_pair),
+                ns(r.q3_ns_per_pair),
+                ns(r.min_ns_per_pair),
+                ns(r.max_ns_per_pair),
+                r.outliers,
+                r.samples,
+                r.pairs_per_sample,
+                r.warm_up_pairs,
+                if r.isolated {
+                    "a fresh process"
+                } else {
+                    "this process"
+                },
+                format_ms(r.ms_per_1000_pairs),
             ),
             Lang::Ko => format!(
-                "마지막 실행: {}, {size} × {}쌍{}: {ms}, 쌍당 {per_pair}; {faults}",
+                "마지막 실행: {}, {size}{}: 쌍당 중앙값 {} (사분위 {} – {}, 최소 {}, 최대 {}, 이상치 {}개), 표본 {}개 × {}쌍, 시간을 재지 않은 예열 {}쌍 뒤, {}에서; 책의 1000쌍: {}; {faults}",
                 r.manager,
-                r.iterations_done,
                 if r.touch { ", 페이지에 씀" } else { "" },
+                ns(r.median_ns_per_pair),
+                ns(r.q1_ns_per_pair),
+                ns(r.q3_ns_per_pair),
+                ns(r.min_ns_per_pair),
+                ns(r.max_ns_per_pair),
+                r.outliers,
+                r.samples,
+                r.pairs_per_sample,
+                r.warm_up_pairs,
+                if r.isolated {
+                    "새 프로세스"
+                } else {
+                    "이 프로세스"
+                },
+                format_ms(r.ms_per_1000_pairs),
             ),
         }
     }
@@ -219,20 +227,28 @@ mod tests {
         );
     }
 
-    fn run(cancelled: bool, faults: Option<u64>) -> BenchResult {
-        BenchResult {
-            manager: ManagerKind::Mimalloc,
+    fn run(isolated: bool, faults: Option<u64>) -> Measurement {
+        Measurement {
+            manager: memlab_engine::alloc::ManagerKind::Mimalloc,
             size_kb: 4096,
-            iterations: 1000,
-            iterations_done: 1000,
             touch: true,
-            ms: 1.5,
-            ns_per_pair: 1500.0,
+            warm_up_pairs: 30,
+            warm_up_ms: 120.0,
+            pairs_per_sample: 10,
+            samples: 10,
+            median_ns_per_pair: 1500.0,
+            min_ns_per_pair: 1400.0,
+            max_ns_per_pair: 1900.0,
+            q1_ns_per_pair: 1450.0,
+            q3_ns_per_pair: 1550.0,
+            outliers: 1,
+            ms_per_1000_pairs: 1.5,
+            sample_ns_per_pair: vec![1500.0; 10],
             minor_faults: faults,
             major_faults: faults,
             heap_fallbacks: 0,
             mimalloc_fallbacks: 0,
-            cancelled,
+            isolated,
         }
     }
 
@@ -240,17 +256,10 @@ mod tests {
     fn notes_runs_and_rules_read_in_korean() {
         let denied = || io::Error::from_raw_os_error(libc::EACCES);
         let notes = [
-            BenchNote::Cancelled {
-                done: 10,
-                total: 100,
-            },
+            BenchNote::Cancelled,
             BenchNote::HeapFull { fallbacks: 3 },
             BenchNote::MimallocArenaFull { fallbacks: 3 },
-            BenchNote::Cold {
-                manager: ManagerKind::Mimalloc,
-                size_kb: 4,
-            },
-            BenchNote::WarmUpCancelled,
+            BenchNote::NoExecutable(denied()),
             BenchNote::WorkerLost,
             BenchNote::WorkerNotStarted(io::Error::from(io::ErrorKind::OutOfMemory)),
             BenchNote::SweepCancelled {
@@ -267,13 +276,9 @@ mod tests {
             assert_korean(&note.localized(Lang::Ko));
         }
         for r in [run(false, Some(3)), run(true, None)] {
-            assert_korean(&LastRun(r).localized(Lang::Ko));
+            assert_korean(&LastRun(&r).localized(Lang::Ko));
         }
-        for rule in [
-            NumberRule::Size,
-            NumberRule::Iterations,
-            NumberRule::Repeats,
-        ] {
+        for rule in [NumberRule::Size, NumberRule::Samples, NumberRule::Repeats] {
             assert_korean(&rule.localized(Lang::Ko));
         }
     }
@@ -296,11 +301,7 @@ mod tests {
             },
         ];
         for note in &notes {
-            for rule in [
-                NumberRule::Size,
-                NumberRule::Iterations,
-                NumberRule::Repeats,
-            ] {
+            for rule in [NumberRule::Size, NumberRule::Samples, NumberRule::Repeats] {
                 assert_korean(&note.localized_with(&rule, Lang::Ko));
             }
         }

@@ -1,17 +1,22 @@
 //! The allocation benchmark form (the book's ExamTst2): a block size in KB
-//! and a Run button that times GetMem/FreeMem pairs and shows the
-//! milliseconds in its caption; below it the history of runs
-//! (`HistoryTable`) and the sweep over block sizes ([`SweepPanel`]).
+//! and a Run button that measures GetMem/FreeMem pairs and shows the
+//! milliseconds for the book's 1000 pairs in its caption; below it the
+//! median with its spread, the history of measurements (`HistoryTable`),
+//! the book's experiment as a table (`book`) and the sweep over block
+//! sizes ([`SweepPanel`]).
 //!
-//! A manager's first use costs more than its steady state (mimalloc
-//! reserves its first memory, the heap commits its first pages), so by
-//! default an untimed round runs first, as the sweep does; without it, the
-//! first run after the manager or size changed is marked cold.
+//! A measurement is an instrument's (`memlab_engine::alloc::measure`): an
+//! untimed warm-up that calibrates the pairs per sample, then samples of
+//! about 50 ms each, the median and spread reported; it runs in a fresh
+//! child process (`memlab_engine::alloc::isolated`) so that the heap this
+//! window has used does not bias it.
 //!
 //! The UI thread never runs a benchmark: one [`Job`] at a time does (so two
-//! runs never disturb each other's timing), calling `bench::run` or
-//! `sweep::run` of the engine, whose progress callback also carries Cancel.
+//! runs never disturb each other's timing), waiting for the child or
+//! calling `sweep::run` of the engine, whose progress callback also
+//! carries Cancel.
 
+mod book;
 mod explanation;
 // The help names the calls as made: Linux's say what each became there.
 #[cfg(not(windows))]
@@ -24,6 +29,7 @@ mod messages;
 mod sweep;
 
 use std::collections::VecDeque;
+use std::path::PathBuf;
 
 use eframe::egui;
 use serde::{Deserialize, Serialize};
@@ -39,25 +45,29 @@ use crate::forms::widgets::{
 };
 use crate::lab_id::LabId;
 use memlab_engine::alloc::ManagerKind;
-use memlab_engine::alloc::bench::{self, BenchError, BenchSpec, DEFAULT_ITERATIONS, MAX_SIZE_KB};
+use memlab_engine::alloc::bench::{BenchError, MAX_SIZE_KB};
+use memlab_engine::alloc::isolated::{MeasureError, measure_isolated};
+use memlab_engine::alloc::measure::{MAX_SAMPLES, MIN_SAMPLES, MeasureSpec, Phase};
 use memlab_engine::alloc::messages::manager_description;
 use memlab_engine::alloc::sweep::{self as alloc_sweep, SweepReport, SweepSpec};
 use memlab_engine::format::format_ms;
 use memlab_engine::i18n::{Lang, Localized};
-use messages::{BenchNote, LastRun, MAX_ITERATIONS, NumberRule};
-
-/// Pairs of the untimed warm-up round, at most (the sweep's number).
-pub const WARM_UP_PAIRS: u32 = 100;
-/// Bytes the warm-up allocates in all, at most: one pair of the largest
-/// block, whose touched pages cost ~90 ms.
-const WARM_UP_BYTES: u64 = 64 << 20;
+use messages::{BenchNote, LastRun, NumberRule};
 
 /// What a finished job hands back.
 enum Outcome {
-    Bench(Result<Run, BenchError>),
-    /// Cancel was pressed during the warm-up.
-    WarmUpCancelled,
+    /// A measurement, `None` when Cancel was pressed.
+    Bench(Result<Option<Run>, MeasureError>),
     Sweep(Result<SweepReport, BenchError>),
+}
+
+/// The progress a job reports for a phase: the warm-up as (0, 0), which
+/// the form shows as such, samples as (done, total).
+fn packed(phase: Phase) -> (u32, u32) {
+    match phase {
+        Phase::WarmUp => (0, 0),
+        Phase::Sample { done, total } => (done, total),
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,7 +83,7 @@ fn running(job: &Option<(JobKind, Job<Outcome>)>, kind: JobKind) -> Option<&Job<
 
 /// What the screenshot demo still has to run.
 enum Queued {
-    Bench(BenchSpec),
+    Bench(MeasureSpec),
     Sweep(SweepSpec),
 }
 
@@ -85,18 +95,16 @@ pub struct AllocBenchForm {
     pub size_kb: u32,
     /// Manager under test.
     pub manager: ManagerKind,
-    /// Alloc/free pairs.
-    pub iterations: u32,
+    /// Samples per measurement ([`MIN_SAMPLES`]..=[`MAX_SAMPLES`]).
+    pub samples: u32,
     /// Touch every page of each block.
     pub touch: bool,
-    /// Run an untimed round first, so the manager's start-up is not timed.
-    pub warm_up: bool,
     /// The sweep's settings and results.
     pub sweep: SweepPanel,
     #[serde(skip)]
     size_note: Option<InputNote>,
     #[serde(skip)]
-    iterations_note: Option<InputNote>,
+    samples_note: Option<InputNote>,
     #[serde(skip)]
     history: HistoryTable,
     #[serde(skip)]
@@ -105,10 +113,9 @@ pub struct AllocBenchForm {
     status: Option<Status>,
     #[serde(skip)]
     queue: VecDeque<Queued>,
-    /// Manager and size of the last run started: a run without warm-up is
-    /// cold when they changed.
+    /// The executable that measures (memlab's own; tests give the binary).
     #[serde(skip)]
-    last_started: Option<(ManagerKind, u32)>,
+    measuring_exe: Option<PathBuf>,
 }
 
 impl Default for AllocBenchForm {
@@ -116,17 +123,16 @@ impl Default for AllocBenchForm {
         Self {
             size_kb: 4,
             manager: ManagerKind::Default,
-            iterations: DEFAULT_ITERATIONS,
+            samples: MIN_SAMPLES,
             touch: false,
-            warm_up: true,
             sweep: SweepPanel::default(),
             size_note: None,
-            iterations_note: None,
+            samples_note: None,
             history: HistoryTable::default(),
             job: None,
             status: None,
             queue: VecDeque::new(),
-            last_started: None,
+            measuring_exe: None,
         }
     }
 }
@@ -147,12 +153,19 @@ impl AllocBenchForm {
         self.job.is_some()
     }
 
-    fn spec(&self) -> BenchSpec {
-        BenchSpec {
+    /// Measure with `exe` instead of this process's own executable (tests,
+    /// whose own executable is the test harness).
+    pub fn with_measuring_exe(mut self, exe: impl Into<PathBuf>) -> Self {
+        self.measuring_exe = Some(exe.into());
+        self
+    }
+
+    fn spec(&self) -> MeasureSpec {
+        MeasureSpec {
             manager: self.manager,
             size_kb: self.size_kb,
-            iterations: self.iterations,
             touch: self.touch,
+            samples: self.samples,
         }
     }
 
@@ -168,38 +181,31 @@ impl AllocBenchForm {
         Ok(())
     }
 
-    fn start_bench(&mut self, spec: BenchSpec, ctx: &egui::Context) {
-        let warmed = self.warm_up;
-        let key = (spec.manager, spec.size_kb);
-        let cold = !warmed && self.last_started != Some(key);
+    fn start_bench(&mut self, spec: MeasureSpec, ctx: &egui::Context) {
+        let exe = match self
+            .measuring_exe
+            .clone()
+            .map_or_else(std::env::current_exe, Ok)
+        {
+            Ok(exe) => exe,
+            Err(e) => {
+                self.status = Some(Status::error(BenchNote::NoExecutable(e)));
+                return;
+            }
+        };
         self.status = spec
             .validate()
             .map_err(Status::error)
             .and_then(|()| {
                 self.start_job(JobKind::Bench, ctx, move |progress| {
-                    if warmed {
-                        let fit = (WARM_UP_BYTES / spec.size_bytes().max(1) as u64).max(1);
-                        let warm = BenchSpec {
-                            iterations: spec.iterations.min(WARM_UP_PAIRS).min(fit as u32),
-                            ..spec
-                        };
-                        match bench::run(&warm, &|_, _| progress(0, spec.iterations)) {
-                            Err(e) => return Outcome::Bench(Err(e)),
-                            Ok(r) if r.cancelled => return Outcome::WarmUpCancelled,
-                            Ok(_) => {}
-                        }
-                    }
-                    Outcome::Bench(bench::run(&spec, progress).map(|result| Run {
-                        result,
-                        cold,
-                        warmed,
-                    }))
+                    let measured = measure_isolated(&exe, &spec, &|phase| {
+                        let (done, total) = packed(phase);
+                        progress(done, total)
+                    });
+                    Outcome::Bench(measured.map(|m| m.map(|result| Run { result })))
                 })
             })
             .err();
-        if self.job.is_some() {
-            self.last_started = Some(key);
-        }
     }
 
     fn start_sweep(&mut self, spec: SweepSpec, ctx: &egui::Context) {
@@ -241,14 +247,9 @@ impl AllocBenchForm {
 
     fn finish(&mut self, outcome: Outcome) {
         match outcome {
-            Outcome::Bench(Ok(run)) => {
+            Outcome::Bench(Ok(Some(run))) => {
                 let r = &run.result;
-                self.status = if r.cancelled {
-                    Some(Status::warn(BenchNote::Cancelled {
-                        done: r.iterations_done,
-                        total: r.iterations,
-                    }))
-                } else if r.heap_fallbacks > 0 {
+                self.status = if r.heap_fallbacks > 0 {
                     Some(Status::warn(BenchNote::HeapFull {
                         fallbacks: r.heap_fallbacks,
                     }))
@@ -256,26 +257,19 @@ impl AllocBenchForm {
                     Some(Status::warn(BenchNote::MimallocArenaFull {
                         fallbacks: r.mimalloc_fallbacks,
                     }))
-                } else if run.cold {
-                    Some(Status::warn(BenchNote::Cold {
-                        manager: r.manager,
-                        size_kb: r.size_kb,
-                    }))
                 } else {
                     None
                 };
                 self.history.push(run);
             }
-            Outcome::WarmUpCancelled => {
-                self.status = Some(Status::warn(BenchNote::WarmUpCancelled))
-            }
+            Outcome::Bench(Ok(None)) => self.status = Some(Status::warn(BenchNote::Cancelled)),
             Outcome::Bench(Err(e)) => self.status = Some(Status::error(e)),
             Outcome::Sweep(result) => self.sweep.finish(result),
         }
     }
 
-    /// Size, iterations, touch, warm-up, manager, Run with its progress or
-    /// last result, the status line and the history. Rows wrap; nothing
+    /// Size, samples, touch, manager, Run with its progress or the last
+    /// measurement, the status line and the history. Rows wrap; nothing
     /// moves when an option changes.
     fn bench_section(&mut self, ui: &mut egui::Ui, lang: Lang) {
         ui.horizontal_wrapped(|ui| {
@@ -297,10 +291,14 @@ impl AllocBenchForm {
         });
         ui.horizontal_wrapped(|ui| {
             ui.add(NumberInput::new(
-                lang.pick("Iterations", "반복 횟수"),
-                &mut self.iterations,
-                1..=MAX_ITERATIONS,
-                &mut self.iterations_note,
+                lang.pick("Samples", "표본 수"),
+                &mut self.samples,
+                MIN_SAMPLES..=MAX_SAMPLES,
+                &mut self.samples_note,
+            ))
+            .on_hover_text(lang.pick(
+                "Each sample lasts about 50 ms: its pair count is calibrated in an untimed warm-up. The median of the samples is the result; their spread shows how far to trust it.",
+                "표본 하나는 약 50 ms입니다: 쌍의 수는 시간을 재지 않는 예열에서 맞춥니다. 표본들의 중앙값이 결과이고, 퍼짐은 그 값을 얼마나 믿을지 보여 줍니다.",
             ));
             ui.checkbox(
                 &mut self.touch,
@@ -310,19 +308,9 @@ impl AllocBenchForm {
                 "Write one byte per page of each block, so the OS really has to provide the pages",
                 "블록의 페이지마다 1바이트를 써서 운영체제가 실제로 페이지를 내주게 합니다",
             ));
-            ui.checkbox(&mut self.warm_up, lang.pick("Warm up first", "먼저 예열"))
-                .on_hover_text(lang.pick(
-                    "One untimed round before the timed one, so the manager's start-up is not in the time",
-                    "시간을 재기 전에 한 번 돌려, 관리자의 시작 비용이 시간에 들어가지 않게 합니다",
-                ));
         });
         show_note(ui, lang, self.size_note.as_ref(), &NumberRule::Size);
-        show_note(
-            ui,
-            lang,
-            self.iterations_note.as_ref(),
-            &NumberRule::Iterations,
-        );
+        show_note(ui, lang, self.samples_note.as_ref(), &NumberRule::Samples);
         ui.horizontal_wrapped(|ui| {
             ui.label(lang.pick("Memory manager", "메모리 관리자"));
             for kind in ManagerKind::ALL {
@@ -340,11 +328,12 @@ impl AllocBenchForm {
         steady_text(ui, &descriptions, shown);
         ui.add_space(4.0);
         ui.horizontal_wrapped(|ui| {
+            // The book's caption: ms for its 1000 pairs, at the median.
             let caption = match self.history.last() {
                 Some(last) => format!(
                     "{} ({})",
                     lang.pick("Run", "실행"),
-                    format_ms(last.result.ms)
+                    format_ms(last.result.ms_per_1000_pairs)
                 ),
                 None => lang.pick("Run", "실행").to_owned(),
             };
@@ -355,13 +344,37 @@ impl AllocBenchForm {
                 self.start_bench(spec, ui.ctx());
             }
             if let Some(job) = running(&self.job, JobKind::Bench) {
-                job.progress_ui(ui, lang, lang.pick("pairs", "쌍"));
-            } else if let Some(last) = self.history.last() {
-                ui.label(LastRun(last.result).localized(lang));
+                match job.progress() {
+                    (_, 0) => job.progress_ui_with(
+                        ui,
+                        lang,
+                        lang.pick("warming up (not timed)", "예열 중 (시간 재지 않음)"),
+                    ),
+                    _ => job.progress_ui(ui, lang, lang.pick("samples", "표본")),
+                }
             }
         });
+        if running(&self.job, JobKind::Bench).is_none()
+            && let Some(last) = self.history.last()
+        {
+            ui.add(egui::Label::new(LastRun(&last.result).localized(lang)).wrap());
+        }
         show_status(ui, lang, self.status.as_ref());
         self.history.ui(ui, lang);
+        let idle = self.job.is_none() && self.queue.is_empty();
+        if book::ui(ui, lang, self.history.runs(), idle) {
+            self.queue_book_cases();
+        }
+    }
+
+    /// Queues every manager at the book's two sizes, untouched.
+    fn queue_book_cases(&mut self) {
+        for case in &memlab_engine::alloc::book::CASES {
+            for manager in ManagerKind::ALL {
+                self.queue
+                    .push_back(Queued::Bench(MeasureSpec::new(manager, case.size_kb)));
+            }
+        }
     }
 }
 
@@ -408,12 +421,7 @@ impl Lab for AllocBenchForm {
 
     /// Queues the book's cases and a quick sweep, to show a filled form.
     fn demo(&mut self) {
-        for size_kb in [4, 4096] {
-            for manager in ManagerKind::ALL {
-                self.queue
-                    .push_back(Queued::Bench(BenchSpec::new(manager, size_kb)));
-            }
-        }
+        self.queue_book_cases();
         self.queue.push_back(Queued::Sweep(SweepSpec {
             repeats: 3,
             ..SweepSpec::default()
