@@ -126,6 +126,7 @@ fn on_backend(backend: Backend) -> eframe::EventLoopBuilderHook {
                 Backend::Wayland => {
                     builder.with_wayland();
                 }
+                Backend::Win32 => {}
             }
         }
         #[cfg(not(target_os = "linux"))]
@@ -211,7 +212,10 @@ fn open_window(args: &WindowArgs) -> ExitCode {
         None => None,
     };
     let number = instance.as_ref().map(WindowInstance::number);
-    let on_x11 = display.as_ref().is_some_and(|d| d.backend == Backend::X11);
+    // Windows that choose their places (X11, Windows): put back where they were.
+    let on_x11 = display
+        .as_ref()
+        .is_some_and(|d| matches!(d.backend, Backend::X11 | Backend::Win32));
     let place = store
         .as_ref()
         .zip(number)

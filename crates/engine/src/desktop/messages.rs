@@ -57,9 +57,6 @@ impl Localized for InstancesError {
                 "이 데스크톱의 memlab 창 {windows}개가 모두 네이티브 Wayland 창이라 자리를 정할 수 없습니다 (--wayland 없이 띄우면 X11 창이 되어 배치할 수 있습니다)"
             ),
             (Self::Object(e), Lang::Ko) => e.localized(lang),
-            (Self::NotOnWindowsYet, Lang::Ko) => {
-                "memlab 창 목록(인스턴스 번호, 배치)은 아직 Windows에서 지원되지 않습니다".into()
-            }
             (Self::Read { path, source }, Lang::Ko) => {
                 format!(
                     "{} 읽을 수 없습니다: {}",

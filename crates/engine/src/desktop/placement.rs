@@ -1,7 +1,7 @@
 //! Where windows go: the tiles of a work area for windows side by side, and
 //! a window pulled back inside the screen. Plain geometry in physical
 //! pixels; `x11` asks the X server for the work area and the monitors,
-//! `windows` asks Windows (`SystemParametersInfoW(SPI_GETWORKAREA)`).
+//! `windows` asks Windows (`MonitorFromPoint` + `GetMonitorInfoW`).
 
 #[cfg(windows)]
 mod windows;
@@ -144,13 +144,17 @@ pub fn work_area_near(point: (i32, i32)) -> Option<Rect> {
 }
 
 /// The work area of the monitor that holds `point`; None if no monitor
-/// does, or the window system does not say (Windows: not ported yet).
+/// does, or the window system does not say.
 pub fn monitor_work_area_at(point: (i32, i32)) -> Option<Rect> {
     #[cfg(target_os = "linux")]
     {
         x11::work_area_at(point).ok().flatten()
     }
-    #[cfg(not(target_os = "linux"))]
+    #[cfg(windows)]
+    {
+        windows::work_area_at(point)
+    }
+    #[cfg(not(any(target_os = "linux", windows)))]
     {
         let _ = point;
         None
@@ -175,11 +179,9 @@ fn work_area(near: Option<(i32, i32)>) -> Option<Rect> {
     x11::work_area(near).ok()
 }
 
-/// Windows: the primary monitor's work area, wherever `near` is (more
-/// monitors are for the port of `arrange`).
 #[cfg(windows)]
-fn work_area(_near: Option<(i32, i32)>) -> Option<Rect> {
-    windows::work_area()
+fn work_area(near: Option<(i32, i32)>) -> Option<Rect> {
+    windows::work_area(near)
 }
 
 #[cfg(not(any(target_os = "linux", windows)))]

@@ -4,11 +4,12 @@
 //! window's answer to a request, and word that the shared settings changed.
 //!
 //! Built on the roster of `slots`: the windows attach to one object,
-//! `/dev/shm/memlab-windows.<uid>`, whose slot locks say which windows are
-//! open whatever their environment, and whose slot index is the window's
-//! number. The object's bytes are a small table, read and written with
-//! `pread`/`pwrite` (never mapped, so a truncated object cannot raise
-//! SIGBUS):
+//! `/dev/shm/memlab-windows.<uid>` on Linux, whose slot locks say which
+//! windows are open whatever their environment, and whose slot index is the
+//! window's number. The object's bytes are a small table, read and written
+//! with `pread`/`pwrite` (never mapped, so a truncated object cannot raise
+//! SIGBUS). On Windows the same table is a named mapping,
+//! `Local\memlab-windows`, with one named mutex per slot (`windows`):
 //!
 //! | bytes | what |
 //! |---|---|
@@ -38,22 +39,28 @@ use super::placement::Rect;
 use crate::error::{ErrorKind, HasKind};
 use crate::os::shm_object::ObjectError;
 
-// The roster and its table: Linux's is the shared object above; Windows
-// has no port of it yet (a window there has no number and `arrange`
-// says so).
+// The roster and its table: the bytes and what requests mean are one
+// (`layout`); Linux keeps them in the shared object above, Windows in a
+// named mapping `Local\memlab-windows` with one named mutex per slot.
+#[cfg(any(target_os = "linux", windows))]
+mod layout;
 #[cfg(target_os = "linux")]
 mod table;
 #[cfg(windows)]
 mod windows;
 
+#[cfg(any(target_os = "linux", windows))]
+pub use layout::TABLE_SIZE;
 #[cfg(target_os = "linux")]
-pub use table::{
-    TABLE_SIZE, WindowInstance, announce_settings, open_windows, request_arrange, wait_arranged,
-};
+pub use table::{WindowInstance, announce_settings, open_windows, request_arrange, wait_arranged};
 #[cfg(windows)]
 pub use windows::{
     WindowInstance, announce_settings, open_windows, request_arrange, wait_arranged,
 };
+
+/// The display name of a window on Windows: the session's desktop (the
+/// roster is the session's, so every window on it shares that desktop).
+const WINDOWS_DESKTOP: &str = "Windows desktop";
 
 /// Longest display name kept (longer ones are cut; they still compare).
 const DISPLAY_MAX: usize = 47;
@@ -71,10 +78,6 @@ pub enum InstancesError {
     OnlyWayland { windows: usize },
     #[error(transparent)]
     Object(#[from] ObjectError),
-    /// The roster is not ported to this OS yet (Windows: window numbers,
-    /// `arrange`).
-    #[error("the roster of memlab windows (instance numbers, arrange) is not on Windows yet")]
-    NotOnWindowsYet,
     #[error("reading {}: {source}", path.display())]
     Read {
         path: PathBuf,
@@ -95,7 +98,6 @@ impl HasKind for InstancesError {
             Self::NoWindows => ErrorKind::Unavailable,
             // Native Wayland windows cannot choose their place.
             Self::OnlyWayland { .. } => ErrorKind::Unsupported,
-            Self::NotOnWindowsYet => ErrorKind::Unsupported,
             Self::Object(e) => e.kind(),
             Self::Read { .. } | Self::Write { .. } => ErrorKind::Os,
         }
@@ -109,6 +111,8 @@ pub enum Backend {
     X11,
     /// A Wayland compositor, natively: the compositor places windows.
     Wayland,
+    /// The Windows desktop of this session: windows choose their places.
+    Win32,
 }
 
 /// The display a window shows on: its window system and that system's
@@ -140,6 +144,13 @@ impl WindowDisplay {
     /// for (`native_wayland`) and available, or when there is no X server.
     /// `None` without either.
     pub fn for_window(native_wayland: bool) -> Option<Self> {
+        if cfg!(windows) {
+            // One desktop per session, as the roster (`Local\`) is.
+            return Some(Self {
+                backend: Backend::Win32,
+                name: WINDOWS_DESKTOP.into(),
+            });
+        }
         let desktop = Desktop::from_env();
         match (desktop.x11, desktop.wayland) {
             (_, Some(wayland)) if native_wayland => Some(Self::wayland(wayland)),
@@ -182,6 +193,8 @@ impl Desktop {
         let name = match display.backend {
             Backend::X11 => &self.x11,
             Backend::Wayland => &self.wayland,
+            // The session's one desktop, wherever the roster is the session's.
+            Backend::Win32 => return cfg!(windows),
         };
         name.as_ref().is_some_and(|n| {
             display.same(&WindowDisplay {

@@ -7,166 +7,12 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use super::layout::*;
 use super::*;
 use crate::os::shm_object::{self, ShmDir};
 use crate::os::slots::{self, Arrival, MAX_SLOTS, Roster};
 
-/// Bytes of the table object.
-pub const TABLE_SIZE: u64 = 8192;
-const MAGIC: &[u8; 8] = b"MLWIN001";
-const HEADER_LEN: usize = 64;
-const REQUEST_AT: usize = 8;
-const SETTINGS_AT: usize = 40;
-const SLOTS_AT: u64 = 64;
-const SLOT_LEN: usize = 64;
-const FLAGS_AT: usize = 4;
-const NAME_AT: usize = 5;
-const ANSWER_AT: usize = 52;
-const LEN_BITS: u8 = 0x3f;
-const NOT_ARRANGED: u8 = 0x40;
-const WAYLAND: u8 = 0x80;
-/// How long a request waits for windows to rebuild damaged entries.
-const REBUILD_WITHIN: Duration = Duration::from_secs(3);
-
-/// An answer as the table stores it.
-impl Outcome {
-    fn code(self) -> u8 {
-        match self {
-            Self::Placed => 1,
-            Self::NotMoved => 2,
-            Self::Refused => 3,
-        }
-    }
-
-    fn from_code(code: u8) -> Option<Self> {
-        match code {
-            1 => Some(Self::Placed),
-            2 => Some(Self::NotMoved),
-            3 => Some(Self::Refused),
-            _ => None,
-        }
-    }
-}
-
-/// A request as stored in the table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Request {
-    generation: u64,
-    slots: u64,
-    area: Option<Rect>,
-}
-
-const REQUEST_LEN: usize = 32;
-
-impl Request {
-    fn to_bytes(self) -> [u8; REQUEST_LEN] {
-        let mut bytes = [0u8; REQUEST_LEN];
-        bytes[..8].copy_from_slice(&self.generation.to_le_bytes());
-        bytes[8..16].copy_from_slice(&self.slots.to_le_bytes());
-        if let Some(area) = self.area {
-            bytes[16..20].copy_from_slice(&area.x.to_le_bytes());
-            bytes[20..24].copy_from_slice(&area.y.to_le_bytes());
-            bytes[24..28].copy_from_slice(&area.width.to_le_bytes());
-            bytes[28..32].copy_from_slice(&area.height.to_le_bytes());
-        }
-        bytes
-    }
-
-    fn from_bytes(bytes: &[u8]) -> Self {
-        let u64_at = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8"));
-        let u32_at = |at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4"));
-        let area = Rect::new(u32_at(16) as i32, u32_at(20) as i32, u32_at(24), u32_at(28));
-        Self {
-            generation: u64_at(0),
-            slots: u64_at(8),
-            area: (area.width > 0 && area.height > 0).then_some(area),
-        }
-    }
-}
-
-/// The table's first bytes.
-struct Header {
-    magic_ok: bool,
-    request: Request,
-    settings: u64,
-}
-
-impl Header {
-    fn from_bytes(bytes: &[u8; HEADER_LEN]) -> Self {
-        Self {
-            magic_ok: &bytes[..8] == MAGIC,
-            request: Request::from_bytes(&bytes[REQUEST_AT..REQUEST_AT + REQUEST_LEN]),
-            settings: u64::from_le_bytes(
-                bytes[SETTINGS_AT..SETTINGS_AT + 8].try_into().expect("8"),
-            ),
-        }
-    }
-}
-
-/// A window's entry in the table.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Entry {
-    pid: u32,
-    display: WindowDisplay,
-    role: Role,
-    /// The last request answered: its generation and the answer.
-    answer: Option<(u64, Outcome)>,
-}
-
-impl Entry {
-    fn to_bytes(&self) -> [u8; SLOT_LEN] {
-        let mut bytes = [0u8; SLOT_LEN];
-        bytes[..4].copy_from_slice(&self.pid.to_le_bytes());
-        let name = self.display.stored_name();
-        let mut flags = name.len() as u8;
-        if self.display.backend == Backend::Wayland {
-            flags |= WAYLAND;
-        }
-        if self.role == Role::Screenshot {
-            flags |= NOT_ARRANGED;
-        }
-        bytes[FLAGS_AT] = flags;
-        bytes[NAME_AT..NAME_AT + name.len()].copy_from_slice(name);
-        if let Some((generation, outcome)) = self.answer {
-            bytes[ANSWER_AT..ANSWER_AT + 8].copy_from_slice(&generation.to_le_bytes());
-            bytes[ANSWER_AT + 8] = outcome.code();
-        }
-        bytes
-    }
-
-    fn from_bytes(bytes: &[u8]) -> Self {
-        let pid = u32::from_le_bytes(bytes[..4].try_into().expect("4 bytes"));
-        let flags = bytes[FLAGS_AT];
-        let len = usize::from(flags & LEN_BITS).min(DISPLAY_MAX);
-        let name = String::from_utf8_lossy(&bytes[NAME_AT..NAME_AT + len]).into_owned();
-        let generation = u64::from_le_bytes(bytes[ANSWER_AT..ANSWER_AT + 8].try_into().expect("8"));
-        Self {
-            pid,
-            display: WindowDisplay {
-                backend: if flags & WAYLAND != 0 {
-                    Backend::Wayland
-                } else {
-                    Backend::X11
-                },
-                name,
-            },
-            role: if flags & NOT_ARRANGED != 0 {
-                Role::Screenshot
-            } else {
-                Role::Window
-            },
-            answer: Outcome::from_code(bytes[ANSWER_AT + 8]).map(|o| (generation, o)),
-        }
-    }
-
-    /// True if the entry names a live process: a window's entry as it
-    /// wrote it, or one damaged (zeroed, scribbled) that it will rewrite.
-    fn plausible(&self) -> bool {
-        self.pid != 0 && self.pid <= i32::MAX as u32 && process_exists(self.pid)
-    }
-}
-
-fn process_exists(pid: u32) -> bool {
+pub(super) fn process_exists(pid: u32) -> bool {
     // kill(pid, 0) checks that the process exists (EPERM: it does, as
     // another account's); nothing is sent.
     match rustix::process::Pid::from_raw(pid as i32) {
@@ -267,15 +113,7 @@ impl WindowInstance {
             // Changed: read the whole request under the gate the writer held.
             let request = slots::under_gate(file, &path, |_| read_header(file, &path))??.request;
             self.seen = request.generation;
-            let slot = self.roster.index();
-            if request.slots & (1 << slot) != 0 {
-                polled.arrangement = Some(Arrangement {
-                    generation: request.generation,
-                    rank: (request.slots & ((1u64 << slot) - 1)).count_ones() as usize,
-                    count: request.slots.count_ones() as usize,
-                    area: request.area,
-                });
-            }
+            polled.arrangement = arrangement_for(&request, self.roster.index());
         }
         Ok(polled)
     }
@@ -301,54 +139,14 @@ pub fn request_arrange(
     loop {
         let made = slots::under_gate(&file, &path, |held| {
             let windows = read_windows(&file, &path, held)?;
-            let damaged = windows.iter().any(|w| w.pid.is_none());
-            if damaged && Instant::now() < deadline {
-                return Ok(None);
-            }
-            let ours: Vec<OpenWindow> = windows
-                .into_iter()
-                .filter(|w| w.role == Role::Window && desktop.shows(&w.display))
-                .collect();
-            let (on_wayland, asked): (Vec<_>, Vec<_>) = ours
-                .into_iter()
-                .partition(|w| w.display.backend == Backend::Wayland);
-            if asked.is_empty() {
-                return Err(match on_wayland.len() {
-                    0 => InstancesError::NoWindows,
-                    windows => InstancesError::OnlyWayland { windows },
-                });
-            }
-            let mask = asked
-                .iter()
-                .fold(0u64, |mask, w| mask | 1 << (w.number - 1));
-            // Newer than the last request and than every answer in the
-            // table: after a truncation the count starts again, and an
-            // answer to an older request must not pass for this one's.
             let header = read_header(&file, &path)?;
-            let answered: Vec<u64> = asked
-                .iter()
-                .chain(&on_wayland)
-                .filter_map(|w| w.answer.map(|(generation, _)| generation))
-                .collect();
-            let mut generation = answered
-                .iter()
-                .fold(header.request.generation, |a, &b| a.max(b))
-                .wrapping_add(1);
-            while answered.contains(&generation) {
-                generation = generation.wrapping_add(1);
-            }
-            let request = Request {
-                generation,
-                slots: mask,
-                area,
+            let Some((request, made)) =
+                plan_request(windows, &header, desktop, area, Instant::now() < deadline)?
+            else {
+                return Ok(None);
             };
             write_at(&file, &path, REQUEST_AT as u64, &request.to_bytes())?;
-            Ok(Some(ArrangeRequest {
-                generation,
-                asked,
-                on_wayland,
-                area,
-            }))
+            Ok::<_, InstancesError>(Some(made))
         })??;
         if let Some(request) = made {
             return Ok(request);
@@ -366,33 +164,8 @@ pub fn wait_arranged(
     let (file, path) = open_table()?.ok_or(InstancesError::NoWindows)?;
     let deadline = Instant::now() + timeout;
     loop {
-        let mut report = ArrangeReport {
-            area: request.area,
-            placed: Vec::new(),
-            not_moved: Vec::new(),
-            refused: Vec::new(),
-            silent: Vec::new(),
-            on_wayland: request.on_wayland.clone(),
-        };
         let now = slots::under_gate(&file, &path, |held| read_windows(&file, &path, held))??;
-        for asked in &request.asked {
-            // Closed meanwhile (or its number taken by another window).
-            let Some(window) = now
-                .iter()
-                .find(|w| w.number == asked.number && w.pid == asked.pid)
-            else {
-                continue;
-            };
-            match window.answer {
-                // Equal, not newer: generations are bytes anyone can write.
-                Some((generation, outcome)) if generation == request.generation => match outcome {
-                    Outcome::Placed => report.placed.push(asked.clone()),
-                    Outcome::NotMoved => report.not_moved.push(asked.clone()),
-                    Outcome::Refused => report.refused.push(asked.clone()),
-                },
-                _ => report.silent.push(asked.clone()),
-            }
-        }
+        let report = report_of(request, &now);
         if report.silent.is_empty() || Instant::now() >= deadline {
             return Ok(report);
         }
@@ -437,13 +210,7 @@ fn read_windows(
         .filter(|&&slot| slot < MAX_SLOTS)
         .map(|&slot| {
             let entry = Entry::from_bytes(&table[slot * SLOT_LEN..(slot + 1) * SLOT_LEN]);
-            OpenWindow {
-                number: slot + 1,
-                pid: entry.plausible().then_some(entry.pid),
-                display: entry.display,
-                role: entry.role,
-                answer: entry.answer,
-            }
+            open_window(slot, entry, process_exists)
         })
         .collect();
     windows.sort_by_key(|w| w.number);
@@ -456,10 +223,6 @@ fn open_table() -> Result<Option<(File, PathBuf)>, InstancesError> {
     let name = file_name();
     let path = dir.path_of(&name);
     Ok(dir.open_object(&name)?.map(|file| (file, path)))
-}
-
-fn slot_offset(slot: usize) -> u64 {
-    SLOTS_AT + (SLOT_LEN * slot) as u64
 }
 
 /// The header (zeros past the end of an older, shorter or truncated object).

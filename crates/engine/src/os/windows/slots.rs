@@ -75,29 +75,42 @@ impl Roster {
     /// got (free, or abandoned by an instance that ended) means not, and it
     /// is released at once.
     pub fn attached(&self) -> Result<Vec<usize>, ObjectError> {
-        let mut taken = Vec::new();
-        for index in 0..MAX_SLOTS {
-            if index == self.index {
-                taken.push(index);
-                continue;
-            }
-            let Some(mutex) = NamedMutex::open_existing(&slot_name(&self.object, index))? else {
-                continue;
-            };
-            match mutex.wait(Duration::ZERO) {
-                Err(WaitError::TimedOut(_)) => taken.push(index),
-                Ok(_free) => {}
-                Err(WaitError::Os(source)) => {
-                    return Err(ObjectError::Io {
-                        op: IoOp::Inspect,
-                        name: mutex.name().into(),
-                        source,
-                    });
-                }
+        attached_but(&self.object, Some(self.index))
+    }
+}
+
+/// The slots of `object` taken now, in order, as seen by a process that
+/// is not on the roster (`memlab arrange`), or by a thread other than a
+/// slot's keeper: each slot's mutex is tried without waiting.
+pub fn attached(object: &str) -> Result<Vec<usize>, ObjectError> {
+    attached_but(object, None)
+}
+
+/// The slots taken, `own` (this instance's, held by its keeper) counted
+/// without a wait.
+fn attached_but(object: &str, own: Option<usize>) -> Result<Vec<usize>, ObjectError> {
+    let mut taken = Vec::new();
+    for index in 0..MAX_SLOTS {
+        if Some(index) == own {
+            taken.push(index);
+            continue;
+        }
+        let Some(mutex) = NamedMutex::open_existing(&slot_name(object, index))? else {
+            continue;
+        };
+        match mutex.wait(Duration::ZERO) {
+            Err(WaitError::TimedOut(_)) => taken.push(index),
+            Ok(_free) => {}
+            Err(WaitError::Os(source)) => {
+                return Err(ObjectError::Io {
+                    op: IoOp::Inspect,
+                    name: mutex.name().into(),
+                    source,
+                });
             }
         }
-        Ok(taken)
     }
+    Ok(taken)
 }
 
 /// The keeper: takes the first slot whose mutex it can own, says which,
