@@ -150,18 +150,22 @@ fn a_measuring_process_killed_mid_run_is_an_error_not_a_hang() {
         "1000",
         "--json",
     ]);
+    // Found once it runs memlab's measuring process: between fork and exec
+    // the child still shows its parent's command line.
+    let is_measuring = |pid: u32| {
+        std::fs::read(format!("/proc/{pid}/cmdline"))
+            .unwrap_or_default()
+            .split(|&b| b == 0)
+            .any(|a| a == b"bench-child")
+    };
     let mut child = None;
     common::desk::wait_for("the measuring process", Duration::from_secs(60), || {
-        child = children_of(bench.pid()).first().copied();
+        child = children_of(bench.pid())
+            .into_iter()
+            .find(|&pid| is_measuring(pid));
         child.is_some()
     });
     let child = child.unwrap();
-    let cmdline = std::fs::read(format!("/proc/{child}/cmdline")).unwrap_or_default();
-    assert!(
-        cmdline.split(|&b| b == 0).any(|a| a == b"bench-child"),
-        "the child is memlab's measuring process: {:?}",
-        String::from_utf8_lossy(&cmdline)
-    );
     // SAFETY: kill(2) on a PID our own memlab started and has not reaped
     // (it is its parent's until then).
     assert_eq!(unsafe { libc::kill(child as i32, libc::SIGKILL) }, 0);
