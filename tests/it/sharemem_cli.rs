@@ -10,6 +10,8 @@
 
 use crate::common;
 
+use std::path::Path;
+
 use serde_json::Value;
 
 use common::{memlab, run, run_command, stderr, stdout};
@@ -169,6 +171,28 @@ fn a_missing_library_is_a_clear_error_with_exit_code_1() {
     );
     assert!(err.contains("MEMLAB_SHAREMEM_LIBRARY"), "{err}");
     assert!(stdout(&out).is_empty());
+}
+
+/// A device, a pipe or a folder given as the library is named for what it
+/// is, and never opened (a pipe would make memlab wait for a writer).
+#[test]
+fn something_that_is_not_a_file_is_named_as_such_and_not_opened() {
+    let dir = common::temp_dir("sharemem-odd");
+    let fifo = dir.path().join("library.so");
+    let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo(3) with a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    for odd in [Path::new("/dev/zero"), dir.path(), fifo.as_path()] {
+        let mut command = memlab(&["sharemem", "--separate"]);
+        command.env(memlab_engine::sharemem::LIBRARY_ENV, odd);
+        let out = run_command(command);
+        assert_eq!(out.status.code(), Some(1), "{odd:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("{} is not a regular file", odd.display())),
+            "{err}"
+        );
+    }
 }
 
 #[test]

@@ -63,11 +63,14 @@ pub fn search_path(exe: &Path) -> Vec<PathBuf> {
 /// The library's path for the program at `exe` (see [`search_path`]).
 pub fn locate(exe: &Path) -> Result<PathBuf, ShareMemError> {
     let searched = search_path(exe);
-    searched
-        .iter()
-        .find(|p| p.is_file())
-        .cloned()
-        .ok_or(ShareMemError::LibraryNotFound { searched })
+    if let Some(found) = searched.iter().find(|p| p.is_file()) {
+        return Ok(found.clone());
+    }
+    // Something there that is not a file is named as such, not as missing.
+    match searched.iter().find(|p| std::fs::metadata(p).is_ok()) {
+        Some(odd) => Err(ShareMemError::NotAFile { path: odd.clone() }),
+        None => Err(ShareMemError::LibraryNotFound { searched }),
+    }
 }
 
 /// The loaded library and its functions.

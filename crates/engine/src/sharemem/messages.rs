@@ -224,6 +224,11 @@ impl Localized for ShareMemError {
             return self.to_string();
         }
         match self {
+            Self::NotAFile { path } => format!(
+                "보통 파일이 아닙니다(폴더, 장치 또는 파이프): {}. ShareMem 라이브러리({LIBRARY_FILE})가 \
+                 아니므로 열지 않았습니다. {LIBRARY_ENV}에 라이브러리 파일의 경로를 주세요",
+                path.display()
+            ),
             Self::LibraryNotFound { searched } => format!(
                 "ShareMem 라이브러리({LIBRARY_FILE})가 없습니다: 찾아본 곳: {}. memlab과 함께 빌드됩니다 \
                  (cargo build). 또는 {LIBRARY_ENV}에 그 경로를 주세요",

@@ -162,6 +162,14 @@ pub enum ShareMemError {
         paths(searched)
     )]
     LibraryNotFound { searched: Vec<PathBuf> },
+    /// Where memlab looked there is something, but not a file (a folder, a
+    /// device, a pipe): it is not opened, so a pipe cannot make it wait.
+    #[error(
+        "{} is not a regular file (a folder, a device or a pipe), so it is not the ShareMem library \
+         ({LIBRARY_FILE}): set {LIBRARY_ENV} to the library's file",
+        path.display()
+    )]
+    NotAFile { path: PathBuf },
     /// dlopen / LoadLibraryW failed.
     #[error("cannot load the ShareMem library {}: {message}", path.display())]
     Load { path: PathBuf, message: String },
@@ -223,6 +231,7 @@ impl HasKind for ShareMemError {
     fn kind(&self) -> ErrorKind {
         match self {
             Self::LibraryNotFound { .. }
+            | Self::NotAFile { .. }
             | Self::Load { .. }
             | Self::MissingSymbol { .. }
             | Self::AbiVersion { .. } => ErrorKind::Unavailable,

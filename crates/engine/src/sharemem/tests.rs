@@ -37,6 +37,9 @@ fn every_error_and_step_reads_in_korean() {
     };
     let errors = [
         ShareMemError::LibraryNotFound { searched: vec![] },
+        ShareMemError::NotAFile {
+            path: PathBuf::from("/dev/zero"),
+        },
         ShareMemError::Load {
             path: "x".into(),
             message: "m".into(),
