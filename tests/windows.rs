@@ -8,6 +8,9 @@
 //! exit), with a generous deadline; nothing sleeps and then asserts.
 #![cfg(windows)]
 
+mod wine;
+use wine::Retrying;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, ChildStdout, Command, Output, Stdio};
 use std::sync::mpsc;
@@ -28,7 +31,10 @@ fn unique(tag: &str) -> String {
 }
 
 fn run(args: &[&str]) -> Output {
-    memlab().args(args).output().expect("memlab.exe runs")
+    memlab()
+        .args(args)
+        .output_retrying()
+        .expect("memlab.exe runs")
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -71,7 +77,7 @@ fn a_save_in_one_process_is_seen_by_watch_and_load_in_others() {
     let mut watcher = memlab()
         .args(["shared", "--name", &name, "watch"])
         .stdout(Stdio::piped())
-        .spawn()
+        .spawn_retrying()
         .expect("memlab.exe shared watch");
     let lines = lines_of(watcher.stdout.take().expect("piped"));
     let mut watcher = Killed(watcher);
@@ -121,7 +127,7 @@ fn a_holder_killed_holding_lockmap_is_reported_as_wait_abandoned() {
     let mut holder = memlab()
         .args(["shared", "--name", &name, "hold", "--seconds", "600"])
         .stdout(Stdio::piped())
-        .spawn()
+        .spawn_retrying()
         .expect("memlab.exe shared hold");
     let lines = lines_of(holder.stdout.take().expect("piped"));
     let mut holder = Killed(holder);
@@ -220,7 +226,7 @@ fn screenshot_writes_a_png_of_the_rendered_shared_lab() {
         ])
         .arg("--out")
         .arg(&out)
-        .output()
+        .output_retrying()
         .expect("memlab.exe screenshot");
     assert!(shot.status.success(), "{}", text(&shot.stderr));
     let picture = image::open(&out).expect("a PNG").to_rgba8();

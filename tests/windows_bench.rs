@@ -6,6 +6,9 @@
 //! error, not a hang.
 #![cfg(windows)]
 
+mod wine;
+use wine::Retrying;
+
 use std::cell::Cell;
 use std::path::Path;
 use std::process::Command;
@@ -24,7 +27,7 @@ fn bench_measures_every_manager_in_a_fresh_process() {
     for manager in ["default", "heap", "mimalloc"] {
         let out = Command::new(memlab_exe())
             .args(["bench", "--json", "--size-kb", "4", "--manager", manager])
-            .output()
+            .output_retrying()
             .expect("memlab.exe runs");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{manager}: {err}");
@@ -59,7 +62,7 @@ fn a_terminated_measuring_process_is_a_typed_error() {
             if matches!(phase, Phase::Sample { .. }) && !killed.replace(true) {
                 let out = Command::new("taskkill")
                     .args(["/F", "/PID", &pid.get().to_string()])
-                    .output()
+                    .output_retrying()
                     .expect("taskkill runs");
                 assert!(out.status.success(), "{out:?}");
             }

@@ -12,6 +12,9 @@
 //! deadline (wine is slow to start exes on a loaded machine).
 #![cfg(windows)]
 
+mod wine;
+use wine::Retrying;
+
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -168,7 +171,7 @@ fn instances_tile_a_killed_number_is_taken_again_and_arrange_tiles_them() {
         .args(["--instances", "3", "--lab", "shared"])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .spawn()
+        .spawn_retrying()
         .expect("memlab.exe --instances 3");
     cleanup.0.push(first);
 
@@ -185,7 +188,7 @@ fn instances_tile_a_killed_number_is_taken_again_and_arrange_tiles_them() {
         .args(["--lab", "shared"])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .spawn()
+        .spawn_retrying()
         .expect("memlab.exe");
     let again_pid = again.id();
     cleanup.0.push(again);
@@ -198,7 +201,7 @@ fn instances_tile_a_killed_number_is_taken_again_and_arrange_tiles_them() {
     // `memlab arrange` tiles the three again, the new #2 second.
     let arranged = memlab()
         .arg("arrange")
-        .output()
+        .output_retrying()
         .expect("memlab.exe arrange");
     let said = String::from_utf8_lossy(&arranged.stdout);
     assert!(
@@ -220,7 +223,7 @@ fn instances_tile_a_killed_number_is_taken_again_and_arrange_tiles_them() {
     wait_for("every window gone", |w| w.is_empty());
     let none = memlab()
         .arg("arrange")
-        .output()
+        .output_retrying()
         .expect("memlab.exe arrange");
     assert_eq!(none.status.code(), Some(1));
     assert!(

@@ -7,6 +7,9 @@
 //! `HeapValidate` finds, and `HeapDestroy`.
 #![cfg(windows)]
 
+mod wine;
+use wine::Retrying;
+
 use std::process::Output;
 
 use serde_json::Value;
@@ -16,7 +19,7 @@ const K: u64 = 1024;
 fn heap_json(script: &str) -> (Output, Vec<Value>) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_memlab"))
         .args(["heap", "--json", script])
-        .output()
+        .output_retrying()
         .expect("memlab.exe runs");
     let steps = String::from_utf8_lossy(&out.stdout)
         .lines()

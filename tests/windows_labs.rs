@@ -7,6 +7,9 @@
 //! generous deadline; nothing sleeps and then asserts.
 #![cfg(windows)]
 
+mod wine;
+use wine::Retrying;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, ChildStdout, Command, Output, Stdio};
 use std::sync::mpsc;
@@ -45,7 +48,7 @@ fn mutex_cmd(kind: &str, name: &str, action: &[&str]) -> Output {
             WAIT_MS,
         ])
         .args(action)
-        .output()
+        .output_retrying()
         .expect("memlab.exe runs")
 }
 
@@ -165,7 +168,7 @@ fn a_held_lock_times_out_another_process_and_names_its_holder() {
                 "600",
             ])
             .stdout(Stdio::piped())
-            .spawn()
+            .spawn_retrying()
             .expect("memlab.exe mutex hold");
         let lines = lines_of(holder.stdout.take().expect("piped"));
         let holder = Killed(holder);
@@ -284,7 +287,10 @@ fn remove_says_how_many_instances_have_the_lock_open() {
 
 #[test]
 fn the_mutex_command_is_ported_and_bad_names_are_refused() {
-    let out = memlab().args(["mutex", "--help"]).output().unwrap();
+    let out = memlab()
+        .args(["mutex", "--help"])
+        .output_retrying()
+        .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
         text(&out.stdout).contains("Win32 named mutex"),

@@ -10,6 +10,9 @@
 //! generous deadline; nothing sleeps and then asserts.
 #![cfg(windows)]
 
+mod wine;
+use wine::Retrying;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, ChildStdout, Command, Output, Stdio};
 use std::sync::mpsc;
@@ -30,7 +33,10 @@ fn unique(tag: &str) -> String {
 }
 
 fn run(args: &[&str]) -> Output {
-    memlab().args(args).output().expect("memlab.exe runs")
+    memlab()
+        .args(args)
+        .output_retrying()
+        .expect("memlab.exe runs")
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -52,7 +58,7 @@ fn sleepy_watch(name: &str) -> (Killed, mpsc::Receiver<String>) {
     let mut watcher = memlab()
         .args(["shared", "--name", name, "watch", "--check-every", "3600"])
         .stdout(Stdio::piped())
-        .spawn()
+        .spawn_retrying()
         .expect("memlab.exe shared watch");
     let lines = lines_of(watcher.stdout.take().expect("piped"));
     (Killed(watcher), lines)

@@ -8,6 +8,9 @@
 //! says how that child ended, whatever the system made of it.
 #![cfg(windows)]
 
+mod wine;
+use wine::Retrying;
+
 use std::process::{Command, Output};
 
 use serde_json::Value;
@@ -15,7 +18,7 @@ use serde_json::Value;
 fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_memlab"))
         .args(args)
-        .output()
+        .output_retrying()
         .expect("memlab.exe runs")
 }
 

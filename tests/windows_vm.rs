@@ -4,6 +4,9 @@
 //! and GetPerformanceInfo, and the system information lab in a real window.
 #![cfg(windows)]
 
+mod wine;
+use wine::Retrying;
+
 use std::process::{Command, Output};
 
 fn memlab() -> Command {
@@ -11,7 +14,10 @@ fn memlab() -> Command {
 }
 
 fn run(args: &[&str]) -> Output {
-    memlab().args(args).output().expect("memlab.exe runs")
+    memlab()
+        .args(args)
+        .output_retrying()
+        .expect("memlab.exe runs")
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -87,7 +93,7 @@ fn screenshot_renders_the_system_information_lab() {
         .args(["screenshot", "--lab", "sysinfo", "--lang", "ko"])
         .args(["--size", "900x700", "--out"])
         .arg(&out)
-        .output()
+        .output_retrying()
         .expect("memlab.exe screenshot");
     assert!(shot.status.success(), "{}", text(&shot.stderr));
     let picture = image::open(&out).expect("a PNG").to_rgba8();
@@ -207,7 +213,7 @@ fn maps_of_another_process_by_pid() {
         .args(["shared", "--name", &name, "hold", "--seconds", "60"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
-        .spawn()
+        .spawn_retrying()
         .expect("a second memlab.exe");
     let mut line = String::new();
     std::io::BufReader::new(other.stdout.take().unwrap())
@@ -257,7 +263,7 @@ fn screenshot_renders_the_address_map() {
         .args(["screenshot", "--lab", "address-map", "--lang", "ko"])
         .args(["--size", "1100x800", "--out"])
         .arg(&out)
-        .output()
+        .output_retrying()
         .expect("memlab.exe screenshot");
     assert!(shot.status.success(), "{}", text(&shot.stderr));
     let picture = image::open(&out).expect("a PNG").to_rgba8();
