@@ -147,6 +147,8 @@ fn an_idle_live_window_hardly_wakes() {
 fn savers_killed_mid_save_750_times_lose_nothing_and_the_watch_follows() {
     use memlab_engine::shared_text::{SharedText, is_stress_text};
     let name = unique("live-kill");
+    // Its object goes whatever happens: the killed savers cannot remove it.
+    let _cleanup = common::Cleanup(name.clone());
     let watcher = Running::shared(&name, &["watch"]);
     watcher.expect_line(SAMPLE, WAIT);
     let mine = SharedText::open(&name).unwrap();
