@@ -54,8 +54,7 @@ pub fn split(mut diff: MapDiff, between: (u64, u64)) -> (Option<ShapeChange>, us
 }
 
 fn line(ui: &mut egui::Ui, mark: &str, level: Level, r: &Region, lang: Lang) -> bool {
-    let mut clicked = false;
-    ui.horizontal_wrapped(|ui| {
+    ui.horizontal(|ui| {
         ui.label(
             RichText::new(mark)
                 .monospace()
@@ -63,17 +62,35 @@ fn line(ui: &mut egui::Ui, mark: &str, level: Level, r: &Region, lang: Lang) -> 
                 .color(level.color(ui)),
         );
         swatch(ui, region_color(r.kind, ui));
-        let address = format!("{:#x} {}", r.start, format_bytes(r.size));
-        let name = format!("{} {}", r.kind.localized(lang), region_name(r, lang));
-        let link = |ui: &mut egui::Ui, text: RichText| {
-            ui.add(egui::Label::new(text).sense(egui::Sense::click()))
-                .on_hover_text(lang.pick("Show it in the table", "표에서 보기"))
-                .clicked()
-        };
-        clicked |= link(ui, RichText::new(address).monospace());
-        clicked |= link(ui, RichText::new(name));
-    });
-    clicked
+        // One label that wraps in what is left of the row: a path has no
+        // spaces, and separate labels in a wrapping row were laid out past
+        // the lab's right edge (egui placed a wrapped one left of its row).
+        let mut job = egui::text::LayoutJob::default();
+        let style = ui.style();
+        RichText::new(format!("{:#x} {}", r.start, format_bytes(r.size)))
+            .monospace()
+            .append_to(
+                &mut job,
+                style,
+                egui::FontSelection::Default,
+                egui::Align::Center,
+            );
+        RichText::new(format!(
+            "  {} {}",
+            r.kind.localized(lang),
+            region_name(r, lang)
+        ))
+        .append_to(
+            &mut job,
+            style,
+            egui::FontSelection::Default,
+            egui::Align::Center,
+        );
+        ui.add(egui::Label::new(job).wrap().sense(egui::Sense::click()))
+            .on_hover_text(lang.pick("Show it in the table", "표에서 보기"))
+            .clicked()
+    })
+    .inner
 }
 
 /// The last change of shape and the RAM-only count of the last refresh;
@@ -149,4 +166,94 @@ pub fn changes_ui(
         });
     }
     clicked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use memlab_engine::vm::maps::RegionType;
+
+    /// The widgets of the last pass that lie (partly) outside `x` points,
+    /// but for those that hold the whole of `lab` (the root's).
+    fn outside(
+        ctx: &egui::Context,
+        x: std::ops::RangeInclusive<f32>,
+        lab: egui::Rect,
+    ) -> Vec<egui::Rect> {
+        ctx.viewport(|v| {
+            v.prev_pass
+                .widgets
+                .layers()
+                .flat_map(|(_, ws)| ws.iter().map(|w| w.rect))
+                .filter(|r| !r.contains_rect(lab))
+                .filter(|r| r.left() < x.start() - 0.5 || r.right() > x.end() + 0.5)
+                .collect()
+        })
+    }
+
+    /// A long list of changes, paths with no spaces among them, stays
+    /// inside a narrow lab: each line wraps in its own width. (Separate
+    /// labels in a wrapping row were laid out past the right edge, and a
+    /// wrapped one left of its row: the layout test caught it in CI, where
+    /// other regions appeared between the demo's refreshes.)
+    #[test]
+    fn many_changes_with_long_paths_stay_inside_a_narrow_lab() {
+        let appeared: Vec<Region> = (0..14u64)
+            .map(|i| {
+                let kind = [RegionType::MappedFile, RegionType::Image, RegionType::Stack];
+                let mut r = Region::bare(0x7f00_0000_0000 + i * 0x1_0000, (i + 1) << 12, kind[i as usize % 3]);
+                if i % 2 == 0 {
+                    r.path = format!(
+                        "/home/runner/work/memlab/memlab/target/debug/deps/it-{i:016x}-a-name-without-spaces.so"
+                    );
+                }
+                r
+            })
+            .collect();
+        let change = ShapeChange {
+            diff: MapDiff {
+                appeared: appeared.clone(),
+                vanished: appeared[..3].to_vec(),
+                changed: Vec::new(),
+            },
+            between: (1, 2),
+            at_unix_ms: 0,
+        };
+        for lang in [Lang::En, Lang::Ko] {
+            for width in [198.0, 278.0, 438.0, 731.0] {
+                let ctx = egui::Context::default();
+                crate::fonts::install(&ctx);
+                let input = egui::RawInput {
+                    screen_rect: Some(egui::Rect::from_min_size(
+                        egui::Pos2::ZERO,
+                        egui::vec2(width + 200.0, 2000.0),
+                    )),
+                    ..Default::default()
+                };
+                let mut lab = egui::Rect::NOTHING;
+                // A few passes: the scroll area learns its content's size.
+                for _ in 0..4 {
+                    let mut out = ctx.run_ui(input.clone(), |ui| {
+                        let rect = egui::Rect::from_min_size(
+                            egui::pos2(100.0, 0.0),
+                            egui::vec2(width, 2000.0),
+                        );
+                        ui.scope_builder(egui::UiBuilder::new().max_rect(rect), |ui| {
+                            changes_ui(ui, Some(&change), 3, 2, lang);
+                            lab = ui.min_rect();
+                        });
+                    });
+                    out.textures_delta.clear();
+                }
+                let x = 100.0..=100.0 + width;
+                let cut = outside(&ctx, x.clone(), lab);
+                assert!(
+                    cut.is_empty()
+                        && lab.left() >= *x.start() - 0.5
+                        && lab.right() <= *x.end() + 0.5,
+                    "{lang:?} at {width} points: the changes take {lab:?}; widgets outside: {cut:?}"
+                );
+            }
+        }
+    }
 }
