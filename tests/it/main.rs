@@ -39,6 +39,7 @@ mod shared_cli;
 mod shared_file_backing;
 mod shared_form_ui;
 mod shared_hostile;
+mod shared_info_woken;
 mod shared_live;
 mod sharemem_cli;
 mod sharemem_form_ui;

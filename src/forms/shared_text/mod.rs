@@ -24,7 +24,8 @@ use crate::lab_id::LabId;
 use memlab_engine::desktop::instances::OpenWindow;
 use memlab_engine::i18n::{Lang, Localized};
 use memlab_engine::shared_text::{
-    CHAR_LEN, DEFAULT_NAME, Loaded, SharedError, SharedInfo, fit_to_capacity, validate_name,
+    CHAR_LEN, DEFAULT_NAME, Loaded, SharedError, SharedInfo, WATCH_LIVENESS, fit_to_capacity,
+    validate_name,
 };
 use messages::{Level, Status};
 use worker::{Connection, Event, Job, JobKind};
@@ -74,6 +75,11 @@ pub struct SharedTextForm {
     /// book's Edit did: type, then Enter saves.
     #[serde(skip)]
     focus_text: bool,
+    /// The longest the info panel goes without a look while nothing
+    /// announces a change (what no write announces: the name removed, a
+    /// killed instance's slot).
+    #[serde(skip)]
+    check_every: Duration,
 }
 
 impl Default for SharedTextForm {
@@ -102,7 +108,16 @@ impl SharedTextForm {
             incoming: None,
             windows: Vec::new(),
             focus_text: true,
+            check_every: WATCH_LIVENESS,
         }
+    }
+
+    /// Sets the longest the info panel (and Live) go without a look while
+    /// nothing announces a change (a second by default). A test sets an
+    /// hour, so that only a wake-up can show what another instance did.
+    pub fn checking_every(mut self, every: Duration) -> Self {
+        self.check_every = every;
+        self
     }
 
     fn connect(&mut self, ctx: &egui::Context) {
@@ -116,7 +131,7 @@ impl SharedTextForm {
         self.own_save = None;
         self.incoming = None;
         let backing = self.backing.backing(&self.name);
-        self.conn = Some(Connection::start(backing, self.live, ctx));
+        self.conn = Some(Connection::start(backing, self.live, self.check_every, ctx));
     }
 
     fn submit(&mut self, job: Job) {

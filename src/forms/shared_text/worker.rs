@@ -2,26 +2,33 @@
 //! mapping. A worker runs Load, Save and Reset (each may wait up to a
 //! second for the lock) and a monitor follows the mapping (Live mode, and
 //! the info panel's facts), asking for a repaint only when something
-//! changed, so an idle window does not repaint. The monitor sleeps until a
-//! save wakes it (the engine's watch: a futex or a named event) or the info
-//! is due, so an idle Live window wakes only for the info's refresh.
+//! changed, so an idle window does not repaint. The monitor sleeps until
+//! something the form shows changes: a save, a hold taken or given back, an
+//! instance arriving or leaving (on Linux each writes a word of the object
+//! the monitor waits on with a futex), so an idle window, Live or not, wakes
+//! once a second, for what nothing announces (the name removed, a killed
+//! instance's slot).
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, OnceLock};
-use std::thread::{JoinHandle, Thread};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use eframe::egui;
 
 use memlab_engine::desktop::instances::{self, OpenWindow};
+use memlab_engine::os::Doorbell;
 use memlab_engine::shared_text::{
-    Backing, Loaded, Origin, Saved, SharedError, SharedInfo, SharedText, Watch, WatchEvent,
+    Backing, Loaded, LockState, Origin, Saved, SharedError, SharedInfo, SharedText, Watch,
+    WatchEvent,
 };
 
-/// How often the info facts are refreshed (another window's save shows in
-/// the panel within this, Live or not).
-const INFO_POLL: Duration = Duration::from_millis(250);
+/// How often the info facts are looked at while they show something under
+/// way that writes no word when it ends or goes on: a lock held (its
+/// milliseconds count), an instance attached without its PID (arriving,
+/// leaving), an object the monitor cannot wait on (cut short).
+const INFO_BUSY: Duration = Duration::from_millis(250);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum JobKind {
@@ -82,25 +89,30 @@ pub(super) struct Connection {
     pub(super) events: Receiver<Event>,
     live: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
-    /// The monitor thread, once it runs: woken when Live is turned on or
-    /// the connection ends.
-    monitor: Arc<OnceLock<Thread>>,
+    /// Rung to wake the monitor: Live turned on or off, the connection ends.
+    bell: Arc<Doorbell>,
     threads: Vec<JoinHandle<()>>,
 }
 
 impl Connection {
-    pub(super) fn start(backing: Backing, live: bool, ctx: &egui::Context) -> Self {
+    pub(super) fn start(
+        backing: Backing,
+        live: bool,
+        check_every: Duration,
+        ctx: &egui::Context,
+    ) -> Self {
         let (jobs, job_rx) = mpsc::channel();
         let (event_tx, events) = mpsc::channel();
         let live = Arc::new(AtomicBool::new(live));
         let stop = Arc::new(AtomicBool::new(false));
-        let monitor = Arc::new(OnceLock::new());
+        let bell = Arc::new(Doorbell::new());
         let worker = {
             let (ctx, live, stop) = (ctx.clone(), live.clone(), stop.clone());
             let flags = Flags {
                 live,
                 stop,
-                monitor: monitor.clone(),
+                bell: bell.clone(),
+                check_every,
             };
             std::thread::Builder::new()
                 .name("shared-text worker".into())
@@ -111,7 +123,7 @@ impl Connection {
             events,
             live,
             stop,
-            monitor,
+            bell,
             threads: worker.into_iter().collect(),
         }
     }
@@ -119,9 +131,7 @@ impl Connection {
     /// Turns Live on or off; never blocks (the monitor is only woken).
     pub(super) fn set_live(&self, live: bool) {
         self.live.store(live, Ordering::Relaxed);
-        if let Some(monitor) = self.monitor.get() {
-            monitor.unpark();
-        }
+        self.bell.ring();
     }
 
     /// Detaches off the UI thread: the worker may be waiting up to a second
@@ -137,9 +147,7 @@ impl Drop for Connection {
     /// Stops the threads and waits (briefly) for them to detach from the mapping.
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
-        if let Some(monitor) = self.monitor.get() {
-            monitor.unpark();
-        }
+        self.bell.ring();
         let (jobs, _) = mpsc::channel();
         drop(std::mem::replace(&mut self.jobs, jobs));
         let deadline = Instant::now() + Duration::from_secs(2);
@@ -164,7 +172,9 @@ fn send(events: &Sender<Event>, ctx: &egui::Context, event: Event) {
 struct Flags {
     live: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
-    monitor: Arc<OnceLock<Thread>>,
+    bell: Arc<Doorbell>,
+    /// The longest wait while nothing announces a change.
+    check_every: Duration,
 }
 
 fn worker(
@@ -188,10 +198,7 @@ fn worker(
         let (shared, events, ctx) = (shared.clone(), events.clone(), ctx.clone());
         std::thread::Builder::new()
             .name("shared-text monitor".into())
-            .spawn(move || {
-                let _ = flags.monitor.set(std::thread::current());
-                monitor(&shared, &events, &ctx, &flags.live, &flags.stop);
-            })
+            .spawn(move || monitor(&shared, &events, &ctx, &flags))
     };
     let run = |job: Job| {
         let event = match job {
@@ -213,29 +220,24 @@ fn worker(
 
 /// Follows the mapping with the engine's watch while Live is on, and
 /// refreshes the info facts, sending only what changed. Between looks it
-/// sleeps: in the watch's wait while Live is on (a save wakes it), parked
-/// while it is off (turning it on, or the end, wakes it); either way until
-/// the info is due at the latest (every 250 ms).
-fn monitor(
-    shared: &SharedText,
-    events: &Sender<Event>,
-    ctx: &egui::Context,
-    live: &AtomicBool,
-    stop: &AtomicBool,
-) {
+/// sleeps until one of the object's words it read before looking changes
+/// or is woken (a save, a hold, an instance arriving or leaving), the bell
+/// rings (Live turned on or off, the end), or a second passes (what no
+/// write announces); a quarter of a second while the info shows something
+/// under way.
+fn monitor(shared: &SharedText, events: &Sender<Event>, ctx: &egui::Context, flags: &Flags) {
     let mut watch: Option<Watch> = None;
     let mut last_info: Option<SharedInfo> = None;
     let mut last_windows: Option<Vec<OpenWindow>> = None;
-    let mut next_info = Instant::now();
-    while !stop.load(Ordering::Relaxed) {
-        if live.load(Ordering::Relaxed) {
+    while !flags.stop.load(Ordering::Relaxed) {
+        // Read before looking: whatever changes while it looks ends the
+        // wait below at once, so nothing shows late.
+        let rung = flags.bell.rung();
+        let seen = shared.activity();
+        if flags.live.load(Ordering::Relaxed) {
             // A new watch loads at once: turning Live on shows the value now.
             match watch.get_or_insert_with(Watch::new).poll(shared) {
-                Some(WatchEvent::Value(loaded)) => {
-                    send(events, ctx, Event::Live(loaded));
-                    // The save changed the facts too (counter, last writer).
-                    next_info = Instant::now();
-                }
+                Some(WatchEvent::Value(loaded)) => send(events, ctx, Event::Live(loaded)),
                 Some(WatchEvent::Failed(e)) => send(events, ctx, Event::Failed(e)),
                 Some(WatchEvent::Removed) => send(events, ctx, Event::Removed),
                 None => {}
@@ -243,25 +245,34 @@ fn monitor(
         } else {
             watch = None;
         }
-        if Instant::now() >= next_info {
-            next_info = Instant::now() + INFO_POLL;
-            if let Ok(info) = shared.info()
-                && last_info.as_ref() != Some(&info)
-            {
-                last_info = Some(info.clone());
-                send(events, ctx, Event::Info(Box::new(info)));
-            }
-            if let Ok(windows) = instances::open_windows()
-                && last_windows.as_ref() != Some(&windows)
-            {
-                last_windows = Some(windows.clone());
-                send(events, ctx, Event::Windows(windows));
-            }
+        let info = shared.info().ok();
+        let busy = seen.is_none() || info.as_ref().is_none_or(under_way);
+        if let Some(info) = info
+            && last_info.as_ref() != Some(&info)
+        {
+            last_info = Some(info.clone());
+            send(events, ctx, Event::Info(Box::new(info)));
         }
-        let until_info = next_info.saturating_duration_since(Instant::now());
-        match &watch {
-            Some(watch) if live.load(Ordering::Relaxed) => watch.wait(shared, until_info),
-            _ => std::thread::park_timeout(until_info),
+        if let Ok(windows) = instances::open_windows()
+            && last_windows.as_ref() != Some(&windows)
+        {
+            last_windows = Some(windows.clone());
+            send(events, ctx, Event::Windows(windows));
+        }
+        let timeout = if busy { INFO_BUSY } else { flags.check_every };
+        let waited = seen
+            .as_ref()
+            .is_some_and(|seen| shared.wait_for_activity(seen, &flags.bell, rung, timeout));
+        if !waited {
+            std::thread::sleep(INFO_BUSY);
         }
     }
+}
+
+/// True while the info shows something that goes on without a word of the
+/// object changing: a lock held (its milliseconds count; a load's lock is
+/// given back without a write), an instance attached without its PID (one
+/// arriving or leaving, whose slot lock changes after its PID word).
+fn under_way(info: &SharedInfo) -> bool {
+    matches!(info.lock, LockState::Held { .. }) || info.attached.iter().any(|a| a.pid.is_none())
 }

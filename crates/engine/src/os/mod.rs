@@ -37,12 +37,17 @@ use unix as sys;
 #[cfg(windows)]
 use windows as sys;
 
+/// A bell that ends one of this process's threads' waits for a change.
 #[cfg(target_os = "linux")]
-pub use linux::{claims, ofd_lock, shm_object, slots};
+pub use linux::futex::Doorbell;
+#[cfg(target_os = "linux")]
+pub use linux::{claims, futex, ofd_lock, shm_object, slots};
 /// Committing reserved address space (`mprotect` / `VirtualAlloc(MEM_COMMIT)`).
 pub use sys::commit;
 #[cfg(unix)]
 pub use unix::{file_size_limit, probe};
+#[cfg(windows)]
+pub use windows::doorbell::Doorbell;
 /// `LockFileEx` / `UnlockFileEx` (the book mutex lab's file lock).
 #[cfg(windows)]
 pub use windows::file_lock;

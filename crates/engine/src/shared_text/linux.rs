@@ -10,12 +10,13 @@ use std::time::{Duration, Instant};
 
 use super::info::{Attached, ObjectKind, SharedInfo};
 use super::layout::{HOLDER_AT, Image, LOCK_SINCE_AT, PIDS_AT, SAVE_FIELDS, holder_record};
-use super::view::View;
+use super::view::{Activity, View};
 use super::{
     Backing, CHAR_LEN, CorruptReason, LOCK_TIMEOUT, Loaded, LockState, MAPPING_SIZE, Origin,
     SAMPLE_TEXT, Saved, SharedError, fit_to_capacity, validate_file_path, validate_name,
 };
 use crate::desktop::holder::Holder;
+use crate::os::Doorbell;
 use crate::os::claims::{self, flock_holder};
 use crate::os::clock::now_unix_ms;
 use crate::os::shm_object::{self, IoOp, ObjectError, ShmDir};
@@ -148,6 +149,8 @@ impl SharedText {
         let pid = std::process::id().to_ne_bytes();
         // The PID is for people to read: a failed write loses only that.
         let _ = view.write_at(PIDS_AT + 4 * roster.index(), &pid);
+        // Other instances' info panels wait on it: they show this one now.
+        view.wake_word(PIDS_AT + 4 * roster.index());
         Ok(Self {
             name: name.into(),
             backing,
@@ -256,7 +259,7 @@ impl SharedText {
         stop: &AtomicBool,
         while_held: impl FnOnce(),
     ) -> Result<(), SharedError> {
-        let _held = self.lock()?;
+        let held = self.lock()?;
         // Name this process as the holder, unless the bytes are not ours to write.
         let recorded = self.checked().is_ok()
             && self
@@ -265,6 +268,8 @@ impl SharedText {
                     &holder_record(std::process::id(), now_unix_ms()),
                 )
                 .is_ok();
+        // The info panels waiting on the record show the holder now.
+        self.view.wake_word(HOLDER_AT);
         while_held();
         let end = Instant::now() + duration;
         while !stop.load(Ordering::Relaxed) {
@@ -277,6 +282,9 @@ impl SharedText {
         if recorded {
             self.write(HOLDER_AT, &0u32.to_ne_bytes())?;
         }
+        // Woken once the lock is free, so that they show it free.
+        drop(held);
+        self.view.wake_word(HOLDER_AT);
         Ok(())
     }
 
@@ -293,6 +301,30 @@ impl SharedText {
     /// on the object (truncated under it): the caller then polls.
     pub fn wait_for_change(&self, seen: u64, timeout: Duration) -> bool {
         self.view.wait_change(seen, timeout).is_ok()
+    }
+
+    /// What the info panel's facts hang on, read now (before the facts):
+    /// the change counter, the lock's holder record and the slots' PIDs.
+    /// None if the object is cut short.
+    pub fn activity(&self) -> Option<Activity> {
+        self.view.activity()
+    }
+
+    /// Sleeps until a save, a hold taken or given back, or an instance
+    /// arriving or leaving (in any process) changes what `seen` read, until
+    /// `bell` is rung after `rung` was read from it, or until `timeout`;
+    /// at once if one of them already happened. What no such write
+    /// announces (the name removed, a killed instance's slot, bytes written
+    /// by another program) shows only at `timeout`. False, at once, if it
+    /// cannot wait on the object (cut short under it): the caller polls.
+    pub fn wait_for_activity(
+        &self,
+        seen: &Activity,
+        bell: &Doorbell,
+        rung: u32,
+        timeout: Duration,
+    ) -> bool {
+        self.view.wait_activity(seen, bell, rung, timeout).is_ok()
     }
 
     /// True if someone removed the object's name: this instance then keeps
@@ -477,6 +509,13 @@ impl Drop for SharedText {
     /// file is updated when a view is unmapped; a failure loses nothing the
     /// page cache does not still hold.
     fn drop(&mut self) {
+        // Its slot is still held: no instance can have taken it to write
+        // its own PID there. The info panels waiting on the word look again
+        // (and again a moment later, while the slot shows no PID).
+        let slot_pid = PIDS_AT + 4 * self.roster.index();
+        if self.view.write_at(slot_pid, &0u32.to_ne_bytes()).is_ok() {
+            self.view.wake_word(slot_pid);
+        }
         if self.backing.is_file() {
             let _ = self.view.flush();
         }

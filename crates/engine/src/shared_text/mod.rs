@@ -60,9 +60,11 @@ pub use layout::{
 #[cfg(target_os = "linux")]
 pub use linux::{SharedText, name_from_object_path, object_file_name, os_id};
 pub use stress::{is_stress_text, stress_text};
+#[cfg(target_os = "linux")]
+pub use view::Activity;
 pub use watch::{WATCH_LIVENESS, Watch, WatchEvent, watch};
 #[cfg(windows)]
-pub use windows::SharedText;
+pub use windows::{Activity, SharedText};
 
 /// The book's mapping name.
 pub const DEFAULT_NAME: &str = "SampleMMF";

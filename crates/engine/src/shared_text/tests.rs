@@ -1,5 +1,6 @@
 use std::ops::ControlFlow;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
@@ -298,4 +299,79 @@ fn a_truncated_object_cannot_be_waited_on_and_that_is_no_signal() {
     let now = a.change_counter().unwrap();
     assert!(a.wait_for_change(now, Duration::from_millis(10)));
     assert_eq!(a.load().unwrap().text, SAMPLE_TEXT);
+}
+
+/// Waits (an hour: only a wake ends it within the test's deadlines) for
+/// activity on `shared` in a thread, once it is asleep does `act`, and
+/// gives back what the waiter saw changed.
+fn woken_by(shared: SharedText, act: impl FnOnce()) -> (SharedText, Activity, Activity) {
+    let seen = shared.activity().expect("a whole object");
+    let (tid_tx, tid_rx) = std::sync::mpsc::channel();
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let waiter = {
+        let seen = seen.clone();
+        std::thread::spawn(move || {
+            tid_tx
+                .send(rustix::thread::gettid().as_raw_nonzero().get())
+                .unwrap();
+            let bell = crate::os::Doorbell::new();
+            let waited =
+                shared.wait_for_activity(&seen, &bell, bell.rung(), Duration::from_secs(3600));
+            done_tx.send(waited).unwrap();
+            shared
+        })
+    };
+    let tid = tid_rx.recv().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while thread_state(tid) != Some('S') && Instant::now() < deadline {
+        std::thread::yield_now();
+    }
+    act();
+    let waited = done_rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the change woke the waiter");
+    assert!(waited, "it could wait on the object");
+    let shared = waiter.join().unwrap();
+    let now = shared.activity().expect("a whole object");
+    (shared, seen, now)
+}
+
+#[test]
+fn the_info_waiter_is_woken_by_a_hold_an_arrival_and_a_departure() {
+    let name = unique("activity");
+    let a = SharedText::open(&name).unwrap();
+    let b = SharedText::open(&name).unwrap();
+
+    // A hold: woken when it takes the lock, and again when it gives it back.
+    let release = Arc::new(AtomicBool::new(false));
+    let mut holder = None;
+    let (a, before, now) = woken_by(a, || {
+        let (held_tx, held_rx) = std::sync::mpsc::channel();
+        let release = release.clone();
+        holder = Some(std::thread::spawn(move || {
+            b.hold(Duration::from_secs(3600), &release, || {
+                held_tx.send(()).unwrap();
+            })
+            .unwrap();
+            b
+        }));
+        held_rx.recv().unwrap();
+    });
+    assert_ne!(before, now, "the holder was recorded");
+    assert!(matches!(a.info().unwrap().lock, LockState::Held { .. }));
+    let (a, before, now) = woken_by(a, || release.store(true, Ordering::Relaxed));
+    assert_ne!(before, now, "the record was cleared");
+    let b = holder.unwrap().join().unwrap();
+    assert!(matches!(a.info().unwrap().lock, LockState::Free));
+
+    // An instance arriving, then leaving.
+    let mut c = None;
+    let (a, before, now) = woken_by(a, || c = Some(SharedText::open(&name).unwrap()));
+    assert_ne!(before, now, "its PID was written");
+    assert_eq!(a.info().unwrap().attached.len(), 3);
+    let (a, before, now) = woken_by(a, || drop(c.take()));
+    assert_ne!(before, now, "its PID was cleared");
+    // Its slot is free once the drop returned.
+    assert_eq!(a.info().unwrap().attached.len(), 2);
+    drop((a, b));
 }

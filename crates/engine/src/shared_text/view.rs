@@ -19,6 +19,9 @@
 //!   every process mapping it meets on the same futex). Only the kernel
 //!   touches the word, and it never raises SIGBUS for a page past the
 //!   object's end: it reports `EFAULT`, and the caller falls back to polling.
+//!   The form's info panel waits the same way on the counter, the lock's
+//!   holder record and the slots' PIDs at once (`futex_waitv`): what a save,
+//!   a hold, an instance arriving or leaving writes wakes it.
 
 use std::fs::File;
 use std::io;
@@ -28,9 +31,17 @@ use std::time::Duration;
 
 use memmap2::{MmapOptions, MmapRaw};
 
-use super::layout::{COUNTER_AT, CorruptReason, HOLDER_AT, Image, MAGIC, MAGIC_AT, MAPPING_SIZE};
+use super::layout::{
+    COUNTER_AT, CorruptReason, HOLDER_AT, Image, MAGIC, MAGIC_AT, MAPPING_SIZE, PIDS_AT,
+};
+use crate::os::futex::{self as futex_words, Doorbell, Word};
 use crate::os::probe::{self, Fault};
 use rustix::thread::futex;
+
+/// The info panel's words as last read: (offset, value) of the change
+/// counter's low half, the lock's holder record and each slot's PID.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Activity(Vec<(usize, u32)>);
 
 #[derive(Debug)]
 pub(super) struct View {
@@ -94,14 +105,17 @@ impl View {
             .then(|| u64::from_ne_bytes(bytes))
     }
 
-    /// The change counter's low half, the futex word (4-aligned: the
-    /// mapping is page-aligned and the counter's offset is a multiple of 8).
-    fn futex_word(&self) -> *const AtomicU32 {
+    /// The 32-bit word at `at` of the view, as a futex word (4-aligned: the
+    /// mapping is page-aligned and every word used is at a multiple of 4).
+    fn word(&self, at: usize) -> *const AtomicU32 {
+        assert!(at.is_multiple_of(4) && at + 4 <= MAPPING_SIZE, "a word of the view");
+        self.map.as_ptr().wrapping_add(at).cast::<AtomicU32>()
+    }
+
+    /// The change counter's low half, the futex word of a save.
+    fn counter_word(&self) -> *const AtomicU32 {
         let low_half = if cfg!(target_endian = "little") { 0 } else { 4 };
-        self.map
-            .as_ptr()
-            .wrapping_add(COUNTER_AT + low_half)
-            .cast::<AtomicU32>()
+        self.word(COUNTER_AT + low_half)
     }
 
     /// Sleeps until a save wakes the futex, the counter's low half is no
@@ -118,7 +132,7 @@ impl View {
         // writing it break nothing; and it is only handed to the kernel,
         // never loaded in this process (on a page cut off by a truncation
         // such a load would be a SIGBUS; the kernel returns EFAULT instead).
-        let word = unsafe { &*self.futex_word() };
+        let word = unsafe { &*self.counter_word() };
         match futex::wait(word, futex::Flags::empty(), seen as u32, Some(&timeout)) {
             // Woken, moved already, timed out or interrupted: look again.
             Ok(()) => Ok(()),
@@ -133,9 +147,53 @@ impl View {
     /// written). A failure (the object truncated) wakes nobody, and the
     /// waiters' own timeouts cover it.
     pub(super) fn wake_all(&self) {
-        // SAFETY: as in `wait_change`: only the kernel looks at the word.
-        let word = unsafe { &*self.futex_word() };
-        let _ = futex::wake(word, futex::Flags::empty(), i32::MAX as u32);
+        // SAFETY: the word lies inside this view (aligned), mapped while
+        // `self` lives.
+        unsafe { futex_words::wake_shared(self.counter_word()) };
+    }
+
+    /// Wakes every process waiting on the word at `at` (the lock's holder
+    /// record, a slot's PID) after it was written.
+    pub(super) fn wake_word(&self, at: usize) {
+        // SAFETY: as in `wake_all` (`word` checks the offset).
+        unsafe { futex_words::wake_shared(self.word(at)) };
+    }
+
+    /// The words the info panel's facts hang on, as they are now: the
+    /// change counter's low half, the lock's holder record and every slot's
+    /// PID (read from the file: never a SIGBUS). None if the object is cut
+    /// short.
+    pub(super) fn activity(&self) -> Option<Activity> {
+        let mut bytes = [0u8; MAPPING_SIZE];
+        (self.read_at(0, &mut bytes).ok()? == MAPPING_SIZE).then(|| {
+            let at = |at: usize| u32::from_ne_bytes(bytes[at..at + 4].try_into().expect("4"));
+            let low_half = if cfg!(target_endian = "little") { 0 } else { 4 };
+            let mut words = vec![
+                (COUNTER_AT + low_half, at(COUNTER_AT + low_half)),
+                (HOLDER_AT, at(HOLDER_AT)),
+            ];
+            words.extend((PIDS_AT..MAPPING_SIZE).step_by(4).map(|o| (o, at(o))));
+            Activity(words)
+        })
+    }
+
+    /// Sleeps until one of `seen`'s words changes or is woken, `bell` is
+    /// rung after `rung` was read from it, or `timeout` passes. An error if
+    /// the kernel could not look at the words (the object cut short).
+    pub(super) fn wait_activity(
+        &self,
+        seen: &Activity,
+        bell: &Doorbell,
+        rung: u32,
+        timeout: Duration,
+    ) -> io::Result<()> {
+        let mut words: Vec<Word> = seen
+            .0
+            .iter()
+            .map(|&(at, value)| Word::shared(self.word(at), value))
+            .collect();
+        words.push(Word::bell(bell, rung));
+        futex_words::wait_any(&words, timeout)
     }
 
     /// True if the object starts with memlab's magic number (a backing file

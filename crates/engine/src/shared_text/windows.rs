@@ -30,6 +30,7 @@ use super::{
     SharedError, fit_to_capacity,
 };
 use crate::desktop::holder::Holder;
+use crate::os::Doorbell;
 use crate::os::clock::now_unix_ms;
 use crate::os::named_event::NamedEvent;
 use crate::os::named_mutex::{self, Acquired, NamedMutex, WaitError};
@@ -40,6 +41,13 @@ use crate::os::slots::Roster;
 
 /// How long attaching waits for the attach gate (other instances attaching).
 const ATTACH_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The longest the info panel goes without a look on Windows.
+const INFO_SLICE: Duration = Duration::from_millis(250);
+
+/// What the info panel last saw change: on Windows the change counter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Activity(u64);
 
 /// One instance's attachment to a named shared string.
 #[derive(Debug)]
@@ -260,6 +268,26 @@ impl SharedText {
             return true;
         }
         self.changed.wait(timeout).is_ok()
+    }
+
+    /// What the info panel's facts hang on, read now (before the facts):
+    /// on Windows the change counter only.
+    pub fn activity(&self) -> Option<Activity> {
+        self.change_counter().map(Activity)
+    }
+
+    /// Sleeps until a save sets this instance's `Changed` event, `bell` is
+    /// rung after `rung` was read from it, or `timeout` passes, but at most
+    /// [`INFO_SLICE`]: no event announces a hold or an instance arriving,
+    /// so the info panel looks that often (as before issue 18).
+    pub fn wait_for_activity(
+        &self,
+        seen: &Activity,
+        bell: &Doorbell,
+        rung: u32,
+        timeout: Duration,
+    ) -> bool {
+        bell.rung() != rung || self.wait_for_change(seen.0, timeout.min(INFO_SLICE))
     }
 
     /// Takes `LockMap`, calls `while_held` and keeps it for `duration` or

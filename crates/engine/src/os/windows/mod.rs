@@ -8,6 +8,7 @@
 
 pub mod clock;
 pub mod commit;
+pub mod doorbell;
 pub mod file_lock;
 pub mod named_event;
 pub mod named_mutex;
