@@ -19,11 +19,15 @@ use crate::forms::widgets::StoppingThreads;
 use memlab_engine::desktop::instances::{Arrangement, Outcome, WindowInstance};
 use memlab_engine::desktop::placement::{self, Rect};
 use memlab_engine::desktop::settings::{SettingsStore, WindowGeometry};
+use memlab_engine::os::Doorbell;
 
 use memlab_engine::desktop::placement::MAX_INNER;
 
-/// How often a window looks for a request to arrange (one `pread`).
-const POLL: Duration = Duration::from_millis(200);
+/// The longest a window's watcher sleeps between looks at the table: a
+/// request to arrange or word of changed settings wakes it (on Linux, a
+/// futex on the table's count of changes); this is for what nothing
+/// announces (its own entry or the table's magic damaged by someone).
+const LIVENESS: Duration = Duration::from_secs(1);
 /// How long a window keeps correcting its place (window managers move and
 /// decorate a new window in several steps) before it answers that the
 /// window system keeps it elsewhere.
@@ -61,6 +65,8 @@ pub(super) struct WindowPlace {
     /// Another window changed the shared settings.
     settings_changed: Arc<AtomicBool>,
     _watcher: StoppingThreads,
+    /// Rung when the window closes, to end the watcher's sleep.
+    bell: Arc<Doorbell>,
     target: Option<Target>,
     /// When the window opened (its place is checked for a while after).
     opened: Instant,
@@ -81,6 +87,14 @@ pub(super) struct WindowPlace {
     zoom_frame: Option<u64>,
 }
 
+impl Drop for WindowPlace {
+    /// Stops the watcher now: it may be asleep until the next change.
+    fn drop(&mut self) {
+        self._watcher.stop().raise();
+        self.bell.ring();
+    }
+}
+
 impl WindowPlace {
     /// Watches the roster for requests to arrange and word of changed
     /// settings, for `instance`'s window (and keeps its entry there whole).
@@ -90,32 +104,44 @@ impl WindowPlace {
         let arrived = Arc::new(Mutex::new(None));
         let settings_changed = Arc::new(AtomicBool::new(false));
         let mut watcher = StoppingThreads::new();
-        let spawned = {
-            let (instance, arrived, changed, ctx) = (
+        let bell = Arc::new(Doorbell::new());
+        let table = match instance.lock() {
+            Ok(instance) => instance.watcher().map_err(|e| e.to_string()),
+            Err(_) => Err("the window's roster entry is poisoned".to_owned()),
+        };
+        let spawned = table.and_then(|table| {
+            let (instance, arrived, changed, ctx, bell) = (
                 instance.clone(),
                 arrived.clone(),
                 settings_changed.clone(),
                 ctx.clone(),
+                bell.clone(),
             );
-            watcher.spawn("roster watcher", move |stop| {
-                while !stop.wait(POLL) {
-                    let Ok(Ok(polled)) = instance.lock().map(|mut i| i.poll()) else {
-                        continue;
-                    };
-                    if let Some(arrangement) = polled.arrangement
-                        && let Ok(mut slot) = arrived.lock()
-                    {
-                        *slot = Some(arrangement);
+            let watched = watcher.spawn("roster watcher", move |stop| {
+                while !stop.is_raised() {
+                    // Read before looking: a request written while it looks
+                    // ends the wait below at once.
+                    let (rung, seen) = (bell.rung(), table.changes());
+                    if let Ok(Ok(polled)) = instance.lock().map(|mut i| i.poll()) {
+                        if let Some(arrangement) = polled.arrangement
+                            && let Ok(mut slot) = arrived.lock()
+                        {
+                            *slot = Some(arrangement);
+                        }
+                        if polled.settings_changed {
+                            changed.store(true, Ordering::Relaxed);
+                        }
+                        if polled.arrangement.is_some() || polled.settings_changed {
+                            ctx.request_repaint();
+                        }
                     }
-                    if polled.settings_changed {
-                        changed.store(true, Ordering::Relaxed);
-                    }
-                    if polled.arrangement.is_some() || polled.settings_changed {
-                        ctx.request_repaint();
+                    if !stop.is_raised() {
+                        table.wait(seen, &bell, rung, LIVENESS);
                     }
                 }
-            })
-        };
+            });
+            watched.map_err(|e| e.to_string())
+        });
         if let Err(e) = spawned {
             eprintln!("memlab: cannot watch for arrange requests: {e}");
         }
@@ -125,6 +151,7 @@ impl WindowPlace {
             arrived,
             settings_changed,
             _watcher: watcher,
+            bell,
             target: None,
             opened: Instant::now(),
             manager_keeps_places: None,

@@ -52,10 +52,12 @@ mod windows;
 #[cfg(any(target_os = "linux", windows))]
 pub use layout::TABLE_SIZE;
 #[cfg(target_os = "linux")]
-pub use table::{WindowInstance, announce_settings, open_windows, request_arrange, wait_arranged};
+pub use table::{
+    TableWatcher, WindowInstance, announce_settings, open_windows, request_arrange, wait_arranged,
+};
 #[cfg(windows)]
 pub use windows::{
-    WindowInstance, announce_settings, open_windows, request_arrange, wait_arranged,
+    TableWatcher, WindowInstance, announce_settings, open_windows, request_arrange, wait_arranged,
 };
 
 /// The display name of a window on Windows: the session's desktop (the

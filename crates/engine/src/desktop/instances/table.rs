@@ -5,10 +5,13 @@
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicU32;
 use std::time::{Duration, Instant};
 
 use super::layout::*;
 use super::*;
+use crate::os::Doorbell;
+use crate::os::futex;
 use crate::os::shm_object::{self, ShmDir};
 use crate::os::slots::{self, Arrival, MAX_SLOTS, Roster};
 
@@ -23,6 +26,13 @@ pub(super) fn process_exists(pid: u32) -> bool {
         None => false,
     }
 }
+
+/// In the header's unused bytes (after the settings' generation), a
+/// 32-bit count of the changes a window acts on (a request to arrange,
+/// word of changed settings), bumped after each: the word windows wait on
+/// (Linux: a futex) instead of looking a few times a second. Zero in a
+/// table of an older memlab, whose writers do not bump it.
+const CHANGES_AT: usize = 48;
 
 /// This process's window on the roster; dropping it leaves.
 #[derive(Debug)]
@@ -73,6 +83,21 @@ impl WindowInstance {
     /// This window's number (1-based), as shown in its title.
     pub fn number(&self) -> usize {
         self.roster.index() + 1
+    }
+
+    /// What this window's watcher sleeps on between looks at the table.
+    pub fn watcher(&self) -> Result<TableWatcher, InstancesError> {
+        let path = self.roster.path();
+        let io = |source| InstancesError::Read {
+            path: path.clone(),
+            source,
+        };
+        let file = self.roster.file().try_clone().map_err(io)?;
+        let map = memmap2::MmapOptions::new()
+            .len(HEADER_LEN)
+            .map_raw_read_only(&file)
+            .map_err(io)?;
+        Ok(TableWatcher { map, file, path })
     }
 
     fn write_entry(&self) -> Result<(), InstancesError> {
@@ -146,9 +171,11 @@ pub fn request_arrange(
                 return Ok(None);
             };
             write_at(&file, &path, REQUEST_AT as u64, &request.to_bytes())?;
+            count_change(&file, &path)?;
             Ok::<_, InstancesError>(Some(made))
         })??;
         if let Some(request) = made {
+            wake_watchers(&file);
             return Ok(request);
         }
         std::thread::sleep(Duration::from_millis(50));
@@ -174,7 +201,7 @@ pub fn wait_arranged(
 }
 
 /// Tells every window that the shared settings changed, so that they read
-/// them again (they look a few times a second).
+/// them again (their watchers wake).
 pub fn announce_settings() -> Result<(), InstancesError> {
     let Some((file, path)) = open_table()? else {
         return Ok(());
@@ -182,8 +209,75 @@ pub fn announce_settings() -> Result<(), InstancesError> {
     slots::under_gate(&file, &path, |_| {
         let header = read_header(&file, &path)?;
         let next = header.settings.wrapping_add(1);
-        write_at(&file, &path, SETTINGS_AT as u64, &next.to_le_bytes())
-    })?
+        write_at(&file, &path, SETTINGS_AT as u64, &next.to_le_bytes())?;
+        count_change(&file, &path)
+    })??;
+    wake_watchers(&file);
+    Ok(())
+}
+
+/// Bumps the table's count of changes (under the gate, after the change).
+fn count_change(file: &File, path: &Path) -> Result<(), InstancesError> {
+    let mut bytes = [0u8; 4];
+    read_at(file, path, CHANGES_AT as u64, &mut bytes)?;
+    let next = u32::from_le_bytes(bytes).wrapping_add(1);
+    write_at(file, path, CHANGES_AT as u64, &next.to_le_bytes())
+}
+
+/// Wakes every window's watcher sleeping on the count of changes. A failure
+/// (no memory to map, the table cut short) wakes nobody: the watchers look
+/// once a second anyway.
+fn wake_watchers(file: &File) {
+    if let Ok(map) = memmap2::MmapOptions::new()
+        .len(HEADER_LEN)
+        .map_raw_read_only(file)
+    {
+        // SAFETY: the word lies in the header just mapped (at a multiple
+        // of 4 of a page-aligned mapping), mapped until `map` drops.
+        unsafe { futex::wake_shared(changes_word(&map)) };
+    }
+}
+
+/// The count of changes in a mapping of the table's header.
+fn changes_word(map: &memmap2::MmapRaw) -> *const AtomicU32 {
+    map.as_ptr().wrapping_add(CHANGES_AT).cast::<AtomicU32>()
+}
+
+/// What a window's watcher sleeps on: the table's count of changes, in a
+/// mapping of its header. Made by [`WindowInstance::watcher`]; it needs no
+/// lock on the instance, so the window keeps answering while it sleeps.
+#[derive(Debug)]
+pub struct TableWatcher {
+    map: memmap2::MmapRaw,
+    file: File,
+    path: PathBuf,
+}
+
+impl TableWatcher {
+    /// The count of changes now (read before looking at the table), None if
+    /// the table is cut short.
+    pub fn changes(&self) -> Option<u32> {
+        let mut bytes = [0u8; 4];
+        (read_at(&self.file, &self.path, CHANGES_AT as u64, &mut bytes).ok() == Some(4))
+            .then(|| u32::from_le_bytes(bytes))
+    }
+
+    /// Sleeps until a request or word of changed settings moves the count
+    /// from `seen`, `bell` is rung after `rung` was read from it, or
+    /// `timeout` passes; at once if one of them already happened. Without
+    /// a count to wait on (the table cut short), a fifth of a second.
+    pub fn wait(&self, seen: Option<u32>, bell: &Doorbell, rung: u32, timeout: Duration) {
+        let waited = seen.is_some_and(|seen| {
+            let words = [
+                futex::Word::shared(changes_word(&self.map), seen.to_le()),
+                futex::Word::bell(bell, rung),
+            ];
+            futex::wait_any(&words, timeout).is_ok()
+        });
+        if !waited {
+            std::thread::sleep(timeout.min(Duration::from_millis(200)));
+        }
+    }
 }
 
 /// The open windows of this account, by number (none if no window is open).
@@ -453,5 +547,40 @@ mod tests {
         assert!(a.poll().unwrap().settings_changed);
         assert!(b.poll().unwrap().settings_changed);
         assert!(!a.poll().unwrap().settings_changed, "seen once");
+    }
+
+    #[test]
+    fn a_watcher_asleep_is_woken_by_word_of_changed_settings() {
+        let a = join(&test_display("watcher-a"));
+        let watcher = a.watcher().unwrap();
+        let bell = Doorbell::new();
+        let seen = watcher.changes().expect("a whole table");
+        let (tid_tx, tid_rx) = std::sync::mpsc::channel();
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        let sleeper = std::thread::spawn(move || {
+            tid_tx
+                .send(rustix::thread::gettid().as_raw_nonzero().get())
+                .unwrap();
+            // An hour: only a wake ends it within the test's deadline.
+            watcher.wait(Some(seen), &bell, bell.rung(), Duration::from_secs(3600));
+            done_tx.send(watcher.changes()).unwrap();
+        });
+        let stat = format!("/proc/self/task/{}/stat", tid_rx.recv().unwrap());
+        let asleep = || {
+            std::fs::read_to_string(&stat)
+                .ok()
+                .and_then(|s| s[s.rfind(')')? + 2..].chars().next())
+                == Some('S')
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !asleep() && Instant::now() < deadline {
+            std::thread::yield_now();
+        }
+        announce_settings().unwrap();
+        let now = done_rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the announcement woke the watcher");
+        assert_ne!(now, Some(seen), "the count of changes moved");
+        sleeper.join().unwrap();
     }
 }

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use super::layout::*;
 use super::*;
+use crate::os::Doorbell;
 use crate::os::named_mutex::{MutexGuard, NamedMutex, WaitError};
 use crate::os::shm_object::{IoOp, NamedMapping};
 use crate::os::slots::{self, MAX_SLOTS, Roster};
@@ -112,6 +113,27 @@ fn gate_error(source: std::io::Error) -> InstancesError {
     })
 }
 
+/// What a window's watcher sleeps on between looks at the table: on
+/// Windows a fifth of a second at a time (no event announces a request
+/// there yet; Linux waits on the table's count of changes).
+#[derive(Debug)]
+pub struct TableWatcher;
+
+impl TableWatcher {
+    /// The count of changes: none kept on Windows.
+    pub fn changes(&self) -> Option<u32> {
+        None
+    }
+
+    /// Sleeps `timeout`, at most a fifth of a second, unless `bell` was
+    /// rung after `rung` was read from it.
+    pub fn wait(&self, _seen: Option<u32>, bell: &Doorbell, rung: u32, timeout: Duration) {
+        if bell.rung() == rung {
+            std::thread::sleep(timeout.min(Duration::from_millis(200)));
+        }
+    }
+}
+
 /// This process's window on the roster; dropping it leaves (its slot's
 /// mutex is released, or abandoned if the process is killed).
 #[derive(Debug)]
@@ -167,6 +189,11 @@ impl WindowInstance {
     /// This window's number (1-based), as shown in its title.
     pub fn number(&self) -> usize {
         self.roster.index() + 1
+    }
+
+    /// What this window's watcher sleeps on between looks at the table.
+    pub fn watcher(&self) -> Result<TableWatcher, InstancesError> {
+        Ok(TableWatcher)
     }
 
     fn write_entry(&self) {
