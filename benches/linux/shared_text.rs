@@ -1,5 +1,6 @@
 //! The `shared_text` benchmark's body (Linux only, for now: docs/windows.md).
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -159,33 +160,109 @@ fn watch_latency(count: usize) {
     report(&format!("save seen by {who}"), samples);
 }
 
-/// Voluntary context switches of all of `pid`'s threads: its wake-ups.
-fn wake_ups(pid: u32) -> u64 {
+/// Voluntary context switches of each of `pid`'s threads, by thread name
+/// (threads of one name summed): their wake-ups.
+fn wake_ups_by_thread(pid: u32) -> BTreeMap<String, u64> {
+    let mut by_name = BTreeMap::new();
     let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return 0;
+        return by_name;
     };
-    tasks
-        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("status")).ok())
-        .filter_map(|status| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
-                .and_then(|v| v.trim().parse::<u64>().ok())
-        })
-        .sum()
+    for status in tasks.filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("status")).ok())
+    {
+        let field = |key: &str| status.lines().find_map(|l| l.strip_prefix(key)).map(str::trim);
+        if let (Some(name), Some(Ok(count))) = (
+            field("Name:"),
+            field("voluntary_ctxt_switches:").map(str::parse::<u64>),
+        ) {
+            *by_name.entry(name.to_owned()).or_default() += count;
+        }
+    }
+    by_name
 }
 
-/// Wake-ups per second and CPU of the processes `pids` over `window`.
-fn idle_cost(pids: &[u32], window: Duration) -> (f64, f64) {
-    let wakes: u64 = pids.iter().map(|&p| wake_ups(p)).sum();
+/// Voluntary context switches of all of `pid`'s threads: its wake-ups.
+fn wake_ups(pid: u32) -> u64 {
+    wake_ups_by_thread(pid).values().sum()
+}
+
+/// The 1-minute load average (`/proc/loadavg`): CPU figures are said only
+/// to mean something under [`QUIET_LOAD`] on this 2-core machine.
+fn load_average() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next()?.parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
+/// The load under which a CPU figure is taken as measured (above it, other
+/// processes' work shows in the scheduler's accounting and the caches).
+const QUIET_LOAD: f64 = 1.5;
+
+/// Wake-ups per second and CPU of the processes `pids` over `window`, the
+/// wake-ups per second of their threads by name, and the load average at
+/// the end.
+fn idle_cost(pids: &[u32], window: Duration) -> IdleCost {
+    let threads = |pids: &[u32]| {
+        let mut all = BTreeMap::<String, u64>::new();
+        for &pid in pids {
+            for (name, count) in wake_ups_by_thread(pid) {
+                *all.entry(name).or_default() += count;
+            }
+        }
+        all
+    };
+    let before = threads(pids);
     let cpu: Duration = pids.iter().filter_map(|&p| cpu_time(p)).sum();
     std::thread::sleep(window);
-    let wakes = pids.iter().map(|&p| wake_ups(p)).sum::<u64>() - wakes;
+    let after = threads(pids);
     let cpu = pids.iter().filter_map(|&p| cpu_time(p)).sum::<Duration>() - cpu;
-    (
-        wakes as f64 / window.as_secs_f64(),
-        cpu.as_secs_f64() / window.as_secs_f64() * 100.0,
-    )
+    let per_second = |n: u64| n as f64 / window.as_secs_f64();
+    let by_thread: Vec<(String, f64)> = after
+        .iter()
+        .map(|(name, &n)| {
+            let was = before.get(name).copied().unwrap_or(0);
+            (name.clone(), per_second(n.saturating_sub(was)))
+        })
+        .filter(|(_, rate)| *rate > 0.0)
+        .collect();
+    IdleCost {
+        wakes: by_thread.iter().map(|(_, rate)| rate).sum(),
+        cpu: cpu.as_secs_f64() / window.as_secs_f64() * 100.0,
+        by_thread,
+        load: load_average(),
+    }
+}
+
+struct IdleCost {
+    /// Wake-ups per second, all threads.
+    wakes: f64,
+    /// Per cent of a core.
+    cpu: f64,
+    /// Wake-ups per second by thread name.
+    by_thread: Vec<(String, f64)>,
+    load: f64,
+}
+
+impl IdleCost {
+    /// The CPU figure with the load it was taken at, or why it is not one.
+    fn cpu_said(&self) -> String {
+        if self.load < QUIET_LOAD {
+            format!("CPU {:.2} % of a core (load {:.2})", self.cpu, self.load)
+        } else {
+            format!(
+                "CPU {:.2} % of a core, NOT a measurement: load {:.2} >= {QUIET_LOAD} (other work on the machine)",
+                self.cpu, self.load
+            )
+        }
+    }
+
+    fn threads_said(&self) -> String {
+        self.by_thread
+            .iter()
+            .map(|(name, rate)| format!("{name} {rate:.1}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 fn idle_watch() {
@@ -198,9 +275,11 @@ fn idle_watch() {
         .expect("start memlab watch");
     std::thread::sleep(Duration::from_secs(2));
     let window = Duration::from_secs(10);
-    let (wakes, cpu) = idle_cost(&[watcher.id()], window);
+    let cost = idle_cost(&[watcher.id()], window);
     println!(
-        "idle `memlab shared watch`: {wakes:.1} wake-ups/s (voluntary context switches of its threads), CPU {cpu:.3} % over {window:?}"
+        "idle `memlab shared watch`: {:.1} wake-ups/s (voluntary context switches of its threads), {} over {window:?}",
+        cost.wakes,
+        cost.cpu_said()
     );
     let _ = watcher.kill();
     let _ = watcher.wait();
@@ -249,10 +328,14 @@ fn idle_windows(x: &Xvfb, count: usize, live: bool) {
     std::thread::sleep(Duration::from_secs(4 + 2 * count as u64));
     let window = Duration::from_secs(10);
     let pids: Vec<u32> = apps.iter().map(|a| a.id()).collect();
-    let (wakes, cpu) = idle_cost(&pids, window);
+    let cost = idle_cost(&pids, window);
     println!(
-        "{count} idle window(s), shared text lab, Live {}: {wakes:.1} wake-ups/s, CPU {cpu:.2} % of a core together over {window:?}",
-        if live { "on" } else { "off" }
+        "{count} idle window(s), shared text lab, Live {}: {:.1} wake-ups/s together ({:.1} per window; by thread: {}), {} together over {window:?}",
+        if live { "on" } else { "off" },
+        cost.wakes,
+        cost.wakes / count as f64,
+        cost.threads_said(),
+        cost.cpu_said()
     );
     // SIGTERM closes a window like its close button, so it detaches and
     // removes its objects; SIGKILL only if it does not end in time.
@@ -289,10 +372,15 @@ pub fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    uncontended_load();
-    lock_hand_over();
-    watch_latency(1);
-    watch_latency(4);
+    // `SHARED_TEXT_IDLE_ONLY=1` measures only the idle costs (the watch and
+    // the windows): the wake-ups are the figure a loaded machine keeps.
+    if std::env::var("SHARED_TEXT_IDLE_ONLY").as_deref() != Ok("1") {
+        uncontended_load();
+        lock_hand_over();
+        watch_latency(1);
+        watch_latency(4);
+    }
+    println!("load average (1 min) before the idle costs: {:.2}", load_average());
     idle_watch();
     // `SHARED_TEXT_WINDOWS=0` leaves out the windows (a minute or two).
     if std::env::var("SHARED_TEXT_WINDOWS").as_deref() != Ok("0") {
