@@ -180,11 +180,6 @@ fn wake_ups_by_thread(pid: u32) -> BTreeMap<String, u64> {
     by_name
 }
 
-/// Voluntary context switches of all of `pid`'s threads: its wake-ups.
-fn wake_ups(pid: u32) -> u64 {
-    wake_ups_by_thread(pid).values().sum()
-}
-
 /// The 1-minute load average (`/proc/loadavg`): CPU figures are said only
 /// to mean something under [`QUIET_LOAD`] on this 2-core machine.
 fn load_average() -> f64 {
