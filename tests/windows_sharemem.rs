@@ -9,18 +9,9 @@
 #![cfg(windows)]
 
 mod wine;
-use wine::Retrying;
-
-use std::process::{Command, Output};
+use wine::run;
 
 use serde_json::Value;
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_memlab"))
-        .args(args)
-        .output_retrying()
-        .expect("memlab.exe runs")
-}
 
 fn exchange(flag: &str) -> Value {
     let out = run(&["sharemem", flag, "--json"]);
