@@ -13,7 +13,7 @@
 //!   good ("stuck", detected from the recorded holder PID and reported,
 //!   with a reset); its timed wait fails at once with EINVAL when the
 //!   deadline's nanoseconds overflow (memlab then polls for the rest of the
-//!   wait). Both defects are proven in `tests/it/crate_defects.rs`.
+//!   wait). Both defects are proven in `tests/it/crate_defects/mutex_crate.rs`.
 //! - a robust process-shared pthread mutex: the next waiter gets it with
 //!   EOWNERDEAD, Win32's WAIT_ABANDONED, and makes it consistent.
 //!
