@@ -75,11 +75,7 @@ for lab in shared-text:shared alloc-bench:alloc-bench memory-managers:memory-man
         echo "skipped $id: not ported to Windows in this build"
         continue
     fi
-    # The memory managers' demo makes the private heap the whole program's
-    # allocator, which hangs under wine (docs/windows.md, "Known gap"): that
-    # lab is shown as it opens.
     demo=--demo
-    [ "$id" != memory-managers ] || demo=
     for lang in en ko; do
         suffix=; [ "$lang" = en ] || suffix=-$lang
         # A picture takes seconds; a hang is a failure, not a wait for ever.
