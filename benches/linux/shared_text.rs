@@ -169,7 +169,12 @@ fn wake_ups_by_thread(pid: u32) -> BTreeMap<String, u64> {
     };
     for status in tasks.filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("status")).ok())
     {
-        let field = |key: &str| status.lines().find_map(|l| l.strip_prefix(key)).map(str::trim);
+        let field = |key: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(key))
+                .map(str::trim)
+        };
         if let (Some(name), Some(Ok(count))) = (
             field("Name:"),
             field("voluntary_ctxt_switches:").map(str::parse::<u64>),
@@ -375,7 +380,10 @@ pub fn main() {
         watch_latency(1);
         watch_latency(4);
     }
-    println!("load average (1 min) before the idle costs: {:.2}", load_average());
+    println!(
+        "load average (1 min) before the idle costs: {:.2}",
+        load_average()
+    );
     idle_watch();
     // `SHARED_TEXT_WINDOWS=0` leaves out the windows (a minute or two).
     if std::env::var("SHARED_TEXT_WINDOWS").as_deref() != Ok("0") {

@@ -108,7 +108,10 @@ impl View {
     /// The 32-bit word at `at` of the view, as a futex word (4-aligned: the
     /// mapping is page-aligned and every word used is at a multiple of 4).
     fn word(&self, at: usize) -> *const AtomicU32 {
-        assert!(at.is_multiple_of(4) && at + 4 <= MAPPING_SIZE, "a word of the view");
+        assert!(
+            at.is_multiple_of(4) && at + 4 <= MAPPING_SIZE,
+            "a word of the view"
+        );
         self.map.as_ptr().wrapping_add(at).cast::<AtomicU32>()
     }
 
