@@ -20,8 +20,8 @@ use eframe::egui;
 use memlab_engine::desktop::instances::{self, OpenWindow};
 use memlab_engine::os::Doorbell;
 use memlab_engine::shared_text::{
-    Backing, Loaded, LockState, Origin, Saved, SharedError, SharedInfo, SharedText, Watch,
-    WatchEvent,
+    Backing, Loaded, LockState, Origin, QuickLook, Saved, SharedError, SharedInfo, SharedText,
+    Watch, WatchEvent,
 };
 
 /// How often the info facts are looked at while they show something under
@@ -229,6 +229,10 @@ fn monitor(shared: &SharedText, events: &Sender<Event>, ctx: &egui::Context, fla
     let mut watch: Option<Watch> = None;
     let mut last_info: Option<SharedInfo> = None;
     let mut last_windows: Option<Vec<OpenWindow>> = None;
+    let mut last_quick: Option<QuickLook> = None;
+    // The facts showed something under way at the last look (or none were
+    // read yet): read them again, whatever the quick look says.
+    let mut busy = true;
     while !flags.stop.load(Ordering::Relaxed) {
         // Read before looking: whatever changes while it looks ends the
         // wait below at once, so nothing shows late.
@@ -245,19 +249,26 @@ fn monitor(shared: &SharedText, events: &Sender<Event>, ctx: &egui::Context, fla
         } else {
             watch = None;
         }
-        let info = shared.info().ok();
-        let busy = seen.is_none() || info.as_ref().is_none_or(under_way);
-        if let Some(info) = info
-            && last_info.as_ref() != Some(&info)
-        {
-            last_info = Some(info.clone());
-            send(events, ctx, Event::Info(Box::new(info)));
-        }
-        if let Ok(windows) = instances::open_windows()
-            && last_windows.as_ref() != Some(&windows)
-        {
-            last_windows = Some(windows.clone());
-            send(events, ctx, Event::Windows(windows));
+        // The facts cost far more than a look at where they come from: on
+        // a look that finds nothing changed (the once-a-second one, mostly)
+        // they are not read again.
+        let quick = shared.quick_look();
+        if busy || quick.is_none() || quick != last_quick {
+            let info = shared.info().ok();
+            busy = seen.is_none() || info.as_ref().is_none_or(under_way);
+            if let Some(info) = info
+                && last_info.as_ref() != Some(&info)
+            {
+                last_info = Some(info.clone());
+                send(events, ctx, Event::Info(Box::new(info)));
+            }
+            if let Ok(windows) = instances::open_windows()
+                && last_windows.as_ref() != Some(&windows)
+            {
+                last_windows = Some(windows.clone());
+                send(events, ctx, Event::Windows(windows));
+            }
+            last_quick = quick;
         }
         let timeout = if busy { INFO_BUSY } else { flags.check_every };
         let waited = seen

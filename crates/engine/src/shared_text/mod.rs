@@ -58,13 +58,13 @@ pub use layout::{
     byte_role_start,
 };
 #[cfg(target_os = "linux")]
-pub use linux::{SharedText, name_from_object_path, object_file_name, os_id};
+pub use linux::{QuickLook, SharedText, name_from_object_path, object_file_name, os_id};
 pub use stress::{is_stress_text, stress_text};
 #[cfg(target_os = "linux")]
 pub use view::Activity;
 pub use watch::{WATCH_LIVENESS, Watch, WatchEvent, watch};
 #[cfg(windows)]
-pub use windows::{Activity, SharedText};
+pub use windows::{Activity, QuickLook, SharedText};
 
 /// The book's mapping name.
 pub const DEFAULT_NAME: &str = "SampleMMF";

@@ -45,6 +45,10 @@ const ATTACH_TIMEOUT: Duration = Duration::from_secs(5);
 /// The longest the info panel goes without a look on Windows.
 const INFO_SLICE: Duration = Duration::from_millis(250);
 
+/// What `quick_look` saw: nothing on Windows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuickLook;
+
 /// What the info panel last saw change: on Windows the change counter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Activity(u64);
@@ -268,6 +272,12 @@ impl SharedText {
             return true;
         }
         self.changed.wait(timeout).is_ok()
+    }
+
+    /// A cheap look at what the info panel's facts come from: none on
+    /// Windows (the facts are read at each look).
+    pub fn quick_look(&self) -> Option<QuickLook> {
+        None
     }
 
     /// What the info panel's facts hang on, read now (before the facts):
