@@ -99,3 +99,37 @@ fn the_info_panel_shows_other_processes_at_once_live_off() {
 fn the_info_panel_and_live_show_other_processes_at_once() {
     follows_another_process(true);
 }
+
+/// What nothing announces shows at the once-a-second look: an instance
+/// killed (SIGKILL: its PID stays in the object, only its slot's lock goes)
+/// leaves the panel, although the object's bytes did not change.
+#[test]
+fn a_killed_instance_leaves_the_panel_at_the_next_look() {
+    let name = unique("ui-woken-killed");
+    let mut form = SharedTextForm::with_name(&name).checking_every(Duration::from_secs(1));
+    form.live = true;
+    let mut one = Harness::builder()
+        .with_size([900.0, 800.0])
+        .with_context_setup(memlab::fonts::install)
+        .build_ui_state(
+            move |ui, form: &mut SharedTextForm| form.ui(ui, Lang::En),
+            form,
+        );
+    wait_until(&mut one, "the sample string", |h| {
+        text_of(h, "Text") == SAMPLE
+    });
+    let mut watcher = Running::shared(&name, &["watch"]);
+    let _ = watcher
+        .line(Duration::from_secs(20))
+        .expect("the watch's first line");
+    let other = format!("PID {} (no window)", watcher.pid());
+    wait_until(&mut one, "the arrival in the panel", |h| shows(h, &other));
+    watcher.signal(libc::SIGKILL);
+    let _ = watcher.wait(Duration::from_secs(20));
+    wait_until(&mut one, "the killed instance gone from the panel", |h| {
+        !shows(h, &other)
+    });
+    one.state_mut().shutdown();
+    drop(one);
+    common::cleanup(&name);
+}
