@@ -17,7 +17,6 @@ mod shared;
 mod sharemem;
 mod steps;
 mod sysinfo;
-#[cfg(target_os = "linux")]
 mod vm;
 
 use std::path::PathBuf;
@@ -41,8 +40,9 @@ use memlab_engine::shared_text::DEFAULT_NAME;
 pub use mutex::{KindArg, MutexAction};
 pub use shared::SharedAction;
 pub use sharemem::ShareMemArgs;
-#[cfg(target_os = "linux")]
 pub use vm::VmArgs;
+#[cfg(windows)]
+pub use vm::VmChildArgs;
 
 /// The commands of the labs not ported to this OS yet (docs/windows.md):
 /// asked for, they fail as `ErrorKind::Unsupported` (exit code 1) and say
@@ -50,7 +50,7 @@ pub use vm::VmArgs;
 pub const NOT_PORTED: &[&str] = if cfg!(target_os = "linux") {
     &[]
 } else {
-    &["filemap", "vm", "global"]
+    &["filemap", "global"]
 };
 
 /// Longest `--hold` (filemap) or `hold --seconds` (mutex), in seconds.
@@ -144,8 +144,11 @@ pub enum Command {
     },
     /// The page lab (VirtualAlloc and friends): runs a script of steps on
     /// memlab's own reservations and prints the pages and costs after each.
-    #[cfg(target_os = "linux")]
     Vm(VmArgs),
+    /// The page lab's child on Windows: touches a page of its parent.
+    #[cfg(windows)]
+    #[command(name = "vm-child", hide = true)]
+    VmChild(VmChildArgs),
     /// The Global/Local lab (GlobalAlloc and friends): runs a script of
     /// steps on memlab's global heap and prints the handle table after each.
     #[cfg(target_os = "linux")]
@@ -334,8 +337,11 @@ impl Command {
             | Self::Arrange
             | Self::Sharemem(_)
             | Self::SharememChild => false,
+            Self::Vm(_) => false,
+            #[cfg(windows)]
+            Self::VmChild(_) => false,
             #[cfg(target_os = "linux")]
-            Self::Vm(_) | Self::Global(_) => false,
+            Self::Global(_) => false,
         }
     }
 }
@@ -359,8 +365,9 @@ pub fn run(command: Command, open_window: OpenScreenshot<'_>) -> ExitCode {
             timeout_ms,
             action,
         } => mutex::run_mutex(kind, &name, timeout_ms, action),
-        #[cfg(target_os = "linux")]
         Command::Vm(args) => vm::run_script(&args),
+        #[cfg(windows)]
+        Command::VmChild(args) => vm::run_child(&args),
         #[cfg(target_os = "linux")]
         Command::Global(args) => global::run_script(&args),
         Command::Heap(args) => heap::run_script(&args),
