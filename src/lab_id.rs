@@ -25,7 +25,6 @@ pub enum LabId {
     #[cfg(target_os = "linux")]
     Global,
     /// VirtualAlloc and friends, page by page.
-    #[cfg(target_os = "linux")]
     PageLab,
     /// The address-space map (like VMMap).
     AddressMap,

@@ -19,7 +19,6 @@ use crate::forms::mutex::MutexLab;
 use crate::forms::shared_text::SharedTextForm;
 use crate::forms::sharemem::ShareMemLab;
 use crate::forms::vm::address_map::AddressMapForm;
-#[cfg(target_os = "linux")]
 use crate::forms::vm::page_lab::PageLabForm;
 use crate::forms::vm::system_info::SystemInfoForm;
 use crate::forms::widgets::{Level, Status, lab_help, show_status};
@@ -55,7 +54,6 @@ pub struct MemlabApp {
     system_info: SystemInfoForm,
     #[cfg(target_os = "linux")]
     global: GlobalLabForm,
-    #[cfg(target_os = "linux")]
     page_lab: PageLabForm,
     address_map: AddressMapForm,
     heap: HeapLabForm,
@@ -122,7 +120,6 @@ impl MemlabApp {
             &mut self.system_info,
             #[cfg(target_os = "linux")]
             &mut self.global,
-            #[cfg(target_os = "linux")]
             &mut self.page_lab,
             &mut self.address_map,
             &mut self.heap,

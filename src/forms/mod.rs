@@ -84,7 +84,6 @@ pub fn help(id: LabId) -> &'static LabHelp {
         LabId::Sysinfo => &vm::system_info::help::HELP,
         #[cfg(target_os = "linux")]
         LabId::Global => &global::help::HELP,
-        #[cfg(target_os = "linux")]
         LabId::PageLab => &vm::page_lab::help::HELP,
         LabId::AddressMap => &vm::address_map::help::HELP,
         LabId::Heap => &heap::help::HELP,

@@ -11,7 +11,6 @@ use super::messages::costs_moved;
 use super::worker::{Done, Report};
 use crate::forms::widgets::{Level, show_line};
 use memlab_engine::i18n::{Lang, Localized};
-use memlab_engine::vm::child::ChildEnd;
 
 /// Reports kept.
 const KEPT: usize = 200;
@@ -26,11 +25,9 @@ fn level(report: &Report) -> Level {
         })
         | Ok(Done::Written {
             violation: Some(_), ..
-        })
-        | Ok(Done::Child {
-            end: ChildEnd::Signaled { .. },
-            ..
         }) => Level::Warn,
+        // A child that died of its access: a signal or an exception.
+        Ok(Done::Child { end, .. }) if end.died() => Level::Warn,
         Ok(_) => Level::Info,
     }
 }

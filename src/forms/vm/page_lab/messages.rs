@@ -28,7 +28,7 @@ fn request_text(request: &Request, lang: Lang) -> String {
                 RangeOp::Commit => "commit".to_owned(),
                 RangeOp::Decommit(Decommit::Remap) => "decommit".to_owned(),
                 RangeOp::Decommit(Decommit::DontNeed) => {
-                    "decommit with MADV_DONTNEED (keeps the charge)".to_owned()
+                    super::os_text::KEEP_CHARGE.get(lang).to_owned()
                 }
                 RangeOp::Protect(p) => format!("protect as {}", p.name()),
                 RangeOp::Lock => "lock".to_owned(),
@@ -45,7 +45,7 @@ fn request_text(request: &Request, lang: Lang) -> String {
                 RangeOp::Commit => "커밋".to_owned(),
                 RangeOp::Decommit(Decommit::Remap) => "커밋 해제".to_owned(),
                 RangeOp::Decommit(Decommit::DontNeed) => {
-                    "MADV_DONTNEED로 커밋 해제 (커밋 양은 그대로)".to_owned()
+                    super::os_text::KEEP_CHARGE.get(lang).to_owned()
                 }
                 RangeOp::Protect(p) => {
                     format!("보호를 {} 변경", josa(p.localized(lang), Direction))
