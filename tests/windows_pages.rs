@@ -217,3 +217,33 @@ fn win32_errors_are_named_with_their_codes() {
     let out = run(&["vm-child", "1", "nowhere", "read"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
 }
+
+/// The page lab is in the window's list on Windows: `screenshot --lab
+/// page-lab --demo` renders it (glow, in wine's virtual desktop) after the
+/// demo's steps, the child's fault among them, and saves the app's own
+/// picture.
+#[test]
+fn screenshot_renders_the_page_lab_with_its_demo() {
+    let help = run(&["screenshot", "--help"]);
+    assert!(
+        text(&help.stdout).contains("page-lab"),
+        "{}",
+        text(&help.stdout)
+    );
+    let out = std::env::temp_dir().join(format!("memlab-winpages-{}.png", std::process::id()));
+    let _ = std::fs::remove_file(&out);
+    let shot = Command::new(env!("CARGO_BIN_EXE_memlab"))
+        .args(["screenshot", "--lab", "page-lab", "--demo", "--lang", "ko"])
+        .args(["--size", "900x700", "--out"])
+        .arg(&out)
+        .output_retrying()
+        .expect("memlab.exe screenshot");
+    assert!(shot.status.success(), "{}", text(&shot.stderr));
+    let picture = image::open(&out).expect("a PNG").to_rgba8();
+    std::fs::remove_file(&out).unwrap();
+    assert_eq!(picture.dimensions(), (900, 700));
+    let mut colours: Vec<[u8; 4]> = picture.pixels().map(|p| p.0).collect();
+    colours.sort_unstable();
+    colours.dedup();
+    assert!(colours.len() > 20, "only {} colours", colours.len());
+}

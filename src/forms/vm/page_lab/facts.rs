@@ -87,7 +87,7 @@ pub fn costs_panel(
     };
     let mut list = vec![
         (
-            lang.pick("RSS (memlab)", "RSS (memlab)"),
+            super::os_text::RSS_ROW.get(lang),
             format!("{}{}", format_bytes(costs.rss), change(moved.map(|m| m.0))),
         ),
         (

@@ -83,3 +83,68 @@ pub(crate) static HELP: LabHelp = LabHelp {
         ),
     ],
 };
+
+#[cfg(test)]
+mod tests {
+    use super::HELP;
+    use crate::forms::vm::page_lab::os_text;
+
+    /// The help and the lab's own words name the Win32 calls memlab makes
+    /// on Windows, in both languages, and none of Linux's.
+    #[test]
+    fn the_words_name_the_calls_made_on_windows_and_none_of_linux() {
+        let texts: Vec<(&str, &str)> = HELP
+            .calls
+            .iter()
+            .map(|c| c.here)
+            .chain(HELP.try_these.iter().copied())
+            .chain([
+                os_text::INTRO,
+                os_text::CHILD,
+                os_text::KEEP_CHARGE,
+                os_text::LOG_EMPTY,
+                os_text::RSS_ROW,
+            ])
+            .map(|tr| (tr.en, tr.ko))
+            .collect();
+        for linux in [
+            "mmap",
+            "mprotect",
+            "madvise",
+            "mlock",
+            "munmap",
+            "mincore",
+            "smaps",
+            "fork",
+            "SIGSEGV",
+            "process_vm",
+            "RLIMIT",
+            "RSS",
+            "Linux",
+            "리눅스",
+        ] {
+            for (en, ko) in &texts {
+                assert!(
+                    !en.contains(linux) && !ko.contains(linux),
+                    "{linux}: {en} / {ko}"
+                );
+            }
+        }
+        for call in [
+            "VirtualAlloc(MEM_RESET)",
+            "VirtualProtect(PAGE_NOACCESS)",
+            "SetProcessWorkingSetSize",
+            "ERROR_WORKING_SET_QUOTA",
+            "QueryWorkingSetEx",
+            "CreateProcessW",
+            "OpenProcess",
+            "VirtualQueryEx",
+            "ReadProcessMemory",
+            "WriteProcessMemory",
+            "STATUS_ACCESS_VIOLATION",
+        ] {
+            assert!(texts.iter().any(|(en, _)| en.contains(call)), "{call} (en)");
+            assert!(texts.iter().any(|(_, ko)| ko.contains(call)), "{call} (ko)");
+        }
+    }
+}

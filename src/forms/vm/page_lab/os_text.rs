@@ -35,6 +35,16 @@ pub const RESIDENT_COUNT: Tr = Tr::new("in RAM (mincore)", "RAM에 있음 (minco
 /// `Region::smaps_line`).
 pub const CHARGED_KO: &str = "커밋 양에 포함 (ac)";
 
+/// The empty log's line.
+pub const LOG_EMPTY: Tr = Tr::new(
+    "Each operation adds a line here: what it did, its Win32 call, what that became on Linux, and how RSS and the commit charge moved.",
+    "작업마다 여기에 한 줄씩 쌓입니다: 한 일, Win32 호출, 리눅스에서 바뀐 모습, 그리고 RSS와 커밋 양의 변화.",
+);
+
+/// memlab's memory in RAM, as the log names it, and as the costs' row.
+pub const RSS: Tr = Tr::new("RSS", "RSS");
+pub const RSS_ROW: Tr = Tr::new("RSS (memlab)", "RSS (memlab)");
+
 /// The call that says whether a page is in RAM.
 pub const RESIDENT_CALL: &str = "mincore";
 

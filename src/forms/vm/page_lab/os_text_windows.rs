@@ -38,6 +38,17 @@ pub const RESIDENT_COUNT: Tr = Tr::new(
 /// `Region::smaps_line`).
 pub const CHARGED_KO: &str = "커밋 양에 포함 (MEM_COMMIT)";
 
+/// The empty log's line.
+pub const LOG_EMPTY: Tr = Tr::new(
+    "Each operation adds a line here: what it did, the Win32 calls made, and how the working set and the commit charge moved.",
+    "작업마다 여기에 한 줄씩 쌓입니다: 한 일, 호출한 Win32 함수, 그리고 작업 집합과 커밋 양의 변화.",
+);
+
+/// memlab's memory in RAM (its working set), as the log names it, and as
+/// the costs' row.
+pub const RSS: Tr = Tr::new("working set", "작업 집합");
+pub const RSS_ROW: Tr = Tr::new("Working set (memlab)", "작업 집합 (memlab)");
+
 /// The call that says whether a page is in RAM.
 pub const RESIDENT_CALL: &str = "QueryWorkingSetEx";
 
