@@ -7,9 +7,7 @@
 #![cfg(windows)]
 
 mod wine;
-use wine::Retrying;
-
-use std::process::{Command, Output};
+use wine::{Retrying, memlab, run, text};
 
 use memlab_engine::vm::child::ChildEnd;
 use memlab_engine::vm::pages::{Access, PageLab, Protection};
@@ -18,17 +16,6 @@ use serde_json::Value;
 /// STATUS_ACCESS_VIOLATION: the exit status of a process an unhandled
 /// access violation ended.
 const ACCESS_VIOLATION: u32 = 0xC000_0005;
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_memlab"))
-        .args(args)
-        .output_retrying()
-        .expect("memlab.exe runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 /// Runs `memlab.exe vm --json SCRIPT`, which must succeed: one object per step.
 fn steps(script: &str) -> Vec<Value> {
@@ -232,7 +219,7 @@ fn screenshot_renders_the_page_lab_with_its_demo() {
     );
     let out = std::env::temp_dir().join(format!("memlab-winpages-{}.png", std::process::id()));
     let _ = std::fs::remove_file(&out);
-    let shot = Command::new(env!("CARGO_BIN_EXE_memlab"))
+    let shot = memlab()
         .args(["screenshot", "--lab", "page-lab", "--demo", "--lang", "ko"])
         .args(["--size", "900x700", "--out"])
         .arg(&out)

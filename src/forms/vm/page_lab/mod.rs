@@ -23,10 +23,8 @@ pub(crate) mod help;
 mod log;
 mod messages;
 // The words that name the OS's calls, per OS.
-#[cfg(not(windows))]
-mod os_text;
-#[cfg(windows)]
-#[path = "os_text_windows.rs"]
+#[cfg_attr(windows, path = "os_text/windows.rs")]
+#[cfg_attr(not(windows), path = "os_text/linux.rs")]
 mod os_text;
 mod worker;
 

@@ -1,5 +1,5 @@
 //! The page lab's words that name Windows' calls (Linux's are in
-//! `os_text.rs`): the intro, the child's note, where a figure of the query
+//! `linux.rs`): the intro, the child's note, where a figure of the query
 //! comes from.
 
 use memlab_engine::i18n::Tr;

@@ -1,5 +1,5 @@
 //! The page lab's words that name Linux's calls (Windows' are in
-//! `os_text_windows.rs`): the intro, the child's note, where a figure of
+//! `windows.rs`): the intro, the child's note, where a figure of
 //! the query comes from.
 
 use memlab_engine::i18n::Tr;
