@@ -6,7 +6,6 @@
 
 mod alloc;
 mod exit;
-#[cfg(target_os = "linux")]
 mod filemap;
 #[cfg(target_os = "linux")]
 mod global;
@@ -30,7 +29,6 @@ use clap::{Parser, Subcommand};
 use crate::lab_id::LabId;
 pub use alloc::{BenchArgs, SweepArgs, bench_child, measurement_text, sweep_table};
 pub use exit::Failure;
-#[cfg(target_os = "linux")]
 pub use filemap::FilemapArgs;
 #[cfg(target_os = "linux")]
 pub use global::GlobalArgs;
@@ -50,7 +48,7 @@ pub use vm::VmArgs;
 pub const NOT_PORTED: &[&str] = if cfg!(target_os = "linux") {
     &[]
 } else {
-    &["filemap", "vm", "global"]
+    &["vm", "global"]
 };
 
 /// Longest `--hold` (filemap) or `hold --seconds` (mutex), in seconds.
@@ -123,7 +121,6 @@ pub enum Command {
     /// Maps a file step by step (the book's CreateFile, CreateFileMapping,
     /// MapViewOfFile, FlushViewOfFile, UnmapViewOfFile, SetEndOfFile),
     /// printing what each step did.
-    #[cfg(target_os = "linux")]
     Filemap(FilemapArgs),
     /// The book's LockMap mutex three ways: take, hold, crash while holding,
     /// reset, or look at it.
@@ -324,7 +321,6 @@ impl Command {
         match self {
             Self::Shared { .. } | Self::Screenshot(_) => true,
             Self::Mutex { .. } => true,
-            #[cfg(target_os = "linux")]
             Self::Filemap(_) => true,
             Self::Bench(_)
             | Self::Sweep(_)
@@ -351,7 +347,6 @@ pub fn run(command: Command, open_window: OpenScreenshot<'_>) -> ExitCode {
         Command::Shared { name, file, action } => shared::run(&name, file, action),
         Command::Bench(args) => alloc::run_bench(&args),
         Command::Sweep(args) => alloc::run_sweep(&args),
-        #[cfg(target_os = "linux")]
         Command::Filemap(args) => filemap::run_filemap(args),
         Command::Mutex {
             kind,

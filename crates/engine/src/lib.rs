@@ -27,7 +27,6 @@
 pub mod alloc;
 pub mod desktop;
 pub mod error;
-#[cfg(target_os = "linux")]
 pub mod filemap;
 pub mod format;
 #[cfg(target_os = "linux")]
