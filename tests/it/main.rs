@@ -24,6 +24,7 @@ mod crate_defects;
 mod desktop;
 mod filemap_cli;
 mod filemap_form_ui;
+mod filemap_json;
 mod fonts;
 mod global_cli;
 mod global_form_ui;
