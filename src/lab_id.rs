@@ -32,7 +32,6 @@ pub enum LabId {
     /// HeapCreate and friends: private heaps.
     Heap,
     /// The file mapping of §8.
-    #[cfg(target_os = "linux")]
     Filemap,
     /// The book's LockMap mutex.
     Mutex,

@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::forms::alloc::bench::AllocBenchForm;
 use crate::forms::alloc::memory_managers::MemoryManagersPanel;
-#[cfg(target_os = "linux")]
 use crate::forms::filemap::FileMapLab;
 #[cfg(target_os = "linux")]
 use crate::forms::global::GlobalLabForm;
@@ -59,7 +58,6 @@ pub struct MemlabApp {
     page_lab: PageLabForm,
     address_map: AddressMapForm,
     heap: HeapLabForm,
-    #[cfg(target_os = "linux")]
     filemap: FileMapLab,
     mutex: MutexLab,
     #[serde(skip)]
@@ -101,7 +99,6 @@ impl MemlabApp {
         Self {
             shared: SharedTextForm::with_name(name),
             mutex: MutexLab::with_name(name, None),
-            #[cfg(target_os = "linux")]
             filemap: FileMapLab::with_path(&Self::scratch_file(name)),
             ..Self::default()
         }
@@ -126,7 +123,6 @@ impl MemlabApp {
             &mut self.page_lab,
             &mut self.address_map,
             &mut self.heap,
-            #[cfg(target_os = "linux")]
             &mut self.filemap,
             &mut self.mutex,
             &mut self.sharemem,

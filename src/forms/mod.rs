@@ -5,7 +5,6 @@
 //! only: the work is done by `memlab_engine`.
 
 pub mod alloc;
-#[cfg(target_os = "linux")]
 pub mod filemap;
 #[cfg(target_os = "linux")]
 pub mod global;
@@ -88,7 +87,6 @@ pub fn help(id: LabId) -> &'static LabHelp {
         LabId::PageLab => &vm::page_lab::help::HELP,
         LabId::AddressMap => &vm::address_map::help::HELP,
         LabId::Heap => &heap::help::HELP,
-        #[cfg(target_os = "linux")]
         LabId::Filemap => &filemap::help::HELP,
         LabId::Mutex => &mutex::help::HELP,
         LabId::Sharemem => &sharemem::help::HELP,
