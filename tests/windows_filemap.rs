@@ -401,3 +401,27 @@ fn every_step_in_json_names_the_win32_call_it_made_in_the_books_order() {
     assert_eq!(step(&steps, "set end of file")["after"], 100);
     assert_eq!(file.len(), 100);
 }
+
+/// The lab is in the window's list: `screenshot --lab filemap --demo`
+/// renders it (glow, in wine's virtual desktop) after its demo's steps
+/// (open shared, a 64 KiB mapping, two views at offset 0, two writes, a
+/// flush), and saves the app's own picture.
+#[test]
+fn screenshot_renders_the_file_mapping_lab_after_its_demo() {
+    let out = std::env::temp_dir().join(format!("memlab-winfilemap-{}.png", std::process::id()));
+    let _ = std::fs::remove_file(&out);
+    let shot = memlab()
+        .args(["screenshot", "--lab", "filemap", "--lang", "ko", "--demo"])
+        .args(["--size", "960x800", "--out"])
+        .arg(&out)
+        .output_retrying()
+        .expect("memlab.exe screenshot");
+    assert!(shot.status.success(), "{}", text(&shot.stderr));
+    let picture = image::open(&out).expect("a PNG").to_rgba8();
+    std::fs::remove_file(&out).unwrap();
+    assert_eq!(picture.dimensions(), (960, 800));
+    let mut colours: Vec<[u8; 4]> = picture.pixels().map(|p| p.0).collect();
+    colours.sort_unstable();
+    colours.dedup();
+    assert!(colours.len() > 20, "only {} colours", colours.len());
+}

@@ -18,15 +18,27 @@ impl Drop for Scratch {
 
 #[test]
 fn every_step_is_one_json_object_naming_the_linux_call_it_made() {
-    let file = Scratch(std::env::temp_dir().join(format!(
-        "memlab-filemap-json-{}.bin",
-        std::process::id()
-    )));
+    let file = Scratch(
+        std::env::temp_dir().join(format!("memlab-filemap-json-{}.bin", std::process::id())),
+    );
     let _ = std::fs::remove_file(&file.0);
     let path = file.0.to_str().expect("a UTF-8 temp path");
     let out = run(&[
-        "filemap", path, "--size", "16K", "--view", "0:0", "--view", "100:50", "--write", "120",
-        "hi", "--flush", "--set-eof", "100", "--json",
+        "filemap",
+        path,
+        "--size",
+        "16K",
+        "--view",
+        "0:0",
+        "--view",
+        "100:50",
+        "--write",
+        "120",
+        "hi",
+        "--flush",
+        "--set-eof",
+        "100",
+        "--json",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let steps: Vec<Value> = stdout(&out)
@@ -55,9 +67,15 @@ fn every_step_is_one_json_object_naming_the_linux_call_it_made() {
             ("flush", "msync(MS_SYNC)"),
             ("unmap", "munmap"),
             ("unmap", "munmap"),
-            ("close mapping", "(no mapping object on Linux: no new views)"),
+            (
+                "close mapping",
+                "(no mapping object on Linux: no new views)"
+            ),
             ("set end of file", "ftruncate(100)"),
-            ("close file", "close (the views keep the file open and locked)"),
+            (
+                "close file",
+                "close (the views keep the file open and locked)"
+            ),
         ]
     );
     assert_eq!(steps[0]["created"], true);

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use super::words::{FLUSH_CALL, READ_CALL};
+use super::words::{FLUSH_NOTE, READ_CALL};
 use memlab_engine::filemap::{
     Access, ByteCountError, EndOfFile, FileMapError, Flushed, MappingCreated, Opened, Sharing,
     ViewMapped,
@@ -192,13 +192,13 @@ impl Localized for StepNote {
                 text
             }
             Self::Flushed(f) if ko => format!(
-                "뷰 #{}의 {} 바이트를 {}에 디스크로 내보냄 ({FLUSH_CALL})",
+                "뷰 #{}의 {} 바이트를 {}에 디스크로 내보냄{FLUSH_NOTE}",
                 f.view,
                 f.bytes,
                 ms(f.took)
             ),
             Self::Flushed(f) => format!(
-                "view #{}: {} bytes written to the file in {} ({FLUSH_CALL})",
+                "view #{}: {} bytes written to the file in {}{FLUSH_NOTE}",
                 f.view,
                 f.bytes,
                 ms(f.took)

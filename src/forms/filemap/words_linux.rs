@@ -2,8 +2,8 @@
 
 use memlab_engine::i18n::Lang;
 
-/// What "Flush" calls.
-pub(super) const FLUSH_CALL: &str = "msync";
+/// What "Flush" calls, after the step's Win32 name in its log line.
+pub(super) const FLUSH_NOTE: &str = " (msync)";
 /// The ordinary read each view is compared with.
 pub(super) const READ_CALL: &str = "pread";
 

@@ -2,8 +2,9 @@
 
 use memlab_engine::i18n::Lang;
 
-/// What "Flush" calls.
-pub(super) const FLUSH_CALL: &str = "FlushViewOfFile";
+/// What "Flush" calls, after the step's Win32 name in its log line:
+/// nothing, the call is the one named.
+pub(super) const FLUSH_NOTE: &str = "";
 /// The ordinary read each view is compared with.
 pub(super) const READ_CALL: &str = "ReadFile";
 
