@@ -13,36 +13,15 @@
 #![cfg(windows)]
 
 mod wine;
-use wine::Retrying;
+use wine::{DEADLINE, Killed, Retrying, lines_of, memlab, run, text};
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, Output, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::process::Stdio;
 
 use memlab_engine::filemap::{
     Access, Disposition, FileMapError, FileMapSession, OpenRequest, Sharing,
 };
 use serde_json::Value;
-
-/// Generous: a loaded 2-core machine starting exes under wine.
-const DEADLINE: Duration = Duration::from_secs(60);
-
-fn memlab() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_memlab"))
-}
-
-fn run(args: &[&str]) -> Output {
-    memlab()
-        .args(args)
-        .output_retrying()
-        .expect("memlab.exe runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 /// A file of this test alone, removed when dropped.
 struct Scratch(PathBuf);
@@ -80,50 +59,25 @@ impl Drop for Scratch {
 
 /// A `memlab.exe filemap ... --hold 600 --json` that has mapped its views
 /// (it printed its "hold" line); killed when dropped.
-struct Holder(Child);
-
-impl Holder {
-    fn start(args: &[&str]) -> Self {
-        let mut child = memlab()
-            .args(["filemap"])
-            .args(args)
-            .args(["--hold", "600", "--json"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn_retrying()
-            .expect("memlab.exe filemap --hold");
-        let lines = lines_of(child.stdout.take().expect("piped"));
-        let holder = Self(child);
-        let mut seen = Vec::new();
-        loop {
-            match lines.recv_timeout(DEADLINE) {
-                Ok(line) if line.contains("\"step\":\"hold\"") => return holder,
-                Ok(line) => seen.push(line),
-                Err(e) => panic!("no hold line within {DEADLINE:?} ({e}); saw {seen:?}"),
-            }
+fn hold(args: &[&str]) -> Killed {
+    let mut child = memlab()
+        .args(["filemap"])
+        .args(args)
+        .args(["--hold", "600", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn_retrying()
+        .expect("memlab.exe filemap --hold");
+    let lines = lines_of(child.stdout.take().expect("piped"));
+    let holder = Killed(child);
+    let mut seen = Vec::new();
+    loop {
+        match lines.recv_timeout(DEADLINE) {
+            Ok(line) if line.contains("\"step\":\"hold\"") => return holder,
+            Ok(line) => seen.push(line),
+            Err(e) => panic!("no hold line within {DEADLINE:?} ({e}); saw {seen:?}"),
         }
     }
-}
-
-impl Drop for Holder {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// The lines a child prints, as they come, through a channel.
-fn lines_of(stdout: ChildStdout) -> mpsc::Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
 }
 
 /// The JSON steps a successful `memlab.exe filemap --json` printed.
@@ -155,7 +109,7 @@ fn open(path: &Path, sharing: Sharing) -> Result<FileMapSession, FileMapError> {
 #[test]
 fn a_second_memlab_exe_is_refused_by_share_mode_0_with_error_sharing_violation() {
     let file = Scratch::with_len("share0", 4096);
-    let holder = Holder::start(&[file.arg(), "--size", "0", "--view", "0:0"]);
+    let holder = hold(&[file.arg(), "--size", "0", "--view", "0:0"]);
     for extra in [&[][..], &["--share"][..]] {
         let out = run(&[&["filemap", file.arg(), "--size", "0"], extra].concat());
         let err = text(&out.stderr);
@@ -182,7 +136,7 @@ fn a_second_memlab_exe_is_refused_by_share_mode_0_with_error_sharing_violation()
 #[test]
 fn two_instances_that_share_open_the_same_file_and_see_each_others_writes() {
     let file = Scratch::with_len("shared", 65536);
-    let _holder = Holder::start(&[file.arg(), "--share", "--size", "0", "--view", "0:0"]);
+    let _holder = hold(&[file.arg(), "--share", "--size", "0", "--view", "0:0"]);
     let steps = json_steps(&[
         file.arg(),
         "--share",
@@ -315,7 +269,7 @@ fn set_end_of_file_is_refused_with_error_user_mapped_file_while_a_view_is_mapped
 #[test]
 fn set_end_of_file_is_refused_while_another_process_maps_the_file() {
     let file = Scratch::with_len("eof-other", 65536);
-    let _holder = Holder::start(&[file.arg(), "--share", "--size", "0", "--view", "0:0"]);
+    let _holder = hold(&[file.arg(), "--share", "--size", "0", "--view", "0:0"]);
     let out = run(&[
         "filemap",
         file.arg(),
