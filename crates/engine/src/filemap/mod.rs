@@ -2,12 +2,17 @@
 //! file exclusively, create a mapping of a chosen size, map views at offsets,
 //! read and write through them, flush, unmap, close, set the end of file.
 //!
-//! What each Win32 call of §8 became here is said once, in the lab's help
-//! (the app's `src/forms/filemap/help.rs`, shown above the lab and quoted
-//! by `docs/labs/filemap.md`). Every byte of a view is reached through
-//! `crate::os::probe`, after a check of the file's length, so a file
-//! shortened by another process is an error value
-//! ([`FileMapError::FileShortened`]) and never kills memlab with SIGBUS.
+//! The session, the plan, the errors and the reports are the same on every
+//! OS; the calls are per OS, behind one API: `linux` (what each Win32 call
+//! became there, said once in the lab's help, the app's
+//! `src/forms/filemap/help.rs`, quoted by `docs/labs/filemap.md`) and
+//! `windows` (the book's own calls; `help_windows.rs`). [`Step::os_call`]
+//! names the call each step made. On Linux every byte of a view is reached
+//! through `crate::os::probe`, after a check of the file's length, so a
+//! file shortened by another process is an error value
+//! ([`FileMapError::FileShortened`]) and never kills memlab with SIGBUS; on
+//! Windows through `ReadProcessMemory`/`WriteProcessMemory`, and Windows
+//! refuses to shorten a mapped file (`ERROR_USER_MAPPED_FILE`).
 
 mod messages;
 #[cfg(test)]
