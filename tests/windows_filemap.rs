@@ -248,7 +248,13 @@ fn set_end_of_file_is_refused_with_error_user_mapped_file_while_a_view_is_mapped
     // Even with the mapping's handle closed, the view keeps the file mapped.
     session.close_mapping().expect("CloseHandle(mapping)");
     match session.set_end_of_file(4096) {
-        Err(e @ FileMapError::UserMappedFile { own_views: 1, .. }) => {
+        Err(
+            e @ FileMapError::UserMappedFile {
+                own_views: 1,
+                mapping_open: false,
+                ..
+            },
+        ) => {
             assert!(
                 e.to_string().contains("ERROR_USER_MAPPED_FILE (1224)"),
                 "{e}"
@@ -378,4 +384,33 @@ fn screenshot_renders_the_file_mapping_lab_after_its_demo() {
     colours.sort_unstable();
     colours.dedup();
     assert!(colours.len() > 20, "only {} colours", colours.len());
+}
+
+/// Windows' documentation asks for the views unmapped *and* the mapping
+/// closed before `SetEndOfFile`; wine refuses it with only the mapping
+/// open, and memlab says which of its own is in the way.
+#[test]
+fn set_end_of_file_is_refused_while_only_the_mapping_is_open() {
+    let file = Scratch::with_len("eof-mapping", 65536);
+    let mut session = open(&file.0, Sharing::Exclusive).expect("the test's file opens");
+    session.create_mapping(0).expect("CreateFileMappingW");
+    match session.set_end_of_file(4096) {
+        Err(
+            e @ FileMapError::UserMappedFile {
+                own_views: 0,
+                mapping_open: true,
+                ..
+            },
+        ) => assert!(
+            e.to_string()
+                .ends_with("its mapping is still open here: close it first"),
+            "{e}"
+        ),
+        other => panic!("expected ERROR_USER_MAPPED_FILE, got {other:?}"),
+    }
+    session.close_mapping().expect("CloseHandle(mapping)");
+    let eof = session
+        .set_end_of_file(4096)
+        .expect("allowed once the mapping is closed");
+    assert_eq!((eof.before, eof.after), (65536, 4096));
 }

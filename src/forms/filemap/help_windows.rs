@@ -55,8 +55,8 @@ pub(crate) static HELP: LabHelp = LabHelp {
         Call {
             win32: "SetFilePointer + SetEndOfFile",
             here: Tr::new(
-                "SetFilePointerEx + SetEndOfFile, as written: while a view of the file is mapped, here or in another process, Windows refuses it with ERROR_USER_MAPPED_FILE (1224).",
-                "그대로 SetFilePointerEx + SetEndOfFile입니다. 여기서든 다른 프로세스에서든 파일의 뷰가 매핑되어 있으면 Windows가 ERROR_USER_MAPPED_FILE(1224)로 거절합니다.",
+                "SetFilePointerEx + SetEndOfFile, as written: while a view of the file is mapped, or its mapping open, here or in another process, Windows refuses it with ERROR_USER_MAPPED_FILE (1224), and memlab says which of its own is in the way.",
+                "그대로 SetFilePointerEx + SetEndOfFile입니다. 여기서든 다른 프로세스에서든 파일의 뷰가 매핑되어 있거나 매핑이 열려 있으면 Windows가 ERROR_USER_MAPPED_FILE(1224)로 거절하며, memlab은 자기 쪽에서 무엇이 걸리는지 알려 줍니다.",
             ),
         },
     ],

@@ -199,11 +199,17 @@ impl Localized for FileMapError {
                  ERROR_MAPPED_ALIGNMENT(1132)",
                 josa(offset, Object)
             ),
-            E::UserMappedFile { path, own_views } => format!(
+            E::UserMappedFile {
+                path,
+                own_views,
+                mapping_open,
+            } => format!(
                 "{}에 대한 SetEndOfFile이 ERROR_USER_MAPPED_FILE(1224)로 거절되었습니다: {}",
                 path.display(),
                 if *own_views > 0 {
                     format!("여기서 매핑한 뷰 {own_views}개가 아직 있습니다. 먼저 매핑 해제하세요")
+                } else if *mapping_open {
+                    "여기서 만든 매핑이 아직 열려 있습니다. 먼저 닫으세요".to_owned()
                 } else {
                     "다른 프로세스가 매핑하고 있습니다".to_owned()
                 }

@@ -132,10 +132,17 @@ fn file_errors() -> Vec<FileMapError> {
         E::UserMappedFile {
             path: path.clone(),
             own_views: 1,
+            mapping_open: false,
         },
         E::UserMappedFile {
             path: path.clone(),
             own_views: 0,
+            mapping_open: true,
+        },
+        E::UserMappedFile {
+            path: path.clone(),
+            own_views: 0,
+            mapping_open: false,
         },
         E::Io {
             op: Op::Flush,

@@ -201,15 +201,22 @@ pub enum FileMapError {
         "MapViewOfFile refused offset {offset}: it is not a multiple of the allocation granularity ({granularity} bytes): ERROR_MAPPED_ALIGNMENT (1132)"
     )]
     MappedAlignment { offset: u64, granularity: u64 },
-    /// Windows: `SetEndOfFile` refused while a view of the file is mapped.
+    /// Windows: `SetEndOfFile` refused while the file is mapped (a view,
+    /// or a mapping object, here or in another process).
     #[error("SetEndOfFile on {} was refused with ERROR_USER_MAPPED_FILE (1224): {}",
         path.display(),
         if *own_views > 0 {
             format!("{own_views} view(s) of it are still mapped here: unmap them first")
+        } else if *mapping_open {
+            "its mapping is still open here: close it first".to_owned()
         } else {
             "another process maps it".to_owned()
         })]
-    UserMappedFile { path: PathBuf, own_views: usize },
+    UserMappedFile {
+        path: PathBuf,
+        own_views: usize,
+        mapping_open: bool,
+    },
     #[error("{op} {} failed: {source}", path.display())]
     Io {
         op: Op,
@@ -244,7 +251,11 @@ impl HasKind for FileMapError {
             | Self::ViewClosed { .. }
             | Self::StillMapped { .. }
             | Self::MappedAlignment { .. } => K::Usage,
-            Self::UserMappedFile { own_views, .. } if *own_views > 0 => K::Usage,
+            Self::UserMappedFile {
+                own_views,
+                mapping_open,
+                ..
+            } if *own_views > 0 || *mapping_open => K::Usage,
             Self::InUse { .. }
             | Self::MappedElsewhere { .. }
             | Self::SharingViolation { .. }

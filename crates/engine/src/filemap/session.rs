@@ -408,7 +408,7 @@ impl FileMapSession {
         }
         check_new_size(&self.path, size)?;
         let before = file.size()?;
-        file.set_end_of_file(size, self.views.len())?;
+        file.set_end_of_file(size, self.views.len(), mapping_open)?;
         Ok(EndOfFile {
             before,
             after: file.size()?,

@@ -219,7 +219,14 @@ impl LockedFile {
     /// `SetEndOfFile`: another instance sharing the file may map it, so it
     /// is checked and the file cut under the gate that instance marks
     /// itself under (see `changes`).
-    pub(crate) fn set_end_of_file(&self, size: u64, _own_views: usize) -> Result<(), FileMapError> {
+    /// (`_own_views` and `_mapping_open` are Windows' to report: here
+    /// `check_unmapped` refused before.)
+    pub(crate) fn set_end_of_file(
+        &self,
+        size: u64,
+        _own_views: usize,
+        _mapping_open: bool,
+    ) -> Result<(), FileMapError> {
         let cut = || self.set_len(size);
         match self.stamp() {
             Some(stamp) => stamp

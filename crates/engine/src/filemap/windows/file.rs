@@ -186,9 +186,14 @@ impl LockedFile {
     }
 
     /// `SetFilePointerEx` + `SetEndOfFile`, as the book does; Windows
-    /// refuses it with `ERROR_USER_MAPPED_FILE` while a view is mapped
-    /// (`own_views` of them by this instance).
-    pub(crate) fn set_end_of_file(&self, size: u64, own_views: usize) -> Result<(), FileMapError> {
+    /// refuses it with `ERROR_USER_MAPPED_FILE` while the file is mapped
+    /// (`own_views` views and the mapping if `mapping_open` by this instance).
+    pub(crate) fn set_end_of_file(
+        &self,
+        size: u64,
+        own_views: usize,
+        mapping_open: bool,
+    ) -> Result<(), FileMapError> {
         let Ok(distance) = i64::try_from(size) else {
             return Err(FileMapError::TooLarge { requested: size });
         };
@@ -202,6 +207,7 @@ impl LockedFile {
                 Some(ERROR_USER_MAPPED_FILE) => FileMapError::UserMappedFile {
                     path: self.path.clone(),
                     own_views,
+                    mapping_open,
                 },
                 Some(ERROR_DISK_FULL) => FileMapError::DiskFull {
                     path: self.path.clone(),

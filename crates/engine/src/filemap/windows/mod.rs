@@ -88,8 +88,8 @@ impl Mapping {
 }
 
 /// Windows says itself when `SetEndOfFile` may not cut the file
-/// (`ERROR_USER_MAPPED_FILE`, see [`LockedFile::set_end_of_file`]): an
-/// open mapping with no view does not stop it, so nothing is refused here.
+/// (`ERROR_USER_MAPPED_FILE`, see [`LockedFile::set_end_of_file`]; under
+/// wine also while only the mapping is open), so nothing is refused here.
 pub(super) fn check_unmapped(_views: usize, _mapping_open: bool) -> Result<(), FileMapError> {
     Ok(())
 }
