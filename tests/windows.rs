@@ -188,7 +188,7 @@ fn a_backing_file_says_it_is_not_on_windows_yet() {
 
 #[test]
 fn the_commands_of_labs_not_ported_say_so_with_their_exit_code() {
-    for command in ["vm", "global", "filemap"] {
+    for command in ["vm", "filemap"] {
         let out = run(&[command, "--help"]);
         assert_eq!(
             out.status.code(),

@@ -58,6 +58,7 @@ fn at_json(at: &AtAddress) -> serde_json::Value {
         AtAddress::Header { handle } => json!({"what": "header", "handle": handle}),
         AtAddress::Free => json!({"what": "free"}),
         AtAddress::Outside => json!({"what": "outside"}),
+        AtAddress::NotOurs => json!({"what": "not_ours"}),
     }
 }
 

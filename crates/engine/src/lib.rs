@@ -30,7 +30,6 @@ pub mod error;
 #[cfg(target_os = "linux")]
 pub mod filemap;
 pub mod format;
-#[cfg(target_os = "linux")]
 pub mod global;
 pub mod heap;
 pub mod i18n;

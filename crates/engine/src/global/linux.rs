@@ -21,7 +21,7 @@ use memmap2::{MmapMut, MmapOptions};
 
 use super::{
     AtAddress, GMEM_DISCARDABLE, GMEM_DISCARDED, GlobalError, Handle, Kind, MAX_HANDLES, MAX_LOCKS,
-    Move, Row,
+    Move, Outcome, Row,
 };
 
 /// The size of memlab's global heap.
@@ -103,6 +103,16 @@ impl Heap {
 
     pub fn base(&self) -> usize {
         self.arena.as_ptr() as usize
+    }
+
+    /// The arena: its first address and its size.
+    pub fn extent(&self) -> Option<(usize, usize)> {
+        Some((self.base(), ARENA_BYTES))
+    }
+
+    /// The highest address in use.
+    pub fn used_end(&self) -> Option<usize> {
+        Some(self.high_water())
     }
 
     fn address(&self, offset: u64) -> usize {
@@ -361,7 +371,7 @@ impl Heap {
         self.sync_entry(handle);
     }
 
-    pub fn discard(&mut self, handle: Handle) -> Result<(), GlobalError> {
+    pub fn discard(&mut self, handle: Handle) -> Result<Outcome, GlobalError> {
         let b = self.block(handle);
         if b.kind == Kind::Fixed {
             return Err(GlobalError::DiscardFixed(handle));
@@ -373,7 +383,7 @@ impl Heap {
             });
         }
         self.empty(handle);
-        Ok(())
+        Ok(Outcome::Discarded)
     }
 
     pub fn free(&mut self, handle: Handle) -> Result<(), GlobalError> {

@@ -127,6 +127,11 @@ impl Localized for GlobalError {
                 format_bytes(*bytes as u64),
                 errno_ko(*errno)
             ),
+            Self::Os {
+                call,
+                code,
+                message,
+            } => format!("{call} 실패: {message} (Windows 오류 {code})"),
         }
     }
 }
@@ -204,6 +209,14 @@ impl Localized for AtAddress {
             }
             (Self::Outside, Lang::En) => "not memlab's global heap at all".into(),
             (Self::Outside, Lang::Ko) => "memlab의 글로벌 힙 바깥입니다".into(),
+            (Self::NotOurs, Lang::En) => "no block of memlab's is there now: the process heap may \
+                                          have given those bytes to anything else of the process \
+                                          (Rust's own allocations come from the same heap)"
+                .into(),
+            (Self::NotOurs, Lang::Ko) => "지금 그 자리에는 memlab의 블록이 없습니다: 프로세스 힙이 \
+                                          그 바이트를 프로세스의 다른 무엇에든 주었을 수 있습니다 \
+                                          (Rust 자신의 할당도 같은 힙에서 옵니다)"
+                .into(),
         }
     }
 }
@@ -257,13 +270,19 @@ impl Localized for Outcome {
                 Lang::En => format!("lock count {lock_count}"),
                 Lang::Ko => format!("잠금 계수 {lock_count}"),
             },
-            Self::Size { bytes, requested } => match lang {
-                Lang::En => format!(
-                    "GlobalSize: {bytes} bytes ({requested} asked, rounded up to {GRANULE})"
-                ),
-                Lang::Ko => {
-                    format!("GlobalSize: {bytes}바이트 (요청 {requested}, {GRANULE}의 배수로 올림)")
+            Self::Size { bytes, requested } if *bytes == requested.div_ceil(GRANULE) * GRANULE => {
+                match lang {
+                    Lang::En => format!(
+                        "GlobalSize: {bytes} bytes ({requested} asked, rounded up to {GRANULE})"
+                    ),
+                    Lang::Ko => format!(
+                        "GlobalSize: {bytes}바이트 (요청 {requested}, {GRANULE}의 배수로 올림)"
+                    ),
                 }
+            }
+            Self::Size { bytes, requested } => match lang {
+                Lang::En => format!("GlobalSize: {bytes} bytes ({requested} asked)"),
+                Lang::Ko => format!("GlobalSize: {bytes}바이트 (요청 {requested})"),
             },
             Self::Reallocated {
                 from: None,

@@ -16,14 +16,15 @@
 //!   Win32 rules and doing what Windows 3.1 did on its own: compaction
 //!   (unlocked movable blocks slide down, addresses change) and discarding
 //!   (unlocked discardable blocks emptied);
-//! - `windows.rs` (to come with the Windows port): the real `GlobalAlloc`,
-//!   `GlobalLock`, `GlobalUnlock`, `GlobalSize`, `GlobalReAlloc`,
-//!   `GlobalFlags`, `GlobalHandle`, `GlobalFree` and `GlobalDiscard`,
-//!   giving the same `Heap` (alloc, lock, unlock, realloc, discard, free,
-//!   handle_at, compact, low_memory, rows, at). Win32 itself no longer moves
-//!   or discards blocks by itself, so there "compact" and "low memory" are
-//!   memlab calling `GlobalReAlloc(GMEM_MOVEABLE)` and `GlobalDiscard` on
-//!   the unlocked blocks, as the system of the book did.
+//! - `windows.rs`: the real `GlobalAlloc`, `GlobalLock`, `GlobalUnlock`,
+//!   `GlobalSize`, `GlobalReAlloc`, `GlobalFlags`, `GlobalHandle`,
+//!   `GlobalFree` and `GlobalDiscard`, giving the same `Heap` (alloc, lock,
+//!   unlock, realloc, discard, free, handle_at, compact, low_memory, rows,
+//!   at) and reporting what the calls return, not the model's rules. Win32
+//!   itself no longer moves or discards blocks by itself, so there
+//!   "compact" and "low memory" are memlab calling
+//!   `GlobalReAlloc(GMEM_MOVEABLE)` and `GlobalDiscard` on the unlocked
+//!   blocks, as the system of the book did.
 //!
 //! A pointer the program kept from a lock is remembered per handle
 //! ([`Row::kept`]); after a move it is stale, and [`GlobalLab::read_kept`]
@@ -35,9 +36,12 @@ mod linux;
 mod messages;
 #[cfg(test)]
 mod tests;
-// The Windows port adds: #[cfg(windows)] mod windows; #[cfg(windows)] use windows as sys;
+#[cfg(windows)]
+mod windows;
 #[cfg(target_os = "linux")]
 use linux as sys;
+#[cfg(windows)]
+use windows as sys;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -218,6 +222,9 @@ pub enum AtAddress {
     Free,
     /// Not in memlab's global heap at all.
     Outside,
+    /// Windows: no live block of memlab's is there now; the process heap
+    /// may have given the bytes to anything else of the process.
+    NotOurs,
 }
 
 /// What a step did.
@@ -357,6 +364,13 @@ pub enum GlobalError {
         errno: i32,
         message: String,
     },
+    /// Windows: a real call failed, with GetLastError's code.
+    #[error("{call} failed: {message} (Windows error {code})")]
+    Os {
+        call: &'static str,
+        code: u32,
+        message: String,
+    },
 }
 
 impl GlobalError {
@@ -378,6 +392,7 @@ impl GlobalError {
             Self::TooManyHandles => "ERROR_NOT_ENOUGH_MEMORY",
             Self::NothingKept(_) => "no pointer from GlobalLock",
             Self::Map { .. } => "ERROR_NOT_ENOUGH_MEMORY",
+            Self::Os { call, .. } => call,
         }
     }
 }
@@ -402,6 +417,11 @@ impl HasKind for GlobalError {
             // A memory limit (RLIMIT_AS, the commit limit) refused the heap.
             Self::Map { errno, .. } if *errno == libc::ENOMEM => ErrorKind::NoSpace,
             Self::Map { .. } => ErrorKind::Os,
+            // ERROR_NOT_ENOUGH_MEMORY, ERROR_OUTOFMEMORY.
+            Self::Os { code: 8 | 14, .. } => ErrorKind::NoSpace,
+            // ERROR_INVALID_HANDLE.
+            Self::Os { code: 6, .. } => ErrorKind::NotFound,
+            Self::Os { .. } => ErrorKind::Os,
         }
     }
 }
@@ -531,8 +551,7 @@ impl GlobalLab {
         self.step(|lab| {
             let heap = lab.heap(handle)?;
             if size == 0 {
-                heap.discard(handle)?;
-                return Ok(Outcome::Discarded);
+                return heap.discard(handle);
             }
             let (from, to) = heap.realloc(handle, size, moveable)?;
             let row = heap.row(handle);
@@ -550,10 +569,7 @@ impl GlobalLab {
 
     /// GlobalDiscard(h).
     pub fn discard(&mut self, handle: Handle) -> Result<Outcome, GlobalError> {
-        self.step(|lab| {
-            lab.heap(handle)?.discard(handle)?;
-            Ok(Outcome::Discarded)
-        })
+        self.step(|lab| lab.heap(handle)?.discard(handle))
     }
 
     /// GlobalFree(h).
@@ -653,13 +669,14 @@ impl GlobalLab {
     }
 
     /// The heap's first address and its size, once mapped.
+    /// (None on Windows: the blocks are scattered over the process heap.)
     pub fn extent(&self) -> Option<(usize, usize)> {
-        self.heap.as_ref().map(|h| (h.base(), ARENA_BYTES))
+        self.heap.as_ref().and_then(sys::Heap::extent)
     }
 
     /// The highest address in use (for drawing the used part to scale).
     pub fn high_water(&self) -> Option<usize> {
-        self.heap.as_ref().map(sys::Heap::high_water)
+        self.heap.as_ref().and_then(sys::Heap::used_end)
     }
 
     /// The largest free space and all free space below the high-water mark.
