@@ -1,6 +1,6 @@
 //! Proofs, run on Windows (under wine by `.ci/windows/test`), of raw_sync
 //! 0.1.5's defects on Windows, which memlab's mutex lab designs around
-//! (`crates/engine/src/mutex/windows/`). As in `tests/crate_defects.rs`:
+//! (`crates/engine/src/mutex/windows/`). As in `tests/it/crate_defects/`:
 //! the `crate_*` tests assert the DEFECT and are meant to fail the day a
 //! new version fixes it; then revisit the design, do not "fix" the test.
 //! memlab's own behaviour next to them (the panic caught, the previous

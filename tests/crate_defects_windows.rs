@@ -2,7 +2,7 @@
 //! of `shared_memory` 0.12.4's Windows backend that keep memlab's shared
 //! text off it there (memlab makes the book's calls itself:
 //! `crates/engine/src/os/windows/shm_object.rs`), each next to memlab's own
-//! behaviour. As in `tests/crate_defects.rs`: the `crate_*` tests assert the
+//! behaviour. As in `tests/it/crate_defects/`: the `crate_*` tests assert the
 //! DEFECT and are meant to fail the day a new version fixes it; then
 //! revisit the design, do not "fix" the test.
 #![cfg(windows)]

@@ -8,33 +8,16 @@
 #![cfg(windows)]
 
 mod wine;
-use wine::Retrying;
+use wine::{DEADLINE, Killed, Retrying, lines_of, memlab, text, unique};
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, ChildStdout, Command, Output, Stdio};
-use std::sync::mpsc;
+use std::process::{Output, Stdio};
 use std::time::Duration;
 
 use memlab_engine::mutex::{AcquireResult, BookMutex, CRASH_EXIT_CODE, Holder, MutexKind, TOTAL};
 
-/// Generous: a loaded 2-core machine starting exes under wine.
-const DEADLINE: Duration = Duration::from_secs(60);
 /// The waits of the commands below: long enough for a loaded machine to
 /// hand a free lock over, short enough for a timeout to come quickly.
 const WAIT_MS: &str = "1000";
-
-fn memlab() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_memlab"))
-}
-
-/// A lock name of this test alone (wine reuses small PIDs run after run,
-/// and a lock file stays in %TEMP%).
-fn unique(tag: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    format!("wintest-{tag}-{}-{nanos}", std::process::id())
-}
 
 fn mutex_cmd(kind: &str, name: &str, action: &[&str]) -> Output {
     memlab()
@@ -50,34 +33,6 @@ fn mutex_cmd(kind: &str, name: &str, action: &[&str]) -> Output {
         .args(action)
         .output_retrying()
         .expect("memlab.exe runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// The lines a child prints, as they come, through a channel.
-fn lines_of(stdout: ChildStdout) -> mpsc::Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
-}
-
-/// Kills the child if the test ends early.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 /// `memlab mutex crash` of `kind`: the child takes the lock, begins a move

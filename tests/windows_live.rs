@@ -11,47 +11,12 @@
 #![cfg(windows)]
 
 mod wine;
-use wine::Retrying;
+use wine::{Killed, Retrying, lines_of, memlab, next_line, run, text, unique};
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, ChildStdout, Command, Output, Stdio};
+use std::process::Stdio;
 use std::sync::mpsc;
-use std::time::Duration;
 
 use memlab_engine::shared_text::{SAMPLE_TEXT, SharedText};
-
-/// Generous: a loaded 2-core machine starting exes under wine.
-const DEADLINE: Duration = Duration::from_secs(60);
-
-fn memlab() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_memlab"))
-}
-
-/// A mapping name of this test alone.
-fn unique(tag: &str) -> String {
-    format!("winlive-{tag}-{}", std::process::id())
-}
-
-fn run(args: &[&str]) -> Output {
-    memlab()
-        .args(args)
-        .output_retrying()
-        .expect("memlab.exe runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Kills the child if the test ends early.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// `memlab shared --name NAME watch --check-every 3600` and its lines.
 fn sleepy_watch(name: &str) -> (Killed, mpsc::Receiver<String>) {
@@ -62,26 +27,6 @@ fn sleepy_watch(name: &str) -> (Killed, mpsc::Receiver<String>) {
         .expect("memlab.exe shared watch");
     let lines = lines_of(watcher.stdout.take().expect("piped"));
     (Killed(watcher), lines)
-}
-
-/// The lines a child prints, as they come, through a channel.
-fn lines_of(stdout: ChildStdout) -> mpsc::Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
-}
-
-fn next_line(lines: &mpsc::Receiver<String>, what: &str) -> String {
-    lines
-        .recv_timeout(DEADLINE)
-        .unwrap_or_else(|e| panic!("no line for {what} within {DEADLINE:?}: {e}"))
 }
 
 fn save(name: &str, value: &str) {

@@ -9,18 +9,9 @@
 #![cfg(windows)]
 
 mod wine;
-use wine::Retrying;
-
-use std::process::{Command, Output};
+use wine::run;
 
 use serde_json::Value;
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_memlab"))
-        .args(args)
-        .output_retrying()
-        .expect("memlab.exe runs")
-}
 
 fn exchange(flag: &str) -> Value {
     let out = run(&["sharemem", flag, "--json"]);
@@ -68,10 +59,17 @@ fn the_shared_exchange_works_with_the_dll() {
     );
     assert_eq!(
         steps(&v),
-        ["loaded", "handed_manager", "made", "program_freed"]
+        [
+            "loaded",
+            "handed_manager",
+            "made",
+            "program_freed",
+            "program_made",
+            "library_freed_program_string"
+        ]
     );
     assert_eq!(v["steps"][2]["owner"], "program");
-    assert_eq!(counts(&v), [(0, 0), (0, 0), (1, 1), (0, 0)]);
+    assert_eq!(counts(&v), [(0, 0), (0, 0), (1, 1), (0, 0), (1, 1), (0, 0)]);
 }
 
 #[test]
@@ -85,13 +83,30 @@ fn the_separate_exchange_reports_what_the_foreign_free_did() {
             "made",
             "program_refused",
             "library_freed",
+            "program_made",
+            "library_refused",
+            "program_freed_own",
             "child_freed"
         ]
     );
     assert_eq!(v["steps"][2]["owner"], "library");
     assert_eq!(v["steps"][3]["refusal"]["error"], "foreign_block");
-    assert_eq!(counts(&v), [(0, 0), (0, 0), (1, 0), (1, 0), (0, 0), (0, 0)]);
-    let child = &v["steps"][5]["report"];
+    assert_eq!(v["steps"][6]["refusal"]["error"], "foreign_to_library");
+    assert_eq!(
+        counts(&v),
+        [
+            (0, 0),
+            (0, 0),
+            (1, 0),
+            (1, 0),
+            (0, 0),
+            (0, 1),
+            (0, 1),
+            (0, 0),
+            (0, 0)
+        ]
+    );
+    let child = &v["steps"][8]["report"];
     assert!(
         child["address"].is_u64(),
         "the child made its string: {child}"

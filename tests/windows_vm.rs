@@ -5,24 +5,7 @@
 #![cfg(windows)]
 
 mod wine;
-use wine::Retrying;
-
-use std::process::{Command, Output};
-
-fn memlab() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_memlab"))
-}
-
-fn run(args: &[&str]) -> Output {
-    memlab()
-        .args(args)
-        .output_retrying()
-        .expect("memlab.exe runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use wine::{Retrying, memlab, run, text};
 
 fn number(v: &serde_json::Value, key: &str) -> u64 {
     v[key]

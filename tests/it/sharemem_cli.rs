@@ -59,12 +59,19 @@ fn within(address: u64, range: &Value) -> bool {
 }
 
 #[test]
-fn with_the_shared_manager_the_program_frees_the_library_s_string() {
+fn with_the_shared_manager_each_side_frees_the_other_s_string() {
     let v = exchange("--shared");
     assert_eq!(v["mode"], "shared");
     assert_eq!(
         steps(&v),
-        ["loaded", "handed_manager", "made", "program_freed"]
+        [
+            "loaded",
+            "handed_manager",
+            "made",
+            "program_freed",
+            "program_made",
+            "library_freed_program_string"
+        ]
     );
     let made = &v["steps"][2];
     assert_eq!(made["text"], "Hello from the library");
@@ -73,8 +80,14 @@ fn with_the_shared_manager_the_program_frees_the_library_s_string() {
     assert!(within(address, &v["program_heap"]), "{v}");
     assert!(!within(address, &v["library_arena"]), "{v}");
     assert_eq!(v["steps"][3]["address"], made["address"]);
-    // One manager: both sides count the same block, 0, 1, 0.
-    assert_eq!(counts(&v), [(0, 0), (0, 0), (1, 1), (0, 0)]);
+    // The other way: the program's string, freed by the library.
+    let program_made = &v["steps"][4];
+    assert_eq!(program_made["text"], "Hello from the program");
+    let address = program_made["address"].as_u64().expect("address");
+    assert!(within(address, &v["program_heap"]), "{v}");
+    assert_eq!(v["steps"][5]["address"], program_made["address"]);
+    // One manager: both sides count the same block, 0, 1, 0, both ways.
+    assert_eq!(counts(&v), [(0, 0), (0, 0), (1, 1), (0, 0), (1, 1), (0, 0)]);
     for s in v["steps"].as_array().expect("steps") {
         assert_eq!(s["counts"]["library_own"], 0, "{s}");
     }
@@ -86,7 +99,7 @@ fn with_the_shared_manager_the_program_frees_the_library_s_string() {
 }
 
 #[test]
-fn without_it_the_dispatcher_refuses_the_block_and_a_child_dies_freeing_it() {
+fn without_it_each_manager_refuses_the_other_s_block_and_a_child_dies_freeing_one() {
     let v = exchange("--separate");
     assert_eq!(v["mode"], "separate");
     assert_eq!(
@@ -97,6 +110,9 @@ fn without_it_the_dispatcher_refuses_the_block_and_a_child_dies_freeing_it() {
             "made",
             "program_refused",
             "library_freed",
+            "program_made",
+            "library_refused",
+            "program_freed_own",
             "child_freed"
         ]
     );
@@ -108,10 +124,33 @@ fn without_it_the_dispatcher_refuses_the_block_and_a_child_dies_freeing_it() {
     let refusal = &v["steps"][3]["refusal"];
     assert_eq!(refusal["error"], "foreign_block");
     assert_eq!(refusal["address"], made["address"]);
-    // Two managers: the library counts its block, the program none; the
-    // refused free changes nothing; the library's own free takes it back.
-    assert_eq!(counts(&v), [(0, 0), (0, 0), (1, 0), (1, 0), (0, 0), (0, 0)]);
-    let child = &v["steps"][5]["report"];
+    // The other way: the library's own manager refuses the program's
+    // string, which lies outside its arena, and the program frees it.
+    let program_made = &v["steps"][5];
+    let theirs = program_made["address"].as_u64().expect("address");
+    assert!(within(theirs, &v["program_heap"]), "{v}");
+    assert!(!within(theirs, &v["library_arena"]), "{v}");
+    let refusal = &v["steps"][6]["refusal"];
+    assert_eq!(refusal["error"], "foreign_to_library", "{v}");
+    assert_eq!(refusal["address"], program_made["address"]);
+    assert_eq!(v["steps"][7]["address"], program_made["address"]);
+    // Two managers: each side counts only its own block; a refused free
+    // changes nothing; the right manager's free takes the block back.
+    assert_eq!(
+        counts(&v),
+        [
+            (0, 0),
+            (0, 0),
+            (1, 0),
+            (1, 0),
+            (0, 0),
+            (0, 1),
+            (0, 1),
+            (0, 0),
+            (0, 0)
+        ]
+    );
+    let child = &v["steps"][8]["report"];
     assert_ne!(child["pid"], 0);
     assert!(child["address"].is_u64(), "{child}");
     // glibc checks the chunk's size field before freeing and aborts.
@@ -135,6 +174,9 @@ fn the_text_report_names_each_step_and_both_counts() {
         "[2] the library keeps its own manager (no ShareMem)",
         "    AllocMemCount: library 1, program 0 (library's own arena: 1)",
         "is not a block of this program's manager",
+        "the program made the string \"Hello from the program\"",
+        "the library's FreeMem refused:",
+        "is not a block of the library's own manager",
         "was killed by SIGABRT (signal 6)",
         "    the child's stderr:",
     ] {

@@ -58,8 +58,9 @@ fn both_exchanges_run_from_their_buttons_in_english() {
         .iter()
         .map(|s| (s.counts.library, s.counts.program))
         .collect();
-    assert_eq!(counts, [(0, 0), (0, 0), (1, 1), (0, 0)]);
+    assert_eq!(counts, [(0, 0), (0, 0), (1, 1), (0, 0), (1, 1), (0, 0)]);
     assert!(shows(&h, "With ShareMem: one manager, the program's"));
+    assert!(shows(&h, "the library freed the program's string"));
     assert!(shows(&h, "handed the library the program's manager"));
     assert!(shows(&h, "the program freed"));
     assert!(shows(&h, "program 1"), "the program's count shown");
@@ -80,6 +81,13 @@ fn both_exchanges_run_from_their_buttons_in_english() {
     let child = separate.child().expect("the child's report");
     assert!(child.crashed(), "{child:?}");
     assert!(shows(&h, "is not a block of this program's manager"));
+    assert!(
+        separate
+            .steps
+            .iter()
+            .any(|s| matches!(s.step, Step::LibraryRefused { .. }))
+    );
+    assert!(shows(&h, "is not a block of the library's own manager"));
     assert!(shows(&h, "was killed by SIGABRT"));
     assert!(shows(&h, "The child's stderr:"));
     assert!(shows(&h, "free(): invalid"));
@@ -97,12 +105,20 @@ fn the_lab_reads_in_korean() {
         "라이브러리에 프로그램의 메모리 관리자를 넘겼습니다",
         "프로그램이 자기 관리자로",
         "프로그램의 FreeMem이 거절했습니다",
+        "라이브러리의 FreeMem이 거절했습니다",
+        "프로그램의 문자열",
         "자식 프로세스(pid",
     ] {
         let text = text_containing(&h, part);
         assert!(!text.is_empty(), "no {part:?} shown");
         assert_korean(&text);
     }
+    // The program's string is quoted as it is (English data), so that
+    // line is looked for, not read as Korean.
+    assert!(shows(
+        &h,
+        "프로그램이 문자열을 자기 관리자에서 받아 라이브러리에 넘겼습니다"
+    ));
     assert!(shows(&h, "SIGABRT 시그널(번호 6)을 받고 죽었습니다"));
     assert!(shows(&h, "ShareMem 사용: 관리자 하나, 프로그램의 것"));
     assert!(shows(&h, "ShareMem 없음: 각자 자기 메모리 관리자"));

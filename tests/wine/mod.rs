@@ -1,4 +1,6 @@
-//! Starting processes from the Windows tests, with one allowance for wine.
+//! What the Windows tests share: starting memlab.exe (with one allowance
+//! for wine, below), reading a child's lines as they come with a generous
+//! deadline, a child killed when a test ends early, names of a test alone.
 //!
 //! wine 8.0 once failed a `CreateProcess` of memlab.exe with
 //! `ERROR_INTERNAL_ERROR` (1359, "Internal error.") in a clean CI run
@@ -8,8 +10,74 @@
 //! failure to start, and everything the started process does, counts as
 //! before.
 
-use std::io;
-use std::process::{Child, Command, Output};
+// Each test file uses what it needs of this module.
+#![allow(dead_code)]
+
+use std::io::{self, BufRead, BufReader};
+use std::process::{Child, ChildStdout, Command, Output};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// Generous: a loaded 2-core machine starting exes under wine.
+pub const DEADLINE: Duration = Duration::from_secs(60);
+
+/// memlab.exe, the binary under test.
+pub fn memlab() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_memlab"))
+}
+
+/// memlab.exe with `args`, run to its end.
+pub fn run(args: &[&str]) -> Output {
+    memlab()
+        .args(args)
+        .output_retrying()
+        .expect("memlab.exe runs")
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A name of this test alone: wine reuses small PIDs run after run, and
+/// some objects (a lock file in %TEMP%) outlive their process, so the time
+/// is in it too.
+pub fn unique(tag: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("wintest-{tag}-{}-{nanos}", std::process::id())
+}
+
+/// The lines a child prints, as they come, through a channel.
+pub fn lines_of(stdout: ChildStdout) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// The next line, waited for up to [`DEADLINE`].
+pub fn next_line(lines: &mpsc::Receiver<String>, what: &str) -> String {
+    lines
+        .recv_timeout(DEADLINE)
+        .unwrap_or_else(|e| panic!("no line for {what} within {DEADLINE:?}: {e}"))
+}
+
+/// Kills the child if the test ends early.
+pub struct Killed(pub Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
 
 /// `ERROR_INTERNAL_ERROR`, which wine has been seen to answer `CreateProcess` with.
 const ERROR_INTERNAL_ERROR: i32 = 1359;
@@ -35,8 +103,6 @@ fn retrying<T>(
 }
 
 /// `Command::output` and `Command::spawn`, started again when wine fails the start itself.
-// Each test file uses what it needs: some only `output`.
-#[allow(dead_code)]
 pub trait Retrying {
     fn output_retrying(&mut self) -> io::Result<Output>;
     fn spawn_retrying(&mut self) -> io::Result<Child>;

@@ -10,6 +10,11 @@
 //! Delphi's `FreeMem` does. It counts its blocks per manager
 //! ([`sm_counters`]).
 //!
+//! The program's strings come the other way too ([`sm_take_string`]): the
+//! library frees them with its current manager. Its own manager frees only
+//! blocks inside its arena and refuses any other pointer untouched
+//! ([`SM_NOT_MINE`]), as memlab's dispatcher does on the program's side.
+//!
 //! The C ABI is the lab's contract (`memlab_engine::sharemem` declares the
 //! same items): change both together and bump [`SM_ABI_VERSION`].
 
@@ -20,7 +25,11 @@ use talc::TalcLock;
 use talc::source::Claim;
 
 /// The version of this ABI; the lab refuses a library of another.
-pub const SM_ABI_VERSION: u32 = 1;
+pub const SM_ABI_VERSION: u32 = 2;
+
+/// [`sm_take_string`]'s answer for a pointer its own manager never gave
+/// out (refused, nothing touched).
+pub const SM_NOT_MINE: i32 = 3;
 
 /// The size of the library's own arena (in its .bss: no page of it is
 /// touched until a block is placed there).
@@ -156,6 +165,14 @@ unsafe fn free_mem(p: *mut u8) -> i32 {
     0
 }
 
+/// Is `p` a block its own manager could have given out: inside the arena,
+/// past the first header?
+fn is_own(p: *const u8) -> bool {
+    let start = (&raw const ARENA) as usize;
+    let at = p as usize;
+    at >= start + HEADER && at < start + ARENA_BYTES
+}
+
 /// This library's ABI version ([`SM_ABI_VERSION`]).
 #[unsafe(no_mangle)]
 pub extern "C" fn sm_abi_version() -> u32 {
@@ -193,6 +210,28 @@ pub unsafe extern "C" fn sm_free_string(p: *mut u8) -> i32 {
         return 0;
     }
     // SAFETY: the caller's contract.
+    unsafe { free_mem(p) }
+}
+
+/// Frees a string the *program* made and handed over, with the library's
+/// current manager, as a DLL that frees what its program gave it: 0 when
+/// freed. With the program's manager (ShareMem) that is the right one.
+/// With its own, a block outside its arena is refused ([`SM_NOT_MINE`])
+/// and left untouched: freeing it for real would corrupt memory.
+///
+/// # Safety
+/// If `p` lies in the library's arena, it is a live block of its own
+/// manager; with the program's manager, `p` is what that manager's FreeMem
+/// accepts.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sm_take_string(p: *mut u8) -> i32 {
+    if p.is_null() {
+        return 0;
+    }
+    if shared().is_none() && !is_own(p) {
+        return SM_NOT_MINE;
+    }
+    // SAFETY: the caller's contract, and the check above.
     unsafe { free_mem(p) }
 }
 

@@ -38,6 +38,13 @@ pub(crate) static HELP: LabHelp = LabHelp {
                 "두 번, 안전하게 합니다: memlab의 디스패처는 자기 관리자들의 주소 범위를 알기에 라이브러리의 블록을 해제하지 않고 거절합니다. 그리고 자식 프로세스(memlab 자신)가 그런 블록을 프로그램의 관리자로 정말 해제하고, 실험실은 그 끝을 보여 줍니다(glibc는 메시지를 남기고 abort하고, 윈도우는 STATUS_HEAP_CORRUPTION으로 끝내거나 아무 말도 하지 않을 수 있습니다)",
             ),
         },
+        Call {
+            win32: "the DLL frees a string the program made",
+            here: Tr::new(
+                "the other way: memlab makes a string with its manager and hands it to the library, which frees it with its current manager (sm_take_string). With ShareMem that is the program's manager: freed. Without it, the library's own manager finds the pointer outside its arena and refuses it untouched, and memlab frees its string itself",
+                "반대 방향: memlab이 자기 관리자로 문자열을 만들어 라이브러리에 넘기고, 라이브러리는 지금의 관리자로 그것을 해제합니다(sm_take_string). ShareMem을 쓰면 그 관리자는 프로그램의 것이므로 해제됩니다. 쓰지 않으면 라이브러리 자신의 관리자가 포인터가 자기 아레나 밖에 있음을 보고 건드리지 않은 채 거절하고, memlab이 자기 문자열을 직접 해제합니다",
+            ),
+        },
     ],
     try_these: &[
         Tr::new(
@@ -47,6 +54,10 @@ pub(crate) static HELP: LabHelp = LabHelp {
         Tr::new(
             "Press \"Without ShareMem\": the string lies in the library's own arena; memlab's FreeMem refuses it, and the library's count stays 1 until the library frees it itself",
             "\"ShareMem 없음\"을 누르세요. 문자열은 라이브러리 자신의 아레나에 있고, memlab의 FreeMem은 이를 거절하며, 라이브러리가 직접 해제할 때까지 라이브러리의 계수는 1로 남습니다",
+        ),
+        Tr::new(
+            "Then read the other way, a string the program made: with ShareMem the library frees it and both counts go 1, 0; without it the library's FreeMem refuses it and the program's count stays 1 until memlab frees it",
+            "이어서 반대 방향, 프로그램이 만든 문자열을 읽어 보세요. ShareMem을 쓰면 라이브러리가 해제하고 두 계수가 함께 1, 0으로 움직입니다. 쓰지 않으면 라이브러리의 FreeMem이 거절하고, memlab이 해제할 때까지 프로그램의 계수는 1로 남습니다",
         ),
         Tr::new(
             "Read what happened to the child process that freed such a string for real, and its C library's message",

@@ -207,7 +207,9 @@ impl ShareMemLab {
         ui.add(egui::Label::new(RichText::new(ranges).weak()).wrap());
         for (i, s) in e.steps.iter().enumerate() {
             let level = match &s.step {
-                sharemem::Step::ProgramRefused { .. } => Level::Warn,
+                sharemem::Step::ProgramRefused { .. } | sharemem::Step::LibraryRefused { .. } => {
+                    Level::Warn
+                }
                 sharemem::Step::ChildFreed { report } if report.crashed() => Level::Error,
                 _ => Level::Info,
             };

@@ -13,7 +13,7 @@
 //!   good ("stuck", detected from the recorded holder PID and reported,
 //!   with a reset); its timed wait fails at once with EINVAL when the
 //!   deadline's nanoseconds overflow (memlab then polls for the rest of the
-//!   wait). Both defects are proven in `tests/it/crate_defects.rs`.
+//!   wait). Both defects are proven in `tests/it/crate_defects/mutex_crate.rs`.
 //! - a robust process-shared pthread mutex: the next waiter gets it with
 //!   EOWNERDEAD, Win32's WAIT_ABANDONED, and makes it consistent.
 //!
@@ -62,8 +62,7 @@ pub use report::{
 #[cfg(windows)]
 pub use sys::CRASH_EXIT_CODE;
 pub use sys::{
-    BLOCK_SIZE, CRASH_BY, Removal, crash_in_child, die_like_a_crash, object_file_name, remove,
-    remove_unused,
+    BLOCK_SIZE, CRASH_BY, Removal, die_like_a_crash, object_file_name, remove, remove_unused,
 };
 
 /// The book's REQUEST_TIMEOUT.
@@ -72,6 +71,51 @@ pub const BOOK_TIMEOUT: Duration = Duration::from_millis(1000);
 pub const DEFAULT_NAME: &str = "LockMap";
 /// How long `crash_in_child` waits for the child to take the lock and die.
 pub(crate) const CRASH_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// "Crash while holding" for a window: runs `exe mutex --kind K --name N
+/// crash` (memlab's own command), which takes the lock and ends itself as
+/// a crash would ([`CRASH_BY`]); waits for it and reports how it died.
+pub fn crash_in_child(
+    exe: &std::path::Path,
+    name: &str,
+    kind: MutexKind,
+) -> Result<CrashedHolder, MutexError> {
+    validate_name(name)?;
+    let mut child = std::process::Command::new(exe)
+        .args(["mutex", "--kind", kind.cli_name(), "--name", name, "crash"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| MutexError::io("starting the crashing holder", e))?;
+    let pid = child.id();
+    let deadline = std::time::Instant::now() + CRASH_TIMEOUT;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => {
+                return match sys::crash_signal(&status) {
+                    Some(signal) => Ok(CrashedHolder { pid, signal }),
+                    None => Err(MutexError::CrashFailed {
+                        problem: CrashProblem::NotKilled,
+                        status: status.code(),
+                    }),
+                };
+            }
+            Ok(None) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(MutexError::CrashFailed {
+                    problem: CrashProblem::TooSlow,
+                    status: None,
+                });
+            }
+            Err(e) => return Err(MutexError::io("waiting for the crashing holder", e)),
+        }
+    }
+}
 
 /// Which lock guards the mapping.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]

@@ -6,7 +6,7 @@
 //! not robust: a holder killed with SIGKILL leaves it locked forever (on
 //! Windows `WAIT_ABANDONED` panics). A file lock (`File::lock`, flock on
 //! Unix, LockFileEx on Windows) is released by the kernel when its holder
-//! dies, whatever the death. `tests/it/crate_defects.rs` shows both defects.
+//! dies, whatever the death. `tests/it/crate_defects/mutex_crate.rs` shows both defects.
 //!
 //! The kernel's locks have no timed wait that can be interrupted portably,
 //! so every timed wait here is [`retry_until`]: short non-blocking attempts

@@ -20,7 +20,10 @@ pub const LIBRARY_ENV: &str = "MEMLAB_SHAREMEM_LIBRARY";
 
 /// The library's ABI version this memlab speaks (crates/sharemem-dll's
 /// `SM_ABI_VERSION`).
-pub const ABI_VERSION: u32 = 1;
+pub const ABI_VERSION: u32 = 2;
+/// `sm_take_string`'s answer for a pointer the library's own manager never
+/// gave out (the library's `SM_NOT_MINE`).
+pub const LIBRARY_NOT_MINE: i32 = 3;
 
 /// The library's counters (its `SmCounters`, field for field).
 #[repr(C)]
@@ -78,6 +81,7 @@ pub struct Library {
     path: PathBuf,
     make_string: unsafe extern "C" fn(*const u8, usize) -> *mut u8,
     free_string: unsafe extern "C" fn(*mut u8) -> i32,
+    take_string: unsafe extern "C" fn(*mut u8) -> i32,
     set_memory_manager:
         extern "C" fn(Option<GetMem>, Option<FreeMem>, Option<AllocMemCount>) -> i32,
     alloc_mem_count: extern "C" fn() -> u64,
@@ -122,6 +126,7 @@ impl Library {
                 path: path.to_path_buf(),
                 make_string: symbol(&library, path, b"sm_make_string\0")?,
                 free_string: symbol(&library, path, b"sm_free_string\0")?,
+                take_string: symbol(&library, path, b"sm_take_string\0")?,
                 set_memory_manager: symbol(&library, path, b"sm_set_memory_manager\0")?,
                 alloc_mem_count: symbol(&library, path, b"sm_alloc_mem_count\0")?,
                 counters: symbol(&library, path, b"sm_counters\0")?,
@@ -157,6 +162,18 @@ impl Library {
     pub unsafe fn free_string(&self, p: *mut u8) -> i32 {
         // SAFETY: the caller's contract.
         unsafe { (self.free_string)(p) }
+    }
+
+    /// The library frees `p`, a string the program made, with its current
+    /// manager: 0 when freed, [`LIBRARY_NOT_MINE`] when its own manager
+    /// refused it untouched.
+    ///
+    /// # Safety
+    /// `p` is a live block of the program's manager, not freed.
+    pub unsafe fn take_string(&self, p: *mut u8) -> i32 {
+        // SAFETY: the caller's contract; the library's own manager touches
+        // nothing outside its arena.
+        unsafe { (self.take_string)(p) }
     }
 
     /// Hands the library the program's manager (`Some`), or gives it its

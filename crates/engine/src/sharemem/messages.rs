@@ -147,6 +147,22 @@ impl fmt::Display for Step {
                 f,
                 "the library freed {address:#x} with its own manager (the right one: nothing leaks)"
             ),
+            Self::ProgramMade { address, text } => write!(
+                f,
+                "the program made the string {text:?} at {address:#x} with its manager and handed it to the library"
+            ),
+            Self::LibraryFreedProgramString { address } => write!(
+                f,
+                "the library freed the program's string {address:#x} with its manager, the program's \
+                 (ShareMem): the right one"
+            ),
+            Self::LibraryRefused { refusal } => {
+                write!(f, "the library's FreeMem refused: {refusal}")
+            }
+            Self::ProgramFreedOwn { address } => write!(
+                f,
+                "the program freed its own string {address:#x} (the right manager: nothing leaks)"
+            ),
             Self::ChildFreed { report } => {
                 write!(
                     f,
@@ -202,6 +218,22 @@ impl Localized for Step {
             }
             Self::LibraryFreed { address } => format!(
                 "라이브러리가 자기 관리자로 {} 해제했습니다 (올바른 관리자: 새는 것이 없습니다)",
+                josa(format!("{address:#x}"), Object)
+            ),
+            Self::ProgramMade { address, text } => format!(
+                "프로그램이 문자열을 자기 관리자에서 받아 라이브러리에 넘겼습니다: {text:?}, 주소 {address:#x}"
+            ),
+            Self::LibraryFreedProgramString { address } => format!(
+                "라이브러리가 프로그램의 문자열 {} 자기 관리자, 곧 프로그램의 관리자(ShareMem)로 \
+                 해제했습니다: 올바른 관리자입니다",
+                josa(format!("{address:#x}"), Object)
+            ),
+            Self::LibraryRefused { refusal } => format!(
+                "라이브러리의 FreeMem이 거절했습니다: {}",
+                refusal.localized(lang)
+            ),
+            Self::ProgramFreedOwn { address } => format!(
+                "프로그램이 자기 문자열 {} 해제했습니다 (올바른 관리자: 새는 것이 없습니다)",
                 josa(format!("{address:#x}"), Object)
             ),
             Self::ChildFreed { report } => {
@@ -263,6 +295,18 @@ impl Localized for ShareMemError {
             Self::NoRoom { bytes } => {
                 format!("라이브러리의 메모리 관리자에 {bytes}바이트를 둘 자리가 없습니다")
             }
+            Self::ProgramNoRoom { bytes } => format!(
+                "프로그램의 메모리 관리자(memlab의 전용 힙)에 {bytes}바이트를 둘 자리가 없습니다"
+            ),
+            Self::ForeignToLibrary {
+                address,
+                library_arena,
+            } => format!(
+                "{} 라이브러리 자신의 관리자의 블록이 아닙니다: 라이브러리의 아레나 {} 밖에 있는 \
+                 프로그램 관리자의 블록이므로 라이브러리는 아무것도 해제하지 않습니다",
+                josa(format!("{address:#x}"), Topic),
+                range(library_arena.start, library_arena.len)
+            ),
             Self::ManagerInUse { shared } => format!(
                 "라이브러리가 메모리 관리자 변경({})을 거절했습니다: 지금 관리자의 블록이 아직 살아 있어 \
                  엉뚱한 관리자로 돌아가게 됩니다",

@@ -14,6 +14,12 @@
 //!   ranges, says so and frees nothing; and a child process frees it for
 //!   real with the program's manager and shows how it ended ([`child`]).
 //!
+//! Then the other way: the program makes a string with its manager and
+//! hands it to the library, which frees it with its current manager. With
+//! ShareMem that is the program's manager and the string is freed; without
+//! it the library's own manager finds the pointer outside its arena and
+//! refuses it untouched, and the program frees its string itself.
+//!
 //! No UI here: the form (src/forms/sharemem) and `memlab sharemem` show
 //! what [`run`] returns.
 
@@ -33,11 +39,14 @@ use crate::error::{ErrorKind, HasKind};
 
 pub use child::{CHILD_COMMAND, ChildReport, Ended, child_main, run_child};
 pub use library::{
-    ABI_VERSION, LIBRARY_ENV, LIBRARY_FILE, Library, LibraryCounters, locate, search_path,
+    ABI_VERSION, LIBRARY_ENV, LIBRARY_FILE, LIBRARY_NOT_MINE, Library, LibraryCounters, locate,
+    search_path,
 };
 
 /// The string the library makes in every exchange.
 pub const TEXT: &str = "Hello from the library";
+/// The string the program makes and hands to the library.
+pub const PROGRAM_TEXT: &str = "Hello from the program";
 
 /// Which manager the library uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -105,6 +114,16 @@ pub enum Step {
     ProgramRefused { refusal: ShareMemError },
     /// The library freed its string with its own manager (the right one).
     LibraryFreed { address: usize },
+    /// The program made a string with its manager, for the library.
+    ProgramMade { address: usize, text: String },
+    /// The library freed the program's string with its manager, which is
+    /// the program's (ShareMem): the right one.
+    LibraryFreedProgramString { address: usize },
+    /// The library's own manager refused the program's string: it is
+    /// outside its arena, and nothing was freed.
+    LibraryRefused { refusal: ShareMemError },
+    /// The program freed its own string (the right manager: nothing leaks).
+    ProgramFreedOwn { address: usize },
     /// A child process freed such a string with the program's manager.
     ChildFreed { report: ChildReport },
 }
@@ -190,6 +209,9 @@ pub enum ShareMemError {
     /// The library's manager had no room for the string.
     #[error("the library's memory manager has no room for {bytes} bytes")]
     NoRoom { bytes: usize },
+    /// The program's manager had no room for its string.
+    #[error("the program's memory manager (memlab's private heap) has no room for {bytes} bytes")]
+    ProgramNoRoom { bytes: usize },
     /// SetMemoryManager refused: the manager being left still has blocks.
     #[error(
         "the library refused to change its memory manager ({}): blocks of the one it has are still alive \
@@ -210,6 +232,17 @@ pub enum ShareMemError {
         address: usize,
         library_arena: Range,
         program_heap: Option<Range>,
+    },
+    /// The library's own FreeMem got a block of the program's.
+    #[error(
+        "{address:#x} is not a block of the library's own manager: it lies outside the library's \
+         arena {:#x}..{:#x} (it is a block of the program's manager), so the library frees nothing",
+        library_arena.start,
+        library_arena.start + library_arena.len
+    )]
+    ForeignToLibrary {
+        address: usize,
+        library_arena: Range,
     },
     /// The child process could not run.
     #[error("the child process ({} {CHILD_COMMAND}) failed: {message}", exe.display())]
@@ -235,9 +268,9 @@ impl HasKind for ShareMemError {
             | Self::Load { .. }
             | Self::MissingSymbol { .. }
             | Self::AbiVersion { .. } => ErrorKind::Unavailable,
-            Self::NoRoom { .. } => ErrorKind::NoSpace,
+            Self::NoRoom { .. } | Self::ProgramNoRoom { .. } => ErrorKind::NoSpace,
             Self::ManagerInUse { .. } => ErrorKind::Busy,
-            Self::ForeignBlock { .. } => ErrorKind::Usage,
+            Self::ForeignBlock { .. } | Self::ForeignToLibrary { .. } => ErrorKind::Usage,
             Self::Child { .. } => ErrorKind::Os,
         }
     }
@@ -328,6 +361,34 @@ pub fn run(mode: Mode, memlab_exe: &Path) -> Result<Exchange, ShareMemError> {
             // SAFETY: a live string of the library's current manager.
             unsafe { library.free_string(p) };
             note(Step::LibraryFreed { address }, &library);
+        }
+    }
+    // The other way: the program's string, freed by the library, as a DLL
+    // frees what its program handed it.
+    let q = program::make_string(PROGRAM_TEXT).ok_or(ShareMemError::ProgramNoRoom {
+        bytes: PROGRAM_TEXT.len() + 1,
+    })?;
+    let address = q as usize;
+    note(
+        Step::ProgramMade {
+            address,
+            text: PROGRAM_TEXT.into(),
+        },
+        &library,
+    );
+    // SAFETY: a live block of the program's manager; the library's own
+    // manager touches nothing outside its arena.
+    match unsafe { library.take_string(q) } {
+        0 => note(Step::LibraryFreedProgramString { address }, &library),
+        _ => {
+            let refusal = ShareMemError::ForeignToLibrary {
+                address,
+                library_arena,
+            };
+            note(Step::LibraryRefused { refusal }, &library);
+            // SAFETY: the program's own live block, freed once.
+            unsafe { program::free_mem(q) };
+            note(Step::ProgramFreedOwn { address }, &library);
         }
     }
     if mode == Mode::Shared {

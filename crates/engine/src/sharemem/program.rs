@@ -41,6 +41,21 @@ pub extern "C" fn get_mem(size: usize) -> *mut u8 {
     unsafe { base.add(HEADER) }
 }
 
+/// A NUL-terminated copy of `text` from this manager, or None if it has
+/// no room.
+pub fn make_string(text: &str) -> Option<*mut u8> {
+    let p = get_mem(text.len().checked_add(1)?);
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: `p` has text.len() + 1 bytes; `text` has text.len().
+    unsafe {
+        std::ptr::copy_nonoverlapping(text.as_ptr(), p, text.len());
+        p.add(text.len()).write(0);
+    }
+    Some(p)
+}
+
 /// Is `p` a block this manager could have given out? (The dispatcher's
 /// test: is it inside the private heap's range, past the first header?)
 pub fn is_mine(p: *const u8) -> bool {

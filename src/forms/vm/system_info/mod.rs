@@ -5,10 +5,6 @@
 
 // The facts and the help name where each figure comes from, so they are
 // per OS: Linux's say what each Win32 call became there.
-#[cfg(not(windows))]
-mod facts;
-#[cfg(windows)]
-#[path = "facts_windows.rs"]
 mod facts;
 #[cfg(not(windows))]
 pub(crate) mod help;

@@ -11,11 +11,9 @@ mod lock;
 mod raw_wait;
 mod reset;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
 
-use super::{CRASH_TIMEOUT, CrashProblem, CrashedHolder, MutexError, MutexKind, validate_name};
+use super::{MutexError, validate_name};
 use crate::os::shm_object::ShmDir;
 
 pub use block::{BLOCK_SIZE, object_file_name};
@@ -83,49 +81,9 @@ pub fn die_like_a_crash() -> ! {
     std::process::abort()
 }
 
-/// "Crash while holding" for a window: runs `exe mutex --kind K --name N
-/// crash` (memlab's own command), which takes the lock and kills itself
-/// with SIGKILL; waits for it and reports how it died.
-pub fn crash_in_child(
-    exe: &Path,
-    name: &str,
-    kind: MutexKind,
-) -> Result<CrashedHolder, MutexError> {
+/// How a crashing holder that ended with `status` died: by a signal (the
+/// SIGKILL of [`die_like_a_crash`]), or None if it was not killed.
+pub(super) fn crash_signal(status: &std::process::ExitStatus) -> Option<Option<i32>> {
     use std::os::unix::process::ExitStatusExt;
-    validate_name(name)?;
-    let mut child = Command::new(exe)
-        .args(["mutex", "--kind", kind.cli_name(), "--name", name, "crash"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| MutexError::io("starting the crashing holder", e))?;
-    let pid = child.id();
-    let deadline = Instant::now() + CRASH_TIMEOUT;
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) => {
-                return match status.signal() {
-                    Some(signal) => Ok(CrashedHolder {
-                        pid,
-                        signal: Some(signal),
-                    }),
-                    None => Err(MutexError::CrashFailed {
-                        problem: CrashProblem::NotKilled,
-                        status: status.code(),
-                    }),
-                };
-            }
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
-            Ok(None) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(MutexError::CrashFailed {
-                    problem: CrashProblem::TooSlow,
-                    status: None,
-                });
-            }
-            Err(e) => return Err(MutexError::io("waiting for the crashing holder", e)),
-        }
-    }
+    status.signal().map(Some)
 }

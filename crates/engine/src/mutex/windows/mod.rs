@@ -14,13 +14,9 @@
 mod block;
 mod lock;
 
-use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
 use windows_sys::Win32::System::Threading::{GetCurrentProcess, TerminateProcess};
 
-use super::{CRASH_TIMEOUT, CrashProblem, CrashedHolder, MutexError, MutexKind, validate_name};
+use super::{MutexError, validate_name};
 
 pub use block::{BLOCK_SIZE, object_file_name};
 pub(super) use lock::Lock;
@@ -77,47 +73,11 @@ pub fn die_like_a_crash() -> ! {
     std::process::abort()
 }
 
-/// "Crash while holding" for a window: runs `exe mutex --kind K --name N
-/// crash` (memlab's own command), which takes the lock and ends itself with
-/// `TerminateProcess`; waits for it and reports how it ended.
-pub fn crash_in_child(
-    exe: &Path,
-    name: &str,
-    kind: MutexKind,
-) -> Result<CrashedHolder, MutexError> {
-    validate_name(name)?;
-    let mut child = Command::new(exe)
-        .args(["mutex", "--kind", kind.cli_name(), "--name", name, "crash"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| MutexError::io("starting the crashing holder", e))?;
-    let pid = child.id();
-    let deadline = Instant::now() + CRASH_TIMEOUT;
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) => {
-                return match status.code() {
-                    Some(code) if code as u32 == CRASH_EXIT_CODE => {
-                        Ok(CrashedHolder { pid, signal: None })
-                    }
-                    code => Err(MutexError::CrashFailed {
-                        problem: CrashProblem::NotKilled,
-                        status: code,
-                    }),
-                };
-            }
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
-            Ok(None) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(MutexError::CrashFailed {
-                    problem: CrashProblem::TooSlow,
-                    status: None,
-                });
-            }
-            Err(e) => return Err(MutexError::io("waiting for the crashing holder", e)),
-        }
-    }
+/// How a crashing holder that ended with `status` died: Some(None) (no
+/// signal on Windows) if by [`die_like_a_crash`]'s `TerminateProcess`.
+pub(super) fn crash_signal(status: &std::process::ExitStatus) -> Option<Option<i32>> {
+    status
+        .code()
+        .is_some_and(|code| code as u32 == CRASH_EXIT_CODE)
+        .then_some(None)
 }
