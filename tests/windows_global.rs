@@ -269,3 +269,40 @@ fn a_malformed_script_exits_2_before_any_step() {
     assert!(steps.is_empty());
     assert!(stderr(&out).contains("step 2"), "{}", stderr(&out));
 }
+
+#[test]
+fn gmem_zeroinit_gives_a_block_of_zeros() {
+    let (out, steps) =
+        global_json("alloc moveable 64 zeroinit; lock 1; read 1; alloc fixed 64; read 2");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let zeroed = &ok(&steps[2])["now"];
+    assert_eq!(zeroed["handle"], 1, "{zeroed}");
+    assert_eq!(zeroed["bytes"], "\0".repeat(16), "{zeroed}");
+    // Without it memlab fills the block with the handle's letter.
+    assert_eq!(ok(&steps[4])["now"]["bytes"], "B".repeat(16));
+}
+
+#[test]
+fn gmem_modify_makes_a_block_discardable_and_a_fixed_one_movable() {
+    let (out, steps) = global_json(
+        "alloc moveable 100; modify 1 discardable; lowmem; alloc fixed 64; modify 2 moveable; \
+         lock 2; unlock 2",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // GlobalReAlloc(h, 0, GMEM_MODIFY | GMEM_DISCARDABLE): the flags change,
+    // the block stays where it was, and low memory now discards it.
+    let modified = ok(&steps[1]);
+    assert_eq!(modified["kind"], "modified", "{modified}");
+    assert_eq!(u(&modified["flags"]), GMEM_DISCARDABLE, "{modified}");
+    assert_eq!(row(&steps[1], 1)["address"], row(&steps[0], 1)["address"]);
+    assert_eq!(ok(&steps[2])["discarded"], serde_json::json!([1]));
+    // GMEM_MODIFY | GMEM_MOVEABLE: the fixed block gets a handle that is
+    // not its pointer, its bytes where they were, and a lock counts.
+    let fixed = row(&steps[3], 2);
+    let moveable = row(&steps[4], 2);
+    assert_eq!(ok(&steps[4])["now"], "moveable", "{}", steps[4]);
+    assert_ne!(moveable["hglobal"], fixed["hglobal"], "{moveable}");
+    assert_eq!(moveable["address"], fixed["address"], "{moveable}");
+    assert_eq!(row(&steps[5], 2)["lock_count"], 1);
+    assert_eq!(ok(&steps[5])["pointer"], fixed["address"]);
+}

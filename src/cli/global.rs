@@ -22,9 +22,11 @@ use script::{Step, Target, parse_step};
 #[derive(Debug, clap::Args)]
 pub struct GlobalArgs {
     /// Steps separated by `;`, e.g. "alloc moveable 100; lock 1; unlock 1;
-    /// compact". Steps: alloc fixed|moveable|discardable SIZE (handles are
-    /// numbered 1, 2, ...) | lock H | unlock H | realloc H SIZE [moveable]
-    /// | free H | compact | lowmem | discard H | size H | flags H | handle
+    /// compact". Steps: alloc fixed|moveable|discardable SIZE [zeroinit]
+    /// (handles are numbered 1, 2, ...; zeroinit is GMEM_ZEROINIT) | lock H
+    /// | unlock H | realloc H SIZE [moveable] | modify H [moveable]
+    /// [discardable] (GlobalReAlloc with GMEM_MODIFY: the block's flags) |
+    /// free H | compact | lowmem | discard H | size H | flags H | handle
     /// H|0xADDRESS (GlobalHandle of H's kept pointer or of an address) |
     /// read H (what the pointer kept from H's last lock reads now). Sizes
     /// take K and M. `moveable` is GlobalReAlloc's GMEM_MOVEABLE.
@@ -86,6 +88,13 @@ fn outcome_json(o: &Outcome) -> serde_json::Value {
             "moved": from.is_some_and(|f| f != *to), "size": size,
         }),
         Outcome::Flags { flags } => json!({"kind": "flags", "flags": flags}),
+        Outcome::Modified {
+            hglobal,
+            now,
+            flags,
+        } => json!({
+            "kind": "modified", "hglobal": hex(*hglobal), "now": now, "flags": flags,
+        }),
         Outcome::HandleOf {
             address,
             handle,
@@ -109,10 +118,11 @@ fn outcome_json(o: &Outcome) -> serde_json::Value {
 
 fn run(lab: &mut GlobalLab, step: &Step) -> Result<Outcome, GlobalError> {
     match *step {
-        Step::Alloc(kind, size) => lab.alloc(kind, size),
+        Step::Alloc(kind, size, zeroinit) => lab.alloc_with(kind, size, zeroinit),
         Step::Lock(h) => lab.lock(h),
         Step::Unlock(h) => lab.unlock(h),
         Step::Realloc(h, size, moveable) => lab.realloc(h, size, moveable),
+        Step::Modify(h, moveable, discardable) => lab.modify(h, moveable, discardable),
         Step::Free(h) => lab.free(h),
         Step::Compact => lab.compact(),
         Step::LowMemory => lab.low_memory(),

@@ -26,6 +26,8 @@ mod filemap_cli;
 mod filemap_form_ui;
 mod fonts;
 mod global_cli;
+mod global_flags_cli;
+mod global_flags_form_ui;
 mod global_form_ui;
 mod heap_cli;
 mod labs_window;

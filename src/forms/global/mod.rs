@@ -46,6 +46,12 @@ pub struct GlobalLabForm {
     pub new_size: u32,
     /// GlobalReAlloc's GMEM_MOVEABLE.
     pub realloc_moveable: bool,
+    /// GlobalAlloc's GMEM_ZEROINIT.
+    pub zeroinit: bool,
+    /// GMEM_MOVEABLE with GMEM_MODIFY (a fixed block made movable).
+    pub modify_moveable: bool,
+    /// GMEM_DISCARDABLE with GMEM_MODIFY (its absence: not discardable).
+    pub modify_discardable: bool,
     #[serde(skip)]
     lab: GlobalLab,
     #[serde(skip)]
@@ -69,6 +75,9 @@ impl Default for GlobalLabForm {
             bytes: 200,
             new_size: 1000,
             realloc_moveable: false,
+            zeroinit: false,
+            modify_moveable: false,
+            modify_discardable: true,
             lab: GlobalLab::new(),
             selected: None,
             moved: Vec::new(),
@@ -175,10 +184,20 @@ impl GlobalLabForm {
         }
     }
 
-    /// GlobalAlloc of the fields' kind and size.
+    /// GlobalAlloc of the fields' kind and size (and GMEM_ZEROINIT if ticked).
     pub fn alloc(&mut self) {
-        let (kind, bytes) = (self.kind, u64::from(self.bytes));
-        self.run(Operation::Alloc, None, |lab| lab.alloc(kind, bytes));
+        let (kind, bytes, zeroinit) = (self.kind, u64::from(self.bytes), self.zeroinit);
+        self.run(Operation::Alloc, None, |lab| {
+            lab.alloc_with(kind, bytes, zeroinit)
+        });
+    }
+
+    /// GlobalReAlloc(h, 0, GMEM_MODIFY | the ticked flags).
+    pub fn modify(&mut self) {
+        let (moveable, discardable) = (self.modify_moveable, self.modify_discardable);
+        self.on_handle(Operation::Modify, |lab, h| {
+            lab.modify(h, moveable, discardable)
+        });
     }
 
     pub fn lock(&mut self) {
@@ -243,6 +262,11 @@ impl GlobalLabForm {
                 0..=MAX_FIELD_BYTES,
                 &mut self.notes.bytes,
             ));
+            ui.checkbox(&mut self.zeroinit, "GMEM_ZEROINIT")
+                .on_hover_text(lang.pick(
+                    "The block's bytes start as zeros (else memlab fills them with the handle's letter)",
+                    "블록의 바이트가 0으로 시작합니다 (아니면 memlab이 핸들의 글자로 채웁니다)",
+                ));
             if ui.button("GlobalAlloc").clicked() {
                 self.alloc();
             }
@@ -302,6 +326,24 @@ impl GlobalLabForm {
             }
         });
         show_note(ui, lang, self.notes.new_size.as_ref(), &SizeRule);
+        ui.horizontal_wrapped(|ui| {
+            ui.checkbox(&mut self.modify_moveable, "+ GMEM_MOVEABLE")
+                .on_hover_text(lang.pick(
+                    "With GMEM_MODIFY: a fixed block becomes movable (it gets a handle)",
+                    "GMEM_MODIFY와 함께: 고정 블록이 이동 가능해집니다 (핸들을 받습니다)",
+                ));
+            ui.checkbox(&mut self.modify_discardable, "+ GMEM_DISCARDABLE")
+                .on_hover_text(lang.pick(
+                    "With GMEM_MODIFY: the block becomes discardable; unticked, not discardable",
+                    "GMEM_MODIFY와 함께: 블록을 버릴 수 있게 됩니다. 끄면 버릴 수 없게 됩니다",
+                ));
+            if ui
+                .add_enabled(chosen, egui::Button::new("GlobalReAlloc(GMEM_MODIFY)"))
+                .clicked()
+            {
+                self.modify();
+            }
+        });
         ui.horizontal_wrapped(|ui| {
             ui.label(lang.pick("The system:", "시스템:"));
             if ui

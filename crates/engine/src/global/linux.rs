@@ -271,7 +271,13 @@ impl Heap {
         }
     }
 
-    pub fn alloc(&mut self, handle: Handle, kind: Kind, size: u64) -> Result<Made, GlobalError> {
+    pub fn alloc(
+        &mut self,
+        handle: Handle,
+        kind: Kind,
+        size: u64,
+        zeroinit: bool,
+    ) -> Result<Made, GlobalError> {
         let entry = match kind {
             Kind::Fixed => None,
             _ => Some(
@@ -306,7 +312,8 @@ impl Heap {
             },
         );
         if let Some(o) = offset {
-            self.write(handle, o, rounded, 0..rounded, Self::letter(handle));
+            let byte = if zeroinit { 0 } else { Self::letter(handle) };
+            self.write(handle, o, rounded, 0..rounded, byte);
         }
         self.sync_entry(handle);
         Ok(Made {
@@ -384,6 +391,36 @@ impl Heap {
         }
         self.empty(handle);
         Ok(Outcome::Discarded)
+    }
+
+    /// GlobalReAlloc(GMEM_MODIFY): GMEM_MOVEABLE makes a fixed block
+    /// movable (it gets a handle-table entry; its HGLOBAL becomes that
+    /// entry's address); GMEM_DISCARDABLE makes a movable block
+    /// discardable, its absence makes it not discardable. Nothing moves.
+    pub fn modify(
+        &mut self,
+        handle: Handle,
+        moveable: bool,
+        discardable: bool,
+    ) -> Result<(), GlobalError> {
+        let fixed = self.block(handle).kind == Kind::Fixed;
+        if fixed && !moveable {
+            if discardable {
+                return Err(GlobalError::ModifyFixed(handle));
+            }
+            return Ok(());
+        }
+        if fixed {
+            let entry = self.free_entries.pop().ok_or(GlobalError::TooManyHandles)?;
+            self.block_mut(handle).entry = Some(entry);
+        }
+        self.block_mut(handle).kind = if discardable {
+            Kind::Discardable
+        } else {
+            Kind::Moveable
+        };
+        self.sync_entry(handle);
+        Ok(())
     }
 
     pub fn free(&mut self, handle: Handle) -> Result<(), GlobalError> {

@@ -76,6 +76,11 @@ impl Localized for GlobalError {
                 "GlobalDiscard: {} 잠겨 있습니다 (잠금 계수 {lock_count}): 잠기지 않은 블록만 버릴 수 있습니다",
                 josa(ko(handle), Topic)
             ),
+            Self::ModifyFixed(h) => format!(
+                "GlobalReAlloc(GMEM_MODIFY): {} GMEM_FIXED입니다: 이동 가능한 블록만 버릴 수 있게 \
+                 됩니다 (GMEM_MOVEABLE도 주면 이동 가능해집니다)",
+                josa(ko(h), Topic)
+            ),
             Self::DiscardFixed(h) => format!(
                 "GlobalDiscard: {} GMEM_FIXED 블록입니다: 이동 가능한 블록만 버릴 수 있습니다",
                 josa(ko(h), Topic)
@@ -127,11 +132,7 @@ impl Localized for GlobalError {
                 format_bytes(*bytes as u64),
                 errno_ko(*errno)
             ),
-            Self::Os {
-                call,
-                code,
-                message,
-            } => format!("{call} 실패: {message} (Windows 오류 {code})"),
+            Self::Os { call, code, .. } => format!("{call} 실패: {}", errno_ko(*code as i32)),
         }
     }
 }
@@ -313,6 +314,20 @@ impl Localized for Outcome {
                 Lang::Ko => format!("이동 {from:#x} -> {to:#x}, 이제 {size}바이트"),
             },
             Self::Flags { flags } => format!("GlobalFlags: {flags:#06x}"),
+            Self::Modified {
+                hglobal,
+                now: kind,
+                flags,
+            } => match lang {
+                Lang::En => format!(
+                    "now {}: GlobalFlags {flags:#06x}, HGLOBAL {hglobal:#x}",
+                    kind.localized(lang)
+                ),
+                Lang::Ko => format!(
+                    "이제 {}: GlobalFlags {flags:#06x}, HGLOBAL {hglobal:#x}",
+                    kind.localized(lang)
+                ),
+            },
             Self::HandleOf {
                 address,
                 handle,

@@ -34,7 +34,9 @@
 #[cfg(target_os = "linux")]
 mod linux;
 mod messages;
-#[cfg(test)]
+// The Linux model's rules (the Windows build's answers are tested through
+// memlab.exe: tests/windows_global.rs).
+#[cfg(all(test, target_os = "linux"))]
 mod tests;
 #[cfg(windows)]
 mod windows;
@@ -61,6 +63,12 @@ pub const MAX_LOCKS: u8 = 0xFF;
 pub const GMEM_DISCARDABLE: u32 = 0x0100;
 /// GlobalFlags' bit for a discarded block.
 pub const GMEM_DISCARDED: u32 = 0x4000;
+/// GlobalAlloc's flag for a block whose bytes start as zeros.
+pub const GMEM_ZEROINIT: u32 = 0x0040;
+/// GlobalReAlloc's flag to change a block's flags, not its size.
+pub const GMEM_MODIFY: u32 = 0x0080;
+/// GlobalAlloc's and GlobalReAlloc's flag for a movable block.
+pub const GMEM_MOVEABLE: u32 = 0x0002;
 
 /// A handle's number (1, 2, ...), as the program's variable holding the
 /// HGLOBAL that GlobalAlloc returned.
@@ -123,6 +131,7 @@ pub enum Operation {
     Unlock,
     Size,
     ReAlloc,
+    Modify,
     Flags,
     Handle,
     Free,
@@ -141,6 +150,7 @@ impl Operation {
             Self::Unlock => "GlobalUnlock",
             Self::Size => "GlobalSize",
             Self::ReAlloc => "GlobalReAlloc",
+            Self::Modify => "GlobalReAlloc(GMEM_MODIFY)",
             Self::Flags => "GlobalFlags",
             Self::Handle => "GlobalHandle",
             Self::Free => "GlobalFree",
@@ -264,6 +274,13 @@ pub enum Outcome {
     Flags {
         flags: u32,
     },
+    /// GlobalReAlloc(h, 0, GMEM_MODIFY | ...): the block's new flags, and
+    /// its HGLOBAL (a fixed block made movable gets a handle).
+    Modified {
+        hglobal: usize,
+        now: Kind,
+        flags: u32,
+    },
     /// GlobalHandle of an address.
     HandleOf {
         address: usize,
@@ -321,6 +338,11 @@ pub enum GlobalError {
     DiscardLocked { handle: Handle, lock_count: u8 },
     #[error("GlobalDiscard: {0} is GMEM_FIXED: only a movable block can be discarded")]
     DiscardFixed(Handle),
+    #[error(
+        "GlobalReAlloc(GMEM_MODIFY): {0} is GMEM_FIXED: only a movable block can be \
+         discardable (add GMEM_MOVEABLE to make it movable too)"
+    )]
+    ModifyFixed(Handle),
     #[error(
         "GlobalReAlloc: {handle} cannot grow to {} in place, and {} (ERROR_NOT_ENOUGH_MEMORY)",
         format_bytes(*bytes),
@@ -386,6 +408,7 @@ impl GlobalError {
             Self::FreeLocked { .. } => "GlobalFree of a locked block",
             Self::DiscardLocked { .. } => "GlobalDiscard of a locked block",
             Self::DiscardFixed(_) => "GlobalDiscard of a GMEM_FIXED block",
+            Self::ModifyFixed(_) => "GMEM_DISCARDABLE on a GMEM_FIXED block",
             Self::CannotMove { .. } | Self::NotEnoughMemory { .. } | Self::TooLarge { .. } => {
                 "ERROR_NOT_ENOUGH_MEMORY"
             }
@@ -409,6 +432,7 @@ impl HasKind for GlobalError {
             | Self::FreeLocked { .. }
             | Self::DiscardLocked { .. }
             | Self::DiscardFixed(_)
+            | Self::ModifyFixed(_)
             | Self::TooLarge { .. }
             | Self::NothingKept(_) => ErrorKind::Usage,
             Self::CannotMove { .. } | Self::NotEnoughMemory { .. } | Self::TooManyHandles => {
@@ -479,13 +503,25 @@ impl GlobalLab {
 
     /// GlobalAlloc(kind, size).
     pub fn alloc(&mut self, kind: Kind, size: u64) -> Result<Outcome, GlobalError> {
+        self.alloc_with(kind, size, false)
+    }
+
+    /// GlobalAlloc(kind | GMEM_ZEROINIT if `zeroinit`, size): with
+    /// GMEM_ZEROINIT the block's bytes start as zeros (else memlab fills
+    /// them with the handle's letter).
+    pub fn alloc_with(
+        &mut self,
+        kind: Kind,
+        size: u64,
+        zeroinit: bool,
+    ) -> Result<Outcome, GlobalError> {
         self.step(|lab| {
             if lab.heap.is_none() {
                 lab.heap = Some(sys::Heap::new()?);
             }
             let handle = Handle(lab.next + 1);
             let heap = lab.heap.as_mut().expect("just mapped");
-            let made = heap.alloc(handle, kind, size)?;
+            let made = heap.alloc(handle, kind, size, zeroinit)?;
             lab.next += 1;
             if kind == Kind::Fixed {
                 // GlobalAlloc(GMEM_FIXED) returns the pointer itself.
@@ -563,6 +599,27 @@ impl GlobalLab {
                 from,
                 to,
                 size: row.size,
+            })
+        })
+    }
+
+    /// GlobalReAlloc(h, 0, GMEM_MODIFY | GMEM_MOVEABLE if `moveable` |
+    /// GMEM_DISCARDABLE if `discardable`): the block's flags change, its
+    /// size and bytes stay.
+    pub fn modify(
+        &mut self,
+        handle: Handle,
+        moveable: bool,
+        discardable: bool,
+    ) -> Result<Outcome, GlobalError> {
+        self.step(|lab| {
+            let heap = lab.heap(handle)?;
+            heap.modify(handle, moveable, discardable)?;
+            let row = heap.row(handle);
+            Ok(Outcome::Modified {
+                hglobal: row.hglobal,
+                now: row.kind,
+                flags: row.flags,
             })
         })
     }

@@ -29,12 +29,13 @@ use windows_sys::Win32::Foundation::{
     ERROR_DISCARDED, ERROR_NOT_LOCKED, GetLastError, GlobalFree, HGLOBAL, NO_ERROR, SetLastError,
 };
 use windows_sys::Win32::System::Memory::{
-    GMEM_FIXED, GMEM_MOVEABLE, GlobalAlloc, GlobalFlags, GlobalHandle, GlobalLock, GlobalReAlloc,
-    GlobalSize, GlobalUnlock,
+    GMEM_FIXED, GMEM_MOVEABLE, GMEM_ZEROINIT, GlobalAlloc, GlobalFlags, GlobalHandle, GlobalLock,
+    GlobalReAlloc, GlobalSize, GlobalUnlock,
 };
 
 use super::{
-    AtAddress, GMEM_DISCARDABLE, GMEM_DISCARDED, GlobalError, Handle, Kind, Move, Outcome, Row,
+    AtAddress, GMEM_DISCARDABLE, GMEM_DISCARDED, GMEM_MODIFY, GlobalError, Handle, Kind, Move,
+    Outcome, Row,
 };
 
 /// The largest block one step asks for (the form's size field and the
@@ -210,12 +211,23 @@ impl Heap {
         }
     }
 
-    pub fn alloc(&mut self, handle: Handle, kind: Kind, size: u64) -> Result<Made, GlobalError> {
-        let flags = match kind {
+    /// GlobalAlloc; memlab fills the block with the handle's letter unless
+    /// GMEM_ZEROINIT asked for zeros.
+    pub fn alloc(
+        &mut self,
+        handle: Handle,
+        kind: Kind,
+        size: u64,
+        zeroinit: bool,
+    ) -> Result<Made, GlobalError> {
+        let mut flags = match kind {
             Kind::Fixed => GMEM_FIXED,
             Kind::Moveable => GMEM_MOVEABLE,
             Kind::Discardable => GMEM_MOVEABLE | GMEM_DISCARDABLE,
         };
+        if zeroinit {
+            flags |= GMEM_ZEROINIT;
+        }
         let bytes = usize::try_from(size).map_err(|_| os_error("GlobalAlloc", 8))?;
         // SAFETY: GlobalAlloc takes any flags and size; NULL is its failure.
         let h = unsafe { GlobalAlloc(flags, bytes) };
@@ -233,8 +245,10 @@ impl Heap {
         );
         let address = self.address_of(handle);
         self.note(handle, address);
-        let all = self.size_of(handle);
-        self.fill(handle, 0..all, letter(handle));
+        if !zeroinit {
+            let all = self.size_of(handle);
+            self.fill(handle, 0..all, letter(handle));
+        }
         Ok(Made {
             hglobal: h as usize,
             discarded: Vec::new(),
@@ -301,6 +315,38 @@ impl Heap {
                 size: self.size_of(handle),
             },
         })
+    }
+
+    /// GlobalReAlloc(h, 0, GMEM_MODIFY | GMEM_MOVEABLE? | GMEM_DISCARDABLE?):
+    /// the real call; a fixed block made movable gets the handle it returns.
+    pub fn modify(
+        &mut self,
+        handle: Handle,
+        moveable: bool,
+        discardable: bool,
+    ) -> Result<(), GlobalError> {
+        let h = self.block(handle).hglobal;
+        let mut flags = GMEM_MODIFY;
+        if moveable {
+            flags |= GMEM_MOVEABLE;
+        }
+        if discardable {
+            flags |= GMEM_DISCARDABLE;
+        }
+        clear_last_error();
+        // SAFETY: a live HGLOBAL of this lab's; on success the answer replaces it.
+        let r = unsafe { GlobalReAlloc(h, 0, flags) };
+        if r.is_null() {
+            return Err(os_error("GlobalReAlloc(GMEM_MODIFY)", last_error()));
+        }
+        let b = self.block_mut(handle);
+        b.hglobal = r;
+        if r != h {
+            // A fixed block made movable: a handle now, not its pointer.
+            b.fixed = false;
+        }
+        self.seen.insert(r as usize);
+        Ok(())
     }
 
     pub fn free(&mut self, handle: Handle) -> Result<(), GlobalError> {
