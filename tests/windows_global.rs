@@ -13,6 +13,13 @@ use wine::Retrying;
 
 use std::process::Output;
 
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use memlab::forms::global::GlobalLabForm;
+use memlab::forms::{Lab, help};
+use memlab::lab_id::LabId;
+use memlab_engine::i18n::Lang;
+use memlab_engine::i18n::testing::assert_korean;
 use serde_json::Value;
 
 const GMEM_DISCARDABLE: u64 = 0x0100;
@@ -305,4 +312,72 @@ fn gmem_modify_makes_a_block_discardable_and_a_fixed_one_movable() {
     assert_eq!(moveable["address"], fixed["address"], "{moveable}");
     assert_eq!(row(&steps[5], 2)["lock_count"], 1);
     assert_eq!(ok(&steps[5])["pointer"], fixed["address"]);
+}
+
+fn global_form(lang: Lang) -> Harness<'static, GlobalLabForm> {
+    Harness::builder()
+        .with_size([1100.0, 1200.0])
+        .with_context_setup(memlab::fonts::install)
+        .build_ui_state(
+            move |ui, lab: &mut GlobalLabForm| {
+                egui::ScrollArea::vertical().show(ui, |ui| lab.ui(ui, lang));
+            },
+            GlobalLabForm::default(),
+        )
+}
+
+fn shows<S>(h: &Harness<'_, S>, part: &str) -> bool {
+    h.query_all_by_label_contains(part).next().is_some()
+}
+
+/// The form on Windows, in this test process, on the real calls: in the
+/// window's list, its demo moves a block whose pointer was kept (the table
+/// shows the old address and the stale pointer, no strip), in both
+/// languages, with the help naming the calls as made.
+#[test]
+fn the_form_is_in_the_list_and_its_demo_shows_a_move_on_the_real_heap() {
+    assert!(LabId::all().contains(&LabId::Global));
+    for lang in [Lang::En, Lang::Ko] {
+        let mut h = global_form(lang);
+        h.state_mut().demo();
+        h.step();
+        h.step();
+        let rows = h.state().rows();
+        let moved = h.state().moved().to_vec();
+        assert_eq!(moved.len(), 1, "{moved:?}");
+        let block = rows
+            .iter()
+            .find(|r| r.handle == moved[0].handle)
+            .expect("the moved block is in the table");
+        assert_eq!(block.address, Some(moved[0].to));
+        assert!(block.kept_is_stale(), "{block:?}");
+        // The discardable block was emptied by "Low memory".
+        assert!(rows.iter().any(|r| r.discarded()), "{rows:?}");
+        match lang {
+            Lang::En => {
+                assert!(shows(&h, "the real GlobalAlloc"));
+                assert!(shows(&h, "scattered over the process heap"));
+                assert!(shows(&h, &format!("{:#x}", moved[0].from)));
+                assert!(shows(&h, "stale pointer"));
+            }
+            Lang::Ko => {
+                assert!(shows(&h, "윈도우의 진짜 GlobalAlloc"));
+                assert!(shows(&h, "프로세스 힙에 흩어져"));
+                assert!(shows(&h, "낡은 포인터"));
+                let status = h.state().status_text(Lang::Ko).expect("a status");
+                assert_korean(&status);
+            }
+        }
+    }
+    let help = help(LabId::Global);
+    let calls: Vec<&str> = help.calls.iter().map(|c| c.here.get(Lang::En)).collect();
+    assert!(
+        calls
+            .iter()
+            .any(|c| c.contains("GlobalReAlloc(h, 0, GMEM_MOVEABLE)")),
+        "{calls:?}"
+    );
+    for call in help.calls {
+        assert_korean(call.here.get(Lang::Ko));
+    }
 }
