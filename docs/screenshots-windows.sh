@@ -75,15 +75,10 @@ for lab in shared-text:shared alloc-bench:alloc-bench memory-managers:memory-man
         echo "skipped $id: not ported to Windows in this build"
         continue
     fi
-    # The memory managers' demo makes the private heap the whole program's
-    # allocator, which hangs under wine (docs/windows.md, "Known gap"): that
-    # lab is shown as it opens.
-    demo=--demo
-    [ "$id" != memory-managers ] || demo=
     for lang in en ko; do
         suffix=; [ "$lang" = en ] || suffix=-$lang
         # A picture takes seconds; a hang is a failure, not a wait for ever.
-        timeout 300 "$MEMLAB_WINE" "$exe" screenshot --lab "$id" --lang "$lang" $demo \
+        timeout 300 "$MEMLAB_WINE" "$exe" screenshot --lab "$id" --lang "$lang" --demo \
             --out "$(win_path "$shots/windows-$file$suffix.png")" || {
             echo "docs/screenshots-windows.sh: the $id screenshot ($lang) failed or hung" >&2
             exit 1

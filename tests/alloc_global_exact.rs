@@ -134,18 +134,6 @@ fn own_regions_hold_the_heap_and_mimalloc_blocks() {
 }
 
 fn main() {
-    // As libtest's #[ignore]: this binary has no harness. Under wine it
-    // hangs before its first line (with the dispatcher as the global
-    // allocator and the private heap active; a lead: windows-gnu's std keeps
-    // thread_local! values behind OS TLS keys, which allocate on first use,
-    // inside the allocator). To investigate: docs/windows.md.
-    if cfg!(windows) {
-        println!(
-            "test {} ... ignored, hangs on Windows (docs/windows.md)",
-            module_path!()
-        );
-        return;
-    }
     assert!(
         is_installed(),
         "GlobalDispatcher must be the global allocator"

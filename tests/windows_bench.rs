@@ -81,3 +81,37 @@ fn a_terminated_measuring_process_is_a_typed_error() {
         "{err}"
     );
 }
+
+/// The memory managers' demo makes the private heap the program's
+/// allocator (egui's allocations included) and draws: it hung under wine
+/// until the dispatcher asked region its page size before a switch
+/// (tests/crate_defects_region_windows.rs). Waited for with a deadline, so
+/// a hang fails the test instead of stopping the suite.
+#[test]
+fn the_memory_managers_demo_draws_with_the_private_heap_active() {
+    let out = std::env::temp_dir().join(format!("memlab-winmgr-{}.png", std::process::id()));
+    let _ = std::fs::remove_file(&out);
+    let child = Command::new(memlab_exe())
+        .args(["screenshot", "--lab", "memory-managers", "--demo"])
+        .args(["--size", "900x600", "--out"])
+        .arg(&out)
+        .spawn_retrying()
+        .expect("memlab.exe screenshot");
+    let mut child = wine::Killed(child);
+    let deadline = std::time::Instant::now() + wine::DEADLINE;
+    let status = loop {
+        if let Some(status) = child.0.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the demo did not finish within {:?}",
+            wine::DEADLINE
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    let picture = image::open(&out).expect("a PNG").to_rgba8();
+    std::fs::remove_file(&out).unwrap();
+    assert_eq!(picture.dimensions(), (900, 600));
+}

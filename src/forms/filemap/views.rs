@@ -183,7 +183,10 @@ impl ViewPanel {
         let slider_thickness = ui
             .text_style_height(&egui::TextStyle::Body)
             .max(ui.spacing().interact_size.y);
-        let slider_w = slider_thickness + ui.spacing().item_spacing.x;
+        // Two points of slack: at zoom 1.5 sizes are rounded to whole pixels
+        // (2/3 of a point), and the layout test once saw the row end one
+        // point past the lab's edge at 1920x1080.
+        let slider_w = slider_thickness + ui.spacing().item_spacing.x + 2.0;
         let height = ui.text_style_height(&egui::TextStyle::Monospace)
             * (hex::rows_in_sight(info.len) + 1) as f32;
         ui.horizontal(|ui| {

@@ -74,6 +74,14 @@ impl Dispatcher {
     /// Make `kind` the manager for all *new* allocations; returns the previous one.
     /// Existing blocks keep going back to their own manager.
     pub fn set_active(&self, kind: ManagerKind) -> ManagerKind {
+        // region 4.0.1 on Windows boxes its SYSTEM_INFO the first time it
+        // is asked the page size, through the global allocator. Asked first
+        // inside the private heap or the arena (which reserve their range
+        // with region, under their lock) while that manager is the active
+        // one, the box comes back to it and the process hangs on its own
+        // lock. Asked here, before the switch, the box goes to the manager
+        // still active (tests/crate_defects_region_windows.rs).
+        let _ = region::page::size();
         ManagerKind::from_u8(self.active.swap(kind as u8, Relaxed))
     }
 
