@@ -210,8 +210,11 @@ fn a_discarded_block_has_no_address_its_lock_fails_and_realloc_gives_it_memory()
 fn windows_frees_a_locked_block_and_the_freed_handle_is_stale_from_then_on() {
     let (out, steps) = global_json("alloc moveable 100; lock 1; lock 1; free 1; lock 1");
     assert_eq!(steps.len(), 5, "{}", stderr(&out));
-    // GlobalFree does not refuse a locked block (memlab's Linux model does).
-    assert_eq!(ok(&steps[3])["kind"], "freed", "{}", steps[3]);
+    // GlobalFree does not refuse a locked block (memlab's Linux model
+    // does), and the step says it was locked.
+    let freed = ok(&steps[3]);
+    assert_eq!(freed["kind"], "freed_locked", "{freed}");
+    assert_eq!(freed["lock_count"], 2, "{freed}");
     assert_eq!(steps[3]["handles"].as_array().map(Vec::len), Some(0));
     // The HGLOBAL is never passed again: the lab names the stale handle.
     assert_eq!(

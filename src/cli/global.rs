@@ -103,6 +103,9 @@ fn outcome_json(o: &Outcome) -> serde_json::Value {
             "kind": "handle", "address": hex(*address), "handle": handle, "hglobal": hex(*hglobal),
         }),
         Outcome::Freed => json!({"kind": "freed"}),
+        Outcome::FreedLocked { lock_count } => {
+            json!({"kind": "freed_locked", "lock_count": lock_count})
+        }
         Outcome::Discarded => json!({"kind": "discarded"}),
         Outcome::Compacted { moved } => json!({"kind": "compacted", "moved": moves_json(moved)}),
         Outcome::LowMemory { discarded, bytes } => {

@@ -423,7 +423,8 @@ impl Heap {
         Ok(())
     }
 
-    pub fn free(&mut self, handle: Handle) -> Result<(), GlobalError> {
+    /// GlobalFree; the lock count the block had (always 0: a locked block is refused).
+    pub fn free(&mut self, handle: Handle) -> Result<u8, GlobalError> {
         let b = self.block(handle);
         if b.lock_count > 0 {
             return Err(GlobalError::FreeLocked {
@@ -436,7 +437,7 @@ impl Heap {
             self.table[entry] = 0;
             self.free_entries.push(entry);
         }
-        Ok(())
+        Ok(0)
     }
 
     /// GlobalReAlloc to a non-zero size: in place when the block shrinks

@@ -345,6 +345,16 @@ impl Localized for Outcome {
                     "해제했습니다: 이제부터 이 핸들은 무효입니다",
                 )
                 .into(),
+            Self::FreedLocked { lock_count } => match lang {
+                Lang::En => format!(
+                    "freed although locked (lock count {lock_count}): Windows frees a locked \
+                     block; the handle is invalid from now on"
+                ),
+                Lang::Ko => format!(
+                    "잠겨 있었는데도(잠금 계수 {lock_count}) 해제했습니다: 윈도우는 잠긴 블록도 \
+                     해제합니다. 이제부터 이 핸들은 무효입니다"
+                ),
+            },
             Self::Discarded => lang
                 .pick(
                     "discarded: no memory, the handle still valid",

@@ -288,6 +288,11 @@ pub enum Outcome {
         hglobal: usize,
     },
     Freed,
+    /// Windows: GlobalFree freed a block that was locked (the Linux model
+    /// refuses it), with the lock count it had.
+    FreedLocked {
+        lock_count: u8,
+    },
     /// GlobalDiscard (or GlobalReAlloc to 0): the block is empty, the handle valid.
     Discarded,
     /// Unlocked movable blocks slid down; fixed and locked blocks stayed.
@@ -632,9 +637,12 @@ impl GlobalLab {
     /// GlobalFree(h).
     pub fn free(&mut self, handle: Handle) -> Result<Outcome, GlobalError> {
         self.step(|lab| {
-            lab.heap(handle)?.free(handle)?;
+            let lock_count = lab.heap(handle)?.free(handle)?;
             lab.kept.remove(&handle);
-            Ok(Outcome::Freed)
+            Ok(match lock_count {
+                0 => Outcome::Freed,
+                lock_count => Outcome::FreedLocked { lock_count },
+            })
         })
     }
 

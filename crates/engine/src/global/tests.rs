@@ -634,6 +634,7 @@ fn every_outcome_reads_in_korean() {
             hglobal: 0x1000,
         },
         Outcome::Freed,
+        Outcome::FreedLocked { lock_count: 2 },
         Outcome::Discarded,
         Outcome::Compacted { moved: vec![] },
         Outcome::Compacted { moved: vec![mv] },

@@ -349,7 +349,9 @@ impl Heap {
         Ok(())
     }
 
-    pub fn free(&mut self, handle: Handle) -> Result<(), GlobalError> {
+    /// GlobalFree; the lock count the block had (Windows frees a locked block).
+    pub fn free(&mut self, handle: Handle) -> Result<u8, GlobalError> {
+        let lock_count = (self.flags_of(handle) & GMEM_LOCKCOUNT) as u8;
         let h = self.block(handle).hglobal;
         clear_last_error();
         // SAFETY: a live HGLOBAL of this lab's; it leaves the table at once.
@@ -358,7 +360,7 @@ impl Heap {
             return Err(os_error("GlobalFree", last_error()));
         }
         self.blocks.remove(&handle);
-        Ok(())
+        Ok(lock_count)
     }
 
     /// GlobalReAlloc(h, size, GMEM_MOVEABLE if `moveable`): the real
