@@ -22,7 +22,6 @@ pub enum LabId {
     /// GetSystemInfo and the memory figures.
     Sysinfo,
     /// GlobalAlloc and friends (LocalAlloc is the same heap).
-    #[cfg(target_os = "linux")]
     Global,
     /// VirtualAlloc and friends, page by page.
     #[cfg(target_os = "linux")]

@@ -132,7 +132,7 @@ fn a_backing_file_says_it_is_not_on_windows_yet() {
 
 #[test]
 fn the_commands_of_labs_not_ported_say_so_with_their_exit_code() {
-    for command in ["vm", "global"] {
+    for command in ["vm"] {
         let out = run(&[command, "--help"]);
         assert_eq!(
             out.status.code(),

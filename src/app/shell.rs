@@ -11,7 +11,6 @@ use serde::{Deserialize, Serialize};
 use crate::forms::alloc::bench::AllocBenchForm;
 use crate::forms::alloc::memory_managers::MemoryManagersPanel;
 use crate::forms::filemap::FileMapLab;
-#[cfg(target_os = "linux")]
 use crate::forms::global::GlobalLabForm;
 use crate::forms::heap::HeapLabForm;
 use crate::forms::mutex::MutexLab;
@@ -52,7 +51,6 @@ pub struct MemlabApp {
     alloc_bench: AllocBenchForm,
     memory_managers: MemoryManagersPanel,
     system_info: SystemInfoForm,
-    #[cfg(target_os = "linux")]
     global: GlobalLabForm,
     #[cfg(target_os = "linux")]
     page_lab: PageLabForm,
@@ -117,7 +115,6 @@ impl MemlabApp {
             &mut self.alloc_bench,
             &mut self.memory_managers,
             &mut self.system_info,
-            #[cfg(target_os = "linux")]
             &mut self.global,
             #[cfg(target_os = "linux")]
             &mut self.page_lab,

@@ -7,7 +7,6 @@
 mod alloc;
 mod exit;
 mod filemap;
-#[cfg(target_os = "linux")]
 mod global;
 mod heap;
 mod maps;
@@ -30,7 +29,6 @@ use crate::lab_id::LabId;
 pub use alloc::{BenchArgs, SweepArgs, bench_child, measurement_text, sweep_table};
 pub use exit::Failure;
 pub use filemap::FilemapArgs;
-#[cfg(target_os = "linux")]
 pub use global::GlobalArgs;
 pub use heap::HeapArgs;
 use memlab_engine::desktop::settings::TextSize;
@@ -48,7 +46,7 @@ pub use vm::VmArgs;
 pub const NOT_PORTED: &[&str] = if cfg!(target_os = "linux") {
     &[]
 } else {
-    &["vm", "global"]
+    &["vm"]
 };
 
 /// Longest `--hold` (filemap) or `hold --seconds` (mutex), in seconds.
@@ -145,7 +143,6 @@ pub enum Command {
     Vm(VmArgs),
     /// The Global/Local lab (GlobalAlloc and friends): runs a script of
     /// steps on memlab's global heap and prints the handle table after each.
-    #[cfg(target_os = "linux")]
     Global(GlobalArgs),
     /// The heap lab (HeapCreate and friends): runs a script of steps on
     /// memlab's private heaps and prints the heaps and costs after each.
@@ -327,11 +324,12 @@ impl Command {
             | Self::Sysinfo { .. }
             | Self::Maps { .. }
             | Self::Heap(_)
+            | Self::Global(_)
             | Self::Arrange
             | Self::Sharemem(_)
             | Self::SharememChild => false,
             #[cfg(target_os = "linux")]
-            Self::Vm(_) | Self::Global(_) => false,
+            Self::Vm(_) => false,
         }
     }
 }
@@ -356,7 +354,6 @@ pub fn run(command: Command, open_window: OpenScreenshot<'_>) -> ExitCode {
         } => mutex::run_mutex(kind, &name, timeout_ms, action),
         #[cfg(target_os = "linux")]
         Command::Vm(args) => vm::run_script(&args),
-        #[cfg(target_os = "linux")]
         Command::Global(args) => global::run_script(&args),
         Command::Heap(args) => heap::run_script(&args),
         Command::Sysinfo { json } => sysinfo::run_sysinfo(json),

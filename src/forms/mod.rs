@@ -6,7 +6,6 @@
 
 pub mod alloc;
 pub mod filemap;
-#[cfg(target_os = "linux")]
 pub mod global;
 pub mod heap;
 pub mod mutex;
@@ -81,7 +80,6 @@ pub fn help(id: LabId) -> &'static LabHelp {
         LabId::AllocBench => &alloc::bench::help::HELP,
         LabId::MemoryManagers => &alloc::memory_managers::HELP,
         LabId::Sysinfo => &vm::system_info::help::HELP,
-        #[cfg(target_os = "linux")]
         LabId::Global => &global::help::HELP,
         #[cfg(target_os = "linux")]
         LabId::PageLab => &vm::page_lab::help::HELP,

@@ -27,6 +27,8 @@ mod filemap_form_ui;
 mod filemap_json;
 mod fonts;
 mod global_cli;
+mod global_flags_cli;
+mod global_flags_form_ui;
 mod global_form_ui;
 mod heap_cli;
 mod labs_window;

@@ -29,7 +29,6 @@ pub mod desktop;
 pub mod error;
 pub mod filemap;
 pub mod format;
-#[cfg(target_os = "linux")]
 pub mod global;
 pub mod heap;
 pub mod i18n;
