@@ -10,9 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::forms::alloc::bench::AllocBenchForm;
 use crate::forms::alloc::memory_managers::MemoryManagersPanel;
-#[cfg(target_os = "linux")]
 use crate::forms::filemap::FileMapLab;
-#[cfg(target_os = "linux")]
 use crate::forms::global::GlobalLabForm;
 use crate::forms::heap::HeapLabForm;
 use crate::forms::mutex::MutexLab;
@@ -52,12 +50,10 @@ pub struct MemlabApp {
     alloc_bench: AllocBenchForm,
     memory_managers: MemoryManagersPanel,
     system_info: SystemInfoForm,
-    #[cfg(target_os = "linux")]
     global: GlobalLabForm,
     page_lab: PageLabForm,
     address_map: AddressMapForm,
     heap: HeapLabForm,
-    #[cfg(target_os = "linux")]
     filemap: FileMapLab,
     mutex: MutexLab,
     #[serde(skip)]
@@ -99,7 +95,6 @@ impl MemlabApp {
         Self {
             shared: SharedTextForm::with_name(name),
             mutex: MutexLab::with_name(name, None),
-            #[cfg(target_os = "linux")]
             filemap: FileMapLab::with_path(&Self::scratch_file(name)),
             ..Self::default()
         }
@@ -118,12 +113,10 @@ impl MemlabApp {
             &mut self.alloc_bench,
             &mut self.memory_managers,
             &mut self.system_info,
-            #[cfg(target_os = "linux")]
             &mut self.global,
             &mut self.page_lab,
             &mut self.address_map,
             &mut self.heap,
-            #[cfg(target_os = "linux")]
             &mut self.filemap,
             &mut self.mutex,
             &mut self.sharemem,

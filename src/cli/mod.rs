@@ -6,9 +6,7 @@
 
 mod alloc;
 mod exit;
-#[cfg(target_os = "linux")]
 mod filemap;
-#[cfg(target_os = "linux")]
 mod global;
 mod heap;
 mod maps;
@@ -29,9 +27,7 @@ use clap::{Parser, Subcommand};
 use crate::lab_id::LabId;
 pub use alloc::{BenchArgs, SweepArgs, bench_child, measurement_text, sweep_table};
 pub use exit::Failure;
-#[cfg(target_os = "linux")]
 pub use filemap::FilemapArgs;
-#[cfg(target_os = "linux")]
 pub use global::GlobalArgs;
 pub use heap::HeapArgs;
 use memlab_engine::desktop::settings::TextSize;
@@ -46,12 +42,10 @@ pub use vm::VmChildArgs;
 
 /// The commands of the labs not ported to this OS yet (docs/windows.md):
 /// asked for, they fail as `ErrorKind::Unsupported` (exit code 1) and say
-/// so, where an unknown command is a usage error (exit code 2).
-pub const NOT_PORTED: &[&str] = if cfg!(target_os = "linux") {
-    &[]
-} else {
-    &["filemap", "global"]
-};
+/// so, where an unknown command is a usage error (exit code 2). Every lab
+/// runs on Linux and Windows now; a lab added on one OS first is listed
+/// here for the others.
+pub const NOT_PORTED: &[&str] = &[];
 
 /// Longest `--hold` (filemap) or `hold --seconds` (mutex), in seconds.
 const MAX_HOLD_SECONDS: f64 = 3600.0;
@@ -123,7 +117,6 @@ pub enum Command {
     /// Maps a file step by step (the book's CreateFile, CreateFileMapping,
     /// MapViewOfFile, FlushViewOfFile, UnmapViewOfFile, SetEndOfFile),
     /// printing what each step did.
-    #[cfg(target_os = "linux")]
     Filemap(FilemapArgs),
     /// The book's LockMap mutex three ways: take, hold, crash while holding,
     /// reset, or look at it.
@@ -151,7 +144,6 @@ pub enum Command {
     VmChild(VmChildArgs),
     /// The Global/Local lab (GlobalAlloc and friends): runs a script of
     /// steps on memlab's global heap and prints the handle table after each.
-    #[cfg(target_os = "linux")]
     Global(GlobalArgs),
     /// The heap lab (HeapCreate and friends): runs a script of steps on
     /// memlab's private heaps and prints the heaps and costs after each.
@@ -327,21 +319,19 @@ impl Command {
         match self {
             Self::Shared { .. } | Self::Screenshot(_) => true,
             Self::Mutex { .. } => true,
-            #[cfg(target_os = "linux")]
             Self::Filemap(_) => true,
             Self::Bench(_)
             | Self::Sweep(_)
             | Self::Sysinfo { .. }
             | Self::Maps { .. }
             | Self::Heap(_)
+            | Self::Global(_)
             | Self::Arrange
             | Self::Sharemem(_)
             | Self::SharememChild => false,
             Self::Vm(_) => false,
             #[cfg(windows)]
             Self::VmChild(_) => false,
-            #[cfg(target_os = "linux")]
-            Self::Global(_) => false,
         }
     }
 }
@@ -357,7 +347,6 @@ pub fn run(command: Command, open_window: OpenScreenshot<'_>) -> ExitCode {
         Command::Shared { name, file, action } => shared::run(&name, file, action),
         Command::Bench(args) => alloc::run_bench(&args),
         Command::Sweep(args) => alloc::run_sweep(&args),
-        #[cfg(target_os = "linux")]
         Command::Filemap(args) => filemap::run_filemap(args),
         Command::Mutex {
             kind,
@@ -368,7 +357,6 @@ pub fn run(command: Command, open_window: OpenScreenshot<'_>) -> ExitCode {
         Command::Vm(args) => vm::run_script(&args),
         #[cfg(windows)]
         Command::VmChild(args) => vm::run_child(&args),
-        #[cfg(target_os = "linux")]
         Command::Global(args) => global::run_script(&args),
         Command::Heap(args) => heap::run_script(&args),
         Command::Sysinfo { json } => sysinfo::run_sysinfo(json),

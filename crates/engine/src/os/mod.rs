@@ -43,6 +43,9 @@ pub use linux::{claims, ofd_lock, shm_object, slots};
 pub use sys::commit;
 #[cfg(unix)]
 pub use unix::{file_size_limit, probe};
+/// A kernel handle closed when dropped.
+#[cfg(windows)]
+pub(crate) use windows::OwnedHandle;
 /// `LockFileEx` / `UnlockFileEx` (the book mutex lab's file lock).
 #[cfg(windows)]
 pub use windows::file_lock;
