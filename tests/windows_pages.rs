@@ -7,7 +7,7 @@
 #![cfg(windows)]
 
 mod wine;
-use wine::{Retrying, memlab, run, text};
+use wine::{run, screenshot_colours, text};
 
 use memlab_engine::vm::child::ChildEnd;
 use memlab_engine::vm::pages::{Access, PageLab, Protection};
@@ -217,20 +217,6 @@ fn screenshot_renders_the_page_lab_with_its_demo() {
         "{}",
         text(&help.stdout)
     );
-    let out = std::env::temp_dir().join(format!("memlab-winpages-{}.png", std::process::id()));
-    let _ = std::fs::remove_file(&out);
-    let shot = memlab()
-        .args(["screenshot", "--lab", "page-lab", "--demo", "--lang", "ko"])
-        .args(["--size", "900x700", "--out"])
-        .arg(&out)
-        .output_retrying()
-        .expect("memlab.exe screenshot");
-    assert!(shot.status.success(), "{}", text(&shot.stderr));
-    let picture = image::open(&out).expect("a PNG").to_rgba8();
-    std::fs::remove_file(&out).unwrap();
-    assert_eq!(picture.dimensions(), (900, 700));
-    let mut colours: Vec<[u8; 4]> = picture.pixels().map(|p| p.0).collect();
-    colours.sort_unstable();
-    colours.dedup();
-    assert!(colours.len() > 20, "only {} colours", colours.len());
+    let colours = screenshot_colours("page-lab", "ko", true, (900, 700));
+    assert!(colours > 20, "only {colours} colours");
 }
