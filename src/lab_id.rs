@@ -22,17 +22,14 @@ pub enum LabId {
     /// GetSystemInfo and the memory figures.
     Sysinfo,
     /// GlobalAlloc and friends (LocalAlloc is the same heap).
-    #[cfg(target_os = "linux")]
     Global,
     /// VirtualAlloc and friends, page by page.
-    #[cfg(target_os = "linux")]
     PageLab,
     /// The address-space map (like VMMap).
     AddressMap,
     /// HeapCreate and friends: private heaps.
     Heap,
     /// The file mapping of §8.
-    #[cfg(target_os = "linux")]
     Filemap,
     /// The book's LockMap mutex.
     Mutex,

@@ -10,16 +10,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::forms::alloc::bench::AllocBenchForm;
 use crate::forms::alloc::memory_managers::MemoryManagersPanel;
-#[cfg(target_os = "linux")]
 use crate::forms::filemap::FileMapLab;
-#[cfg(target_os = "linux")]
 use crate::forms::global::GlobalLabForm;
 use crate::forms::heap::HeapLabForm;
 use crate::forms::mutex::MutexLab;
 use crate::forms::shared_text::SharedTextForm;
 use crate::forms::sharemem::ShareMemLab;
 use crate::forms::vm::address_map::AddressMapForm;
-#[cfg(target_os = "linux")]
 use crate::forms::vm::page_lab::PageLabForm;
 use crate::forms::vm::system_info::SystemInfoForm;
 use crate::forms::widgets::{Level, Status, lab_help, show_status};
@@ -53,13 +50,10 @@ pub struct MemlabApp {
     alloc_bench: AllocBenchForm,
     memory_managers: MemoryManagersPanel,
     system_info: SystemInfoForm,
-    #[cfg(target_os = "linux")]
     global: GlobalLabForm,
-    #[cfg(target_os = "linux")]
     page_lab: PageLabForm,
     address_map: AddressMapForm,
     heap: HeapLabForm,
-    #[cfg(target_os = "linux")]
     filemap: FileMapLab,
     mutex: MutexLab,
     #[serde(skip)]
@@ -101,7 +95,6 @@ impl MemlabApp {
         Self {
             shared: SharedTextForm::with_name(name),
             mutex: MutexLab::with_name(name, None),
-            #[cfg(target_os = "linux")]
             filemap: FileMapLab::with_path(&Self::scratch_file(name)),
             ..Self::default()
         }
@@ -120,13 +113,10 @@ impl MemlabApp {
             &mut self.alloc_bench,
             &mut self.memory_managers,
             &mut self.system_info,
-            #[cfg(target_os = "linux")]
             &mut self.global,
-            #[cfg(target_os = "linux")]
             &mut self.page_lab,
             &mut self.address_map,
             &mut self.heap,
-            #[cfg(target_os = "linux")]
             &mut self.filemap,
             &mut self.mutex,
             &mut self.sharemem,

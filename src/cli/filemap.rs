@@ -7,10 +7,11 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use clap::Args;
+use serde_json::{Value, json};
 
 use super::{Failure, stop_on_signal};
 use memlab_engine::filemap::{
-    self, Access, Disposition, FileMapSession, OpenRequest, RawCall, Sharing, ViewMapped,
+    self, Access, Disposition, FileMapSession, OpenRequest, RawCall, Sharing, Step, ViewMapped,
     Walkthrough,
 };
 
@@ -51,6 +52,10 @@ pub struct FilemapArgs {
     /// views (before writing), e.g. to try a second instance; Ctrl+C ends it.
     #[arg(long, value_name = "SECONDS")]
     pub hold: Option<f64>,
+    /// One JSON object per line and step, each naming the call this OS
+    /// made for it (`os_call`; on Windows the Win32 call with its arguments).
+    #[arg(long)]
+    pub json: bool,
 }
 
 fn print(line: &str) {
@@ -58,6 +63,20 @@ fn print(line: &str) {
     // A closed pipe (e.g. `| head`) is no reason to fail the command.
     let _ = writeln!(out, "{line}");
     let _ = out.flush();
+}
+
+/// Prints a step done: its line of text, or with `--json` one object with
+/// the step's name, the call made (`os_call`) and `fields`.
+fn report(json: bool, step: Step, text: impl FnOnce() -> String, fields: Value) {
+    if !json {
+        print(&text());
+        return;
+    }
+    let mut object = json!({"step": step.name(), "os_call": step.os_call()});
+    if let (Some(object), Value::Object(fields)) = (object.as_object_mut(), fields) {
+        object.extend(fields);
+    }
+    print(&object.to_string());
 }
 
 pub(super) fn run_filemap(args: FilemapArgs) -> Result<(), Failure> {
@@ -127,26 +146,51 @@ fn walk_through(
     hold: Option<Duration>,
     write: Option<(u64, String)>,
 ) -> Result<(), Failure> {
-    print(&format!(
-        "open: {} ({}, {} bytes; {}, {})",
-        opened.path.display(),
-        if opened.created {
-            "created"
+    let json = args.json;
+    let access = opened.access;
+    let open = Step::Open {
+        access,
+        sharing: opened.sharing,
+        disposition: if args.existing {
+            Disposition::OpenExisting
         } else {
-            "existing"
+            Disposition::OpenOrCreate
         },
-        opened.len,
-        if args.share {
-            "shared with other instances"
-        } else {
-            "exclusive"
+    };
+    let open_fields = json!({
+        "path": opened.path.display().to_string(),
+        "created": opened.created,
+        "len": opened.len,
+        "sharing": if args.share { "shared" } else { "exclusive" },
+        "access": if args.read_only { "read-only" } else { "read-write" },
+    });
+    report(
+        json,
+        open,
+        || {
+            format!(
+                "open: {} ({}, {} bytes; {}, {})",
+                opened.path.display(),
+                if opened.created {
+                    "created"
+                } else {
+                    "existing"
+                },
+                opened.len,
+                if args.share {
+                    "shared with other instances"
+                } else {
+                    "exclusive"
+                },
+                if args.read_only {
+                    "read-only"
+                } else {
+                    "read-write"
+                },
+            )
         },
-        if args.read_only {
-            "read-only"
-        } else {
-            "read-write"
-        },
-    ));
+        open_fields,
+    );
 
     let mapping = session.create_mapping(args.size)?;
     let change = if mapping.file_len_after > mapping.file_len_before {
@@ -156,22 +200,70 @@ fn walk_through(
     } else {
         "unchanged"
     };
-    print(&format!(
-        "mapping: {} bytes (asked {}); file {} -> {} bytes ({change})",
-        mapping.size, mapping.requested, mapping.file_len_before, mapping.file_len_after
-    ));
+    let grown = mapping.file_len_after > mapping.file_len_before;
+    report(
+        json,
+        Step::CreateMapping {
+            requested: mapping.requested,
+            access,
+            grows: grown.then_some(mapping.file_len_after),
+        },
+        || {
+            format!(
+                "mapping: {} bytes (asked {}); file {} -> {} bytes ({change})",
+                mapping.size, mapping.requested, mapping.file_len_before, mapping.file_len_after
+            )
+        },
+        json!({
+            "requested": mapping.requested,
+            "size": mapping.size,
+            "file_len_before": mapping.file_len_before,
+            "file_len_after": mapping.file_len_after,
+            "change": change,
+        }),
+    );
 
     for &(offset, len) in &args.views {
         let view = session.map_view(offset, len)?;
-        print(&view_line(&view));
+        let unaligned = view.unaligned.map(|u| {
+            json!({
+                "granularity": u.granularity,
+                "mapped_from": u.mapped_from,
+                "raw_call": match u.raw_mmap {
+                    RawCall::Failed { errno } => json!({"failed": errno}),
+                    RawCall::Succeeded => json!("succeeded"),
+                },
+            })
+        });
+        report(
+            json,
+            Step::MapView {
+                offset: view.offset,
+                len: view.len,
+                access,
+            },
+            || view_line(&view),
+            json!({
+                "view": view.view,
+                "offset": view.offset,
+                "len": view.len,
+                "address": view.address,
+                "unaligned": unaligned,
+            }),
+        );
     }
 
     if let Some(duration) = hold {
-        print(&format!(
-            "holding for {} s as PID {}",
-            duration.as_secs_f64(),
-            std::process::id()
-        ));
+        if json {
+            let hold = json!({"step": "hold", "seconds": duration.as_secs_f64(), "pid": std::process::id()});
+            print(&hold.to_string());
+        } else {
+            print(&format!(
+                "holding for {} s as PID {}",
+                duration.as_secs_f64(),
+                std::process::id()
+            ));
+        }
         let stop = stop_on_signal();
         let end = Instant::now() + duration;
         while !stop.load(Ordering::Relaxed) && Instant::now() < end {
@@ -181,54 +273,95 @@ fn walk_through(
 
     if let Some((offset, text)) = write {
         let written = session.write_at_file_offset(offset, text.as_bytes())?;
-        print(&format!(
-            "write: {} bytes at file offset {} through view #{} (view offset {})",
-            written.len, written.file_offset, written.view, written.at
-        ));
         let mut through_view = vec![0; text.len()];
         session.read_view(written.view, written.at, &mut through_view)?;
         let mut through_file = vec![0; text.len()];
         let n = session.read_file(offset, &mut through_file)?;
         through_file.truncate(n);
-        print(&format!(
-            "compare: view {:?}, ordinary file read {:?}: {}",
+        let (view_text, file_text) = (
             String::from_utf8_lossy(&through_view),
             String::from_utf8_lossy(&through_file),
-            if through_view == through_file {
-                "equal (one page cache)"
-            } else {
-                "DIFFERENT"
-            }
-        ));
+        );
+        let equal = through_view == through_file;
+        report(
+            json,
+            Step::Write {
+                file_offset: written.file_offset,
+                len: written.len,
+            },
+            || {
+                format!(
+                    "write: {} bytes at file offset {} through view #{} (view offset {})",
+                    written.len, written.file_offset, written.view, written.at
+                )
+            },
+            json!({
+                "view": written.view,
+                "file_offset": written.file_offset,
+                "view_offset": written.at,
+                "len": written.len,
+                "through_view": view_text,
+                "through_file": file_text,
+                "equal": equal,
+            }),
+        );
+        if !json {
+            print(&format!(
+                "compare: view {view_text:?}, ordinary file read {file_text:?}: {}",
+                if equal {
+                    "equal (one page cache)"
+                } else {
+                    "DIFFERENT"
+                }
+            ));
+        }
     }
 
     let views = session.views();
     if args.flush {
         for view in &views {
             let flushed = session.flush_view(view.view)?;
-            print(&format!(
-                "flush: view #{}, {} bytes in {:.3} ms",
-                flushed.view,
-                flushed.bytes,
-                flushed.took.as_secs_f64() * 1e3
-            ));
+            let ms = flushed.took.as_secs_f64() * 1e3;
+            report(
+                json,
+                Step::Flush { view: flushed.view },
+                || {
+                    format!(
+                        "flush: view #{}, {} bytes in {ms:.3} ms",
+                        flushed.view, flushed.bytes
+                    )
+                },
+                json!({"view": flushed.view, "bytes": flushed.bytes, "ms": ms}),
+            );
         }
     }
     for view in &views {
         session.unmap_view(view.view)?;
-        print(&format!("unmap: view #{}", view.view));
+        report(
+            json,
+            Step::Unmap { view: view.view },
+            || format!("unmap: view #{}", view.view),
+            json!({"view": view.view}),
+        );
     }
     session.close_mapping()?;
-    print("close mapping");
+    report(
+        json,
+        Step::CloseMapping,
+        || "close mapping".into(),
+        json!({}),
+    );
     if let Some(size) = args.set_eof {
         let eof = session.set_end_of_file(size)?;
-        print(&format!(
-            "set end of file: {} -> {} bytes",
-            eof.before, eof.after
-        ));
+        report(
+            json,
+            Step::SetEndOfFile { size },
+            || format!("set end of file: {} -> {} bytes", eof.before, eof.after),
+            json!({"before": eof.before, "after": eof.after}),
+        );
     }
     session.close_file()?;
-    print("close file");
+    report(json, Step::CloseFile, || "close file".into(), json!({}));
     Ok(())
 }
 

@@ -22,9 +22,11 @@ use script::{Step, Target, parse_step};
 #[derive(Debug, clap::Args)]
 pub struct GlobalArgs {
     /// Steps separated by `;`, e.g. "alloc moveable 100; lock 1; unlock 1;
-    /// compact". Steps: alloc fixed|moveable|discardable SIZE (handles are
-    /// numbered 1, 2, ...) | lock H | unlock H | realloc H SIZE [moveable]
-    /// | free H | compact | lowmem | discard H | size H | flags H | handle
+    /// compact". Steps: alloc fixed|moveable|discardable SIZE [zeroinit]
+    /// (handles are numbered 1, 2, ...; zeroinit is GMEM_ZEROINIT) | lock H
+    /// | unlock H | realloc H SIZE [moveable] | modify H [moveable]
+    /// [discardable] (GlobalReAlloc with GMEM_MODIFY: the block's flags) |
+    /// free H | compact | lowmem | discard H | size H | flags H | handle
     /// H|0xADDRESS (GlobalHandle of H's kept pointer or of an address) |
     /// read H (what the pointer kept from H's last lock reads now). Sizes
     /// take K and M. `moveable` is GlobalReAlloc's GMEM_MOVEABLE.
@@ -58,6 +60,7 @@ fn at_json(at: &AtAddress) -> serde_json::Value {
         AtAddress::Header { handle } => json!({"what": "header", "handle": handle}),
         AtAddress::Free => json!({"what": "free"}),
         AtAddress::Outside => json!({"what": "outside"}),
+        AtAddress::NotOurs => json!({"what": "not_ours"}),
     }
 }
 
@@ -85,6 +88,13 @@ fn outcome_json(o: &Outcome) -> serde_json::Value {
             "moved": from.is_some_and(|f| f != *to), "size": size,
         }),
         Outcome::Flags { flags } => json!({"kind": "flags", "flags": flags}),
+        Outcome::Modified {
+            hglobal,
+            now,
+            flags,
+        } => json!({
+            "kind": "modified", "hglobal": hex(*hglobal), "now": now, "flags": flags,
+        }),
         Outcome::HandleOf {
             address,
             handle,
@@ -93,6 +103,9 @@ fn outcome_json(o: &Outcome) -> serde_json::Value {
             "kind": "handle", "address": hex(*address), "handle": handle, "hglobal": hex(*hglobal),
         }),
         Outcome::Freed => json!({"kind": "freed"}),
+        Outcome::FreedLocked { lock_count } => {
+            json!({"kind": "freed_locked", "lock_count": lock_count})
+        }
         Outcome::Discarded => json!({"kind": "discarded"}),
         Outcome::Compacted { moved } => json!({"kind": "compacted", "moved": moves_json(moved)}),
         Outcome::LowMemory { discarded, bytes } => {
@@ -108,10 +121,11 @@ fn outcome_json(o: &Outcome) -> serde_json::Value {
 
 fn run(lab: &mut GlobalLab, step: &Step) -> Result<Outcome, GlobalError> {
     match *step {
-        Step::Alloc(kind, size) => lab.alloc(kind, size),
+        Step::Alloc(kind, size, zeroinit) => lab.alloc_with(kind, size, zeroinit),
         Step::Lock(h) => lab.lock(h),
         Step::Unlock(h) => lab.unlock(h),
         Step::Realloc(h, size, moveable) => lab.realloc(h, size, moveable),
+        Step::Modify(h, moveable, discardable) => lab.modify(h, moveable, discardable),
         Step::Free(h) => lab.free(h),
         Step::Compact => lab.compact(),
         Step::LowMemory => lab.low_memory(),

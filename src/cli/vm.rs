@@ -39,6 +39,43 @@ pub struct VmArgs {
     pub json: bool,
 }
 
+/// Arguments of the hidden `memlab vm-child` (Windows): the page lab's
+/// child, started by the lab itself (`memlab_engine::vm::child`).
+#[cfg(windows)]
+#[derive(Debug, clap::Args)]
+pub struct VmChildArgs {
+    /// The process whose page is touched.
+    pub parent: u32,
+    /// The page's address, e.g. 0x1f0000.
+    pub address: String,
+    /// `read` or `write`.
+    pub access: String,
+}
+
+/// Runs the hidden `memlab vm-child`: exits with 0 if the access worked, a
+/// Win32 error code if the child could not reach the page, or dies of the
+/// access (`STATUS_ACCESS_VIOLATION`).
+#[cfg(windows)]
+pub(super) fn run_child(args: &VmChildArgs) -> Result<(), Failure> {
+    let address = args
+        .address
+        .strip_prefix("0x")
+        .and_then(|hex| usize::from_str_radix(hex, 16).ok())
+        .ok_or_else(|| Failure::usage(format!("not an address: {:?}", args.address)))?;
+    let write = match args.access.as_str() {
+        "read" => false,
+        "write" => true,
+        other => {
+            return Err(Failure::usage(format!(
+                "expected read or write, got {other:?}"
+            )));
+        }
+    };
+    let code = memlab_engine::vm::child::child_main(args.parent, address, write);
+    // Windows' exit codes are u32 (a Win32 error code here); std takes i32.
+    std::process::exit(code as i32)
+}
+
 /// What the text output's page strips mean.
 const LEGEND: &str = "pages: '-' reserved, '~' reserved but still charged, 'n' 'r' 'w' committed \
      no access / read-only / read-write (capital: locked), '.' free; in RAM: '*' resident";

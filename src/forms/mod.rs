@@ -5,9 +5,7 @@
 //! only: the work is done by `memlab_engine`.
 
 pub mod alloc;
-#[cfg(target_os = "linux")]
 pub mod filemap;
-#[cfg(target_os = "linux")]
 pub mod global;
 pub mod heap;
 pub mod mutex;
@@ -82,13 +80,10 @@ pub fn help(id: LabId) -> &'static LabHelp {
         LabId::AllocBench => &alloc::bench::help::HELP,
         LabId::MemoryManagers => &alloc::memory_managers::HELP,
         LabId::Sysinfo => &vm::system_info::help::HELP,
-        #[cfg(target_os = "linux")]
         LabId::Global => &global::help::HELP,
-        #[cfg(target_os = "linux")]
         LabId::PageLab => &vm::page_lab::help::HELP,
         LabId::AddressMap => &vm::address_map::help::HELP,
         LabId::Heap => &heap::help::HELP,
-        #[cfg(target_os = "linux")]
         LabId::Filemap => &filemap::help::HELP,
         LabId::Mutex => &mutex::help::HELP,
         LabId::Sharemem => &sharemem::help::HELP,

@@ -117,3 +117,30 @@ impl Retrying for Command {
         retrying(self, Command::spawn)
     }
 }
+
+/// `memlab.exe screenshot --lab LAB --lang LANG [--demo] --size WxH` in a
+/// real window (glow, in wine's virtual desktop): the app's own picture,
+/// checked to have that size, and the number of its colours (a blank or
+/// one-colour window has few).
+pub fn screenshot_colours(lab: &str, lang: &str, demo: bool, (w, h): (u32, u32)) -> usize {
+    let out = std::env::temp_dir().join(format!("memlab-{}.png", unique(lab)));
+    let _ = std::fs::remove_file(&out);
+    let mut command = memlab();
+    command.args(["screenshot", "--lab", lab, "--lang", lang]);
+    if demo {
+        command.arg("--demo");
+    }
+    let shot = command
+        .args(["--size", &format!("{w}x{h}"), "--out"])
+        .arg(&out)
+        .output_retrying()
+        .expect("memlab.exe screenshot");
+    assert!(shot.status.success(), "{}", text(&shot.stderr));
+    let picture = image::open(&out).expect("a PNG").to_rgba8();
+    std::fs::remove_file(&out).unwrap();
+    assert_eq!(picture.dimensions(), (w, h));
+    let mut colours: Vec<[u8; 4]> = picture.pixels().map(|p| p.0).collect();
+    colours.sort_unstable();
+    colours.dedup();
+    colours.len()
+}

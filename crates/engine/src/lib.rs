@@ -27,10 +27,8 @@
 pub mod alloc;
 pub mod desktop;
 pub mod error;
-#[cfg(target_os = "linux")]
 pub mod filemap;
 pub mod format;
-#[cfg(target_os = "linux")]
 pub mod global;
 pub mod heap;
 pub mod i18n;

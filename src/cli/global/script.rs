@@ -6,11 +6,15 @@ use memlab_engine::global::{Handle, Kind, Operation};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Step {
-    Alloc(Kind, u64),
+    /// GlobalAlloc(kind | GMEM_ZEROINIT if true, size).
+    Alloc(Kind, u64, bool),
     Lock(Handle),
     Unlock(Handle),
     /// GlobalReAlloc(h, size, GMEM_MOVEABLE if true).
     Realloc(Handle, u64, bool),
+    /// GlobalReAlloc(h, 0, GMEM_MODIFY | GMEM_MOVEABLE if the first |
+    /// GMEM_DISCARDABLE if the second).
+    Modify(Handle, bool, bool),
     Free(Handle),
     Compact,
     LowMemory,
@@ -37,6 +41,7 @@ impl Step {
             Self::Lock(_) => Operation::Lock,
             Self::Unlock(_) => Operation::Unlock,
             Self::Realloc(..) => Operation::ReAlloc,
+            Self::Modify(..) => Operation::Modify,
             Self::Free(_) => Operation::Free,
             Self::Compact => Operation::Compact,
             Self::LowMemory => Operation::LowMemory,
@@ -88,7 +93,32 @@ pub(super) fn parse_step(text: &str) -> Result<Step, String> {
     let mut words = text.split_whitespace();
     let op = words.next().unwrap_or_default().to_ascii_lowercase();
     let step = match op.as_str() {
-        "alloc" => Step::Alloc(kind(words.next())?, size(words.next(), "a size")?),
+        "alloc" => {
+            let kind = kind(words.next())?;
+            let size = size(words.next(), "a size")?;
+            let zeroinit = match words.next() {
+                None => false,
+                Some(w) if w.eq_ignore_ascii_case("zeroinit") => true,
+                Some(w) => return Err(format!("expected zeroinit or nothing, got {w:?}")),
+            };
+            Step::Alloc(kind, size, zeroinit)
+        }
+        "modify" => {
+            let h = handle(words.next())?;
+            let (mut moveable, mut discardable) = (false, false);
+            for w in words.by_ref() {
+                match w.to_ascii_lowercase().as_str() {
+                    "moveable" | "movable" if !moveable => moveable = true,
+                    "discardable" if !discardable => discardable = true,
+                    _ => {
+                        return Err(format!(
+                            "expected moveable, discardable, both or nothing, got {w:?}"
+                        ));
+                    }
+                }
+            }
+            Step::Modify(h, moveable, discardable)
+        }
         "lock" => Step::Lock(handle(words.next())?),
         "unlock" => Step::Unlock(handle(words.next())?),
         "realloc" => {
@@ -119,8 +149,8 @@ pub(super) fn parse_step(text: &str) -> Result<Step, String> {
         "" => return Err("empty step".into()),
         other => {
             return Err(format!(
-                "unknown step {other:?} (alloc, lock, unlock, realloc, free, compact, lowmem, \
-                 discard, size, flags, handle, read)"
+                "unknown step {other:?} (alloc, lock, unlock, realloc, modify, free, compact, \
+                 lowmem, discard, size, flags, handle, read)"
             ));
         }
     };
@@ -138,15 +168,31 @@ mod tests {
     fn steps_parse_or_say_why() {
         assert_eq!(
             parse_step("alloc moveable 100"),
-            Ok(Step::Alloc(Kind::Moveable, 100))
+            Ok(Step::Alloc(Kind::Moveable, 100, false))
         );
         assert_eq!(
             parse_step("ALLOC Discardable 4k"),
-            Ok(Step::Alloc(Kind::Discardable, 4096))
+            Ok(Step::Alloc(Kind::Discardable, 4096, false))
         );
         assert_eq!(
             parse_step("alloc fixed 1M"),
-            Ok(Step::Alloc(Kind::Fixed, 1 << 20))
+            Ok(Step::Alloc(Kind::Fixed, 1 << 20, false))
+        );
+        assert_eq!(
+            parse_step("alloc fixed 64 zeroinit"),
+            Ok(Step::Alloc(Kind::Fixed, 64, true))
+        );
+        assert_eq!(
+            parse_step("modify 2 discardable"),
+            Ok(Step::Modify(Handle(2), false, true))
+        );
+        assert_eq!(
+            parse_step("modify 1 discardable moveable"),
+            Ok(Step::Modify(Handle(1), true, true))
+        );
+        assert_eq!(
+            parse_step("modify 3"),
+            Ok(Step::Modify(Handle(3), false, false))
         );
         assert_eq!(parse_step("lock #2"), Ok(Step::Lock(Handle(2))));
         assert_eq!(
@@ -186,6 +232,16 @@ mod tests {
                 "expected moveable or nothing, got \"fast\"",
             ),
             ("handle 0xZZ", "expected an address"),
+            (
+                "alloc fixed 10 zero",
+                "expected zeroinit or nothing, got \"zero\"",
+            ),
+            ("modify", "missing a handle number"),
+            (
+                "modify 1 fixed",
+                "expected moveable, discardable, both or nothing, got \"fixed\"",
+            ),
+            ("modify 1 discardable discardable", "expected moveable"),
             ("compact now", "unexpected \"now\""),
             ("frobnicate", "unknown step \"frobnicate\""),
         ] {

@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use super::words::{FLUSH_NOTE, READ_CALL};
 use memlab_engine::filemap::{
     Access, ByteCountError, EndOfFile, FileMapError, Flushed, MappingCreated, Opened, Sharing,
     ViewMapped,
@@ -191,13 +192,13 @@ impl Localized for StepNote {
                 text
             }
             Self::Flushed(f) if ko => format!(
-                "뷰 #{}의 {} 바이트를 {}에 디스크로 내보냄 (msync)",
+                "뷰 #{}의 {} 바이트를 {}에 디스크로 내보냄{FLUSH_NOTE}",
                 f.view,
                 f.bytes,
                 ms(f.took)
             ),
             Self::Flushed(f) => format!(
-                "view #{}: {} bytes written to the file in {} (msync)",
+                "view #{}: {} bytes written to the file in {}{FLUSH_NOTE}",
                 f.view,
                 f.bytes,
                 ms(f.took)
@@ -272,21 +273,21 @@ impl Localized for ViewNote {
                 differ: 0,
                 missing: 0,
             } if ko => format!(
-                "보통의 파일 읽기(pread)로 읽은 같은 {bytes} 바이트: 뷰와 똑같음 (같은 페이지 캐시)"
+                "보통의 파일 읽기({READ_CALL})로 읽은 같은 {bytes} 바이트: 뷰와 똑같음 (같은 페이지 캐시)"
             ),
             Self::Compared {
                 bytes,
                 differ: 0,
                 missing: 0,
             } => format!(
-                "the same {bytes} bytes by an ordinary file read (pread): equal to the view (one page cache)"
+                "the same {bytes} bytes by an ordinary file read ({READ_CALL}): equal to the view (one page cache)"
             ),
             Self::Compared {
                 bytes,
                 differ,
                 missing,
             } if ko => format!(
-                "보통의 파일 읽기(pread)로 읽은 같은 {bytes} 바이트: {differ} 바이트가 다르고, \
+                "보통의 파일 읽기({READ_CALL})로 읽은 같은 {bytes} 바이트: {differ} 바이트가 다르고, \
                  {missing} 바이트는 파일에 없음 (강조 표시)"
             ),
             Self::Compared {
@@ -294,7 +295,7 @@ impl Localized for ViewNote {
                 differ,
                 missing,
             } => format!(
-                "the same {bytes} bytes by an ordinary file read (pread): {differ} differ and {missing} are missing from the file (highlighted)"
+                "the same {bytes} bytes by an ordinary file read ({READ_CALL}): {differ} differ and {missing} are missing from the file (highlighted)"
             ),
             Self::Cursor {
                 view_offset,

@@ -4,6 +4,11 @@
 //! draw only the rows in sight (`hex`), and a monitor thread repaints when
 //! another instance or program changes what is shown (`monitor`).
 
+// The help names the calls as made: Linux's say what each became there.
+#[cfg(not(windows))]
+pub(crate) mod help;
+#[cfg(windows)]
+#[path = "help_windows.rs"]
 pub(crate) mod help;
 mod hex;
 mod messages;
@@ -11,6 +16,10 @@ mod monitor;
 mod session;
 mod steps;
 mod views;
+// The calls this OS makes, in the form's own sentences.
+#[cfg_attr(not(windows), path = "words_linux.rs")]
+#[cfg_attr(windows, path = "words_windows.rs")]
+mod words;
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -298,7 +307,7 @@ impl Lab for FileMapLab {
             self.path = path.display().to_string();
         }
         self.share = true;
-        self.view_offset = "16".into();
+        self.view_offset = words::DEMO_SECOND_VIEW.to_string();
         self.view_len = "256".into();
         let open = Request::Open {
             path: self.path.clone().into(),
@@ -313,7 +322,7 @@ impl Lab for FileMapLab {
                 len: 8 << 10,
             })),
             Queued::Request(Request::On(Step::MapView {
-                offset: 16,
+                offset: words::DEMO_SECOND_VIEW,
                 len: 256,
             })),
             Queued::Write {
@@ -321,9 +330,10 @@ impl Lab for FileMapLab {
                 at: 0,
                 bytes: b"view 1 wrote me.".to_vec(),
             },
+            // File offset 16, right after view 1's text, on every OS.
             Queued::Write {
                 view: 2,
-                at: 0,
+                at: 16 - words::DEMO_SECOND_VIEW,
                 bytes: "view 2 wrote this: 샘플입니다 !".as_bytes().to_vec(),
             },
             Queued::Request(Request::On(Step::Flush(1))),

@@ -127,16 +127,7 @@ impl FileMapLab {
                 }
             }
         });
-        let rule = match lang {
-            Lang::En => format!(
-                "Length 0 = to the end of the mapping. Offsets are multiples of the allocation granularity: {} bytes here (the page size), 64 KiB on Windows. An unaligned offset is shown both ways: memmap2 rounds it down, the raw mmap call fails. Each view below is read and written through its pointer, as the book does.",
-                granularity()
-            ),
-            Lang::Ko => format!(
-                "길이 0은 매핑 끝까지입니다. 오프셋은 할당 단위의 배수입니다: 여기서는 {} 바이트(페이지 크기), Windows는 64 KiB. 배수가 아닌 오프셋은 두 가지로 보여 줍니다: memmap2는 내림하고, mmap을 직접 부르면 실패합니다. 아래의 각 뷰는 책에서처럼 포인터로 읽고 씁니다.",
-                granularity()
-            ),
-        };
+        let rule = super::words::view_rule(lang, granularity());
         ui.weak(rule);
         ui.add_space(4.0);
         let (flush, unmap) = (

@@ -4,6 +4,24 @@
 use crate::forms::{Call, LabHelp};
 use memlab_engine::i18n::Tr;
 
+/// The form's first lines: what this heap is on this OS.
+pub(crate) const INTRO: Tr = Tr::new(
+    "Linux has no GlobalAlloc: this is memlab's model of the Win32 global heap, on real memory of this process. LocalAlloc, LocalLock and the other Local calls are the same heap on Win32, so this lab is both. Compact and Low memory do what Windows 3.1 did by itself. Click a row to choose a handle.",
+    "리눅스에는 GlobalAlloc이 없습니다. 이것은 이 프로세스의 실제 메모리 위에 만든 memlab의 Win32 글로벌 힙 모형입니다. Win32에서 LocalAlloc, LocalLock 같은 Local 함수도 같은 힙이므로 이 실험실은 둘 다입니다. 압축과 메모리 부족은 윈도우 3.1이 스스로 하던 일을 합니다. 줄을 눌러 핸들을 고르세요.",
+);
+
+/// What "Compact" does here.
+pub(crate) const COMPACT: Tr = Tr::new(
+    "Unlocked movable blocks slide down; fixed and locked blocks stay",
+    "잠기지 않은 이동 가능한 블록이 아래로 옮겨지고, 고정 블록과 잠긴 블록은 그대로입니다",
+);
+
+/// What "Low memory" does here.
+pub(crate) const LOW_MEMORY: Tr = Tr::new(
+    "Unlocked discardable blocks are emptied; their handles stay",
+    "잠기지 않은 버릴 수 있는 블록을 비웁니다. 핸들은 남습니다",
+);
+
 pub(crate) static HELP: LabHelp = LabHelp {
     section: Tr::new(
         "§2 global and local memory: GlobalAlloc and LocalAlloc are one heap on Win32. A fixed block is a pointer; a movable block is a handle that GlobalLock turns into a pointer, raising its lock count; unlocked, the system may move it, and discard it if it is discardable",
@@ -36,6 +54,13 @@ pub(crate) static HELP: LabHelp = LabHelp {
             here: Tr::new(
                 "grows in place if the bytes after the block are free, else moves it (memmove) if it is unlocked and movable, or with GMEM_MOVEABLE even when locked; a discarded block gets memory again, zeroed. GlobalDiscard empties an unlocked movable block and keeps its handle; GlobalFree of a locked block is refused, and a freed handle is stale",
                 "블록 뒤의 바이트가 비어 있으면 제자리에서 커지고, 아니면 잠기지 않은 이동 가능한 블록일 때, 또는 GMEM_MOVEABLE을 주면 잠겨 있어도 옮깁니다(memmove). 버려진 블록은 0으로 채운 메모리를 다시 받습니다. GlobalDiscard는 잠기지 않은 이동 가능한 블록을 비우고 핸들은 남깁니다. 잠긴 블록의 GlobalFree는 거절되고, 해제한 핸들은 무효입니다",
+            ),
+        },
+        Call {
+            win32: "GMEM_ZEROINIT / GlobalReAlloc(GMEM_MODIFY)",
+            here: Tr::new(
+                "GMEM_ZEROINIT: the block's bytes start as zeros (without it memlab fills them with the handle's letter). GMEM_MODIFY changes a block's flags, not its size or place: GMEM_DISCARDABLE makes a movable block discardable and its absence undoes that; GMEM_MOVEABLE makes a fixed block movable (it gets a handle-table entry, its bytes stay); a fixed block cannot be discardable",
+                "GMEM_ZEROINIT: 블록의 바이트가 0으로 시작합니다 (없으면 memlab이 핸들의 글자로 채웁니다). GMEM_MODIFY는 블록의 크기나 자리가 아니라 플래그를 바꿉니다: GMEM_DISCARDABLE은 이동 가능한 블록을 버릴 수 있게 하고, 빼면 되돌립니다. GMEM_MOVEABLE은 고정 블록을 이동 가능하게 합니다 (핸들 표 항목을 받고 바이트는 그대로). 고정 블록은 버릴 수 있게 될 수 없습니다",
             ),
         },
         Call {

@@ -4,11 +4,18 @@
 //! compaction and low-memory discarding, the heap drawn to scale, and the
 //! blocks that moved highlighted.
 //!
-//! The heap is `memlab_engine::global`'s. Every call is a few microseconds
-//! of memlab's own bookkeeping (a compaction moves at most the 16 MiB heap
-//! once), so it runs on the UI thread.
+//! The heap is `memlab_engine::global`'s: memlab's model on Linux, the
+//! real GlobalAlloc family on Windows (where the blocks are scattered over
+//! the process heap, so there is no strip: the table shows each block's
+//! address and what moved). Every call is a few microseconds (a compaction
+//! moves at most the 16 MiB heap once), so it runs on the UI thread.
 
 mod colors;
+// The help names the calls as made: Linux's say what each became there.
+#[cfg(not(windows))]
+pub(crate) mod help;
+#[cfg(windows)]
+#[path = "help_windows.rs"]
 pub(crate) mod help;
 pub mod messages;
 
@@ -46,6 +53,12 @@ pub struct GlobalLabForm {
     pub new_size: u32,
     /// GlobalReAlloc's GMEM_MOVEABLE.
     pub realloc_moveable: bool,
+    /// GlobalAlloc's GMEM_ZEROINIT.
+    pub zeroinit: bool,
+    /// GMEM_MOVEABLE with GMEM_MODIFY (a fixed block made movable).
+    pub modify_moveable: bool,
+    /// GMEM_DISCARDABLE with GMEM_MODIFY (its absence: not discardable).
+    pub modify_discardable: bool,
     #[serde(skip)]
     lab: GlobalLab,
     #[serde(skip)]
@@ -69,6 +82,9 @@ impl Default for GlobalLabForm {
             bytes: 200,
             new_size: 1000,
             realloc_moveable: false,
+            zeroinit: false,
+            modify_moveable: false,
+            modify_discardable: true,
             lab: GlobalLab::new(),
             selected: None,
             moved: Vec::new(),
@@ -175,10 +191,20 @@ impl GlobalLabForm {
         }
     }
 
-    /// GlobalAlloc of the fields' kind and size.
+    /// GlobalAlloc of the fields' kind and size (and GMEM_ZEROINIT if ticked).
     pub fn alloc(&mut self) {
-        let (kind, bytes) = (self.kind, u64::from(self.bytes));
-        self.run(Operation::Alloc, None, |lab| lab.alloc(kind, bytes));
+        let (kind, bytes, zeroinit) = (self.kind, u64::from(self.bytes), self.zeroinit);
+        self.run(Operation::Alloc, None, |lab| {
+            lab.alloc_with(kind, bytes, zeroinit)
+        });
+    }
+
+    /// GlobalReAlloc(h, 0, GMEM_MODIFY | the ticked flags).
+    pub fn modify(&mut self) {
+        let (moveable, discardable) = (self.modify_moveable, self.modify_discardable);
+        self.on_handle(Operation::Modify, |lab, h| {
+            lab.modify(h, moveable, discardable)
+        });
     }
 
     pub fn lock(&mut self) {
@@ -243,6 +269,11 @@ impl GlobalLabForm {
                 0..=MAX_FIELD_BYTES,
                 &mut self.notes.bytes,
             ));
+            ui.checkbox(&mut self.zeroinit, "GMEM_ZEROINIT")
+                .on_hover_text(lang.pick(
+                    "The block's bytes start as zeros (else memlab fills them with the handle's letter)",
+                    "블록의 바이트가 0으로 시작합니다 (아니면 memlab이 핸들의 글자로 채웁니다)",
+                ));
             if ui.button("GlobalAlloc").clicked() {
                 self.alloc();
             }
@@ -303,23 +334,35 @@ impl GlobalLabForm {
         });
         show_note(ui, lang, self.notes.new_size.as_ref(), &SizeRule);
         ui.horizontal_wrapped(|ui| {
+            ui.checkbox(&mut self.modify_moveable, "+ GMEM_MOVEABLE")
+                .on_hover_text(lang.pick(
+                    "With GMEM_MODIFY: a fixed block becomes movable (it gets a handle)",
+                    "GMEM_MODIFY와 함께: 고정 블록이 이동 가능해집니다 (핸들을 받습니다)",
+                ));
+            ui.checkbox(&mut self.modify_discardable, "+ GMEM_DISCARDABLE")
+                .on_hover_text(lang.pick(
+                    "With GMEM_MODIFY: the block becomes discardable; unticked, not discardable",
+                    "GMEM_MODIFY와 함께: 블록을 버릴 수 있게 됩니다. 끄면 버릴 수 없게 됩니다",
+                ));
+            if ui
+                .add_enabled(chosen, egui::Button::new("GlobalReAlloc(GMEM_MODIFY)"))
+                .clicked()
+            {
+                self.modify();
+            }
+        });
+        ui.horizontal_wrapped(|ui| {
             ui.label(lang.pick("The system:", "시스템:"));
             if ui
                 .button(lang.pick("Compact", "압축"))
-                .on_hover_text(lang.pick(
-                    "Unlocked movable blocks slide down; fixed and locked blocks stay",
-                    "잠기지 않은 이동 가능한 블록이 아래로 옮겨지고, 고정 블록과 잠긴 블록은 그대로입니다",
-                ))
+                .on_hover_text(help::COMPACT.get(lang))
                 .clicked()
             {
                 self.compact();
             }
             if ui
                 .button(lang.pick("Low memory", "메모리 부족"))
-                .on_hover_text(lang.pick(
-                    "Unlocked discardable blocks are emptied; their handles stay",
-                    "잠기지 않은 버릴 수 있는 블록을 비웁니다. 핸들은 남습니다",
-                ))
+                .on_hover_text(help::LOW_MEMORY.get(lang))
                 .clicked()
             {
                 self.low_memory();
@@ -332,6 +375,14 @@ impl GlobalLabForm {
     /// chooses the block's handle.
     fn strip_ui(&mut self, ui: &mut egui::Ui, rows: &[Row], lang: Lang) {
         let (Some((base, _)), Some(high)) = (self.lab.extent(), self.lab.high_water()) else {
+            // Windows: the blocks come from the process heap, not a range of
+            // memlab's own (the Linux heap has one as soon as it has a block).
+            if !rows.is_empty() {
+                ui.weak(lang.pick(
+                    "The blocks are scattered over the process heap, among everything else the process allocates: no drawing to scale; the table shows each block's address, and a moved block's old one.",
+                    "블록은 프로세스가 할당하는 다른 모든 것과 함께 프로세스 힙에 흩어져 있습니다. 비례 그림 대신 표가 블록마다 주소를, 옮겨진 블록은 예전 주소도 보여 줍니다.",
+                ));
+            }
             return;
         };
         let used = (high - base).max(1) as f64;
@@ -555,13 +606,7 @@ impl Lab for GlobalLabForm {
             "Global and local memory (GlobalAlloc and friends)",
             "글로벌 메모리와 로컬 메모리 (GlobalAlloc과 관련 함수)",
         ));
-        ui.add(
-            egui::Label::new(lang.pick(
-                "Linux has no GlobalAlloc: this is memlab's model of the Win32 global heap, on real memory of this process. LocalAlloc, LocalLock and the other Local calls are the same heap on Win32, so this lab is both. Compact and Low memory do what Windows 3.1 did by itself. Click a row to choose a handle.",
-                "리눅스에는 GlobalAlloc이 없습니다. 이것은 이 프로세스의 실제 메모리 위에 만든 memlab의 Win32 글로벌 힙 모형입니다. Win32에서 LocalAlloc, LocalLock 같은 Local 함수도 같은 힙이므로 이 실험실은 둘 다입니다. 압축과 메모리 부족은 윈도우 3.1이 스스로 하던 일을 합니다. 줄을 눌러 핸들을 고르세요.",
-            ))
-            .wrap(),
-        );
+        ui.add(egui::Label::new(help::INTRO.get(lang)).wrap());
         ui.add_space(4.0);
         self.alloc_ui(ui, lang);
         self.calls_ui(ui, lang);
@@ -575,7 +620,9 @@ impl Lab for GlobalLabForm {
 
     /// The book's experiment: a compaction moved a block whose pointer
     /// was kept, a locked block stayed, a discardable one was emptied, and
-    /// the stale pointer now reads another block's bytes.
+    /// the stale pointer now reads another block's bytes. Where the heap
+    /// moved nothing (Win32), the block moves by a GlobalReAlloc with
+    /// GMEM_MOVEABLE instead.
     fn demo(&mut self) {
         let alloc = |f: &mut Self, kind, bytes| {
             f.kind = kind;
@@ -595,9 +642,21 @@ impl Lab for GlobalLabForm {
         self.choose(Handle(1));
         self.free();
         self.compact();
+        let compacted = !self.moved.is_empty();
         alloc(self, Kind::Fixed, 150);
         self.low_memory();
         self.choose(Handle(3));
+        if !compacted {
+            // Win32 moved nothing by itself (its heap does not compact):
+            // the block moves the way it does there, by growing it with
+            // GMEM_MOVEABLE while the program keeps its pointer.
+            self.lock();
+            let (size, moveable) = (self.new_size, self.realloc_moveable);
+            (self.new_size, self.realloc_moveable) = (100_000, true);
+            self.realloc();
+            (self.new_size, self.realloc_moveable) = (size, moveable);
+            self.unlock();
+        }
         self.read_kept();
         self.kind = Kind::Moveable;
         self.bytes = 200;

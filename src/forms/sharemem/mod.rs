@@ -273,8 +273,8 @@ impl Lab for ShareMemLab {
         ));
         ui.add(
             egui::Label::new(lang.pick(
-                "memlab loads its ShareMem library at run time, as a Delphi program loads a DLL. The library makes a string and memlab frees it: with ShareMem both use memlab's manager; without it the string is a block of the library's own manager, which memlab's must not free.",
-                "memlab은 델파이 프로그램이 DLL을 불러오듯 실행 중에 자기 ShareMem 라이브러리를 불러옵니다. 라이브러리가 문자열을 만들고 memlab이 해제합니다. ShareMem을 쓰면 둘 다 memlab의 관리자를 쓰고, 쓰지 않으면 그 문자열은 라이브러리 자신의 관리자의 블록이어서 memlab의 관리자가 해제하면 안 됩니다.",
+                "memlab loads its ShareMem library at run time, as a Delphi program loads a DLL. The library makes a string and memlab frees it, then the other way round: with ShareMem both use memlab's manager; without it each string is a block of one side's manager, which the other side's must not free.",
+                "memlab은 델파이 프로그램이 DLL을 불러오듯 실행 중에 자기 ShareMem 라이브러리를 불러옵니다. 라이브러리가 문자열을 만들고 memlab이 해제한 다음, 반대로도 합니다. ShareMem을 쓰면 둘 다 memlab의 관리자를 쓰고, 쓰지 않으면 각 문자열은 한쪽 관리자의 블록이어서 다른 쪽 관리자가 해제하면 안 됩니다.",
             ))
             .wrap(),
         );

@@ -3,10 +3,8 @@
 //! (`address_map`), with their shared texts (`messages`) and colours
 //! (`colors`).
 
-// The page lab is not on Windows yet (docs/windows.md).
 pub mod address_map;
 pub mod colors;
 pub mod messages;
-#[cfg(target_os = "linux")]
 pub mod page_lab;
 pub mod system_info;

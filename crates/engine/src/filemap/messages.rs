@@ -4,10 +4,12 @@
 
 use std::io;
 
-use super::{ByteCountError, FileMapError, MappingCreated, Op, RawCall, ReadOnlyWhy, Unaligned};
+use super::FileHolder;
+use super::{
+    ByteCountError, FileMapError, MappingCreated, Op, RawCall, ReadOnlyWhy, Sharing, Unaligned,
+};
 use crate::i18n::Particle::{Object, Subject, Topic};
 use crate::i18n::{Lang, Localized, errno_ko, josa};
-use crate::os::claims::FlockHolder;
 
 fn op_ko(op: Op) -> &'static str {
     match op {
@@ -29,7 +31,7 @@ fn io_ko(e: &io::Error) -> String {
     e.localized(Lang::Ko)
 }
 
-fn holder_ko(holder: Option<&FlockHolder>) -> String {
+fn holder_ko(holder: Option<&FileHolder>) -> String {
     match holder {
         Some(h) if h.is_memlab() => format!("memlab PID {}", h.pid),
         Some(h) => format!("PID {} ({})", h.pid, h.program),
@@ -178,6 +180,40 @@ impl Localized for FileMapError {
             E::NoDataDir => {
                 "사용자 데이터 폴더가 없습니다: XDG_DATA_HOME도 HOME도 설정되지 않았습니다".into()
             }
+            E::NoAppData => "사용자 데이터 폴더가 없습니다: APPDATA가 설정되지 않았습니다".into(),
+            E::SharingViolation { path, asked } => format!(
+                "{}: 다른 프로세스가 열어 두었습니다{}. CreateFileW가 ERROR_SHARING_VIOLATION(32)으로 거절했습니다",
+                path.display(),
+                match asked {
+                    Sharing::Exclusive => {
+                        " (memlab은 매핑할 파일을 독점으로, 곧 공유 모드 0으로 엽니다)"
+                    }
+                    Sharing::Shared => " (그 프로세스가 독점으로, 곧 공유 모드 0으로 열었습니다)",
+                }
+            ),
+            E::MappedAlignment {
+                offset,
+                granularity,
+            } => format!(
+                "MapViewOfFile이 오프셋 {} 거절했습니다: 할당 단위({granularity} 바이트)의 배수가 아닙니다. \
+                 ERROR_MAPPED_ALIGNMENT(1132)",
+                josa(offset, Object)
+            ),
+            E::UserMappedFile {
+                path,
+                own_views,
+                mapping_open,
+            } => format!(
+                "{}에 대한 SetEndOfFile이 ERROR_USER_MAPPED_FILE(1224)로 거절되었습니다: {}",
+                path.display(),
+                if *own_views > 0 {
+                    format!("여기서 매핑한 뷰 {own_views}개가 아직 있습니다. 먼저 매핑 해제하세요")
+                } else if *mapping_open {
+                    "여기서 만든 매핑이 아직 열려 있습니다. 먼저 닫으세요".to_owned()
+                } else {
+                    "다른 프로세스가 매핑하고 있습니다".to_owned()
+                }
+            ),
             E::Io { op, path, source } => {
                 format!("{} {} 실패: {}", path.display(), op_ko(*op), io_ko(source))
             }

@@ -4,10 +4,12 @@
 use std::io;
 use std::path::PathBuf;
 
-use super::{ByteCountError, FileMapError, MappingCreated, Op, RawCall, ReadOnlyWhy, Unaligned};
+use super::FileHolder as FlockHolder;
+use super::{
+    ByteCountError, FileMapError, MappingCreated, Op, RawCall, ReadOnlyWhy, Sharing, Unaligned,
+};
 use crate::i18n::testing::assert_korean;
 use crate::i18n::{Lang, Localized};
-use crate::os::claims::FlockHolder;
 
 /// Every FileMapError variant once; the match below has no wildcard, so
 /// a new variant does not compile until it is added here.
@@ -114,6 +116,34 @@ fn file_errors() -> Vec<FileMapError> {
             mapping_open: true,
         },
         E::NoDataDir,
+        E::NoAppData,
+        E::SharingViolation {
+            path: path.clone(),
+            asked: Sharing::Exclusive,
+        },
+        E::SharingViolation {
+            path: path.clone(),
+            asked: Sharing::Shared,
+        },
+        E::MappedAlignment {
+            offset: 4096,
+            granularity: 65536,
+        },
+        E::UserMappedFile {
+            path: path.clone(),
+            own_views: 1,
+            mapping_open: false,
+        },
+        E::UserMappedFile {
+            path: path.clone(),
+            own_views: 0,
+            mapping_open: true,
+        },
+        E::UserMappedFile {
+            path: path.clone(),
+            own_views: 0,
+            mapping_open: false,
+        },
         E::Io {
             op: Op::Flush,
             path: path.clone(),
@@ -158,6 +188,10 @@ fn file_errors() -> Vec<FileMapError> {
             | E::NoSuchView { .. }
             | E::StillMapped { .. }
             | E::NoDataDir
+            | E::NoAppData
+            | E::SharingViolation { .. }
+            | E::MappedAlignment { .. }
+            | E::UserMappedFile { .. }
             | E::Io { .. } => {}
         }
     }

@@ -2,37 +2,46 @@
 //! file exclusively, create a mapping of a chosen size, map views at offsets,
 //! read and write through them, flush, unmap, close, set the end of file.
 //!
-//! What each Win32 call of §8 became here is said once, in the lab's help
-//! (the app's `src/forms/filemap/help.rs`, shown above the lab and quoted
-//! by `docs/labs/filemap.md`). Every byte of a view is reached through
-//! `crate::os::probe`, after a check of the file's length, so a file
-//! shortened by another process is an error value
-//! ([`FileMapError::FileShortened`]) and never kills memlab with SIGBUS.
+//! The session, the plan, the errors and the reports are the same on every
+//! OS; the calls are per OS, behind one API: `linux` (what each Win32 call
+//! became there, said once in the lab's help, the app's
+//! `src/forms/filemap/help.rs`, quoted by `docs/labs/filemap.md`) and
+//! `windows` (the book's own calls; `help_windows.rs`). [`Step::os_call`]
+//! names the call each step made. On Linux every byte of a view is reached
+//! through `crate::os::probe`, after a check of the file's length, so a
+//! file shortened by another process is an error value
+//! ([`FileMapError::FileShortened`]) and never kills memlab with SIGBUS; on
+//! Windows through `ReadProcessMemory`/`WriteProcessMemory`, and Windows
+//! refuses to shorten a mapped file (`ERROR_USER_MAPPED_FILE`).
 
-mod changes;
-mod data_dir;
-mod file;
 mod messages;
 #[cfg(test)]
 mod messages_tests;
 mod plan;
 mod session;
-mod view;
+
+// The calls of §8 as made on each OS (Windows: the book's own).
+#[cfg(target_os = "linux")]
+mod linux;
+#[cfg(windows)]
+mod windows;
+#[cfg(target_os = "linux")]
+use linux as sys;
+#[cfg(windows)]
+use windows as sys;
 
 use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
 use crate::error::{ErrorKind, HasKind};
-use crate::os::claims::FlockHolder;
 
-pub use data_dir::{DEMO_FILE_NAME, data_dir, demo_file};
-pub use file::{Access, Disposition, LockedFile, OpenRequest, Sharing};
 pub use plan::Walkthrough;
 pub use session::{
-    EndOfFile, FileMapSession, MappingCreated, MappingState, Opened, ViewInfo, ViewMapped, Written,
+    Access, Disposition, EndOfFile, FileMapSession, Flushed, MappingCreated, MappingState,
+    OpenRequest, Opened, RawCall, Sharing, Unaligned, ViewInfo, ViewMapped, Written,
 };
-pub use view::{Flushed, RawCall, Unaligned, granularity};
+pub use sys::{DEMO_FILE_NAME, FileHolder, LockedFile, data_dir, demo_file, granularity};
 
 /// Windows' allocation granularity, the rule the book's view offsets follow.
 pub const WINDOWS_GRANULARITY: u64 = 64 * 1024;
@@ -101,7 +110,7 @@ pub enum FileMapError {
         if *holder_shares { "exclusively, and other instances share it" } else { "exclusively (share mode 0)" })]
     InUse {
         path: PathBuf,
-        holder: Option<FlockHolder>,
+        holder: Option<FileHolder>,
         /// The holder opened it in "share with other instances" mode.
         holder_shares: bool,
     },
@@ -175,6 +184,39 @@ pub enum FileMapError {
     StillMapped { views: usize, mapping_open: bool },
     #[error("no per-user data folder: neither XDG_DATA_HOME nor HOME is set")]
     NoDataDir,
+    #[error("no per-user data folder: APPDATA is not set")]
+    NoAppData,
+    /// Windows: `CreateFileW` refused the file, which another process has
+    /// open in a way that excludes this open.
+    #[error("{} is open in another process{}: CreateFileW refused it with ERROR_SHARING_VIOLATION (32)",
+        path.display(),
+        match asked {
+            Sharing::Exclusive => " and memlab opens a mapped file exclusively (share mode 0)",
+            Sharing::Shared => " that opened it exclusively (share mode 0)",
+        })]
+    SharingViolation { path: PathBuf, asked: Sharing },
+    /// Windows: `MapViewOfFile` refused an offset that is not a multiple
+    /// of the allocation granularity.
+    #[error(
+        "MapViewOfFile refused offset {offset}: it is not a multiple of the allocation granularity ({granularity} bytes): ERROR_MAPPED_ALIGNMENT (1132)"
+    )]
+    MappedAlignment { offset: u64, granularity: u64 },
+    /// Windows: `SetEndOfFile` refused while the file is mapped (a view,
+    /// or a mapping object, here or in another process).
+    #[error("SetEndOfFile on {} was refused with ERROR_USER_MAPPED_FILE (1224): {}",
+        path.display(),
+        if *own_views > 0 {
+            format!("{own_views} view(s) of it are still mapped here: unmap them first")
+        } else if *mapping_open {
+            "its mapping is still open here: close it first".to_owned()
+        } else {
+            "another process maps it".to_owned()
+        })]
+    UserMappedFile {
+        path: PathBuf,
+        own_views: usize,
+        mapping_open: bool,
+    },
     #[error("{op} {} failed: {source}", path.display())]
     Io {
         op: Op,
@@ -207,15 +249,84 @@ impl HasKind for FileMapError {
             | Self::MappingClosed
             | Self::FileClosed
             | Self::ViewClosed { .. }
-            | Self::StillMapped { .. } => K::Usage,
-            Self::InUse { .. } | Self::MappedElsewhere { .. } => K::Busy,
+            | Self::StillMapped { .. }
+            | Self::MappedAlignment { .. } => K::Usage,
+            Self::UserMappedFile {
+                own_views,
+                mapping_open,
+                ..
+            } if *own_views > 0 || *mapping_open => K::Usage,
+            Self::InUse { .. }
+            | Self::MappedElsewhere { .. }
+            | Self::SharingViolation { .. }
+            | Self::UserMappedFile { .. } => K::Busy,
             Self::DiskFull { .. } | Self::FileSizeLimit { .. } | Self::Unbacked { .. } => {
                 K::NoSpace
             }
             Self::FileShortened { .. } => K::Gone,
-            Self::NoDataDir => K::Unavailable,
+            Self::NoDataDir | Self::NoAppData => K::Unavailable,
             Self::Io { .. } => K::Os,
         }
+    }
+}
+
+/// One step of §8 as the command line reports it: [`Step::os_call`] names
+/// the call (or calls) this OS makes for it; on Windows the book's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Open {
+        access: Access,
+        sharing: Sharing,
+        disposition: Disposition,
+    },
+    CreateMapping {
+        /// The size asked for (0: the file's size).
+        requested: u64,
+        access: Access,
+        /// The size the file grows to, if it grows.
+        grows: Option<u64>,
+    },
+    MapView {
+        offset: u64,
+        len: u64,
+        access: Access,
+    },
+    Write {
+        file_offset: u64,
+        len: u64,
+    },
+    Flush {
+        view: u32,
+    },
+    Unmap {
+        view: u32,
+    },
+    CloseMapping,
+    SetEndOfFile {
+        size: u64,
+    },
+    CloseFile,
+}
+
+impl Step {
+    /// The step's name in `memlab filemap --json`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Open { .. } => "open",
+            Self::CreateMapping { .. } => "mapping",
+            Self::MapView { .. } => "view",
+            Self::Write { .. } => "write",
+            Self::Flush { .. } => "flush",
+            Self::Unmap { .. } => "unmap",
+            Self::CloseMapping => "close mapping",
+            Self::SetEndOfFile { .. } => "set end of file",
+            Self::CloseFile => "close file",
+        }
+    }
+
+    /// The call (or calls) this OS makes for the step, with its arguments.
+    pub fn os_call(&self) -> String {
+        sys::os_call(self)
     }
 }
 
@@ -259,7 +370,7 @@ pub fn parse_byte_count(text: &str) -> Result<u64, ByteCountError> {
         .ok_or_else(|| ByteCountError::TooLarge { text: text.into() })
 }
 
-fn holder_text(holder: Option<&FlockHolder>) -> String {
+fn holder_text(holder: Option<&FileHolder>) -> String {
     match holder {
         Some(h) if h.is_memlab() => format!("memlab PID {}", h.pid),
         Some(h) => format!("PID {} ({})", h.pid, h.program),

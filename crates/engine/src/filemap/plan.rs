@@ -6,7 +6,8 @@
 use std::io;
 use std::path::Path;
 
-use super::file::{Access, Disposition, OpenRequest, check_new_size, in_system_folder};
+use super::session::{Access, Disposition, OpenRequest};
+use super::sys::{check_new_size, check_view_offset, in_system_folder};
 use super::{FileMapError, Op};
 
 /// The steps a command asks for, in the book's order.
@@ -76,6 +77,7 @@ impl Walkthrough {
                     mapping_size: mapping,
                 });
             }
+            check_view_offset(offset)?;
             views.push((offset, offset + len));
         }
         if let Some((offset, len)) = self.write {

@@ -5,10 +5,72 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
-use super::file::{Access, LockedFile, OpenRequest, Sharing, check_new_size};
-use super::view::{Flushed, Unaligned, View};
+use super::sys::{self, LockedFile, Mapping, View, check_new_size};
 use super::{FileMapError, Op};
+
+/// GENERIC_READ | GENERIC_WRITE, or GENERIC_READ alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Access {
+    #[default]
+    ReadWrite,
+    ReadOnly,
+}
+
+/// Share mode 0 (the book's advice), or sharing on purpose with other instances.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sharing {
+    #[default]
+    Exclusive,
+    Shared,
+}
+
+/// OPEN_EXISTING, or OPEN_ALWAYS (create an empty file if there is none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Disposition {
+    OpenExisting,
+    #[default]
+    OpenOrCreate,
+}
+
+/// How to open the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OpenRequest {
+    pub access: Access,
+    pub sharing: Sharing,
+    pub disposition: Disposition,
+}
+
+/// What the raw system call did with the same request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawCall {
+    /// It failed with this errno (EINVAL for an unaligned offset).
+    Failed { errno: i32 },
+    /// It succeeded (and the mapping was undone at once).
+    Succeeded,
+}
+
+/// A view requested at an offset that is not a multiple of the granularity:
+/// memmap2 mapped from the offset rounded down and hands out a pointer
+/// `offset - mapped_from` bytes in; the raw `mmap` refuses the offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unaligned {
+    pub offset: u64,
+    pub granularity: u64,
+    /// Where memmap2's underlying mapping starts (the offset rounded down).
+    pub mapped_from: u64,
+    /// `mmap(.., offset)` with the same offset, really called.
+    pub raw_mmap: RawCall,
+}
+
+/// A flush of a view (`FlushViewOfFile`; on Linux msync(MS_SYNC)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flushed {
+    pub view: u32,
+    pub bytes: u64,
+    pub took: Duration,
+}
 
 /// What opening did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,6 +141,8 @@ pub struct FileMapSession {
     path: PathBuf,
     file: Option<Arc<LockedFile>>,
     mapping: MappingState,
+    /// The mapping object while it is open (Windows: its handle).
+    handle: Option<Mapping>,
     views: BTreeMap<u32, View>,
     next_view: u32,
 }
@@ -98,6 +162,7 @@ impl FileMapSession {
             path: path.into(),
             file: Some(Arc::new(file)),
             mapping: MappingState::None,
+            handle: None,
             views: BTreeMap::new(),
             next_view: 1,
         };
@@ -143,10 +208,8 @@ impl FileMapSession {
     /// Tells the other instances whether this one maps the file now.
     fn publish_mapping(&self) {
         let maps = matches!(self.mapping, MappingState::Open { .. }) || !self.views.is_empty();
-        if let Ok(file) = self.open_file()
-            && let Some(stamp) = file.stamp()
-        {
-            let _ = stamp.set_mapping(maps);
+        if let Ok(file) = self.open_file() {
+            file.publish_mapping(maps);
         }
     }
 
@@ -176,20 +239,17 @@ impl FileMapSession {
             }
             _ => None,
         };
-        // Marked as mapping before the mapping exists, under the gate that
-        // another instance's SetEndOfFile checks under (see `changes`).
-        if let Some(stamp) = file.stamp() {
-            let _ = stamp.with_others_mapping(|_| stamp.set_mapping(true));
-        }
-        if let Some(n) = grow
-            && let Err(e) = file.grow(n)
-        {
-            self.publish_mapping();
-            return Err(e);
-        }
+        let handle = match Mapping::create(&file, size, grow) {
+            Ok(handle) => handle,
+            Err(e) => {
+                self.publish_mapping();
+                return Err(e);
+            }
+        };
         let mapped = if size == 0 { before } else { size };
         let after = file.size()?;
         self.mapping = MappingState::Open { size: mapped };
+        self.handle = Some(handle);
         Ok(MappingCreated {
             requested: size,
             size: mapped,
@@ -218,8 +278,9 @@ impl FileMapSession {
                 mapping_size: size,
             });
         }
+        let handle = self.handle.as_ref().ok_or(FileMapError::NoMapping)?;
         let id = self.next_view;
-        let view = View::map(id, file, offset, len)?;
+        let view = View::map(id, file, handle, offset, len)?;
         self.next_view += 1;
         let mapped = info(&view);
         self.views.insert(id, view);
@@ -317,6 +378,8 @@ impl FileMapSession {
         match self.mapping {
             MappingState::Open { size } => {
                 self.mapping = MappingState::Closed { size };
+                // CloseHandle(mapping): mapped views keep working.
+                self.handle = None;
                 self.publish_mapping();
                 Ok(())
             }
@@ -331,17 +394,13 @@ impl FileMapSession {
         self.file.take().map(drop).ok_or(FileMapError::FileClosed)
     }
 
-    /// `SetFilePointer` + `SetEndOfFile`: only with no view mapped and the
-    /// mapping closed, as Windows requires.
+    /// `SetFilePointer` + `SetEndOfFile`: refused while a view is mapped
+    /// (Windows says so itself; Linux refuses it also while the mapping is
+    /// open, as memlab emulates it there).
     pub fn set_end_of_file(&mut self, size: u64) -> Result<EndOfFile, FileMapError> {
         let file = self.file()?;
         let mapping_open = matches!(self.mapping, MappingState::Open { .. });
-        if !self.views.is_empty() || mapping_open {
-            return Err(FileMapError::StillMapped {
-                views: self.views.len(),
-                mapping_open,
-            });
-        }
+        sys::check_unmapped(self.views.len(), mapping_open)?;
         if file.access() == Access::ReadOnly {
             return Err(FileMapError::ReadOnlyAccess {
                 op: Op::SetEndOfFile,
@@ -349,23 +408,7 @@ impl FileMapSession {
         }
         check_new_size(&self.path, size)?;
         let before = file.size()?;
-        // Another instance sharing the file may map it: checked and cut
-        // under the gate it marks itself under (see `changes`).
-        let cut = || file.set_len(size);
-        match file.stamp() {
-            Some(stamp) => stamp
-                .with_others_mapping(|others| match others.first() {
-                    Some(&pid) => Err(FileMapError::MappedElsewhere {
-                        path: self.path.clone(),
-                        pid: Some(pid),
-                    }),
-                    None => cut(),
-                })
-                .map_err(|e| {
-                    FileMapError::io(Op::SetEndOfFile, &self.path, std::io::Error::other(e))
-                })??,
-            None => cut()?,
-        }
+        file.set_end_of_file(size, self.views.len(), mapping_open)?;
         Ok(EndOfFile {
             before,
             after: file.size()?,
@@ -375,7 +418,7 @@ impl FileMapSession {
     /// A value that changes whenever any memlab instance writes through a
     /// view of this file (poll it to follow other instances live).
     pub fn change_stamp(&self) -> Option<u64> {
-        self.open_file().ok()?.stamp()?.read().ok()
+        self.open_file().ok()?.change_stamp()
     }
 }
 

@@ -21,7 +21,7 @@ use memmap2::{MmapMut, MmapOptions};
 
 use super::{
     AtAddress, GMEM_DISCARDABLE, GMEM_DISCARDED, GlobalError, Handle, Kind, MAX_HANDLES, MAX_LOCKS,
-    Move, Row,
+    Move, Outcome, Row,
 };
 
 /// The size of memlab's global heap.
@@ -103,6 +103,16 @@ impl Heap {
 
     pub fn base(&self) -> usize {
         self.arena.as_ptr() as usize
+    }
+
+    /// The arena: its first address and its size.
+    pub fn extent(&self) -> Option<(usize, usize)> {
+        Some((self.base(), ARENA_BYTES))
+    }
+
+    /// The highest address in use.
+    pub fn used_end(&self) -> Option<usize> {
+        Some(self.high_water())
     }
 
     fn address(&self, offset: u64) -> usize {
@@ -261,7 +271,13 @@ impl Heap {
         }
     }
 
-    pub fn alloc(&mut self, handle: Handle, kind: Kind, size: u64) -> Result<Made, GlobalError> {
+    pub fn alloc(
+        &mut self,
+        handle: Handle,
+        kind: Kind,
+        size: u64,
+        zeroinit: bool,
+    ) -> Result<Made, GlobalError> {
         let entry = match kind {
             Kind::Fixed => None,
             _ => Some(
@@ -296,7 +312,8 @@ impl Heap {
             },
         );
         if let Some(o) = offset {
-            self.write(handle, o, rounded, 0..rounded, Self::letter(handle));
+            let byte = if zeroinit { 0 } else { Self::letter(handle) };
+            self.write(handle, o, rounded, 0..rounded, byte);
         }
         self.sync_entry(handle);
         Ok(Made {
@@ -361,7 +378,7 @@ impl Heap {
         self.sync_entry(handle);
     }
 
-    pub fn discard(&mut self, handle: Handle) -> Result<(), GlobalError> {
+    pub fn discard(&mut self, handle: Handle) -> Result<Outcome, GlobalError> {
         let b = self.block(handle);
         if b.kind == Kind::Fixed {
             return Err(GlobalError::DiscardFixed(handle));
@@ -373,10 +390,41 @@ impl Heap {
             });
         }
         self.empty(handle);
+        Ok(Outcome::Discarded)
+    }
+
+    /// GlobalReAlloc(GMEM_MODIFY): GMEM_MOVEABLE makes a fixed block
+    /// movable (it gets a handle-table entry; its HGLOBAL becomes that
+    /// entry's address); GMEM_DISCARDABLE makes a movable block
+    /// discardable, its absence makes it not discardable. Nothing moves.
+    pub fn modify(
+        &mut self,
+        handle: Handle,
+        moveable: bool,
+        discardable: bool,
+    ) -> Result<(), GlobalError> {
+        let fixed = self.block(handle).kind == Kind::Fixed;
+        if fixed && !moveable {
+            if discardable {
+                return Err(GlobalError::ModifyFixed(handle));
+            }
+            return Ok(());
+        }
+        if fixed {
+            let entry = self.free_entries.pop().ok_or(GlobalError::TooManyHandles)?;
+            self.block_mut(handle).entry = Some(entry);
+        }
+        self.block_mut(handle).kind = if discardable {
+            Kind::Discardable
+        } else {
+            Kind::Moveable
+        };
+        self.sync_entry(handle);
         Ok(())
     }
 
-    pub fn free(&mut self, handle: Handle) -> Result<(), GlobalError> {
+    /// GlobalFree; the lock count the block had (always 0: a locked block is refused).
+    pub fn free(&mut self, handle: Handle) -> Result<u8, GlobalError> {
         let b = self.block(handle);
         if b.lock_count > 0 {
             return Err(GlobalError::FreeLocked {
@@ -389,7 +437,7 @@ impl Heap {
             self.table[entry] = 0;
             self.free_entries.push(entry);
         }
-        Ok(())
+        Ok(0)
     }
 
     /// GlobalReAlloc to a non-zero size: in place when the block shrinks

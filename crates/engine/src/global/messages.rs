@@ -76,6 +76,11 @@ impl Localized for GlobalError {
                 "GlobalDiscard: {} 잠겨 있습니다 (잠금 계수 {lock_count}): 잠기지 않은 블록만 버릴 수 있습니다",
                 josa(ko(handle), Topic)
             ),
+            Self::ModifyFixed(h) => format!(
+                "GlobalReAlloc(GMEM_MODIFY): {} GMEM_FIXED입니다: 이동 가능한 블록만 버릴 수 있게 \
+                 됩니다 (GMEM_MOVEABLE도 주면 이동 가능해집니다)",
+                josa(ko(h), Topic)
+            ),
             Self::DiscardFixed(h) => format!(
                 "GlobalDiscard: {} GMEM_FIXED 블록입니다: 이동 가능한 블록만 버릴 수 있습니다",
                 josa(ko(h), Topic)
@@ -127,6 +132,7 @@ impl Localized for GlobalError {
                 format_bytes(*bytes as u64),
                 errno_ko(*errno)
             ),
+            Self::Os { call, code, .. } => format!("{call} 실패: {}", errno_ko(*code as i32)),
         }
     }
 }
@@ -204,6 +210,14 @@ impl Localized for AtAddress {
             }
             (Self::Outside, Lang::En) => "not memlab's global heap at all".into(),
             (Self::Outside, Lang::Ko) => "memlab의 글로벌 힙 바깥입니다".into(),
+            (Self::NotOurs, Lang::En) => "no block of memlab's is there now: the process heap may \
+                                          have given those bytes to anything else of the process \
+                                          (Rust's own allocations come from the same heap)"
+                .into(),
+            (Self::NotOurs, Lang::Ko) => "지금 그 자리에는 memlab의 블록이 없습니다: 프로세스 힙이 \
+                                          그 바이트를 프로세스의 다른 무엇에든 주었을 수 있습니다 \
+                                          (Rust 자신의 할당도 같은 힙에서 옵니다)"
+                .into(),
         }
     }
 }
@@ -257,13 +271,19 @@ impl Localized for Outcome {
                 Lang::En => format!("lock count {lock_count}"),
                 Lang::Ko => format!("잠금 계수 {lock_count}"),
             },
-            Self::Size { bytes, requested } => match lang {
-                Lang::En => format!(
-                    "GlobalSize: {bytes} bytes ({requested} asked, rounded up to {GRANULE})"
-                ),
-                Lang::Ko => {
-                    format!("GlobalSize: {bytes}바이트 (요청 {requested}, {GRANULE}의 배수로 올림)")
+            Self::Size { bytes, requested } if *bytes == requested.div_ceil(GRANULE) * GRANULE => {
+                match lang {
+                    Lang::En => format!(
+                        "GlobalSize: {bytes} bytes ({requested} asked, rounded up to {GRANULE})"
+                    ),
+                    Lang::Ko => format!(
+                        "GlobalSize: {bytes}바이트 (요청 {requested}, {GRANULE}의 배수로 올림)"
+                    ),
                 }
+            }
+            Self::Size { bytes, requested } => match lang {
+                Lang::En => format!("GlobalSize: {bytes} bytes ({requested} asked)"),
+                Lang::Ko => format!("GlobalSize: {bytes}바이트 (요청 {requested})"),
             },
             Self::Reallocated {
                 from: None,
@@ -294,6 +314,20 @@ impl Localized for Outcome {
                 Lang::Ko => format!("이동 {from:#x} -> {to:#x}, 이제 {size}바이트"),
             },
             Self::Flags { flags } => format!("GlobalFlags: {flags:#06x}"),
+            Self::Modified {
+                hglobal,
+                now: kind,
+                flags,
+            } => match lang {
+                Lang::En => format!(
+                    "now {}: GlobalFlags {flags:#06x}, HGLOBAL {hglobal:#x}",
+                    kind.localized(lang)
+                ),
+                Lang::Ko => format!(
+                    "이제 {}: GlobalFlags {flags:#06x}, HGLOBAL {hglobal:#x}",
+                    kind.localized(lang)
+                ),
+            },
             Self::HandleOf {
                 address,
                 handle,
@@ -311,6 +345,16 @@ impl Localized for Outcome {
                     "해제했습니다: 이제부터 이 핸들은 무효입니다",
                 )
                 .into(),
+            Self::FreedLocked { lock_count } => match lang {
+                Lang::En => format!(
+                    "freed although locked (lock count {lock_count}): Windows frees a locked \
+                     block; the handle is invalid from now on"
+                ),
+                Lang::Ko => format!(
+                    "잠겨 있었는데도(잠금 계수 {lock_count}) 해제했습니다: 윈도우는 잠긴 블록도 \
+                     해제합니다. 이제부터 이 핸들은 무효입니다"
+                ),
+            },
             Self::Discarded => lang
                 .pick(
                     "discarded: no memory, the handle still valid",

@@ -16,14 +16,15 @@
 //!   Win32 rules and doing what Windows 3.1 did on its own: compaction
 //!   (unlocked movable blocks slide down, addresses change) and discarding
 //!   (unlocked discardable blocks emptied);
-//! - `windows.rs` (to come with the Windows port): the real `GlobalAlloc`,
-//!   `GlobalLock`, `GlobalUnlock`, `GlobalSize`, `GlobalReAlloc`,
-//!   `GlobalFlags`, `GlobalHandle`, `GlobalFree` and `GlobalDiscard`,
-//!   giving the same `Heap` (alloc, lock, unlock, realloc, discard, free,
-//!   handle_at, compact, low_memory, rows, at). Win32 itself no longer moves
-//!   or discards blocks by itself, so there "compact" and "low memory" are
-//!   memlab calling `GlobalReAlloc(GMEM_MOVEABLE)` and `GlobalDiscard` on
-//!   the unlocked blocks, as the system of the book did.
+//! - `windows.rs`: the real `GlobalAlloc`, `GlobalLock`, `GlobalUnlock`,
+//!   `GlobalSize`, `GlobalReAlloc`, `GlobalFlags`, `GlobalHandle`,
+//!   `GlobalFree` and `GlobalDiscard`, giving the same `Heap` (alloc, lock,
+//!   unlock, realloc, discard, free, handle_at, compact, low_memory, rows,
+//!   at) and reporting what the calls return, not the model's rules. Win32
+//!   itself no longer moves or discards blocks by itself, so there
+//!   "compact" and "low memory" are memlab calling
+//!   `GlobalReAlloc(GMEM_MOVEABLE)` and `GlobalDiscard` on the unlocked
+//!   blocks, as the system of the book did.
 //!
 //! A pointer the program kept from a lock is remembered per handle
 //! ([`Row::kept`]); after a move it is stale, and [`GlobalLab::read_kept`]
@@ -33,11 +34,16 @@
 #[cfg(target_os = "linux")]
 mod linux;
 mod messages;
-#[cfg(test)]
+// The Linux model's rules (the Windows build's answers are tested through
+// memlab.exe: tests/windows_global.rs).
+#[cfg(all(test, target_os = "linux"))]
 mod tests;
-// The Windows port adds: #[cfg(windows)] mod windows; #[cfg(windows)] use windows as sys;
+#[cfg(windows)]
+mod windows;
 #[cfg(target_os = "linux")]
 use linux as sys;
+#[cfg(windows)]
+use windows as sys;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -57,6 +63,12 @@ pub const MAX_LOCKS: u8 = 0xFF;
 pub const GMEM_DISCARDABLE: u32 = 0x0100;
 /// GlobalFlags' bit for a discarded block.
 pub const GMEM_DISCARDED: u32 = 0x4000;
+/// GlobalAlloc's flag for a block whose bytes start as zeros.
+pub const GMEM_ZEROINIT: u32 = 0x0040;
+/// GlobalReAlloc's flag to change a block's flags, not its size.
+pub const GMEM_MODIFY: u32 = 0x0080;
+/// GlobalAlloc's and GlobalReAlloc's flag for a movable block.
+pub const GMEM_MOVEABLE: u32 = 0x0002;
 
 /// A handle's number (1, 2, ...), as the program's variable holding the
 /// HGLOBAL that GlobalAlloc returned.
@@ -119,6 +131,7 @@ pub enum Operation {
     Unlock,
     Size,
     ReAlloc,
+    Modify,
     Flags,
     Handle,
     Free,
@@ -137,6 +150,7 @@ impl Operation {
             Self::Unlock => "GlobalUnlock",
             Self::Size => "GlobalSize",
             Self::ReAlloc => "GlobalReAlloc",
+            Self::Modify => "GlobalReAlloc(GMEM_MODIFY)",
             Self::Flags => "GlobalFlags",
             Self::Handle => "GlobalHandle",
             Self::Free => "GlobalFree",
@@ -218,6 +232,9 @@ pub enum AtAddress {
     Free,
     /// Not in memlab's global heap at all.
     Outside,
+    /// Windows: no live block of memlab's is there now; the process heap
+    /// may have given the bytes to anything else of the process.
+    NotOurs,
 }
 
 /// What a step did.
@@ -257,6 +274,13 @@ pub enum Outcome {
     Flags {
         flags: u32,
     },
+    /// GlobalReAlloc(h, 0, GMEM_MODIFY | ...): the block's new flags, and
+    /// its HGLOBAL (a fixed block made movable gets a handle).
+    Modified {
+        hglobal: usize,
+        now: Kind,
+        flags: u32,
+    },
     /// GlobalHandle of an address.
     HandleOf {
         address: usize,
@@ -264,6 +288,11 @@ pub enum Outcome {
         hglobal: usize,
     },
     Freed,
+    /// Windows: GlobalFree freed a block that was locked (the Linux model
+    /// refuses it), with the lock count it had.
+    FreedLocked {
+        lock_count: u8,
+    },
     /// GlobalDiscard (or GlobalReAlloc to 0): the block is empty, the handle valid.
     Discarded,
     /// Unlocked movable blocks slid down; fixed and locked blocks stayed.
@@ -315,6 +344,11 @@ pub enum GlobalError {
     #[error("GlobalDiscard: {0} is GMEM_FIXED: only a movable block can be discarded")]
     DiscardFixed(Handle),
     #[error(
+        "GlobalReAlloc(GMEM_MODIFY): {0} is GMEM_FIXED: only a movable block can be \
+         discardable (add GMEM_MOVEABLE to make it movable too)"
+    )]
+    ModifyFixed(Handle),
+    #[error(
         "GlobalReAlloc: {handle} cannot grow to {} in place, and {} (ERROR_NOT_ENOUGH_MEMORY)",
         format_bytes(*bytes),
         if *lock_count > 0 { format!("a locked block (lock count {lock_count}) cannot move without GMEM_MOVEABLE") }
@@ -357,6 +391,13 @@ pub enum GlobalError {
         errno: i32,
         message: String,
     },
+    /// Windows: a real call failed, with GetLastError's code.
+    #[error("{call} failed: {message} (Windows error {code})")]
+    Os {
+        call: &'static str,
+        code: u32,
+        message: String,
+    },
 }
 
 impl GlobalError {
@@ -372,12 +413,14 @@ impl GlobalError {
             Self::FreeLocked { .. } => "GlobalFree of a locked block",
             Self::DiscardLocked { .. } => "GlobalDiscard of a locked block",
             Self::DiscardFixed(_) => "GlobalDiscard of a GMEM_FIXED block",
+            Self::ModifyFixed(_) => "GMEM_DISCARDABLE on a GMEM_FIXED block",
             Self::CannotMove { .. } | Self::NotEnoughMemory { .. } | Self::TooLarge { .. } => {
                 "ERROR_NOT_ENOUGH_MEMORY"
             }
             Self::TooManyHandles => "ERROR_NOT_ENOUGH_MEMORY",
             Self::NothingKept(_) => "no pointer from GlobalLock",
             Self::Map { .. } => "ERROR_NOT_ENOUGH_MEMORY",
+            Self::Os { call, .. } => call,
         }
     }
 }
@@ -394,6 +437,7 @@ impl HasKind for GlobalError {
             | Self::FreeLocked { .. }
             | Self::DiscardLocked { .. }
             | Self::DiscardFixed(_)
+            | Self::ModifyFixed(_)
             | Self::TooLarge { .. }
             | Self::NothingKept(_) => ErrorKind::Usage,
             Self::CannotMove { .. } | Self::NotEnoughMemory { .. } | Self::TooManyHandles => {
@@ -402,6 +446,11 @@ impl HasKind for GlobalError {
             // A memory limit (RLIMIT_AS, the commit limit) refused the heap.
             Self::Map { errno, .. } if *errno == libc::ENOMEM => ErrorKind::NoSpace,
             Self::Map { .. } => ErrorKind::Os,
+            // ERROR_NOT_ENOUGH_MEMORY, ERROR_OUTOFMEMORY.
+            Self::Os { code: 8 | 14, .. } => ErrorKind::NoSpace,
+            // ERROR_INVALID_HANDLE.
+            Self::Os { code: 6, .. } => ErrorKind::NotFound,
+            Self::Os { .. } => ErrorKind::Os,
         }
     }
 }
@@ -459,13 +508,25 @@ impl GlobalLab {
 
     /// GlobalAlloc(kind, size).
     pub fn alloc(&mut self, kind: Kind, size: u64) -> Result<Outcome, GlobalError> {
+        self.alloc_with(kind, size, false)
+    }
+
+    /// GlobalAlloc(kind | GMEM_ZEROINIT if `zeroinit`, size): with
+    /// GMEM_ZEROINIT the block's bytes start as zeros (else memlab fills
+    /// them with the handle's letter).
+    pub fn alloc_with(
+        &mut self,
+        kind: Kind,
+        size: u64,
+        zeroinit: bool,
+    ) -> Result<Outcome, GlobalError> {
         self.step(|lab| {
             if lab.heap.is_none() {
                 lab.heap = Some(sys::Heap::new()?);
             }
             let handle = Handle(lab.next + 1);
             let heap = lab.heap.as_mut().expect("just mapped");
-            let made = heap.alloc(handle, kind, size)?;
+            let made = heap.alloc(handle, kind, size, zeroinit)?;
             lab.next += 1;
             if kind == Kind::Fixed {
                 // GlobalAlloc(GMEM_FIXED) returns the pointer itself.
@@ -531,8 +592,7 @@ impl GlobalLab {
         self.step(|lab| {
             let heap = lab.heap(handle)?;
             if size == 0 {
-                heap.discard(handle)?;
-                return Ok(Outcome::Discarded);
+                return heap.discard(handle);
             }
             let (from, to) = heap.realloc(handle, size, moveable)?;
             let row = heap.row(handle);
@@ -548,20 +608,41 @@ impl GlobalLab {
         })
     }
 
+    /// GlobalReAlloc(h, 0, GMEM_MODIFY | GMEM_MOVEABLE if `moveable` |
+    /// GMEM_DISCARDABLE if `discardable`): the block's flags change, its
+    /// size and bytes stay.
+    pub fn modify(
+        &mut self,
+        handle: Handle,
+        moveable: bool,
+        discardable: bool,
+    ) -> Result<Outcome, GlobalError> {
+        self.step(|lab| {
+            let heap = lab.heap(handle)?;
+            heap.modify(handle, moveable, discardable)?;
+            let row = heap.row(handle);
+            Ok(Outcome::Modified {
+                hglobal: row.hglobal,
+                now: row.kind,
+                flags: row.flags,
+            })
+        })
+    }
+
     /// GlobalDiscard(h).
     pub fn discard(&mut self, handle: Handle) -> Result<Outcome, GlobalError> {
-        self.step(|lab| {
-            lab.heap(handle)?.discard(handle)?;
-            Ok(Outcome::Discarded)
-        })
+        self.step(|lab| lab.heap(handle)?.discard(handle))
     }
 
     /// GlobalFree(h).
     pub fn free(&mut self, handle: Handle) -> Result<Outcome, GlobalError> {
         self.step(|lab| {
-            lab.heap(handle)?.free(handle)?;
+            let lock_count = lab.heap(handle)?.free(handle)?;
             lab.kept.remove(&handle);
-            Ok(Outcome::Freed)
+            Ok(match lock_count {
+                0 => Outcome::Freed,
+                lock_count => Outcome::FreedLocked { lock_count },
+            })
         })
     }
 
@@ -653,13 +734,14 @@ impl GlobalLab {
     }
 
     /// The heap's first address and its size, once mapped.
+    /// (None on Windows: the blocks are scattered over the process heap.)
     pub fn extent(&self) -> Option<(usize, usize)> {
-        self.heap.as_ref().map(|h| (h.base(), ARENA_BYTES))
+        self.heap.as_ref().and_then(sys::Heap::extent)
     }
 
     /// The highest address in use (for drawing the used part to scale).
     pub fn high_water(&self) -> Option<usize> {
-        self.heap.as_ref().map(sys::Heap::high_water)
+        self.heap.as_ref().and_then(sys::Heap::used_end)
     }
 
     /// The largest free space and all free space below the high-water mark.

@@ -432,6 +432,84 @@ fn an_allocation_that_does_not_fit_compacts_then_discards_the_least_recently_use
     ));
 }
 
+/// The first bytes a lock of `h` reads.
+fn first_bytes(lab: &mut GlobalLab, h: Handle) -> Vec<u8> {
+    lab.lock(h).unwrap();
+    let read = lab.read_kept(h).unwrap();
+    if row(lab, h).lock_count > 0 {
+        lab.unlock(h).unwrap();
+    }
+    match read {
+        Outcome::ReadKept {
+            stale: false,
+            now: AtAddress::Block { bytes, .. },
+            ..
+        } => bytes,
+        other => panic!("not the block's bytes: {other:?}"),
+    }
+}
+
+#[test]
+fn gmem_zeroinit_gives_zeros_where_a_plain_block_holds_its_letter() {
+    let mut lab = GlobalLab::new();
+    let plain = handle(lab.alloc(Kind::Moveable, 64).unwrap());
+    let zeroed = handle(lab.alloc_with(Kind::Moveable, 64, true).unwrap());
+    let fixed = handle(lab.alloc_with(Kind::Fixed, 32, true).unwrap());
+    assert_eq!(first_bytes(&mut lab, plain), vec![b'A'; 16]);
+    assert_eq!(first_bytes(&mut lab, zeroed), vec![0; 16]);
+    assert_eq!(first_bytes(&mut lab, fixed), vec![0; 16]);
+}
+
+#[test]
+fn gmem_modify_makes_a_block_discardable_or_a_fixed_one_movable() {
+    let mut lab = GlobalLab::new();
+    let m = handle(lab.alloc(Kind::Moveable, 100).unwrap());
+    let before = row(&lab, m);
+    // GMEM_MODIFY | GMEM_DISCARDABLE: the flags change, nothing moves.
+    let done = lab.modify(m, false, true).unwrap();
+    assert_eq!(
+        done,
+        Outcome::Modified {
+            hglobal: before.hglobal,
+            now: Kind::Discardable,
+            flags: GMEM_DISCARDABLE,
+        }
+    );
+    let after = row(&lab, m);
+    assert_eq!((after.address, after.size), (before.address, before.size));
+    assert_eq!(after.flag_names(), ["GMEM_DISCARDABLE"]);
+    // Now low memory discards it; GMEM_MODIFY without the flag undoes that.
+    lab.realloc(m, 100, false).unwrap();
+    lab.modify(m, false, false).unwrap();
+    assert_eq!(row(&lab, m).kind, Kind::Moveable);
+    let Outcome::LowMemory { discarded, .. } = lab.low_memory().unwrap() else {
+        panic!("not low memory");
+    };
+    assert!(discarded.is_empty(), "{discarded:?}");
+    lab.modify(m, false, true).unwrap();
+    let Outcome::LowMemory { discarded, .. } = lab.low_memory().unwrap() else {
+        panic!("not low memory");
+    };
+    assert_eq!(discarded, [m]);
+
+    // A fixed block cannot be discardable; with GMEM_MOVEABLE it becomes
+    // movable: a handle now, its bytes where they were, and it locks.
+    let f = handle(lab.alloc(Kind::Fixed, 64).unwrap());
+    let fixed = row(&lab, f);
+    assert_eq!(lab.modify(f, false, true), Err(GlobalError::ModifyFixed(f)));
+    assert_eq!(row(&lab, f), fixed);
+    let Outcome::Modified { hglobal, now, .. } = lab.modify(f, true, false).unwrap() else {
+        panic!("not modified");
+    };
+    assert_eq!(now, Kind::Moveable);
+    assert_ne!(Some(hglobal), fixed.address);
+    let now = row(&lab, f);
+    assert_eq!((now.hglobal, now.address), (hglobal, fixed.address));
+    assert_eq!(pointer(lab.lock(f).unwrap()), fixed.address.unwrap());
+    assert_eq!(row(&lab, f).lock_count, 1);
+    assert_eq!(first_bytes(&mut lab, f), vec![b'B'; 16]);
+}
+
 #[test]
 fn every_error_reads_in_korean() {
     let h = Handle(3);
@@ -474,6 +552,12 @@ fn every_error_reads_in_korean() {
         GlobalError::TooManyHandles,
         GlobalError::NoBlockAt(0x1000),
         GlobalError::NothingKept(h),
+        GlobalError::ModifyFixed(h),
+        GlobalError::Os {
+            call: "GlobalAlloc",
+            code: 8,
+            message: "Not enough memory resources are available".into(),
+        },
         GlobalError::Map {
             bytes: 1,
             errno: libc::ENOMEM,
@@ -530,12 +614,27 @@ fn every_outcome_reads_in_korean() {
             to: 0x1000,
             size: 16,
         },
+        Outcome::Modified {
+            hglobal: 0x1000,
+            now: Kind::Discardable,
+            flags: GMEM_DISCARDABLE,
+        },
+        Outcome::Size {
+            bytes: 100,
+            requested: 100,
+        },
+        Outcome::ReadKept {
+            pointer: 0x1000,
+            stale: true,
+            now: AtAddress::NotOurs,
+        },
         Outcome::HandleOf {
             address: 0x1000,
             handle: h,
             hglobal: 0x1000,
         },
         Outcome::Freed,
+        Outcome::FreedLocked { lock_count: 2 },
         Outcome::Discarded,
         Outcome::Compacted { moved: vec![] },
         Outcome::Compacted { moved: vec![mv] },

@@ -48,6 +48,9 @@ pub use sys::commit;
 pub use unix::{file_size_limit, probe};
 #[cfg(windows)]
 pub use windows::doorbell::Doorbell;
+/// A kernel handle closed when dropped.
+#[cfg(windows)]
+pub(crate) use windows::OwnedHandle;
 /// `LockFileEx` / `UnlockFileEx` (the book mutex lab's file lock).
 #[cfg(windows)]
 pub use windows::file_lock;

@@ -1,7 +1,7 @@
 //! The virtual-memory labs' values in Korean (their English is their
 //! `Display`, what the command line prints): the overcommit mode and the
 //! read errors of system information here; the page lab's, the map's and
-//! the child's values in `messages_labs` (not on Windows yet).
+//! the child's values in `messages_labs`.
 
 use super::ReadError;
 use super::sys::error_label;

@@ -1,9 +1,9 @@
-//! The child's values in Korean: how a child died (Linux only until the
-//! child's touch is ported; the page lab's values are in `messages_pages`,
-//! the map's in `messages_maps`). The tests here check every value of the
-//! virtual-memory labs, the page lab's and the map's included.
+//! The child's values in Korean: how a child died (the page lab's values
+//! are in `messages_pages`, the map's in `messages_maps`). The tests here
+//! check every value of the virtual-memory labs, the page lab's and the
+//! map's included (on Linux; Windows' own in `child/windows.rs`).
 
-use super::child::{ChildEnd, signal_name};
+use super::child::ChildEnd;
 use crate::i18n::{Lang, Localized};
 
 impl Localized for ChildEnd {
@@ -14,7 +14,11 @@ impl Localized for ChildEnd {
         match *self {
             Self::Signaled { signal } => format!(
                 "자식 프로세스가 {}({signal})로 죽었습니다. memlab은 그대로 살아 있습니다",
-                signal_name(signal)
+                self.cause_name().unwrap_or_default()
+            ),
+            Self::Exception { status } => format!(
+                "자식 프로세스가 {}({status:#010X})로 죽었습니다. memlab은 그대로 살아 있습니다",
+                self.cause_name().unwrap_or_default()
             ),
             Self::Exited { code } => {
                 format!("접근이 성공했습니다: 자식 프로세스가 코드 {code}로 끝났습니다")
@@ -23,7 +27,7 @@ impl Localized for ChildEnd {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
     use crate::vm::Operation;

@@ -8,14 +8,9 @@
 //! are plain data (`Clone + Send`), so a form can take them on a worker
 //! thread and draw them on the UI thread.
 
-// The child's touch and the labs' Korean are not on Windows yet
-// (docs/windows.md); system information, the page lab's engine and the
-// map are.
-#[cfg(target_os = "linux")]
 pub mod child;
 pub mod maps;
 mod messages;
-#[cfg(target_os = "linux")]
 mod messages_labs;
 mod messages_maps;
 mod messages_pages;

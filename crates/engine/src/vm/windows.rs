@@ -1,7 +1,5 @@
 //! Windows' half of the virtual-memory module: the Win32 call each
-//! operation is made with, and Win32 error names. (System information, the
-//! page lab's engine and the map are ported; the child's touch names the
-//! calls it will make, see docs/windows.md.)
+//! operation is made with, and Win32 error names.
 
 use super::Operation;
 
@@ -21,7 +19,10 @@ pub(super) fn os_call(op: Operation) -> &'static str {
         // The table answers as VirtualQuery would (the tests check it
         // against VirtualQuery); what is in RAM comes from the call.
         Operation::Query => "QueryWorkingSetEx",
-        Operation::TouchInChild => "CreateProcessW + *p (STATUS_ACCESS_VIOLATION)",
+        Operation::TouchInChild => {
+            "CreateProcessW(memlab.exe vm-child) + OpenProcess + VirtualQueryEx + \
+             ReadProcessMemory / WriteProcessMemory, or *p (STATUS_ACCESS_VIOLATION)"
+        }
         Operation::SystemInfo => {
             "GetSystemInfo + GlobalMemoryStatusEx + GetPerformanceInfo + GetProcessWorkingSetSize"
         }
@@ -33,10 +34,14 @@ pub(super) fn os_call(op: Operation) -> &'static str {
 /// `ERROR_NOT_ENOUGH_MEMORY`.
 pub fn error_name(code: i32) -> Option<&'static str> {
     Some(match code {
+        2 => "ERROR_FILE_NOT_FOUND",
         5 => "ERROR_ACCESS_DENIED",
+        6 => "ERROR_INVALID_HANDLE",
         8 => "ERROR_NOT_ENOUGH_MEMORY",
         87 => "ERROR_INVALID_PARAMETER",
         122 => "ERROR_INSUFFICIENT_BUFFER",
+        158 => "ERROR_NOT_LOCKED",
+        299 => "ERROR_PARTIAL_COPY",
         487 => "ERROR_INVALID_ADDRESS",
         998 => "ERROR_NOACCESS",
         1453 => "ERROR_WORKING_SET_QUOTA",

@@ -189,17 +189,18 @@ impl Controls {
             }
             for p in Protection::ALL {
                 ui.radio_value(&mut self.protection, p, p.localized(lang))
-                    .on_hover_text(format!("{} -> {}", p.win32(), p.posix()));
+                    .on_hover_text(format!(
+                        "{} -> {}",
+                        p.win32(),
+                        super::os_text::protection_here(p)
+                    ));
             }
         });
         let probe = lang.pick(
             "Through a probe that cannot fault: an access violation is a message, not a crash.",
             "폴트가 나지 않는 탐침으로 접근합니다. 접근 위반은 죽음이 아니라 메시지가 됩니다.",
         );
-        let child = lang.pick(
-            "A fork of memlab does the plain access, and dies of it as a Win32 program would.",
-            "memlab을 fork한 자식이 보통의 접근을 하고, Win32 프로그램처럼 그 때문에 죽습니다.",
-        );
+        let child = super::os_text::CHILD.get(lang);
         ui.horizontal_wrapped(|ui| {
             let read = lang.pick("Read a byte", "바이트 읽기");
             if op_button(ui, enabled, read, Operation::ReadByte, probe) {

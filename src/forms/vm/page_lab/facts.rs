@@ -87,7 +87,7 @@ pub fn costs_panel(
     };
     let mut list = vec![
         (
-            lang.pick("RSS (memlab)", "RSS (memlab)"),
+            super::os_text::RSS_ROW.get(lang),
             format!("{}{}", format_bytes(costs.rss), change(moved.map(|m| m.0))),
         ),
         (
@@ -115,10 +115,7 @@ pub fn costs_panel(
                 lang.pick("charged by the kernel", "커널이 커밋 양에 넣은 페이지"),
                 count(charged),
             ),
-            (
-                lang.pick("in RAM (mincore)", "RAM에 있음 (mincore)"),
-                count(resident),
-            ),
+            (super::os_text::RESIDENT_COUNT.get(lang), count(resident)),
             (lang.pick("locked", "잠긴 페이지"), count(locked)),
         ]);
     }
@@ -194,13 +191,13 @@ pub fn facts_panel(ui: &mut egui::Ui, facts: Option<&Facts>, lang: Lang) {
                 "{} ({}, {})",
                 protection.win32(),
                 protection.localized(lang),
-                protection.posix()
+                super::os_text::protection_here(protection)
             ),
         ),
         ("Type", "MEM_PRIVATE".to_owned()),
         ("VirtualLock", yes_no(q.locked, lang)),
         (
-            "mincore",
+            super::os_text::RESIDENT_CALL,
             format!(
                 "{}: {}",
                 lang.pick("in RAM", "RAM에 있음"),
@@ -210,7 +207,7 @@ pub fn facts_panel(ui: &mut egui::Ui, facts: Option<&Facts>, lang: Lang) {
     ];
     if let Some(k) = &facts.kernel {
         list.push((
-            "smaps",
+            super::os_text::KERNEL_ROW,
             match lang {
                 Lang::En => k.smaps_line(),
                 Lang::Ko => format!(
@@ -221,7 +218,7 @@ pub fn facts_panel(ui: &mut egui::Ui, facts: Option<&Facts>, lang: Lang) {
                     format_bytes(k.resident),
                     format_bytes(k.locked),
                     if k.charged {
-                        "커밋 양에 포함 (ac)"
+                        super::os_text::CHARGED_KO
                     } else {
                         "커밋 양에 없음"
                     }

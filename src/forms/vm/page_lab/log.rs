@@ -11,7 +11,6 @@ use super::messages::costs_moved;
 use super::worker::{Done, Report};
 use crate::forms::widgets::{Level, show_line};
 use memlab_engine::i18n::{Lang, Localized};
-use memlab_engine::vm::child::ChildEnd;
 
 /// Reports kept.
 const KEPT: usize = 200;
@@ -26,11 +25,9 @@ fn level(report: &Report) -> Level {
         })
         | Ok(Done::Written {
             violation: Some(_), ..
-        })
-        | Ok(Done::Child {
-            end: ChildEnd::Signaled { .. },
-            ..
         }) => Level::Warn,
+        // A child that died of its access: a signal or an exception.
+        Ok(Done::Child { end, .. }) if end.died() => Level::Warn,
         Ok(_) => Level::Info,
     }
 }
@@ -81,10 +78,7 @@ impl OperationLog {
         .default_open(true)
         .show(ui, |ui| {
             if self.reports.is_empty() {
-                ui.weak(lang.pick(
-                    "Each operation adds a line here: what it did, its Win32 call, what that became on Linux, and how RSS and the commit charge moved.",
-                    "작업마다 여기에 한 줄씩 쌓입니다: 한 일, Win32 호출, 리눅스에서 바뀐 모습, 그리고 RSS와 커밋 양의 변화.",
-                ));
+                ui.weak(super::os_text::LOG_EMPTY.get(lang));
                 return;
             }
             if ui.small_button(lang.pick("Clear", "지우기")).clicked() {

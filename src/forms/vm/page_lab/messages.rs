@@ -28,7 +28,7 @@ fn request_text(request: &Request, lang: Lang) -> String {
                 RangeOp::Commit => "commit".to_owned(),
                 RangeOp::Decommit(Decommit::Remap) => "decommit".to_owned(),
                 RangeOp::Decommit(Decommit::DontNeed) => {
-                    "decommit with MADV_DONTNEED (keeps the charge)".to_owned()
+                    super::os_text::KEEP_CHARGE.get(lang).to_owned()
                 }
                 RangeOp::Protect(p) => format!("protect as {}", p.name()),
                 RangeOp::Lock => "lock".to_owned(),
@@ -45,7 +45,7 @@ fn request_text(request: &Request, lang: Lang) -> String {
                 RangeOp::Commit => "커밋".to_owned(),
                 RangeOp::Decommit(Decommit::Remap) => "커밋 해제".to_owned(),
                 RangeOp::Decommit(Decommit::DontNeed) => {
-                    "MADV_DONTNEED로 커밋 해제 (커밋 양은 그대로)".to_owned()
+                    super::os_text::KEEP_CHARGE.get(lang).to_owned()
                 }
                 RangeOp::Protect(p) => {
                     format!("보호를 {} 변경", josa(p.localized(lang), Direction))
@@ -176,9 +176,10 @@ pub fn costs_moved(report: &Report, lang: Lang) -> Option<String> {
     let (before, after) = report.costs?;
     let rss = signed_bytes(after.rss as i64 - before.rss as i64);
     let charge = signed_bytes(after.commit_charge as i64 - before.commit_charge as i64);
+    let memory = super::os_text::RSS.get(lang);
     Some(match lang {
-        Lang::En => format!("RSS {rss}, commit charge {charge}"),
-        Lang::Ko => format!("RSS {rss}, 커밋 양 {charge}"),
+        Lang::En => format!("{memory} {rss}, commit charge {charge}"),
+        Lang::Ko => format!("{memory} {rss}, 커밋 양 {charge}"),
     })
 }
 
@@ -263,15 +264,33 @@ mod tests {
                     signal: libc::SIGSEGV,
                 },
             },
+            Done::Child {
+                page: 3,
+                end: ChildEnd::Exception {
+                    status: 0xC000_0005,
+                },
+            },
             Done::Released { pages: 64 },
         ];
         let mut out: Vec<Report> = ops
             .into_iter()
             .map(|op| report(range(op), Ok(Done::Changed)))
             .collect();
+        // Windows has no signals: its child ends by an exception.
+        let this_os = |d: &Done| {
+            !(cfg!(windows)
+                && matches!(
+                    d,
+                    Done::Child {
+                        end: ChildEnd::Signaled { .. },
+                        ..
+                    }
+                ))
+        };
         out.extend(
             dones
                 .into_iter()
+                .filter(this_os)
                 .map(|d| report(Request::Reserve { pages: 64 }, Ok(d))),
         );
         out.push(report(
@@ -294,6 +313,12 @@ mod tests {
                     "MADV",
                     "DONTNEED",
                     "SIGSEGV",
+                    "MEM",
+                    "RESET",
+                    "STATUS",
+                    "ACCESS",
+                    "VIOLATION",
+                    "0xC0000005",
                     "RSS",
                     "KiB",
                     "memlab",
@@ -303,7 +328,8 @@ mod tests {
             );
             assert!(words.is_empty(), "English in {ko:?}: {words:?}");
             let moved = costs_moved(&r, Lang::Ko).unwrap();
-            assert_eq!(moved, "RSS -4.0 KiB, 커밋 양 +64.0 KiB");
+            let memory = super::super::os_text::RSS.get(Lang::Ko);
+            assert_eq!(moved, format!("{memory} -4.0 KiB, 커밋 양 +64.0 KiB"));
         }
         let read = report(
             Request::Reserve { pages: 1 },

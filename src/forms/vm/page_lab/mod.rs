@@ -14,9 +14,18 @@
 mod controls;
 mod facts;
 mod grid;
+// The help names the calls as made on each OS.
+#[cfg(not(windows))]
+pub(crate) mod help;
+#[cfg(windows)]
+#[path = "help_windows.rs"]
 pub(crate) mod help;
 mod log;
 mod messages;
+// The words that name the OS's calls, per OS.
+#[cfg_attr(windows, path = "os_text/windows.rs")]
+#[cfg_attr(not(windows), path = "os_text/linux.rs")]
+mod os_text;
 mod worker;
 
 use std::time::Duration;
@@ -410,13 +419,7 @@ impl Lab for PageLabForm {
             "Page lab (VirtualAlloc and friends)",
             "페이지 실험실 (VirtualAlloc과 관련 함수)",
         ));
-        ui.add(
-            egui::Label::new(lang.pick(
-                "Reserve pages of memlab's own address space, then commit, protect, lock, touch, decommit and release them. Each page's state is memlab's own table (Linux keeps no committed flag), checked against mincore and smaps.",
-                "memlab 자신의 주소 공간에서 페이지를 예약한 뒤 커밋, 보호 변경, 잠금, 접근, 커밋 해제, 해제를 해 보세요. 페이지 상태는 memlab의 페이지 표(리눅스에는 커밋 표시가 없음)이며 mincore와 smaps로 확인합니다.",
-            ))
-            .wrap(),
-        );
+        ui.add(egui::Label::new(os_text::INTRO.get(lang)).wrap());
         ui.add_space(4.0);
         let mut commands = self.reservations_ui(ui, lang);
         let (id, pages) = self

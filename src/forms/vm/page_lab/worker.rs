@@ -599,7 +599,7 @@ mod tests {
         // tests of this process move the RSS meanwhile, which is a change
         // too: follow again until the page shows.)
         // SAFETY: page 0 is committed read-write, and nothing else uses it.
-        unsafe { memlab_engine::os::probe::write(base as *mut u8, &[1]) }.unwrap();
+        unsafe { (base as *mut u8).write_volatile(1) };
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let next = reply(&mut worker, Duration::from_secs(5)).expect("a changed view");

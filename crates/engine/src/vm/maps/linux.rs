@@ -7,6 +7,9 @@
 use std::collections::HashSet;
 use std::time::Instant;
 
+/// A charged region in `Region::smaps_line` (smaps' `ac` flag).
+pub(super) const CHARGED: &str = "charged (ac)";
+
 use procfs::process::{MMPermissions, MMapPath, MemoryMap, Process, VmFlags};
 
 use super::super::pages::live_reservations;

@@ -180,7 +180,7 @@ impl Region {
             crate::format::format_bytes(self.resident),
             crate::format::format_bytes(self.locked),
             if self.charged {
-                "charged (ac)"
+                sys::CHARGED
             } else {
                 "not charged"
             }

@@ -12,6 +12,9 @@
 use std::ffi::c_void;
 use std::time::Instant;
 
+/// A charged region in `Region::smaps_line` (committed pages are charged).
+pub(super) const CHARGED: &str = "charged (MEM_COMMIT)";
+
 use windows_sys::Win32::Foundation::{CloseHandle, GetLastError, HANDLE};
 use windows_sys::Win32::System::Memory::{
     GetProcessHeaps, MEM_COMMIT, MEM_FREE, MEM_IMAGE, MEM_MAPPED, MEM_RESERVE,

@@ -174,6 +174,11 @@ fn locked_bytes() -> u64 {
         .map_or(0, |kb| kb * 1024)
 }
 
+/// [`PageError::Os`]'s English for the error: the C library's sentence.
+pub(super) fn os_error_text(errno: i32) -> String {
+    std::io::Error::from_raw_os_error(errno).to_string()
+}
+
 /// [`PageError::LockLimit`]'s English.
 pub(super) fn lock_limit_text(bytes: u64, limit: Option<u64>, locked: u64, errno: i32) -> String {
     format!(

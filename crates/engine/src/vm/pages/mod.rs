@@ -45,9 +45,7 @@ pub use types::{
     PageState, Protection, ReservationId,
 };
 
-#[cfg(target_os = "linux")]
 use super::Operation;
-#[cfg(target_os = "linux")]
 use super::child::ChildEnd;
 
 static NEXT_ID: AtomicU32 = AtomicU32::new(1);
@@ -317,10 +315,10 @@ impl PageLab {
         })
     }
 
-    /// The real thing: a child process reads or writes the page with a
-    /// plain load or store, and dies if a Win32 program would. (Not on
-    /// Windows yet.)
-    #[cfg(target_os = "linux")]
+    /// The real thing: a child process reads or writes the page, and dies
+    /// if a Win32 program would (Linux: a `fork` with a plain load or
+    /// store; Windows: memlab.exe, through `ReadProcessMemory` /
+    /// `WriteProcessMemory`, or the fault itself: see `vm::child`).
     pub fn touch_in_child(
         &self,
         id: ReservationId,

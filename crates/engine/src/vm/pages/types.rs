@@ -164,7 +164,7 @@ pub enum PageError {
     AddressSpace { bytes: u64, limit: Option<u64> },
     #[error("{}", super::sys::commit_refused_text(*bytes))]
     CommitRefused { bytes: u64 },
-    #[error("{} failed: {}", op.os_call(), std::io::Error::from_raw_os_error(*errno))]
+    #[error("{} failed: {}", op.os_call(), super::sys::os_error_text(*errno))]
     Os { op: Operation, errno: i32 },
 }
 

@@ -269,6 +269,17 @@ pub(super) fn resident(
         .collect())
 }
 
+/// [`PageError::Os`]'s English for the error: its Win32 name and code,
+/// then Windows' sentence, e.g. `ERROR_INVALID_ADDRESS (487): Attempt to
+/// access invalid address. (os error 487)`.
+pub(super) fn os_error_text(code: i32) -> String {
+    let text = std::io::Error::from_raw_os_error(code);
+    match crate::vm::error_name(code) {
+        Some(name) => format!("{name} ({code}): {text}"),
+        None => format!("Win32 error {code}: {text}"),
+    }
+}
+
 /// [`PageError::LockLimit`]'s English.
 pub(super) fn lock_limit_text(bytes: u64, limit: Option<u64>, _locked: u64, errno: i32) -> String {
     format!(

@@ -3,47 +3,19 @@
 //! of the file's length.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use memmap2::{MmapOptions, MmapRaw};
 
-use super::file::{Access, LockedFile};
-use super::{FileMapError, Op};
+use super::Mapping;
+use super::file::LockedFile;
+use crate::filemap::session::{Access, Flushed, RawCall, Unaligned};
+use crate::filemap::{FileMapError, Op};
 use crate::os::probe;
 
 /// The granularity view offsets follow here: the page size (Windows: 64 KiB).
 pub fn granularity() -> u64 {
     region::page::size() as u64
-}
-
-/// What the raw system call did with the same request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RawCall {
-    /// It failed with this errno (EINVAL for an unaligned offset).
-    Failed { errno: i32 },
-    /// It succeeded (and the mapping was undone at once).
-    Succeeded,
-}
-
-/// A view requested at an offset that is not a multiple of the granularity:
-/// memmap2 mapped from the offset rounded down and hands out a pointer
-/// `offset - mapped_from` bytes in; the raw `mmap` refuses the offset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Unaligned {
-    pub offset: u64,
-    pub granularity: u64,
-    /// Where memmap2's underlying mapping starts (the offset rounded down).
-    pub mapped_from: u64,
-    /// `mmap(.., offset)` with the same offset, really called.
-    pub raw_mmap: RawCall,
-}
-
-/// A flush of a view (`flush_range`, i.e. msync(MS_SYNC)).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Flushed {
-    pub view: u32,
-    pub bytes: u64,
-    pub took: Duration,
 }
 
 /// One mapped view of the file.
@@ -58,9 +30,11 @@ pub(crate) struct View {
 }
 
 impl View {
+    /// Linux has no mapping object: `_mapping` only says one was created.
     pub fn map(
         id: u32,
         file: Arc<LockedFile>,
+        _mapping: &Mapping,
         offset: u64,
         len: u64,
     ) -> Result<Self, FileMapError> {

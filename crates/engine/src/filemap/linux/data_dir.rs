@@ -11,7 +11,7 @@ use std::io;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
-use super::{FileMapError, Op};
+use crate::filemap::{FileMapError, Op};
 
 /// The demo file's name in the data folder.
 pub const DEMO_FILE_NAME: &str = "filemap-demo.bin";

@@ -14,40 +14,9 @@ use rustix::fs::FallocateFlags;
 use rustix::io::Errno;
 
 use super::changes::ChangeStamp;
-use super::{FileMapError, Op, ReadOnlyWhy};
+use crate::filemap::session::{Access, Disposition, OpenRequest, Sharing};
+use crate::filemap::{FileMapError, Op, ReadOnlyWhy};
 use crate::os::claims::flock_holder;
-
-/// GENERIC_READ | GENERIC_WRITE, or GENERIC_READ alone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Access {
-    #[default]
-    ReadWrite,
-    ReadOnly,
-}
-
-/// Share mode 0 (the book's advice), or sharing on purpose with other instances.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Sharing {
-    #[default]
-    Exclusive,
-    Shared,
-}
-
-/// OPEN_EXISTING, or OPEN_ALWAYS (create an empty file if there is none).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Disposition {
-    OpenExisting,
-    #[default]
-    OpenOrCreate,
-}
-
-/// How to open the file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct OpenRequest {
-    pub access: Access,
-    pub sharing: Sharing,
-    pub disposition: Disposition,
-}
 
 /// An open, locked file. Views keep it (through an `Arc`) so that it stays
 /// locked while any of them is mapped, as Windows keeps a mapped file in use.
@@ -233,6 +202,44 @@ impl LockedFile {
     /// any memlab instance makes through a view of this file.
     pub(crate) fn stamp(&self) -> Option<&ChangeStamp> {
         self.stamp.as_ref()
+    }
+
+    /// Tells the other instances whether this one maps the file now.
+    pub(crate) fn publish_mapping(&self, maps: bool) {
+        if let Some(stamp) = self.stamp() {
+            let _ = stamp.set_mapping(maps);
+        }
+    }
+
+    /// The change stamp's value now (see [`ChangeStamp`]).
+    pub(crate) fn change_stamp(&self) -> Option<u64> {
+        self.stamp()?.read().ok()
+    }
+
+    /// `SetEndOfFile`: another instance sharing the file may map it, so it
+    /// is checked and the file cut under the gate that instance marks
+    /// itself under (see `changes`).
+    /// (`_own_views` and `_mapping_open` are Windows' to report: here
+    /// `check_unmapped` refused before.)
+    pub(crate) fn set_end_of_file(
+        &self,
+        size: u64,
+        _own_views: usize,
+        _mapping_open: bool,
+    ) -> Result<(), FileMapError> {
+        let cut = || self.set_len(size);
+        match self.stamp() {
+            Some(stamp) => stamp
+                .with_others_mapping(|others| match others.first() {
+                    Some(&pid) => Err(FileMapError::MappedElsewhere {
+                        path: self.path.clone(),
+                        pid: Some(pid),
+                    }),
+                    None => cut(),
+                })
+                .map_err(|e| FileMapError::io(Op::SetEndOfFile, &self.path, io::Error::other(e)))?,
+            None => cut(),
+        }
     }
 }
 

@@ -1,6 +1,4 @@
-//! The real access violation, in a child process: a Win32 program that
-//! touches a reserved or no-access page dies of it, and so does this child,
-//! while memlab watches and lives on.
+//! The child's touch on Linux: a `fork` of memlab.
 //!
 //! The child is a `fork` of memlab, so it has the same address space: it
 //! touches exactly the page the lab shows, with its real protection. Between
@@ -9,42 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
-
-/// How the child ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(tag = "ended", rename_all = "snake_case")]
-pub enum ChildEnd {
-    /// Killed by a signal, e.g. SIGSEGV (11) or SIGBUS (7).
-    Signaled { signal: i32 },
-    /// The access worked and the child exited normally.
-    Exited { code: i32 },
-}
-
-impl ChildEnd {
-    /// The signal's name, e.g. `SIGSEGV`, if a signal ended the child.
-    pub fn signal_name(self) -> Option<&'static str> {
-        match self {
-            Self::Signaled { signal } => Some(signal_name(signal)),
-            Self::Exited { .. } => None,
-        }
-    }
-}
-
-impl std::fmt::Display for ChildEnd {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match *self {
-            Self::Signaled { signal } => write!(
-                f,
-                "the child process died of {} ({signal}); memlab lives on",
-                signal_name(signal)
-            ),
-            Self::Exited { code } => {
-                write!(f, "the access worked: the child process exited with {code}")
-            }
-        }
-    }
-}
+use super::ChildEnd;
 
 /// The name of a signal a memory access can end in (others by number).
 pub fn signal_name(signal: i32) -> &'static str {
@@ -65,13 +28,13 @@ const CHILD_TIMEOUT: Duration = Duration::from_secs(5);
 ///
 /// `addr` should lie in memory the caller owns (a page lab reservation):
 /// whatever happens there happens in the child's copy of the address space.
-pub fn touch(addr: usize, write: bool) -> Result<ChildEnd, i32> {
+pub(super) fn touch(addr: usize, write: bool) -> Result<ChildEnd, i32> {
     // SAFETY: fork has no preconditions; the child below only makes raw
     // system calls and ends with _exit, as required after fork in a
     // multi-threaded process.
     let pid = unsafe { libc::fork() };
     if pid < 0 {
-        return Err(super::last_errno());
+        return Err(crate::vm::last_errno());
     }
     if pid == 0 {
         // SAFETY: in the child: async-signal-safe calls only. The default
