@@ -46,11 +46,11 @@ pub use linux::{claims, futex, ofd_lock, shm_object, slots};
 pub use sys::commit;
 #[cfg(unix)]
 pub use unix::{file_size_limit, probe};
-#[cfg(windows)]
-pub use windows::doorbell::Doorbell;
 /// A kernel handle closed when dropped.
 #[cfg(windows)]
 pub(crate) use windows::OwnedHandle;
+#[cfg(windows)]
+pub use windows::doorbell::Doorbell;
 /// `LockFileEx` / `UnlockFileEx` (the book mutex lab's file lock).
 #[cfg(windows)]
 pub use windows::file_lock;
