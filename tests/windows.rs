@@ -9,7 +9,7 @@
 #![cfg(windows)]
 
 mod wine;
-use wine::{Killed, Retrying, lines_of, memlab, next_line, run, text, unique};
+use wine::{Killed, Retrying, lines_of, memlab, next_line, run, screenshot_colours, text, unique};
 
 use std::process::Stdio;
 
@@ -158,31 +158,9 @@ fn every_lab_s_command_runs_and_an_unknown_one_is_a_usage_error() {
 /// and saves the app's own picture of it, in Korean (the bundled font).
 #[test]
 fn screenshot_writes_a_png_of_the_rendered_shared_lab() {
-    let out = std::env::temp_dir().join(format!("memlab-wintest-{}.png", std::process::id()));
-    let _ = std::fs::remove_file(&out);
-    let shot = memlab()
-        .args([
-            "screenshot",
-            "--lab",
-            "shared",
-            "--lang",
-            "ko",
-            "--size",
-            "800x500",
-        ])
-        .arg("--out")
-        .arg(&out)
-        .output_retrying()
-        .expect("memlab.exe screenshot");
-    assert!(shot.status.success(), "{}", text(&shot.stderr));
-    let picture = image::open(&out).expect("a PNG").to_rgba8();
-    std::fs::remove_file(&out).unwrap();
-    assert_eq!(picture.dimensions(), (800, 500));
     // Drawn, not blank: many colours (text, panels, the selected lab).
-    let mut colours: Vec<[u8; 4]> = picture.pixels().map(|p| p.0).collect();
-    colours.sort_unstable();
-    colours.dedup();
-    assert!(colours.len() > 20, "only {} colours", colours.len());
+    let colours = screenshot_colours("shared", "ko", false, (800, 500));
+    assert!(colours > 20, "only {colours} colours");
 }
 
 /// The settings' folder is the one eframe's `storage_dir("memlab")` names.

@@ -13,7 +13,7 @@
 #![cfg(windows)]
 
 mod wine;
-use wine::{DEADLINE, Killed, Retrying, lines_of, memlab, run, text};
+use wine::{DEADLINE, Killed, Retrying, lines_of, memlab, run, screenshot_colours, text};
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -368,22 +368,8 @@ fn every_step_in_json_names_the_win32_call_it_made_in_the_books_order() {
 /// flush), and saves the app's own picture.
 #[test]
 fn screenshot_renders_the_file_mapping_lab_after_its_demo() {
-    let out = std::env::temp_dir().join(format!("memlab-winfilemap-{}.png", std::process::id()));
-    let _ = std::fs::remove_file(&out);
-    let shot = memlab()
-        .args(["screenshot", "--lab", "filemap", "--lang", "ko", "--demo"])
-        .args(["--size", "960x800", "--out"])
-        .arg(&out)
-        .output_retrying()
-        .expect("memlab.exe screenshot");
-    assert!(shot.status.success(), "{}", text(&shot.stderr));
-    let picture = image::open(&out).expect("a PNG").to_rgba8();
-    std::fs::remove_file(&out).unwrap();
-    assert_eq!(picture.dimensions(), (960, 800));
-    let mut colours: Vec<[u8; 4]> = picture.pixels().map(|p| p.0).collect();
-    colours.sort_unstable();
-    colours.dedup();
-    assert!(colours.len() > 20, "only {} colours", colours.len());
+    let colours = screenshot_colours("filemap", "ko", true, (960, 800));
+    assert!(colours > 20, "only {colours} colours");
 }
 
 /// Windows' documentation asks for the views unmapped *and* the mapping

@@ -5,7 +5,7 @@
 #![cfg(windows)]
 
 mod wine;
-use wine::{Retrying, memlab, run, text};
+use wine::{Retrying, memlab, run, screenshot_colours, text};
 
 fn number(v: &serde_json::Value, key: &str) -> u64 {
     v[key]
@@ -70,22 +70,8 @@ fn sysinfo_text_names_the_calls_made_and_the_fields_read() {
 /// (glow, in wine's virtual desktop) and saves the app's own picture.
 #[test]
 fn screenshot_renders_the_system_information_lab() {
-    let out = std::env::temp_dir().join(format!("memlab-winvm-{}.png", std::process::id()));
-    let _ = std::fs::remove_file(&out);
-    let shot = memlab()
-        .args(["screenshot", "--lab", "sysinfo", "--lang", "ko"])
-        .args(["--size", "900x700", "--out"])
-        .arg(&out)
-        .output_retrying()
-        .expect("memlab.exe screenshot");
-    assert!(shot.status.success(), "{}", text(&shot.stderr));
-    let picture = image::open(&out).expect("a PNG").to_rgba8();
-    std::fs::remove_file(&out).unwrap();
-    assert_eq!(picture.dimensions(), (900, 700));
-    let mut colours: Vec<[u8; 4]> = picture.pixels().map(|p| p.0).collect();
-    colours.sort_unstable();
-    colours.dedup();
-    assert!(colours.len() > 20, "only {} colours", colours.len());
+    let colours = screenshot_colours("sysinfo", "ko", false, (900, 700));
+    assert!(colours > 20, "only {colours} colours");
 }
 
 fn of_type<'a>(
@@ -240,23 +226,6 @@ fn maps_of_another_process_by_pid() {
 /// it (the walk, the strip, the table and the totals) in Korean.
 #[test]
 fn screenshot_renders_the_address_map() {
-    let out = std::env::temp_dir().join(format!("memlab-winvm-map-{}.png", std::process::id()));
-    let _ = std::fs::remove_file(&out);
-    let shot = memlab()
-        .args(["screenshot", "--lab", "address-map", "--lang", "ko"])
-        .args(["--size", "1100x800", "--out"])
-        .arg(&out)
-        .output_retrying()
-        .expect("memlab.exe screenshot");
-    assert!(shot.status.success(), "{}", text(&shot.stderr));
-    let picture = image::open(&out).expect("a PNG").to_rgba8();
-    let kept = std::env::var_os("MEMLAB_KEEP_SCREENSHOTS").is_some();
-    if !kept {
-        std::fs::remove_file(&out).unwrap();
-    }
-    assert_eq!(picture.dimensions(), (1100, 800));
-    let mut colours: Vec<[u8; 4]> = picture.pixels().map(|p| p.0).collect();
-    colours.sort_unstable();
-    colours.dedup();
-    assert!(colours.len() > 20, "only {} colours", colours.len());
+    let colours = screenshot_colours("address-map", "ko", false, (1100, 800));
+    assert!(colours > 20, "only {colours} colours");
 }
