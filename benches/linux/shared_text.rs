@@ -281,6 +281,16 @@ fn idle_watch() {
         cost.wakes,
         cost.cpu_said()
     );
+    // SIGTERM ends `watch` as Ctrl+C does: it detaches, and the last to
+    // leave removes the object (SIGKILL left one in /dev/shm a run); SIGKILL
+    // only if it does not end in time.
+    if let Some(pid) = rustix::process::Pid::from_raw(watcher.id() as i32) {
+        let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while watcher.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let _ = watcher.kill();
     let _ = watcher.wait();
 }
