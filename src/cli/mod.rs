@@ -381,11 +381,21 @@ pub fn run(command: Command, open_window: OpenScreenshot<'_>) -> ExitCode {
 /// leave the mapping properly (the last to leave removes it). A signal held
 /// since memlab started (`memlab_engine::os::signals`) raises it at once.
 fn stop_on_signal() -> Arc<AtomicBool> {
+    stop_on_signal_ringing(None)
+}
+
+/// As [`stop_on_signal`], and rings `bell` once the flag is raised, so that
+/// a wait on it ends at once (`watch`'s futex wait, which the kernel would
+/// otherwise restart after the handler, until its next look).
+fn stop_on_signal_ringing(bell: Option<Arc<memlab_engine::os::Doorbell>>) -> Arc<AtomicBool> {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
-    if let Err(e) =
-        memlab_engine::os::signals::on_signal(move || flag.store(true, Ordering::Relaxed))
-    {
+    if let Err(e) = memlab_engine::os::signals::on_signal(move || {
+        flag.store(true, Ordering::Relaxed);
+        if let Some(bell) = &bell {
+            bell.ring();
+        }
+    }) {
         eprintln!("memlab: cannot catch Ctrl+C ({e}); it will end memlab without detaching");
     }
     stop

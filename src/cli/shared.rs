@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use clap::Subcommand;
 
-use super::{Failure, stop_on_signal};
+use super::{Failure, stop_on_signal, stop_on_signal_ringing};
+use memlab_engine::os::Doorbell;
 use memlab_engine::shared_text::{
     Backing, Origin, SAMPLE_TEXT, SharedError, SharedText, WATCH_LIVENESS, WatchEvent,
     is_stress_text, stress_text, watch,
@@ -145,12 +146,17 @@ pub(super) fn run(name: &str, file: Option<PathBuf>, action: SharedAction) -> Re
         SharedAction::Watch {
             reattach,
             check_every,
-        } => follow(
-            shared,
-            reattach,
-            Duration::from_secs_f64(check_every),
-            &stop_on_signal(),
-        )?,
+        } => {
+            let bell = std::sync::Arc::new(Doorbell::new());
+            let stop = stop_on_signal_ringing(Some(bell.clone()));
+            follow(
+                shared,
+                reattach,
+                Duration::from_secs_f64(check_every),
+                &stop,
+                &bell,
+            )?;
+        }
         SharedAction::Stress { tag, saves, loads } => {
             let report = stress(&shared, &tag, saves, loads, &stop_on_signal());
             print(&report.to_string());
@@ -235,12 +241,13 @@ fn follow(
     reattach: bool,
     check_every: Duration,
     stop: &AtomicBool,
+    bell: &Doorbell,
 ) -> Result<(), Failure> {
     let backing = shared.backing().clone();
     let name = shared.name().to_owned();
     loop {
         let mut removed = false;
-        watch(&shared, check_every, |event| {
+        watch(&shared, check_every, bell, |event| {
             match event {
                 // Nobody reads our output any more.
                 Some(WatchEvent::Value(loaded)) if !print(&loaded.text) => {

@@ -78,6 +78,26 @@ fn a_save_from_another_process_wakes_a_sleeping_watch() {
     cleanup(&name);
 }
 
+/// SIGTERM ends a sleeping `watch` at once, detached, its object removed
+/// (it is the only instance), though it would look by itself only once an
+/// hour: the signal handler rings the bell the watch sleeps on. (Before, the
+/// kernel restarted the futex wait after the handler, and the watch ended
+/// only at its next look: here an hour, past the deadline.)
+#[test]
+fn sigterm_ends_a_sleeping_watch_at_once_and_it_leaves_nothing() {
+    let name = unique("live-sigterm");
+    let mut watcher = Running::shared(&name, &["watch", "--check-every", "3600"]);
+    watcher.expect_line(SAMPLE, WAIT);
+    all_asleep(watcher.pid());
+    watcher.signal(libc::SIGTERM);
+    assert!(watcher.wait(WAIT).success());
+    assert!(
+        !common::object_path(&name).exists(),
+        "the last instance to leave removes the object"
+    );
+    cleanup(&name);
+}
+
 /// An idle `watch` wakes about once a second (its checks), not every 2 ms
 /// as the polling watch did (about 2 500 times in 5 s).
 #[test]

@@ -311,6 +311,23 @@ impl SharedText {
         self.view.wait_change(seen, timeout).is_ok()
     }
 
+    /// As [`wait_for_change`](Self::wait_for_change), or until `bell` is
+    /// rung after `rung` was read from it. Where the kernel has no
+    /// `futex_waitv` (before 5.16) the bell is looked at only at `timeout`.
+    pub fn wait_for_change_or_rung(
+        &self,
+        seen: u64,
+        bell: &Doorbell,
+        rung: u32,
+        timeout: Duration,
+    ) -> bool {
+        match self.view.wait_change_or_rung(seen, bell, rung, timeout) {
+            Ok(()) => true,
+            Err(e) if e.raw_os_error() == Some(libc::ENOSYS) => self.wait_for_change(seen, timeout),
+            Err(_) => false,
+        }
+    }
+
     /// What the info panel's facts hang on, read now (before the facts):
     /// the change counter, the lock's holder record and the slots' PIDs.
     /// None if the object is cut short.

@@ -185,16 +185,21 @@ fn a_removed_object_is_noticed_and_left_alone() {
     assert!(a.removed().unwrap());
     assert!(a.info().unwrap().removed);
     let mut events = Vec::new();
-    watch(&a, Duration::from_millis(1), |event| {
-        if let Some(event) = event {
-            events.push(event);
-        }
-        if events.len() < 2 {
-            ControlFlow::Continue(())
-        } else {
-            ControlFlow::Break(())
-        }
-    });
+    watch(
+        &a,
+        Duration::from_millis(1),
+        &crate::os::Doorbell::new(),
+        |event| {
+            if let Some(event) = event {
+                events.push(event);
+            }
+            if events.len() < 2 {
+                ControlFlow::Continue(())
+            } else {
+                ControlFlow::Break(())
+            }
+        },
+    );
     assert!(matches!(events[0], WatchEvent::Removed), "{events:?}");
     assert!(matches!(events[1], WatchEvent::Value(_)), "{events:?}");
     // A newcomer gets a new object; the orphan leaving must not remove it.
@@ -275,7 +280,7 @@ fn a_truncated_object_cannot_be_waited_on_and_that_is_no_signal() {
     // A watch over it polls instead, and says what is wrong once.
     let mut events = Vec::new();
     let mut looks = 0;
-    watch(&a, WATCH_LIVENESS, |event| {
+    watch(&a, WATCH_LIVENESS, &crate::os::Doorbell::new(), |event| {
         looks += 1;
         events.extend(event);
         if looks < 3 {

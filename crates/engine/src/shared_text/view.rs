@@ -146,6 +146,23 @@ impl View {
         }
     }
 
+    /// Sleeps as [`wait_change`](Self::wait_change) does, or until `bell`
+    /// is rung after `rung` was read from it (a signal handler's stop: the
+    /// kernel restarts a plain futex wait after an `SA_RESTART` handler).
+    pub(super) fn wait_change_or_rung(
+        &self,
+        seen: u64,
+        bell: &Doorbell,
+        rung: u32,
+        timeout: Duration,
+    ) -> io::Result<()> {
+        let words = [
+            Word::shared(self.counter_word(), seen as u32),
+            Word::bell(bell, rung),
+        ];
+        futex_words::wait_any(&words, timeout)
+    }
+
     /// Wakes every process waiting for a change (after a save's counter is
     /// written). A failure (the object truncated) wakes nobody, and the
     /// waiters' own timeouts cover it.

@@ -10,6 +10,7 @@ use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 use super::{Loaded, SharedError, SharedText};
+use crate::os::Doorbell;
 
 /// The longest a watch sleeps while nothing changes.
 pub const WATCH_LIVENESS: Duration = Duration::from_secs(1);
@@ -77,6 +78,17 @@ impl Watch {
         }
     }
 
+    /// As [`wait`](Self::wait), or until `bell` is rung after `rung` was
+    /// read from it.
+    pub fn wait_or_rung(&self, shared: &SharedText, at_most: Duration, bell: &Doorbell, rung: u32) {
+        let waited = self
+            .last_counter
+            .is_some_and(|seen| shared.wait_for_change_or_rung(seen, bell, rung, at_most));
+        if !waited && bell.rung() == rung {
+            std::thread::sleep(at_most.min(FAULT_POLL));
+        }
+    }
+
     /// Looks once: loads if the counter moved (or cannot be read).
     pub fn poll(&mut self, shared: &SharedText) -> Option<WatchEvent> {
         if !self.removed && Instant::now() >= self.next_removal_check {
@@ -116,14 +128,21 @@ impl Watch {
 }
 
 /// Looks, hands `step` what it found (`None`: nothing new), and waits for
-/// the next save (at most `at_most`), until `step` breaks.
+/// the next save (at most `at_most`), until `step` breaks. A ring of `bell`
+/// (a signal handler's, once it has raised what `step` checks) ends the
+/// wait at once, so `step` looks again.
 pub fn watch(
     shared: &SharedText,
     at_most: Duration,
+    bell: &Doorbell,
     mut step: impl FnMut(Option<WatchEvent>) -> ControlFlow<()>,
 ) {
     let mut state = Watch::new();
-    while step(state.poll(shared)).is_continue() {
-        state.wait(shared, at_most);
+    loop {
+        let rung = bell.rung();
+        if step(state.poll(shared)).is_break() {
+            break;
+        }
+        state.wait_or_rung(shared, at_most, bell, rung);
     }
 }

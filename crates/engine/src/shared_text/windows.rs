@@ -274,6 +274,19 @@ impl SharedText {
         self.changed.wait(timeout).is_ok()
     }
 
+    /// As [`wait_for_change`](Self::wait_for_change), at once if `bell` was
+    /// rung after `rung` was read from it. A ring during the wait is seen
+    /// only at its end: nothing sets this instance's event for it.
+    pub fn wait_for_change_or_rung(
+        &self,
+        seen: u64,
+        bell: &Doorbell,
+        rung: u32,
+        timeout: Duration,
+    ) -> bool {
+        bell.rung() != rung || self.wait_for_change(seen, timeout)
+    }
+
     /// A cheap look at what the info panel's facts come from: none on
     /// Windows (the facts are read at each look).
     pub fn quick_look(&self) -> Option<QuickLook> {
