@@ -301,6 +301,14 @@ impl SharedText {
         self.view.counter()
     }
 
+    /// The change counter with the time of the last save or reset: what a
+    /// watch compares, since a counter alone can come back to a value seen
+    /// before (a reset of an object cut to nothing starts again at 1;
+    /// another program may write old bytes back).
+    pub fn change_stamp(&self) -> Option<(u64, u64)> {
+        self.view.stamp()
+    }
+
     /// Sleeps until a save or reset (of any instance, in any process) moves
     /// the change counter from `seen`, or `timeout` passes; at once if it
     /// has already moved. A signal or a change made without a save (another

@@ -224,6 +224,41 @@ fn a_watch_sees_each_save_once() {
     assert!(state.poll(&a).is_none());
 }
 
+/// A counter that comes back to a value the watch saw does not hide a new
+/// save: reset after the object was cut to nothing starts again at 1, so
+/// the next save has the counter of the save seen before it.
+#[test]
+fn a_watch_sees_a_save_whose_counter_came_back() {
+    let name = unique("watch-counter-back");
+    let a = SharedText::open(&name).unwrap();
+    let b = SharedText::open(&name).unwrap();
+    let mut state = Watch::new();
+    assert!(matches!(state.poll(&a), Some(WatchEvent::Value(_))));
+    let saved = b.save("first").unwrap();
+    assert!(matches!(state.poll(&a), Some(WatchEvent::Value(l)) if l.text == "first"));
+    // A later millisecond for the next write (the stamp's time is in ms).
+    let first_at = crate::os::clock::now_unix_ms();
+    while crate::os::clock::now_unix_ms() <= first_at {
+        std::thread::yield_now();
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(object_path(&name))
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    b.reset().unwrap();
+    let again = b.save("second").unwrap();
+    assert_eq!(
+        again.change_counter, saved.change_counter,
+        "the counter came back"
+    );
+    assert!(
+        matches!(state.poll(&a), Some(WatchEvent::Value(l)) if l.text == "second"),
+        "the watch must see the new save"
+    );
+}
+
 /// The state letter of thread `tid` of this process (`S`: sleeping).
 fn thread_state(tid: i32) -> Option<char> {
     let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).ok()?;

@@ -105,6 +105,19 @@ impl View {
             .then(|| u64::from_ne_bytes(bytes))
     }
 
+    /// The change counter and the time of the last write beside it (one
+    /// read: they are adjacent in the header).
+    pub(super) fn stamp(&self) -> Option<(u64, u64)> {
+        let mut bytes = [0; 16];
+        (self.read_at(COUNTER_AT, &mut bytes).ok() == Some(bytes.len())).then(|| {
+            let (counter, written) = bytes.split_at(8);
+            (
+                u64::from_ne_bytes(counter.try_into().unwrap_or_default()),
+                u64::from_ne_bytes(written.try_into().unwrap_or_default()),
+            )
+        })
+    }
+
     /// The 32-bit word at `at` of the view, as a futex word (4-aligned: the
     /// mapping is page-aligned and every word used is at a multiple of 4).
     fn word(&self, at: usize) -> *const AtomicU32 {

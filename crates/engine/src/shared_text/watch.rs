@@ -1,6 +1,6 @@
 //! Following other instances' saves: wait for a save to announce itself
 //! (Linux: a futex on the change counter; Windows: this instance's named
-//! event), then load under the lock only if the counter moved. Used by
+//! event), then load under the lock only if the counter or the write time moved. Used by
 //! `memlab shared watch` and by the form's Live mode. A watch that nothing
 //! wakes still looks once per [`WATCH_LIVENESS`], for what no save
 //! announces: the name removed, the object cut short or written by another
@@ -38,8 +38,9 @@ pub enum WatchEvent {
 /// The state of one watch: what was last seen and said.
 #[derive(Debug)]
 pub struct Watch {
-    /// The counter of the last look (a load is made when it moves).
-    last_counter: Option<u64>,
+    /// The change counter and write time of the last look (a load is made
+    /// when either moves: a counter alone can come back to a value seen).
+    last_stamp: Option<(u64, u64)>,
     /// The last value reported, as (counter, text).
     last_value: Option<(u64, String)>,
     /// The kind of failure reported since that value, if any.
@@ -58,7 +59,7 @@ impl Watch {
     /// A watch whose first look loads the current value.
     pub fn new() -> Self {
         Self {
-            last_counter: None,
+            last_stamp: None,
             last_value: None,
             failing: None,
             next_removal_check: Instant::now(),
@@ -71,8 +72,8 @@ impl Watch {
     /// waited on.
     pub fn wait(&self, shared: &SharedText, at_most: Duration) {
         let waited = self
-            .last_counter
-            .is_some_and(|seen| shared.wait_for_change(seen, at_most));
+            .last_stamp
+            .is_some_and(|(seen, _)| shared.wait_for_change(seen, at_most));
         if !waited {
             std::thread::sleep(at_most.min(FAULT_POLL));
         }
@@ -82,14 +83,14 @@ impl Watch {
     /// read from it.
     pub fn wait_or_rung(&self, shared: &SharedText, at_most: Duration, bell: &Doorbell, rung: u32) {
         let waited = self
-            .last_counter
-            .is_some_and(|seen| shared.wait_for_change_or_rung(seen, bell, rung, at_most));
+            .last_stamp
+            .is_some_and(|(seen, _)| shared.wait_for_change_or_rung(seen, bell, rung, at_most));
         if !waited && bell.rung() == rung {
             std::thread::sleep(at_most.min(FAULT_POLL));
         }
     }
 
-    /// Looks once: loads if the counter moved (or cannot be read).
+    /// Looks once: loads if the counter or the write time moved (or cannot be read).
     pub fn poll(&mut self, shared: &SharedText) -> Option<WatchEvent> {
         if !self.removed && Instant::now() >= self.next_removal_check {
             self.next_removal_check = Instant::now() + REMOVAL_CHECK;
@@ -98,13 +99,15 @@ impl Watch {
                 return Some(WatchEvent::Removed);
             }
         }
-        let counter = shared.change_counter();
-        if counter.is_some() && counter == self.last_counter {
+        let stamp = shared.change_stamp();
+        if stamp.is_some() && stamp == self.last_stamp {
             return None;
         }
         match shared.load() {
             Ok(loaded) => {
-                self.last_counter = Some(loaded.change_counter);
+                // The stamp read before the load: a save between the two
+                // makes the next look load again (and find the same value).
+                self.last_stamp = stamp;
                 let value = (loaded.change_counter, loaded.text.clone());
                 if self.last_value.as_ref() == Some(&value) {
                     // The same value back (the object restored): nothing new.
@@ -115,7 +118,7 @@ impl Watch {
                 Some(WatchEvent::Value(loaded))
             }
             Err(e) => {
-                self.last_counter = counter;
+                self.last_stamp = stamp;
                 let kind = std::mem::discriminant(&e);
                 if self.failing == Some(kind) {
                     return None;

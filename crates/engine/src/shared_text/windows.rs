@@ -351,6 +351,19 @@ impl SharedText {
         Some(u64::from_ne_bytes(bytes))
     }
 
+    /// The change counter with the time of the last save or reset beside
+    /// it: what a watch compares (another program may write old bytes back,
+    /// and their counter with them).
+    pub fn change_stamp(&self) -> Option<(u64, u64)> {
+        let mut bytes = [0; 16];
+        self.mapping.read(super::layout::COUNTER_AT, &mut bytes);
+        let (counter, written) = bytes.split_at(8);
+        Some((
+            u64::from_ne_bytes(counter.try_into().unwrap_or_default()),
+            u64::from_ne_bytes(written.try_into().unwrap_or_default()),
+        ))
+    }
+
     /// Never: a Windows object cannot lose its name while a handle is open.
     pub fn removed(&self) -> Result<bool, SharedError> {
         Ok(false)
