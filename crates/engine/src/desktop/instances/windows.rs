@@ -125,12 +125,11 @@ impl TableWatcher {
         None
     }
 
-    /// Sleeps `timeout`, at most a fifth of a second, unless `bell` was
-    /// rung after `rung` was read from it.
+    /// Sleeps `timeout`, at most a fifth of a second, or until `bell` is
+    /// rung after `rung` was read from it (the window closing ends it at
+    /// once).
     pub fn wait(&self, _seen: Option<u32>, bell: &Doorbell, rung: u32, timeout: Duration) {
-        if bell.rung() == rung {
-            std::thread::sleep(timeout.min(Duration::from_millis(200)));
-        }
+        let _ = bell.wait_with(None, rung, timeout.min(Duration::from_millis(200)));
     }
 }
 
