@@ -18,11 +18,11 @@
 mod wine;
 use wine::{Killed, Retrying, memlab, next_line, unique};
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::collections::BTreeMap;
 use std::sync::{Mutex, mpsc};
 use std::time::{Duration, Instant};
 
@@ -73,9 +73,10 @@ fn own_proc_dir() -> PathBuf {
         .unwrap();
     named_rx.recv().unwrap();
     let found = std::fs::read_dir(proc_dir()).ok().and_then(|entries| {
-        entries.filter_map(Result::ok).map(|e| e.path()).find(|dir| {
-            threads(dir).values().any(|(name, _)| *name == mark)
-        })
+        entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .find(|dir| threads(dir).values().any(|(name, _)| *name == mark))
     });
     drop(done_tx);
     marker.join().unwrap();
@@ -115,7 +116,11 @@ fn threads(dir: &Path) -> BTreeMap<String, (String, u64)> {
 fn linux_process_with(marker: &str) -> Option<PathBuf> {
     std::fs::read_dir(proc_dir()).ok()?.find_map(|entry| {
         let path = entry.ok()?.path();
-        let numeric = path.file_name()?.to_str()?.bytes().all(|b| b.is_ascii_digit());
+        let numeric = path
+            .file_name()?
+            .to_str()?
+            .bytes()
+            .all(|b| b.is_ascii_digit());
         let cmdline = std::fs::read(path.join("cmdline")).ok()?;
         (numeric && String::from_utf8_lossy(&cmdline).contains(marker)).then_some(path)
     })
@@ -302,7 +307,9 @@ fn a_form_that_looks_once_an_hour_shows_others_at_once() {
         assert!(Instant::now() < deadline, "the watch did not end");
         std::thread::sleep(Duration::from_millis(20));
     }
-    wait_until(&mut one, "the departure in the panel", |h| !shows(h, &other));
+    wait_until(&mut one, "the departure in the panel", |h| {
+        !shows(h, &other)
+    });
 
     // A hold taken, then given back.
     let stop = AtomicBool::new(false);

@@ -132,7 +132,8 @@ mod tests {
         let rung = bell.rung();
         bell.ring();
         assert_eq!(
-            bell.wait_with(None, rung, Duration::from_secs(3600)).unwrap(),
+            bell.wait_with(None, rung, Duration::from_secs(3600))
+                .unwrap(),
             Woken::Rung
         );
         let rung = bell.rung();
