@@ -629,6 +629,95 @@ mod tests {
         assert_eq!(b.load().unwrap().text, SAMPLE_TEXT);
     }
 
+    /// Waits (an hour: only a wake ends it within the deadline) for
+    /// activity on `shared` in a thread, does `act`, and gives `shared`
+    /// back once the waiter woke. Any set left of this instance's event is
+    /// taken first, so only `act` can wake it.
+    fn woken_by(shared: SharedText, act: impl FnOnce()) -> SharedText {
+        while shared.changed.wait(Duration::ZERO).unwrap() {}
+        let seen = shared.activity().unwrap();
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        let waiter = std::thread::spawn(move || {
+            let bell = Doorbell::new();
+            let waited =
+                shared.wait_for_activity(&seen, &bell, bell.rung(), Duration::from_secs(3600));
+            done_tx.send(waited).unwrap();
+            shared
+        });
+        // Set before the waiter's wait or during it: either way it wakes.
+        act();
+        let waited = done_rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the change woke the waiter");
+        assert!(waited, "it could wait");
+        waiter.join().unwrap()
+    }
+
+    #[test]
+    fn the_info_waiter_is_woken_by_a_hold_an_arrival_and_a_departure() {
+        let name = unique("activity");
+        let a = SharedText::open(&name).unwrap();
+        let b = std::sync::Arc::new(SharedText::open(&name).unwrap());
+
+        // A hold: woken when it takes the lock, and again when it gives it back.
+        let release = std::sync::Arc::new(AtomicBool::new(false));
+        let mut holder = None;
+        let a = woken_by(a, || {
+            let (held_tx, held_rx) = std::sync::mpsc::channel();
+            let (b, release) = (b.clone(), release.clone());
+            holder = Some(std::thread::spawn(move || {
+                b.hold(Duration::from_secs(3600), &release, || {
+                    held_tx.send(()).unwrap();
+                })
+                .unwrap()
+            }));
+            held_rx.recv().unwrap();
+        });
+        assert!(matches!(a.info().unwrap().lock, LockState::Held { .. }));
+        let a = woken_by(a, || {
+            release.store(true, Ordering::Relaxed);
+            holder.take().unwrap().join().unwrap();
+        });
+        assert_eq!(a.info().unwrap().lock, LockState::Free);
+
+        // An instance arriving, then leaving.
+        let mut c = None;
+        let a = woken_by(a, || c = Some(SharedText::open(&name).unwrap()));
+        assert_eq!(a.info().unwrap().attached.len(), 3);
+        let a = woken_by(a, || drop(c.take()));
+        // Its slot is free once the drop returned.
+        assert_eq!(a.info().unwrap().attached.len(), 2);
+        drop((a, b));
+    }
+
+    /// A ring of the bell ends a wait for a change at once, though nothing
+    /// changed and the wait was for an hour.
+    #[test]
+    fn a_ring_ends_a_wait_for_a_change_at_once() {
+        let a = std::sync::Arc::new(SharedText::open(&unique("rung")).unwrap());
+        while a.changed.wait(Duration::ZERO).unwrap() {}
+        let bell = std::sync::Arc::new(Doorbell::new());
+        let seen = a.change_counter().unwrap();
+        let rung = bell.rung();
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        let waiter = {
+            let (a, bell) = (a.clone(), bell.clone());
+            std::thread::spawn(move || {
+                let waited =
+                    a.wait_for_change_or_rung(seen, &bell, rung, Duration::from_secs(3600));
+                done_tx.send(waited).unwrap();
+            })
+        };
+        bell.ring();
+        assert!(
+            done_rx
+                .recv_timeout(Duration::from_secs(60))
+                .expect("the ring ended the wait")
+        );
+        waiter.join().unwrap();
+        assert_eq!(a.change_counter(), Some(seen), "nothing changed");
+    }
+
     #[test]
     fn names_with_a_backslash_are_refused_and_files_are_not_ported() {
         for bad in ["a\\b", "Local\\a\\b", "Local\\", "Session\\1\\x"] {
