@@ -23,6 +23,13 @@ fn main() -> ExitCode {
     if let Err(e) = memlab_engine::os::file_size_limit::ignore_sigxfsz() {
         eprintln!("memlab: cannot ignore SIGXFSZ ({e}); a write past ulimit -f will end memlab");
     }
+    // Under wine, before any window exists: wine 8.0 loses the count of
+    // winit's paints and an idle window's UI thread would never sleep (see
+    // memlab_engine::os::wine_paint). On Windows this does nothing.
+    #[cfg(windows)]
+    if let Err(e) = memlab_engine::os::wine_paint::work_around() {
+        eprintln!("memlab: under wine, a window's UI thread will not sleep while idle ({e})");
+    }
     let code = run();
     // Everything is cleaned up: a signal held until now ends memlab now.
     memlab_engine::os::signals::release();

@@ -56,3 +56,7 @@ pub use windows::doorbell::Doorbell;
 pub use windows::file_lock;
 #[cfg(windows)]
 pub use windows::{named_event, named_mutex, process, shm_object, slots};
+/// Under wine, an idle window's UI thread sleeps (wine 8.0 loses a paint's
+/// count; see the module).
+#[cfg(windows)]
+pub use windows::wine_paint;

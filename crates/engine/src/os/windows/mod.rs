@@ -15,6 +15,7 @@ pub mod named_mutex;
 pub mod process;
 pub mod shm_object;
 pub mod slots;
+pub mod wine_paint;
 
 use std::io;
 
