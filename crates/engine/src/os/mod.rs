@@ -54,9 +54,9 @@ pub use windows::doorbell::Doorbell;
 /// `LockFileEx` / `UnlockFileEx` (the book mutex lab's file lock).
 #[cfg(windows)]
 pub use windows::file_lock;
-#[cfg(windows)]
-pub use windows::{named_event, named_mutex, process, shm_object, slots};
 /// Under wine, an idle window's UI thread sleeps (wine 8.0 loses a paint's
 /// count; see the module).
 #[cfg(windows)]
 pub use windows::wine_paint;
+#[cfg(windows)]
+pub use windows::{named_event, named_mutex, process, shm_object, slots};

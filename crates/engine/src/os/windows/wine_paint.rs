@@ -61,7 +61,8 @@ pub enum WorkaroundError {
     Protect(std::io::Error),
 }
 
-type RedrawWindowFn = unsafe extern "system" fn(HWND, *const RECT, HRGN, REDRAW_WINDOW_FLAGS) -> BOOL;
+type RedrawWindowFn =
+    unsafe extern "system" fn(HWND, *const RECT, HRGN, REDRAW_WINDOW_FLAGS) -> BOOL;
 
 /// user32's own `RedrawWindow`, once the import points elsewhere (0: not yet).
 static ORIGINAL: AtomicUsize = AtomicUsize::new(0);
@@ -86,8 +87,8 @@ pub fn flags_counted_right(
     flags: REDRAW_WINDOW_FLAGS,
     whole_window: bool,
 ) -> Option<REDRAW_WINDOW_FLAGS> {
-    let plain_internal = flags & RDW_INTERNALPAINT != 0
-        && flags & (RDW_INVALIDATE | RDW_VALIDATE | RDW_FRAME) == 0;
+    let plain_internal =
+        flags & RDW_INTERNALPAINT != 0 && flags & (RDW_INVALIDATE | RDW_VALIDATE | RDW_FRAME) == 0;
     (whole_window && plain_internal)
         .then_some((flags & !RDW_INTERNALPAINT) | RDW_INVALIDATE | RDW_NOERASE | RDW_NOFRAME)
 }
@@ -103,7 +104,8 @@ unsafe extern "system" fn redraw_window(
     let flags = flags_counted_right(flags, whole_window).unwrap_or(flags);
     let original = ORIGINAL.load(Ordering::Acquire);
     // SAFETY: set to user32's RedrawWindow before the import pointed here.
-    let original: RedrawWindowFn = unsafe { std::mem::transmute::<usize, RedrawWindowFn>(original) };
+    let original: RedrawWindowFn =
+        unsafe { std::mem::transmute::<usize, RedrawWindowFn>(original) };
     // SAFETY: the caller's arguments, passed on.
     unsafe { original(hwnd, rect, region, flags) }
 }
@@ -131,7 +133,12 @@ pub fn work_around() -> Result<Workaround, WorkaroundError> {
         // and read by callers only as a whole pointer.
         let atomic = unsafe { AtomicUsize::from_ptr(slot) };
         // Every slot holds user32's RedrawWindow (the loader filled them).
-        let _ = ORIGINAL.compare_exchange(0, atomic.load(Ordering::Acquire), Ordering::AcqRel, Ordering::Acquire);
+        let _ = ORIGINAL.compare_exchange(
+            0,
+            atomic.load(Ordering::Acquire),
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        );
         atomic.store(redraw_window as RedrawWindowFn as usize, Ordering::Release);
         let mut unused: PAGE_PROTECTION_FLAGS = 0;
         // SAFETY: as above, the protection it had put back.
@@ -237,7 +244,10 @@ mod tests {
             flags_counted_right(RDW_INTERNALPAINT | RDW_INVALIDATE, true),
             None
         );
-        assert_eq!(flags_counted_right(RDW_INTERNALPAINT | RDW_FRAME, true), None);
+        assert_eq!(
+            flags_counted_right(RDW_INTERNALPAINT | RDW_FRAME, true),
+            None
+        );
     }
 
     #[test]
@@ -249,6 +259,9 @@ mod tests {
         assert!(found.as_ref().is_ok_and(|s| !s.is_empty()), "{found:?}");
         // SAFETY: as above.
         let absent = unsafe { import_slots(b"kernel32.dll", b"NoSuchFunctionAnywhere") };
-        assert!(matches!(absent, Err(WorkaroundError::NoImport)), "{absent:?}");
+        assert!(
+            matches!(absent, Err(WorkaroundError::NoImport)),
+            "{absent:?}"
+        );
     }
 }
