@@ -120,8 +120,7 @@ pub fn work_around() -> Result<Workaround, WorkaroundError> {
     if ORIGINAL.load(Ordering::Acquire) != 0 {
         return Ok(Workaround::AlreadyInstalled);
     }
-    // SAFETY: the executable's own image, mapped for the process's life.
-    let slots = unsafe { import_slots(b"user32.dll", b"RedrawWindow") }?;
+    let slots = import_slots(b"user32.dll", b"RedrawWindow")?;
     for slot in slots {
         let mut old: PAGE_PROTECTION_FLAGS = 0;
         let size = std::mem::size_of::<usize>();
@@ -165,16 +164,18 @@ unsafe fn name_at<'a>(base: *const u8, offset: usize) -> &'a [u8] {
 }
 
 /// The import address table's entries for `function` of `dll` in this
-/// executable (one per import descriptor naming that DLL: a linker may
-/// keep one per import library) (PE32+: the import directory is data directory 1; each
-/// descriptor is 20 bytes: lookup table, -, -, DLL name, address table).
-unsafe fn import_slots(dll: &[u8], function: &[u8]) -> Result<Vec<*mut usize>, WorkaroundError> {
+/// executable: one per import descriptor naming that DLL (a linker may
+/// keep one per import library). PE32+: the import directory is data
+/// directory 1; each descriptor is 20 bytes (lookup table, -, -, DLL name,
+/// address table).
+fn import_slots(dll: &[u8], function: &[u8]) -> Result<Vec<*mut usize>, WorkaroundError> {
     // SAFETY: null: the executable of this process.
     let base = unsafe { GetModuleHandleW(std::ptr::null()) } as *const u8;
     if base.is_null() {
         return Err(WorkaroundError::BadImage("no module handle"));
     }
-    // SAFETY (all reads below): offsets the image's own headers give.
+    // SAFETY: every read below is inside this process's executable image,
+    // at offsets its own headers give.
     unsafe {
         if u16_at(base, 0) != 0x5A4D {
             return Err(WorkaroundError::BadImage("no MZ"));
@@ -254,11 +255,9 @@ mod tests {
     fn an_import_is_found_by_its_dll_and_name() {
         // The engine's test binary may not import RedrawWindow at all; it
         // imports GetModuleHandleW (above) from kernel32.
-        // SAFETY: this process's own image.
-        let found = unsafe { import_slots(b"kernel32.dll", b"GetModuleHandleW") };
+        let found = import_slots(b"kernel32.dll", b"GetModuleHandleW");
         assert!(found.as_ref().is_ok_and(|s| !s.is_empty()), "{found:?}");
-        // SAFETY: as above.
-        let absent = unsafe { import_slots(b"kernel32.dll", b"NoSuchFunctionAnywhere") };
+        let absent = import_slots(b"kernel32.dll", b"NoSuchFunctionAnywhere");
         assert!(
             matches!(absent, Err(WorkaroundError::NoImport)),
             "{absent:?}"
