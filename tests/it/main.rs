@@ -41,6 +41,7 @@ mod shared_classroom;
 mod shared_cli;
 mod shared_file_backing;
 mod shared_form_ui;
+mod shared_hold_ms;
 mod shared_hostile;
 mod shared_info_woken;
 mod shared_live;
