@@ -25,6 +25,7 @@ mod desktop;
 mod filemap_cli;
 mod filemap_form_ui;
 mod filemap_json;
+mod filemap_litter;
 mod fonts;
 mod global_cli;
 mod global_flags_cli;
