@@ -52,3 +52,4 @@ mod shell_ui;
 mod vm_cli;
 mod wayland;
 mod window;
+mod xvfb_clients;
