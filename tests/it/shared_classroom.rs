@@ -619,6 +619,8 @@ fn a_strict_umask_changes_nothing() {
 #[test]
 fn an_object_removed_by_someone_else_is_noticed_and_reattached_on_request() {
     let name = unique("removed");
+    // Dropped last: even a failed run leaves no object behind.
+    let _cleanup = Cleanup(name.clone());
     let mut plain = Running::shared(&name, &["watch"]);
     plain.expect_line(SAMPLE, WAIT);
     let reattaching = Running::shared(&name, &["watch", "--reattach"]);
@@ -641,5 +643,4 @@ fn an_object_removed_by_someone_else_is_noticed_and_reattached_on_request() {
     assert!(shared(&name, &["save", "the new object"]).status.success());
     reattaching.expect_line("the new object", WAIT);
     drop(reattaching);
-    cleanup(&name);
 }
