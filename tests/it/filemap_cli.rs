@@ -171,7 +171,9 @@ fn a_file_shortened_while_mapped_is_reported_and_memlab_lives() {
     let status = memlab.wait(Duration::from_secs(20));
     assert_eq!(status.signal(), None, "memlab was killed: {status:?}");
     assert_eq!(status.code(), Some(1));
-    let err = memlab.stderr_lines(Duration::from_secs(5)).join("\n");
+    let err = memlab.stderr_until(Duration::from_secs(5), |said| {
+        said.contains("the file was shortened to 100 bytes by someone else")
+    });
     assert!(
         err.contains("the file was shortened to 100 bytes by someone else"),
         "{err}"
