@@ -1,0 +1,86 @@
+//! The page lab reads well before its first reservation (egui_kittest, the
+//! real shell): with no grid to show, the live costs stand at the lab's left
+//! edge, where the grid would be, not beside an empty column as wide as the
+//! window; and nothing asks for a click on a grid that is not there.
+
+use crate::common;
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use memlab::app::MemlabApp;
+use memlab::lab_id::LabId;
+use memlab_engine::i18n::Lang;
+
+use common::ui::wait_until;
+
+/// The classroom's windows in pixels, with their zoom: a quarter of
+/// 1920×1080 (the four-up projector), a quarter of 1024×768, the whole
+/// 1920×1080 screen at zoom 1, 1.5 and 2.
+const WINDOWS: [([f32; 2], f32); 7] = [
+    ([958.0, 516.0], 1.0),
+    ([958.0, 516.0], 1.5),
+    ([500.0, 380.0], 1.0),
+    ([500.0, 380.0], 1.5),
+    ([1920.0, 1080.0], 1.0),
+    ([1920.0, 1080.0], 1.5),
+    ([1920.0, 1080.0], 2.0),
+];
+
+/// The shell in a window of `size` pixels at `zoom`, drawn until its layout
+/// settles.
+fn shell(app: MemlabApp, size: [f32; 2], zoom: f32) -> Harness<'static, MemlabApp> {
+    let mut h = Harness::builder()
+        .with_size([size[0] / zoom, size[1] / zoom])
+        .with_pixels_per_point(zoom)
+        .with_context_setup(|ctx| {
+            memlab::fonts::install(ctx);
+            ctx.all_styles_mut(|style| style.animation_time = 0.0);
+        })
+        .build_ui_state(|ui, app: &mut MemlabApp| app.shell_ui(ui), app);
+    for _ in 0..4 {
+        h.step();
+    }
+    h
+}
+
+#[test]
+fn with_no_reservation_the_costs_stand_at_the_labs_left_edge() {
+    let mut report = Vec::new();
+    for lang in [Lang::En, Lang::Ko] {
+        let (costs, query) = match lang {
+            Lang::En => ("Costs, live", "VirtualQuery of the selected page"),
+            Lang::Ko => ("비용 (실시간)", "선택한 페이지의 VirtualQuery"),
+        };
+        let mapping = common::unique("page-space");
+        let mut app = MemlabApp::with_mapping(&mapping);
+        app.select(LabId::PageLab);
+        app.set_lang(lang);
+        let mut h = shell(app, WINDOWS[0].0, WINDOWS[0].1);
+        // The worker's first view (the costs) has come.
+        wait_until(&mut h, "the page lab's first view", |h| {
+            h.query_by_label(costs).is_some()
+        });
+        for (size, zoom) in WINDOWS {
+            h = shell(h.into_state(), size, zoom);
+            let lab = h.state().content_extent().expect("drawn").visible;
+            let heading = h.get_by_label(costs).rect();
+            // The lab's other lines (its heading, the Reserve row) start at
+            // its left edge too, after the frame's margin: a few points.
+            let strip = heading.left() - lab.left();
+            if strip > 12.0 {
+                report.push(format!(
+                    "{lang:?} {size:?} at zoom {zoom}: an empty strip of {strip:.0} points \
+                     left of the costs (at {heading:?} in the lab's {lab:?})"
+                ));
+            }
+            if h.query_by_label(query).is_some() {
+                report.push(format!(
+                    "{lang:?} {size:?} at zoom {zoom}: {query:?} shows with no page to query"
+                ));
+            }
+        }
+        h.state_mut().shutdown();
+        common::cleanup(&mapping);
+    }
+    assert!(report.is_empty(), "{}", report.join("\n"));
+}
