@@ -84,3 +84,69 @@ fn with_no_reservation_the_costs_stand_at_the_labs_left_edge() {
     }
     assert!(report.is_empty(), "{}", report.join("\n"));
 }
+
+/// The texts drawn in the last frame in monospace that hold Hangul.
+fn hangul_in_monospace(h: &Harness<'_, MemlabApp>) -> Vec<String> {
+    fn texts(shape: &egui::Shape, out: &mut Vec<std::sync::Arc<egui::Galley>>) {
+        match shape {
+            egui::Shape::Vec(shapes) => shapes.iter().for_each(|s| texts(s, out)),
+            egui::Shape::Text(t) => out.push(t.galley.clone()),
+            _ => {}
+        }
+    }
+    let mut galleys = Vec::new();
+    for clipped in &h.output().shapes {
+        texts(&clipped.shape, &mut galleys);
+    }
+    let hangul = |c: char| matches!(c, '\u{AC00}'..='\u{D7A3}' | '\u{1100}'..='\u{11FF}' | '\u{3130}'..='\u{318F}');
+    let mut found = Vec::new();
+    for galley in galleys {
+        let job = &galley.job;
+        for section in &job.sections {
+            let text = &job.text[section.byte_range.start.0..section.byte_range.end.0];
+            if section.format.font_id.family == egui::FontFamily::Monospace
+                && text.chars().any(hangul)
+            {
+                found.push(text.to_owned());
+            }
+        }
+    }
+    found
+}
+
+/// The costs' and the page's facts' names in Korean are words, drawn in
+/// body text: in monospace, Hangul stands between wide monospace spaces
+/// ("커밋  양  (시스템)") and the names take the room the values need in a
+/// four-up window.
+#[test]
+fn the_page_labs_korean_names_are_not_in_monospace() {
+    let mapping = common::unique("page-space-ko");
+    let mut app = MemlabApp::with_mapping(&mapping);
+    app.select(LabId::PageLab);
+    app.set_lang(Lang::Ko);
+    app.demo();
+    let mut h = shell(app, [958.0, 1080.0], 1.0);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !h.state_mut().settled() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the page lab did not settle"
+        );
+        h.step();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let mut report = Vec::new();
+    // Side by side with the grid, and above it (the four-up window).
+    for (size, zoom) in [([958.0, 1080.0], 1.0), ([500.0, 1080.0], 1.5)] {
+        h = shell(h.into_state(), size, zoom);
+        wait_until(&mut h, "the costs and the page's facts", |h| {
+            h.query_by_label("잠긴 페이지").is_some() && h.query_by_label("VirtualLock").is_some()
+        });
+        for text in hangul_in_monospace(&h) {
+            report.push(format!("{size:?} at zoom {zoom}: {text:?} in monospace"));
+        }
+    }
+    h.state_mut().shutdown();
+    common::cleanup(&mapping);
+    assert!(report.is_empty(), "{}", report.join("\n"));
+}

@@ -14,14 +14,26 @@ use memlab_engine::vm::pages::{PageState, Protection};
 /// Below this width (points) the names stand above their values.
 const NARROW: f32 = 260.0;
 
-/// A two-column table that wraps its values: the names in monospace, the
-/// values in body text, both at the presenter's text size, readable from
-/// the back of a room.
+/// A row's name: in monospace, like the OS's names among them
+/// (BaseAddress, mincore), but in body text when it is not ASCII: Hangul in
+/// monospace is drawn by the Korean font between wide monospace spaces
+/// ("커밋  양"), which reads badly and takes room the values need.
+fn name(key: &str) -> RichText {
+    if key.is_ascii() {
+        RichText::new(key).monospace()
+    } else {
+        RichText::new(key)
+    }
+}
+
+/// A two-column table that wraps its values: the names as [`name`] says,
+/// the values in body text, both at the presenter's text size, readable
+/// from the back of a room.
 fn rows(ui: &mut egui::Ui, id: &str, rows: &[(&str, String)]) {
     // Too narrow for two columns at this text size: each name above its value.
     if ui.available_width() < NARROW {
         for (key, value) in rows {
-            ui.label(RichText::new(*key).monospace());
+            ui.label(name(key));
             ui.add(egui::Label::new(value.as_str()).wrap());
             ui.add_space(2.0);
         }
@@ -33,7 +45,7 @@ fn rows(ui: &mut egui::Ui, id: &str, rows: &[(&str, String)]) {
         .spacing([8.0, 3.0])
         .show(ui, |ui| {
             for (key, value) in rows {
-                ui.label(RichText::new(*key).monospace());
+                ui.label(name(key));
                 ui.add(egui::Label::new(value.as_str()).wrap());
                 ui.end_row();
             }
