@@ -1,7 +1,8 @@
 //! The page lab reads well before its first reservation (egui_kittest, the
 //! real shell): with no grid to show, the live costs stand at the lab's left
 //! edge, where the grid would be, not beside an empty column as wide as the
-//! window; and nothing asks for a click on a grid that is not there.
+//! window; and nothing asks for a click on a grid that is not there. And, in
+//! Korean, no lab draws Hangul in monospace (`widgets::layout`'s rule 8).
 
 use crate::common;
 
@@ -148,5 +149,39 @@ fn the_page_labs_korean_names_are_not_in_monospace() {
     }
     h.state_mut().shutdown();
     common::cleanup(&mapping);
+    assert!(report.is_empty(), "{}", report.join("\n"));
+}
+
+/// No lab draws Hangul in monospace in Korean (the teacher's four-up
+/// projector: a 500-pixel window at zoom 1.5, tall enough to hold each
+/// lab's whole demo): Hangul has no monospace face here, and the wide
+/// monospace spaces between its words read as gaps. The file mapping's hex
+/// editor is left out: it draws each byte's character under the byte, in
+/// cells of one width, and its header over those columns.
+#[test]
+fn no_lab_draws_hangul_in_monospace() {
+    let mut report = Vec::new();
+    let labs = memlab::app::lab_ids().into_iter();
+    for lab in labs.filter(|&lab| lab != LabId::Filemap) {
+        let mapping = common::unique(&format!("page-space-{lab}"));
+        let mut app = MemlabApp::with_mapping(&mapping);
+        app.select(lab);
+        app.set_lang(Lang::Ko);
+        app.demo();
+        let mut h = shell(app, [500.0, 4000.0], 1.5);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+        while !h.state_mut().settled() {
+            assert!(std::time::Instant::now() < deadline, "{lab} did not settle");
+            h.step();
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        h = shell(h.into_state(), [500.0, 4000.0], 1.5);
+        let mut found = hangul_in_monospace(&h);
+        found.sort();
+        found.dedup();
+        report.extend(found.into_iter().map(|text| format!("{lab}: {text:?}")));
+        h.state_mut().shutdown();
+        common::cleanup(&mapping);
+    }
     assert!(report.is_empty(), "{}", report.join("\n"));
 }
