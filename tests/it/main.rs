@@ -38,6 +38,7 @@ mod mutex_form_ui;
 mod mutex_hostile;
 mod mutex_kill;
 mod object_home;
+mod page_space;
 mod shared_classroom;
 mod shared_cli;
 mod shared_file_backing;
