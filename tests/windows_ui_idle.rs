@@ -369,10 +369,10 @@ mod on_windows {
     }
 
     /// memlab.exe's window, idle on a lab where nothing moves: its UI thread
-    /// sleeps about 30 times a second (2.5 wake-ups, 400 ms apart, of some
-    /// ten switches each under wine: memlab's own repaints, as on Linux)
-    /// where it spun at 68,000-88,000 before. A little over three times
-    /// that is allowed, for a loaded machine.
+    /// sleeps 0-30 times a second (at most 2.5 wake-ups, 400 ms apart, of
+    /// some ten switches each under wine) where it spun at 68,000-88,000
+    /// before. A little over three times the most is allowed, for a loaded
+    /// machine.
     pub fn an_idle_memlab_window_s_ui_thread_sleeps() {
         let parts = ["memlab.exe", "--lab", "sysinfo"];
         let before = linux_processes_with(&parts);
