@@ -32,6 +32,7 @@
 //! space) from memlab's table, without dereferencing it.
 
 mod error;
+mod heap;
 #[cfg(target_os = "linux")]
 mod linux;
 mod messages;
@@ -50,6 +51,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Serialize;
+
+use heap::Heap;
 
 pub use error::GlobalError;
 pub use sys::{ARENA_BYTES, GRANULE, HEADER};
@@ -316,7 +319,7 @@ pub enum Outcome {
 #[derive(Default)]
 pub struct GlobalLab {
     /// Mapped at the first GlobalAlloc.
-    heap: Option<sys::Heap>,
+    heap: Option<Heap>,
     /// The next handle's number.
     next: u32,
     /// The pointer kept from each live handle's last lock.
@@ -331,7 +334,7 @@ impl GlobalLab {
     }
 
     /// The heap, if a handle was ever allocated.
-    fn heap(&mut self, handle: Handle) -> Result<&mut sys::Heap, GlobalError> {
+    fn heap(&mut self, handle: Handle) -> Result<&mut Heap, GlobalError> {
         let next = self.next;
         let heap = self
             .heap
@@ -378,7 +381,7 @@ impl GlobalLab {
     ) -> Result<Outcome, GlobalError> {
         self.step(|lab| {
             if lab.heap.is_none() {
-                lab.heap = Some(sys::Heap::new()?);
+                lab.heap = Some(Heap::new()?);
             }
             let handle = Handle(lab.next + 1);
             let heap = lab.heap.as_mut().expect("just mapped");
@@ -592,17 +595,17 @@ impl GlobalLab {
     /// The heap's first address and its size, once mapped.
     /// (None on Windows: the blocks are scattered over the process heap.)
     pub fn extent(&self) -> Option<(usize, usize)> {
-        self.heap.as_ref().and_then(sys::Heap::extent)
+        self.heap.as_ref().and_then(Heap::extent)
     }
 
     /// The highest address in use (for drawing the used part to scale).
     pub fn high_water(&self) -> Option<usize> {
-        self.heap.as_ref().and_then(sys::Heap::used_end)
+        self.heap.as_ref().and_then(Heap::used_end)
     }
 
     /// The largest free space and all free space below the high-water mark.
     pub fn free_space(&self) -> (u64, u64) {
-        self.heap.as_ref().map_or((0, 0), sys::Heap::free_space)
+        self.heap.as_ref().map_or((0, 0), Heap::free_space)
     }
 
     /// The next handle's number.
