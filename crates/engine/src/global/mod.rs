@@ -8,8 +8,9 @@
 //! the tests speak of "handle 3" as a student would; the HGLOBAL value
 //! itself is each row's `hglobal`.
 //!
-//! One API here ([`GlobalLab`] and its values); the heap itself is per OS,
-//! behind it, as memmap2 keeps its `unix.rs` and `windows.rs`:
+//! One API here ([`GlobalLab`] and its values); one heap type (`heap.rs`:
+//! the table of memlab's blocks, its rows, the moves), whose calls are per
+//! OS, behind it, as memmap2 keeps its `unix.rs` and `windows.rs`:
 //! - `linux.rs`: memlab's model of the Win32 global heap on real memory (a
 //!   16 MiB arena mapped once, blocks with headers in it, a handle table
 //!   whose entries hold each movable block's address), enforcing the
