@@ -19,19 +19,15 @@ use memlab::forms::Lab;
 use memlab::forms::mutex::MutexLab;
 use memlab_engine::i18n::Lang;
 
-use common::ui::{shows, text_containing};
+use common::ui::{lab_harness, shows, text_containing};
 use common::{BIN, mutex_object_path, run, unique};
 
 fn lab(name: &str, lang: Lang) -> Harness<'static, MutexLab> {
-    Harness::builder()
-        .with_size([1000.0, 900.0])
-        .with_context_setup(memlab::fonts::install)
-        .build_ui_state(
-            move |ui, lab: &mut MutexLab| {
-                egui::ScrollArea::vertical().show(ui, |ui| lab.ui(ui, lang));
-            },
-            MutexLab::with_name(name, Some(PathBuf::from(BIN))),
-        )
+    lab_harness(
+        MutexLab::with_name(name, Some(PathBuf::from(BIN))),
+        lang,
+        [1000.0, 900.0],
+    )
 }
 
 /// A frame that waited for a lock would last the whole wait: the tests
