@@ -1,25 +1,9 @@
-//! A bell one thread rings to end another's wait for a change. On Windows
-//! the waits it ends (the shared text form's monitor, the windows' table
-//! watcher) wait on a named event or sleep, a fraction of a second at a
-//! time, and look at the bell in between: ringing it only counts.
+//! What ringing a [`Doorbell`](crate::os::Doorbell) does on Windows besides
+//! counting: nothing. The waits it ends (the shared text form's monitor,
+//! the windows' table watcher) wait on a named event or sleep, a fraction
+//! of a second at a time, and look at the bell in between.
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::AtomicU32;
 
-#[derive(Debug, Default)]
-pub struct Doorbell(AtomicU32);
-
-impl Doorbell {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// How often it was rung: read before looking.
-    pub fn rung(&self) -> u32 {
-        self.0.load(Ordering::SeqCst)
-    }
-
-    /// Ends the waiting thread's wait at its next look.
-    pub fn ring(&self) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
+/// Nothing to wake: the waiter sees the count at its next look.
+pub(in crate::os) fn wake_bell(_word: &AtomicU32) {}
