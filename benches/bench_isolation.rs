@@ -13,7 +13,8 @@
 //!
 //! Printed: both medians, the gap (target: at most 15 %), and each side
 //! measured twice back to back (target: the two medians within 5 %).
-//! Run: `cargo bench --bench bench_isolation` (`ROUNDS=3` for more rounds).
+//! Run: `cargo bench --bench bench_isolation` (`ROUNDS=3` for more rounds,
+//! `CASES=default:4096,heap:4` for only those cases).
 //! No assertion: the figures are for docs/performance.md.
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -197,9 +198,16 @@ fn main() {
         "", "", "", "", "", "", "(<=15%)", "", "1 vs 2", "(<=5%)"
     );
     let cell = |s: &Spread| format!("{:.1} ({:.1}-{:.1})", s.median, s.q1, s.q3);
+    let wanted = std::env::var("CASES").unwrap_or_default();
+    let wanted = |manager: ManagerKind, size_kb: u32| {
+        wanted.is_empty()
+            || wanted
+                .split(',')
+                .any(|case| case.trim() == format!("{}:{size_kb}", manager.name()))
+    };
     for _ in 0..rounds {
         for size_kb in SIZES_KB {
-            for manager in ManagerKind::ALL {
+            for manager in ManagerKind::ALL.into_iter().filter(|&m| wanted(m, size_kb)) {
                 // Interleaved, so that slow drift of the machine hits both.
                 let m1 = memlab(manager, size_kb);
                 let b1 = bare(manager, size_kb);

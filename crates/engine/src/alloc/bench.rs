@@ -318,27 +318,32 @@ pub fn run_on(
     let mut last_read = Instant::now();
     while done < total {
         let n = pacer.batch(total - done);
-        for _ in 0..n {
-            // SAFETY: non-zero layout; the block is freed right below through
-            // the same dispatcher with the same layout.
-            let p = unsafe { d.alloc_with(spec.manager, layout) };
-            if p.is_null() {
-                return Err(BenchError::AllocFailed {
-                    manager: spec.manager,
-                    size_kb: spec.size_kb,
-                });
-            }
+        let size = layout.size();
+        let touch_pages = |p: *mut u8| {
             let p = black_box(p);
-            if spec.touch {
-                let mut off = 0;
-                while off < layout.size() {
-                    // SAFETY: off < size, inside the live block.
-                    unsafe { p.add(off).write_volatile(1) };
-                    off += page;
-                }
+            let mut off = 0;
+            while off < size {
+                // SAFETY: off < size, inside the block the loop holds.
+                unsafe { p.add(off).write_volatile(1) };
+                off += page;
             }
-            // SAFETY: allocated above with `layout`, freed once.
-            unsafe { d.dealloc(p, layout) };
+        };
+        let look = |p: *mut u8| {
+            black_box(p);
+        };
+        // SAFETY: non-zero layout; neither closure frees or keeps the block.
+        let did = unsafe {
+            if spec.touch {
+                d.alloc_free_pairs(spec.manager, layout, n, touch_pages)
+            } else {
+                d.alloc_free_pairs(spec.manager, layout, n, look)
+            }
+        };
+        if did < n {
+            return Err(BenchError::AllocFailed {
+                manager: spec.manager,
+                size_kb: spec.size_kb,
+            });
         }
         done += n;
         let now = Instant::now();

@@ -154,6 +154,17 @@ impl Counters {
         self.add2(kind, |c| &c.frees, 1, |c| &c.bytes_out, size as u64);
     }
 
+    /// `n` blocks of `size` bytes allocated and freed again (the benchmark's
+    /// pairs, counted once per batch instead of twice per pair).
+    #[inline]
+    pub(crate) fn on_pairs(&self, kind: ManagerKind, n: u64, size: usize) {
+        if n > 0 {
+            let bytes = n.wrapping_mul(size as u64);
+            self.add2(kind, |c| &c.allocs, n, |c| &c.bytes_in, bytes);
+            self.add2(kind, |c| &c.frees, n, |c| &c.bytes_out, bytes);
+        }
+    }
+
     /// A block resized in place (same manager): bytes change, block count doesn't.
     #[inline]
     pub(crate) fn on_resize(&self, kind: ManagerKind, old: usize, new: usize) {

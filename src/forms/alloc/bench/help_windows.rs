@@ -15,8 +15,8 @@ pub(crate) static HELP: LabHelp = LabHelp {
         Call {
             win32: "GetMem(P, Size)",
             here: Tr::new(
-                "the dispatcher's alloc_with(manager, layout): the manager chosen below allocates, and the block is counted like any other allocation of the program",
-                "디스패처의 alloc_with(manager, layout): 아래에서 고른 관리자가 할당하고, 프로그램의 다른 할당처럼 집계됩니다",
+                "the dispatcher's benchmark loop: the manager chosen below allocates the block and, after the loop has held it, frees it; the loop knows which manager served it, so it skips the address lookup every other free of the program makes, and it counts its pairs once per batch (together 1 to 2 ns a pair less than alloc_with and dealloc, so the figure is the manager's)",
+                "디스패처의 벤치마크 루프: 아래에서 고른 관리자가 블록을 할당하고, 루프가 잡고 있던 뒤에 해제합니다. 루프는 어느 관리자가 내주었는지 알므로 프로그램의 다른 해제가 하는 주소 조회를 건너뛰고, 쌍의 집계는 묶음마다 한 번 합니다(합쳐서 alloc_with와 dealloc보다 쌍마다 1~2 ns 적으므로, 수치는 관리자의 것입니다)",
             ),
         },
         Call {
