@@ -79,6 +79,16 @@ pub fn wait_until<S>(
     wait_until_for(harness, what, 60, done);
 }
 
+/// Every text shown (values, else labels), for the message of a wait that
+/// timed out.
+pub fn shown_texts<S>(harness: &Harness<'_, S>) -> Vec<String> {
+    harness
+        .root()
+        .children_recursive()
+        .filter_map(|n| n.accesskit_node().value().or(n.accesskit_node().label()))
+        .collect()
+}
+
 /// The value (the text) of the field labelled `label`; empty if it has none.
 pub fn text_of<S>(harness: &Harness<'_, S>, label: &str) -> String {
     harness.get_by_label(label).value().unwrap_or_default()

@@ -18,7 +18,7 @@ use memlab::forms::Lab;
 use memlab::forms::filemap::FileMapLab;
 use memlab_engine::i18n::Lang;
 
-use common::ui::{lab_harness, lab_harness_zoomed, shows, type_into};
+use common::ui::{lab_harness, lab_harness_zoomed, shown_texts, shows, type_into};
 use common::{run, stderr, unique};
 
 /// A folder of this test's own; removed when dropped.
@@ -87,11 +87,7 @@ fn wait_until<S>(h: &mut Harness<'_, S>, what: &str, done: impl Fn(&Harness<'_, 
             return;
         }
         if Instant::now() > deadline {
-            let texts: Vec<String> = h
-                .root()
-                .children_recursive()
-                .filter_map(|n| n.accesskit_node().value().or(n.accesskit_node().label()))
-                .collect();
+            let texts = shown_texts(h);
             panic!("timed out waiting for {what}; shown: {texts:#?}");
         }
         std::thread::sleep(Duration::from_millis(10));
