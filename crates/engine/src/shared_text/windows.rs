@@ -17,6 +17,13 @@
 //! A save wakes the watchers: each instance has its own auto-reset event,
 //! `<object>.Changed.<slot>`, and a save sets the event of every slot the
 //! object records a PID for (`os::named_event` says why one per watcher).
+//! So does whatever else the info panel shows that a write makes: a
+//! reset, a hold taken and given back, an instance arriving (once its PID
+//! is recorded) and leaving (once its slot is free). A watcher waits on its
+//! event and its [`Doorbell`]'s together (`WaitForMultipleObjects`), so
+//! Live turned off, a window closing or Ctrl+C ends the wait at once, and
+//! otherwise looks by itself once a second, for what no write announces
+//! (an instance killed: its slot's mutex abandoned).
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -42,12 +49,13 @@ use crate::os::slots::Roster;
 /// How long attaching waits for the attach gate (other instances attaching).
 const ATTACH_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The longest the info panel goes without a look on Windows.
-const INFO_SLICE: Duration = Duration::from_millis(250);
-
-/// What `quick_look` saw: nothing on Windows.
+/// What [`SharedText::quick_look`] saw: the object's bytes and, of the
+/// slots it records a PID for (and this instance's), those held.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QuickLook;
+pub struct QuickLook {
+    bytes: [u8; MAPPING_SIZE],
+    attached: Vec<usize>,
+}
 
 /// What the info panel last saw change: on Windows the change counter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,7 +155,7 @@ impl SharedText {
             &std::process::id().to_ne_bytes(),
         );
         drop(gate);
-        Ok(Self {
+        let attached = Self {
             name,
             backing: backing.clone(),
             mapping,
@@ -159,7 +167,10 @@ impl SharedText {
             abandoned_seen: AtomicBool::new(false),
             op: Mutex::new(()),
             timeout: LOCK_TIMEOUT,
-        })
+        };
+        // The others' info panels show it (its PID is recorded).
+        attached.wake_all(&attached.image());
+        Ok(attached)
     }
 
     /// The mapping's name as given.
@@ -254,8 +265,9 @@ impl SharedText {
     }
 
     /// Sets the `Changed` event of every slot `image` records a PID for
-    /// (the slots in use, and maybe a few left: those have no event). A
-    /// failure wakes one watcher less, whose timeout covers it.
+    /// (the slots in use, and maybe a few left: those have no event), this
+    /// instance's too. A failure wakes one watcher less, whose once-a-second
+    /// look covers it.
     fn wake_all(&self, image: &Image) {
         for slot in (0..MAX_SLOTS).filter(|&slot| image.slot_pid(slot).is_some()) {
             let _ = NamedEvent::set_existing(&format!("{}{slot}", self.changed_prefix));
@@ -264,9 +276,11 @@ impl SharedText {
 
     /// Sleeps until a save or reset (of any instance) sets this instance's
     /// `Changed` event, or `timeout` passes; at once if the change counter
-    /// is no longer `seen`. One watcher per instance: two threads of one
-    /// instance waiting share its event, and a save wakes only one of them.
-    /// False, at once, if the wait failed: the caller then polls.
+    /// is no longer `seen`. A hold or an instance arriving or leaving sets
+    /// it too: read the counter again after it. One watcher per instance:
+    /// two threads of one instance waiting share its event, and a save
+    /// wakes only one of them. False, at once, if the wait failed: the
+    /// caller then polls.
     pub fn wait_for_change(&self, seen: u64, timeout: Duration) -> bool {
         if self.change_counter() != Some(seen) {
             return true;
@@ -274,9 +288,9 @@ impl SharedText {
         self.changed.wait(timeout).is_ok()
     }
 
-    /// As [`wait_for_change`](Self::wait_for_change), at once if `bell` was
-    /// rung after `rung` was read from it. A ring during the wait is seen
-    /// only at its end: nothing sets this instance's event for it.
+    /// As [`wait_for_change`](Self::wait_for_change), or until `bell` is
+    /// rung after `rung` was read from it (its event and this instance's
+    /// are waited for together).
     pub fn wait_for_change_or_rung(
         &self,
         seen: u64,
@@ -284,13 +298,27 @@ impl SharedText {
         rung: u32,
         timeout: Duration,
     ) -> bool {
-        bell.rung() != rung || self.wait_for_change(seen, timeout)
+        if self.change_counter() != Some(seen) {
+            return true;
+        }
+        bell.wait_with(Some(self.changed.raw()), rung, timeout)
+            .is_ok()
     }
 
-    /// A cheap look at what the info panel's facts come from: none on
-    /// Windows (the facts are read at each look).
+    /// A cheap look at what the info panel's facts come from: the object's
+    /// 520 bytes (no call to the kernel) and which of the slots it records
+    /// a PID for are held (a killed instance's is not, though nothing
+    /// announced it). While it stays the same the facts do too, but for a
+    /// lock a load holds for microseconds (it writes no record) and the
+    /// windows' numbers. Trying all 64 slots' mutexes, as the facts do,
+    /// costs about 120 round trips to wineserver under wine.
     pub fn quick_look(&self) -> Option<QuickLook> {
-        None
+        let image = self.image();
+        let recorded = (0..MAX_SLOTS).filter(|&slot| image.slot_pid(slot).is_some());
+        Some(QuickLook {
+            attached: self.roster.attached_among(recorded).ok()?,
+            bytes: image.0,
+        })
     }
 
     /// What the info panel's facts hang on, read now (before the facts):
@@ -299,10 +327,13 @@ impl SharedText {
         self.change_counter().map(Activity)
     }
 
-    /// Sleeps until a save sets this instance's `Changed` event, `bell` is
-    /// rung after `rung` was read from it, or `timeout` passes, but at most
-    /// [`INFO_SLICE`]: no event announces a hold or an instance arriving,
-    /// so the info panel looks that often (as before issue 18).
+    /// Sleeps until a save, a reset, a hold taken or given back, or an
+    /// instance arriving or leaving (in any process) sets this instance's
+    /// `Changed` event, until `bell` is rung after `rung` was read from it,
+    /// or until `timeout`; at once if the counter is no longer `seen`'s.
+    /// Set while the caller looked, the event ends the wait as it starts:
+    /// nothing is shown late. An instance killed is seen only at `timeout`.
+    /// False, at once, if the wait failed: the caller then polls.
     pub fn wait_for_activity(
         &self,
         seen: &Activity,
@@ -310,7 +341,11 @@ impl SharedText {
         rung: u32,
         timeout: Duration,
     ) -> bool {
-        bell.rung() != rung || self.wait_for_change(seen.0, timeout.min(INFO_SLICE))
+        if self.change_counter() != Some(seen.0) {
+            return true;
+        }
+        bell.wait_with(Some(self.changed.raw()), rung, timeout)
+            .is_ok()
     }
 
     /// Takes `LockMap`, calls `while_held` and keeps it for `duration` or
@@ -321,7 +356,7 @@ impl SharedText {
         stop: &AtomicBool,
         while_held: impl FnOnce(),
     ) -> Result<(), SharedError> {
-        let _held = self.lock()?;
+        let held = self.lock()?;
         let recorded = self.checked().is_ok();
         if recorded {
             self.mapping.write(
@@ -329,6 +364,8 @@ impl SharedText {
                 &holder_record(std::process::id(), now_unix_ms()),
             );
         }
+        // The info panels show the lock held (and by whom).
+        self.wake_all(&self.image());
         while_held();
         let end = Instant::now() + duration;
         while !stop.load(Ordering::Relaxed) {
@@ -341,6 +378,9 @@ impl SharedText {
         if recorded {
             self.mapping.write(HOLDER_AT, &0u32.to_ne_bytes());
         }
+        // Woken once it is free, so that they see it free.
+        drop(held);
+        self.wake_all(&self.image());
         Ok(())
     }
 
@@ -508,89 +548,15 @@ impl SharedText {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn unique(tag: &str) -> String {
-        format!("test-{tag}-{}", std::process::id())
-    }
-
-    #[test]
-    fn the_creator_writes_the_sample_and_a_joiner_sees_saves() {
-        let name = unique("join");
-        let a = SharedText::open(&name).unwrap();
-        assert_eq!(a.origin(), &Origin::Created);
-        assert_eq!(a.load().unwrap().text, SAMPLE_TEXT);
-        let b = SharedText::open(&name).unwrap();
-        assert_eq!(b.origin(), &Origin::Joined);
-        assert_eq!(b.instance_number(), 2);
-        b.save("안녕, Windows").unwrap();
-        assert_eq!(a.load().unwrap().text, "안녕, Windows");
-        let info = a.info().unwrap();
-        let slots: Vec<usize> = info.attached.iter().map(|s| s.index).collect();
-        assert_eq!(slots, vec![0, 1]);
-        assert_eq!(info.attached[1].pid, Some(std::process::id()));
-        assert_eq!(info.path, PathBuf::from(format!("Local\\memlab.{name}")));
-        assert_eq!(info.lock, LockState::Free);
-    }
-
-    #[test]
-    fn the_object_lives_while_any_instance_holds_it() {
-        let name = unique("life");
-        let a = SharedText::open(&name).unwrap();
-        a.save("kept by b").unwrap();
-        let b = SharedText::open(&name).unwrap();
-        drop(a);
-        let c = SharedText::open(&name).unwrap();
-        assert_eq!(c.origin(), &Origin::Joined);
-        assert_eq!(c.load().unwrap().text, "kept by b");
-        drop((b, c));
-        let fresh = SharedText::open(&name).unwrap();
-        assert_eq!(fresh.origin(), &Origin::Created);
-        assert_eq!(fresh.load().unwrap().text, SAMPLE_TEXT);
-    }
-
-    #[test]
-    fn a_held_lock_makes_others_wait_their_timeout_and_names_the_holder() {
-        let name = unique("held");
-        let a = SharedText::open(&name).unwrap();
-        let mut b = SharedText::open(&name).unwrap();
-        b.set_timeout(Duration::from_millis(100));
-        let stop = AtomicBool::new(false);
-        std::thread::scope(|s| {
-            let (held_tx, held_rx) = std::sync::mpsc::channel();
-            s.spawn(|| {
-                a.hold(Duration::from_secs(30), &stop, move || {
-                    held_tx.send(()).unwrap()
-                })
-                .unwrap()
-            });
-            held_rx.recv().unwrap();
-            match b.load() {
-                Err(SharedError::LockTimeout { waited_ms, holder }) => {
-                    assert_eq!(waited_ms, 100);
-                    assert_eq!(holder.pid(), Some(std::process::id()));
-                }
-                other => panic!("expected a timeout, got {other:?}"),
-            }
-            assert!(matches!(b.info().unwrap().lock, LockState::Held { .. }));
-            stop.store(true, Ordering::Relaxed);
-        });
-        assert_eq!(b.load().unwrap().text, SAMPLE_TEXT);
-    }
-
-    #[test]
-    fn names_with_a_backslash_are_refused_and_files_are_not_ported() {
-        for bad in ["a\\b", "Local\\a\\b", "Local\\", "Session\\1\\x"] {
-            assert!(
-                matches!(SharedText::open(bad), Err(SharedError::BadName { .. })),
-                "{bad:?} was accepted"
-            );
-        }
-        assert!(matches!(
-            SharedText::open_file(std::path::Path::new("C:\\x.bin")),
-            Err(SharedError::FileNotOnWindowsYet)
-        ));
+impl Drop for SharedText {
+    /// Leaves the slot, then wakes the others, whose info panels then find
+    /// it free.
+    fn drop(&mut self) {
+        self.roster.leave();
+        self.wake_all(&self.image());
     }
 }
+
+#[cfg(test)]
+#[path = "windows_tests.rs"]
+mod tests;

@@ -12,12 +12,20 @@
 //! The mapping lives while a window (or `memlab arrange`) holds a handle,
 //! so the table starts afresh once every window has closed, as Windows
 //! frees any named mapping.
+//!
+//! Each window has an auto-reset event, `Local\memlab-windows.changed.<i>`
+//! (its slot's), that a request to arrange and an announcement of changed
+//! settings set for every window on the roster: its watcher sleeps on it
+//! (and on its bell's event), and looks by itself once a second, for an
+//! entry or a magic damaged by someone, as the futex on the table's count
+//! of changes does on Linux.
 
 use std::time::{Duration, Instant};
 
 use super::layout::*;
 use super::*;
 use crate::os::Doorbell;
+use crate::os::named_event::NamedEvent;
 use crate::os::named_mutex::{MutexGuard, NamedMutex, WaitError};
 use crate::os::shm_object::{IoOp, NamedMapping};
 use crate::os::slots::{self, MAX_SLOTS, Roster};
@@ -105,6 +113,21 @@ fn gate_name() -> String {
     format!("{TABLE}.gate")
 }
 
+/// The event of the window in `slot`.
+fn changed_name(slot: usize) -> String {
+    format!("{TABLE}.changed.{slot}")
+}
+
+/// Sets the event of every window on the roster (a failure leaves one
+/// window to its once-a-second look).
+fn wake_windows() {
+    if let Ok(held) = slots::attached(TABLE) {
+        for slot in held {
+            let _ = NamedEvent::set_existing(&changed_name(slot));
+        }
+    }
+}
+
 fn gate_error(source: std::io::Error) -> InstancesError {
     InstancesError::Object(crate::os::shm_object::ObjectError::Io {
         op: IoOp::Lock,
@@ -113,23 +136,30 @@ fn gate_error(source: std::io::Error) -> InstancesError {
     })
 }
 
-/// What a window's watcher sleeps on between looks at the table: on
-/// Windows a fifth of a second at a time (no event announces a request
-/// there yet; Linux waits on the table's count of changes).
+/// What a window's watcher sleeps on between looks at the table: its
+/// window's event (Linux waits on the table's count of changes).
 #[derive(Debug)]
-pub struct TableWatcher;
+pub struct TableWatcher {
+    changed: NamedEvent,
+}
 
 impl TableWatcher {
-    /// The count of changes: none kept on Windows.
+    /// The count of changes: none kept on Windows (the event is set).
     pub fn changes(&self) -> Option<u32> {
         None
     }
 
-    /// Sleeps `timeout`, at most a fifth of a second, unless `bell` was
-    /// rung after `rung` was read from it.
+    /// Sleeps until a request or a settings announcement sets this
+    /// window's event, `bell` is rung after `rung` was read from it (the
+    /// window closing), or `timeout` passes. Set while the watcher looked,
+    /// the event ends the wait as it starts. Should the wait fail, it
+    /// sleeps a fifth of a second (at most `timeout`) instead.
     pub fn wait(&self, _seen: Option<u32>, bell: &Doorbell, rung: u32, timeout: Duration) {
-        if bell.rung() == rung {
-            std::thread::sleep(timeout.min(Duration::from_millis(200)));
+        if bell
+            .wait_with(Some(self.changed.raw()), rung, timeout)
+            .is_err()
+        {
+            let _ = bell.wait_with(None, rung, timeout.min(Duration::from_millis(200)));
         }
     }
 }
@@ -147,6 +177,9 @@ pub struct WindowInstance {
     seen: u64,
     /// The settings generation last seen.
     seen_settings: u64,
+    /// This window's event, made as it joins (a request made before its
+    /// watcher starts is seen by the watcher's first look).
+    _changed: NamedEvent,
 }
 
 impl std::fmt::Debug for Table {
@@ -169,6 +202,7 @@ impl WindowInstance {
             let roster = Roster::join(TABLE)?;
             Ok((roster, header))
         })?;
+        let changed = NamedEvent::create(&changed_name(roster.index()))?;
         let instance = Self {
             roster,
             map: table.map,
@@ -181,6 +215,7 @@ impl WindowInstance {
             },
             seen: header.request.generation,
             seen_settings: header.settings,
+            _changed: changed,
         };
         instance.write_entry();
         Ok(instance)
@@ -193,7 +228,8 @@ impl WindowInstance {
 
     /// What this window's watcher sleeps on between looks at the table.
     pub fn watcher(&self) -> Result<TableWatcher, InstancesError> {
-        Ok(TableWatcher)
+        let changed = NamedEvent::create(&changed_name(self.roster.index()))?;
+        Ok(TableWatcher { changed })
     }
 
     fn write_entry(&self) {
@@ -290,6 +326,7 @@ pub fn request_arrange(
             Ok(Some(made))
         })?;
         if let Some(request) = made {
+            wake_windows();
             return Ok(request);
         }
         std::thread::sleep(Duration::from_millis(50));
@@ -315,7 +352,7 @@ pub fn wait_arranged(
 }
 
 /// Tells every window that the shared settings changed, so that they read
-/// them again (they look a few times a second).
+/// them again (their events wake them).
 pub fn announce_settings() -> Result<(), InstancesError> {
     let Some(table) = Table::open()? else {
         return Ok(());
@@ -324,7 +361,9 @@ pub fn announce_settings() -> Result<(), InstancesError> {
         let next = table.header().settings.wrapping_add(1);
         table.map.write(SETTINGS_AT, &next.to_le_bytes());
         Ok(())
-    })
+    })?;
+    wake_windows();
+    Ok(())
 }
 
 /// The open windows of this account in this session, by number (none if
@@ -413,5 +452,32 @@ mod tests {
             .find(|w| w.number == a.number())
             .unwrap();
         assert_eq!(entry.pid, Some(std::process::id()));
+        // A's watcher, waiting an hour, is woken by a request and by a
+        // settings announcement.
+        let watcher = a.watcher().unwrap();
+        let ask = || drop(request_arrange(&Desktop::from_env(), Some(area)).unwrap());
+        let watcher = woken_by(watcher, &ask);
+        let watcher = woken_by(watcher, &|| announce_settings().unwrap());
+        drop(watcher);
+        let polled = a.poll().unwrap();
+        assert!(polled.arrangement.is_some() && polled.settings_changed);
+    }
+
+    /// Runs `act` while `watcher` waits an hour in a thread (any set left
+    /// of its event taken first); gives it back once it woke.
+    fn woken_by(watcher: TableWatcher, act: &dyn Fn()) -> TableWatcher {
+        while watcher.changed.wait(Duration::ZERO).unwrap() {}
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        let waiter = std::thread::spawn(move || {
+            let bell = Doorbell::new();
+            watcher.wait(None, &bell, bell.rung(), Duration::from_secs(3600));
+            done_tx.send(()).unwrap();
+            watcher
+        });
+        act();
+        done_rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the change woke the watcher");
+        waiter.join().unwrap()
     }
 }

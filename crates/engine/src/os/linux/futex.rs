@@ -22,9 +22,20 @@ use crate::os::Doorbell;
 /// The most words one wait takes (the kernel's `FUTEX_WAITV_MAX`).
 pub const MAX_WORDS: usize = 128;
 
-/// Wakes the thread sleeping on a [`Doorbell`]'s word (rung: it was bumped).
-pub(in crate::os) fn wake_bell(word: &AtomicU32) {
-    futex::wake(word, futex::Flags::PRIVATE, u32::MAX >> 1).ok();
+/// What a [`Doorbell`] keeps on Linux beside its count: nothing, the count
+/// is the futex word a waiter sleeps on.
+#[derive(Debug)]
+pub(in crate::os) struct BellWake;
+
+impl BellWake {
+    pub(in crate::os) fn new() -> Self {
+        Self
+    }
+
+    /// Wakes the thread sleeping on the bell's count (just bumped).
+    pub(in crate::os) fn ring(&self, rung: &AtomicU32) {
+        futex::wake(rung, futex::Flags::PRIVATE, u32::MAX >> 1).ok();
+    }
 }
 
 /// One word to wait on, with the value last read from it.
@@ -44,7 +55,7 @@ impl Word {
     /// `bell`, as it was when `rung` was read from it.
     pub fn bell(bell: &Doorbell, rung: u32) -> Self {
         Self::new(
-            &bell.0,
+            &bell.rung,
             rung,
             futex::WaitFlags::SIZE_U32 | futex::WaitFlags::PRIVATE,
         )

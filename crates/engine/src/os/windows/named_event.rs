@@ -52,6 +52,12 @@ impl NamedEvent {
         }
     }
 
+    /// The handle, for a wait on it and something else
+    /// ([`Doorbell::wait_with`](super::doorbell::Doorbell::wait_with)).
+    pub(crate) fn raw(&self) -> windows_sys::Win32::Foundation::HANDLE {
+        self.handle.raw()
+    }
+
     /// `WaitForSingleObject(event, timeout)`: true if it was set (and is
     /// reset again by this wait), false at the timeout.
     pub fn wait(&self, timeout: Duration) -> io::Result<bool> {

@@ -75,7 +75,26 @@ impl Roster {
     /// got (free, or abandoned by an instance that ended) means not, and it
     /// is released at once.
     pub fn attached(&self) -> Result<Vec<usize>, ObjectError> {
-        attached_but(&self.object, Some(self.index))
+        attached_but(&self.object, Some(self.index), 0..MAX_SLOTS)
+    }
+
+    /// As [`attached`](Self::attached), trying only the slots `among`
+    /// (each try is a few calls to the kernel, under wine a round trip to
+    /// wineserver each: 64 slots cost about 120 context switches).
+    pub fn attached_among(
+        &self,
+        among: impl IntoIterator<Item = usize>,
+    ) -> Result<Vec<usize>, ObjectError> {
+        attached_but(&self.object, Some(self.index), among)
+    }
+
+    /// Leaves the slot now (dropping the roster does it too): its mutex
+    /// is released before this returns.
+    pub fn leave(&mut self) {
+        drop(self.leave.take());
+        if let Some(keeper) = self.keeper.take() {
+            let _ = keeper.join();
+        }
     }
 }
 
@@ -83,14 +102,25 @@ impl Roster {
 /// is not on the roster (`memlab arrange`), or by a thread other than a
 /// slot's keeper: each slot's mutex is tried without waiting.
 pub fn attached(object: &str) -> Result<Vec<usize>, ObjectError> {
-    attached_but(object, None)
+    attached_but(object, None, 0..MAX_SLOTS)
 }
 
-/// The slots taken, `own` (this instance's, held by its keeper) counted
-/// without a wait.
-fn attached_but(object: &str, own: Option<usize>) -> Result<Vec<usize>, ObjectError> {
+/// The slots taken among `among`, `own` (this instance's, held by its
+/// keeper) counted without a wait, in order.
+fn attached_but(
+    object: &str,
+    own: Option<usize>,
+    among: impl IntoIterator<Item = usize>,
+) -> Result<Vec<usize>, ObjectError> {
+    let mut among: Vec<usize> = among
+        .into_iter()
+        .chain(own)
+        .filter(|&i| i < MAX_SLOTS)
+        .collect();
+    among.sort_unstable();
+    among.dedup();
     let mut taken = Vec::new();
-    for index in 0..MAX_SLOTS {
+    for index in among {
         if Some(index) == own {
             taken.push(index);
             continue;
@@ -154,10 +184,7 @@ fn keep_a_slot(
 
 impl Drop for Roster {
     fn drop(&mut self) {
-        drop(self.leave.take());
-        if let Some(keeper) = self.keeper.take() {
-            let _ = keeper.join();
-        }
+        self.leave();
     }
 }
 
