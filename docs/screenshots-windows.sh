@@ -49,7 +49,7 @@ trap cleanup EXIT
 MEMLAB_WINDOWS_DIR="$work/win" bash .ci/windows/setup
 export WINEPREFIX="$work/win/prefix"
 
-Xvfb -displayfd 3 -screen 0 1920x1080x24 -nolisten tcp 3>"$work/display" 2>"$work/xvfb.log" &
+Xvfb -noreset -displayfd 3 -screen 0 1920x1080x24 -nolisten tcp 3>"$work/display" 2>"$work/xvfb.log" &
 xvfb_pid=$!
 for _ in $(seq 600); do
     [ -s "$work/display" ] && break

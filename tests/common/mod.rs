@@ -313,6 +313,31 @@ impl Running {
         out
     }
 
+    /// The stderr lines from now on, one text, read until `done` holds
+    /// for them (at most `timeout`). A thread of its own reads stderr, not
+    /// in step with stdout nor with the process's end: a line written
+    /// before a stdout line, or before the process ended, may still be on
+    /// its way after that line or that end is seen.
+    pub fn stderr_until(&self, timeout: Duration, done: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + timeout;
+        let mut said = String::new();
+        while !done(&said) {
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                break;
+            };
+            match self.stderr.recv_timeout(left) {
+                Ok(line) => {
+                    if !said.is_empty() {
+                        said.push('\n');
+                    }
+                    said.push_str(&line);
+                }
+                Err(_) => break,
+            }
+        }
+        said
+    }
+
     pub fn signal(&self, signal: i32) {
         kill(self.pid(), signal);
     }

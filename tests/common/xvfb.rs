@@ -90,6 +90,11 @@ impl Xvfb {
 
     fn try_start_sized(width: u32, height: u32) -> Option<Self> {
         let turn = take_turn();
+        // -noreset: by default the server resets when its last client
+        // leaves, and drops every client that connected meanwhile: the
+        // probe below leaving as memlab (or openbox) arrived made memlab
+        // fail with "Failed to open connection to X server" (see
+        // `tests/it/xvfb_clients.rs`).
         let mut child = Command::new("Xvfb")
             .args([
                 "-displayfd",
@@ -97,6 +102,7 @@ impl Xvfb {
                 "-screen",
                 "0",
                 &format!("{width}x{height}x24"),
+                "-noreset",
                 "-nolisten",
                 "tcp",
             ])

@@ -171,7 +171,9 @@ fn a_measuring_process_killed_mid_run_is_an_error_not_a_hang() {
     assert_eq!(unsafe { libc::kill(child as i32, libc::SIGKILL) }, 0);
     let status = common::desk::wait_with_timeout(&mut bench.child, Duration::from_secs(120));
     assert_eq!(status.code(), Some(1), "exit code of a failure");
-    let err = bench.stderr_lines(Duration::from_secs(5)).join("\n");
+    let err = bench.stderr_until(Duration::from_secs(5), |said| {
+        said.contains("the measuring process was killed by signal 9 before it finished")
+    });
     assert!(
         err.contains("the measuring process was killed by signal 9 before it finished"),
         "{err}"
@@ -362,7 +364,9 @@ fn sigint_stops_every_kind_of_sweep_within_a_second() {
             "{args:?}: stopped after {took:?} of CPU"
         );
         assert_eq!(status.code(), Some(1), "{args:?}");
-        let err = sweep.stderr_lines(Duration::from_secs(1)).join("\n");
+        let err = sweep.stderr_until(Duration::from_secs(10), |said| {
+            said.contains("memlab: error: sweep cancelled")
+        });
         assert!(
             err.contains("memlab: error: sweep cancelled"),
             "{args:?}: {err}"

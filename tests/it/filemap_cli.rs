@@ -30,6 +30,15 @@ fn wait_for(proc: &Running, prefix: &str) -> String {
     panic!("no line starting with {prefix:?}; saw {seen:?}");
 }
 
+/// Ends a holding `memlab filemap` as a user would (Ctrl+C, SIGTERM), so
+/// that it leaves as it should: dropping a `Running` kills it outright,
+/// and a killed instance cannot remove its change stamp.
+fn end(mut proc: Running) {
+    proc.signal(libc::SIGTERM);
+    let status = proc.wait(Duration::from_secs(30));
+    assert!(status.success(), "{status:?}");
+}
+
 #[test]
 fn the_steps_run_in_order_and_say_what_they_did() {
     let dir = common::temp_dir("steps");
@@ -121,7 +130,7 @@ fn a_second_process_is_refused_unless_both_share() {
         "sharing needs both to share: {}",
         stderr(&out)
     );
-    drop(holder);
+    end(holder);
 
     let a = Running::start(&[
         "filemap", &path, "--size", "0", "--view", "0:0", "--share", "--hold", "60",
@@ -138,6 +147,11 @@ fn a_second_process_is_refused_unless_both_share() {
             && err.contains("other instances share it"),
         "{err}"
     );
+    let stamp = stamp_of(std::path::Path::new(&path));
+    assert!(stamp.exists(), "{} while in use", stamp.display());
+    end(a);
+    // The object that let them follow each other's writes goes with the last.
+    assert!(!stamp.exists(), "{} left behind", stamp.display());
 }
 
 #[test]
@@ -157,7 +171,9 @@ fn a_file_shortened_while_mapped_is_reported_and_memlab_lives() {
     let status = memlab.wait(Duration::from_secs(20));
     assert_eq!(status.signal(), None, "memlab was killed: {status:?}");
     assert_eq!(status.code(), Some(1));
-    let err = memlab.stderr_lines(Duration::from_secs(5)).join("\n");
+    let err = memlab.stderr_until(Duration::from_secs(5), |said| {
+        said.contains("the file was shortened to 100 bytes by someone else")
+    });
     assert!(
         err.contains("the file was shortened to 100 bytes by someone else"),
         "{err}"

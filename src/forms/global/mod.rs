@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::forms::Lab;
 use crate::forms::widgets::{
-    InputNote, NumberInput, Status, header_row, show_note, show_status, wide,
+    InputNote, NumberInput, Status, code, header_row, show_note, show_status, wide,
 };
 use crate::lab_id::LabId;
 use memlab_engine::format::format_bytes;
@@ -538,8 +538,7 @@ impl GlobalLabForm {
                             }
                             (Some(a), Some(m)) => {
                                 ui.vertical(|ui| {
-                                    let moved =
-                                        |t: String| RichText::new(t).monospace().color(moved_color);
+                                    let moved = |t: String| code(t).color(moved_color);
                                     ui.label(moved(format!("{a:#x}")).strong());
                                     ui.label(moved(format!(
                                         "{} {:#x}",

@@ -4,7 +4,7 @@
 
 use eframe::egui::{self, Color32, RichText, TextFormat, text::LayoutJob};
 
-use crate::forms::widgets::{facts, wide};
+use crate::forms::widgets::{code, facts, wide};
 use memlab_engine::desktop::instances::OpenWindow;
 use memlab_engine::i18n::{Lang, Localized};
 use memlab_engine::os::clock::format_unix_ms;
@@ -28,7 +28,7 @@ pub(super) fn info_panel(
     let display = window_of(windows, info.pid)
         .map(|w| w.display.name.clone())
         .unwrap_or_default();
-    let mono = |text: String| RichText::new(text).monospace();
+    let mono = |text: String| code(text);
     let kind = match info.kind {
         ObjectKind::PosixShm => lang.pick("POSIX shared memory", "POSIX 공유 메모리"),
         ObjectKind::File => lang.pick("file", "파일"),

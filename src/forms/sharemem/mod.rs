@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use eframe::egui::{self, RichText};
 
 use crate::forms::Lab;
+use crate::forms::widgets::code;
 use crate::forms::widgets::job::{Job, Poll};
 use crate::forms::widgets::status::{Level, show_line};
 use crate::lab_id::LabId;
@@ -223,21 +224,19 @@ impl ShareMemLab {
             ui.horizontal_wrapped(|ui| {
                 ui.label("    AllocMemCount:");
                 ui.label(
-                    RichText::new(format!(
+                    code(format!(
                         "{} {}",
                         lang.pick("library", "라이브러리"),
                         s.counts.library
                     ))
-                    .monospace()
                     .color(colors::LIBRARY),
                 );
                 ui.label(
-                    RichText::new(format!(
+                    code(format!(
                         "{} {}",
                         lang.pick("program", "프로그램"),
                         s.counts.program
                     ))
-                    .monospace()
                     .color(colors::PROGRAM),
                 );
                 ui.weak(format!(

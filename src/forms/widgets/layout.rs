@@ -22,8 +22,23 @@
 //! 7. **A label stays with its field**: in a wrapping row the label goes
 //!    through [`label_for`], which starts a new row rather than leave the
 //!    label at the end of one and its field at the start of the next.
+//! 8. **No Hangul in monospace**: a value that is code (an address, a name,
+//!    a count) goes through [`code`], which keeps text with Korean words in
+//!    body text (`tests/it/page_space.rs` checks every lab).
 
 use eframe::egui::{self, RichText};
+
+/// Text that is code (an address, an object's name, a count) in monospace,
+/// unless it holds words that are not ASCII: Hangul has no monospace face
+/// here, and the wide monospace spaces between its words read as gaps.
+pub fn code(text: impl Into<String>) -> RichText {
+    let text = text.into();
+    if text.is_ascii() {
+        RichText::new(text).monospace()
+    } else {
+        RichText::new(text)
+    }
+}
 
 /// Content that may be wider than the lab (a table, a hex dump): it
 /// scrolls horizontally inside the lab's width.

@@ -13,7 +13,9 @@ pub mod table;
 
 pub use help::lab_help;
 pub use job::{Job, Poll, Stop, StoppingThreads};
-pub use layout::{facts, field_width, label_for, side_by_side, steady_text, text_field, wide};
+pub use layout::{
+    code, facts, field_width, label_for, side_by_side, steady_text, text_field, wide,
+};
 pub use number::{InputNote, NumberInput, show_note};
 pub use refresh::LiveRefresh;
 pub use status::{Level, Status, show_line, show_status, status_log};

@@ -155,7 +155,9 @@ pub enum LockState {
     Free,
     /// `holder` as the kernel's lock table names it; `held_ms` only when
     /// the header's record agrees (the same PID, a time the holder has
-    /// been running for).
+    /// been running for). None is said as such: a load holds the lock
+    /// without recording it, and a holder may be between taking it and
+    /// recording it.
     Held {
         holder: Holder,
         held_ms: Option<u64>,
@@ -179,7 +181,7 @@ impl fmt::Display for LockState {
             Self::Held {
                 holder,
                 held_ms: None,
-            } => write!(f, "held by {holder}"),
+            } => write!(f, "held by {holder}; since when, it did not record"),
             Self::Abandoned { pid } => write!(
                 f,
                 "free; the header still names PID {pid} as its holder, and no process {pid} is running: a write it began was cut short"
@@ -271,5 +273,17 @@ mod tests {
             held_ms: Some(12),
         };
         assert_eq!(held.to_string(), "held by window #2 (PID 7) for 12 ms");
+        // Without a time the panel says there is none, not just less.
+        let untimed = LockState::Held {
+            holder: Holder::Running {
+                pid: 7,
+                window: None,
+            },
+            held_ms: None,
+        };
+        assert_eq!(
+            untimed.to_string(),
+            "held by PID 7; since when, it did not record"
+        );
     }
 }

@@ -650,11 +650,13 @@ impl SharedText {
         // Only a recorded holder (a save, a hold) says since when, and only
         // the one the kernel names; a time before the holder started, or
         // after now, is not believed. A load holds the lock for
-        // microseconds and records nothing.
+        // microseconds and records nothing. (The stamps are whole
+        // milliseconds, so the difference may be one over.)
         let held_ms = match (kernel, named, image) {
             (Some(k), Some(n), Some(i)) if k == n => {
                 now_unix_ms().checked_sub(i.lock_since_ms()).filter(|&ms| {
-                    claims::running_for(k).is_some_and(|age| u128::from(ms) <= age.as_millis())
+                    claims::running_at_most(k)
+                        .is_some_and(|age| u128::from(ms) <= age.as_millis() + 1)
                 })
             }
             _ => None,

@@ -134,7 +134,10 @@ impl Localized for LockState {
                     holder,
                     held_ms: None,
                 },
-            ) => format!("잡혀 있음: {}", holder.localized(lang)),
+            ) => format!(
+                "잡혀 있음: {}, 언제부터인지는 기록하지 않음",
+                holder.localized(lang)
+            ),
             (Lang::Ko, Self::Abandoned { pid }) => format!(
                 "비어 있음. 헤더에 잡은 프로세스로 적힌 PID {pid}, 실행 중이 아님: 쓰던 중 끝남"
             ),

@@ -6,7 +6,7 @@ use eframe::egui::{self, RichText};
 
 use super::messages::signed_bytes;
 use super::worker::{Facts, Report, ReservationView, View};
-use crate::forms::widgets::{Level, show_line};
+use crate::forms::widgets::{Level, code, show_line};
 use memlab_engine::format::format_bytes;
 use memlab_engine::i18n::{Lang, Localized};
 use memlab_engine::vm::pages::{PageState, Protection};
@@ -14,14 +14,14 @@ use memlab_engine::vm::pages::{PageState, Protection};
 /// Below this width (points) the names stand above their values.
 const NARROW: f32 = 260.0;
 
-/// A two-column table that wraps its values: the names in monospace, the
-/// values in body text, both at the presenter's text size, readable from
-/// the back of a room.
+/// A two-column table that wraps its values: the names in monospace (in
+/// body text when Korean: [`code`]), the values in body text, both at the
+/// presenter's text size, readable from the back of a room.
 fn rows(ui: &mut egui::Ui, id: &str, rows: &[(&str, String)]) {
     // Too narrow for two columns at this text size: each name above its value.
     if ui.available_width() < NARROW {
         for (key, value) in rows {
-            ui.label(RichText::new(*key).monospace());
+            ui.label(code(*key));
             ui.add(egui::Label::new(value.as_str()).wrap());
             ui.add_space(2.0);
         }
@@ -33,7 +33,7 @@ fn rows(ui: &mut egui::Ui, id: &str, rows: &[(&str, String)]) {
         .spacing([8.0, 3.0])
         .show(ui, |ui| {
             for (key, value) in rows {
-                ui.label(RichText::new(*key).monospace());
+                ui.label(code(*key));
                 ui.add(egui::Label::new(value.as_str()).wrap());
                 ui.end_row();
             }

@@ -2,8 +2,9 @@
 //! (free / reserved / committed), marked for protection (read-only: a
 //! slash, no access: a cross), locked (a red outline), resident in RAM (a
 //! dot) and reserved-but-still-charged (an amber band). Rows hold a power of
-//! two of pages, as many as the width allows, so a row starts on a round
-//! page number.
+//! two of pages, as many as the width allows (half as many, in cells twice
+//! as wide, when the cells would be small and a short grid has the room),
+//! so a row starts on a round page number.
 //!
 //! Only the rows in view are drawn: a reservation of 65536 pages is a tall
 //! scroll area whose visible part is a few thousand cells (see
@@ -40,14 +41,26 @@ pub struct Geometry {
 }
 
 impl Geometry {
-    /// The layout of `pages` cells in `width` points, after `gutter`.
-    pub fn new(width: f32, pages: usize, gutter: f32) -> Self {
+    /// The layout of `pages` cells in `width` points, after `gutter`: as
+    /// many pages a row as the width allows, but cells that would be less
+    /// than half of [`MAX_CELL`] take half as many a row, twice as wide,
+    /// while the grid stays within `max_height` (a reservation of a few thin
+    /// rows in a wide window, read from the back of a room; beside the grid,
+    /// the costs and the page's facts are about as tall).
+    pub fn new(width: f32, pages: usize, gutter: f32, max_height: f32) -> Self {
         let usable = (width - gutter).max(1.0);
         let mut cols = 8;
         while cols < MAX_COLS && (cols * 2) as f32 * MIN_CELL <= usable {
             cols *= 2;
         }
-        let cell = (usable / cols as f32).min(MAX_CELL).floor().max(2.0);
+        let cell_for = |cols: usize| (usable / cols as f32).min(MAX_CELL).floor().max(2.0);
+        while cols > 8
+            && usable / (cols / 2) as f32 <= MAX_CELL
+            && pages.div_ceil(cols / 2) as f32 * cell_for(cols / 2) <= max_height
+        {
+            cols /= 2;
+        }
+        let cell = cell_for(cols);
         Self {
             cols,
             cell,
@@ -201,11 +214,11 @@ pub fn page_grid(
     } else {
         0.0
     };
-    let mut geo = Geometry::new(width, n, gutter);
+    let mut geo = Geometry::new(width, n, gutter, max_height);
     if geo.height() > max_height {
         // The scroll bar takes its room from the cells' width.
         let bar = ui.spacing().scroll.allocated_width();
-        geo = Geometry::new(width - bar, n, gutter);
+        geo = Geometry::new(width - bar, n, gutter, max_height);
     }
     let palette = Palette::new(ui);
     let weak = ui.visuals().weak_text_color();
@@ -391,23 +404,37 @@ mod tests {
 
     #[test]
     fn rows_hold_a_power_of_two_that_fits() {
-        let g = Geometry::new(1000.0, 65536, 40.0);
+        let g = Geometry::new(1000.0, 65536, 40.0, 500.0);
         assert_eq!(g.cols, 64);
         assert_eq!(g.cell, 15.0);
         assert_eq!(g.rows, 1024);
         // A narrow window: 8 pages per row, smaller cells.
-        let g = Geometry::new(60.0, 100, 0.0);
+        let g = Geometry::new(60.0, 100, 0.0, 500.0);
         assert_eq!((g.cols, g.cell, g.rows), (8, 7.0, 13));
         // Few pages: one row, cells no larger than the cap.
-        let g = Geometry::new(2000.0, 4, 0.0);
+        let g = Geometry::new(2000.0, 4, 0.0, 500.0);
         assert_eq!((g.cols, g.cell, g.rows), (128, 15.0, 1));
-        let g = Geometry::new(400.0, 4, 0.0);
+        let g = Geometry::new(400.0, 4, 0.0, 500.0);
         assert_eq!((g.cols, g.cell), (32, 12.0));
     }
 
     #[test]
+    fn small_cells_grow_while_the_grid_fits_its_height() {
+        // 512 pages in a full-screen grid: 64 a row of 18 points, not 128
+        // of 9 (four thin rows above a wide empty area).
+        let g = Geometry::new(1250.0, 512, 40.0, 540.0);
+        assert_eq!((g.cols, g.cell, g.rows), (64, 18.0, 8));
+        // No room for taller rows: as many a row as the width allows.
+        let g = Geometry::new(1250.0, 512, 40.0, 100.0);
+        assert_eq!((g.cols, g.cell, g.rows), (128, 9.0, 4));
+        // A grid that scrolls anyway keeps its many small cells.
+        let g = Geometry::new(1250.0, 65536, 40.0, 540.0);
+        assert_eq!(g.cols, 128);
+    }
+
+    #[test]
     fn a_point_finds_its_page_and_back() {
-        let g = Geometry::new(500.0, 300, 30.0);
+        let g = Geometry::new(500.0, 300, 30.0, 500.0);
         for page in [0, 1, g.cols - 1, g.cols, 299] {
             let c = g.cell_rect(page).center();
             assert_eq!(g.page_at(c.to_vec2(), 300), Some(page));

@@ -54,8 +54,11 @@ const LIVE_BUDGET: f64 = 0.006;
 /// From this width up, the costs and facts stand beside the grid (at the
 /// normal text size: both grow with the text)...
 const SIDE_BY_SIDE: f32 = 700.0;
-/// ...in this width.
+/// ...in this width, or this share of a wider window's, up to [`SIDE_MAX`]
+/// (on a full screen, the costs' values then hold on one line)...
 const SIDE: f32 = 290.0;
+const SIDE_SHARE: f32 = 0.3;
+const SIDE_MAX: f32 = 440.0;
 /// egui's body text size, which [`SIDE`] is made for.
 const BODY_SIZE: f32 = 12.5;
 /// Pages of the screenshot demo's reservation.
@@ -373,8 +376,14 @@ impl PageLabForm {
             }
         };
         let text_scale = egui::TextStyle::Body.resolve(ui.style()).size / BODY_SIZE;
-        let side = SIDE * text_scale;
-        if ui.available_width() >= SIDE_BY_SIDE * text_scale {
+        let side =
+            (ui.available_width() * SIDE_SHARE).clamp(SIDE * text_scale, SIDE_MAX * text_scale);
+        if shown.is_none() {
+            // No reservation yet: no grid, no page to query. The costs stand
+            // where the grid would, at the lab's left edge, not beside an
+            // empty column as wide as the window.
+            facts::costs_panel(ui, view, None, last, lang);
+        } else if ui.available_width() >= SIDE_BY_SIDE * text_scale {
             ui.horizontal_top(|ui| {
                 let grid_width = ui.available_width() - side - ui.spacing().item_spacing.x;
                 let layout = egui::Layout::top_down(egui::Align::Min);

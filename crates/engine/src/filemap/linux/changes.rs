@@ -10,7 +10,9 @@
 //! Each write through a view stores a value no other write stores (PID and a
 //! sequence number), so "the stamp differs from the last one seen" means
 //! "someone wrote". Who uses it is the object's roster (`slots`), whatever
-//! each instance's environment; the last one to leave removes it.
+//! each instance's environment; the last one to leave removes it, and the
+//! next instance to open any file removes those of instances killed
+//! before they could leave.
 //!
 //! | bytes | what |
 //! |---|---|
@@ -30,7 +32,7 @@ use std::io;
 use std::os::unix::fs::FileExt;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use crate::os::shm_object::{ObjectError, euid};
+use crate::os::shm_object::{ObjectError, ShmDir, euid};
 use crate::os::slots::{self, MAX_SLOTS, Roster};
 
 /// Where the slots' records start, and each one's length.
@@ -48,8 +50,14 @@ pub struct ChangeStamp {
 impl ChangeStamp {
     /// Joins (or creates) the stamp of the file `dev`/`ino`.
     pub fn open(dev: u64, ino: u64) -> Result<Self, ObjectError> {
-        let name = format!("memlab-filemap.{}.{dev:x}-{ino}", euid());
+        let prefix = format!("memlab-filemap.{}.", euid());
+        let name = format!("{prefix}{dev:x}-{ino}");
         let (roster, ()) = Roster::join(&name, SIZE, |_, _| Ok::<_, ObjectError>(()))?;
+        // The stamps that instances killed outright left (their file gone
+        // or not opened again) go now: nothing else would remove them.
+        if let Ok(dir) = ShmDir::open() {
+            slots::remove_unused(&dir, &prefix);
+        }
         let stamp = Self {
             roster,
             sequence: AtomicU32::new(0),

@@ -39,14 +39,21 @@ fn task_status(tid: u32) -> Option<u32> {
     u32::try_from(status.tgid).ok()
 }
 
-/// How long process `pid` has been running, from the process table.
-pub fn running_for(pid: u32) -> Option<std::time::Duration> {
+/// The longest process `pid` can have been running, from the process
+/// table. The kernel gives its start (`/proc/PID/stat`) in clock ticks and
+/// the uptime (`/proc/uptime`) in hundredths of a second, each cut down to
+/// a whole one: their difference can be short of the true age by up to one
+/// of them, so one is added. Without it, a process that took a lock within
+/// ten milliseconds of starting (`memlab shared hold` does) looked younger
+/// than its hold, for as long as it held it.
+pub fn running_at_most(pid: u32) -> Option<std::time::Duration> {
     let id = i32::try_from(pid).ok().filter(|&p| p > 0)?;
     let stat = procfs::process::Process::new(id).ok()?.stat().ok()?;
-    let ticks = procfs::ticks_per_second();
+    let ticks = procfs::ticks_per_second().max(1);
     let uptime = procfs::Uptime::current().ok()?.uptime_duration();
     let started = std::time::Duration::from_millis(stat.starttime.saturating_mul(1000) / ticks);
-    Some(uptime.saturating_sub(started))
+    let step = std::time::Duration::from_millis((1000 / ticks).max(10));
+    Some(uptime.saturating_sub(started) + step)
 }
 
 /// The highest PID (and thread id) this system hands out.
@@ -153,9 +160,40 @@ mod tests {
         assert!(!running(0));
         assert!(!running(pid_max() + 1));
         assert!(pid_max() >= 300);
-        let age = running_for(me).expect("this process's age");
+        let age = running_at_most(me).expect("this process's age");
         assert!(age < std::time::Duration::from_secs(24 * 3600), "{age:?}");
-        assert!(running_for(1).unwrap() >= age, "init is older than a test");
+        assert!(
+            running_at_most(1).unwrap() >= age,
+            "init is older than a test"
+        );
+    }
+
+    /// The age read is never short of the time a process has been running
+    /// (it was, by up to 10 ms, most of the time: the panel's hold then
+    /// showed no milliseconds). Read over and over for a tenth of a second,
+    /// so that every phase of the 10 ms ticks is met; the time since the
+    /// spawn returned is taken before each read, so a preemption anywhere
+    /// only makes the true age longer.
+    #[test]
+    fn a_process_age_is_never_read_short() {
+        use std::time::{Duration, Instant};
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let spawned = Instant::now();
+        let mut reads = 0;
+        while spawned.elapsed() < Duration::from_millis(100) || reads < 100 {
+            let at_least = spawned.elapsed();
+            let at_most = running_at_most(child.id()).expect("the child's age");
+            assert!(
+                at_most >= at_least,
+                "read {at_most:?} for a process running for at least {at_least:?} (read {reads})"
+            );
+            reads += 1;
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
     }
 
     #[test]

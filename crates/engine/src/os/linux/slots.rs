@@ -334,6 +334,39 @@ pub fn under_gate<T>(
     result
 }
 
+/// Removes the objects of `dir` named `prefix...` that no instance uses
+/// (no slot held), as the last instance of each would have on leaving:
+/// what instances killed outright (SIGKILL) left, when no instance comes
+/// back to the same name to take it over. Each is checked under its gate,
+/// as [`leave`] does; one whose gate is taken is in use and left alone.
+/// The names removed.
+pub fn remove_unused(dir: &ShmDir, prefix: &str) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir.path()) else {
+        return Vec::new();
+    };
+    let mut removed = Vec::new();
+    for name in entries.filter_map(|e| e.ok()?.file_name().into_string().ok()) {
+        if !name.starts_with(prefix) {
+            continue;
+        }
+        // Another account's object, or not one of ours at all: not opened.
+        let Ok(Some(file)) = dir.open_object(&name) else {
+            continue;
+        };
+        if ofd_lock::lock(&file, GATE, Duration::ZERO).is_err() {
+            continue;
+        }
+        let path = dir.path_of(&name);
+        let unused = shm_object::is_unlinked(&file).is_ok_and(|gone| !gone)
+            && slots_held(&file, &path).is_ok_and(|held| held.is_empty());
+        if unused && dir.remove_if_same(&name, &file).unwrap_or(false) {
+            removed.push(name);
+        }
+        let _ = ofd_lock::unlock(&file, GATE);
+    }
+    removed
+}
+
 /// Why the gate of the object at `path` was not taken.
 fn gate_error(path: &std::path::Path, e: AcquireError) -> ObjectError {
     match e {
