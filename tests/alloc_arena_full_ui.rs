@@ -13,23 +13,14 @@ mod common;
 use std::alloc::{GlobalAlloc, Layout};
 
 use egui_kittest::Harness;
-use memlab::forms::Lab;
 use memlab::forms::alloc::memory_managers::MemoryManagersPanel;
 use memlab_engine::alloc::{ManagerKind, dispatcher};
 use memlab_engine::i18n::Lang;
 
-use common::ui::shows;
+use common::ui::{lab_harness, shows};
 
 fn panel(lang: Lang) -> Harness<'static, MemoryManagersPanel> {
-    Harness::builder()
-        .with_size([1000.0, 1200.0])
-        .with_context_setup(memlab::fonts::install)
-        .build_ui_state(
-            move |ui, lab: &mut MemoryManagersPanel| {
-                egui::ScrollArea::vertical().show(ui, |ui| lab.ui(ui, lang));
-            },
-            MemoryManagersPanel::default(),
-        )
+    lab_harness(MemoryManagersPanel::default(), lang, [1000.0, 1200.0])
 }
 
 #[test]

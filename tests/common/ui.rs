@@ -1,10 +1,54 @@
-//! Helpers for egui_kittest tests: the forms answer from worker threads, so
-//! tests step the harness until what they wait for shows, with a deadline.
+//! Helpers for egui_kittest tests: one set-up of a lab in a harness, and
+//! the forms answer from worker threads, so tests step the harness until
+//! what they wait for shows, with a deadline.
 
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
+use memlab::forms::Lab;
+use memlab_engine::i18n::Lang;
+
+/// A lab alone in a vertical scroll area of `size` points, in `lang`, with
+/// memlab's fonts (the bundled Korean one too), as the window shows it.
+pub fn lab_harness<L: Lab + 'static>(lab: L, lang: Lang, size: [f32; 2]) -> Harness<'static, L> {
+    lab_harness_zoomed(lab, lang, size, 1.0)
+}
+
+/// [`lab_harness`] at `zoom` (pixels per point; 1.0 is egui_kittest's default).
+pub fn lab_harness_zoomed<L: Lab + 'static>(
+    lab: L,
+    lang: Lang,
+    size: [f32; 2],
+    zoom: f32,
+) -> Harness<'static, L> {
+    Harness::builder()
+        .with_size(size)
+        .with_pixels_per_point(zoom)
+        .with_context_setup(memlab::fonts::install)
+        .build_ui_state(
+            move |ui, lab: &mut L| {
+                egui::ScrollArea::vertical().show(ui, |ui| lab.ui(ui, lang));
+            },
+            lab,
+        )
+}
+
+/// Clicks the widget labelled `label` and steps twice: once for the click,
+/// once for what the form drew from it.
+pub fn click<S>(h: &mut Harness<'_, S>, label: &str) {
+    h.get_by_label(label).click();
+    h.step();
+    h.step();
+}
+
+/// Replaces a number field's content by typing, then leaves it with Enter.
+pub fn type_number<S>(h: &mut Harness<'_, S>, label: &str, text: &str) {
+    type_into(h, label, text);
+    h.key_press(egui::Key::Enter);
+    h.step();
+    h.step();
+}
 
 /// Steps until `done` holds, failing after `secs` seconds.
 pub fn wait_until_for<S>(
@@ -33,6 +77,16 @@ pub fn wait_until<S>(
     done: impl Fn(&Harness<'_, S>) -> bool,
 ) {
     wait_until_for(harness, what, 60, done);
+}
+
+/// Every text shown (values, else labels), for the message of a wait that
+/// timed out.
+pub fn shown_texts<S>(harness: &Harness<'_, S>) -> Vec<String> {
+    harness
+        .root()
+        .children_recursive()
+        .filter_map(|n| n.accesskit_node().value().or(n.accesskit_node().label()))
+        .collect()
 }
 
 /// The value (the text) of the field labelled `label`; empty if it has none.

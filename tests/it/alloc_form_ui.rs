@@ -21,20 +21,7 @@ use memlab_engine::format::format_ms;
 use memlab_engine::format::format_ns;
 use memlab_engine::i18n::Lang;
 
-use common::ui::{shows, type_into, wait_until_for};
-
-/// A lab alone in a scroll area of `size`, in `lang`.
-fn lab_harness<L: Lab + 'static>(lab: L, lang: Lang, size: [f32; 2]) -> Harness<'static, L> {
-    Harness::builder()
-        .with_size(size)
-        .with_context_setup(memlab::fonts::install)
-        .build_ui_state(
-            move |ui, lab: &mut L| {
-                egui::ScrollArea::vertical().show(ui, |ui| lab.ui(ui, lang));
-            },
-            lab,
-        )
-}
+use common::ui::{lab_harness, shows, type_into, type_number, wait_until_for};
 
 fn bench_form(lang: Lang) -> Harness<'static, AllocBenchForm> {
     let form = AllocBenchForm::default().with_measuring_exe(env!("CARGO_BIN_EXE_memlab"));
@@ -43,14 +30,6 @@ fn bench_form(lang: Lang) -> Harness<'static, AllocBenchForm> {
 
 fn managers_panel(lang: Lang) -> Harness<'static, MemoryManagersPanel> {
     lab_harness(MemoryManagersPanel::default(), lang, [1000.0, 1200.0])
-}
-
-/// Replaces a number field's content by typing, then leaves it with Enter.
-fn type_number<S>(harness: &mut Harness<'_, S>, label: &str, text: &str) {
-    type_into(harness, label, text);
-    harness.key_press(egui::Key::Enter);
-    harness.step();
-    harness.step();
 }
 
 #[test]

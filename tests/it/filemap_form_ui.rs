@@ -18,7 +18,7 @@ use memlab::forms::Lab;
 use memlab::forms::filemap::FileMapLab;
 use memlab_engine::i18n::Lang;
 
-use common::ui::{shows, type_into};
+use common::ui::{lab_harness, lab_harness_zoomed, shown_texts, shows, type_into};
 use common::{run, stderr, unique};
 
 /// A folder of this test's own; removed when dropped.
@@ -43,15 +43,7 @@ impl Drop for Folder {
 }
 
 fn lab(path: &Path, lang: Lang) -> Harness<'static, FileMapLab> {
-    Harness::builder()
-        .with_size([1100.0, 1600.0])
-        .with_context_setup(memlab::fonts::install)
-        .build_ui_state(
-            move |ui, lab: &mut FileMapLab| {
-                egui::ScrollArea::vertical().show(ui, |ui| lab.ui(ui, lang));
-            },
-            FileMapLab::with_path(path),
-        )
+    lab_harness(FileMapLab::with_path(path), lang, [1100.0, 1600.0])
 }
 
 /// The `n`th view's go-to field: moves its cursor to `offset` and gives its
@@ -95,11 +87,7 @@ fn wait_until<S>(h: &mut Harness<'_, S>, what: &str, done: impl Fn(&Harness<'_, 
             return;
         }
         if Instant::now() > deadline {
-            let texts: Vec<String> = h
-                .root()
-                .children_recursive()
-                .filter_map(|n| n.accesskit_node().value().or(n.accesskit_node().label()))
-                .collect();
+            let texts = shown_texts(h);
             panic!("timed out waiting for {what}; shown: {texts:#?}");
         }
         std::thread::sleep(Duration::from_millis(10));
@@ -192,15 +180,7 @@ fn two_views_of_the_same_bytes_change_together_and_match_the_file() {
 
 /// The lab in a window of `size` points, scrolling vertically.
 fn lab_sized(path: &Path, lang: Lang, size: [f32; 2]) -> Harness<'static, FileMapLab> {
-    Harness::builder()
-        .with_size(size)
-        .with_context_setup(memlab::fonts::install)
-        .build_ui_state(
-            move |ui, lab: &mut FileMapLab| {
-                egui::ScrollArea::vertical().show(ui, |ui| lab.ui(ui, lang));
-            },
-            FileMapLab::with_path(path),
-        )
+    lab_harness(FileMapLab::with_path(path), lang, size)
 }
 
 #[test]
@@ -289,16 +269,7 @@ fn the_log_stays_on_the_newest_step() {
     let path = folder.file("log.bin");
     // A narrow Korean window at zoom 1.5: lines wrap and overflow the log's
     // box; tall enough that the box itself is in sight.
-    let mut h = Harness::builder()
-        .with_size([400.0, 1100.0])
-        .with_pixels_per_point(1.5)
-        .with_context_setup(memlab::fonts::install)
-        .build_ui_state(
-            |ui, lab: &mut FileMapLab| {
-                egui::ScrollArea::vertical().show(ui, |ui| lab.ui(ui, Lang::Ko));
-            },
-            FileMapLab::with_path(&path),
-        );
+    let mut h = lab_harness_zoomed(FileMapLab::with_path(&path), Lang::Ko, [400.0, 1100.0], 1.5);
     click(&mut h, "만들기");
     wait_until(&mut h, "the file", |h| shows(h, "1. CreateFile: "));
     // The log's lines of step 2 (not the "working" line above the log).

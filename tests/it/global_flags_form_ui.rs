@@ -7,32 +7,16 @@
 use crate::common;
 
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
-use memlab::forms::Lab;
 use memlab::forms::global::GlobalLabForm;
 use memlab::forms::global::messages::GlobalNote;
 use memlab_engine::global::{AtAddress, GlobalError, Handle, Kind, Outcome};
 use memlab_engine::i18n::Lang;
 use memlab_engine::i18n::testing::assert_korean;
 
-use common::ui::type_into;
+use common::ui::{click, lab_harness, type_into};
 
 fn global_lab(lang: Lang) -> Harness<'static, GlobalLabForm> {
-    Harness::builder()
-        .with_size([1100.0, 1200.0])
-        .with_context_setup(memlab::fonts::install)
-        .build_ui_state(
-            move |ui, lab: &mut GlobalLabForm| {
-                egui::ScrollArea::vertical().show(ui, |ui| lab.ui(ui, lang));
-            },
-            GlobalLabForm::default(),
-        )
-}
-
-fn click(h: &mut Harness<'_, GlobalLabForm>, label: &str) {
-    h.get_by_label(label).click();
-    h.step();
-    h.step();
+    lab_harness(GlobalLabForm::default(), lang, [1100.0, 1200.0])
 }
 
 fn alloc(h: &mut Harness<'_, GlobalLabForm>, kind: &str, bytes_label: &str, bytes: &str) {

@@ -8,7 +8,6 @@
 use crate::common;
 
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
 use memlab::forms::Lab;
 use memlab::forms::global::GlobalLabForm;
 use memlab::forms::global::messages::GlobalNote;
@@ -16,32 +15,10 @@ use memlab_engine::global::{GlobalError, Handle, Kind, Outcome};
 use memlab_engine::i18n::Lang;
 use memlab_engine::i18n::testing::assert_korean;
 
-use common::ui::{shows, type_into};
+use common::ui::{click, lab_harness, shows, type_number};
 
 fn global_lab(lang: Lang) -> Harness<'static, GlobalLabForm> {
-    Harness::builder()
-        .with_size([1100.0, 1200.0])
-        .with_context_setup(memlab::fonts::install)
-        .build_ui_state(
-            move |ui, lab: &mut GlobalLabForm| {
-                egui::ScrollArea::vertical().show(ui, |ui| lab.ui(ui, lang));
-            },
-            GlobalLabForm::default(),
-        )
-}
-
-/// Replaces a number field's content by typing, then leaves it with Enter.
-fn type_number<S>(h: &mut Harness<'_, S>, label: &str, text: &str) {
-    type_into(h, label, text);
-    h.key_press(egui::Key::Enter);
-    h.step();
-    h.step();
-}
-
-fn click(h: &mut Harness<'_, GlobalLabForm>, label: &str) {
-    h.get_by_label(label).click();
-    h.step();
-    h.step();
+    lab_harness(GlobalLabForm::default(), lang, [1100.0, 1200.0])
 }
 
 fn alloc(h: &mut Harness<'_, GlobalLabForm>, kind: &str, bytes: &str) {

@@ -14,24 +14,20 @@ use std::time::{Duration, Instant};
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::kittest::Queryable;
 use memlab::forms::Lab;
 use memlab::forms::mutex::MutexLab;
 use memlab_engine::i18n::Lang;
 
-use common::ui::{shows, text_containing};
+use common::ui::{lab_harness, shown_texts, shows, text_containing};
 use common::{BIN, mutex_object_path, run, unique};
 
 fn lab(name: &str, lang: Lang) -> Harness<'static, MutexLab> {
-    Harness::builder()
-        .with_size([1000.0, 900.0])
-        .with_context_setup(memlab::fonts::install)
-        .build_ui_state(
-            move |ui, lab: &mut MutexLab| {
-                egui::ScrollArea::vertical().show(ui, |ui| lab.ui(ui, lang));
-            },
-            MutexLab::with_name(name, Some(PathBuf::from(BIN))),
-        )
+    lab_harness(
+        MutexLab::with_name(name, Some(PathBuf::from(BIN))),
+        lang,
+        [1000.0, 900.0],
+    )
 }
 
 /// A frame that waited for a lock would last the whole wait: the tests
@@ -64,11 +60,7 @@ fn wait_until<S>(h: &mut Harness<'_, S>, what: &str, done: impl Fn(&Harness<'_, 
             return;
         }
         if Instant::now() > deadline {
-            let texts: Vec<String> = h
-                .root()
-                .children_recursive()
-                .filter_map(|n| n.accesskit_node().value().or(n.accesskit_node().label()))
-                .collect();
+            let texts = shown_texts(h);
             panic!("timed out waiting for {what}; shown: {texts:#?}");
         }
         std::thread::sleep(Duration::from_millis(10));
@@ -294,10 +286,8 @@ fn a_corrupt_lock_is_told_in_korean() {
     wait_until(&mut h, "the failed take in Korean", |h| {
         shows(h, &format!("손상된 잠금 \"{name}\""))
     });
-    let english: Vec<String> = h
-        .root()
-        .children_recursive()
-        .filter_map(|n| n.accesskit_node().value().or(n.accesskit_node().label()))
+    let english: Vec<String> = shown_texts(&h)
+        .into_iter()
         .filter(|t| {
             ["corrupt", "smaller than", "State:"]
                 .iter()

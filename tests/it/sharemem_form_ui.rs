@@ -14,18 +14,14 @@ use memlab_engine::i18n::Lang;
 use memlab_engine::i18n::testing::assert_korean;
 use memlab_engine::sharemem::{Mode, Step};
 
-use common::ui::{shows, text_containing, wait_until};
+use common::ui::{lab_harness, shows, text_containing, wait_until};
 
 fn sharemem_lab(lang: Lang) -> Harness<'static, ShareMemLab> {
-    Harness::builder()
-        .with_size([1100.0, 1400.0])
-        .with_context_setup(memlab::fonts::install)
-        .build_ui_state(
-            move |ui, lab: &mut ShareMemLab| {
-                egui::ScrollArea::vertical().show(ui, |ui| lab.ui(ui, lang));
-            },
-            ShareMemLab::with_memlab_exe(common::BIN),
-        )
+    lab_harness(
+        ShareMemLab::with_memlab_exe(common::BIN),
+        lang,
+        [1100.0, 1400.0],
+    )
 }
 
 /// Presses `button` and steps until the exchange it started has ended.

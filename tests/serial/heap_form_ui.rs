@@ -15,32 +15,10 @@ use memlab_engine::heap::{HeapError, HeapId};
 use memlab_engine::i18n::Lang;
 use memlab_engine::i18n::testing::assert_korean;
 
-use common::ui::{shows, type_into};
+use common::ui::{click, lab_harness, shows, type_number};
 
 fn heap_lab(lang: Lang) -> Harness<'static, HeapLabForm> {
-    Harness::builder()
-        .with_size([1100.0, 1400.0])
-        .with_context_setup(memlab::fonts::install)
-        .build_ui_state(
-            move |ui, lab: &mut HeapLabForm| {
-                egui::ScrollArea::vertical().show(ui, |ui| lab.ui(ui, lang));
-            },
-            HeapLabForm::default(),
-        )
-}
-
-/// Replaces a number field's content by typing, then leaves it with Enter.
-fn type_number<S>(h: &mut Harness<'_, S>, label: &str, text: &str) {
-    type_into(h, label, text);
-    h.key_press(egui::Key::Enter);
-    h.step();
-    h.step();
-}
-
-fn click(h: &mut Harness<'_, HeapLabForm>, label: &str) {
-    h.get_by_label(label).click();
-    h.step();
-    h.step();
+    lab_harness(HeapLabForm::default(), lang, [1100.0, 1400.0])
 }
 
 #[test]

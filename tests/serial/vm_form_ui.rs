@@ -18,29 +18,10 @@ use memlab_engine::i18n::Lang;
 use memlab_engine::vm::maps::Owner;
 use memlab_engine::vm::pages::{PageLab, PageState, ReservationId};
 
-use common::ui::{shows, type_into, wait_until};
-
-/// A lab alone in a scroll area of `size` points, at `zoom`, in `lang`.
-fn lab_harness<L: Lab + 'static>(
-    lab: L,
-    lang: Lang,
-    size: [f32; 2],
-    zoom: f32,
-) -> Harness<'static, L> {
-    Harness::builder()
-        .with_size(size)
-        .with_pixels_per_point(zoom)
-        .with_context_setup(memlab::fonts::install)
-        .build_ui_state(
-            move |ui, lab: &mut L| {
-                egui::ScrollArea::vertical().show(ui, |ui| lab.ui(ui, lang));
-            },
-            lab,
-        )
-}
+use common::ui::{lab_harness_zoomed, shows, type_number, wait_until};
 
 fn page_lab(lang: Lang) -> Harness<'static, PageLabForm> {
-    lab_harness(PageLabForm::default(), lang, [1200.0, 1400.0], 1.0)
+    lab_harness_zoomed(PageLabForm::default(), lang, [1200.0, 1400.0], 1.0)
 }
 
 /// Steps until the worker answered everything.
@@ -56,14 +37,6 @@ fn states(h: &Harness<'_, PageLabForm>, id: ReservationId) -> Vec<PageState> {
         .and_then(|v| v.into_iter().find(|(r, _)| *r == id))
         .map(|(_, states)| states)
         .unwrap_or_default()
-}
-
-/// Replaces a number field's content by typing, then leaves it with Enter.
-fn type_number<S>(h: &mut Harness<'_, S>, label: &str, text: &str) {
-    type_into(h, label, text);
-    h.key_press(egui::Key::Enter);
-    h.step();
-    h.step();
 }
 
 /// Reserves `pages` pages with the form's own field and button.
@@ -366,7 +339,7 @@ fn the_page_lab_speaks_korean() {
 #[test]
 fn the_map_finds_the_page_labs_reservation_after_a_refresh() {
     let _alone = common::alone();
-    let mut map = lab_harness(AddressMapForm::default(), Lang::En, [1200.0, 1400.0], 1.0);
+    let mut map = lab_harness_zoomed(AddressMapForm::default(), Lang::En, [1200.0, 1400.0], 1.0);
     settle(&mut map);
     assert_eq!(map.state().refreshes(), 1);
     let mut lab = page_lab(Lang::En);
@@ -423,7 +396,7 @@ fn the_map_finds_the_page_labs_reservation_after_a_refresh() {
 #[test]
 fn the_map_refreshes_every_second_when_asked() {
     let _alone = common::alone();
-    let mut map = lab_harness(AddressMapForm::default(), Lang::Ko, [1000.0, 1000.0], 1.0);
+    let mut map = lab_harness_zoomed(AddressMapForm::default(), Lang::Ko, [1000.0, 1000.0], 1.0);
     settle(&mut map);
     assert!(shows(&map, "유형별 합계"));
     map.get_by_label("1초마다").click();
@@ -458,7 +431,7 @@ fn the_map_shows_another_process_picked_from_its_list() {
     let holder = common::Running::shared(&name, &["hold", "--seconds", "30"]);
     let line = holder.line(Duration::from_secs(20)).expect("holder holds");
     assert!(line.starts_with("holding"), "{line}");
-    let mut map = lab_harness(AddressMapForm::default(), Lang::En, [1200.0, 1400.0], 1.0);
+    let mut map = lab_harness_zoomed(AddressMapForm::default(), Lang::En, [1200.0, 1400.0], 1.0);
     settle(&mut map);
     assert_eq!(map.state().target_pid(), std::process::id());
     let picker = |h: &Harness<'_, AddressMapForm>| {
@@ -508,7 +481,7 @@ fn system_information_shows_the_page_size_in_both_languages() {
     let _alone = common::alone();
     let page = region::page::size();
     for (lang, text) in [(Lang::En, "bytes"), (Lang::Ko, "바이트")] {
-        let mut h = lab_harness(SystemInfoForm::default(), lang, [1000.0, 900.0], 1.0);
+        let mut h = lab_harness_zoomed(SystemInfoForm::default(), lang, [1000.0, 900.0], 1.0);
         settle(&mut h);
         assert_eq!(h.state().facts().unwrap().page_size, page);
         assert!(shows(&h, &format!("{page} {text}")), "{lang:?}");
@@ -559,15 +532,15 @@ fn the_labs_fit_small_windows_at_every_zoom_in_both_languages() {
             let what = format!("{lang:?} at zoom {zoom}");
             let mut lab = PageLabForm::default();
             lab.demo();
-            let mut h = lab_harness(lab, lang, size, zoom);
+            let mut h = lab_harness_zoomed(lab, lang, size, zoom);
             settle(&mut h);
             controls_fit(&h, size[0], &format!("page lab, {what}"));
             let mut map = AddressMapForm::default();
             map.demo();
-            let mut h = lab_harness(map, lang, size, zoom);
+            let mut h = lab_harness_zoomed(map, lang, size, zoom);
             settle(&mut h);
             controls_fit(&h, size[0], &format!("map, {what}"));
-            let mut h = lab_harness(SystemInfoForm::default(), lang, size, zoom);
+            let mut h = lab_harness_zoomed(SystemInfoForm::default(), lang, size, zoom);
             settle(&mut h);
             controls_fit(&h, size[0], &format!("system information, {what}"));
         }

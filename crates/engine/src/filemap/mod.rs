@@ -14,11 +14,13 @@
 //! Windows through `ReadProcessMemory`/`WriteProcessMemory`, and Windows
 //! refuses to shorten a mapped file (`ERROR_USER_MAPPED_FILE`).
 
+mod file;
 mod messages;
 #[cfg(test)]
 mod messages_tests;
 mod plan;
 mod session;
+mod view;
 
 // The calls of §8 as made on each OS (Windows: the book's own).
 #[cfg(target_os = "linux")]
@@ -36,12 +38,13 @@ use std::path::PathBuf;
 
 use crate::error::{ErrorKind, HasKind};
 
+pub use file::LockedFile;
 pub use plan::Walkthrough;
 pub use session::{
     Access, Disposition, EndOfFile, FileMapSession, Flushed, MappingCreated, MappingState,
     OpenRequest, Opened, RawCall, Sharing, Unaligned, ViewInfo, ViewMapped, Written,
 };
-pub use sys::{DEMO_FILE_NAME, FileHolder, LockedFile, data_dir, demo_file, granularity};
+pub use sys::{DEMO_FILE_NAME, FileHolder, data_dir, demo_file, granularity};
 
 /// Windows' allocation granularity, the rule the book's view offsets follow.
 pub const WINDOWS_GRANULARITY: u64 = 64 * 1024;

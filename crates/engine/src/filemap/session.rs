@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::sys::{self, LockedFile, Mapping, View, check_new_size};
+use super::file::LockedFile;
+use super::sys::{self, Mapping, check_new_size};
+use super::view::View;
 use super::{FileMapError, Op};
 
 /// GENERIC_READ | GENERIC_WRITE, or GENERIC_READ alone.

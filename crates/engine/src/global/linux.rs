@@ -15,10 +15,9 @@
 //! after a discard reads zero (its contents were lost). Compaction moves the
 //! bytes for real (`copy_within`), so the addresses change as in Windows 3.1.
 
-use std::collections::BTreeMap;
-
 use memmap2::{MmapMut, MmapOptions};
 
+use super::heap::{Heap, Made, letter};
 use super::{
     AtAddress, GMEM_DISCARDABLE, GMEM_DISCARDED, GlobalError, Handle, Kind, MAX_HANDLES, MAX_LOCKS,
     Move, Outcome, Row,
@@ -36,7 +35,7 @@ const MAGIC: &[u8; 4] = b"GMEM";
 /// How many bytes of a block [`Heap::at`] shows.
 const SHOWN: u64 = 16;
 
-struct Block {
+pub(super) struct Block {
     kind: Kind,
     /// The data's offset in the arena; `None` while discarded.
     offset: Option<u64>,
@@ -58,28 +57,23 @@ impl Block {
     }
 }
 
-/// What GlobalAlloc made.
-pub(super) struct Made {
-    pub hglobal: usize,
-    pub discarded: Vec<Handle>,
-}
-
-pub(super) struct Heap {
+/// What the heap keeps on Linux besides its blocks: the arena and the
+/// handle table.
+pub(super) struct HeapState {
     arena: MmapMut,
     /// The handle table: each entry holds a movable block's address (0
     /// while discarded). Boxed once, so entries never move.
     table: Box<[usize]>,
     free_entries: Vec<usize>,
-    blocks: BTreeMap<Handle, Block>,
+    /// When a block was last allocated or locked, counted in steps.
     clock: u64,
-    /// Blocks moved since the last [`Heap::take_moves`].
-    moves: Vec<Move>,
 }
 
 fn round(size: u64) -> u64 {
     size.div_ceil(GRANULE) * GRANULE
 }
 
+/// The calls on memlab's model: the Win32 rules, compaction and discarding.
 impl Heap {
     pub fn new() -> Result<Self, GlobalError> {
         let arena = MmapOptions::new()
@@ -91,18 +85,16 @@ impl Heap {
                 errno: e.raw_os_error().unwrap_or(0),
                 message: e.to_string(),
             })?;
-        Ok(Self {
+        Ok(Self::with(HeapState {
             arena,
             table: vec![0; MAX_HANDLES].into_boxed_slice(),
             free_entries: (0..MAX_HANDLES).rev().collect(),
-            blocks: BTreeMap::new(),
             clock: 0,
-            moves: Vec::new(),
-        })
+        }))
     }
 
     pub fn base(&self) -> usize {
-        self.arena.as_ptr() as usize
+        self.os.arena.as_ptr() as usize
     }
 
     /// The arena: its first address and its size.
@@ -119,29 +111,9 @@ impl Heap {
         self.base() + offset as usize
     }
 
-    pub fn contains(&self, handle: Handle) -> bool {
-        self.blocks.contains_key(&handle)
-    }
-
-    pub fn moves(&self) -> &[Move] {
-        &self.moves
-    }
-
-    pub fn take_moves(&mut self) -> Vec<Move> {
-        std::mem::take(&mut self.moves)
-    }
-
-    fn block(&self, handle: Handle) -> &Block {
-        &self.blocks[&handle]
-    }
-
-    fn block_mut(&mut self, handle: Handle) -> &mut Block {
-        self.blocks.get_mut(&handle).expect("checked by the lab")
-    }
-
     fn tick(&mut self) -> u64 {
-        self.clock += 1;
-        self.clock
+        self.os.clock += 1;
+        self.os.clock
     }
 
     /// The occupied spans in address order, leaving out `except`.
@@ -214,15 +186,11 @@ impl Heap {
         byte: u8,
     ) {
         let h = (offset - HEADER) as usize;
-        self.arena[h..h + 4].copy_from_slice(MAGIC);
-        self.arena[h + 4..h + 8].copy_from_slice(&handle.0.to_le_bytes());
-        self.arena[h + 8..h + 16].copy_from_slice(&size.to_le_bytes());
+        self.os.arena[h..h + 4].copy_from_slice(MAGIC);
+        self.os.arena[h + 4..h + 8].copy_from_slice(&handle.0.to_le_bytes());
+        self.os.arena[h + 8..h + 16].copy_from_slice(&size.to_le_bytes());
         let (a, b) = ((offset + fill.start) as usize, (offset + fill.end) as usize);
-        self.arena[a..b].fill(byte);
-    }
-
-    fn letter(handle: Handle) -> u8 {
-        b'A' + ((handle.0 - 1) % 26) as u8
+        self.os.arena[a..b].fill(byte);
     }
 
     /// Finds room for `span` bytes as Windows 3.1 did: first fit, else
@@ -282,6 +250,7 @@ impl Heap {
             Kind::Fixed => None,
             _ => Some(
                 *self
+                    .os
                     .free_entries
                     .last()
                     .ok_or(GlobalError::TooManyHandles)?,
@@ -295,7 +264,7 @@ impl Heap {
             Some(self.make_room("GlobalAlloc", size, None, &mut discarded)? + HEADER)
         };
         if entry.is_some() {
-            self.free_entries.pop();
+            self.os.free_entries.pop();
         }
         let used = self.tick();
         let rounded = round(size);
@@ -312,7 +281,7 @@ impl Heap {
             },
         );
         if let Some(o) = offset {
-            let byte = if zeroinit { 0 } else { Self::letter(handle) };
+            let byte = if zeroinit { 0 } else { letter(handle) };
             self.write(handle, o, rounded, 0..rounded, byte);
         }
         self.sync_entry(handle);
@@ -327,14 +296,14 @@ impl Heap {
         let b = self.block(handle);
         if let Some(entry) = b.entry {
             let address = b.offset.map_or(0, |o| self.address(o));
-            self.table[entry] = address;
+            self.os.table[entry] = address;
         }
     }
 
     fn hglobal(&self, handle: Handle) -> usize {
         let b = self.block(handle);
         match b.entry {
-            Some(entry) => std::ptr::from_ref(&self.table[entry]) as usize,
+            Some(entry) => std::ptr::from_ref(&self.os.table[entry]) as usize,
             None => self.address(b.offset.expect("a fixed block is never discarded")),
         }
     }
@@ -347,7 +316,7 @@ impl Heap {
             return Ok((self.hglobal(handle), 0));
         };
         // GlobalLock reads the block's address from the handle's entry.
-        let pointer = self.table[entry];
+        let pointer = self.os.table[entry];
         if pointer == 0 {
             return Err(GlobalError::LockDiscarded(handle));
         }
@@ -411,7 +380,11 @@ impl Heap {
             return Ok(());
         }
         if fixed {
-            let entry = self.free_entries.pop().ok_or(GlobalError::TooManyHandles)?;
+            let entry = self
+                .os
+                .free_entries
+                .pop()
+                .ok_or(GlobalError::TooManyHandles)?;
             self.block_mut(handle).entry = Some(entry);
         }
         self.block_mut(handle).kind = if discardable {
@@ -434,8 +407,8 @@ impl Heap {
         }
         let b = self.blocks.remove(&handle).expect("checked by the lab");
         if let Some(entry) = b.entry {
-            self.table[entry] = 0;
-            self.free_entries.push(entry);
+            self.os.table[entry] = 0;
+            self.os.free_entries.push(entry);
         }
         Ok(0)
     }
@@ -502,7 +475,8 @@ impl Heap {
                 })?
                 + HEADER;
             let keep = old_size.min(rounded) as usize;
-            self.arena
+            self.os
+                .arena
                 .copy_within(old as usize..old as usize + keep, at as usize);
             at
         };
@@ -511,7 +485,7 @@ impl Heap {
         b.requested = size;
         b.size = rounded;
         let fill = old_size.min(rounded)..rounded;
-        self.write(handle, at, rounded, fill, Self::letter(handle));
+        self.write(handle, at, rounded, fill, letter(handle));
         self.sync_entry(handle);
         if at != old {
             self.moves.push(Move {
@@ -573,7 +547,8 @@ impl Heap {
                 continue;
             }
             let from = old_start as usize;
-            self.arena
+            self.os
+                .arena
                 .copy_within(from..from + span as usize, start as usize);
             self.block_mut(handle).offset = Some(at);
             self.sync_entry(handle);
@@ -633,7 +608,7 @@ impl Heap {
                 return AtAddress::Block {
                     handle: *h,
                     offset: offset - data,
-                    bytes: self.arena[offset as usize..to as usize].to_vec(),
+                    bytes: self.os.arena[offset as usize..to as usize].to_vec(),
                 };
             }
         }
@@ -660,9 +635,5 @@ impl Heap {
             flags,
             kept: None,
         }
-    }
-
-    pub fn rows(&self) -> Vec<Row> {
-        self.blocks.keys().map(|h| self.row(*h)).collect()
     }
 }

@@ -8,8 +8,9 @@
 //! the tests speak of "handle 3" as a student would; the HGLOBAL value
 //! itself is each row's `hglobal`.
 //!
-//! One API here ([`GlobalLab`] and its values); the heap itself is per OS,
-//! behind it, as memmap2 keeps its `unix.rs` and `windows.rs`:
+//! One API here ([`GlobalLab`] and its values); one heap type (`heap.rs`:
+//! the table of memlab's blocks, its rows, the moves), whose calls are per
+//! OS, behind it, as memmap2 keeps its `unix.rs` and `windows.rs`:
 //! - `linux.rs`: memlab's model of the Win32 global heap on real memory (a
 //!   16 MiB arena mapped once, blocks with headers in it, a handle table
 //!   whose entries hold each movable block's address), enforcing the
@@ -32,6 +33,7 @@
 //! space) from memlab's table, without dereferencing it.
 
 mod error;
+mod heap;
 #[cfg(target_os = "linux")]
 mod linux;
 mod messages;
@@ -50,6 +52,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Serialize;
+
+use heap::Heap;
 
 pub use error::GlobalError;
 pub use sys::{ARENA_BYTES, GRANULE, HEADER};
@@ -316,7 +320,7 @@ pub enum Outcome {
 #[derive(Default)]
 pub struct GlobalLab {
     /// Mapped at the first GlobalAlloc.
-    heap: Option<sys::Heap>,
+    heap: Option<Heap>,
     /// The next handle's number.
     next: u32,
     /// The pointer kept from each live handle's last lock.
@@ -331,7 +335,7 @@ impl GlobalLab {
     }
 
     /// The heap, if a handle was ever allocated.
-    fn heap(&mut self, handle: Handle) -> Result<&mut sys::Heap, GlobalError> {
+    fn heap(&mut self, handle: Handle) -> Result<&mut Heap, GlobalError> {
         let next = self.next;
         let heap = self
             .heap
@@ -378,7 +382,7 @@ impl GlobalLab {
     ) -> Result<Outcome, GlobalError> {
         self.step(|lab| {
             if lab.heap.is_none() {
-                lab.heap = Some(sys::Heap::new()?);
+                lab.heap = Some(Heap::new()?);
             }
             let handle = Handle(lab.next + 1);
             let heap = lab.heap.as_mut().expect("just mapped");
@@ -592,17 +596,17 @@ impl GlobalLab {
     /// The heap's first address and its size, once mapped.
     /// (None on Windows: the blocks are scattered over the process heap.)
     pub fn extent(&self) -> Option<(usize, usize)> {
-        self.heap.as_ref().and_then(sys::Heap::extent)
+        self.heap.as_ref().and_then(Heap::extent)
     }
 
     /// The highest address in use (for drawing the used part to scale).
     pub fn high_water(&self) -> Option<usize> {
-        self.heap.as_ref().and_then(sys::Heap::used_end)
+        self.heap.as_ref().and_then(Heap::used_end)
     }
 
     /// The largest free space and all free space below the high-water mark.
     pub fn free_space(&self) -> (u64, u64) {
-        self.heap.as_ref().map_or((0, 0), sys::Heap::free_space)
+        self.heap.as_ref().map_or((0, 0), Heap::free_space)
     }
 
     /// The next handle's number.

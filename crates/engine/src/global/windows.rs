@@ -22,7 +22,7 @@
 //! block are filled with its handle's letter, as on Linux, so that what a
 //! kept pointer would read names the block that lives there now.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::ffi::c_void;
 
 use windows_sys::Win32::Foundation::{
@@ -33,6 +33,7 @@ use windows_sys::Win32::System::Memory::{
     GlobalReAlloc, GlobalSize, GlobalUnlock,
 };
 
+use super::heap::{Heap, Made, letter};
 use super::{
     AtAddress, GMEM_DISCARDABLE, GMEM_DISCARDED, GMEM_MODIFY, GlobalError, Handle, Kind, Move,
     Outcome, Row,
@@ -51,7 +52,7 @@ const GMEM_LOCKCOUNT: u32 = 0x00FF;
 /// How many bytes of a block [`Heap::at`] shows.
 const SHOWN: usize = 16;
 
-struct Block {
+pub(super) struct Block {
     hglobal: HGLOBAL,
     /// GlobalAlloc's kind (GMEM_FIXED or not); whether a movable block is
     /// discardable is GlobalFlags' to say.
@@ -62,19 +63,11 @@ struct Block {
     last_address: Option<usize>,
 }
 
-/// What GlobalAlloc made.
-pub(super) struct Made {
-    pub hglobal: usize,
-    pub discarded: Vec<Handle>,
-}
-
-pub(super) struct Heap {
-    blocks: BTreeMap<Handle, Block>,
+/// What the heap keeps on Windows besides its blocks.
+pub(super) struct HeapState {
     /// Every address a call gave memlab: GlobalHandle is asked only about
     /// these (an address typed by hand could be anything).
     seen: BTreeSet<usize>,
-    /// Blocks moved since the last [`Heap::take_moves`].
-    moves: Vec<Move>,
 }
 
 /// The failure of `call`, from GetLastError.
@@ -96,17 +89,12 @@ fn clear_last_error() {
     unsafe { SetLastError(NO_ERROR) }
 }
 
-fn letter(handle: Handle) -> u8 {
-    b'A' + ((handle.0 - 1) % 26) as u8
-}
-
+/// The real calls, as the book makes them.
 impl Heap {
     pub fn new() -> Result<Self, GlobalError> {
-        Ok(Self {
-            blocks: BTreeMap::new(),
+        Ok(Self::with(HeapState {
             seen: BTreeSet::new(),
-            moves: Vec::new(),
-        })
+        }))
     }
 
     /// No range of memlab's own on Windows: the blocks are scattered over
@@ -123,26 +111,6 @@ impl Heap {
     /// else in the process): nothing.
     pub fn free_space(&self) -> (u64, u64) {
         (0, 0)
-    }
-
-    pub fn contains(&self, handle: Handle) -> bool {
-        self.blocks.contains_key(&handle)
-    }
-
-    pub fn moves(&self) -> &[Move] {
-        &self.moves
-    }
-
-    pub fn take_moves(&mut self) -> Vec<Move> {
-        std::mem::take(&mut self.moves)
-    }
-
-    fn block(&self, handle: Handle) -> &Block {
-        &self.blocks[&handle]
-    }
-
-    fn block_mut(&mut self, handle: Handle) -> &mut Block {
-        self.blocks.get_mut(&handle).expect("checked by the lab")
     }
 
     fn flags_of(&self, handle: Handle) -> u32 {
@@ -187,7 +155,7 @@ impl Heap {
     /// Remembers a block's address (now seen, and its last one).
     fn note(&mut self, handle: Handle, address: Option<usize>) {
         if let Some(a) = address {
-            self.seen.insert(a);
+            self.os.seen.insert(a);
         }
         self.block_mut(handle).last_address = address;
     }
@@ -345,7 +313,7 @@ impl Heap {
             // A fixed block made movable: a handle now, not its pointer.
             b.fixed = false;
         }
-        self.seen.insert(r as usize);
+        self.os.seen.insert(r as usize);
         Ok(())
     }
 
@@ -481,7 +449,7 @@ impl Heap {
     /// GlobalHandle(address), asked only about an address a call gave
     /// memlab; the answer named by memlab's handle number.
     pub fn handle_at(&self, address: usize) -> Result<Handle, GlobalError> {
-        if !self.seen.contains(&address) {
+        if !self.os.seen.contains(&address) {
             return Err(GlobalError::NoBlockAt(address));
         }
         // SAFETY: GlobalHandle checks its argument; the address is one the
@@ -541,10 +509,6 @@ impl Heap {
             flags,
             kept: None,
         }
-    }
-
-    pub fn rows(&self) -> Vec<Row> {
-        self.blocks.keys().map(|h| self.row(*h)).collect()
     }
 }
 

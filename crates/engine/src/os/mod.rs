@@ -3,8 +3,9 @@
 //! attached to one (`slots`), byte-range locks (`ofd_lock`) and timed file
 //! locks (`timed_lock`), what the kernel says about processes (`claims`),
 //! copies that report a bad address instead of faulting (`probe`), the file
-//! size limit (`file_size_limit`), clocks (`clock`), the ending signals
-//! (`signals`) and the one rule for object names (`names`).
+//! size limit (`file_size_limit`), clocks (`clock`), the bell that ends a
+//! thread's wait (`doorbell`), the ending signals (`signals`) and the one
+//! rule for object names (`names`).
 //!
 //! As in memmap2, each block's per-OS code sits behind it: `unix` holds
 //! what any Unix has, `linux` what only Linux has (`O_TMPFILE`, OFD locks,
@@ -16,6 +17,8 @@
 //! using it elsewhere is a compile error, never a silent no-op.
 
 pub mod clock;
+#[cfg(any(target_os = "linux", windows))]
+mod doorbell;
 pub mod names;
 pub mod signals;
 pub mod timed_lock;
@@ -38,8 +41,8 @@ use unix as sys;
 use windows as sys;
 
 /// A bell that ends one of this process's threads' waits for a change.
-#[cfg(target_os = "linux")]
-pub use linux::futex::Doorbell;
+#[cfg(any(target_os = "linux", windows))]
+pub use doorbell::Doorbell;
 #[cfg(target_os = "linux")]
 pub use linux::{claims, futex, ofd_lock, shm_object, slots};
 /// Committing reserved address space (`mprotect` / `VirtualAlloc(MEM_COMMIT)`).
@@ -49,8 +52,6 @@ pub use unix::{file_size_limit, probe};
 /// A kernel handle closed when dropped.
 #[cfg(windows)]
 pub(crate) use windows::OwnedHandle;
-#[cfg(windows)]
-pub use windows::doorbell::Doorbell;
 /// `LockFileEx` / `UnlockFileEx` (the book mutex lab's file lock).
 #[cfg(windows)]
 pub use windows::file_lock;

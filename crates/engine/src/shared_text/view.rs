@@ -34,7 +34,8 @@ use memmap2::{MmapOptions, MmapRaw};
 use super::layout::{
     COUNTER_AT, CorruptReason, HOLDER_AT, Image, MAGIC, MAGIC_AT, MAPPING_SIZE, PIDS_AT,
 };
-use crate::os::futex::{self as futex_words, Doorbell, Word};
+use crate::os::Doorbell;
+use crate::os::futex::{self as futex_words, Word};
 use crate::os::probe::{self, Fault};
 use rustix::thread::futex;
 

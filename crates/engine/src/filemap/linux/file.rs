@@ -14,143 +14,129 @@ use rustix::fs::FallocateFlags;
 use rustix::io::Errno;
 
 use super::changes::ChangeStamp;
+use crate::filemap::file::{LockedFile, check_kind};
 use crate::filemap::session::{Access, Disposition, OpenRequest, Sharing};
 use crate::filemap::{FileMapError, Op, ReadOnlyWhy};
 use crate::os::claims::flock_holder;
 
-/// An open, locked file. Views keep it (through an `Arc`) so that it stays
-/// locked while any of them is mapped, as Windows keeps a mapped file in use.
+/// What a file keeps on Linux besides the descriptor: the change stamp,
+/// when it could be set up (following other instances' writes is a
+/// convenience: memlab works without it).
 #[derive(Debug)]
-pub struct LockedFile {
-    file: File,
-    path: PathBuf,
-    access: Access,
-    sharing: Sharing,
+pub struct FileState {
     stamp: Option<ChangeStamp>,
 }
 
-impl LockedFile {
-    /// Opens (or creates) `path` and locks it; `true` if it was created.
-    pub fn open(path: &Path, request: OpenRequest) -> Result<(Self, bool), FileMapError> {
-        let writable = request.access == Access::ReadWrite;
-        let exists = match std::fs::metadata(path) {
-            Ok(meta) => {
-                check_kind(path, &meta)?;
-                if writable && meta.permissions().mode() & 0o222 == 0 {
-                    return Err(FileMapError::ReadOnly {
-                        path: path.into(),
-                        why: ReadOnlyWhy::NoWriteBit,
-                    });
-                }
-                true
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                // A read-only open cannot create the file either.
-                if request.disposition == Disposition::OpenExisting || !writable {
-                    return Err(FileMapError::NotFound { path: path.into() });
-                }
-                // /dev/mem on a machine without one is not a file to make.
-                if in_system_folder(path) {
-                    return Err(FileMapError::SystemPath { path: path.into() });
-                }
-                false
-            }
-            Err(e) => return Err(open_error(path, e)),
-        };
-        let mut options = OpenOptions::new();
-        // O_NONBLOCK: opening a FIFO that appeared since the check never blocks.
-        options
-            .read(true)
-            .write(writable)
-            .custom_flags(libc::O_NONBLOCK)
-            .mode(0o644);
-        if !exists {
-            options.create_new(true);
+impl FileState {
+    /// A view of this file was written: moves the change stamp, so that
+    /// the other instances sharing the file read it again.
+    pub(in crate::filemap) fn wrote(&self) {
+        if let Some(stamp) = &self.stamp {
+            let _ = stamp.bump();
         }
-        let (file, created) = match options.open(path) {
-            Ok(file) => (file, !exists),
-            // Someone created it between the check and the open.
-            Err(e) if !exists && e.kind() == io::ErrorKind::AlreadyExists => {
-                options.create_new(false);
-                (options.open(path).map_err(|e| open_error(path, e))?, false)
-            }
-            // Opening a file read-only would not help: there is none.
-            Err(e) if !exists && e.raw_os_error() == Some(libc::EROFS) => {
-                return Err(FileMapError::CannotCreate { path: path.into() });
-            }
-            Err(e) => return Err(open_error(path, e)),
-        };
-        let meta = file
-            .metadata()
-            .map_err(|e| FileMapError::io(Op::Stat, path, e))?;
-        check_kind(path, &meta)?;
-        let locked = match request.sharing {
-            Sharing::Exclusive => file.try_lock(),
-            Sharing::Shared => file.try_lock_shared(),
-        };
-        match locked {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => {
-                let holder = flock_holder(&file);
-                return Err(FileMapError::InUse {
+    }
+
+    /// Tells the other instances whether this one maps the file now.
+    pub(in crate::filemap) fn publish_mapping(&self, maps: bool) {
+        if let Some(stamp) = &self.stamp {
+            let _ = stamp.set_mapping(maps);
+        }
+    }
+
+    /// The change stamp's value now (see [`ChangeStamp`]).
+    pub(in crate::filemap) fn change_stamp(&self) -> Option<u64> {
+        self.stamp.as_ref()?.read().ok()
+    }
+}
+
+/// Opens (or creates) `path` and locks it with flock; `true` if it was created.
+pub(in crate::filemap) fn open_file(
+    path: &Path,
+    request: OpenRequest,
+) -> Result<(File, bool, FileState), FileMapError> {
+    let writable = request.access == Access::ReadWrite;
+    let exists = match std::fs::metadata(path) {
+        Ok(meta) => {
+            check_kind(path, &meta)?;
+            if writable && meta.permissions().mode() & 0o222 == 0 {
+                return Err(FileMapError::ReadOnly {
                     path: path.into(),
-                    holder_shares: holder.as_ref().is_some_and(|(_, shared)| *shared),
-                    holder: holder.map(|(h, _)| h),
+                    why: ReadOnlyWhy::NoWriteBit,
                 });
             }
-            Err(TryLockError::Error(e)) => return Err(FileMapError::io(Op::Lock, path, e)),
+            true
         }
-        // Following other instances' writes is a convenience: memlab works without it.
-        let stamp = ChangeStamp::open(meta.dev(), meta.ino()).ok();
-        Ok((
-            Self {
-                file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            // A read-only open cannot create the file either.
+            if request.disposition == Disposition::OpenExisting || !writable {
+                return Err(FileMapError::NotFound { path: path.into() });
+            }
+            // /dev/mem on a machine without one is not a file to make.
+            if in_system_folder(path) {
+                return Err(FileMapError::SystemPath { path: path.into() });
+            }
+            false
+        }
+        Err(e) => return Err(open_error(path, e)),
+    };
+    let mut options = OpenOptions::new();
+    // O_NONBLOCK: opening a FIFO that appeared since the check never blocks.
+    options
+        .read(true)
+        .write(writable)
+        .custom_flags(libc::O_NONBLOCK)
+        .mode(0o644);
+    if !exists {
+        options.create_new(true);
+    }
+    let (file, created) = match options.open(path) {
+        Ok(file) => (file, !exists),
+        // Someone created it between the check and the open.
+        Err(e) if !exists && e.kind() == io::ErrorKind::AlreadyExists => {
+            options.create_new(false);
+            (options.open(path).map_err(|e| open_error(path, e))?, false)
+        }
+        // Opening a file read-only would not help: there is none.
+        Err(e) if !exists && e.raw_os_error() == Some(libc::EROFS) => {
+            return Err(FileMapError::CannotCreate { path: path.into() });
+        }
+        Err(e) => return Err(open_error(path, e)),
+    };
+    let meta = file
+        .metadata()
+        .map_err(|e| FileMapError::io(Op::Stat, path, e))?;
+    check_kind(path, &meta)?;
+    let locked = match request.sharing {
+        Sharing::Exclusive => file.try_lock(),
+        Sharing::Shared => file.try_lock_shared(),
+    };
+    match locked {
+        Ok(()) => {}
+        Err(TryLockError::WouldBlock) => {
+            let holder = flock_holder(&file);
+            return Err(FileMapError::InUse {
                 path: path.into(),
-                access: request.access,
-                sharing: request.sharing,
-                stamp,
-            },
-            created,
-        ))
+                holder_shares: holder.as_ref().is_some_and(|(_, shared)| *shared),
+                holder: holder.map(|(h, _)| h),
+            });
+        }
+        Err(TryLockError::Error(e)) => return Err(FileMapError::io(Op::Lock, path, e)),
     }
+    // Following other instances' writes is a convenience: memlab works without it.
+    let stamp = ChangeStamp::open(meta.dev(), meta.ino()).ok();
+    Ok((file, created, FileState { stamp }))
+}
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
+/// One `pread`, for [`LockedFile::read_at`].
+pub(in crate::filemap) fn read_once(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    file.read_at(buf, offset)
+}
 
-    pub fn access(&self) -> Access {
-        self.access
-    }
-
-    pub fn sharing(&self) -> Sharing {
-        self.sharing
-    }
-
+/// The calls Linux has its own way of making (flock, fallocate, ftruncate
+/// under the change stamp's gate).
+impl LockedFile {
     pub(crate) fn file(&self) -> &File {
         &self.file
-    }
-
-    /// The file's size now (another process may have changed it).
-    pub fn size(&self) -> Result<u64, FileMapError> {
-        self.file
-            .metadata()
-            .map(|m| m.len())
-            .map_err(|e| FileMapError::io(Op::Stat, &self.path, e))
-    }
-
-    /// An ordinary read (`pread`), for comparison with a view; returns the
-    /// bytes read, fewer than asked at the end of the file.
-    pub fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize, FileMapError> {
-        let mut done = 0;
-        while done < buf.len() {
-            match self.file.read_at(&mut buf[done..], offset + done as u64) {
-                Ok(0) => break,
-                Ok(n) => done += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(FileMapError::io(Op::ReadFile, &self.path, e)),
-            }
-        }
-        Ok(done)
     }
 
     /// Grows the file to `size` bytes with every block reserved
@@ -201,19 +187,7 @@ impl LockedFile {
     /// The change stamp, when it could be set up: it moves on every write
     /// any memlab instance makes through a view of this file.
     pub(crate) fn stamp(&self) -> Option<&ChangeStamp> {
-        self.stamp.as_ref()
-    }
-
-    /// Tells the other instances whether this one maps the file now.
-    pub(crate) fn publish_mapping(&self, maps: bool) {
-        if let Some(stamp) = self.stamp() {
-            let _ = stamp.set_mapping(maps);
-        }
-    }
-
-    /// The change stamp's value now (see [`ChangeStamp`]).
-    pub(crate) fn change_stamp(&self) -> Option<u64> {
-        self.stamp()?.read().ok()
+        self.os.stamp.as_ref()
     }
 
     /// `SetEndOfFile`: another instance sharing the file may map it, so it
@@ -284,16 +258,6 @@ pub(crate) fn in_system_folder(path: &Path) -> bool {
     ["/dev", "/proc", "/sys"]
         .iter()
         .any(|system| folder.starts_with(system))
-}
-
-fn check_kind(path: &Path, meta: &std::fs::Metadata) -> Result<(), FileMapError> {
-    if meta.is_dir() {
-        Err(FileMapError::IsADirectory { path: path.into() })
-    } else if !meta.is_file() {
-        Err(FileMapError::NotRegularFile { path: path.into() })
-    } else {
-        Ok(())
-    }
 }
 
 fn open_error(path: &Path, e: io::Error) -> FileMapError {

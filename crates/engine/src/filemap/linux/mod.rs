@@ -11,16 +11,16 @@ mod data_dir;
 mod file;
 mod view;
 
+use super::file::LockedFile;
 use super::session::{Access, Disposition, Sharing};
 use super::{FileMapError, Step};
 
 /// Who holds a file memlab could not open: /proc/locks names its PID.
 pub use crate::os::claims::FlockHolder as FileHolder;
 pub use data_dir::{DEMO_FILE_NAME, data_dir, demo_file};
-pub use file::LockedFile;
-pub(super) use file::{check_new_size, in_system_folder};
-pub(super) use view::View;
+pub(super) use file::{FileState, check_new_size, in_system_folder, open_file, read_once};
 pub use view::granularity;
+pub(super) use view::{FILE_MAY_SHRINK_UNDER_VIEWS, ViewMemory};
 
 /// The call (or calls) a step makes here, for `memlab filemap --json`.
 pub(super) fn os_call(step: &Step) -> String {

@@ -1,15 +1,12 @@
-//! `MapViewOfFile` / `UnmapViewOfFile` / `FlushViewOfFile`: one view of the
-//! file, on memmap2, reached only through `crate::os::probe` after a check
-//! of the file's length.
-
-use std::sync::Arc;
-use std::time::Instant;
+//! `MapViewOfFile` / `UnmapViewOfFile` / `FlushViewOfFile` on Linux: a
+//! view's memory is memmap2's, reached only through `crate::os::probe`
+//! (after the shared view's check of the file's length).
 
 use memmap2::{MmapOptions, MmapRaw};
 
 use super::Mapping;
-use super::file::LockedFile;
-use crate::filemap::session::{Access, Flushed, RawCall, Unaligned};
+use crate::filemap::file::LockedFile;
+use crate::filemap::session::{Access, RawCall, Unaligned};
 use crate::filemap::{FileMapError, Op};
 use crate::os::probe;
 
@@ -18,37 +15,36 @@ pub fn granularity() -> u64 {
     region::page::size() as u64
 }
 
-/// One mapped view of the file.
-#[derive(Debug)]
-pub(crate) struct View {
-    pub id: u32,
-    pub file: Arc<LockedFile>,
-    map: MmapRaw,
-    /// File offset of the first byte.
-    pub offset: u64,
-    pub unaligned: Option<Unaligned>,
-}
+/// Linux lets another process cut a file under its views (ftruncate): a
+/// view checks the file's length before each copy, and a copy that stops
+/// short is a shortened file unless the file is still long enough.
+pub(in crate::filemap) const FILE_MAY_SHRINK_UNDER_VIEWS: bool = true;
 
-impl View {
+/// A view's memory: memmap2's `mmap(MAP_SHARED)`, reached only through
+/// `crate::os::probe`.
+#[derive(Debug)]
+pub(in crate::filemap) struct ViewMemory(MmapRaw);
+
+impl ViewMemory {
     /// Linux has no mapping object: `_mapping` only says one was created.
+    /// An unaligned offset is rounded down by memmap2; what the raw `mmap`
+    /// says of it comes back beside the view.
     pub fn map(
-        id: u32,
-        file: Arc<LockedFile>,
+        file: &LockedFile,
         _mapping: &Mapping,
         offset: u64,
-        len: u64,
-    ) -> Result<Self, FileMapError> {
-        let Ok(len_usize) = usize::try_from(len) else {
-            return Err(FileMapError::TooLarge { requested: len });
-        };
+        len: usize,
+    ) -> Result<(Self, Option<Unaligned>), FileMapError> {
         let mut options = MmapOptions::new();
-        options.offset(offset).len(len_usize);
+        options.offset(offset).len(len);
         let mapped = match file.access() {
             Access::ReadWrite => options.map_raw(file.file()),
             Access::ReadOnly => options.map_raw_read_only(file.file()),
         };
         let map = mapped.map_err(|e| match e.raw_os_error() {
-            Some(libc::ENOMEM | libc::EOVERFLOW) => FileMapError::TooLarge { requested: len },
+            Some(libc::ENOMEM | libc::EOVERFLOW) => FileMapError::TooLarge {
+                requested: len as u64,
+            },
             _ => FileMapError::io(Op::Map, file.path(), e),
         })?;
         let granularity = granularity();
@@ -56,116 +52,37 @@ impl View {
             offset,
             granularity,
             mapped_from: offset - offset % granularity,
-            raw_mmap: raw_mmap(&file, offset, len_usize),
+            raw_mmap: raw_mmap(file, offset, len),
         });
-        Ok(Self {
-            id,
-            file,
-            map,
-            offset,
-            unaligned,
-        })
+        Ok((Self(map), unaligned))
     }
 
-    pub fn len(&self) -> u64 {
-        self.map.len() as u64
+    pub fn len(&self) -> usize {
+        self.0.len()
     }
 
     /// The address memmap2 handed out for the view's first byte.
     pub fn address(&self) -> usize {
-        self.map.as_ptr() as usize
+        self.0.as_ptr() as usize
     }
 
-    pub fn writable(&self) -> bool {
-        self.file.access() == Access::ReadWrite
+    /// Copies bytes `at ..` into `buf`; on a fault, how many were copied.
+    pub fn read(&self, at: usize, buf: &mut [u8]) -> Result<(), usize> {
+        let src = self.0.as_ptr().wrapping_add(at);
+        probe::read(src, buf).map_err(|f| f.copied)
     }
 
-    /// Bytes of the view that the file still backs (all of them unless
-    /// someone shortened the file).
-    pub fn backed_len(&self) -> Result<u64, FileMapError> {
-        let file_len = self.file.size()?;
-        Ok(file_len.saturating_sub(self.offset).min(self.len()))
-    }
-
-    /// Copies view bytes `at .. at + buf.len()` into `buf`.
-    pub fn read(&self, at: u64, buf: &mut [u8]) -> Result<(), FileMapError> {
-        self.check(at, buf.len())?;
-        let src = self.map.as_ptr().wrapping_add(at as usize);
-        probe::read(src, buf).map_err(|f| self.fault(at + f.copied as u64))
-    }
-
-    /// Copies `bytes` into the view at `at`.
-    pub fn write(&self, at: u64, bytes: &[u8]) -> Result<(), FileMapError> {
-        if !self.writable() {
-            return Err(FileMapError::ReadOnlyAccess { op: Op::WriteView });
-        }
-        self.check(at, bytes.len())?;
-        let dst = self.map.as_mut_ptr().wrapping_add(at as usize);
+    /// Copies `bytes` in at `at`; on a fault, how many were copied.
+    pub fn write(&self, at: usize, bytes: &[u8]) -> Result<(), usize> {
+        let dst = self.0.as_mut_ptr().wrapping_add(at);
         // SAFETY: the view's memory is a shared file mapping that no Rust
         // reference points into: it is only reached through `probe`.
-        unsafe { probe::write(dst, bytes) }.map_err(|f| self.fault(at + f.copied as u64))?;
-        if let Some(stamp) = self.file.stamp() {
-            let _ = stamp.bump();
-        }
-        Ok(())
+        unsafe { probe::write(dst, bytes) }.map_err(|f| f.copied)
     }
 
-    /// `FlushViewOfFile`: writes the view's dirty pages to the file and waits.
-    pub fn flush(&self) -> Result<Flushed, FileMapError> {
-        let backed = self.backed_len()?;
-        if backed < self.len() {
-            return Err(self.shortened(self.file.size()?, self.len()));
-        }
-        let start = Instant::now();
-        self.map
-            .flush_range(0, self.map.len())
-            .map_err(|e| FileMapError::io(Op::Flush, self.file.path(), e))?;
-        Ok(Flushed {
-            view: self.id,
-            bytes: self.len(),
-            took: start.elapsed(),
-        })
-    }
-
-    /// The range must lie in the view and in the file as it is now.
-    fn check(&self, at: u64, len: usize) -> Result<(), FileMapError> {
-        let len = len as u64;
-        if at.checked_add(len).is_none_or(|end| end > self.len()) {
-            return Err(FileMapError::OutsideView {
-                view: self.id,
-                at,
-                len,
-                view_len: self.len(),
-            });
-        }
-        let file_len = self.file.size()?;
-        if self.offset + at + len > file_len {
-            return Err(self.shortened(file_len, at + len));
-        }
-        Ok(())
-    }
-
-    fn shortened(&self, file_len: u64, view_end: u64) -> FileMapError {
-        FileMapError::FileShortened {
-            file_len,
-            start: file_len.max(self.offset),
-            end: self.offset + view_end,
-        }
-    }
-
-    /// The probe stopped at view byte `at`: the file shrank meanwhile, or
-    /// the page has no storage behind it.
-    fn fault(&self, at: u64) -> FileMapError {
-        match self.file.size() {
-            Ok(file_len) if file_len < self.offset + self.len() => {
-                self.shortened(file_len, self.len())
-            }
-            Ok(_) => FileMapError::Unbacked {
-                view: self.id,
-                file_offset: self.offset + at,
-            },
-            Err(e) => e,
-        }
+    /// msync(MS_SYNC) of the whole view.
+    pub fn flush(&self) -> std::io::Result<()> {
+        self.0.flush_range(0, self.0.len())
     }
 }
 

@@ -20,15 +20,16 @@ use windows_sys::Win32::Foundation::{
 };
 use windows_sys::Win32::System::Memory::{CreateFileMappingW, PAGE_READONLY, PAGE_READWRITE};
 
+use super::file::LockedFile;
 use super::session::{Access, Disposition, Sharing};
 use super::{FileMapError, Op, Step};
 use crate::os::OwnedHandle;
 
 pub use data_dir::{DEMO_FILE_NAME, data_dir, demo_file};
-pub use file::{FileHolder, LockedFile};
-pub(super) use file::{check_new_size, in_system_folder};
-pub(super) use view::View;
+pub use file::FileHolder;
+pub(super) use file::{FileState, check_new_size, in_system_folder, open_file, read_once};
 pub use view::granularity;
+pub(super) use view::{FILE_MAY_SHRINK_UNDER_VIEWS, ViewMemory};
 
 /// The mapping object `CreateFileMappingW` made; `CloseHandle` when dropped
 /// (its views stay mapped: Windows keeps the section while they are).

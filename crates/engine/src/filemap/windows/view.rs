@@ -1,10 +1,7 @@
-//! `MapViewOfFile` / `UnmapViewOfFile` / `FlushViewOfFile`: one view of the
-//! file at an offset of the allocation granularity (64 KiB), its bytes
+//! `MapViewOfFile` / `UnmapViewOfFile` / `FlushViewOfFile` on Windows: a
+//! view's memory at an offset of the allocation granularity (64 KiB), its bytes
 //! copied with `ReadProcessMemory` / `WriteProcessMemory` on memlab itself,
 //! so a page that cannot be read in is an error value, not an exception.
-
-use std::sync::Arc;
-use std::time::Instant;
 
 use windows_sys::Win32::Foundation::{
     ERROR_COMMITMENT_LIMIT, ERROR_MAPPED_ALIGNMENT, ERROR_NOT_ENOUGH_MEMORY,
@@ -18,8 +15,8 @@ use windows_sys::Win32::System::SystemInformation::{GetSystemInfo, SYSTEM_INFO};
 use windows_sys::Win32::System::Threading::GetCurrentProcess;
 
 use super::Mapping;
-use super::file::LockedFile;
-use crate::filemap::session::{Access, Flushed, Unaligned};
+use crate::filemap::file::LockedFile;
+use crate::filemap::session::{Access, Unaligned};
 use crate::filemap::{FileMapError, Op};
 
 /// The granularity view offsets follow: `GetSystemInfo`'s
@@ -37,33 +34,29 @@ fn zeroed_system_info() -> SYSTEM_INFO {
     unsafe { std::mem::zeroed() }
 }
 
-/// One mapped view of the file.
+/// Windows refuses to shorten a mapped file (`ERROR_USER_MAPPED_FILE`, in
+/// every process): a view needs no check of the file's length, and a copy
+/// that stops short is a page that could not be read in.
+pub(in crate::filemap) const FILE_MAY_SHRINK_UNDER_VIEWS: bool = false;
+
+/// A view's memory: what `MapViewOfFile` returned, kept as a number (the
+/// memory is only reached through the calls below); `UnmapViewOfFile`
+/// when dropped.
 #[derive(Debug)]
-pub(crate) struct View {
-    pub id: u32,
-    pub file: Arc<LockedFile>,
-    /// The view's first byte, as `MapViewOfFile` returned it (kept as a
-    /// number: the memory is only reached through the calls below).
+pub(in crate::filemap) struct ViewMemory {
     base: usize,
-    len: u64,
-    /// File offset of the first byte.
-    pub offset: u64,
-    /// Always `None`: Windows refuses an unaligned offset.
-    pub unaligned: Option<Unaligned>,
+    len: usize,
 }
 
-impl View {
-    /// `MapViewOfFile(mapping, FILE_MAP_WRITE or FILE_MAP_READ, high, low, len)`.
+impl ViewMemory {
+    /// `MapViewOfFile(mapping, FILE_MAP_WRITE or FILE_MAP_READ, high, low,
+    /// len)`; never unaligned (Windows refuses such an offset).
     pub fn map(
-        id: u32,
-        file: Arc<LockedFile>,
+        file: &LockedFile,
         mapping: &Mapping,
         offset: u64,
-        len: u64,
-    ) -> Result<Self, FileMapError> {
-        let Ok(len_usize) = usize::try_from(len) else {
-            return Err(FileMapError::TooLarge { requested: len });
-        };
+        len: usize,
+    ) -> Result<(Self, Option<Unaligned>), FileMapError> {
         let access = match file.access() {
             Access::ReadWrite => FILE_MAP_WRITE,
             Access::ReadOnly => FILE_MAP_READ,
@@ -76,7 +69,7 @@ impl View {
                 access,
                 (offset >> 32) as u32,
                 offset as u32,
-                len_usize,
+                len,
             )
         };
         if view.Value.is_null() {
@@ -86,23 +79,20 @@ impl View {
                     offset,
                     granularity: granularity(),
                 },
-                Some(ERROR_NOT_ENOUGH_MEMORY | ERROR_COMMITMENT_LIMIT) => {
-                    FileMapError::TooLarge { requested: len }
-                }
+                Some(ERROR_NOT_ENOUGH_MEMORY | ERROR_COMMITMENT_LIMIT) => FileMapError::TooLarge {
+                    requested: len as u64,
+                },
                 _ => FileMapError::io(Op::Map, file.path(), e),
             });
         }
-        Ok(Self {
-            id,
-            file,
+        let memory = Self {
             base: view.Value as usize,
             len,
-            offset,
-            unaligned: None,
-        })
+        };
+        Ok((memory, None))
     }
 
-    pub fn len(&self) -> u64 {
+    pub fn len(&self) -> usize {
         self.len
     }
 
@@ -111,20 +101,8 @@ impl View {
         self.base
     }
 
-    pub fn writable(&self) -> bool {
-        self.file.access() == Access::ReadWrite
-    }
-
-    /// Bytes of the view that the file still backs (Windows refuses to
-    /// shorten a mapped file, so all of them unless it failed otherwise).
-    pub fn backed_len(&self) -> Result<u64, FileMapError> {
-        let file_len = self.file.size()?;
-        Ok(file_len.saturating_sub(self.offset).min(self.len()))
-    }
-
-    /// Copies view bytes `at .. at + buf.len()` into `buf`.
-    pub fn read(&self, at: u64, buf: &mut [u8]) -> Result<(), FileMapError> {
-        self.check(at, buf.len())?;
+    /// Copies bytes `at ..` into `buf`; on a failure, how many were copied.
+    pub fn read(&self, at: usize, buf: &mut [u8]) -> Result<(), usize> {
         let mut done = 0usize;
         // SAFETY: reads `buf.len()` bytes of this process's view (checked
         // to lie inside it) into `buf`; a page that cannot be read in makes
@@ -132,24 +110,20 @@ impl View {
         let ok = unsafe {
             ReadProcessMemory(
                 GetCurrentProcess(),
-                (self.base + at as usize) as *const _,
+                (self.base + at) as *const _,
                 buf.as_mut_ptr().cast(),
                 buf.len(),
                 &mut done,
             )
         };
         if ok == 0 && !buf.is_empty() {
-            return Err(self.fault(at + done as u64));
+            return Err(done);
         }
         Ok(())
     }
 
-    /// Copies `bytes` into the view at `at`.
-    pub fn write(&self, at: u64, bytes: &[u8]) -> Result<(), FileMapError> {
-        if !self.writable() {
-            return Err(FileMapError::ReadOnlyAccess { op: Op::WriteView });
-        }
-        self.check(at, bytes.len())?;
+    /// Copies `bytes` in at `at`; on a failure, how many were copied.
+    pub fn write(&self, at: usize, bytes: &[u8]) -> Result<(), usize> {
         let mut done = 0usize;
         // SAFETY: writes `bytes` into this process's view (checked to lie
         // inside it, mapped FILE_MAP_WRITE), which no Rust reference
@@ -157,61 +131,30 @@ impl View {
         let ok = unsafe {
             WriteProcessMemory(
                 GetCurrentProcess(),
-                (self.base + at as usize) as *const _,
+                (self.base + at) as *const _,
                 bytes.as_ptr().cast(),
                 bytes.len(),
                 &mut done,
             )
         };
         if ok == 0 && !bytes.is_empty() {
-            return Err(self.fault(at + done as u64));
+            return Err(done);
         }
         Ok(())
     }
 
-    /// `FlushViewOfFile`: starts writing the view's dirty pages to the file.
-    pub fn flush(&self) -> Result<Flushed, FileMapError> {
-        let start = Instant::now();
+    /// `FlushViewOfFile(view, length)`: starts writing the dirty pages.
+    pub fn flush(&self) -> std::io::Result<()> {
         // SAFETY: the view is mapped (it is unmapped only when dropped).
-        let ok = unsafe { FlushViewOfFile(self.base as *const _, self.len as usize) };
+        let ok = unsafe { FlushViewOfFile(self.base as *const _, self.len) };
         if ok == 0 {
-            return Err(FileMapError::io(
-                Op::Flush,
-                self.file.path(),
-                std::io::Error::last_os_error(),
-            ));
-        }
-        Ok(Flushed {
-            view: self.id,
-            bytes: self.len(),
-            took: start.elapsed(),
-        })
-    }
-
-    /// The range must lie in the view.
-    fn check(&self, at: u64, len: usize) -> Result<(), FileMapError> {
-        let len = len as u64;
-        if at.checked_add(len).is_none_or(|end| end > self.len()) {
-            return Err(FileMapError::OutsideView {
-                view: self.id,
-                at,
-                len,
-                view_len: self.len(),
-            });
+            return Err(std::io::Error::last_os_error());
         }
         Ok(())
-    }
-
-    /// The copy stopped at view byte `at`: the page could not be read in.
-    fn fault(&self, at: u64) -> FileMapError {
-        FileMapError::Unbacked {
-            view: self.id,
-            file_offset: self.offset + at,
-        }
     }
 }
 
-impl Drop for View {
+impl Drop for ViewMemory {
     fn drop(&mut self) {
         // SAFETY: the view this struct mapped, unmapped once, here.
         unsafe {

@@ -2,7 +2,8 @@
 //! `futex_waitv` (Linux 5.16 and later): words of a shared mapping (the
 //! futex key is the object's page, so every process mapping it meets on
 //! the same futex) and a [`Doorbell`] of this process that another thread
-//! rings to end the sleep. A waiter reads the words first, then looks at
+//! rings to end the sleep (the bell is `os::doorbell`'s; its futex wake is
+//! here). A waiter reads the words first, then looks at
 //! what they guard, then waits on the values it read: a change made in
 //! between makes the wait return at once, so no change is missed.
 //!
@@ -10,35 +11,30 @@
 //! truncation is an `EFAULT` from the kernel, never a SIGBUS.
 
 use std::io;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::AtomicU32;
 use std::time::Duration;
 
 use rustix::thread::futex;
 use rustix::time::{ClockId, Timespec};
 
+use crate::os::Doorbell;
+
 /// The most words one wait takes (the kernel's `FUTEX_WAITV_MAX`).
 pub const MAX_WORDS: usize = 128;
 
-/// A word this process rings to wake one of its own threads out of
-/// [`wait_any`] (Live turned on, the window closing).
-#[derive(Debug, Default)]
-pub struct Doorbell(AtomicU32);
+/// What a [`Doorbell`] keeps on Linux beside its count: nothing, the count
+/// is the futex word a waiter sleeps on.
+#[derive(Debug)]
+pub(in crate::os) struct BellWake;
 
-impl Doorbell {
-    pub fn new() -> Self {
-        Self::default()
+impl BellWake {
+    pub(in crate::os) fn new() -> Self {
+        Self
     }
 
-    /// How often it was rung: read before looking, then handed to
-    /// [`Word::bell`].
-    pub fn rung(&self) -> u32 {
-        self.0.load(Ordering::SeqCst)
-    }
-
-    /// Ends the wait of the thread sleeping on it (or its next one).
-    pub fn ring(&self) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-        futex::wake(&self.0, futex::Flags::PRIVATE, u32::MAX >> 1).ok();
+    /// Wakes the thread sleeping on the bell's count (just bumped).
+    pub(in crate::os) fn ring(&self, rung: &AtomicU32) {
+        futex::wake(rung, futex::Flags::PRIVATE, u32::MAX >> 1).ok();
     }
 }
 
@@ -59,7 +55,7 @@ impl Word {
     /// `bell`, as it was when `rung` was read from it.
     pub fn bell(bell: &Doorbell, rung: u32) -> Self {
         Self::new(
-            &bell.0,
+            &bell.rung,
             rung,
             futex::WaitFlags::SIZE_U32 | futex::WaitFlags::PRIVATE,
         )

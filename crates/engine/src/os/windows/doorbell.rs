@@ -1,33 +1,43 @@
-//! A bell one thread rings to end another's wait for a change. On Windows
-//! it is a count and an unnamed auto-reset event beside it: a waiter reads
+//! The Windows side of a [`Doorbell`] (`os::doorbell`): its count has an
+//! unnamed auto-reset event beside it: a waiter reads
 //! the count before it looks, then waits with `WaitForMultipleObjects` on
 //! what it waits for and this event, so a ring ends the wait at once (a
 //! ring made between the read and the wait leaves the event set, and the
 //! wait ends as it starts). One waiter per bell: the event wakes one.
 
 use std::io;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::AtomicU32;
 use std::time::{Duration, Instant};
 
 use windows_sys::Win32::Foundation::{HANDLE, WAIT_FAILED, WAIT_OBJECT_0, WAIT_TIMEOUT};
 use windows_sys::Win32::System::Threading::{CreateEventW, SetEvent, WaitForMultipleObjects};
 
 use super::OwnedHandle;
+use crate::os::Doorbell;
 
 /// The longest a wait sleeps without looking at the count, should the
 /// bell have no event (`CreateEventW` failed): the wait then polls.
 const WITHOUT_EVENT: Duration = Duration::from_millis(200);
 
+/// What a [`Doorbell`] keeps on Windows beside its count: an unnamed
+/// auto-reset event that each ring sets; None if it could not be created.
 #[derive(Debug)]
-pub struct Doorbell {
-    rung: AtomicU32,
-    /// Set by each ring; None if it could not be created.
-    event: Option<OwnedHandle>,
-}
+pub(in crate::os) struct BellWake(Option<OwnedHandle>);
 
-impl Default for Doorbell {
-    fn default() -> Self {
-        Self::new()
+impl BellWake {
+    pub(in crate::os) fn new() -> Self {
+        // SAFETY: no attributes, no name; an auto-reset event, not set.
+        let handle = unsafe { CreateEventW(std::ptr::null(), 0, 0, std::ptr::null()) };
+        Self(OwnedHandle::new(handle).ok())
+    }
+
+    /// Sets the event, so that the waiter's wait ends at once.
+    pub(in crate::os) fn ring(&self, _rung: &AtomicU32) {
+        if let Some(event) = &self.0 {
+            // SAFETY: a live event handle of ours. A failure leaves the
+            // waiter to its timeout, no worse than a bell without event.
+            unsafe { SetEvent(event.raw()) };
+        }
     }
 }
 
@@ -42,32 +52,8 @@ pub enum Woken {
     TimedOut,
 }
 
+/// The wait Windows makes on a bell (with an object beside it).
 impl Doorbell {
-    pub fn new() -> Self {
-        // SAFETY: no attributes, no name; an auto-reset event, not set.
-        let handle = unsafe { CreateEventW(std::ptr::null(), 0, 0, std::ptr::null()) };
-        Self {
-            rung: AtomicU32::new(0),
-            event: OwnedHandle::new(handle).ok(),
-        }
-    }
-
-    /// How often it was rung: read before looking.
-    pub fn rung(&self) -> u32 {
-        self.rung.load(Ordering::SeqCst)
-    }
-
-    /// Ends the waiting thread's wait at once (at its next look, should
-    /// the bell have no event).
-    pub fn ring(&self) {
-        self.rung.fetch_add(1, Ordering::SeqCst);
-        if let Some(event) = &self.event {
-            // SAFETY: a live event handle of ours. A failure leaves the
-            // waiter to its timeout, no worse than a bell without event.
-            unsafe { SetEvent(event.raw()) };
-        }
-    }
-
     /// Sleeps until `object` is set (None: nothing but the bell), the bell
     /// is rung after `rung` was read from it, or `timeout` passes; at once
     /// if it already was rung. The event left set by a ring seen before
@@ -84,7 +70,7 @@ impl Doorbell {
                 return Ok(Woken::Rung);
             }
             let left = deadline.map_or(timeout, |d| d.saturating_duration_since(Instant::now()));
-            let (left, bell) = match &self.event {
+            let (left, bell) = match &self.wake.0 {
                 Some(event) => (left, Some(event.raw())),
                 None => (left.min(WITHOUT_EVENT), None),
             };
@@ -107,7 +93,7 @@ impl Doorbell {
                 // The system's timeout is the timeout (under wine it may
                 // end a little early: waiting again for the rest would
                 // spin), unless the bell has no event and this was a slice.
-                WAIT_TIMEOUT if self.event.is_some() || past => return Ok(Woken::TimedOut),
+                WAIT_TIMEOUT if self.wake.0.is_some() || past => return Ok(Woken::TimedOut),
                 WAIT_TIMEOUT => {}
                 // The event left set by a ring seen before `rung` was read.
                 n if n == bell_index && past => return Ok(Woken::TimedOut),

@@ -53,7 +53,7 @@ impl NamedEvent {
     }
 
     /// The handle, for a wait on it and something else
-    /// ([`Doorbell::wait_with`](super::doorbell::Doorbell::wait_with)).
+    /// ([`Doorbell::wait_with`](crate::os::Doorbell::wait_with)).
     pub(crate) fn raw(&self) -> windows_sys::Win32::Foundation::HANDLE {
         self.handle.raw()
     }
