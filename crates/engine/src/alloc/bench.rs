@@ -2,16 +2,18 @@
 //! block size with one manager, optionally touching every page.
 //!
 //! Routing: each pair goes through the dispatcher with an *explicit* manager
-//! ([`Dispatcher::alloc_with`] + `dealloc`) instead of switching the
-//! process-wide active manager. Same code path as `GetMem`/`FreeMem` through
-//! the global allocator (dispatch + manager), but other threads (the UI) are
-//! not moved to the benchmarked manager during the run, and it works whether
-//! or not the dispatcher is installed as `#[global_allocator]`.
+//! ([`Dispatcher::alloc_free_pairs`]) instead of switching the process-wide
+//! active manager: other threads (the UI) are not moved to the benchmarked
+//! manager during the run, and it works whether or not the dispatcher is
+//! installed as `#[global_allocator]`.
 //!
 //! # What the figure includes
-//! The loop adds the dispatcher (1 to 2 ns per pair, see
-//! `benches/dispatch_overhead.rs`) and one clock read per batch of pairs
-//! (batches last about [`CLOCK_INTERVAL`], so that is far below 0.1 %); a
+//! The manager's alloc and free, and one clock read per batch of pairs
+//! (batches last about [`CLOCK_INTERVAL`], so that is far below 0.1 %). Not
+//! what every allocation of the program pays on top (the owner looked up
+//! from the address, the counters written per pair: 1 to 2 ns,
+//! `benches/dispatch_overhead.rs`): the loop knows the owner and counts
+//! once per batch. A
 //! manager's one-off set-up in the process is done before timing
 //! (`set_up`). Everything else is the allocator in the state the calling
 //! process left it, which is why `memlab bench --in-process --size-kb 4`
