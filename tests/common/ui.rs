@@ -116,3 +116,24 @@ pub fn type_into<S>(harness: &mut Harness<'_, S>, label: &str, text: &str) {
     harness.get_by_label(label).type_text(text);
     harness.step();
 }
+
+/// Every text drawn in the harness's last frame, as laid out.
+pub fn drawn_galleys<S>(harness: &Harness<'_, S>) -> Vec<std::sync::Arc<egui::Galley>> {
+    fn texts(shape: &egui::Shape, out: &mut Vec<std::sync::Arc<egui::Galley>>) {
+        match shape {
+            egui::Shape::Vec(shapes) => shapes.iter().for_each(|s| texts(s, out)),
+            egui::Shape::Text(t) => out.push(t.galley.clone()),
+            _ => {}
+        }
+    }
+    let mut galleys = Vec::new();
+    for clipped in &harness.output().shapes {
+        texts(&clipped.shape, &mut galleys);
+    }
+    galleys
+}
+
+/// Hangul syllables and jamo: the bundled Korean font's own characters.
+pub fn is_hangul(c: char) -> bool {
+    matches!(c, '\u{AC00}'..='\u{D7A3}' | '\u{1100}'..='\u{11FF}' | '\u{3130}'..='\u{318F}')
+}

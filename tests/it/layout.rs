@@ -216,18 +216,8 @@ fn faces() -> &'static Faces {
 /// glyph is laid out with the wrong metrics, or is missing): anything not
 /// ASCII and not Hangul, which is the Korean font's.
 fn text_problems(h: &Harness<'_, MemlabApp>) -> Vec<String> {
-    fn texts(shape: &egui::Shape, out: &mut Vec<std::sync::Arc<egui::Galley>>) {
-        match shape {
-            egui::Shape::Vec(shapes) => shapes.iter().for_each(|s| texts(s, out)),
-            egui::Shape::Text(t) => out.push(t.galley.clone()),
-            _ => {}
-        }
-    }
-    let mut galleys = Vec::new();
-    for clipped in &h.output().shapes {
-        texts(&clipped.shape, &mut galleys);
-    }
-    let hangul = |c: char| matches!(c, '\u{AC00}'..='\u{D7A3}' | '\u{1100}'..='\u{11FF}' | '\u{3130}'..='\u{318F}');
+    let galleys = common::ui::drawn_galleys(h);
+    let hangul = common::ui::is_hangul;
     // Readable from the back row: no text smaller than monospace text, the
     // smaller of the two text styles, at the presenter's text size.
     let smallest = h

@@ -88,18 +88,8 @@ fn with_no_reservation_the_costs_stand_at_the_labs_left_edge() {
 
 /// The texts drawn in the last frame in monospace that hold Hangul.
 fn hangul_in_monospace(h: &Harness<'_, MemlabApp>) -> Vec<String> {
-    fn texts(shape: &egui::Shape, out: &mut Vec<std::sync::Arc<egui::Galley>>) {
-        match shape {
-            egui::Shape::Vec(shapes) => shapes.iter().for_each(|s| texts(s, out)),
-            egui::Shape::Text(t) => out.push(t.galley.clone()),
-            _ => {}
-        }
-    }
-    let mut galleys = Vec::new();
-    for clipped in &h.output().shapes {
-        texts(&clipped.shape, &mut galleys);
-    }
-    let hangul = |c: char| matches!(c, '\u{AC00}'..='\u{D7A3}' | '\u{1100}'..='\u{11FF}' | '\u{3130}'..='\u{318F}');
+    let galleys = common::ui::drawn_galleys(h);
+    let hangul = common::ui::is_hangul;
     let mut found = Vec::new();
     for galley in galleys {
         let job = &galley.job;
