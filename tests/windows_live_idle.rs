@@ -16,7 +16,7 @@
 #![cfg(windows)]
 
 mod wine;
-use wine::{Killed, Retrying, memlab, next_line, unique};
+use wine::{Killed, Retrying, memlab, next_line, proc_dir, unique};
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -39,19 +39,6 @@ const IDLE: Duration = Duration::from_secs(10);
 const DEADLINE: Duration = Duration::from_secs(60);
 /// The forms that must be woken look by themselves only this often.
 const HOUR: Duration = Duration::from_secs(3600);
-
-/// Linux's /proc as wine shows it.
-const PROC: &str = "Z:\\proc";
-
-/// Fails (with why) where wine's `Z:` shows no Linux /proc.
-fn proc_dir() -> PathBuf {
-    let proc = PathBuf::from(PROC);
-    assert!(
-        proc.join("self").join("task").is_dir(),
-        "these tests count Linux context switches through wine's Z:\\proc: run them under wine"
-    );
-    proc
-}
 
 /// This process's /proc entry (wine resolves `Z:\proc\self` in
 /// wineserver, not here): the process with a thread of a name of its own,
@@ -109,21 +96,6 @@ fn threads(dir: &Path) -> BTreeMap<String, (String, u64)> {
             ))
         })
         .collect()
-}
-
-/// The /proc entry of the Linux process whose command line (wine puts the
-/// Windows one there) contains `marker`.
-fn linux_process_with(marker: &str) -> Option<PathBuf> {
-    std::fs::read_dir(proc_dir()).ok()?.find_map(|entry| {
-        let path = entry.ok()?.path();
-        let numeric = path
-            .file_name()?
-            .to_str()?
-            .bytes()
-            .all(|b| b.is_ascii_digit());
-        let cmdline = std::fs::read(path.join("cmdline")).ok()?;
-        (numeric && String::from_utf8_lossy(&cmdline).contains(marker)).then_some(path)
-    })
 }
 
 /// How often the threads of `dir` whose name starts with `name` (all for
@@ -234,7 +206,10 @@ fn an_idle_watch_hardly_wakes() {
     let lines = wine::lines_of(child.stdout.take().expect("piped"));
     let _watch = Killed(child);
     assert_eq!(next_line(&lines, "the first value"), SAMPLE_TEXT);
-    let dir = linux_process_with(&name).expect("the watch's Linux process");
+    let dir = wine::linux_processes_with(&[&name])
+        .into_iter()
+        .next()
+        .expect("the watch's Linux process");
     let woke = woke_while_idle(&dir, "");
     eprintln!("in {IDLE:?}: the watch's threads went to sleep {woke} times");
     assert!(

@@ -27,8 +27,7 @@ mod wine;
 
 #[cfg(windows)]
 mod on_windows {
-    use std::collections::BTreeSet;
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
     use std::process::{Command, Stdio};
     use std::time::{Duration, Instant};
 
@@ -45,7 +44,7 @@ mod on_windows {
         RegisterClassW, WM_PAINT, WNDCLASSW, WS_OVERLAPPEDWINDOW, WS_VISIBLE,
     };
 
-    use super::wine::{Killed, memlab, unique};
+    use super::wine::{Killed, linux_processes_with, memlab, unique};
 
     /// How long an idle thread is watched.
     const IDLE: Duration = Duration::from_secs(10);
@@ -58,37 +57,6 @@ mod on_windows {
     /// `WAIT_OBJECT_0 + 0` for a wait on no handles: the queue has input.
     const QUEUE_HAS_INPUT: u32 = 0;
     const WAIT_TIMEOUT: u32 = 258;
-
-    /// Linux's /proc as wine shows it; fails (with why) elsewhere.
-    fn proc_dir() -> PathBuf {
-        let proc = PathBuf::from("Z:\\proc");
-        assert!(
-            proc.join("self").join("task").is_dir(),
-            "these tests count Linux context switches through wine's Z:\\proc: run them under wine"
-        );
-        proc
-    }
-
-    /// The Linux processes whose command line (wine puts the Windows one
-    /// there) has every one of `parts`.
-    fn linux_processes_with(parts: &[&str]) -> BTreeSet<PathBuf> {
-        let Ok(entries) = std::fs::read_dir(proc_dir()) else {
-            return BTreeSet::new();
-        };
-        entries
-            .filter_map(|entry| {
-                let path = entry.ok()?.path();
-                let numeric = path
-                    .file_name()?
-                    .to_str()?
-                    .bytes()
-                    .all(|b| b.is_ascii_digit());
-                let cmdline = std::fs::read(path.join("cmdline")).ok()?;
-                let cmdline = String::from_utf8_lossy(&cmdline);
-                (numeric && parts.iter().all(|p| cmdline.contains(p))).then_some(path)
-            })
-            .collect()
-    }
 
     /// How often the process's main thread (wine's UI thread: the Linux
     /// thread whose id is the process's) has gone to sleep so far.

@@ -13,7 +13,9 @@
 // Each test file uses what it needs of this module.
 #![allow(dead_code)]
 
+use std::collections::BTreeSet;
 use std::io::{self, BufRead, BufReader};
+use std::path::PathBuf;
 use std::process::{Child, ChildStdout, Command, Output};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -143,4 +145,37 @@ pub fn screenshot_colours(lab: &str, lang: &str, demo: bool, (w, h): (u32, u32))
     colours.sort_unstable();
     colours.dedup();
     colours.len()
+}
+
+/// Linux's /proc as wine shows it (`Z:\\proc`); fails, saying why, where
+/// wine's `Z:` shows none. Wine threads are Linux threads: their context
+/// switches there are the wake-ups the idle tests count.
+pub fn proc_dir() -> PathBuf {
+    let proc = PathBuf::from("Z:\\proc");
+    assert!(
+        proc.join("self").join("task").is_dir(),
+        "these tests count Linux context switches through wine's Z:\\proc: run them under wine"
+    );
+    proc
+}
+
+/// The Linux processes whose command line (wine puts the Windows one
+/// there) has every one of `parts`.
+pub fn linux_processes_with(parts: &[&str]) -> BTreeSet<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(proc_dir()) else {
+        return BTreeSet::new();
+    };
+    entries
+        .filter_map(|entry| {
+            let path = entry.ok()?.path();
+            let numeric = path
+                .file_name()?
+                .to_str()?
+                .bytes()
+                .all(|b| b.is_ascii_digit());
+            let cmdline = std::fs::read(path.join("cmdline")).ok()?;
+            let cmdline = String::from_utf8_lossy(&cmdline);
+            (numeric && parts.iter().all(|p| cmdline.contains(p))).then_some(path)
+        })
+        .collect()
 }
