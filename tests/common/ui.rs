@@ -137,3 +137,26 @@ pub fn drawn_galleys<S>(harness: &Harness<'_, S>) -> Vec<std::sync::Arc<egui::Ga
 pub fn is_hangul(c: char) -> bool {
     matches!(c, '\u{AC00}'..='\u{D7A3}' | '\u{1100}'..='\u{11FF}' | '\u{3130}'..='\u{318F}')
 }
+
+/// The whole shell in a window of `size` pixels at `zoom` (a zoomed window
+/// is fewer points wide), with memlab's fonts, drawn until its layout
+/// settles. The harness's clock does not run, so animations are off (no
+/// scroll bar would ever take its room).
+pub fn shell_harness(
+    app: memlab::app::MemlabApp,
+    size: [f32; 2],
+    zoom: f32,
+) -> Harness<'static, memlab::app::MemlabApp> {
+    let mut h = Harness::builder()
+        .with_size([size[0] / zoom, size[1] / zoom])
+        .with_pixels_per_point(zoom)
+        .with_context_setup(|ctx| {
+            memlab::fonts::install(ctx);
+            ctx.all_styles_mut(|style| style.animation_time = 0.0);
+        })
+        .build_ui_state(|ui, app: &mut memlab::app::MemlabApp| app.shell_ui(ui), app);
+    for _ in 0..6 {
+        h.step();
+    }
+    h
+}

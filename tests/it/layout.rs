@@ -31,6 +31,7 @@
 //! widgets, their visible parts.
 
 use crate::common;
+use crate::common::ui::shell_harness;
 
 use std::collections::HashMap;
 
@@ -279,25 +280,6 @@ fn problems_scrolling(h: &mut Harness<'_, MemlabApp>) -> Vec<String> {
     found
 }
 
-/// The shell in a window of `size` pixels at `zoom` (a zoomed window is
-/// fewer points wide), drawn until its layout settles.
-fn shell(app: MemlabApp, size: [f32; 2], zoom: f32) -> Harness<'static, MemlabApp> {
-    let mut h = Harness::builder()
-        .with_size([size[0] / zoom, size[1] / zoom])
-        .with_pixels_per_point(zoom)
-        .with_context_setup(|ctx| {
-            memlab::fonts::install(ctx);
-            // The harness's clock does not run: no animation would finish
-            // (scroll bars would never take their room).
-            ctx.all_styles_mut(|style| style.animation_time = 0.0);
-        })
-        .build_ui_state(|ui, app: &mut MemlabApp| app.shell_ui(ui), app);
-    for _ in 0..6 {
-        h.step();
-    }
-    h
-}
-
 /// Everything cut off in `lab` in `lang`, over every window.
 fn check_lab(lab: LabId, lang: Lang) -> Vec<String> {
     let mapping = common::unique(&format!("layout-{lab}"));
@@ -305,7 +287,7 @@ fn check_lab(lab: LabId, lang: Lang) -> Vec<String> {
     app.select(lab);
     app.set_lang(lang);
     app.demo();
-    let mut h = shell(app, [960.0, 600.0], 1.0);
+    let mut h = shell_harness(app, [960.0, 600.0], 1.0);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
     while !h.state_mut().settled() {
         assert!(std::time::Instant::now() < deadline, "{lab} did not settle");
@@ -315,7 +297,7 @@ fn check_lab(lab: LabId, lang: Lang) -> Vec<String> {
     let mut report = Vec::new();
     for size in SIZES {
         for zoom in ZOOMS {
-            h = shell(h.into_state(), size, zoom);
+            h = shell_harness(h.into_state(), size, zoom);
             for problem in problems_scrolling(&mut h) {
                 report.push(format!("{size:?} at zoom {zoom}: {problem}"));
             }
@@ -326,7 +308,7 @@ fn check_lab(lab: LabId, lang: Lang) -> Vec<String> {
         let mut settings = app.settings().clone();
         settings.text_size = text_size;
         app.set_settings(settings);
-        h = shell(app, size, 1.0);
+        h = shell_harness(app, size, 1.0);
         for problem in problems_scrolling(&mut h) {
             report.push(format!("{size:?} with text {text_size:?}: {problem}"));
         }
@@ -372,7 +354,7 @@ fn the_maps_table_shows_its_rows_in_every_window() {
         let mut app = MemlabApp::with_mapping(&common::unique("layout-map-table"));
         app.select(LabId::AddressMap);
         app.set_lang(lang);
-        let mut h = shell(app, [960.0, 540.0], 1.0);
+        let mut h = shell_harness(app, [960.0, 540.0], 1.0);
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         while !h.state_mut().settled() {
             assert!(
@@ -390,7 +372,7 @@ fn the_maps_table_shows_its_rows_in_every_window() {
             (memlab_engine::desktop::placement::MIN_INNER, 1.0),
             ([1024.0, 768.0], 1.5),
         ] {
-            h = shell(h.into_state(), size, zoom);
+            h = shell_harness(h.into_state(), size, zoom);
             let extent = h.state().content_extent().expect("drawn");
             h.state_mut().scroll_lab_to(extent.used.height());
             for _ in 0..3 {

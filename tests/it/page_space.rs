@@ -12,7 +12,7 @@ use memlab::app::MemlabApp;
 use memlab::lab_id::LabId;
 use memlab_engine::i18n::Lang;
 
-use common::ui::wait_until;
+use common::ui::{shell_harness, wait_until};
 
 /// The classroom's windows in pixels, with their zoom: a quarter of
 /// 1920×1080 (the four-up projector), a quarter of 1024×768, the whole
@@ -27,23 +27,6 @@ const WINDOWS: [([f32; 2], f32); 7] = [
     ([1920.0, 1080.0], 2.0),
 ];
 
-/// The shell in a window of `size` pixels at `zoom`, drawn until its layout
-/// settles.
-fn shell(app: MemlabApp, size: [f32; 2], zoom: f32) -> Harness<'static, MemlabApp> {
-    let mut h = Harness::builder()
-        .with_size([size[0] / zoom, size[1] / zoom])
-        .with_pixels_per_point(zoom)
-        .with_context_setup(|ctx| {
-            memlab::fonts::install(ctx);
-            ctx.all_styles_mut(|style| style.animation_time = 0.0);
-        })
-        .build_ui_state(|ui, app: &mut MemlabApp| app.shell_ui(ui), app);
-    for _ in 0..4 {
-        h.step();
-    }
-    h
-}
-
 #[test]
 fn with_no_reservation_the_costs_stand_at_the_labs_left_edge() {
     let mut report = Vec::new();
@@ -56,13 +39,13 @@ fn with_no_reservation_the_costs_stand_at_the_labs_left_edge() {
         let mut app = MemlabApp::with_mapping(&mapping);
         app.select(LabId::PageLab);
         app.set_lang(lang);
-        let mut h = shell(app, WINDOWS[0].0, WINDOWS[0].1);
+        let mut h = shell_harness(app, WINDOWS[0].0, WINDOWS[0].1);
         // The worker's first view (the costs) has come.
         wait_until(&mut h, "the page lab's first view", |h| {
             h.query_by_label(costs).is_some()
         });
         for (size, zoom) in WINDOWS {
-            h = shell(h.into_state(), size, zoom);
+            h = shell_harness(h.into_state(), size, zoom);
             let lab = h.state().content_extent().expect("drawn").visible;
             let heading = h.get_by_label(costs).rect();
             // The lab's other lines (its heading, the Reserve row) start at
@@ -116,7 +99,7 @@ fn the_page_labs_korean_names_are_not_in_monospace() {
     app.select(LabId::PageLab);
     app.set_lang(Lang::Ko);
     app.demo();
-    let mut h = shell(app, [958.0, 1080.0], 1.0);
+    let mut h = shell_harness(app, [958.0, 1080.0], 1.0);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     while !h.state_mut().settled() {
         assert!(
@@ -129,7 +112,7 @@ fn the_page_labs_korean_names_are_not_in_monospace() {
     let mut report = Vec::new();
     // Side by side with the grid, and above it (the four-up window).
     for (size, zoom) in [([958.0, 1080.0], 1.0), ([500.0, 1080.0], 1.5)] {
-        h = shell(h.into_state(), size, zoom);
+        h = shell_harness(h.into_state(), size, zoom);
         wait_until(&mut h, "the costs and the page's facts", |h| {
             h.query_by_label("잠긴 페이지").is_some() && h.query_by_label("VirtualLock").is_some()
         });
@@ -158,14 +141,14 @@ fn no_lab_draws_hangul_in_monospace() {
         app.select(lab);
         app.set_lang(Lang::Ko);
         app.demo();
-        let mut h = shell(app, [500.0, 4000.0], 1.5);
+        let mut h = shell_harness(app, [500.0, 4000.0], 1.5);
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
         while !h.state_mut().settled() {
             assert!(std::time::Instant::now() < deadline, "{lab} did not settle");
             h.step();
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
-        h = shell(h.into_state(), [500.0, 4000.0], 1.5);
+        h = shell_harness(h.into_state(), [500.0, 4000.0], 1.5);
         let mut found = hangul_in_monospace(&h);
         found.sort();
         found.dedup();
