@@ -13,7 +13,9 @@
 #![cfg(windows)]
 
 mod wine;
-use wine::{DEADLINE, Killed, Retrying, lines_of, memlab, run, screenshot_colours, text};
+use wine::{
+    DEADLINE, Killed, Retrying, json_lines, lines_of, memlab, run, screenshot_colours, text,
+};
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -84,10 +86,7 @@ fn hold(args: &[&str]) -> Killed {
 fn json_steps(args: &[&str]) -> Vec<Value> {
     let out = run(&[&["filemap"], args, &["--json"]].concat());
     assert!(out.status.success(), "{}", text(&out.stderr));
-    text(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l:?} is not JSON: {e}")))
-        .collect()
+    json_lines(&out.stdout)
 }
 
 fn step<'a>(steps: &'a [Value], name: &str) -> &'a Value {

@@ -9,7 +9,6 @@
 #![cfg(windows)]
 
 mod wine;
-use wine::Retrying;
 
 use std::process::Output;
 
@@ -26,19 +25,9 @@ const GMEM_DISCARDABLE: u64 = 0x0100;
 const GMEM_DISCARDED: u64 = 0x4000;
 
 fn global_json(script: &str) -> (Output, Vec<Value>) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_memlab"))
-        .args(["global", "--json", script])
-        .output_retrying()
-        .expect("memlab.exe runs");
-    let steps = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect();
+    let out = wine::run(&["global", "--json", script]);
+    let steps = wine::json_lines(&out.stdout);
     (out, steps)
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// Handle `n`'s row in a step's table.
@@ -70,7 +59,7 @@ fn the_three_kinds_have_their_handles_sizes_and_flags() {
     let (out, steps) = global_json(
         "alloc fixed 64; alloc moveable 300; alloc discardable 100; size 2; flags 3; handle 1",
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", wine::text(&out.stderr));
     assert_eq!(steps.len(), 6);
     let table = &steps[2];
     // GMEM_FIXED: the HGLOBAL is the pointer itself, kept by the program.
@@ -102,7 +91,7 @@ fn the_three_kinds_have_their_handles_sizes_and_flags() {
 fn lock_counts_come_from_global_flags_and_an_unlock_at_zero_is_error_not_locked() {
     let (out, steps) =
         global_json("alloc moveable 100; lock 1; lock 1; unlock 1; unlock 1; unlock 1; handle 1");
-    assert_eq!(steps.len(), 7, "{}", stderr(&out));
+    assert_eq!(steps.len(), 7, "{}", wine::text(&out.stderr));
     let counts: Vec<u64> = steps[1..5]
         .iter()
         .map(|s| u(&row(s, 1)["lock_count"]))
@@ -118,8 +107,12 @@ fn lock_counts_come_from_global_flags_and_an_unlock_at_zero_is_error_not_locked(
     assert_eq!(e["win32"], "ERROR_NOT_LOCKED", "{e}");
     // The script went on, and GlobalHandle of the kept pointer finds the handle.
     assert_eq!(ok(&steps[6])["handle"], 1);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("step 6"), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", wine::text(&out.stderr));
+    assert!(
+        wine::text(&out.stderr).contains("step 6"),
+        "{}",
+        wine::text(&out.stderr)
+    );
 }
 
 #[test]
@@ -128,7 +121,7 @@ fn a_locked_block_cannot_grow_by_moving_without_gmem_moveable_and_moves_with_it(
         "alloc moveable 100; alloc fixed 64; lock 1; realloc 1 1M; realloc 1 1M moveable; read 1; \
          realloc 2 1M; realloc 2 1M moveable",
     );
-    assert_eq!(steps.len(), 8, "{}", stderr(&out));
+    assert_eq!(steps.len(), 8, "{}", wine::text(&out.stderr));
     let before = row(&steps[2], 1)["address"].clone();
     // Locked, without GMEM_MOVEABLE: refused, the block where it was.
     let e = error(&steps[3]);
@@ -169,7 +162,7 @@ fn a_discarded_block_has_no_address_its_lock_fails_and_realloc_gives_it_memory()
         "alloc discardable 100; discard 1; lock 1; realloc 1 200; lock 1; discard 1; unlock 1; \
          alloc moveable 0",
     );
-    assert_eq!(steps.len(), 8, "{}", stderr(&out));
+    assert_eq!(steps.len(), 8, "{}", wine::text(&out.stderr));
     assert_eq!(ok(&steps[1])["kind"], "discarded");
     let discarded = row(&steps[1], 1);
     assert!(discarded["address"].is_null(), "{discarded}");
@@ -203,13 +196,13 @@ fn a_discarded_block_has_no_address_its_lock_fails_and_realloc_gives_it_memory()
     let empty = row(&steps[7], 2);
     assert!(empty["address"].is_null(), "{empty}");
     assert_eq!(u(&empty["flags"]) & GMEM_DISCARDED, GMEM_DISCARDED);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", wine::text(&out.stderr));
 }
 
 #[test]
 fn windows_frees_a_locked_block_and_the_freed_handle_is_stale_from_then_on() {
     let (out, steps) = global_json("alloc moveable 100; lock 1; lock 1; free 1; lock 1");
-    assert_eq!(steps.len(), 5, "{}", stderr(&out));
+    assert_eq!(steps.len(), 5, "{}", wine::text(&out.stderr));
     // GlobalFree does not refuse a locked block (memlab's Linux model
     // does), and the step says it was locked.
     let freed = ok(&steps[3]);
@@ -231,7 +224,7 @@ fn low_memory_discards_only_unlocked_discardable_blocks_and_compact_leaves_locke
         "alloc discardable 100; alloc discardable 100; alloc moveable 100; alloc fixed 100; \
          lock 2; lowmem; lock 3; compact",
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", wine::text(&out.stderr));
     let low = ok(&steps[5]);
     assert_eq!(low["discarded"], serde_json::json!([1]), "{low}");
     assert!(row(&steps[5], 1)["address"].is_null());
@@ -256,7 +249,7 @@ fn a_step_reports_discarded_only_when_global_flags_says_so() {
     // GlobalDiscard of a GMEM_FIXED block: whatever Windows does with it,
     // the step says what the table shows.
     let (out, steps) = global_json("alloc fixed 64; discard 1");
-    assert_eq!(steps.len(), 2, "{}", stderr(&out));
+    assert_eq!(steps.len(), 2, "{}", wine::text(&out.stderr));
     let step = &steps[1];
     let fixed = row(step, 1);
     let discarded = u(&fixed["flags"]) & GMEM_DISCARDED != 0;
@@ -275,16 +268,20 @@ fn a_step_reports_discarded_only_when_global_flags_says_so() {
 #[test]
 fn a_malformed_script_exits_2_before_any_step() {
     let (out, steps) = global_json("alloc moveable 100; lock one");
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", wine::text(&out.stderr));
     assert!(steps.is_empty());
-    assert!(stderr(&out).contains("step 2"), "{}", stderr(&out));
+    assert!(
+        wine::text(&out.stderr).contains("step 2"),
+        "{}",
+        wine::text(&out.stderr)
+    );
 }
 
 #[test]
 fn gmem_zeroinit_gives_a_block_of_zeros() {
     let (out, steps) =
         global_json("alloc moveable 64 zeroinit; lock 1; read 1; alloc fixed 64; read 2");
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", wine::text(&out.stderr));
     let zeroed = &ok(&steps[2])["now"];
     assert_eq!(zeroed["handle"], 1, "{zeroed}");
     assert_eq!(zeroed["bytes"], "\0".repeat(16), "{zeroed}");
@@ -298,7 +295,7 @@ fn gmem_modify_makes_a_block_discardable_and_a_fixed_one_movable() {
         "alloc moveable 100; modify 1 discardable; lowmem; alloc fixed 64; modify 2 moveable; \
          lock 2; unlock 2",
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", wine::text(&out.stderr));
     // GlobalReAlloc(h, 0, GMEM_MODIFY | GMEM_DISCARDABLE): the flags change,
     // the block stays where it was, and low memory now discards it.
     let modified = ok(&steps[1]);

@@ -8,7 +8,6 @@
 #![cfg(windows)]
 
 mod wine;
-use wine::Retrying;
 
 use std::process::Output;
 
@@ -17,19 +16,9 @@ use serde_json::Value;
 const K: u64 = 1024;
 
 fn heap_json(script: &str) -> (Output, Vec<Value>) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_memlab"))
-        .args(["heap", "--json", script])
-        .output_retrying()
-        .expect("memlab.exe runs");
-    let steps = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect();
+    let out = wine::run(&["heap", "--json", script]);
+    let steps = wine::json_lines(&out.stdout);
     (out, steps)
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 fn heap1(step: &Value) -> &Value {
@@ -43,9 +32,9 @@ fn u(v: &Value) -> u64 {
 #[test]
 fn a_fixed_heap_reserves_its_maximum_commits_as_it_grows_and_refuses_past_it() {
     let (out, steps) = heap_json("create 64K 512K; alloc 1 200K; alloc 1 100K; alloc 1 400K");
-    assert_eq!(steps.len(), 4, "{}", stderr(&out));
+    assert_eq!(steps.len(), 4, "{}", wine::text(&out.stderr));
     // The failed step is reported in its step, with its class's exit code.
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "{}", wine::text(&out.stderr));
 
     let created = heap1(&steps[0]);
     assert_eq!(
@@ -80,7 +69,7 @@ fn a_fixed_heap_reserves_its_maximum_commits_as_it_grows_and_refuses_past_it() {
     // full region with an empty uncommitted entry whose address is the
     // next reservation's, which is not the heap's).
     let (out, full) = heap_json("create 64K 64K; alloc 1 20000 x3; create 0 0; alloc 2 100K");
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.status.success(), "{}", wine::text(&out.stderr));
     let fixed = heap1(&full[3]);
     assert_eq!(u(&fixed["reserved_bytes"]), 64 * K, "{fixed}");
     assert_eq!(u(&fixed["kernel"]["reserved_bytes"]), 64 * K, "{fixed}");
@@ -105,7 +94,7 @@ fn a_fixed_heap_reserves_its_maximum_commits_as_it_grows_and_refuses_past_it() {
 #[test]
 fn heap_walk_shows_busy_free_and_uncommitted_entries_in_address_order() {
     let (out, steps) = heap_json("create 16K 1M; alloc 1 100 x3; free 1 2; walk 1");
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.status.success(), "{}", wine::text(&out.stderr));
     let walk = steps[3]["result"]["entries"].as_array().expect("entries");
     let kinds: Vec<&str> = walk.iter().map(|e| e["kind"].as_str().unwrap()).collect();
     let busy: Vec<(u64, u64)> = walk
@@ -136,7 +125,7 @@ fn in_place_only_fails_where_the_block_cannot_grow_and_a_plain_realloc_moves_it(
     let (out, steps) = heap_json(
         "create 64K 0; alloc 1 100 x2; realloc 1 1 20K inplace; realloc 1 1 20K; size 1 1",
     );
-    assert_eq!(steps.len(), 5, "{}", stderr(&out));
+    assert_eq!(steps.len(), 5, "{}", wine::text(&out.stderr));
     let error = &steps[2]["error"];
     assert_eq!(error["win32"], "HeapReAlloc", "{}", steps[2]);
     assert!(
@@ -155,7 +144,7 @@ fn heap_validate_finds_an_overrun_and_memlab_then_leaves_the_heap_alone_until_de
     let (out, steps) = heap_json(
         "create 64K 0; alloc 1 64 x2; validate 1; overrun 1 1; validate 1; free 1 2; destroy 1",
     );
-    assert_eq!(steps.len(), 7, "{}", stderr(&out));
+    assert_eq!(steps.len(), 7, "{}", wine::text(&out.stderr));
     assert_eq!(steps[2]["result"]["valid"], true, "{}", steps[2]);
     assert!(steps[3]["error"].is_null(), "{}", steps[3]);
     // The write hit block 2's header (64 bytes is a whole number of granules).
@@ -173,7 +162,7 @@ fn heap_validate_finds_an_overrun_and_memlab_then_leaves_the_heap_alone_until_de
 #[test]
 fn a_growable_heap_gives_a_big_block_its_own_range_and_destroy_returns_everything() {
     let (out, steps) = heap_json("create 0 0; alloc 1 4M zero; destroy 1");
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.status.success(), "{}", wine::text(&out.stderr));
     let heap = heap1(&steps[1]);
     let segments = heap["segments"].as_array().expect("segments");
     assert!(segments.len() >= 2, "{heap}");

@@ -7,7 +7,7 @@
 #![cfg(windows)]
 
 mod wine;
-use wine::{run, screenshot_colours, text};
+use wine::{json_lines, run, screenshot_colours, text};
 
 use memlab_engine::vm::child::ChildEnd;
 use memlab_engine::vm::pages::{Access, PageLab, Protection};
@@ -26,10 +26,7 @@ fn steps(script: &str) -> Vec<Value> {
         out.status,
         text(&out.stderr)
     );
-    text(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
+    json_lines(&out.stdout)
 }
 
 /// Each page's (state, protection) after a step.

@@ -40,6 +40,15 @@ pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// The JSON values of `--json` output, one a line (a line that is not JSON
+/// fails the test, named).
+pub fn json_lines(stdout: &[u8]) -> Vec<serde_json::Value> {
+    text(stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l:?} is not JSON: {e}")))
+        .collect()
+}
+
 /// A name of this test alone: wine reuses small PIDs run after run, and
 /// some objects (a lock file in %TEMP%) outlive their process, so the time
 /// is in it too.
