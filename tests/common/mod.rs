@@ -6,7 +6,7 @@ pub mod ui;
 pub mod xvfb;
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
@@ -433,4 +433,17 @@ pub fn cleanup(name: &str) {
     let _ = shared(name, &["info"]);
     let _ = memlab_engine::mutex::remove(name);
     let _ = std::fs::remove_file(memlab::app::MemlabApp::scratch_file(name));
+}
+
+/// The file mapping lab's change stamp of the file at `path`, in /dev/shm
+/// (named after this account, the file's device and its inode).
+pub fn filemap_stamp_of(path: &Path) -> PathBuf {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(path).unwrap();
+    PathBuf::from(format!(
+        "/dev/shm/memlab-filemap.{}.{:x}-{}",
+        euid(),
+        meta.dev(),
+        meta.ino()
+    ))
 }

@@ -12,7 +12,6 @@ use common::InDir;
 
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -147,7 +146,7 @@ fn a_second_process_is_refused_unless_both_share() {
             && err.contains("other instances share it"),
         "{err}"
     );
-    let stamp = stamp_of(std::path::Path::new(&path));
+    let stamp = common::filemap_stamp_of(std::path::Path::new(&path));
     assert!(stamp.exists(), "{} while in use", stamp.display());
     end(a);
     // The object that let them follow each other's writes goes with the last.
@@ -366,18 +365,6 @@ fn with_file_size_limit(bytes: u64, args: &[&str]) -> std::process::Output {
     common::run_command(command)
 }
 
-/// The change stamp of the file at `path` (named after its device and inode).
-fn stamp_of(path: &std::path::Path) -> PathBuf {
-    use std::os::unix::fs::MetadataExt;
-    let meta = std::fs::metadata(path).unwrap();
-    PathBuf::from(format!(
-        "/dev/shm/memlab-filemap.{}.{:x}-{}",
-        common::euid(),
-        meta.dev(),
-        meta.ino()
-    ))
-}
-
 /// Exit 1 (not SIGXFSZ's death), the limit named on one line.
 fn assert_limit_named(out: &std::process::Output, limit: u64, what: &str) {
     let err = stderr(out);
@@ -401,7 +388,7 @@ fn past_the_file_size_limit_memlab_says_so_and_leaves_nothing() {
     // An existing file set past the limit at the end: nothing done.
     let file = dir.file("64k.bin");
     std::fs::write(&file, vec![7u8; 65536]).unwrap();
-    let stamp = stamp_of(&file);
+    let stamp = common::filemap_stamp_of(&file);
     let out = with_file_size_limit(
         102400,
         &[

@@ -7,22 +7,9 @@
 use crate::common;
 use common::InDir;
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::{Running, run, stderr};
-
-/// The change stamp of the file at `path` (named after its device and inode).
-fn stamp_of(path: &Path) -> PathBuf {
-    use std::os::unix::fs::MetadataExt;
-    let meta = std::fs::metadata(path).unwrap();
-    PathBuf::from(format!(
-        "/dev/shm/memlab-filemap.{}.{:x}-{}",
-        common::euid(),
-        meta.dev(),
-        meta.ino()
-    ))
-}
 
 #[test]
 fn a_stamp_left_by_a_killed_instance_goes_with_the_next_one() {
@@ -44,7 +31,7 @@ fn a_stamp_left_by_a_killed_instance_goes_with_the_next_one() {
         seen.last().is_some_and(|l| l.starts_with("holding for")),
         "{seen:?}"
     );
-    let stamp = stamp_of(&gone);
+    let stamp = common::filemap_stamp_of(&gone);
     assert!(stamp.exists(), "{} while in use", stamp.display());
 
     // Killed outright, it cannot leave; then its file goes, so no instance
@@ -66,7 +53,7 @@ fn a_stamp_left_by_a_killed_instance_goes_with_the_next_one() {
         stamp.display()
     );
     assert!(
-        !stamp_of(&other).exists(),
+        !common::filemap_stamp_of(&other).exists(),
         "the instance that ran left its own stamp"
     );
 }
