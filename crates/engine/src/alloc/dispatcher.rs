@@ -227,52 +227,25 @@ impl Dispatcher {
         n: u32,
         mut use_block: impl FnMut(*mut u8),
     ) -> u32 {
-        let (mut done, mut fell_back) = (0u32, 0u32);
-        while done < n {
+        let (mut done, mut fell_back) = (0u64, 0u64);
+        while done < u64::from(n) {
             // SAFETY: non-zero layout (caller).
-            let mut p = unsafe {
-                match kind {
-                    ManagerKind::Default => System.alloc(layout),
-                    ManagerKind::Heap => self.heap.alloc(layout),
-                    ManagerKind::Mimalloc => self.arena.alloc(layout, false),
-                }
-            };
-            let mut owner = kind;
-            if p.is_null() && kind != ManagerKind::Default {
-                // Full: served by the default manager, as alloc_with does.
-                // SAFETY: non-zero layout (caller).
-                p = unsafe { System.alloc(layout) };
-                owner = ManagerKind::Default;
-            }
+            let (p, owner) = unsafe { self.alloc_served(kind, layout, false) };
             if p.is_null() {
                 break;
             }
             use_block(p);
             // SAFETY: `p` is a live block `owner` allocated with `layout`;
             // `use_block` neither freed nor kept it (caller).
-            unsafe {
-                match owner {
-                    ManagerKind::Default => System.dealloc(p, layout),
-                    ManagerKind::Heap => self.heap.dealloc(p, layout),
-                    ManagerKind::Mimalloc => self.arena.dealloc(p),
-                }
-            }
-            fell_back += u32::from(owner != kind);
+            unsafe { self.release(owner, p, layout) };
+            fell_back += u64::from(owner != kind);
             done += 1;
         }
-        let fell_back = u64::from(fell_back);
         self.counters
-            .on_pairs(kind, u64::from(done) - fell_back, layout.size());
-        if fell_back > 0 {
-            self.counters
-                .on_pairs(ManagerKind::Default, fell_back, layout.size());
-            match kind {
-                ManagerKind::Heap => &self.heap_fallbacks,
-                _ => &self.mimalloc_fallbacks,
-            }
-            .fetch_add(fell_back, Relaxed);
-        }
-        done
+            .on_pairs(kind, done - fell_back, layout.size());
+        self.counters
+            .on_pairs(ManagerKind::Default, fell_back, layout.size());
+        done as u32
     }
 
     /// Allocates through `kind` (the heap and mimalloc fall back to default
@@ -282,6 +255,28 @@ impl Dispatcher {
     /// `layout` has a non-zero size (the contract of [`GlobalAlloc::alloc`]).
     #[inline(always)]
     unsafe fn alloc_impl(&self, kind: ManagerKind, layout: Layout, zeroed: bool) -> *mut u8 {
+        // SAFETY: forwarded caller contract.
+        let (p, served) = unsafe { self.alloc_served(kind, layout, zeroed) };
+        if !p.is_null() {
+            self.counters.on_alloc(served, layout.size());
+        }
+        p
+    }
+
+    /// Allocates through `kind`; a full heap or arena falls back to the
+    /// default manager (counted in its fallbacks). The block (null if even
+    /// the default manager refused) and the manager that served it; the
+    /// block is not counted yet.
+    ///
+    /// # Safety
+    /// `layout` has a non-zero size (the contract of [`GlobalAlloc::alloc`]).
+    #[inline(always)]
+    unsafe fn alloc_served(
+        &self,
+        kind: ManagerKind,
+        layout: Layout,
+        zeroed: bool,
+    ) -> (*mut u8, ManagerKind) {
         let (p, fallbacks) = match kind {
             // SAFETY: non-zero layout (caller), all the system allocator needs.
             ManagerKind::Default => (unsafe { system_alloc(layout, zeroed) }, None),
@@ -301,7 +296,7 @@ impl Dispatcher {
                 (p, Some(&self.heap_fallbacks))
             }
         };
-        let (p, served) = match fallbacks {
+        match fallbacks {
             Some(count) if p.is_null() => {
                 // Full: memlab never aborts because a manager ran out.
                 count.fetch_add(1, Relaxed);
@@ -312,11 +307,7 @@ impl Dispatcher {
                 )
             }
             _ => (p, kind),
-        };
-        if !p.is_null() {
-            self.counters.on_alloc(served, layout.size());
         }
-        p
     }
 
     /// Frees `p` with `owner` and counts it.
@@ -326,6 +317,17 @@ impl Dispatcher {
     #[inline(always)]
     unsafe fn free_owned(&self, owner: ManagerKind, p: *mut u8, layout: Layout) {
         // SAFETY: `p` is a live block of `owner` with `layout` (caller).
+        unsafe { self.release(owner, p, layout) };
+        self.counters.on_free(owner, layout.size());
+    }
+
+    /// Frees `p` with `owner`, not counted.
+    ///
+    /// # Safety
+    /// `p` is a live block allocated by `owner` with `layout`.
+    #[inline(always)]
+    unsafe fn release(&self, owner: ManagerKind, p: *mut u8, layout: Layout) {
+        // SAFETY: `p` is a live block of `owner` with `layout` (caller).
         unsafe {
             match owner {
                 ManagerKind::Default => System.dealloc(p, layout),
@@ -333,7 +335,6 @@ impl Dispatcher {
                 ManagerKind::Mimalloc => self.arena.dealloc(p),
             }
         }
-        self.counters.on_free(owner, layout.size());
     }
 
     /// Move a block to `target`: allocate there, copy, free at `owner`.
